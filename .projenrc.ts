@@ -1,0 +1,77 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  author: 'Protected Secrets Team',
+  authorAddress: 'team@example.com',
+  cdkVersion: '2.245.0',
+  constructsVersion: '10.5.1',
+  defaultReleaseBranch: 'main',
+  jsiiVersion: '~6.0.0',
+  name: 'cdk-protected-secrets',
+  description: 'AWS Secrets Manager, secure by default: CMK-encrypted secrets with scoped policies, monitoring, Parameter Store references and a bundled rotation Lambda for RDS.',
+  keywords: ['cdk', 'awscdk', 'secretsmanager', 'kms', 'rds', 'rotation', 'security'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  repositoryUrl: 'https://github.com/example/cdk-protected-secrets.git',
+  github: false,
+  release: false,
+
+  devDeps: [
+    // The rotation Lambda's runtime dependencies: bundled by esbuild into assets/, never needed by users.
+    '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/client-rds-data@^3',
+    'pg@^8',
+    '@types/pg@^8',
+    'mysql2@^3',
+    'esbuild@^0.25',
+    // Checks and integration tests.
+    'cdk-nag@^2',
+    '@aws-cdk/integ-runner@^2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    'aws-cdk@^2',
+  ],
+
+  jestOptions: {
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // Server-backed Lambda tests start real databases; give them room.
+      testTimeout: 120_000,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src', 'lambda'],
+    devdirs: ['test', 'integ', 'bench', 'examples', 'scripts'],
+  },
+  tsconfigDev: {
+    include: ['lambda/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['/assets/', '/cdk.out/', '/bench/.tmp/', '.venv/', '__pycache__/', '/integ/**/cdk.out/'],
+});
+
+// The rotation function ships pre-bundled so users need neither esbuild nor Docker at synth.
+const bundle = project.addTask('bundle:rotation', {
+  description: 'Bundle the rotation Lambda into assets/rotation with esbuild',
+  exec: 'node scripts/bundle-rotation.mjs',
+});
+project.preCompileTask.spawn(bundle);
+
+// The main job: synthesize the example app to CloudFormation, no AWS account needed.
+const synthExample = project.addTask('synth:example', {
+  description: 'Synthesize the example app (examples/app.ts) into cdk.out',
+});
+synthExample.spawn(bundle);
+synthExample.exec('cdk synth --app "npx ts-node --prefer-ts-exts examples/app.ts" --output cdk.out --quiet');
+synthExample.exec('node -e "for (const f of require(\'fs\').readdirSync(\'cdk.out\').filter(f => f.endsWith(\'.template.json\'))) console.log(\'template: cdk.out/\' + f)"');
+
+// Tests need the bundled asset (the constructs reference it) and real servers for the Lambda.
+project.testTask.prependSpawn(bundle);
+
+project.addPackageIgnore('/lambda/');
+project.addPackageIgnore('/integ/');
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/scripts/');
+project.addPackageIgnore('/cdk.out/');
+
+project.synth();
