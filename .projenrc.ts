@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { JsonFile, awscdk, javascript } from 'projen';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   author: 'Protected Secrets Team',
@@ -43,7 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'integ', 'bench', 'examples', 'scripts'],
   },
   tsconfigDev: {
-    include: ['lambda/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts'],
+    // test/tsconfig.json is the dev tsconfig here; paths are relative to test/.
+    include: ['../lambda/**/*.ts', '../integ/**/*.ts', '../bench/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
   gitignore: ['/assets/', '/cdk.out/', '/bench/.tmp/', '.venv/', '__pycache__/', '/integ/**/cdk.out/'],
@@ -66,6 +67,18 @@ synthExample.exec('node -e "for (const f of require(\'fs\').readdirSync(\'cdk.ou
 
 // Tests need the bundled asset (the constructs reference it) and real servers for the Lambda.
 project.testTask.prependSpawn(bundle);
+
+// eslint's project service type-checks each file with its nearest tsconfig.json: give the non-library
+// folders one that reaches the sources they import.
+for (const dir of ['lambda', 'integ', 'bench', 'examples', 'scripts']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { rootDir: '..', noEmit: true, isolatedModules: true },
+      include: ['**/*.ts', '../src/**/*.ts'],
+    },
+  });
+}
 
 project.addPackageIgnore('/lambda/');
 project.addPackageIgnore('/integ/');

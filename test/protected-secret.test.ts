@@ -1,0 +1,287 @@
+import { App, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ProtectedSecret, ProtectedSecretProps } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+function stackWith(props: (stack: Stack) => ProtectedSecretProps) {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: ENV });
+  const secret = new ProtectedSecret(stack, 'Db', props(stack));
+  return { app, stack, secret, template: () => Template.fromStack(stack) };
+}
+
+/**
+ * KMS actions a principal is given on the key, wherever aws-cdk-lib put them: the principal's IAM policy or the
+ * key policy (which one depends on the app's `@aws-cdk/aws-kms:defaultKeyPolicies` feature flag).
+ */
+function kmsStatementsFor(stack: Stack, principal: iam.IRole): any[] {
+  const t = Template.fromStack(stack);
+  const roleRef = stack.resolve((principal.node.defaultChild as iam.CfnRole).ref);
+  const roleArn = stack.resolve(principal.roleArn);
+  const fromIam = Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter(p => JSON.stringify(p.Properties.Roles).includes(JSON.stringify(roleRef)))
+    .flatMap(p => p.Properties.PolicyDocument.Statement);
+  const fromKey = Object.values(t.findResources('AWS::KMS::Key'))
+    .flatMap(k => k.Properties.KeyPolicy.Statement)
+    .filter(s => JSON.stringify(s.Principal) === JSON.stringify({ AWS: roleArn }));
+  return [...fromIam, ...fromKey].filter(s => [].concat(s.Action).some((a: string) => a.startsWith('kms:')));
+}
+
+function role(stack: Stack, id: string) {
+  return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+}
+
+describe('ProtectedSecret key', () => {
+  test('creates a rotating customer-managed key with an alias and encrypts the secret with it', () => {
+    const { template } = stackWith(stack => ({ readers: [role(stack, 'Reader')] }));
+    const t = template();
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    t.hasResourceProperties('AWS::KMS::Alias', { AliasName: Match.stringLikeRegexp('^alias/protected-secret/') });
+    const keyId = Object.keys(t.findResources('AWS::KMS::Key'))[0];
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+  });
+
+  test('the key policy lets the account administer the key but use it only through Secrets Manager', () => {
+    const { template } = stackWith(stack => ({ readers: [role(stack, 'Reader')] }));
+    const statements: any[] = Object.values(template().findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+
+    const admin = statements.find(s => s.Sid === 'AccountAdministersKeyButCannotUseIt');
+    expect(admin.Action).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
+    expect(admin.Action).not.toContain('kms:*');
+    expect(admin.Action).toEqual(expect.arrayContaining(['kms:Put*', 'kms:ScheduleKeyDeletion']));
+
+    // Every statement that allows using the key carries the Secrets Manager kms:ViaService condition.
+    const usage = statements.filter(s => [].concat(s.Action).some((a: string) => /kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(a)));
+    expect(usage.length).toBeGreaterThan(0);
+    for (const s of usage) {
+      expect(s.Condition.StringEquals['kms:ViaService']).toEqual('secretsmanager.eu-west-1.amazonaws.com');
+    }
+  });
+
+  test('uses a key passed in and creates none', () => {
+    const { template } = stackWith(stack => ({ encryptionKey: new kms.Key(stack, 'Mine'), readers: [role(stack, 'Reader')] }));
+    template().resourceCountIs('AWS::KMS::Key', 1);
+    template().resourceCountIs('AWS::KMS::Alias', 0);
+  });
+
+  test('retains secret and key by default, destroys them when asked', () => {
+    const retained = stackWith(stack => ({ readers: [role(stack, 'Reader')] })).template();
+    retained.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    retained.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    const destroyed = stackWith(stack => ({ readers: [role(stack, 'Reader')], removalPolicy: RemovalPolicy.DESTROY })).template();
+    destroyed.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+    destroyed.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('ProtectedSecret resource policy', () => {
+  test('readers may read, writers may also write, everyone else is denied the value, public policies are blocked', () => {
+    const { stack, template } = stackWith(s => ({ readers: [role(s, 'Reader')], writers: [role(s, 'Writer')] }));
+    const t = template();
+    const readerArn = stack.resolve((stack.node.findChild('Reader') as iam.Role).roleArn);
+    const writerArn = stack.resolve((stack.node.findChild('Writer') as iam.Role).roleArn);
+
+    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      BlockPublicPolicy: true,
+      ResourcePolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { AWS: readerArn },
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { AWS: writerArn },
+            Action: Match.arrayWith(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret']),
+          }),
+          Match.objectLike({
+            Sid: 'DenyValueAccessToEveryoneElse',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']),
+            Condition: {
+              'StringNotEquals': { 'aws:PrincipalArn': [readerArn, writerArn] },
+              'ForAllValues:StringNotEquals': { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('the deny never covers management actions, so administrators are not locked out', () => {
+    const { template } = stackWith(s => ({ readers: [role(s, 'Reader')] }));
+    const policy = Object.values(template().findResources('AWS::SecretsManager::ResourcePolicy'))[0];
+    const deny = policy.Properties.ResourcePolicy.Statement.find((s: any) => s.Effect === 'Deny');
+    for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:PutResourcePolicy', 'secretsmanager:DeleteResourcePolicy', 'secretsmanager:DeleteSecret', 'secretsmanager:*']) {
+      expect(deny.Action).not.toContain(action);
+    }
+  });
+
+  test('readers get kms:Decrypt and writers kms:Encrypt in the key policy, both only via Secrets Manager', () => {
+    const { stack } = stackWith(s => ({ readers: [role(s, 'Reader')], writers: [role(s, 'Writer')] }));
+    const reader = kmsStatementsFor(stack, stack.node.findChild('Reader') as iam.Role);
+    const writer = kmsStatementsFor(stack, stack.node.findChild('Writer') as iam.Role);
+    expect(reader.flatMap(s => [].concat(s.Action))).toContain('kms:Decrypt');
+    expect(reader.flatMap(s => [].concat(s.Action))).not.toContain('kms:Encrypt');
+    expect(writer.flatMap(s => [].concat(s.Action))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt']));
+    for (const s of [...reader, ...writer]) {
+      expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+    }
+  });
+
+  test('a whole account as reader is exempted by account id, a service principal by service name', () => {
+    const { template } = stackWith(() => ({ readers: [new iam.AccountPrincipal('222222222222'), new iam.ServicePrincipal('rds.amazonaws.com')] }));
+    template().hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Deny',
+          Condition: Match.objectLike({
+            StringNotEquals: { 'aws:PrincipalAccount': ['222222222222'], 'aws:PrincipalServiceName': ['rds.amazonaws.com'] },
+          }),
+        })]),
+      },
+    });
+  });
+
+  test('no deny statement when denyOthers is off', () => {
+    const { template } = stackWith(s => ({ denyOthers: false, readers: [role(s, 'Reader')] }));
+    const policy = Object.values(template().findResources('AWS::SecretsManager::ResourcePolicy'))[0];
+    expect(policy.Properties.ResourcePolicy.Statement.filter((s: any) => s.Effect === 'Deny')).toEqual([]);
+  });
+});
+
+describe('ProtectedSecret grants', () => {
+  test('grantRead gives the secret actions and kms:Decrypt via Secrets Manager, and exempts the grantee from the deny', () => {
+    const { stack, secret, template } = stackWith(() => ({}));
+    const reader = role(stack, 'Reader');
+    expect(secret.grantRead(reader).success).toBe(true);
+    const t = template();
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow' })]) },
+    });
+    const kmsGrants = kmsStatementsFor(stack, reader);
+    expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(['kms:Decrypt']);
+    expect(kmsGrants[0].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } });
+    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: Match.objectLike({ StringNotEquals: { 'aws:PrincipalArn': [stack.resolve(reader.roleArn)] } }) })]) },
+    });
+  });
+
+  test('grantWrite gives PutSecretValue/UpdateSecret and kms:Encrypt + GenerateDataKey via Secrets Manager', () => {
+    const { stack, secret, template } = stackWith(() => ({}));
+    const writer = role(stack, 'Writer');
+    secret.grantWrite(writer);
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret']) })]) },
+    });
+    const kmsGrants = kmsStatementsFor(stack, writer);
+    expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
+    for (const s of kmsGrants) expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+  });
+});
+
+describe('ProtectedSecret Parameter Store', () => {
+  test('exposes the /aws/reference/secretsmanager/ name and grants ssm:GetParameter on exactly that reference', () => {
+    const { stack, secret, template } = stackWith(() => ({ secretName: 'prod/db' }));
+    expect(secret.parameterStoreReference).toBe('/aws/reference/secretsmanager/prod/db');
+    secret.grantReadViaParameterStore(role(stack, 'App'));
+    template().hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+            Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/aws/reference/secretsmanager/prod/db']] },
+          }),
+          Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }),
+        ]),
+      },
+    });
+  });
+
+  test('publishes the ARN, not the value, under the chosen parameter name', () => {
+    const { template } = stackWith(s => ({ readers: [role(s, 'Reader')], arnParameterName: '/platform/db/secret-arn' }));
+    const t = template();
+    const secretId = Object.keys(t.findResources('AWS::SecretsManager::Secret'))[0];
+    t.hasResourceProperties('AWS::SSM::Parameter', { Name: '/platform/db/secret-arn', Type: 'String', Value: { Ref: secretId } });
+  });
+});
+
+describe('ProtectedSecret value', () => {
+  test('generates a value without connection-string-breaking characters by default, and no plaintext lands in the template', () => {
+    const { template } = stackWith(s => ({ readers: [role(s, 'Reader')] }));
+    const secret = Object.values(template().findResources('AWS::SecretsManager::Secret'))[0];
+    expect(secret.Properties.SecretString).toBeUndefined();
+    expect(secret.Properties.GenerateSecretString.PasswordLength).toBe(32);
+    for (const c of ['@', '/', '"', '\\', ' ']) expect(secret.Properties.GenerateSecretString.ExcludeCharacters).toContain(c);
+  });
+
+  test('a JSON template with a generated field', () => {
+    const { template } = stackWith(s => ({
+      readers: [role(s, 'Reader')],
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'app' }), generateStringKey: 'password' },
+    }));
+    template().hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: '{"username":"app"}', GenerateStringKey: 'password' },
+    });
+  });
+});
+
+describe('ProtectedSecret validation names the offending prop', () => {
+  test.each<[string, (s: Stack) => ProtectedSecretProps, RegExp]>([
+    ['parameter name without leading slash', s => ({ readers: [role(s, 'R')], arnParameterName: 'db/arn' }), /`arnParameterName` must start with a forward slash/],
+    ['parameter name under /aws/', s => ({ readers: [role(s, 'R')], arnParameterName: '/aws/mine' }), /`arnParameterName` must not be under the reserved \/aws\/ path/],
+    ['alias without prefix', s => ({ readers: [role(s, 'R')], keyAlias: 'mykey' }), /`keyAlias` must look like "alias\/<name>"/],
+    ['reserved alias', s => ({ readers: [role(s, 'R')], keyAlias: 'alias/aws/secretsmanager' }), /`keyAlias` must not use the reserved/],
+    ['alias with a key passed in', s => ({ readers: [role(s, 'R')], keyAlias: 'alias/x', encryptionKey: new kms.Key(s, 'K') }), /`keyAlias` only applies/],
+    ['template without key', s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: '{}' } }), /`generateSecretString.secretStringTemplate` and `generateSecretString.generateStringKey`/],
+    ['template that is not JSON', s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: 'user=x', generateStringKey: 'p' } }), /must be a JSON object/],
+    ['too short a password', s => ({ readers: [role(s, 'R')], generateSecretString: { passwordLength: 4 } }), /`generateSecretString.passwordLength` must be between 8 and 4096/],
+    ['federated reader', () => ({ readers: [new iam.FederatedPrincipal('cognito-identity.amazonaws.com', {})] }), /`readers` contains a principal that is neither/],
+    ['break glass without deny', s => ({ denyOthers: false, readers: [role(s, 'R')], breakGlassPrincipals: [role(s, 'B')] }), /`breakGlassPrincipals` only makes sense/],
+  ])('%s', (_name, props, message) => {
+    expect(() => stackWith(props)).toThrow(message);
+  });
+
+  test('a key from another region', () => {
+    const app = new App();
+    const keyStack = new Stack(app, 'Keys', { env: { account: ENV.account, region: 'us-east-1' } });
+    const key = new kms.Key(keyStack, 'Key');
+    const stack = new Stack(app, 'Test', { env: ENV });
+    expect(() => new ProtectedSecret(stack, 'Db', { encryptionKey: key, readers: [role(stack, 'R')] }))
+      .toThrow(/`encryptionKey` is in region us-east-1 but the secret is in eu-west-1/);
+  });
+
+  test('nobody could read: empty readers and writers with denyOthers fails at synth', () => {
+    const { app } = stackWith(() => ({}));
+    expect(() => app.synth()).toThrow(/`readers` and `writers` are both empty/);
+  });
+});
+
+describe('ProtectedSecret as ISecret', () => {
+  test('can be imported and granted through Parameter Store', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf';
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', { secretCompleteArn: arn });
+    expect(imported.secretName).toBe('prod/db');
+    expect(imported.parameterStoreReference).toBe('/aws/reference/secretsmanager/prod/db');
+    imported.grantReadViaParameterStore(role(stack, 'App'));
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: arn })]) },
+    });
+  });
+
+  test('works where aws-cdk-lib wants a secret (Lambda environment from a secret field)', () => {
+    const { stack, secret, template } = stackWith(s => ({ readers: [role(s, 'R')] }));
+    const fn = new lambda.Function(stack, 'Fn', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler=()=>{}'),
+      environment: { SECRET_ARN: secret.secretArn },
+    });
+    secret.grantRead(fn);
+    expect(JSON.stringify(template().toJSON())).toContain('secretsmanager:GetSecretValue');
+  });
+});
