@@ -1,1 +1,3 @@
 export * from './protected-secret';
+export * from './rotation-function';
+export * from './rotated-database';

@@ -18,12 +18,11 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 
 /** Parameter Store serves every Secrets Manager secret under this path; the leading slash is required. */
 const PARAMETER_STORE_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
 
-/** Characters that break connection strings and shell quoting; kept out of generated values. */
-const DEFAULT_EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
 const READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
 const WRITE_ACTIONS = ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'];
@@ -199,7 +198,7 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
       encryptionKey: this.key,
       generateSecretString: props.generateSecretString ?? {
         passwordLength: 32,
-        excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       },
       removalPolicy,
     });

@@ -1,0 +1,202 @@
+import { createHash } from 'crypto';
+import * as path from 'path';
+import {
+  Duration,
+  Names,
+  Stack,
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+
+/** The pre-built rotation Lambda (see lambda/rotation); shipped in the package, so synth needs no bundler. */
+const ASSET_DIR = path.join(__dirname, '..', 'assets', 'rotation');
+
+
+/**
+ * Properties for a `RotationFunction`.
+ */
+export interface RotationFunctionProps {
+  /** The VPC of the databases whose secrets the function rotates. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Where in the VPC the function runs.
+   * @default - the VPC's private subnets with egress, or its isolated subnets when it has none
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * An existing interface endpoint for Secrets Manager in this VPC. The function's security group is allowed into it.
+   * @default - the construct creates one, unless `createSecretsManagerEndpoint` is false
+   */
+  readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
+
+  /**
+   * Create an interface VPC endpoint for Secrets Manager (private DNS on) so the function reaches the service
+   * without a NAT gateway. Turn it off when the subnets already reach Secrets Manager (NAT, or an endpoint that
+   * is not passed in).
+   * @default true
+   */
+  readonly createSecretsManagerEndpoint?: boolean;
+
+  /**
+   * Length of the passwords the function generates.
+   * @default 32
+   */
+  readonly passwordLength?: number;
+
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Options to find or create the shared rotation function of a stack.
+ */
+export interface SharedRotationFunctionOptions extends RotationFunctionProps {}
+
+/**
+ * The bundled four-step rotation Lambda (`createSecret`, `setSecret`, `testSecret`, `finishSecret`) for
+ * PostgreSQL, MySQL and MariaDB, in a VPC, with its own security group and a private path to Secrets Manager.
+ *
+ * Its role starts with no access to any secret: `addSecret` grants it the one secret (and superuser secret) it
+ * rotates. Use `RotationFunction.shared` to get one function per stack, VPC and subnet selection.
+ */
+export class RotationFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
+  /**
+   * The rotation function of this stack for the given VPC and subnets, created on first use.
+   */
+  public static shared(scope: Construct, options: SharedRotationFunctionOptions): RotationFunction {
+    const stack = Stack.of(scope);
+    const subnetIds = stack.resolve(options.vpc.selectSubnets(options.vpcSubnets ?? defaultSubnets(options.vpc)).subnetIds);
+    const key = `${Names.nodeUniqueId(options.vpc.node)}${JSON.stringify(subnetIds)}`;
+    const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof RotationFunction) return existing;
+    return new RotationFunction(stack, id, options);
+  }
+
+  /** The Lambda function. */
+  public readonly function: lambda.Function;
+  /** The function's security group and network rules. */
+  public readonly connections: ec2.Connections;
+  /** The function's role. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The Secrets Manager endpoint the construct created, if it created one. */
+  public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: RotationFunctionProps) {
+    super(scope, id);
+    validate(this, props);
+
+    const vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Rotation function: reaches only its databases and Secrets Manager',
+      allowAllOutbound: false,
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotation function: secret access is added per rotated secret',
+    });
+    // What a VPC function needs to write logs and manage its network interfaces, without the managed policy's '*'.
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      // These EC2 actions do not support resource-level permissions.
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: ['*'],
+    }));
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(ASSET_DIR),
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      role,
+      logGroup,
+      vpc: props.vpc,
+      vpcSubnets,
+      securityGroups: [securityGroup],
+      environment: {
+        PASSWORD_LENGTH: String(props.passwordLength ?? 32),
+        EXCLUDE_CHARACTERS: EXCLUDED_PASSWORD_CHARACTERS,
+      },
+    });
+    this.connections = this.function.connections;
+    this.grantPrincipal = role;
+
+    if (props.secretsManagerEndpoint) {
+      props.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to Secrets Manager');
+    } else if (props.createSecretsManagerEndpoint ?? true) {
+      this.secretsManagerEndpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
+        vpc: props.vpc,
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+        subnets: vpcSubnets,
+        privateDnsEnabled: true,
+        // Only the function may use it; 'open' would admit the whole VPC CIDR, and an endpoint never calls out.
+        open: false,
+        securityGroups: [new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+          vpc: props.vpc,
+          description: 'Secrets Manager endpoint: only the rotation function may connect',
+          allowAllOutbound: false,
+        })],
+      });
+      this.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to Secrets Manager');
+    } else {
+      // The subnets reach Secrets Manager some other way (NAT or an endpoint we were not given).
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
+    }
+  }
+
+  /** The ARN of the Lambda function. */
+  public get functionArn(): string {
+    return this.function.functionArn;
+  }
+
+  /**
+   * Lets the function rotate `secret`: read and write its versions (and use its key through Secrets Manager),
+   * and read `superuserSecret` when alternating users.
+   */
+  public addSecret(secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret): void {
+    secret.grantRead(this);
+    secret.grantWrite(this);
+    superuserSecret?.grantRead(this);
+  }
+
+  /** Allows the function into a database on its port. */
+  public allowConnectionsTo(database: ec2.IConnectable): void {
+    database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
+  }
+}
+
+function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
+  return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
+}
+
+function validate(scope: Construct, props: RotationFunctionProps): void {
+  const fail = (message: string) => { throw new Error(`RotationFunction ${scope.node.path}: ${message}`); };
+  if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
+    fail(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
+  }
+  if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
+    fail('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given.');
+  }
+  if (props.vpcSubnets?.subnetType === ec2.SubnetType.PUBLIC) {
+    fail('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing.');
+  }
+}

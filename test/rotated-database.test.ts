@@ -1,0 +1,296 @@
+import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
+const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 });
+const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+
+function setup() {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [
+      { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      { name: 'apps', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    ],
+  });
+  return { app, stack, vpc };
+}
+
+function single(extra: Partial<RotatedDatabaseProps> = {}) {
+  const { stack, vpc } = setup();
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, ...extra });
+  return { stack, vpc, db, t: Template.fromStack(stack) };
+}
+
+function logicalId(stack: Stack, construct: { node: any }) {
+  return stack.getLogicalId(construct.node.defaultChild);
+}
+
+describe('RotatedDatabase defaults', () => {
+  test('the instance takes its master credentials from the CMK-encrypted secret and encrypts storage with the same key', () => {
+    const { stack, db, t } = single();
+    const secretId = logicalId(stack, db.secret.secret);
+    const keyId = stack.getLogicalId(db.secret.key.node.defaultChild as any);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"dbadmin"}', GenerateStringKey: 'password' }),
+    });
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      StorageEncrypted: true,
+      KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      MasterUsername: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:username::}}']] },
+      MasterUserPassword: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:password::}}']] },
+      DeletionProtection: true,
+      BackupRetentionPeriod: 7,
+      MultiAZ: true,
+      PubliclyAccessible: false,
+      EnableIAMDatabaseAuthentication: false,
+    });
+  });
+
+  test('the secret is attached to the instance so it holds host, port, dbname and engine', () => {
+    const { stack, db, t } = single();
+    t.hasResourceProperties('AWS::SecretsManager::SecretTargetAttachment', {
+      SecretId: { Ref: logicalId(stack, db.secret.secret) },
+      TargetType: 'AWS::RDS::DBInstance',
+      TargetId: { Ref: logicalId(stack, db.instance) },
+    });
+  });
+
+  test('the key lets RDS use it for storage only through RDS', () => {
+    const { t } = single();
+    const statements: any[] = Object.values(t.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+    const rdsUse = statements.find(s => s.Sid === 'AllowUseThroughRdsForStorageEncryption');
+    expect(rdsUse.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com', 'kms:CallerAccount': '111111111111' });
+  });
+
+  test.each([
+    ['postgres', postgres, { 'rds.force_ssl': '1' }],
+    ['mysql', mysql, { require_secure_transport: 'ON' }],
+    ['mariadb', mariadb, { require_secure_transport: 'ON' }],
+  ])('TLS is enforced by the %s parameter group', (_name, engine, parameters) => {
+    const { t } = single({ engine });
+    t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: parameters });
+  });
+
+  test('rotation: every 30 days by default, immediately on update, with the bundled function', () => {
+    const { stack, db, t } = single();
+    t.hasResource('AWS::SecretsManager::RotationSchedule', {
+      Properties: {
+        SecretId: { Ref: logicalId(stack, db.secret.secret) },
+        RotationLambdaARN: { 'Fn::GetAtt': [logicalId(stack, db.rotationFunction.function), 'Arn'] },
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+        RotateImmediatelyOnUpdate: true,
+      },
+      // The connection fields must be in the secret before the first rotation.
+      DependsOn: Match.arrayWith([stack.getLogicalId(db.instance.secret!.node.defaultChild as any)]),
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ PASSWORD_LENGTH: '32', EXCLUDE_CHARACTERS: Match.stringLikeRegexp('@') }) },
+    });
+  });
+
+  test('a cron expression and a rotation window', () => {
+    const { t } = single({ scheduleExpression: 'cron(0 4 ? * SUN *)', rotationWindow: Duration.hours(3), rotateImmediatelyOnUpdate: false });
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'cron(0 4 ? * SUN *)', Duration: '3h' },
+      RotateImmediatelyOnUpdate: false,
+    });
+  });
+
+  test('the secret has exactly one resource policy, with public policies blocked', () => {
+    const { t } = single();
+    t.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', { BlockPublicPolicy: true });
+  });
+});
+
+describe('RotatedDatabase network path', () => {
+  test('the function runs in the VPC with its own security group, allowed into the database port only', () => {
+    const { stack, db, t } = single();
+    const fnSg = stack.getLogicalId(db.rotationFunction.connections.securityGroups[0].node.defaultChild as any);
+    const dbSg = stack.getLogicalId(db.connections.securityGroups[0].node.defaultChild as any);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: { SecurityGroupIds: [{ 'Fn::GetAtt': [fnSg, 'GroupId'] }], SubnetIds: Match.anyValue() },
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [dbSg, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: { 'Fn::GetAtt': [logicalId(stack, db.instance), 'Endpoint.Port'] },
+    });
+    // No open egress: only the database port and the endpoint.
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('Rotation function'), SecurityGroupEgress: Match.absent() });
+  });
+
+  test('a private Secrets Manager endpoint that only the function may use', () => {
+    const { stack, db, t } = single();
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.eu-west-1.secretsmanager',
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+    });
+    const fnSg = stack.getLogicalId(db.rotationFunction.connections.securityGroups[0].node.defaultChild as any);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
+      FromPort: 443,
+      ToPort: 443,
+    });
+    const endpointSg = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find(r => /Secrets Manager endpoint/.test(r.Properties.GroupDescription));
+    expect(endpointSg).toBeDefined();
+    // No CIDR rule either way: neither the whole VPC in, nor anything out.
+    expect(JSON.stringify(endpointSg!.Properties.SecurityGroupIngress ?? [])).not.toContain('CidrIp');
+    expect(JSON.stringify(endpointSg!.Properties.SecurityGroupEgress)).not.toContain('0.0.0.0/0');
+  });
+
+  test('the endpoint can be left out', () => {
+    const { t } = single({ createSecretsManagerEndpoint: false });
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('Rotation function'),
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ FromPort: 443, ToPort: 443 })]),
+    });
+  });
+});
+
+describe('RotatedDatabase shared rotation function', () => {
+  test('two databases in one VPC and subnets share one function and one endpoint', () => {
+    const { stack, vpc } = setup();
+    const a = new RotatedDatabase(stack, 'A', { vpc, engine: postgres });
+    const b = new RotatedDatabase(stack, 'B', { vpc, engine: mariadb });
+    expect(a.rotationFunction).toBe(b.rotationFunction);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Lambda::Function', 1);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+  });
+
+  test('another subnet selection gets its own function', () => {
+    const { stack, vpc } = setup();
+    new RotatedDatabase(stack, 'A', { vpc, engine: postgres, vpcSubnets: { subnetGroupName: 'db' } });
+    new RotatedDatabase(stack, 'B', { vpc, engine: postgres, vpcSubnets: { subnetGroupName: 'db' }, rotationFunctionSubnets: { subnetGroupName: 'apps' } });
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 2);
+  });
+});
+
+describe('RotatedDatabase least privilege', () => {
+  test('the function may touch only the rotated secrets; the only * is what cannot be scoped', () => {
+    const { stack, vpc } = setup();
+    const a = new RotatedDatabase(stack, 'A', { vpc, engine: postgres });
+    const b = new RotatedDatabase(stack, 'B', { vpc, engine: mariadb });
+    const t = Template.fromStack(stack);
+    const roleId = stack.getLogicalId(a.rotationFunction.function.role!.node.defaultChild as any);
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter(p => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(p => p.Properties.PolicyDocument.Statement);
+    const secretRefs = [a, b].map(db => JSON.stringify({ Ref: logicalId(stack, db.secret.secret) }));
+
+    for (const s of statements) {
+      const actions: string[] = [].concat(s.Action);
+      if (actions.some(x => x.startsWith('secretsmanager:'))) {
+        if (s.Resource === '*') {
+          // GetRandomPassword has no resource to scope to.
+          expect(actions).toEqual(['secretsmanager:GetRandomPassword']);
+        } else {
+          for (const r of [].concat(s.Resource)) expect(secretRefs).toContain(JSON.stringify(r));
+        }
+      }
+      if (actions.some(x => x.startsWith('kms:'))) {
+        expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+      }
+      expect(actions).not.toContain('secretsmanager:*');
+    }
+    expect(t.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the function is exempt from the secret\'s deny-others statement', () => {
+    const { stack, db, t } = single();
+    const roleArn = stack.resolve(db.rotationFunction.function.role!.roleArn);
+    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: Match.objectLike({ StringNotEquals: Match.objectLike({ 'aws:PrincipalArn': Match.arrayWith([roleArn]) }) }) })]) },
+    });
+  });
+});
+
+describe('RotatedDatabase alternating users', () => {
+  test('master credentials from the superuser secret; our secret holds the app user with masterarn; the function reads both', () => {
+    const { stack, vpc } = setup();
+    const superuser = new ProtectedSecret(stack, 'Admin', {
+      generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' },
+    });
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser });
+    expect(db.alternatingUsers).toBe(true);
+    const t = Template.fromStack(stack);
+    const adminId = logicalId(stack, superuser.secret);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: { 'Fn::Join': ['', ['{"username":"app","masterarn":"', { Ref: adminId }, '"}']] } }),
+    });
+    t.hasResourceProperties('AWS::RDS::DBInstance', {
+      MasterUsername: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: adminId }, ':SecretString:username::}}']] },
+    });
+    // Both secrets get connection fields.
+    t.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 2);
+    const roleId = stack.getLogicalId(db.rotationFunction.function.role!.node.defaultChild as any);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: adminId } })]) },
+    });
+  });
+});
+
+describe('RotatedDatabase grantConnect', () => {
+  function withApp(iamAuthentication: boolean) {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, iamAuthentication });
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    return { stack, db, role };
+  }
+
+  test('grants rds-db:connect for the given database user when IAM authentication is on', () => {
+    const { stack, db, role } = withApp(true);
+    db.grantConnect(role, 'reporting');
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'rds-db:connect', Resource: { 'Fn::Join': ['', Match.arrayWith(['/reporting'])] } })] },
+    });
+  });
+
+  test('refuses without IAM authentication, naming the prop', () => {
+    const { db, role } = withApp(false);
+    expect(() => db.grantConnect(role)).toThrow(/`iamAuthentication: true`/);
+  });
+});
+
+describe('RotatedDatabase validation names the offending prop', () => {
+  test.each<[string, Partial<RotatedDatabaseProps>, RegExp]>([
+    ['unsupported engine', { engine: rds.DatabaseInstanceEngine.oracleSe2({ version: rds.OracleEngineVersion.VER_19 }) }, /`engine` must be PostgreSQL, MySQL or MariaDB/],
+    ['bad username', { username: '1admin' }, /`username` must start with a letter/],
+    ['username too long for mysql', { engine: mysql, username: 'a'.repeat(33) }, /`username` must be at most 32 characters/],
+    ['both schedules', { automaticallyAfter: Duration.days(7), scheduleExpression: 'rate(7 days)' }, /either `automaticallyAfter` or `scheduleExpression`/],
+    ['too frequent', { automaticallyAfter: Duration.hours(1) }, /`automaticallyAfter` must be between 4 hours and 1000 days/],
+    ['bad expression', { scheduleExpression: 'every sunday' }, /`scheduleExpression` must be a rate\(...\) or cron\(...\)/],
+    ['window too long', { rotationWindow: Duration.hours(30) }, /`rotationWindow` must be a whole number of hours from 1 to 24/],
+    ['backups too long', { backupRetention: Duration.days(40) }, /`backupRetention` must be between 1 and 35 days/],
+  ])('%s', (_name, extra, message) => {
+    expect(() => single(extra)).toThrow(message);
+  });
+
+  test('a superuser secret on the AWS managed key', () => {
+    const { stack, vpc } = setup();
+    const plain = rds.DatabaseSecret.fromSecretCompleteArn(stack, 'Plain', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:admin-AbCdEf');
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, superuserSecret: plain })).toThrow(/`superuserSecret` must be encrypted with a customer-managed key/);
+  });
+
+  test('alternating users leave room for the _clone suffix', () => {
+    const { stack, vpc } = setup();
+    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' } });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: admin, username: 'a'.repeat(30) }))
+      .toThrow(/`username` must be at most 26 characters for mariadb \(the _clone suffix must fit\)/);
+  });
+});
