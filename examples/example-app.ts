@@ -1,0 +1,57 @@
+// The example app: one API key and two rotated databases sharing one rotation function.
+// Built by examples/app.ts (the README's main command) and by the compliance tests.
+import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { ProtectedSecret, RotatedDatabase } from '../src';
+
+/** A fixed account and region keep the templates identical on every machine; no credentials are used. */
+export const EXAMPLE_ENV = { account: '111111111111', region: 'eu-west-1' };
+
+/** Adds the example stacks to `app` and returns them. */
+export function buildExampleApp(app: App): Stack[] {
+  // What `cdk.context.json` would cache after a lookup, so synth needs no AWS credentials.
+  app.node.setContext(`availability-zones:account=${EXAMPLE_ENV.account}:region=${EXAMPLE_ENV.region}`, ['eu-west-1a', 'eu-west-1b']);
+  const stack = new Stack(app, 'ProtectedSecretsExample', { env: EXAMPLE_ENV });
+
+  const service = new iam.Role(stack, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  const operator = new iam.Role(stack, 'OperatorRole', { assumedBy: new iam.AccountRootPrincipal() });
+
+  const apiKey = new ProtectedSecret(stack, 'PaymentsApiKey', {
+    secretName: 'example/payments/api-key',
+    description: 'API key for the payments provider',
+    readers: [service],
+    writers: [operator],
+    arnParameterName: '/example/payments/api-key-arn',
+  });
+  apiKey.grantReadViaParameterStore(service);
+
+  // Databases in isolated subnets: the rotation function reaches Secrets Manager through an interface endpoint.
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+
+  const orders = new RotatedDatabase(stack, 'OrdersDb', {
+    vpc,
+    engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
+    databaseName: 'orders',
+    secretReaders: [service],
+  });
+
+  const admin = new ProtectedSecret(stack, 'CatalogAdmin', {
+    description: 'Master user of the catalog database',
+    generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'catalogadmin' }), generateStringKey: 'password' },
+  });
+  const catalog = new RotatedDatabase(stack, 'CatalogDb', {
+    vpc,
+    engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 }),
+    databaseName: 'catalog',
+    username: 'catalog',
+    superuserSecret: admin,
+    secretReaders: [service],
+  });
+
+  orders.connections.allowDefaultPortFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), 'Applications in the VPC');
+  catalog.connections.allowDefaultPortFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), 'Applications in the VPC');
+  return [stack];
+}
