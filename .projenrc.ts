@@ -32,6 +32,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   jestOptions: {
+    // Never rewrite snapshots silently during a test run.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Server-backed Lambda tests start real databases; give them room.
@@ -66,6 +68,25 @@ const synthExample = project.addTask('synth:example', {
 synthExample.spawn(bundle);
 synthExample.exec('cdk synth --app "npx ts-node --prefer-ts-exts examples/app.ts" --output cdk.out --quiet');
 synthExample.exec('node -e "for (const f of require(\'fs\').readdirSync(\'cdk.out\').filter(f => f.endsWith(\'.template.json\'))) console.log(\'template: cdk.out/\' + f)"');
+
+// integ-runner snapshots: verified (no deployment, no credentials) in the test task; updated on demand.
+const integEnv = { TS_NODE_TRANSPILE_ONLY: '1', JSII_DEPRECATED: 'quiet' };
+const integVerify = project.addTask('integ:verify', {
+  description: 'Check the integ test snapshots against a fresh synth (no deployment, no AWS credentials)',
+  env: integEnv,
+  exec: 'integ-runner --directory integ --language typescript',
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize the integ test snapshots without deploying (review the diff before committing)',
+  env: integEnv,
+  exec: 'integ-runner --directory integ --language typescript --dry-run --update-on-failed',
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy every integ test to the AWS account in your environment, run its assertions, then destroy it',
+  env: integEnv,
+  exec: 'integ-runner --directory integ --language typescript --force',
+});
+project.testTask.spawn(integVerify);
 
 // Tests need the bundled asset (the constructs reference it) and real servers for the Lambda.
 project.testTask.prependSpawn(bundle);

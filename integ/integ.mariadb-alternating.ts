@@ -1,0 +1,32 @@
+// A MariaDB instance whose application user is rotated with alternating users (app / app_clone) by the
+// bundled function, logged in as the master user from a separate ProtectedSecret.
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack, aws_rds as rds } from 'aws-cdk-lib';
+import { ProtectedSecret, RotatedDatabase } from '../src';
+import { assertRotationSucceeds, isolatedVpc } from './integ-helpers';
+
+const app = new App();
+const stack = new Stack(app, 'ProtectedSecretsMariaDbAlternating');
+
+const admin = new ProtectedSecret(stack, 'Admin', {
+  description: 'Master user of the integ MariaDB instance',
+  generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+
+const db = new RotatedDatabase(stack, 'Db', {
+  vpc: isolatedVpc(stack),
+  engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 }),
+  databaseName: 'integ',
+  username: 'app',
+  superuserSecret: admin,
+  multiAz: false,
+  deletionProtection: false,
+  backupRetention: Duration.days(1),
+  removalPolicy: RemovalPolicy.DESTROY,
+  rotateImmediatelyOnUpdate: false,
+});
+db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+
+const integ = new IntegTest(app, 'MariaDbAlternatingRotation', { testCases: [stack] });
+assertRotationSucceeds(integ, db, 'integ-mariadb-alternating-rotation-0001');
