@@ -1,3 +1,5 @@
 export * from './protected-secret';
 export * from './rotation-function';
 export * from './rotated-database';
+export * from './rotation-options';
+export * from './rotated-aurora-cluster';

@@ -11,13 +11,15 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';
+import { RotationOptions } from './rotation-options';
 
 /**
  * Properties for a `RotatedDatabase`.
  */
-export interface RotatedDatabaseProps {
+export interface RotatedDatabaseProps extends RotationOptions {
   /** The database engine: PostgreSQL, MySQL or MariaDB, e.g. `rds.DatabaseInstanceEngine.postgres({ version })`. */
   readonly engine: rds.IInstanceEngine;
 
@@ -75,30 +77,6 @@ export interface RotatedDatabaseProps {
    * @default - the secret's new key, with a policy statement that lets RDS use it
    */
   readonly encryptionKey?: kms.IKey;
-
-  /**
-   * How often to rotate. Cannot be combined with `scheduleExpression`.
-   * @default Duration.days(30)
-   */
-  readonly automaticallyAfter?: Duration;
-
-  /**
-   * A `rate(...)` or `cron(...)` expression for rotation. Cannot be combined with `automaticallyAfter`.
-   * @default - rotate every `automaticallyAfter`
-   */
-  readonly scheduleExpression?: string;
-
-  /**
-   * How long the rotation window stays open, between 1 and 24 hours.
-   * @default - Secrets Manager's default: the whole window up to the next rotation
-   */
-  readonly rotationWindow?: Duration;
-
-  /**
-   * Rotate as soon as the schedule is created or changed.
-   * @default true
-   */
-  readonly rotateImmediatelyOnUpdate?: boolean;
 
   /**
    * The rotation function to use.
@@ -252,24 +230,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     this.rotationFunction.addSecret(this.secret, props.superuserSecret);
     this.rotationFunction.allowConnectionsTo(this.instance);
 
-    this.rotationSchedule = new secretsmanager.RotationSchedule(this, 'RotationSchedule', {
-      // The secret itself, not the attachment: an attachment would get a second resource policy that
-      // overwrites the secret's one.
-      secret: this.secret,
-      rotationLambda: this.rotationFunction.function,
-      automaticallyAfter: props.scheduleExpression ? undefined : props.automaticallyAfter ?? Duration.days(30),
-      rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? true,
-    });
-    this.rotationSchedule.node.addDependency(attachment);
-    const cfnSchedule = this.rotationSchedule.node.defaultChild as secretsmanager.CfnRotationSchedule;
-    if (props.scheduleExpression || props.rotationWindow) {
-      const rules = cfnSchedule.rotationRules as secretsmanager.CfnRotationSchedule.RotationRulesProperty | undefined;
-      cfnSchedule.rotationRules = {
-        ...rules,
-        scheduleExpression: props.scheduleExpression ?? rules?.scheduleExpression,
-        duration: props.rotationWindow ? `${props.rotationWindow.toHours()}h` : undefined,
-      };
-    }
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, attachment, props);
   }
 
   /**
@@ -313,20 +274,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
     if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(username)) fail(`\`username\` must start with a letter and contain only letters, digits and underscores, got "${username}".`);
     if (username.length > limit) fail(`\`username\` must be at most ${limit} characters for ${props.engine.engineType}${props.superuserSecret ? ' (the _clone suffix must fit)' : ''}, got ${username.length}.`);
   }
-  if (props.automaticallyAfter && props.scheduleExpression) fail('give either `automaticallyAfter` or `scheduleExpression`, not both.');
-  if (props.automaticallyAfter && !props.automaticallyAfter.isUnresolved()) {
-    const days = props.automaticallyAfter.toHours({ integral: false }) / 24;
-    if (props.automaticallyAfter.toHours({ integral: false }) < 4 || days > 1000) fail(`\`automaticallyAfter\` must be between 4 hours and 1000 days, got ${props.automaticallyAfter.toHumanString()}.`);
-  }
-  const expr = props.scheduleExpression;
-  if (expr !== undefined && !Token.isUnresolved(expr) && !/^(rate|cron)\(.+\)$/.test(expr)) {
-    fail(`\`scheduleExpression\` must be a rate(...) or cron(...) expression, got "${expr}".`);
-  }
-  const window = props.rotationWindow;
-  if (window && !window.isUnresolved()) {
-    const hours = window.toHours({ integral: false });
-    if (hours < 1 || hours > 24 || !Number.isInteger(hours)) fail(`\`rotationWindow\` must be a whole number of hours from 1 to 24, got ${window.toHumanString()}.`);
-  }
+  rotationOptionErrors(props).forEach(fail);
   const backups = props.backupRetention;
   if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
     fail(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);

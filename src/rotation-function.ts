@@ -92,11 +92,16 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   /** The Secrets Manager endpoint the construct created, if it created one. */
   public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
 
+  private readonly vpc: ec2.IVpc;
+  private readonly vpcSubnets: ec2.SubnetSelection;
+
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
     validate(this, props);
 
     const vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
+    this.vpc = props.vpc;
+    this.vpcSubnets = vpcSubnets;
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Rotation function: reaches only its databases and Secrets Manager',
@@ -176,6 +181,29 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     secret.grantRead(this);
     secret.grantWrite(this);
     superuserSecret?.grantRead(this);
+  }
+
+  /**
+   * Gives the function a private path to the RDS Data API (an interface endpoint, created once per function)
+   * for Aurora clusters rotated through it.
+   */
+  public addDataApiEndpoint(): ec2.IInterfaceVpcEndpoint {
+    const existing = this.node.tryFindChild('DataApiEndpoint') as ec2.InterfaceVpcEndpoint | undefined;
+    if (existing) return existing;
+    const endpoint = new ec2.InterfaceVpcEndpoint(this, 'DataApiEndpoint', {
+      vpc: this.vpc,
+      service: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
+      subnets: this.vpcSubnets,
+      privateDnsEnabled: true,
+      open: false,
+      securityGroups: [new ec2.SecurityGroup(this, 'DataApiEndpointSecurityGroup', {
+        vpc: this.vpc,
+        description: 'RDS Data API endpoint: only the rotation function may connect',
+        allowAllOutbound: false,
+      })],
+    });
+    endpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to the RDS Data API');
+    return endpoint;
   }
 
   /** Allows the function into a database on its port. */

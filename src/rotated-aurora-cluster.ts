@@ -1,0 +1,215 @@
+import {
+  ArnFormat,
+  Duration,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Token,
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_rds as rds,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { rotationOptionErrors, scheduleRotation } from './private/rotation';
+import { ProtectedSecret } from './protected-secret';
+import { RotationFunction } from './rotation-function';
+import { RotationOptions } from './rotation-options';
+
+/**
+ * Properties for a `RotatedAuroraCluster`.
+ */
+export interface RotatedAuroraClusterProps extends RotationOptions {
+  /** The Aurora engine: `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`. */
+  readonly engine: rds.IClusterEngine;
+
+  /** The VPC to place the cluster and the rotation function in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Subnets for the cluster.
+   * @default - the VPC's isolated subnets, or its private subnets with egress when it has no isolated ones
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The cluster identifier; the secret's `dbClusterArn` is built from it.
+   * @default - a unique name derived from the construct path
+   */
+  readonly clusterIdentifier?: string;
+
+  /**
+   * The master user whose credentials the secret holds.
+   * @default 'dbadmin'
+   */
+  readonly username?: string;
+
+  /**
+   * The name of a database to create in the cluster.
+   * @default - none (the engine's default database)
+   */
+  readonly databaseName?: string;
+
+  /**
+   * Principals that may read the database credentials.
+   * @default - only the rotation function
+   */
+  readonly secretReaders?: iam.IPrincipal[];
+
+  /**
+   * The customer-managed key for the secret and the cluster storage.
+   * @default - the secret's new key, with a policy statement that lets RDS use it
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Serverless v2 capacity range of the writer, in Aurora capacity units.
+   * @default - 0.5 to 2
+   */
+  readonly serverlessV2MinCapacity?: number;
+
+  /**
+   * Upper bound of the writer's serverless v2 capacity, in Aurora capacity units.
+   * @default 2
+   */
+  readonly serverlessV2MaxCapacity?: number;
+
+  /**
+   * The rotation function to use.
+   * @default - the stack's shared function for this VPC and the cluster's subnets
+   */
+  readonly rotationFunction?: RotationFunction;
+
+  /**
+   * Refuse deletion of the cluster.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * How long automated backups are kept, between 1 and 35 days.
+   * @default Duration.days(7)
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * What happens to the cluster when it leaves the stack.
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const TLS_PARAMETERS: Record<string, Record<string, string>> = {
+  'aurora-postgresql': { 'rds.force_ssl': '1' },
+  'aurora-mysql': { require_secure_transport: 'ON' },
+};
+
+/**
+ * An Aurora Serverless v2 cluster with the RDS Data API on, whose master credentials live in a
+ * `ProtectedSecret` and are rotated single-user by the bundled function through the Data API (the secret
+ * carries `dbClusterArn`, which switches the function to the Data API). The function reaches the Data API
+ * and Secrets Manager through interface endpoints.
+ */
+export class RotatedAuroraCluster extends Construct implements ec2.IConnectable {
+  /** The secret with the rotated master credentials. */
+  public readonly secret: ProtectedSecret;
+  /** The Aurora cluster. */
+  public readonly cluster: rds.DatabaseCluster;
+  /** The function that rotates the secret. */
+  public readonly rotationFunction: RotationFunction;
+  /** The rotation schedule of the secret. */
+  public readonly rotationSchedule: secretsmanager.RotationSchedule;
+  /** The cluster's network rules. */
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: RotatedAuroraClusterProps) {
+    super(scope, id);
+    const tlsParameters = validate(this, props);
+    const stack = Stack.of(this);
+    const clusterIdentifier = props.clusterIdentifier
+      ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
+    // Built from the identifier, not read from the cluster: the cluster depends on the secret.
+    const clusterArn = stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: clusterIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    this.secret = new ProtectedSecret(this, 'Secret', {
+      description: `Master credentials of ${this.node.path}, rotated through the RDS Data API`,
+      encryptionKey: props.encryptionKey,
+      readers: props.secretReaders,
+      generateSecretString: {
+        secretStringTemplate: stack.toJsonString({ username: props.username ?? 'dbadmin', dbClusterArn: clusterArn }),
+        generateStringKey: 'password',
+        passwordLength: 32,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      },
+    });
+    this.secret.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowUseThroughRdsForStorageEncryption',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:ListGrants', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com`, 'kms:CallerAccount': stack.account } },
+    }));
+
+    const vpcSubnets = props.vpcSubnets ?? {
+      subnetType: props.vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    };
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine: props.engine,
+      clusterIdentifier,
+      vpc: props.vpc,
+      vpcSubnets,
+      credentials: rds.Credentials.fromSecret(this.secret),
+      defaultDatabaseName: props.databaseName,
+      writer: rds.ClusterInstance.serverlessV2('Writer', { publiclyAccessible: false, autoMinorVersionUpgrade: true }),
+      serverlessV2MinCapacity: props.serverlessV2MinCapacity ?? 0.5,
+      serverlessV2MaxCapacity: props.serverlessV2MaxCapacity ?? 2,
+      enableDataApi: true,
+      storageEncrypted: true,
+      storageEncryptionKey: this.secret.key,
+      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
+        engine: props.engine,
+        description: `TLS required for ${this.node.path}`,
+        parameters: tlsParameters,
+      }),
+      deletionProtection: props.deletionProtection ?? true,
+      backup: { retention: props.backupRetention ?? Duration.days(7) },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
+      iamAuthentication: true,
+    });
+    this.connections = this.cluster.connections;
+
+    this.rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, { vpc: props.vpc, vpcSubnets });
+    this.rotationFunction.addSecret(this.secret);
+    this.rotationFunction.addDataApiEndpoint();
+    // Data API calls run as the function with the secret it names: the function already reads that secret.
+    this.cluster.grantDataApiAccess(this.rotationFunction);
+
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, this.cluster.secret!, props);
+  }
+}
+
+function validate(scope: Construct, props: RotatedAuroraClusterProps): Record<string, string> {
+  const fail: (message: string) => never = message => { throw new Error(`RotatedAuroraCluster ${scope.node.path}: ${message}`); };
+  const tls = TLS_PARAMETERS[props.engine.engineType];
+  if (!tls) fail(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
+  const id = props.clusterIdentifier;
+  if (id !== undefined && !Token.isUnresolved(id) && !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) {
+    fail(`\`clusterIdentifier\` must be lowercase letters, digits and single hyphens, starting with a letter, got "${id}".`);
+  }
+  if (id !== undefined && id.length > 63) fail(`\`clusterIdentifier\` must be at most 63 characters, got ${id.length}.`);
+  const username = props.username;
+  if (username !== undefined && !Token.isUnresolved(username) && !/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/.test(username)) {
+    fail(`\`username\` must start with a letter and have at most 16 letters, digits and underscores, got "${username}".`);
+  }
+  const min = props.serverlessV2MinCapacity ?? 0.5;
+  const max = props.serverlessV2MaxCapacity ?? 2;
+  if (min < 0 || max > 256 || min > max) fail(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);
+  const backups = props.backupRetention;
+  if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
+    fail(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
+  }
+  rotationOptionErrors(props).forEach(fail);
+  return tls;
+}

@@ -1,0 +1,69 @@
+import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
+
+function build(extra: Partial<RotatedAuroraClusterProps> = {}) {
+  const stack = new Stack(new App(), 'Test', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const aurora = new RotatedAuroraCluster(stack, 'Aurora', { vpc, engine: auroraPostgres, ...extra });
+  return { stack, vpc, aurora };
+}
+
+test('a Data API cluster encrypted with the secret\'s key, TLS enforced, master credentials from the secret', () => {
+  const { stack, aurora } = build({ clusterIdentifier: 'orders' });
+  const t = Template.fromStack(stack);
+  const keyId = stack.getLogicalId(aurora.secret.key.node.defaultChild as any);
+  const secretId = stack.getLogicalId(aurora.secret.secret.node.defaultChild as any);
+  t.hasResourceProperties('AWS::RDS::DBCluster', {
+    DBClusterIdentifier: 'orders',
+    EnableHttpEndpoint: true,
+    StorageEncrypted: true,
+    KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    DeletionProtection: true,
+    BackupRetentionPeriod: 7,
+    MasterUsername: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:username::}}']] },
+  });
+  t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+});
+
+test('the secret carries dbClusterArn (which switches the function to the Data API) without a dependency cycle', () => {
+  const { stack } = build({ clusterIdentifier: 'orders' });
+  Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', {
+    GenerateSecretString: Match.objectLike({
+      SecretStringTemplate: { 'Fn::Join': ['', ['{"username":"dbadmin","dbClusterArn":"arn:', { Ref: 'AWS::Partition' }, ':rds:eu-west-1:111111111111:cluster:orders"}']] },
+    }),
+  });
+});
+
+test('the function may run Data API statements on this cluster only, and reaches the Data API privately', () => {
+  const { stack, aurora } = build();
+  const t = Template.fromStack(stack);
+  const roleId = stack.getLogicalId(aurora.rotationFunction.function.role!.node.defaultChild as any);
+  const clusterId = stack.getLogicalId(aurora.cluster.node.defaultChild as any);
+  const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter(p => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap(p => p.Properties.PolicyDocument.Statement);
+  const dataApi = statements.find(s => [].concat(s.Action).includes('rds-data:ExecuteStatement'));
+  expect(JSON.stringify(dataApi.Resource)).toContain(clusterId);
+  t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-west-1.rds-data', PrivateDnsEnabled: true });
+  t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+});
+
+test('shares the rotation function with instances in the same VPC and subnets', () => {
+  const { stack, vpc, aurora } = build();
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }) });
+  expect(db.rotationFunction).toBe(aurora.rotationFunction);
+  Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+});
+
+test.each<[string, Partial<RotatedAuroraClusterProps>, RegExp]>([
+  ['bad cluster identifier', { clusterIdentifier: 'Bad_Name' }, /`clusterIdentifier` must be lowercase/],
+  ['capacity upside down', { serverlessV2MinCapacity: 4, serverlessV2MaxCapacity: 2 }, /`serverlessV2MinCapacity` \(4\) and `serverlessV2MaxCapacity` \(2\)/],
+  ['bad username', { username: 'x-y' }, /`username` must start with a letter/],
+  ['bad schedule', { scheduleExpression: 'weekly' }, /`scheduleExpression` must be a rate/],
+])('validation: %s', (_name, extra, message) => {
+  expect(() => build(extra)).toThrow(message);
+});
