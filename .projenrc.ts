@@ -88,6 +88,15 @@ project.addTask('integ:deploy', {
 });
 project.testTask.spawn(integVerify);
 
+// jsii must accept the public API (it is what Python, Java and Go users get), and API.md must match it.
+const apiCheck = project.addTask('check:api', {
+  description: 'Compile with jsii, regenerate API.md and fail if the committed API.md was stale',
+});
+apiCheck.spawn(project.compileTask);
+apiCheck.spawn(project.tasks.tryFind('docgen')!);
+apiCheck.exec('git diff --exit-code -- API.md || (echo "API.md was out of date: it has been regenerated, commit it." && exit 1)');
+project.testTask.spawn(apiCheck);
+
 // Tests need the bundled asset (the constructs reference it) and real servers for the Lambda.
 project.testTask.prependSpawn(bundle);
 
