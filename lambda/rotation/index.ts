@@ -1,4 +1,58 @@
-// Placeholder until the rotation Lambda lands (issue 3).
-export async function handler(): Promise<void> {
-  throw new Error('rotation handler not yet implemented');
+// The rotation function's entry point: checks the event and the secret's stages, then runs one step.
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManager } from './clients';
+import { RotationContext } from './context';
+import { InvalidEventError, RotationNotEnabledError, TokenNotStagedError } from './errors';
+import { log } from './log';
+import { createSecret } from './steps/create-secret';
+import { finishSecret } from './steps/finish-secret';
+import { setSecret } from './steps/set-secret';
+import { testSecret } from './steps/test-secret';
+
+/** The event Secrets Manager sends for each rotation step. */
+export interface RotationEvent {
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+  readonly Step: string;
+  readonly RotationToken?: string;
+}
+
+const STEPS: Record<string, (ctx: RotationContext) => Promise<void>> = { createSecret, setSecret, testSecret, finishSecret };
+
+export async function handler(event: RotationEvent): Promise<void> {
+  const fields = { step: event?.Step, secretArn: event?.SecretId, token: event?.ClientRequestToken };
+  try {
+    const run = checkEvent(event);
+    const metadata = await secretsManager.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
+    const secretArn = metadata.ARN ?? event.SecretId;
+    if (!metadata.RotationEnabled) {
+      throw new RotationNotEnabledError(`Secret ${secretArn} is not enabled for rotation; add a rotation schedule before invoking the function.`);
+    }
+    const stages = metadata.VersionIdsToStages?.[event.ClientRequestToken];
+    if (!stages) {
+      throw new TokenNotStagedError(`Version ${event.ClientRequestToken} is not a version of ${secretArn}; the token must come from Secrets Manager's RotateSecret.`);
+    }
+    if (stages.includes('AWSCURRENT')) {
+      log.info('The version is already AWSCURRENT: nothing to do', fields);
+      return;
+    }
+    if (!stages.includes('AWSPENDING')) {
+      throw new TokenNotStagedError(`Version ${event.ClientRequestToken} of ${secretArn} is not staged AWSPENDING; start a new rotation.`);
+    }
+    await run({ secretArn, token: event.ClientRequestToken, rotationToken: event.RotationToken, kmsKeyId: metadata.KmsKeyId });
+  } catch (error) {
+    log.error('Rotation step failed', { ...fields, errorKind: (error as { kind?: string }).kind ?? (error as Error).name, error: (error as Error).message });
+    throw error;
+  }
+}
+
+function checkEvent(event: RotationEvent): (ctx: RotationContext) => Promise<void> {
+  for (const field of ['SecretId', 'ClientRequestToken', 'Step'] as const) {
+    if (typeof event?.[field] !== 'string' || event[field] === '') {
+      throw new InvalidEventError(`The event has no ${field}; the function expects Secrets Manager's rotation event.`);
+    }
+  }
+  const run = STEPS[event.Step];
+  if (!run) throw new InvalidEventError(`Step "${event.Step}" is not one of ${Object.keys(STEPS).join(', ')}.`);
+  return run;
 }

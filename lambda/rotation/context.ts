@@ -1,0 +1,44 @@
+// What every step knows about the rotation it is part of, and the logins the steps share.
+import { DatabaseSession, engineFor } from './engines';
+import { AuthenticationFailedError } from './errors';
+import { DatabaseSecret } from './secret';
+
+export interface RotationContext {
+  /** The full ARN of the secret being rotated. */
+  readonly secretArn: string;
+  /** The version id of the new secret value (the event's ClientRequestToken). */
+  readonly token: string;
+  /** Passed back to Secrets Manager on writes when the event carried one. */
+  readonly rotationToken?: string;
+  /** The secret's KMS key. */
+  readonly kmsKeyId?: string;
+}
+
+/** Logs in with `credentials` to the database `target` names; throws on any failure. */
+export async function login(ctx: RotationContext, credentials: DatabaseSecret, target: DatabaseSecret = credentials): Promise<DatabaseSession> {
+  return engineFor(target).connect(credentials, target, { kmsKeyId: ctx.kmsKeyId });
+}
+
+/** Like login, but a refused password gives undefined; an unreachable database still throws. */
+export async function tryLogin(
+  ctx: RotationContext,
+  credentials: DatabaseSecret,
+  target: DatabaseSecret = credentials,
+): Promise<DatabaseSession | undefined> {
+  try {
+    return await login(ctx, credentials, target);
+  } catch (error) {
+    if (error instanceof AuthenticationFailedError) return undefined;
+    throw error;
+  }
+}
+
+/** Proves that `credentials` log in and can run a query. */
+export async function proveLogin(ctx: RotationContext, credentials: DatabaseSecret): Promise<void> {
+  const session = await login(ctx, credentials);
+  try {
+    await session.ping();
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,88 @@
+// Aurora through the RDS Data API. The Data API logs in with a secret, not a password, so every login here
+// goes through a short-lived secret that holds exactly the credentials being tried (encrypted with the rotated
+// secret's key and deleted when the session closes): that is what proves a pending password works.
+import { randomUUID } from 'crypto';
+import { BadRequestException, ExecuteStatementCommand } from '@aws-sdk/client-rds-data';
+import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { escape as mysqlEscape } from 'mysql2';
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import { rdsData, secretsManager } from '../clients';
+import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
+import { DatabaseSecret } from '../secret';
+import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
+
+/** Name prefix of the short-lived login secrets; the function's role may create and delete only these. */
+export const LOGIN_SECRET_PREFIX = 'rotation-login/';
+
+export const dataApi: DatabaseEngine = {
+  async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
+    const created = await secretsManager.send(new CreateSecretCommand({
+      Name: `${LOGIN_SECRET_PREFIX}${randomUUID()}`,
+      Description: 'Short-lived login for a rotation through the RDS Data API; deleted by the rotation function',
+      KmsKeyId: context.kmsKeyId,
+      SecretString: JSON.stringify({ username: credentials.username, password: credentials.password }),
+    }));
+    const session = new DataApiSession(target, created.ARN!);
+    try {
+      await session.ping();
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    return session;
+  },
+};
+
+class DataApiSession implements DatabaseSession {
+  private readonly postgres: boolean;
+
+  constructor(private readonly target: DatabaseSecret, private readonly loginSecretArn: string) {
+    this.postgres = /postgres/.test(target.engine);
+  }
+
+  public async setPassword(username: string, password: string): Promise<void> {
+    const sql = this.postgres
+      ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(password)}`
+      : `ALTER USER ${mysqlEscape(username)}@'%' IDENTIFIED BY ${mysqlEscape(password)}`;
+    try {
+      await this.execute(sql);
+    } catch (error) {
+      if (error instanceof AuthenticationFailedError || error instanceof DatabaseUnreachableError) throw error;
+      throw new PasswordChangeFailedError(`The Data API of ${this.target.dbClusterArn} refused to change user ${username}.`);
+    }
+  }
+
+  public async setOwnPassword(password: string): Promise<void> {
+    await this.setPassword(this.target.username, password);
+  }
+
+  public async ensureUser(): Promise<void> {
+    throw new UnsupportedEngineError('Alternating users are not supported through the RDS Data API; rotate Aurora clusters single-user.');
+  }
+
+  public async ping(): Promise<void> {
+    await this.execute('SELECT 1');
+  }
+
+  public async close(): Promise<void> {
+    await secretsManager.send(new DeleteSecretCommand({ SecretId: this.loginSecretArn, ForceDeleteWithoutRecovery: true })).catch(() => undefined);
+  }
+
+  private async execute(sql: string): Promise<void> {
+    try {
+      await rdsData.send(new ExecuteStatementCommand({
+        resourceArn: this.target.dbClusterArn,
+        secretArn: this.loginSecretArn,
+        database: this.target.dbname,
+        sql,
+      }));
+    } catch (error) {
+      const message = (error as Error).message ?? '';
+      if (error instanceof BadRequestException && /password|authentication|access denied/i.test(message)) {
+        throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);
+      }
+      if (error instanceof BadRequestException) throw error;
+      throw new DatabaseUnreachableError(`The Data API of ${this.target.dbClusterArn} did not answer (${(error as Error).name}); check that the Data API is enabled and the function can reach it.`);
+    }
+  }
+}

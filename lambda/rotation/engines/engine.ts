@@ -1,0 +1,31 @@
+// What every database engine module offers the steps.
+import { DatabaseSecret } from '../secret';
+
+export interface DatabaseSession {
+  /** Sets the password of an existing user (as a user allowed to manage others). */
+  setPassword(username: string, password: string): Promise<void>;
+  /** Sets the password of the user this session logged in as (single-user rotation). */
+  setOwnPassword(password: string): Promise<void>;
+  /**
+   * Makes `username` exist with `password` and, when `likeUsername` exists, the same privileges
+   * (alternating users: the clone gets what the original has).
+   */
+  ensureUser(username: string, password: string, likeUsername: string): Promise<void>;
+  /** A trivial query: proves the session really works. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a login needs to know beyond the credentials. */
+export interface ConnectContext {
+  /** The KMS key of the rotated secret (for anything the login must store, such as a Data API login secret). */
+  readonly kmsKeyId?: string;
+}
+
+export interface DatabaseEngine {
+  /**
+   * Logs in with `credentials` at the address of `target` (they differ when a superuser logs in to the
+   * database of another secret). Throws AuthenticationFailedError or DatabaseUnreachableError.
+   */
+  connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession>;
+}

@@ -1,0 +1,47 @@
+// One error class per failure kind. Messages say what happened and what to do; they never contain a
+// secret value (callers pass names, ARNs and version ids only).
+
+export abstract class RotationError extends Error {
+  /** A stable name for the failure kind, logged and shown by Secrets Manager as the error type. */
+  public abstract readonly kind: string;
+}
+
+/** The event is not a Secrets Manager rotation event this function can handle. */
+export class InvalidEventError extends RotationError {
+  public readonly kind = 'InvalidEvent';
+}
+
+/** Rotation is not enabled on the secret. */
+export class RotationNotEnabledError extends RotationError {
+  public readonly kind = 'RotationNotEnabled';
+}
+
+/** The token is not a version of the secret, or not staged AWSPENDING, or the pending value is missing. */
+export class TokenNotStagedError extends RotationError {
+  public readonly kind = 'TokenNotStaged';
+}
+
+/** The secret's JSON lacks a field the rotation needs, or has one of the wrong type. */
+export class SecretMalformedError extends RotationError {
+  public readonly kind = 'SecretMalformed';
+}
+
+/** The secret names an engine this function cannot rotate. */
+export class UnsupportedEngineError extends RotationError {
+  public readonly kind = 'UnsupportedEngine';
+}
+
+/** The database did not answer (down, unreachable, blocked by a security group, TLS handshake failed). */
+export class DatabaseUnreachableError extends RotationError {
+  public readonly kind = 'DatabaseUnreachable';
+}
+
+/** The database refused the credentials. */
+export class AuthenticationFailedError extends RotationError {
+  public readonly kind = 'AuthenticationFailed';
+}
+
+/** The database accepted the login but refused to change or create the user. */
+export class PasswordChangeFailedError extends RotationError {
+  public readonly kind = 'PasswordChangeFailed';
+}

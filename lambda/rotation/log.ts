@@ -1,0 +1,39 @@
+// Structured JSON logs that cannot carry a secret value: only named, non-secret fields are written, and any
+// value registered with `redact` is masked wherever it appears (driver messages included).
+
+export interface LogFields {
+  readonly step?: string;
+  readonly secretArn?: string;
+  readonly token?: string;
+  readonly engine?: string;
+  readonly host?: string;
+  readonly username?: string;
+  readonly strategy?: string;
+  readonly errorKind?: string;
+  readonly error?: string;
+}
+
+const redacted = new Set<string>();
+
+/** Masks `value` in everything logged from now on (passwords the function handles). */
+export function redact(value: string | undefined): void {
+  if (value) redacted.add(value);
+}
+
+function mask(text: string): string {
+  let out = text;
+  for (const value of redacted) out = out.split(value).join('***');
+  return out;
+}
+
+function write(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields: LogFields): void {
+  const line = mask(JSON.stringify({ level, message, ...fields }));
+  if (level === 'ERROR') console.error(line);
+  else console.log(line);
+}
+
+export const log = {
+  info: (message: string, fields: LogFields = {}) => write('INFO', message, fields),
+  warn: (message: string, fields: LogFields = {}) => write('WARN', message, fields),
+  error: (message: string, fields: LogFields = {}) => write('ERROR', message, fields),
+};

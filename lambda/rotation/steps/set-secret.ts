@@ -1,0 +1,62 @@
+// setSecret: make the database accept the pending password. Safe to retry: a pending password that already
+// logs in means the work is done.
+import { RotationContext, login, tryLogin } from '../context';
+import { DatabaseSession } from '../engines';
+import { AuthenticationFailedError, SecretMalformedError } from '../errors';
+import { log } from '../log';
+import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
+
+export async function setSecret(ctx: RotationContext): Promise<void> {
+  const current = await requireDatabaseSecret(ctx.secretArn, 'AWSCURRENT');
+  const pending = await requireDatabaseSecret(ctx.secretArn, 'AWSPENDING', ctx.token);
+  checkSameDatabase(current, pending, ctx.secretArn);
+
+  const already = await tryLogin(ctx, pending);
+  if (already) {
+    await already.close();
+    log.info('setSecret: the pending password already logs in', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username });
+    return;
+  }
+
+  if (current.masterarn) {
+    const master = await requireDatabaseSecret(current.masterarn, 'AWSCURRENT');
+    if (master.host && current.host && master.host !== current.host) {
+      throw new SecretMalformedError(`The superuser secret ${current.masterarn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
+    }
+    const session = await login(ctx, master, current);
+    await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
+    log.info('setSecret: set the pending user\'s password as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
+    return;
+  }
+
+  if (pending.username !== current.username) {
+    throw new SecretMalformedError(`AWSPENDING of ${ctx.secretArn} is for user ${pending.username} but AWSCURRENT is for ${current.username}; single-user rotation changes one user's password.`);
+  }
+  // After an earlier partial failure the database may only accept the previous password.
+  let session = await tryLogin(ctx, current);
+  if (!session) {
+    const previous = await getDatabaseSecret(ctx.secretArn, 'AWSPREVIOUS');
+    if (previous && previous.username === current.username) session = await tryLogin(ctx, { ...current, password: previous.password });
+  }
+  if (!session) {
+    throw new AuthenticationFailedError(`setSecret could not log in to ${current.host ?? current.dbClusterArn} as ${current.username} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of ${ctx.secretArn}; set the user's password to the AWSCURRENT value by hand, then rotate again.`);
+  }
+  await withSession(session, s => s.setOwnPassword(pending.password));
+  log.info('setSecret: changed the user\'s password', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: current.username, strategy: 'single-user' });
+}
+
+function checkSameDatabase(current: DatabaseSecret, pending: DatabaseSecret, secretArn: string): void {
+  for (const field of ['engine', 'host', 'port', 'dbClusterArn'] as const) {
+    if (current[field] !== pending[field]) {
+      throw new SecretMalformedError(`AWSPENDING of ${secretArn} has a different ${field} than AWSCURRENT; a rotation must not move the secret to another database.`);
+    }
+  }
+}
+
+async function withSession(session: DatabaseSession, work: (s: DatabaseSession) => Promise<void>): Promise<void> {
+  try {
+    await work(session);
+  } finally {
+    await session.close();
+  }
+}

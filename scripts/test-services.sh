@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes sure the tools the tests run for real are installed: PostgreSQL and MariaDB servers (Debian packages),
+# moto (the AWS emulator) and cfn-lint (from PyPI), and openssl. Installs what is missing when it can;
+# otherwise stops with the exact command that would install it. Starts nothing: the tests start their servers.
+set -uo pipefail
+
+missing_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing_apt+=(postgresql)
+{ have mariadbd || [ -x /usr/sbin/mariadbd ]; } && have mariadb-install-db && have mariadb || missing_apt+=(mariadb-server mariadb-client)
+have openssl || missing_apt+=(openssl)
+
+if ((${#missing_apt[@]})); then
+  echo "test-services: installing ${missing_apt[*]} from Debian's packages"
+  if [ "$(id -u)" = 0 ] && have apt-get; then
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_apt[@]}"; } >/tmp/test-services-apt.log 2>&1 || {
+      echo "test-services: could not install ${missing_apt[*]} (log: /tmp/test-services-apt.log). Run: apt-get install -y ${missing_apt[*]}" >&2
+      exit 1
+    }
+    # The packages start system-wide servers; the tests use their own, so stop those to free memory and ports.
+    service mariadb stop >/dev/null 2>&1 || true
+    service postgresql stop >/dev/null 2>&1 || true
+  else
+    echo "test-services: missing ${missing_apt[*]}. Run as root: apt-get install -y ${missing_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+missing_pip=()
+have moto_server || missing_pip+=('moto[server]')
+have cfn-lint || missing_pip+=(cfn-lint)
+if ((${#missing_pip[@]})); then
+  echo "test-services: installing ${missing_pip[*]} from PyPI"
+  python3 -m pip install -q "${missing_pip[@]}" >/tmp/test-services-pip.log 2>&1 || {
+    echo "test-services: could not install ${missing_pip[*]} (log: /tmp/test-services-pip.log). Run: python3 -m pip install ${missing_pip[*]}" >&2
+    exit 1
+  }
+  hash -r
+  for tool in moto_server cfn-lint; do
+    have "$tool" || { echo "test-services: $tool is installed but not on PATH; add pip's script directory to PATH" >&2; exit 1; }
+  done
+fi
+echo "test-services: PostgreSQL, MariaDB, moto, cfn-lint and openssl are present"

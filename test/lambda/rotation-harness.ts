@@ -1,0 +1,211 @@
+// Shared set-up for the rotation tests: servers, a Secrets Manager client on moto, and checks that log in
+// to the real databases.
+import { randomUUID } from 'crypto';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createConnection } from 'mysql2/promise';
+import { Client } from 'pg';
+import { MariaDbServer, MotoServer, PostgresServer, makeTls } from './servers';
+
+export type Engine = 'postgres' | 'mariadb';
+
+export interface Harness {
+  readonly moto: MotoServer;
+  readonly postgres: PostgresServer;
+  readonly mariadb: MariaDbServer;
+  readonly caPath: string;
+  readonly sm: SecretsManagerClient;
+  /** Everything the function wrote to the console. */
+  readonly logs: string[];
+  /** ARN of moto's stand-in for the rotation function (see startRotationLikeSecretsManager). */
+  readonly invocationStubArn: string;
+  /** Every password the tests created or saw, to check none is ever logged. */
+  readonly passwords: Set<string>;
+  handler(event: object): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const tls = makeTls(mkdtempSync(join(tmpdir(), 'rotation-tls-')));
+  const moto = new MotoServer();
+  const postgres = new PostgresServer(tls);
+  const mariadb = new MariaDbServer(tls);
+  try {
+    await Promise.all([moto.start(), postgres.start(), mariadb.start()]);
+  } catch (error) {
+    await Promise.all([moto.destroy(), postgres.destroy(), mariadb.destroy()]);
+    throw error;
+  }
+
+  // The function under test reads these; the AWS SDK sends real HTTP requests to moto.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
+    AWS_ENDPOINT_URL_RDS_DATA: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    CA_BUNDLE_PATH: tls.caPath,
+    TLS_MODE: 'verify-full',
+  });
+  const invocationStubArn = await createInvocationStub(moto.endpoint);
+  const logs: string[] = [];
+  const capture = (...args: unknown[]) => { logs.push(args.map(String).join(' ')); };
+  jest.spyOn(console, 'log').mockImplementation(capture);
+  jest.spyOn(console, 'error').mockImplementation(capture);
+  jest.spyOn(console, 'warn').mockImplementation(capture);
+  jest.spyOn(console, 'info').mockImplementation(capture);
+  // Loaded only now: its AWS clients are built at load time, from the environment set above.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { handler } = require('../../lambda/rotation') as typeof import('../../lambda/rotation');
+
+  return {
+    moto,
+    postgres,
+    mariadb,
+    caPath: tls.caPath,
+    logs,
+    handler,
+    invocationStubArn,
+    passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
+    sm: new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
+    async stop() {
+      await Promise.all([moto.destroy(), postgres.destroy(), mariadb.destroy()]);
+    },
+  };
+}
+
+export function serverFor(h: Harness, engine: Engine): PostgresServer | MariaDbServer {
+  return engine === 'postgres' ? h.postgres : h.mariadb;
+}
+
+/** Creates a database user with a password (and a table it may read), as the engine's superuser. */
+export async function createDatabaseUser(h: Harness, engine: Engine, username: string, password: string): Promise<void> {
+  h.passwords.add(password);
+  if (engine === 'postgres') {
+    const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
+    await client.connect();
+    await client.query(`CREATE ROLE ${client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${client.escapeIdentifier(`${username}_data`)} (id int)`);
+    await client.query(`GRANT SELECT ON ${client.escapeIdentifier(`${username}_data`)} TO ${client.escapeIdentifier(username)}`);
+    await client.end();
+  } else {
+    h.mariadb.sql(`CREATE USER '${username}'@'%' IDENTIFIED BY '${password}'; CREATE DATABASE IF NOT EXISTS ${username}_db; GRANT SELECT ON ${username}_db.* TO '${username}'@'%';`);
+  }
+}
+
+/** True when the credentials log in to the real database (over plain TCP, independently of the function). */
+export async function canLogIn(h: Harness, engine: Engine, username: string, password: string): Promise<boolean> {
+  h.passwords.add(password);
+  try {
+    if (engine === 'postgres') {
+      const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: username, password, database: 'postgres', connectionTimeoutMillis: 5000 });
+      await client.connect();
+      await client.query('SELECT 1');
+      await client.end();
+    } else {
+      const connection = await createConnection({ host: '127.0.0.1', port: h.mariadb.port, user: username, password, connectTimeout: 5000 });
+      await connection.query('SELECT 1');
+      await connection.end();
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the user may read the table or database createDatabaseUser gave `owner`. */
+export async function canReadOwnersData(h: Harness, engine: Engine, username: string, password: string, owner: string): Promise<boolean> {
+  try {
+    if (engine === 'postgres') {
+      const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: username, password, database: 'postgres' });
+      await client.connect();
+      await client.query(`SELECT * FROM ${client.escapeIdentifier(`${owner}_data`)}`);
+      await client.end();
+    } else {
+      const connection = await createConnection({ host: '127.0.0.1', port: h.mariadb.port, user: username, password, database: `${owner}_db` });
+      await connection.end();
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A database secret in moto, in the JSON shape RDS secrets have. */
+export async function createDatabaseSecret(h: Harness, engine: Engine, value: Record<string, unknown>): Promise<string> {
+  if (typeof value.password === 'string') h.passwords.add(value.password);
+  const server = serverFor(h, engine);
+  const result = await h.sm.send(new CreateSecretCommand({
+    Name: `rotation-test/${engine}/${randomUUID()}`,
+    SecretString: JSON.stringify({ engine, host: '127.0.0.1', port: server.port, ...value }),
+  }));
+  return result.ARN!;
+}
+
+/**
+ * A HAND-WRITTEN STAND-IN, because moto cannot run a Lambda function here (no Docker): a moto Lambda function
+ * that moto "invokes" as a no-op when RotateSecret is called. It exists only so that moto's RotateSecret takes
+ * the same path as the real service, which needs a rotation function ARN.
+ */
+async function createInvocationStub(endpoint: string): Promise<string> {
+  const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const response = await fetch(`${endpoint}/moto-api/config`, { method: 'POST', body: JSON.stringify({ lambda: { use_docker: false } }) });
+  if (!response.ok) throw new Error(`moto refused its lambda configuration: ${response.status}`);
+  const role = await new IAMClient(config).send(new CreateRoleCommand({
+    RoleName: 'rotation-invocation-stub',
+    AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+  }));
+  const fn = await new LambdaClient(config).send(new CreateFunctionCommand({
+    FunctionName: 'rotation-invocation-stub',
+    Runtime: 'nodejs22.x',
+    Role: role.Role!.Arn!,
+    Handler: 'index.handler',
+    Code: { ZipFile: EMPTY_ZIP },
+  }));
+  return fn.FunctionArn!;
+}
+
+/** The smallest valid zip archive (no entries): moto stores it and never runs it. */
+const EMPTY_ZIP = Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]);
+
+/**
+ * Starts a rotation with moto's RotateSecret, which does what Secrets Manager does before it invokes the
+ * function: turn rotation on and create the token's version staged AWSPENDING, still without a value. moto then
+ * "invokes" the stand-in above; the tests call the real handler for each step themselves.
+ */
+export async function startRotationLikeSecretsManager(h: Harness, secretArn: string): Promise<string> {
+  const token = randomUUID();
+  await h.sm.send(new RotateSecretCommand({
+    SecretId: secretArn,
+    ClientRequestToken: token,
+    RotationLambdaARN: h.invocationStubArn,
+    RotationRules: { AutomaticallyAfterDays: 30 },
+  }));
+  return token;
+}
+
+/** Runs the four steps in order, as Secrets Manager does. */
+export async function rotate(h: Harness, secretArn: string): Promise<string> {
+  const token = await startRotationLikeSecretsManager(h, secretArn);
+  for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
+    await h.handler({ SecretId: secretArn, ClientRequestToken: token, Step });
+  }
+  return token;
+}
+
+export async function stageValue(h: Harness, secretArn: string, stage: string): Promise<{ versionId: string; value: Record<string, any> }> {
+  const result = await h.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: stage }));
+  const value = JSON.parse(result.SecretString!);
+  if (typeof value.password === 'string') h.passwords.add(value.password);
+  return { versionId: result.VersionId!, value };
+}
+
+export async function stagesOf(h: Harness, secretArn: string): Promise<Record<string, string[]>> {
+  return (await h.sm.send(new DescribeSecretCommand({ SecretId: secretArn }))).VersionIdsToStages ?? {};
+}
