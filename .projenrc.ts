@@ -129,5 +129,7 @@ project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/cdk.out/');
+// Written by scripts/test-services.sh: the Maven classpath of AWS Event Ruler on this machine.
+project.gitignore.exclude('/test/event-ruler/classpath.txt');
 
 project.synth();

@@ -12,7 +12,7 @@ if (!['library', 'baseline'].includes(variant) || !Number.isInteger(count) || co
   process.exit(2);
 }
 
-const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
+const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
 const env = { account: '111111111111', region: 'eu-west-1' };
 
 const started = performance.now();

@@ -21,6 +21,8 @@ export function buildExampleApp(app: App): Stack[] {
     readers: [service],
     writers: [operator],
     arnParameterName: '/example/payments/api-key-arn',
+    // Every secret in the stack alerts to one shared, KMS-encrypted topic; this subscribes the on-call address.
+    monitoring: { alertEmails: ['secrets-oncall@example.com'] },
   });
   apiKey.grantReadViaParameterStore(service);
 
@@ -33,7 +35,7 @@ export function buildExampleApp(app: App): Stack[] {
 
   const orders = new RotatedDatabase(stack, 'OrdersDb', {
     vpc,
-    engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
+    engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
     databaseName: 'orders',
     secretReaders: [service],
   });
@@ -44,7 +46,7 @@ export function buildExampleApp(app: App): Stack[] {
   });
   const catalog = new RotatedDatabase(stack, 'CatalogDb', {
     vpc,
-    engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 }),
+    engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 }),
     databaseName: 'catalog',
     username: 'catalog',
     superuserSecret: admin,

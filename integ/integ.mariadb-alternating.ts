@@ -16,7 +16,7 @@ const admin = new ProtectedSecret(stack, 'Admin', {
 
 const db = new RotatedDatabase(stack, 'Db', {
   vpc: isolatedVpc(stack),
-  engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 }),
+  engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 }),
   databaseName: 'integ',
   username: 'app',
   superuserSecret: admin,

@@ -9,7 +9,7 @@ const stack = new Stack(app, 'ProtectedSecretsPostgresSingleUser');
 
 const db = new RotatedDatabase(stack, 'Db', {
   vpc: isolatedVpc(stack),
-  engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
+  engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
   databaseName: 'integ',
   // A test database: cheap, and gone when the test ends.
   multiAz: false,

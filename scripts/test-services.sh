@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests run for real are installed: PostgreSQL and MariaDB servers (Debian packages),
-# moto (the AWS emulator) and cfn-lint (from PyPI), and openssl. Installs what is missing when it can;
+# moto (the AWS emulator) and cfn-lint (from PyPI), openssl, and Java with Maven (for AWS Event Ruler). Installs what is missing when it can;
 # otherwise stops with the exact command that would install it. Starts nothing: the tests start their servers.
 set -uo pipefail
 
@@ -10,6 +10,9 @@ have() { command -v "$1" >/dev/null 2>&1; }
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing_apt+=(postgresql)
 { have mariadbd || [ -x /usr/sbin/mariadbd ]; } && have mariadb-install-db && have mariadb || missing_apt+=(mariadb-server mariadb-client)
 have openssl || missing_apt+=(openssl)
+# Java and Maven run AWS Event Ruler, the matcher behind EventBridge, on the monitoring rules' patterns.
+have java || missing_apt+=(default-jre-headless)
+have mvn || missing_apt+=(maven)
 
 if ((${#missing_apt[@]})); then
   echo "test-services: installing ${missing_apt[*]} from Debian's packages"
@@ -42,4 +45,9 @@ if ((${#missing_pip[@]})); then
     have "$tool" || { echo "test-services: $tool is installed but not on PATH; add pip's script directory to PATH" >&2; exit 1; }
   done
 fi
-echo "test-services: PostgreSQL, MariaDB, moto, cfn-lint and openssl are present"
+# Fetch Event Ruler now, so a missing Maven Central shows here rather than as a failed test.
+mvn -q -B -f test/event-ruler/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/test/event-ruler/classpath.txt" >/tmp/test-services-mvn.log 2>&1 || {
+  echo "test-services: Maven could not fetch AWS Event Ruler from Maven Central (log: /tmp/test-services-mvn.log). Run: mvn -f test/event-ruler/pom.xml dependency:build-classpath" >&2
+  exit 1
+}
+echo "test-services: PostgreSQL, MariaDB, moto, cfn-lint, openssl, Java and AWS Event Ruler are present"

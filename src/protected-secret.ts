@@ -19,6 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { MonitoringOptions, SecretMonitoring } from './secret-monitoring';
 
 /** Parameter Store serves every Secrets Manager secret under this path; the leading slash is required. */
 const PARAMETER_STORE_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
@@ -142,6 +143,12 @@ export interface ProtectedSecretProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Alerts on changes to the secret, on its rotations and on use of deprecated versions (see `SecretMonitoring`).
+   * @default - monitoring on, alerts to the stack's shared KMS-encrypted SNS topic, no email subscriptions
+   */
+  readonly monitoring?: MonitoringOptions;
 }
 
 /**
@@ -177,6 +184,8 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   public readonly parameterStoreReference: string;
   /** The SSM parameter that publishes the secret's ARN, when `arnParameterName` was given. */
   public readonly arnParameter?: ssm.StringParameter;
+  /** The rules and alarms that watch the secret, unless monitoring was switched off. */
+  public readonly monitoring?: SecretMonitoring;
 
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
@@ -220,6 +229,16 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
         parameterName: props.arnParameterName,
         stringValue: this.secretArn,
         description: `ARN of the secret ${this.node.path} (not its value)`,
+      });
+    }
+
+    const monitoring = props.monitoring ?? {};
+    if (monitoring.enabled ?? true) {
+      this.monitoring = new SecretMonitoring(this, 'Monitoring', {
+        secrets: [this],
+        alertTopic: monitoring.alertTopic,
+        alertEmails: monitoring.alertEmails,
+        watchDeprecatedAccess: monitoring.watchDeprecatedAccess,
       });
     }
 
@@ -466,6 +485,10 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   }
   if (props.denyOthers === false && props.breakGlassPrincipals?.length) {
     fail('`breakGlassPrincipals` only makes sense with `denyOthers` on.');
+  }
+  const monitoring = props.monitoring;
+  if (monitoring?.enabled === false && (monitoring.alertTopic || monitoring.alertEmails?.length || monitoring.watchDeprecatedAccess !== undefined)) {
+    fail('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails` and `monitoring.watchDeprecatedAccess` would be ignored; remove them or turn monitoring on.');
   }
   const key = props.encryptionKey;
   if (key) {

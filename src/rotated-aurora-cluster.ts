@@ -17,6 +17,7 @@ import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
+import { MonitoringOptions } from './secret-monitoring';
 
 /**
  * Properties for a `RotatedAuroraCluster`.
@@ -57,6 +58,13 @@ export interface RotatedAuroraClusterProps extends RotationOptions {
    * @default - only the rotation function
    */
   readonly secretReaders?: iam.IPrincipal[];
+
+  /**
+   * Alerts on changes to the credentials, on their rotations (with an alarm on the rotation function's errors)
+   * and on use of deprecated versions.
+   * @default - monitoring on, alerts to the stack's shared KMS-encrypted SNS topic
+   */
+  readonly monitoring?: MonitoringOptions;
 
   /**
    * The customer-managed key for the secret and the cluster storage.
@@ -137,6 +145,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       description: `Master credentials of ${this.node.path}, rotated through the RDS Data API`,
       encryptionKey: props.encryptionKey,
       readers: props.secretReaders,
+      monitoring: props.monitoring,
       generateSecretString: {
         secretStringTemplate: stack.toJsonString({ username: props.username ?? 'dbadmin', dbClusterArn: clusterArn }),
         generateStringKey: 'password',
@@ -182,6 +191,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
 
     this.rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, { vpc: props.vpc, vpcSubnets });
     this.rotationFunction.addSecret(this.secret);
+    this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.addDataApiEndpoint();
     // Data API calls run as the function with the secret it names: the function already reads that secret.
     this.cluster.grantDataApiAccess(this.rotationFunction);

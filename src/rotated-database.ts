@@ -15,6 +15,7 @@ import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
+import { MonitoringOptions } from './secret-monitoring';
 
 /**
  * Properties for a `RotatedDatabase`.
@@ -62,6 +63,13 @@ export interface RotatedDatabaseProps extends RotationOptions {
    * @default - only the rotation function
    */
   readonly secretReaders?: iam.IPrincipal[];
+
+  /**
+   * Alerts on changes to the credentials, on their rotations (with an alarm on the rotation function's errors)
+   * and on use of deprecated versions.
+   * @default - monitoring on, alerts to the stack's shared KMS-encrypted SNS topic
+   */
+  readonly monitoring?: MonitoringOptions;
 
   /**
    * Turn on alternating-users rotation: the database's master credentials come from this secret (a
@@ -180,6 +188,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       description: `Credentials of ${username} on ${this.node.path}, rotated by the bundled rotation function`,
       encryptionKey: props.encryptionKey,
       readers: props.secretReaders,
+      monitoring: props.monitoring,
       generateSecretString: {
         secretStringTemplate: Stack.of(this).toJsonString(template),
         generateStringKey: 'password',
@@ -228,6 +237,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       createSecretsManagerEndpoint: props.createSecretsManagerEndpoint,
     });
     this.rotationFunction.addSecret(this.secret, props.superuserSecret);
+    this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.allowConnectionsTo(this.instance);
 
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, attachment, props);

@@ -14,6 +14,16 @@ describe('example app', () => {
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
   });
 
+  test('every secret is monitored: rules, alarms and one shared alert topic', () => {
+    // Four secrets (API key, two database secrets, the catalog's superuser), four rules each.
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.resourceCountIs('AWS::Events::Rule', 16);
+    // Two alarms per secret plus one on the shared rotation function's errors.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secrets-oncall@example.com' });
+  });
+
   test('synthesizes without AWS credentials or context lookups', () => {
     const assembly = app.synth();
     const messages = assembly.getStackArtifact(stack.artifactId).messages.filter(m => m.level === 'error');

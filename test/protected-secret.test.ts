@@ -61,7 +61,9 @@ describe('ProtectedSecret key', () => {
 
   test('uses a key passed in and creates none', () => {
     const { template } = stackWith(stack => ({ encryptionKey: new kms.Key(stack, 'Mine'), readers: [role(stack, 'Reader')] }));
-    template().resourceCountIs('AWS::KMS::Key', 1);
+    // The only other key is the alert topic's, which never encrypts the secret.
+    const keys = Object.values(template().findResources('AWS::KMS::Key'));
+    expect(keys.map(k => k.Properties.Description)).toEqual([undefined, expect.stringMatching(/^Encrypts the secret alerts of /)]);
     template().resourceCountIs('AWS::KMS::Alias', 0);
   });
 

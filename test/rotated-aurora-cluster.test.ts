@@ -57,7 +57,7 @@ test('the function may run Data API statements on this cluster only, and reaches
 
 test('shares the rotation function with instances in the same VPC and subnets', () => {
   const { stack, vpc, aurora } = build();
-  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }) });
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
   expect(db.rotationFunction).toBe(aurora.rotationFunction);
   Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
 });

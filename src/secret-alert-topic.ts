@@ -1,0 +1,117 @@
+import { RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/** Key actions the account keeps so the key can always be administered; none of them use the key. */
+const KEY_ADMIN_ACTIONS = [
+  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
+  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+];
+
+/** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
+const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com'];
+
+const SHARED_ID = 'ProtectedSecretsAlertTopic';
+
+/**
+ * Properties for a `SecretAlertTopic`.
+ */
+export interface SecretAlertTopicProps {
+  /**
+   * Email addresses to subscribe. Each address must confirm the subscription from the email SNS sends.
+   * @default - no subscriptions
+   */
+  readonly emails?: string[];
+
+  /**
+   * What happens to the topic's key when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The SNS topic secret alerts go to: encrypted with its own customer-managed key (rotation on), TLS required
+ * to publish or subscribe, and a policy that lets EventBridge rules and CloudWatch alarms of this account publish.
+ */
+export class SecretAlertTopic extends Construct {
+  /**
+   * The stack's shared alert topic, created on first use. Monitoring of every secret in the stack that is given
+   * no topic of its own publishes here, so a stack has one topic and one key however many secrets it watches.
+   */
+  public static shared(scope: Construct): SecretAlertTopic {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SHARED_ID);
+    return existing instanceof SecretAlertTopic ? existing : new SecretAlertTopic(stack, SHARED_ID);
+  }
+
+  /** The topic. */
+  public readonly topic: sns.Topic;
+  /** The key that encrypts the topic's messages. */
+  public readonly key: kms.Key;
+  private readonly emails = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: SecretAlertTopicProps = {}) {
+    super(scope, id);
+    const account = Stack.of(this).account;
+
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts the secret alerts of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersKey',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+          // Publishing to an encrypted topic needs the publisher to use the key; SNS calls KMS on its behalf.
+          new iam.PolicyStatement({
+            sid: 'AlertPublishersEncryptThroughSns',
+            principals: PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service)),
+            actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+            resources: ['*'],
+          }),
+          // Subscribers of this account (for example an SQS queue or a chat bot) read through SNS.
+          new iam.PolicyStatement({
+            sid: 'AccountReadsAlertsThroughSns',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        ],
+      }),
+    });
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Secret alerts',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    // Only this account's rules and alarms may publish: a rule or alarm of another account names this topic in vain.
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'RulesAndAlarmsOfThisAccountPublish',
+      principals: PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service)),
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }));
+
+    for (const email of props.emails ?? []) this.addEmail(email);
+  }
+
+  /**
+   * Subscribes an email address to the alerts; adding the same address twice subscribes it once.
+   */
+  public addEmail(email: string): void {
+    if (!Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      throw new Error(`SecretAlertTopic ${this.node.path}: \`emails\` contains "${email}", which is not an email address.`);
+    }
+    if (this.emails.has(email)) return;
+    this.emails.add(email);
+    this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+  }
+}
