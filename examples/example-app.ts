@@ -1,10 +1,13 @@
 // The example app: one API key and two rotated databases sharing one rotation function.
 // Built by examples/app.ts (the README's main command) and by the compliance tests.
 import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { suppressRulesThatDoNotApply } from './compliance';
 import { ProtectedSecret, RotatedDatabase } from '../src';
 
 /** A fixed account and region keep the templates identical on every machine; no credentials are used. */
 export const EXAMPLE_ENV = { account: '111111111111', region: 'eu-west-1' };
+/** A literal CIDR, so security group rules name their source at synth. */
+const VPC_CIDR = '10.0.0.0/16';
 
 /** Adds the example stacks to `app` and returns them. */
 export function buildExampleApp(app: App): Stack[] {
@@ -28,6 +31,7 @@ export function buildExampleApp(app: App): Stack[] {
 
   // Databases in isolated subnets: the rotation function reaches Secrets Manager through an interface endpoint.
   const vpc = new ec2.Vpc(stack, 'Vpc', {
+    ipAddresses: ec2.IpAddresses.cidr(VPC_CIDR),
     maxAzs: 2,
     natGateways: 0,
     subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
@@ -37,6 +41,8 @@ export function buildExampleApp(app: App): Stack[] {
     vpc,
     engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
     databaseName: 'orders',
+    // Not the engine's default port, so scans for PostgreSQL on 5432 miss it.
+    port: 15432,
     secretReaders: [service],
   });
 
@@ -48,12 +54,19 @@ export function buildExampleApp(app: App): Stack[] {
     vpc,
     engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 }),
     databaseName: 'catalog',
+    port: 13306,
     username: 'catalog',
     superuserSecret: admin,
     secretReaders: [service],
   });
 
-  orders.connections.allowDefaultPortFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), 'Applications in the VPC');
-  catalog.connections.allowDefaultPortFrom(ec2.Peer.ipv4(vpc.vpcCidrBlock), 'Applications in the VPC');
+  orders.connections.allowDefaultPortFrom(ec2.Peer.ipv4(VPC_CIDR), 'Applications in the VPC');
+  catalog.connections.allowDefaultPortFrom(ec2.Peer.ipv4(VPC_CIDR), 'Applications in the VPC');
+
+  suppressRulesThatDoNotApply(stack, {
+    vpc,
+    applicationRoles: [service, operator],
+    unrotatedSecrets: { [apiKey.node.path]: 'An API key issued by the payments provider: only the provider can change it, so no function can rotate it.' },
+  });
   return [stack];
 }

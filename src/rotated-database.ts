@@ -81,6 +81,15 @@ export interface RotatedDatabaseProps extends RotationOptions {
   readonly superuserSecret?: secretsmanager.ISecret;
 
   /**
+   * With `superuserSecret`: also rotate the superuser's own password (single user, same function and schedule),
+   * so no credential of the database stays the same forever. The superuser secret gets the instance's connection
+   * fields either way. A rotation of the application user that overlaps one of the superuser fails (the
+   * RotationFailed alarm says so) and succeeds when rotated again.
+   * @default true
+   */
+  readonly rotateSuperuser?: boolean;
+
+  /**
    * The customer-managed key for the secret and the database storage.
    * @default - the secret's new key, with a policy statement that lets RDS use it
    */
@@ -134,10 +143,28 @@ export interface RotatedDatabaseProps extends RotationOptions {
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The port the database listens on. Always a number at synth, so security group rules name the port.
+   * @default - the engine's default port (5432 for PostgreSQL, 3306 for MySQL and MariaDB)
+   */
+  readonly port?: number;
+
+  /**
+   * How often RDS Enhanced Monitoring collects OS metrics; `Duration.seconds(0)` switches it off.
+   * One monitoring role per stack is shared by all databases.
+   * @default Duration.seconds(60)
+   */
+  readonly monitoringInterval?: Duration;
 }
 
 /** What the construct needs to know per engine. */
+/** Connections, DDL and failed statements; never DCL, where password changes would be written out. */
+const AUDIT_EVENTS = 'CONNECT,QUERY_DDL';
+
 interface EngineTraits {
+  /** The engine's default port. */
+  readonly port: number;
   /** Parameter that makes the server refuse connections without TLS. */
   readonly tlsParameter: Record<string, string>;
   /** Log types to export to CloudWatch Logs. */
@@ -147,9 +174,9 @@ interface EngineTraits {
 }
 
 const ENGINE_TRAITS: Record<string, EngineTraits> = {
-  postgres: { tlsParameter: { 'rds.force_ssl': '1' }, logExports: ['postgresql', 'upgrade'], maxUsernameLength: 63 },
-  mysql: { tlsParameter: { require_secure_transport: 'ON' }, logExports: ['error', 'general', 'slowquery'], maxUsernameLength: 32 },
-  mariadb: { tlsParameter: { require_secure_transport: 'ON' }, logExports: ['error', 'general', 'slowquery'], maxUsernameLength: 32 },
+  postgres: { port: 5432, tlsParameter: { 'rds.force_ssl': '1' }, logExports: ['postgresql', 'upgrade'], maxUsernameLength: 63 },
+  mysql: { port: 3306, tlsParameter: { require_secure_transport: 'ON' }, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
+  mariadb: { port: 3306, tlsParameter: { require_secure_transport: 'ON' }, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
 };
 
 /**
@@ -167,6 +194,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   public readonly rotationFunction: RotationFunction;
   /** The rotation schedule of the secret. */
   public readonly rotationSchedule: secretsmanager.RotationSchedule;
+  /** The rotation schedule of the superuser secret, when alternating users with `rotateSuperuser` on. */
+  public readonly superuserRotationSchedule?: secretsmanager.RotationSchedule;
   /** The database's network rules. */
   public readonly connections: ec2.Connections;
   /** True when the secret rotates with alternating users. */
@@ -200,6 +229,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     allowRdsToUseKey(key);
 
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
+    const monitoringInterval = props.monitoringInterval ?? Duration.seconds(60);
+    const audit = traits.logExports.includes('audit') && props.engine.engineVersion !== undefined;
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine: props.engine,
       vpc: props.vpc,
@@ -219,11 +250,25 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       deletionProtection: props.deletionProtection ?? true,
       backupRetention: props.backupRetention ?? Duration.days(7),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
-      cloudwatchLogsExports: traits.logExports,
+      cloudwatchLogsExports: audit ? traits.logExports : traits.logExports.filter(log => log !== 'audit'),
+      // The audit log exists only with the audit plugin, which MySQL and MariaDB load from an option group
+      // (which needs the engine's version).
+      optionGroup: audit ? new rds.OptionGroup(this, 'Options', {
+        engine: props.engine,
+        description: `Audit plugin for ${this.node.path}`,
+        configurations: [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }],
+      }) : undefined,
+      port: props.port ?? traits.port,
+      monitoringInterval: monitoringInterval.toSeconds() > 0 ? monitoringInterval : undefined,
+      monitoringRole: monitoringInterval.toSeconds() > 0 ? sharedMonitoringRole(this) : undefined,
       autoMinorVersionUpgrade: true,
       publiclyAccessible: false,
     });
-    this.connections = this.instance.connections;
+    // aws-cdk-lib's connections name the port by a token; ours by number, so security group rules can be checked.
+    this.connections = new ec2.Connections({
+      securityGroups: this.instance.connections.securityGroups,
+      defaultPort: ec2.Port.tcp(props.port ?? traits.port),
+    });
 
     // The rotated secret must carry host, port, dbname and engine before the first rotation. In single-user
     // mode the instance attached our secret itself; with alternating users it attached the superuser secret.
@@ -238,9 +283,15 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     });
     this.rotationFunction.addSecret(this.secret, props.superuserSecret);
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
-    this.rotationFunction.allowConnectionsTo(this.instance);
+    this.rotationFunction.allowConnectionsTo(this);
 
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, attachment, props);
+    if (props.superuserSecret && (props.rotateSuperuser ?? true)) {
+      this.rotationFunction.addSecret(props.superuserSecret);
+      if (props.superuserSecret instanceof ProtectedSecret) props.superuserSecret.monitoring?.addRotationFunction(this.rotationFunction.function);
+      this.superuserRotationSchedule = scheduleRotation(this, props.superuserSecret, this.rotationFunction.function,
+        this.instance.secret!, props, 'SuperuserRotationSchedule');
+    }
   }
 
   /**
@@ -268,6 +319,18 @@ function allowRdsToUseKey(key: kms.IKey): void {
   }));
 }
 
+/** The stack's role for RDS Enhanced Monitoring, shared by every database. */
+function sharedMonitoringRole(scope: Construct): iam.IRole {
+  const stack = Stack.of(scope);
+  const id = 'ProtectedSecretsRdsMonitoringRole';
+  return stack.node.tryFindChild(id) as iam.Role ?? new iam.Role(stack, id, {
+    assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+    description: 'RDS Enhanced Monitoring: writes OS metrics to the RDSOSMetrics log group',
+    // The policy RDS documents for this role; it allows writing to RDS's own log groups only.
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+  });
+}
+
 function defaultDatabaseSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS };
 }
@@ -288,6 +351,13 @@ function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
   const backups = props.backupRetention;
   if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
     fail(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
+  }
+  if (props.port !== undefined && (!Number.isInteger(props.port) || props.port < 1150 || props.port > 65535)) {
+    fail(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
+  }
+  const interval = props.monitoringInterval?.isUnresolved() ? undefined : props.monitoringInterval?.toSeconds();
+  if (interval !== undefined && ![0, 1, 5, 10, 15, 30, 60].includes(interval)) {
+    fail(`\`monitoringInterval\` must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds, got ${interval}.`);
   }
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     fail('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');

@@ -3,12 +3,15 @@ import * as path from 'path';
 import {
   Duration,
   Names,
+  RemovalPolicy,
   Stack,
   aws_ec2 as ec2,
   aws_iam as iam,
+  aws_kms as kms,
   aws_lambda as lambda,
   aws_logs as logs,
   aws_secretsmanager as secretsmanager,
+  ArnFormat,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -108,12 +111,33 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       allowAllOutbound: false,
     });
 
-    const role = new iam.Role(this, 'Role', {
+    // Every grant goes to one customer-managed policy rather than an inline one, so it can be reviewed and audited
+    // as a policy of its own.
+    const role = new ManagedPolicyRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Rotation function: secret access is added per rotated secret',
     });
+
+    // The log holds step outcomes and secret ARNs, never values; encrypted all the same, with a key for logs only.
+    const stack = Stack.of(this);
+    const logKey = new kms.Key(this, 'LogKey', {
+      description: `Encrypts the log of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    logKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }));
     // What a VPC function needs to write logs and manage its network interfaces, without the managed policy's '*'.
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: logKey,
+    });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
@@ -144,6 +168,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     });
     this.connections = this.function.connections;
     this.grantPrincipal = role;
+    // aws-cdk-lib makes the function depend on the role it already references (cfn-lint W3005); the policy is the
+    // dependency that matters, so the function cannot run before its permissions exist.
+    const cfnFunction = this.function.node.defaultChild as lambda.CfnFunction;
+    cfnFunction.removeDependency(role.node.defaultChild as iam.CfnRole);
+    cfnFunction.addDependency(role.policy.node.defaultChild as iam.CfnManagedPolicy);
 
     if (props.secretsManagerEndpoint) {
       props.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to Secrets Manager');
@@ -209,6 +238,24 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   /** Allows the function into a database on its port. */
   public allowConnectionsTo(database: ec2.IConnectable): void {
     database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
+  }
+}
+
+/** A role whose grants land in a customer-managed policy instead of an inline default policy. */
+class ManagedPolicyRole extends iam.Role {
+  public readonly policy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: iam.RoleProps) {
+    super(scope, id, props);
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: 'Rotation function: logs, network interfaces, and the secrets it rotates',
+      roles: [this],
+    });
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
   }
 }
 

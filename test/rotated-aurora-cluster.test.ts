@@ -43,7 +43,7 @@ test('the function may run Data API statements on this cluster only, and reaches
   const t = Template.fromStack(stack);
   const roleId = stack.getLogicalId(aurora.rotationFunction.function.role!.node.defaultChild as any);
   const clusterId = stack.getLogicalId(aurora.cluster.node.defaultChild as any);
-  const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+  const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
     .filter(p => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
     .flatMap(p => p.Properties.PolicyDocument.Statement);
   const dataApi = statements.find(s => [].concat(s.Action).includes('rds-data:ExecuteStatement'));

@@ -34,8 +34,9 @@ export function scheduleRotation(
   fn: lambda.IFunction,
   attachment: IDependable,
   options: RotationOptions,
+  id: string = 'RotationSchedule',
 ): secretsmanager.RotationSchedule {
-  const schedule = new secretsmanager.RotationSchedule(scope, 'RotationSchedule', {
+  const schedule = new secretsmanager.RotationSchedule(scope, id, {
     secret,
     rotationLambda: fn,
     automaticallyAfter: options.scheduleExpression ? undefined : options.automaticallyAfter ?? Duration.days(30),

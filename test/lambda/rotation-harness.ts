@@ -27,6 +27,8 @@ export interface Harness {
   readonly invocationStubArn: string;
   /** Every password the tests created or saw, to check none is ever logged. */
   readonly passwords: Set<string>;
+  /** The passwords the tests themselves set in a database or secret (so they appear in the servers' logs). */
+  readonly setByTests: Set<string>;
   handler(event: object): Promise<void>;
   stop(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function startHarness(): Promise<Harness> {
     handler,
     invocationStubArn,
     passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
+    setByTests: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
     sm: new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
     async stop() {
       await Promise.all([moto.destroy(), postgres.destroy(), mariadb.destroy()]);
@@ -87,6 +90,7 @@ export function serverFor(h: Harness, engine: Engine): PostgresServer | MariaDbS
 /** Creates a database user with a password (and a table it may read), as the engine's superuser. */
 export async function createDatabaseUser(h: Harness, engine: Engine, username: string, password: string): Promise<void> {
   h.passwords.add(password);
+  h.setByTests.add(password);
   if (engine === 'postgres') {
     const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
     await client.connect();
@@ -139,7 +143,10 @@ export async function canReadOwnersData(h: Harness, engine: Engine, username: st
 
 /** A database secret in moto, in the JSON shape RDS secrets have. */
 export async function createDatabaseSecret(h: Harness, engine: Engine, value: Record<string, unknown>): Promise<string> {
-  if (typeof value.password === 'string') h.passwords.add(value.password);
+  if (typeof value.password === 'string') {
+    h.passwords.add(value.password);
+    h.setByTests.add(value.password);
+  }
   const server = serverFor(h, engine);
   const result = await h.sm.send(new CreateSecretCommand({
     Name: `rotation-test/${engine}/${randomUUID()}`,

@@ -1,5 +1,6 @@
 // The rotation function against real PostgreSQL and MariaDB servers and moto as Secrets Manager.
 // Each fault test states the fault and what must survive it.
+import { readFileSync } from 'fs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
 import {
@@ -223,6 +224,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     await step(secretArn, token, 'createSecret');
     const elsewhere = `Changed-elsewhere-${username}`;
     h.passwords.add(elsewhere);
+    h.setByTests.add(elsewhere);
     if (engine === 'postgres') {
       const c = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
       await c.connect();
@@ -246,6 +248,18 @@ test('a secret without rotation enabled is refused', async () => {
 test('an event without a step is refused', async () => {
   await expect(h.handler({ SecretId: 'x', ClientRequestToken: 'y' })).rejects.toMatchObject({ kind: 'InvalidEvent', message: expect.stringMatching(/no Step/) });
   await expect(h.handler({ SecretId: 'x', ClientRequestToken: 'y', Step: 'dropTables' })).rejects.toMatchObject({ kind: 'InvalidEvent' });
+});
+
+test('no generated password reaches the database servers, which log every statement they receive', () => {
+  const generated = [...h.passwords].filter(password => !h.setByTests.has(password));
+  expect(generated.length).toBeGreaterThan(10);
+  const serverLogs = [h.postgres.statementLogPath, h.mariadb.statementLogPath].map(path => readFileSync(path, 'utf8'));
+  // The logs are real: they hold the password changes, as hashes.
+  expect(serverLogs[0]).toMatch(/ALTER USER .* WITH PASSWORD 'SCRAM-SHA-256\$4096:/);
+  expect(serverLogs[1]).toMatch(/IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}'|SET PASSWORD = '\*[0-9A-F]{40}'/);
+  for (const password of generated) {
+    for (const log of serverLogs) expect(log.includes(password)).toBe(false);
+  }
 });
 
 test('the logs are structured JSON with the step and secret ARN, and no password ever appears in them', () => {

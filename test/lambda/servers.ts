@@ -98,6 +98,11 @@ export class PostgresServer extends Server {
   public readonly superuserPassword = 'test-superuser-pw';
   private readonly bin: string;
 
+  /** Every statement the server received. */
+  public get statementLogPath(): string {
+    return join(this.dir, 'statements.log');
+  }
+
   constructor(private readonly tls: Tls) {
     super('postgres');
     const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
@@ -128,7 +133,9 @@ export class PostgresServer extends Server {
   public async start(): Promise<void> {
     this.port ||= await freePort();
     const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'ssl=on', '-c', `ssl_cert_file=${join(this.dir, 'server.pem')}`, '-c', `ssl_key_file=${join(this.dir, 'server.key')}`];
+      '-c', 'ssl=on', '-c', `ssl_cert_file=${join(this.dir, 'server.pem')}`, '-c', `ssl_key_file=${join(this.dir, 'server.key')}`,
+      // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
+      '-c', 'log_statement=all', '-c', 'logging_collector=on', '-c', `log_directory=${this.dir}`, '-c', 'log_filename=statements.log'];
     this.process = IS_ROOT
       ? spawn('runuser', ['-u', 'postgres', '--', join(this.bin, 'postgres'), ...args], { stdio: 'ignore' })
       : spawn(join(this.bin, 'postgres'), args, { stdio: 'ignore' });
@@ -160,7 +167,9 @@ export class MariaDbServer extends Server {
     this.port ||= await freePort();
     this.process = spawn(this.mariadbd, ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, `--port=${this.port}`, '--bind-address=127.0.0.1', '--skip-name-resolve',
       `--socket=${this.socket}`, `--pid-file=${join(this.dir, 'mariadb.pid')}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M',
-      `--ssl-ca=${this.tls.caPath}`, `--ssl-cert=${this.tls.certPath}`, `--ssl-key=${this.tls.keyPath}`, ...(IS_ROOT ? ['--user=root'] : [])], { stdio: 'ignore' });
+      `--ssl-ca=${this.tls.caPath}`, `--ssl-cert=${this.tls.certPath}`, `--ssl-key=${this.tls.keyPath}`,
+      // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
+      '--general-log=1', `--general-log-file=${this.statementLogPath}`, ...(IS_ROOT ? ['--user=root'] : [])], { stdio: 'ignore' });
     await waitFor(() => portOpen(this.port), 'MariaDB');
     if (first) {
       // The superuser the tests and the alternating rotation log in with, over TCP with a password.
@@ -173,6 +182,11 @@ export class MariaDbServer extends Server {
   /** Runs SQL as the server's root over its socket (set-up only, never with a rotated password). */
   public sql(statements: string): void {
     execFileSync(this.client, ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-e', statements], { stdio: 'ignore' });
+  }
+
+  /** Every statement the server received. */
+  public get statementLogPath(): string {
+    return join(this.dir, 'statements.log');
   }
 
   private get socket(): string {

@@ -1,4 +1,5 @@
 // MySQL and MariaDB through mysql2.
+import { createHash } from 'crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
@@ -39,18 +40,23 @@ export const mysql: DatabaseEngine = {
 };
 
 class MysqlSession implements DatabaseSession {
+  private mariadb?: boolean;
+
   constructor(private readonly connection: Connection, private readonly where: string) {}
 
   public async setPassword(username: string, password: string): Promise<void> {
-    await this.run('ALTER USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
+    if (await this.isMariaDb()) {
+      await this.run('ALTER USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
+    } else {
+      await this.run('ALTER USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
+    }
   }
 
   public async setOwnPassword(password: string): Promise<void> {
     // ALTER USER needs CREATE USER on MariaDB even for oneself; SET PASSWORD does not. MySQL 8 dropped PASSWORD().
-    const [rows] = await this.connection.query('SELECT VERSION() AS version, CURRENT_USER() AS account');
-    const { version, account } = (rows as { version: string; account: string }[])[0];
-    const username = account.split('@')[0];
-    if (/mariadb/i.test(version)) await this.run('SET PASSWORD = PASSWORD(?)', [password], username);
+    const [rows] = await this.connection.query('SELECT CURRENT_USER() AS account');
+    const username = (rows as { account: string }[])[0].account.split('@')[0];
+    if (await this.isMariaDb()) await this.run('SET PASSWORD = ?', [nativePasswordHash(password)], username);
     else await this.run('ALTER USER CURRENT_USER() IDENTIFIED BY ?', [password], username);
   }
 
@@ -59,7 +65,11 @@ class MysqlSession implements DatabaseSession {
       await this.setPassword(username, password);
       return;
     }
-    await this.run('CREATE USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
+    if (await this.isMariaDb()) {
+      await this.run('CREATE USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
+    } else {
+      await this.run('CREATE USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
+    }
     if (!(await this.exists(likeUsername))) return;
     // Replay the original's grants for the clone, as AWS's multi-user function does; never its password hash.
     const [rows] = await this.connection.query('SHOW GRANTS FOR ?@?', [likeUsername, USER_HOST]);
@@ -87,8 +97,26 @@ class MysqlSession implements DatabaseSession {
     }
   }
 
+  /**
+   * MariaDB writes statements to its general and audit logs as sent, passwords included; MySQL rewrites them.
+   * So MariaDB gets the password's hash, never the password.
+   */
+  private async isMariaDb(): Promise<boolean> {
+    if (this.mariadb === undefined) {
+      const [rows] = await this.connection.query('SELECT VERSION() AS version');
+      this.mariadb = /mariadb/i.test((rows as { version: string }[])[0].version);
+    }
+    return this.mariadb;
+  }
+
   private async exists(username: string): Promise<boolean> {
     const [rows] = await this.connection.query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [username, USER_HOST]);
     return (rows as unknown[]).length > 0;
   }
+}
+
+/** The mysql_native_password hash: '*' and the upper-case hex of SHA1(SHA1(password)). */
+function nativePasswordHash(password: string): string {
+  const inner = createHash('sha1').update(password, 'utf8').digest();
+  return `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
 }

@@ -1,4 +1,5 @@
 // PostgreSQL through node-postgres.
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
@@ -42,7 +43,7 @@ class PostgresSession implements DatabaseSession {
 
   public async setPassword(username: string, password: string): Promise<void> {
     // Utility statements take no bind parameters: quote with the driver's escaping instead.
-    await this.run(`ALTER USER ${this.client.escapeIdentifier(username)} WITH PASSWORD ${this.client.escapeLiteral(password)}`, username);
+    await this.run(`ALTER USER ${this.client.escapeIdentifier(username)} WITH PASSWORD ${this.client.escapeLiteral(scramVerifier(password))}`, username);
   }
 
   public async setOwnPassword(password: string): Promise<void> {
@@ -56,7 +57,7 @@ class PostgresSession implements DatabaseSession {
       await this.setPassword(username, password);
       return;
     }
-    await this.run(`CREATE ROLE ${this.client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${this.client.escapeLiteral(password)}`, username);
+    await this.run(`CREATE ROLE ${this.client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${this.client.escapeLiteral(scramVerifier(password))}`, username);
     // Membership in the original role gives the clone its privileges, as AWS's multi-user function does.
     if (await exists(likeUsername)) {
       await this.run(`GRANT ${this.client.escapeIdentifier(likeUsername)} TO ${this.client.escapeIdentifier(username)}`, username);
@@ -79,4 +80,20 @@ class PostgresSession implements DatabaseSession {
       throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} refused to change user ${username}: ${(error as Error).message}`);
     }
   }
+}
+
+const SCRAM_ITERATIONS = 4096;
+
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802 and 7677, PostgreSQL's text format).
+ * PostgreSQL accepts it in place of the password and stores it as is, so the password itself never reaches the
+ * server, where statement or error logging would write it out. The generated passwords are printable ASCII, for
+ * which SASLprep changes nothing.
+ */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16)): string {
+  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }

@@ -1,0 +1,60 @@
+// Every cdk-nag suppression the example app and the integ stacks use, each with the reason the rule cannot apply.
+// README "Compliance" lists the same. Apply it to your own stacks only where the same reasons hold.
+import { Stack, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
+import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { RotatedDatabase, RotationFunction } from '../src';
+
+export interface SuppressionOptions {
+  /** The stack's VPC: it stands for the user's network, which the library does not create. */
+  readonly vpc?: ec2.IVpc;
+  /** The application's own roles, which receive aws-cdk-lib grants. */
+  readonly applicationRoles?: iam.IRole[];
+  /** Secrets that cannot be rotated by a function, by construct path, with the reason. */
+  readonly unrotatedSecrets?: Record<string, string>;
+}
+
+const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
+const inPacks = (rule: string, packs = PACKS) => packs.map(pack => `${pack}-${rule}`);
+
+export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOptions = {}): void {
+  const suppress = (construct: IConstruct, ids: string[], reason: string, appliesTo?: string[]) =>
+    NagSuppressions.addResourceSuppressions(construct, ids.map((id): NagPackSuppression => ({ id, reason, appliesTo })), true);
+
+  for (const node of stack.node.findAll()) {
+    if (node instanceof RotationFunction) {
+      suppress(node.function, ['AwsSolutions-L1'],
+        'The bundled rotation function is built and tested for Node.js 22 (esbuild target node22); the runtime moves with a library release, not per app.');
+      suppress(node.function, inPacks('LambdaDLQ', ['NIST.800.53.R5', 'HIPAA.Security']),
+        'Secrets Manager invokes rotation functions synchronously and records failures itself (RotationFailed); a dead-letter queue only receives asynchronous invocations.');
+      suppress(node.function, inPacks('LambdaConcurrency', ['NIST.800.53.R5', 'HIPAA.Security']),
+        'Secrets Manager calls the function once per step and secret, so concurrency is bounded by the secrets rotating; reserving concurrency would make the stack fail to deploy in accounts at the default limit of 10.');
+      suppress(node.function.role!, ['AwsSolutions-IAM5'],
+        'Wildcard resources only where the action has no resource-level permissions: the network-interface actions a VPC function needs, and secretsmanager:GetRandomPassword. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix for Data API logins).',
+        ['Resource::*', 'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rotation-login/*']);
+    }
+    if (node instanceof RotatedDatabase) {
+      suppress(node.instance, inPacks('RDSInBackupPlan', ['NIST.800.53.R5', 'HIPAA.Security']),
+        'RDS automated backups are on (7 days by default) and removal takes a final snapshot; which AWS Backup plan a database joins is decided by the organization, not by this library.');
+    }
+    if (node.node.id === 'ProtectedSecretsRdsMonitoringRole') {
+      suppress(node, ['AwsSolutions-IAM4'],
+        'AmazonRDSEnhancedMonitoringRole is the policy RDS documents for Enhanced Monitoring; it only writes to RDS\'s own RDSOSMetrics log group.',
+        ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole']);
+    }
+  }
+
+  if (options.vpc) {
+    suppress(options.vpc, ['AwsSolutions-VPC7', ...inPacks('VPCFlowLogsEnabled', PACKS.slice(1)), ...inPacks('VPCDefaultSecurityGroupClosed', PACKS.slice(1))],
+      'This VPC stands in for the user\'s network: flow logs and the default security group are the network owner\'s settings. Nothing here uses the default security group.');
+  }
+  for (const role of options.applicationRoles ?? []) {
+    suppress(role, inPacks('IAMNoInlinePolicy', PACKS.slice(1)),
+      'The application\'s own role: aws-cdk-lib grants (grantRead, grantReadViaParameterStore) write its default policy, as in any CDK app.');
+  }
+  for (const [path, reason] of Object.entries(options.unrotatedSecrets ?? {})) {
+    const secret = stack.node.findAll().find(c => c.node.path === path);
+    if (!secret) throw new Error(`suppressRulesThatDoNotApply: no construct at ${path}`);
+    suppress(secret, ['AwsSolutions-SMG4', ...inPacks('SecretsManagerRotationEnabled', ['NIST.800.53.R5', 'HIPAA.Security'])], reason);
+  }
+}
