@@ -12,6 +12,8 @@ export interface SuppressionOptions {
   readonly applicationRoles?: iam.IRole[];
   /** Secrets that cannot be rotated by a function, by construct path, with the reason. */
   readonly unrotatedSecrets?: Record<string, string>;
+  /** Databases that an integ test creates and destroys. */
+  readonly testDatabases?: RotatedDatabase[];
 }
 
 const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
@@ -44,6 +46,11 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
     }
   }
 
+  for (const db of options.testDatabases ?? []) {
+    suppress(db.instance, ['AwsSolutions-RDS3', 'AwsSolutions-RDS10', ...inPacks('RDSMultiAZSupport', ['NIST.800.53.R5', 'HIPAA.Security']),
+      ...inPacks('RDSInstanceDeletionProtectionEnabled', ['NIST.800.53.R5', 'HIPAA.Security'])],
+    'An integ test database, created and destroyed by the test run: single-AZ and without deletion protection so the run stays cheap and can clean up. RotatedDatabase defaults to Multi-AZ with deletion protection.');
+  }
   if (options.vpc) {
     suppress(options.vpc, ['AwsSolutions-VPC7', ...inPacks('VPCFlowLogsEnabled', PACKS.slice(1)), ...inPacks('VPCDefaultSecurityGroupClosed', PACKS.slice(1))],
       'This VPC stands in for the user\'s network: flow logs and the default security group are the network owner\'s settings. Nothing here uses the default security group.');

@@ -4,16 +4,13 @@ import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-
 import { suppressRulesThatDoNotApply } from './compliance';
 import { ProtectedSecret, RotatedDatabase } from '../src';
 
-/** A fixed account and region keep the templates identical on every machine; no credentials are used. */
-export const EXAMPLE_ENV = { account: '111111111111', region: 'eu-west-1' };
 /** A literal CIDR, so security group rules name their source at synth. */
 const VPC_CIDR = '10.0.0.0/16';
 
 /** Adds the example stacks to `app` and returns them. */
 export function buildExampleApp(app: App): Stack[] {
-  // What `cdk.context.json` would cache after a lookup, so synth needs no AWS credentials.
-  app.node.setContext(`availability-zones:account=${EXAMPLE_ENV.account}:region=${EXAMPLE_ENV.region}`, ['eu-west-1a', 'eu-west-1b']);
-  const stack = new Stack(app, 'ProtectedSecretsExample', { env: EXAMPLE_ENV });
+  // Environment-agnostic: no lookups, no credentials, and availability zones chosen at deployment (Fn::GetAZs).
+  const stack = new Stack(app, 'ProtectedSecretsExample');
 
   const service = new iam.Role(stack, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
   const operator = new iam.Role(stack, 'OperatorRole', { assumedBy: new iam.AccountRootPrincipal() });

@@ -29,7 +29,7 @@ export function buildMariaDbAlternating(app: App): Stack {
     rotateImmediatelyOnUpdate: false,
   });
   db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
-  suppressRulesThatDoNotApply(stack, { vpc });
+  suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
   return stack;
 }
 

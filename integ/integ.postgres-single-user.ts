@@ -23,7 +23,7 @@ export function buildPostgresSingleUser(app: App): Stack {
     rotateImmediatelyOnUpdate: false,
   });
   db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
-  suppressRulesThatDoNotApply(stack, { vpc });
+  suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
   return stack;
 }
 

@@ -5,3 +5,4 @@ export * from './rotation-options';
 export * from './rotated-aurora-cluster';
 export * from './secret-alert-topic';
 export * from './secret-monitoring';
+export * from './secrets-guard';

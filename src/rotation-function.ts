@@ -168,11 +168,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     });
     this.connections = this.function.connections;
     this.grantPrincipal = role;
-    // aws-cdk-lib makes the function depend on the role it already references (cfn-lint W3005); the policy is the
-    // dependency that matters, so the function cannot run before its permissions exist.
-    const cfnFunction = this.function.node.defaultChild as lambda.CfnFunction;
-    cfnFunction.removeDependency(role.node.defaultChild as iam.CfnRole);
-    cfnFunction.addDependency(role.policy.node.defaultChild as iam.CfnManagedPolicy);
 
     if (props.secretsManagerEndpoint) {
       props.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to Secrets Manager');
