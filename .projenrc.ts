@@ -16,6 +16,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
+  // jsii targets, named as Construct Hub expects: the npm name on PyPI, a reverse-DNS Java package, a -go module.
+  publishToPypi: {
+    distName: 'cdk-protected-secrets',
+    module: 'cdk_protected_secrets',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.example.cdk.protectedsecrets',
+    mavenGroupId: 'io.github.example',
+    mavenArtifactId: 'cdk-protected-secrets',
+  },
+  publishToGo: {
+    moduleName: 'github.com/example/cdk-protected-secrets-go',
+    packageName: 'cdkprotectedsecrets',
+  },
+
   devDeps: [
     // The rotation Lambda's runtime dependencies: bundled by esbuild into assets/, never needed by users.
     '@aws-sdk/client-secrets-manager@^3',
@@ -129,6 +144,22 @@ project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/cdk.out/');
+// Benchmarks: not part of the test task; they need the bundle and the same servers the Lambda tests use.
+const benchTask = project.addTask('bench', {
+  description: 'Synth cost against plain aws-cdk-lib, and the rotation function\'s size, cold start and speed; writes bench/results.md',
+  env: { TS_NODE_TRANSPILE_ONLY: '1', JSII_DEPRECATED: 'quiet' },
+});
+benchTask.spawn(bundle);
+benchTask.spawn(services);
+benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');
+
+// Multi-language: jsii-pacmak builds Python, Java and Go, then a Python app uses the wheel and synthesizes.
+// .ci/run calls it after the tests.
+project.addTask('package:check', {
+  description: 'Build the Python, Java and Go packages and synthesize a Python app with the wheel',
+  exec: 'bash scripts/package-check.sh',
+});
+
 // Written by scripts/test-services.sh: the Maven classpath of AWS Event Ruler on this machine.
 project.gitignore.exclude('/test/event-ruler/classpath.txt');
 

@@ -1,7 +1,6 @@
 // Synth cost of this library against plain aws-cdk-lib, measured in the same run on the same machine.
 // Each figure is the median of RUNS fresh processes, with min and max. Prints a Markdown table.
 import { execFileSync } from 'child_process';
-import * as os from 'os';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const COUNTS = [1, 10, 50];
@@ -71,8 +70,6 @@ export function synthBenchmark(): string {
     const largest = Math.floor((CLOUDFORMATION_RESOURCE_LIMIT - fixed) / per);
     lines.push(`| ${variant} | ${fixed.toFixed(0)} | ${per.toFixed(1)} | ${bytesPer.toFixed(0)} | ${largest} | ${ten.lambdaFunctions} | ${ten.serverlessApplications} |`);
   }
-  lines.push('');
-  lines.push(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${os.platform()} ${os.release()}.`);
   return lines.join('\n');
 }
 

@@ -33,7 +33,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** The module whose `handler` runs the steps. @default the TypeScript source, lambda/rotation */
+  readonly handlerModule?: string;
+  /** Puts something (the benchmark's request counter) between the function and moto; returns its endpoint. */
+  readonly secretsManagerEndpoint?: (motoEndpoint: string) => Promise<string>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const tls = makeTls(mkdtempSync(join(tmpdir(), 'rotation-tls-')));
   const moto = new MotoServer();
   const postgres = new PostgresServer(tls);
@@ -47,7 +54,7 @@ export async function startHarness(): Promise<Harness> {
 
   // The function under test reads these; the AWS SDK sends real HTTP requests to moto.
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: options.secretsManagerEndpoint ? await options.secretsManagerEndpoint(moto.endpoint) : moto.endpoint,
     AWS_ENDPOINT_URL_RDS_DATA: moto.endpoint,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
@@ -58,13 +65,14 @@ export async function startHarness(): Promise<Harness> {
   const invocationStubArn = await createInvocationStub(moto.endpoint);
   const logs: string[] = [];
   const capture = (...args: unknown[]) => { logs.push(args.map(String).join(' ')); };
-  jest.spyOn(console, 'log').mockImplementation(capture);
-  jest.spyOn(console, 'error').mockImplementation(capture);
-  jest.spyOn(console, 'warn').mockImplementation(capture);
-  jest.spyOn(console, 'info').mockImplementation(capture);
+  // Under jest, spies (restored between test files); elsewhere (the benchmark), plain replacement.
+  for (const level of ['log', 'error', 'warn', 'info'] as const) {
+    if (typeof jest !== 'undefined') jest.spyOn(console, level).mockImplementation(capture);
+    else console[level] = capture;
+  }
   // Loaded only now: its AWS clients are built at load time, from the environment set above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { handler } = require('../../lambda/rotation') as typeof import('../../lambda/rotation');
+  const { handler } = require(options.handlerModule ?? '../../lambda/rotation') as typeof import('../../lambda/rotation');
 
   return {
     moto,

@@ -135,7 +135,7 @@ export class PostgresServer extends Server {
     const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1',
       '-c', 'ssl=on', '-c', `ssl_cert_file=${join(this.dir, 'server.pem')}`, '-c', `ssl_key_file=${join(this.dir, 'server.key')}`,
       // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
-      '-c', 'log_statement=all', '-c', 'logging_collector=on', '-c', `log_directory=${this.dir}`, '-c', 'log_filename=statements.log'];
+      '-c', 'log_statement=all', '-c', 'log_connections=on', '-c', 'logging_collector=on', '-c', `log_directory=${this.dir}`, '-c', 'log_filename=statements.log'];
     this.process = IS_ROOT
       ? spawn('runuser', ['-u', 'postgres', '--', join(this.bin, 'postgres'), ...args], { stdio: 'ignore' })
       : spawn(join(this.bin, 'postgres'), args, { stdio: 'ignore' });

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the Python, Java and Go packages with jsii-pacmak and proves the Python one works: a fresh virtual
+# environment installs the wheel and runs test/python/app.py, which synthesizes and checks its template.
+# Needs python3 (with venv), Java with Maven, and Go; stops with the exact missing tool otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "package-check: $1 is missing. $2" >&2; exit 1; }; }
+need python3 "Install Python 3 with venv (apt-get install -y python3 python3-venv)."
+need java "Install a JDK (apt-get install -y default-jdk-headless)."
+need mvn "Install Maven (apt-get install -y maven)."
+need go "Install Go 1.21+ (https://go.dev/dl/)."
+python3 -c 'import venv' 2>/dev/null || { echo "package-check: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
+
+started=$(date +%s)
+npx projen compile
+npx projen package-all
+ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*.jar >/dev/null \
+  && ls dist/go/cdkprotectedsecrets/go.mod >/dev/null || { echo "package-check: jsii-pacmak did not produce every target" >&2; exit 1; }
+echo "package-check: built $(ls dist/python/*.whl), the Maven artifact and the Go module in $(( $(date +%s) - started ))s"
+
+venv=$(mktemp -d)/venv
+python3 -m venv "$venv"
+cdk_version=$(node -p "require('aws-cdk-lib/package.json').version")
+constructs_version=$(node -p "require('constructs/package.json').version")
+"$venv/bin/pip" install -q dist/python/*.whl "aws-cdk-lib==$cdk_version" "constructs==$constructs_version"
+(cd "$(mktemp -d)" && "$venv/bin/python" "$OLDPWD/test/python/app.py")
+echo "package-check: passed in $(( $(date +%s) - started ))s"
