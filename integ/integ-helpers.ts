@@ -1,7 +1,8 @@
 // Shared set-up for the integ tests: a small isolated VPC, and an assertion that a rotation really happened.
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { Duration, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
-import { RotatedDatabase } from '../src';
+import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { suppressRulesThatDoNotApply } from '../examples/compliance';
+import { RotatedDatabase, RotatedDatabaseProps } from '../src';
 
 /** Two isolated subnets: no NAT, so the rotation function can only reach Secrets Manager through the endpoint. */
 export function isolatedVpc(stack: Stack): ec2.Vpc {
@@ -27,4 +28,32 @@ export function assertRotationSucceeds(integ: IntegTest, db: RotatedDatabase, to
     .expect(ExpectedResult.objectLike({ VersionIdsToStages: { [token]: ['AWSCURRENT'] } }))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
   rotate.next(current);
+}
+
+/**
+ * A test database: cheap and gone when the test ends (single-AZ, no deletion protection, one day of backups,
+ * destroyed with its secret). The assertion starts the first rotation itself, with a token it can look for.
+ */
+export function testDatabase(stack: Stack, props: Omit<RotatedDatabaseProps, 'vpc'>): RotatedDatabase {
+  const vpc = isolatedVpc(stack);
+  const db = new RotatedDatabase(stack, 'Db', {
+    vpc,
+    multiAz: false,
+    deletionProtection: false,
+    backupRetention: Duration.days(1),
+    removalPolicy: RemovalPolicy.DESTROY,
+    rotateImmediatelyOnUpdate: false,
+    ...props,
+  });
+  db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+  suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
+  return db;
+}
+
+/** Run by integ-runner: the test case stack and the assertion that a rotation succeeds on it. */
+export function runIntegTest(build: (app: App) => Stack, name: string, token: string): void {
+  const app = new App();
+  const stack = build(app);
+  const integ = new IntegTest(app, name, { testCases: [stack] });
+  assertRotationSucceeds(integ, stack.node.findChild('Db') as RotatedDatabase, token);
 }

@@ -1,10 +1,8 @@
 // A MariaDB instance whose application user is rotated with alternating users (app / app_clone) by the
-// bundled function, logged in as the master user from a separate ProtectedSecret.
-import { IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack, aws_rds as rds } from 'aws-cdk-lib';
-import { suppressRulesThatDoNotApply } from '../examples/compliance';
-import { ProtectedSecret, RotatedDatabase } from '../src';
-import { assertRotationSucceeds, isolatedVpc } from './integ-helpers';
+// bundled function, logged in as the master user from a separate ProtectedSecret (which rotates too).
+import { App, RemovalPolicy, Stack, aws_rds as rds } from 'aws-cdk-lib';
+import { runIntegTest, testDatabase } from './integ-helpers';
+import { ProtectedSecret } from '../src';
 
 /** The test case stack (the compliance tests check it too). */
 export function buildMariaDbAlternating(app: App): Stack {
@@ -14,28 +12,14 @@ export function buildMariaDbAlternating(app: App): Stack {
     generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  const vpc = isolatedVpc(stack);
-  const db = new RotatedDatabase(stack, 'Db', {
-    vpc,
+  testDatabase(stack, {
     engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 }),
     databaseName: 'integ',
     port: 13306,
     username: 'app',
     superuserSecret: admin,
-    multiAz: false,
-    deletionProtection: false,
-    backupRetention: Duration.days(1),
-    removalPolicy: RemovalPolicy.DESTROY,
-    rotateImmediatelyOnUpdate: false,
   });
-  db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
-  suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
   return stack;
 }
 
-if (require.main === module) {
-  const app = new App();
-  const stack = buildMariaDbAlternating(app);
-  const integ = new IntegTest(app, 'MariaDbAlternatingRotation', { testCases: [stack] });
-  assertRotationSucceeds(integ, stack.node.findChild('Db') as RotatedDatabase, 'integ-mariadb-alternating-rotation-0001');
-}
+if (require.main === module) runIntegTest(buildMariaDbAlternating, 'MariaDbAlternatingRotation', 'integ-mariadb-alternating-rotation-0001');
