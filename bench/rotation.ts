@@ -3,11 +3,10 @@
 // trips each one makes. Baselines are measured in the same run. Prints a Markdown section.
 import { spawnSync } from 'child_process';
 import { readFileSync, statSync } from 'fs';
-import { createServer, request } from 'http';
-import { AddressInfo } from 'net';
 import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { Stat, fmt, stat } from './synth';
+import { RecordingProxy, recordingProxy } from '../test/lambda/recording-proxy';
 import {
   Engine, Harness, createDatabaseSecret, createDatabaseUser, rotate, serverFor, startHarness,
 } from '../test/lambda/rotation-harness';
@@ -30,24 +29,6 @@ const AWS_FLOOR = { single: 13, alternating: 14 };
  * Alternating users also check that the clone exists (1).
  */
 const DB_FLOOR = { single: 4, alternating: 5 };
-
-/** A pass-through proxy in front of moto that counts Secrets Manager calls by action. */
-async function countingProxy(target: string): Promise<{ endpoint: string; calls: Map<string, number> }> {
-  const calls = new Map<string, number>();
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    const action = String(req.headers['x-amz-target'] ?? 'unknown').split('.').pop()!;
-    calls.set(action, (calls.get(action) ?? 0) + 1);
-    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, answer => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(forward);
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  server.unref();
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
-}
 
 /** Connections opened and statements run, from the servers' statement logs (they log everything). */
 function databaseEvents(h: Harness, engine: Engine): number {
@@ -81,10 +62,10 @@ export async function rotationBenchmark(): Promise<string> {
   const gzipped = gzipSync(readFileSync(BUNDLE)).length;
   const cold = coldStarts();
 
-  let proxy!: Awaited<ReturnType<typeof countingProxy>>;
+  let proxy!: RecordingProxy;
   const h = await startHarness({
     handlerModule: BUNDLE,
-    secretsManagerEndpoint: async moto => (proxy = await countingProxy(moto)).endpoint,
+    secretsManagerEndpoint: async moto => (proxy = await recordingProxy(moto)).endpoint,
   });
   const rows: string[] = [];
   let breakdown = '';
@@ -104,22 +85,27 @@ export async function rotationBenchmark(): Promise<string> {
         const apiCalls: number[] = [];
         const dbTrips: number[] = [];
         for (let run = 0; run < RUNS; run++) {
-          proxy.calls.clear();
+          proxy.requests.length = 0;
           const dbBefore = databaseEvents(h, engine);
           const started = process.hrtime.bigint();
           await rotate(h, secretArn);
           ms.push(Number(process.hrtime.bigint() - started) / 1e6);
           // RotateSecret is the harness starting the rotation as Secrets Manager would, not the function's call.
-          apiCalls.push([...proxy.calls.entries()].filter(([a]) => a !== 'RotateSecret').reduce((n, [, c]) => n + c, 0));
+          apiCalls.push(proxy.requests.filter(r => r.action !== 'RotateSecret').length);
           dbTrips.push(databaseEvents(h, engine) - dbBefore);
         }
-        if (!breakdown) breakdown = [...proxy.calls.entries()].filter(([a]) => a !== 'RotateSecret').map(([a, c]) => `${a} ×${c}`).join(', ');
+        if (!breakdown) {
+          const byAction = new Map<string, number>();
+          for (const r of proxy.requests) if (r.action !== 'RotateSecret') byAction.set(r.action, (byAction.get(r.action) ?? 0) + 1);
+          breakdown = [...byAction].map(([action, count]) => `${action} ×${count}`).join(', ');
+        }
         const calls = stat(apiCalls);
         const trips = stat(dbTrips);
         rows.push(`| ${engine} | ${strategy} user${strategy === 'single' ? '' : 's'} | ${fmt(stat(ms), 1)} | ${fmt(calls)} | ${AWS_FLOOR[strategy]} | ${fmt(trips)} | ${DB_FLOOR[strategy]} |`);
       }
     }
   } finally {
+    proxy?.close();
     await h.stop();
   }
 

@@ -36,8 +36,10 @@ export interface Harness {
 export interface HarnessOptions {
   /** The module whose `handler` runs the steps. @default the TypeScript source, lambda/rotation */
   readonly handlerModule?: string;
-  /** Puts something (the benchmark's request counter) between the function and moto; returns its endpoint. */
+  /** Puts something (a recording proxy) between the function and moto's Secrets Manager; returns its endpoint. */
   readonly secretsManagerEndpoint?: (motoEndpoint: string) => Promise<string>;
+  /** The same for moto's RDS Data API. */
+  readonly rdsDataEndpoint?: (motoEndpoint: string) => Promise<string>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -55,7 +57,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // The function under test reads these; the AWS SDK sends real HTTP requests to moto.
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.secretsManagerEndpoint ? await options.secretsManagerEndpoint(moto.endpoint) : moto.endpoint,
-    AWS_ENDPOINT_URL_RDS_DATA: moto.endpoint,
+    AWS_ENDPOINT_URL_RDS_DATA: options.rdsDataEndpoint ? await options.rdsDataEndpoint(moto.endpoint) : moto.endpoint,
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     AWS_REGION: 'us-east-1',

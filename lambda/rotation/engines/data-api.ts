@@ -6,6 +6,8 @@ import { BadRequestException, ExecuteStatementCommand } from '@aws-sdk/client-rd
 import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { escape as mysqlEscape } from 'mysql2';
 import { escapeIdentifier, escapeLiteral } from 'pg';
+import { nativePasswordHash } from './mysql';
+import { scramVerifier } from './postgres';
 import { rdsData, secretsManager } from '../clients';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
 import { DatabaseSecret } from '../secret';
@@ -41,9 +43,10 @@ class DataApiSession implements DatabaseSession {
   }
 
   public async setPassword(username: string, password: string): Promise<void> {
+    // Hashes, never the password: the statement may be recorded (Data API events in CloudTrail, the server's logs).
     const sql = this.postgres
-      ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(password)}`
-      : `ALTER USER ${mysqlEscape(username)}@'%' IDENTIFIED BY ${mysqlEscape(password)}`;
+      ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(scramVerifier(password))}`
+      : `ALTER USER ${mysqlEscape(username)}@'%' IDENTIFIED WITH mysql_native_password AS ${mysqlEscape(nativePasswordHash(password))}`;
     try {
       await this.execute(sql);
     } catch (error) {

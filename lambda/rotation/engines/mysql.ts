@@ -116,7 +116,7 @@ class MysqlSession implements DatabaseSession {
 }
 
 /** The mysql_native_password hash: '*' and the upper-case hex of SHA1(SHA1(password)). */
-function nativePasswordHash(password: string): string {
+export function nativePasswordHash(password: string): string {
   const inner = createHash('sha1').update(password, 'utf8').digest();
   return `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
 }

@@ -1,0 +1,115 @@
+// The Data API engine (Aurora clusters) against moto's RDS Data API and Secrets Manager, through the real AWS SDK.
+// No Aurora cluster runs on this machine and moto's Data API accepts every statement without running it, so
+// AuroraPasswordCheck, a HAND-WRITTEN STAND-IN for Aurora's password check, refuses logins with a wrong password.
+// These tests check what the function sends, the logins it proves and the secrets it keeps, not that Aurora would
+// run the SQL: the direct engines (rotation.test.ts) prove the same SQL against real PostgreSQL and MariaDB servers.
+import { randomUUID } from 'crypto';
+import { CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { AuroraPasswordCheck } from './aurora-password-check';
+import { RecordingProxy, recordingProxy } from './recording-proxy';
+import { Harness, rotate, stageValue, startHarness, startRotationLikeSecretsManager } from './rotation-harness';
+
+let h: Harness;
+let rdsData: RecordingProxy;
+let secretsManager: RecordingProxy;
+const aurora = new AuroraPasswordCheck();
+
+beforeAll(async () => {
+  h = await startHarness({
+    rdsDataEndpoint: async moto => (rdsData = await recordingProxy(moto, (_action, body) => aurora.onDataApi(body))).endpoint,
+    secretsManagerEndpoint: async moto => (secretsManager = await recordingProxy(moto, (action, body) => {
+      aurora.onSecretsManager(action, body);
+      return undefined;
+    })).endpoint,
+  });
+});
+
+afterAll(async () => {
+  rdsData?.close();
+  secretsManager?.close();
+  await h?.stop();
+});
+
+async function auroraSecret(engine: 'postgres' | 'mysql', extra: Record<string, unknown> = {}, username = 'dbadmin'): Promise<{ arn: string; password: string }> {
+  const password = `Initial-${randomUUID()}`;
+  h.passwords.add(password);
+  aurora.setPassword(username, password);
+  const result = await h.sm.send(new CreateSecretCommand({
+    Name: `rotation-test/aurora/${randomUUID()}`,
+    SecretString: JSON.stringify({
+      engine,
+      username,
+      password,
+      dbname: 'orders',
+      dbClusterArn: 'arn:aws:rds:us-east-1:123456789012:cluster:orders',
+      ...extra,
+    }),
+  }));
+  return { arn: result.ARN!, password };
+}
+
+const statements = () => rdsData.requests.filter(r => r.action === 'Execute').map(r => JSON.parse(r.body));
+
+test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends the password only as a hash, and logs in through short-lived secrets it deletes', async engine => {
+  const { arn } = await auroraSecret(engine);
+  rdsData.requests.length = 0;
+  secretsManager.requests.length = 0;
+  const token = await rotate(h, arn);
+
+  const current = await stageValue(h, arn, 'AWSCURRENT');
+  expect(current.versionId).toBe(token);
+  const newPassword: string = current.value.password;
+
+  const sent = statements();
+  // Logins (SELECT 1): the new password refused before setSecret changes it, then the current one, then the new
+  // one in testSecret and finishSecret.
+  expect(sent.filter(s => s.sql === 'SELECT 1').length).toBeGreaterThanOrEqual(4);
+  const alter = sent.filter(s => /^ALTER USER/.test(s.sql));
+  expect(alter).toHaveLength(1);
+  expect(alter[0].sql).toMatch(engine === 'postgres'
+    ? /^ALTER USER "dbadmin" WITH PASSWORD 'SCRAM-SHA-256\$4096:[^']+'$/
+    : /^ALTER USER 'dbadmin'@'%' IDENTIFIED WITH mysql_native_password AS '\*[0-9A-F]{40}'$/);
+  for (const s of sent) {
+    expect(s.resourceArn).toBe('arn:aws:rds:us-east-1:123456789012:cluster:orders');
+    expect(s.database).toBe('orders');
+    expect(s.secretArn).toMatch(/:secret:rotation-login\//);
+    expect(JSON.stringify(s)).not.toContain(newPassword);
+  }
+
+  // Every login secret was created under the prefix the function's role is limited to, and deleted at once.
+  const created = secretsManager.requests.filter(r => r.action === 'CreateSecret').map(r => JSON.parse(r.body));
+  const deleted = secretsManager.requests.filter(r => r.action === 'DeleteSecret').map(r => JSON.parse(r.body));
+  expect(created.length).toBe(sent.length > 0 ? created.length : 0);
+  expect(created.every(c => c.Name.startsWith('rotation-login/'))).toBe(true);
+  expect(deleted).toHaveLength(created.length);
+  expect(deleted.every(d => d.ForceDeleteWithoutRecovery === true)).toBe(true);
+  const left = await h.sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['rotation-login/'] }] }));
+  expect(left.SecretList ?? []).toEqual([]);
+});
+
+test('alternating users through the Data API is refused with a message that says what to do; AWSCURRENT stays', async () => {
+  const master = await auroraSecret('postgres', {}, 'master');
+  const { arn, password } = await auroraSecret('postgres', { masterarn: master.arn });
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' }))
+    .rejects.toThrow(/Alternating users are not supported through the RDS Data API; rotate Aurora clusters single-user/);
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+});
+
+test('a cluster whose password was changed elsewhere: setSecret says so, and AWSCURRENT is untouched', async () => {
+  const { arn, password } = await auroraSecret('postgres');
+  aurora.setPassword('dbadmin', 'changed-by-someone-else');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' }))
+    .rejects.toThrow(/could not log in .* as dbadmin with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password/);
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+});
+
+test('nothing the function logged holds a password', () => {
+  expect(h.logs.length).toBeGreaterThan(5);
+  for (const password of h.passwords) {
+    for (const line of h.logs) expect(line.includes(password)).toBe(false);
+  }
+});

@@ -1,0 +1,58 @@
+// A pass-through HTTP proxy in front of moto that records every request the function sends: the benchmark counts
+// them, the Data API tests read the SQL. It changes nothing on the way, unless a hook refuses a request.
+import { createServer, request } from 'http';
+import { AddressInfo } from 'net';
+
+export interface RecordedRequest {
+  /** The action: X-Amz-Target's last part (Secrets Manager) or the path (RDS Data API's REST calls). */
+  readonly action: string;
+  readonly body: string;
+}
+
+export interface RecordingProxy {
+  readonly endpoint: string;
+  readonly requests: RecordedRequest[];
+  close(): void;
+}
+
+/**
+ * Sees each request before it goes on; a string answers it instead with a 400 BadRequestException carrying that
+ * message (how AWS JSON APIs report a refused request).
+ */
+export type RequestHook = (action: string, body: string) => string | undefined;
+
+export async function recordingProxy(target: string, hook?: RequestHook): Promise<RecordingProxy> {
+  const requests: RecordedRequest[] = [];
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', chunk => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const amzTarget = req.headers['x-amz-target'];
+      const recorded = { action: amzTarget ? String(amzTarget).split('.').pop()! : String(req.url).replace(/^\//, ''), body: body.toString('utf8') };
+      requests.push(recorded);
+      const refusal = hook?.(recorded.action, recorded.body);
+      if (refusal !== undefined) {
+        res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' });
+        res.end(JSON.stringify({ message: refusal }));
+        return;
+      }
+      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, answer => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.end(body);
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
