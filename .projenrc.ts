@@ -153,6 +153,13 @@ benchTask.spawn(bundle);
 benchTask.spawn(services);
 benchTask.exec('ts-node --project test/tsconfig.json bench/run.ts');
 
+// ts-jest runs the tests without type-checking them; this checks the Lambda, tests, integ, bench and examples.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check everything outside src/ (jsii checks src/)',
+  exec: 'tsc --noEmit --project test/tsconfig.json',
+});
+project.testTask.spawn(typecheck);
+
 // Multi-language: jsii-pacmak builds Python, Java and Go, then a Python app uses the wheel and synthesizes.
 // .ci/run calls it after the tests.
 project.addTask('package:check', {

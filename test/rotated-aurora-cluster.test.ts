@@ -45,12 +45,13 @@ test('the function may run Data API statements on this cluster only, and reaches
   const clusterId = stack.getLogicalId(aurora.cluster.node.defaultChild as any);
   const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
     .filter(p => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap(p => p.Properties.PolicyDocument.Statement);
-  const dataApi = statements.find(s => [].concat(s.Action).includes('rds-data:ExecuteStatement'));
+    .flatMap(p => p.Properties.PolicyDocument.Statement as any[]);
+  const actionsOf = (s: any): string[] => [].concat(s.Action);
+  const dataApi = statements.find(s => actionsOf(s).includes('rds-data:ExecuteStatement'));
   expect(JSON.stringify(dataApi.Resource)).toContain(clusterId);
   t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-west-1.rds-data', PrivateDnsEnabled: true });
   // Short-lived login secrets: only under the function's own prefix.
-  const loginSecrets = statements.find(s => [].concat(s.Action).includes('secretsmanager:CreateSecret'));
+  const loginSecrets = statements.find(s => actionsOf(s).includes('secretsmanager:CreateSecret'));
   expect(JSON.stringify(loginSecrets.Resource)).toContain(':secret:rotation-login/*');
   t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
 });

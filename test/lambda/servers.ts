@@ -103,7 +103,7 @@ export class PostgresServer extends Server {
     return join(this.dir, 'statements.log');
   }
 
-  constructor(private readonly tls: Tls) {
+  constructor(tls: Tls) {
     super('postgres');
     const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
     this.bin = requireTool(versions[0] && join('/usr/lib/postgresql', versions[0], 'bin'), 'The PostgreSQL server', 'apt-get install -y postgresql');
