@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds the Python, Java and Go packages with jsii-pacmak and proves the Python one works: a fresh virtual
-# environment installs the wheel and runs test/python/app.py, which synthesizes and checks its template.
+# Builds the Python, Java and Go packages with jsii-pacmak and proves them: a fresh virtual environment installs the
+# wheel and runs test/python/app.py, a Java app (test/java) runs against the jar, and the Go module compiles. The apps
+# synthesize and check their templates.
 # Needs python3 (with venv), Java with Maven, and Go; stops with the exact missing tool otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "package-check: $1 is missing. $2" >&2; exit 1; }; }
 need python3 "Install Python 3 with venv (apt-get install -y python3 python3-venv)."
-need java "Install a JDK (apt-get install -y default-jdk-headless)."
+need javac "Install a JDK, not only a JRE (apt-get install -y default-jdk-headless)."
 need mvn "Install Maven (apt-get install -y maven)."
 need go "Install Go 1.21+ (https://go.dev/dl/)."
 python3 -c 'import venv' 2>/dev/null || { echo "package-check: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
@@ -76,4 +77,14 @@ cdk_version=$(node -p "require('aws-cdk-lib/package.json').version")
 constructs_version=$(node -p "require('constructs/package.json').version")
 "$venv/bin/pip" install -q dist/python/*.whl "aws-cdk-lib==$cdk_version" "constructs==$constructs_version"
 (cd "$(mktemp -d)" && "$venv/bin/python" "$OLDPWD/test/python/app.py")
+
+# Java: a small app (test/java) compiled against the jar in dist/java and run with Maven; it asserts on its template.
+java_dir=$(mktemp -d)
+cp -r test/java/. "$java_dir"
+# The package's version is always 0.0.0 here: drop any copy Maven cached from an earlier build.
+rm -rf "$HOME/.m2/repository/io/github/example/cdk-protected-secrets"
+(cd "$java_dir" && mvn --batch-mode --quiet -DdistJava="file://$OLDPWD/dist/java" compile exec:java) >"$java_dir/run.log" 2>&1 || {
+  tail -n 60 "$java_dir/run.log" >&2; echo "package-check: the Java app did not synthesize what it should (log: $java_dir/run.log)" >&2; exit 1
+}
+grep '^java synth check' "$java_dir/run.log"
 echo "package-check: passed in $(( $(date +%s) - started ))s"

@@ -49,6 +49,15 @@ for resource_type, count in expected.items():
 template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 assert api_key.parameter_store_reference == "/aws/reference/secretsmanager/python/api-key", api_key.parameter_store_reference
 
+# Bad props fail at synth in Python too, naming the prop (jsii turns the JavaScript error into a Python exception).
+try:
+    bad_stack = cdk.Stack(cdk.App(), "Bad")
+    ProtectedSecret(bad_stack, "Bad", arn_parameter_name="no-leading-slash", deny_others=False)
+except Exception as error:  # noqa: BLE001 - jsii raises a plain RuntimeError
+    assert "arnParameterName" in str(error), error
+else:
+    raise AssertionError("a parameter name without its leading slash was accepted")
+
 app.synth()
 print("python app: synthesized PythonExample with", ", ".join(f"{n} {t}" for t, n in expected.items()))
 sys.exit(0)
