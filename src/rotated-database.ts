@@ -83,8 +83,8 @@ export interface RotatedDatabaseProps extends RotationOptions {
   /**
    * With `superuserSecret`: also rotate the superuser's own password (single user, same function and schedule),
    * so no credential of the database stays the same forever. The superuser secret gets the instance's connection
-   * fields either way. A rotation of the application user that overlaps one of the superuser fails (the
-   * RotationFailed alarm says so) and succeeds when rotated again.
+   * fields either way. Rotations of the two may overlap: the application user's rotation then logs in with the
+   * superuser's pending password.
    * @default true
    */
   readonly rotateSuperuser?: boolean;

@@ -113,6 +113,20 @@ export async function createDatabaseUser(h: Harness, engine: Engine, username: s
   }
 }
 
+/** Creates a second superuser, for tests that rotate a superuser's own password. */
+export async function createSuperuser(h: Harness, engine: Engine, username: string, password: string): Promise<void> {
+  h.passwords.add(password);
+  h.setByTests.add(password);
+  if (engine === 'postgres') {
+    const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
+    await client.connect();
+    await client.query(`CREATE ROLE ${client.escapeIdentifier(username)} WITH LOGIN SUPERUSER PASSWORD ${client.escapeLiteral(password)}`);
+    await client.end();
+  } else {
+    h.mariadb.sql(`CREATE USER '${username}'@'%' IDENTIFIED BY '${password}'; GRANT ALL PRIVILEGES ON *.* TO '${username}'@'%' WITH GRANT OPTION;`);
+  }
+}
+
 /** True when the credentials log in to the real database (over plain TCP, independently of the function). */
 export async function canLogIn(h: Harness, engine: Engine, username: string, password: string): Promise<boolean> {
   h.passwords.add(password);

@@ -4,7 +4,7 @@ import { readFileSync } from 'fs';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
 import {
-  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, rotate, serverFor,
+  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, createSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager,
 } from './rotation-harness';
 
@@ -216,6 +216,29 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await step(secretArn, token, name);
     expect((await stageValue(h, secretArn, 'AWSCURRENT')).versionId).toBe(token);
     expect(await currentLogsIn(engine, secretArn)).toBe(true);
+  });
+
+  test('alternating users while the superuser secret rotates too: setSecret logs in with the superuser\'s pending password', async () => {
+    const superuser = unique('root');
+    await createSuperuser(h, engine, superuser, `Initial-${superuser}-pw`);
+    const masterArn = await createDatabaseSecret(h, engine, { username: superuser, password: `Initial-${superuser}-pw` });
+    const username = unique('alt');
+    await createDatabaseUser(h, engine, username, `Initial-${username}-pw`);
+    const secretArn = await createDatabaseSecret(h, engine, { username, password: `Initial-${username}-pw`, masterarn: masterArn });
+
+    // The superuser's own rotation gets as far as setSecret: the database now takes only its pending password.
+    const masterToken = await startRotationLikeSecretsManager(h, masterArn);
+    await step(masterArn, masterToken, 'createSecret');
+    await step(masterArn, masterToken, 'setSecret');
+    expect(await currentLogsIn(engine, masterArn)).toBe(false);
+
+    await rotate(h, secretArn);
+    expect(await currentLogsIn(engine, secretArn)).toBe(true);
+    expect(h.logs.some(l => l.includes('logged in as the superuser with its pending password'))).toBe(true);
+
+    await step(masterArn, masterToken, 'testSecret');
+    await step(masterArn, masterToken, 'finishSecret');
+    expect(await currentLogsIn(engine, masterArn)).toBe(true);
   });
 
   test('a user whose password was changed outside the rotation is reported as an authentication failure', async () => {

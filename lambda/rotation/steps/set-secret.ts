@@ -1,6 +1,6 @@
 // setSecret: make the database accept the pending password. Safe to retry: a pending password that already
 // logs in means the work is done.
-import { RotationContext, login, tryLogin } from '../context';
+import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
 import { AuthenticationFailedError, SecretMalformedError } from '../errors';
 import { log } from '../log';
@@ -23,7 +23,7 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
     if (master.host && current.host && master.host !== current.host) {
       throw new SecretMalformedError(`The superuser secret ${current.masterarn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
     }
-    const session = await login(ctx, master, current);
+    const session = await loginAsSuperuser(ctx, current.masterarn, master, current);
     await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
     log.info('setSecret: set the pending user\'s password as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
     return;
@@ -43,6 +43,22 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
   }
   await withSession(session, s => s.setOwnPassword(pending.password));
   log.info('setSecret: changed the user\'s password', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: current.username, strategy: 'single-user' });
+}
+
+/**
+ * Logs in as the superuser with its AWSCURRENT password or, when the superuser secret is itself being rotated and its
+ * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap.
+ */
+async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, target: DatabaseSecret): Promise<DatabaseSession> {
+  const session = await tryLogin(ctx, master, target);
+  if (session) return session;
+  const rotating = await getDatabaseSecret(masterArn, 'AWSPENDING');
+  const pendingSession = rotating && rotating.username === master.username ? await tryLogin(ctx, rotating, target) : undefined;
+  if (pendingSession) {
+    log.info('setSecret: logged in as the superuser with its pending password (its own rotation is under way)', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token });
+    return pendingSession;
+  }
+  throw new AuthenticationFailedError(`setSecret could not log in to ${target.host ?? target.dbClusterArn} as the superuser ${master.username} of ${masterArn} with its AWSCURRENT password (nor with an AWSPENDING one of a rotation under way); fix that secret first, then rotate again.`);
 }
 
 function checkSameDatabase(current: DatabaseSecret, pending: DatabaseSecret, secretArn: string): void {
