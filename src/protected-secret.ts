@@ -18,6 +18,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { KEY_ADMIN_ACTIONS } from './private/key-policy';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { MonitoringOptions, SecretMonitoring } from './secret-monitoring';
 
@@ -27,13 +28,6 @@ const PARAMETER_STORE_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
 
 const READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
 const WRITE_ACTIONS = ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'];
-
-/** Key actions the account keeps so the key can always be administered; none of them use the key. */
-const KEY_ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
-  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
-  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
-];
 
 /**
  * A secret that can also be read through its Parameter Store reference.

@@ -1,12 +1,6 @@
 import { RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-
-/** Key actions the account keeps so the key can always be administered; none of them use the key. */
-const KEY_ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
-  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
-  'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
-];
+import { KEY_ADMIN_ACTIONS } from './private/key-policy';
 
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
 const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com'];
