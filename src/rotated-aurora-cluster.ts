@@ -12,6 +12,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { allowRdsToUseKey, defaultDatabaseSubnets } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
@@ -153,17 +154,9 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       },
     });
-    this.secret.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowUseThroughRdsForStorageEncryption',
-      principals: [new iam.AccountRootPrincipal()],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:ListGrants', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com`, 'kms:CallerAccount': stack.account } },
-    }));
+    allowRdsToUseKey(this.secret.key);
 
-    const vpcSubnets = props.vpcSubnets ?? {
-      subnetType: props.vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
-    };
+    const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: props.engine,
       clusterIdentifier,

@@ -10,6 +10,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { allowRdsToUseKey, defaultDatabaseSubnets } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
@@ -305,20 +306,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   }
 }
 
-function allowRdsToUseKey(key: kms.IKey): void {
-  const stack = Stack.of(key);
-  // The secret's key is usable only through Secrets Manager; storage encryption also needs RDS to use it.
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowUseThroughRdsForStorageEncryption',
-    principals: [new iam.AccountRootPrincipal()],
-    actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:ListGrants', 'kms:DescribeKey'],
-    resources: ['*'],
-    conditions: {
-      StringEquals: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com`, 'kms:CallerAccount': stack.account },
-    },
-  }));
-}
-
 /** The stack's role for RDS Enhanced Monitoring, shared by every database. */
 function sharedMonitoringRole(scope: Construct): iam.IRole {
   const stack = Stack.of(scope);
@@ -329,10 +316,6 @@ function sharedMonitoringRole(scope: Construct): iam.IRole {
     // The policy RDS documents for this role; it allows writing to RDS's own log groups only.
     managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
   });
-}
-
-function defaultDatabaseSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
-  return { subnetType: vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS };
 }
 
 function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
