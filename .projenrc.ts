@@ -53,10 +53,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     // Never rewrite snapshots silently during a test run.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // CI shows the end of the output: a one-line coverage summary (the per-file table is in coverage/), then every
+    // failed test again, after the coverage, however few suites ran.
+    coverageText: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Server-backed Lambda tests start real databases; give them room.
       testTimeout: 120_000,
+      coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
     },
   },
   eslintOptions: {
@@ -124,6 +128,13 @@ const services = project.addTask('test:services', {
   exec: 'bash scripts/test-services.sh',
 });
 project.testTask.prependSpawn(services);
+// projen adds jest's default reporter without options; this one also repeats failures after the coverage summary.
+project.package.file.addOverride('jest.reporters', [
+  ['default', { summaryThreshold: 0 }],
+  ['jest-junit', { outputDirectory: 'test-reports' }],
+]);
+// Synthesis reads every L1 property for tree.json, deprecated ones included: aws-cdk-lib's own, not ours to fix.
+project.testTask.env('JSII_DEPRECATED', 'quiet');
 project.testTask.prependSpawn(bundle);
 
 // eslint's project service type-checks each file with its nearest tsconfig.json: give the non-library

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests run for real are installed: PostgreSQL and MariaDB servers (Debian packages),
-# moto (the AWS emulator) and cfn-lint (from PyPI), openssl, and Java with Maven (for AWS Event Ruler). Installs what is missing when it can;
-# otherwise stops with the exact command that would install it. Starts nothing: the tests start their servers.
+# moto (the AWS emulator) and cfn-lint (from PyPI, pinned in test/requirements.txt, into .venv/), openssl, and Java
+# with Maven (for AWS Event Ruler). Installs what is missing when it can; otherwise stops with the exact command
+# that would install it. Starts nothing: the tests start their servers.
 set -uo pipefail
 
 missing_apt=()
@@ -31,19 +32,15 @@ if ((${#missing_apt[@]})); then
   fi
 fi
 
-missing_pip=()
-have moto_server || missing_pip+=('moto[server]')
-have cfn-lint || missing_pip+=(cfn-lint)
-if ((${#missing_pip[@]})); then
-  echo "test-services: installing ${missing_pip[*]} from PyPI"
-  python3 -m pip install -q "${missing_pip[@]}" >/tmp/test-services-pip.log 2>&1 || {
-    echo "test-services: could not install ${missing_pip[*]} (log: /tmp/test-services-pip.log). Run: python3 -m pip install ${missing_pip[*]}" >&2
-    exit 1
-  }
-  hash -r
-  for tool in moto_server cfn-lint; do
-    have "$tool" || { echo "test-services: $tool is installed but not on PATH; add pip's script directory to PATH" >&2; exit 1; }
-  done
+# moto and cfn-lint at the versions in test/requirements.txt, in the project's own .venv (tests look there first).
+have python3 || { echo "test-services: python3 is missing. Run: apt-get install -y python3 python3-venv" >&2; exit 1; }
+python3 -c 'import venv' 2>/dev/null || { echo "test-services: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
+if [ ! -x .venv/bin/pip ]; then
+  python3 -m venv .venv || { echo "test-services: could not create .venv with python3 -m venv" >&2; exit 1; }
+fi
+if ! .venv/bin/pip install -q --disable-pip-version-check -r test/requirements.txt >/tmp/test-services-pip.log 2>&1; then
+  echo "test-services: could not install test/requirements.txt from PyPI (log: /tmp/test-services-pip.log). Run: .venv/bin/pip install -r test/requirements.txt" >&2
+  exit 1
 fi
 # Fetch Event Ruler now, so a missing Maven Central shows here rather than as a failed test.
 mvn -q -B -f test/event-ruler/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/test/event-ruler/classpath.txt" >/tmp/test-services-mvn.log 2>&1 || {

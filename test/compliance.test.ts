@@ -1,12 +1,13 @@
 // The compliance gates, on every template this project synthesizes: the example app and the integ test stacks.
 // cdk-nag (four packs) must report nothing unsuppressed, cfn-lint nothing at all, and no template or asset may
 // hold a secret value. (The rotation function's own logs are scanned in test/lambda/rotation.test.ts.)
-import { execFileSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { pythonTool } from './python-tools';
 import { buildExampleApp } from '../examples/example-app';
 import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
 import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
@@ -67,18 +68,18 @@ describe('cdk-nag: AwsSolutions, NIST 800-53 rev 5, HIPAA Security, PCI DSS 3.2.
 describe('cfn-lint on every synthesized template', () => {
   test(`${templates.length} templates: no error, no warning`, () => {
     expect(templates.length).toBeGreaterThanOrEqual(7);
-    let output: string;
-    try {
-      // W3005 is the one check left out: aws-cdk-lib's lambda.Function always adds an explicit DependsOn on the
-      // role it already references by GetAtt (our function, integ-tests' assertion functions and CDK's own custom
-      // resource providers alike). CloudFormation orders by the GetAtt either way, so the redundancy is harmless.
-      output = execFileSync('cfn-lint', ['--format', 'json', '--ignore-checks', 'W3005', '--', ...templates], { encoding: 'utf8' });
-    } catch (error: any) {
-      if (error.code === 'ENOENT') throw new Error('cfn-lint is not installed: run `bash scripts/test-services.sh` (or `pip install cfn-lint`).');
-      output = error.stdout;
+    // W3005 is the one check left out: aws-cdk-lib's lambda.Function always adds an explicit DependsOn on the
+    // role it already references by GetAtt (our function, integ-tests' assertion functions and CDK's own custom
+    // resource providers alike). CloudFormation orders by the GetAtt either way, so the redundancy is harmless.
+    const run = spawnSync(pythonTool('cfn-lint'), ['--format', 'json', '--ignore-checks', 'W3005', '--', ...templates], { encoding: 'utf8' });
+    // cfn-lint's exit code is a bit field of what it found (2 errors, 4 warnings, 8 informational); 1, a signal or
+    // no JSON means it did not run, which must not pass as "nothing found".
+    if (run.status === null || run.status % 2 === 1 || !run.stdout.trim().startsWith('[')) {
+      throw new Error(`cfn-lint did not run (exit ${run.status}): ${run.stderr || run.error}`);
     }
-    const findings = (JSON.parse(output || '[]') as any[])
-      .map(f => `${f.Rule.Id} ${f.Location.Path.join('/')} in ${f.Filename}: ${f.Message}`);
+    const output = run.stdout;
+    const findings = (JSON.parse(output) as any[])
+      .map(f => `${f.Rule.Id} ${(f.Location.Path ?? []).join('/')} in ${f.Filename}: ${f.Message}`);
     expect(findings).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 // Real servers for the rotation Lambda's tests: PostgreSQL and MariaDB from Debian's packages, and moto as the
 // Secrets Manager endpoint, each on a free loopback port in a throwaway directory, with TLS from a CA made here.
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import * as net from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { pythonTool } from '../python-tools';
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -139,7 +140,9 @@ export class PostgresServer extends Server {
     this.process = IS_ROOT
       ? spawn('runuser', ['-u', 'postgres', '--', join(this.bin, 'postgres'), ...args], { stdio: 'ignore' })
       : spawn(join(this.bin, 'postgres'), args, { stdio: 'ignore' });
-    await waitFor(() => portOpen(this.port), 'PostgreSQL');
+    // The port opens before crash recovery ends (the server answers "starting up"): wait until it takes logins.
+    const isReady = join(this.bin, 'pg_isready');
+    await waitFor(async () => spawnSync(isReady, ['-q', '-h', '127.0.0.1', '-p', String(this.port)]).status === 0, 'PostgreSQL');
   }
 
   private asPostgres(command: string, args: string[]): void {
@@ -170,7 +173,7 @@ export class MariaDbServer extends Server {
       `--ssl-ca=${this.tls.caPath}`, `--ssl-cert=${this.tls.certPath}`, `--ssl-key=${this.tls.keyPath}`,
       // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
       '--general-log=1', `--general-log-file=${this.statementLogPath}`, ...(IS_ROOT ? ['--user=root'] : [])], { stdio: 'ignore' });
-    await waitFor(() => portOpen(this.port), 'MariaDB');
+    await waitFor(async () => (await portOpen(this.port)) && spawnSync(this.client, ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-e', 'SELECT 1']).status === 0, 'MariaDB');
     if (first) {
       // The superuser the tests and the alternating rotation log in with, over TCP with a password.
       // Anonymous users would shadow named ones; RDS has none.
@@ -204,7 +207,7 @@ export class MotoServer extends Server {
   }
 
   public async start(): Promise<void> {
-    const motoServer = requireTool(which('moto_server'), 'moto (the AWS emulator)', "pip install 'moto[server]'");
+    const motoServer = pythonTool('moto_server');
     this.port ||= await freePort();
     this.process = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' });
     await waitFor(async () => (await fetch(`${this.endpoint}/moto-api/`)).ok, 'moto');
