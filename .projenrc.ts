@@ -155,6 +155,8 @@ project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/cdk.out/');
+project.addPackageIgnore('/.venv/');
+project.addPackageIgnore('/.ci/');
 // Benchmarks: not part of the test task; they need the bundle and the same servers the Lambda tests use.
 const benchTask = project.addTask('bench', {
   description: 'Synth cost against plain aws-cdk-lib, and the rotation function\'s size, cold start and speed; writes bench/results.md',

@@ -23,6 +23,10 @@ fi
 started=$(date +%s)
 npx projen compile
 npx projen package:js
+# The npm tarball is also what the wheel and the jar carry: only the library, its asset and its docs belong in it.
+unexpected=$(tar tzf dist/js/*.tgz | cut -d/ -f2 | sort -u | grep -vxE 'lib|assets|\.jsii|package\.json|README\.md|API\.md|LICENSE' || true)
+[ -z "$unexpected" ] || { echo "package-check: the npm package holds files it should not: $(echo $unexpected); add them to addPackageIgnore in .projenrc.ts" >&2; exit 1; }
+echo "package-check: npm package $(du -k dist/js/*.tgz | cut -f1) KB: lib, assets, .jsii and docs only"
 npx projen package:java
 npx projen package:python
 ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*.jar >/dev/null \
