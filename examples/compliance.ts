@@ -3,7 +3,7 @@
 import { Stack, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { RotatedDatabase, RotationFunction } from '../src';
+import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 export interface SuppressionOptions {
   /** The stack's VPC: it stands for the user's network, which the library does not create. */
@@ -13,7 +13,7 @@ export interface SuppressionOptions {
   /** Secrets that cannot be rotated by a function, by construct path, with the reason. */
   readonly unrotatedSecrets?: Record<string, string>;
   /** Databases that an integ test creates and destroys. */
-  readonly testDatabases?: RotatedDatabase[];
+  readonly testDatabases?: (RotatedDatabase | RotatedAuroraCluster)[];
 }
 
 const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
@@ -35,8 +35,8 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
         'Wildcard resources only where the action has no resource-level permissions: the network-interface actions a VPC function needs, and secretsmanager:GetRandomPassword. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix for Data API logins).',
         ['Resource::*', 'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rotation-login/*']);
     }
-    if (node instanceof RotatedDatabase) {
-      suppress(node.instance, inPacks('RDSInBackupPlan', ['NIST.800.53.R5', 'HIPAA.Security']),
+    if (node instanceof RotatedDatabase || node instanceof RotatedAuroraCluster) {
+      suppress(node instanceof RotatedDatabase ? node.instance : node.cluster, inPacks('RDSInBackupPlan', ['NIST.800.53.R5', 'HIPAA.Security']),
         'RDS automated backups are on (7 days by default) and removal takes a final snapshot; which AWS Backup plan a database joins is decided by the organization, not by this library.');
     }
     if (node.node.id === 'ProtectedSecretsRdsMonitoringRole') {
@@ -47,6 +47,11 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
   }
 
   for (const db of options.testDatabases ?? []) {
+    if (db instanceof RotatedAuroraCluster) {
+      suppress(db.cluster, ['AwsSolutions-RDS10', ...inPacks('RDSInstanceDeletionProtectionEnabled', ['NIST.800.53.R5', 'HIPAA.Security'])],
+        'An integ test cluster, created and destroyed by the test run: without deletion protection so the run can clean up. RotatedAuroraCluster defaults to deletion protection.');
+      continue;
+    }
     suppress(db.instance, ['AwsSolutions-RDS3', 'AwsSolutions-RDS10', ...inPacks('RDSMultiAZSupport', ['NIST.800.53.R5', 'HIPAA.Security']),
       ...inPacks('RDSInstanceDeletionProtectionEnabled', ['NIST.800.53.R5', 'HIPAA.Security'])],
     'An integ test database, created and destroyed by the test run: single-AZ and without deletion protection so the run stays cheap and can clean up. RotatedDatabase defaults to Multi-AZ with deletion protection.');

@@ -1,8 +1,8 @@
 // Shared set-up for the integ tests: a small isolated VPC, and an assertion that a rotation really happened.
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { suppressRulesThatDoNotApply } from '../examples/compliance';
-import { RotatedDatabase, RotatedDatabaseProps } from '../src';
+import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotatedDatabaseProps } from '../src';
 
 /** Two isolated subnets: no NAT, so the rotation function can only reach Secrets Manager through the endpoint. */
 export function isolatedVpc(stack: Stack): ec2.Vpc {
@@ -19,12 +19,12 @@ export function isolatedVpc(stack: Stack): ec2.Vpc {
  * after `testSecret` logged in with the new password; a failed rotation leaves the token `AWSPENDING` and the
  * assertion times out. DescribeSecret is used so the assertion never reads the secret's value.
  */
-export function assertRotationSucceeds(integ: IntegTest, db: RotatedDatabase, token: string): void {
+export function assertRotationSucceeds(integ: IntegTest, secret: secretsmanager.ISecret, token: string): void {
   const rotate = integ.assertions.awsApiCall('SecretsManager', 'rotateSecret', {
-    SecretId: db.secret.secretArn,
+    SecretId: secret.secretArn,
     ClientRequestToken: token,
   });
-  const current = integ.assertions.awsApiCall('SecretsManager', 'describeSecret', { SecretId: db.secret.secretArn })
+  const current = integ.assertions.awsApiCall('SecretsManager', 'describeSecret', { SecretId: secret.secretArn })
     .expect(ExpectedResult.objectLike({ VersionIdsToStages: { [token]: ['AWSCURRENT'] } }))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
   rotate.next(current);
@@ -50,10 +50,27 @@ export function testDatabase(stack: Stack, props: Omit<RotatedDatabaseProps, 'vp
   return db;
 }
 
+/** A test Aurora cluster, cheap and gone when the test ends like `testDatabase`'s instance. */
+export function testAuroraCluster(stack: Stack, props: Omit<RotatedAuroraClusterProps, 'vpc'>): RotatedAuroraCluster {
+  const vpc = isolatedVpc(stack);
+  const db = new RotatedAuroraCluster(stack, 'Db', {
+    vpc,
+    deletionProtection: false,
+    backupRetention: Duration.days(1),
+    removalPolicy: RemovalPolicy.DESTROY,
+    rotateImmediatelyOnUpdate: false,
+    ...props,
+  });
+  db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+  suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
+  return db;
+}
+
 /** Run by integ-runner: the test case stack and the assertion that a rotation succeeds on it. */
 export function runIntegTest(build: (app: App) => Stack, name: string, token: string): void {
   const app = new App();
   const stack = build(app);
   const integ = new IntegTest(app, name, { testCases: [stack] });
-  assertRotationSucceeds(integ, stack.node.findChild('Db') as RotatedDatabase, token);
+  const db = stack.node.findChild('Db') as RotatedDatabase | RotatedAuroraCluster;
+  assertRotationSucceeds(integ, db.secret, token);
 }

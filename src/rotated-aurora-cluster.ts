@@ -12,7 +12,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowRdsToUseKey, defaultDatabaseSubnets } from './private/database';
+import { AUDIT_EVENTS, allowRdsToUseKey, defaultDatabaseSubnets, enhancedMonitoring, monitoringIntervalError } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
@@ -108,11 +108,29 @@ export interface RotatedAuroraClusterProps extends RotationOptions {
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How often RDS Enhanced Monitoring collects OS metrics of the writer; `Duration.seconds(0)` switches it off.
+   * One monitoring role per stack is shared by all databases.
+   * @default Duration.seconds(60)
+   */
+  readonly monitoringInterval?: Duration;
 }
 
-const TLS_PARAMETERS: Record<string, Record<string, string>> = {
-  'aurora-postgresql': { 'rds.force_ssl': '1' },
-  'aurora-mysql': { require_secure_transport: 'ON' },
+/** What the construct needs to know per engine. */
+interface EngineTraits {
+  /** Cluster parameters: TLS required, and Aurora MySQL's audit log (never DCL, where password changes are). */
+  readonly parameters: Record<string, string>;
+  /** The log types the engine can export to CloudWatch Logs. */
+  readonly logExports: string[];
+}
+
+const ENGINE_TRAITS: Record<string, EngineTraits> = {
+  'aurora-postgresql': { parameters: { 'rds.force_ssl': '1' }, logExports: ['postgresql'] },
+  'aurora-mysql': {
+    parameters: { require_secure_transport: 'ON', server_audit_logging: '1', server_audit_events: AUDIT_EVENTS },
+    logExports: ['audit', 'error', 'general', 'slowquery'],
+  },
 };
 
 /**
@@ -135,7 +153,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
 
   constructor(scope: Construct, id: string, props: RotatedAuroraClusterProps) {
     super(scope, id);
-    const tlsParameters = validate(this, props);
+    const traits = validate(this, props);
     const stack = Stack.of(this);
     const clusterIdentifier = props.clusterIdentifier
       ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
@@ -173,8 +191,10 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
         engine: props.engine,
         description: `TLS required for ${this.node.path}`,
-        parameters: tlsParameters,
+        parameters: traits.parameters,
       }),
+      cloudwatchLogsExports: traits.logExports,
+      ...enhancedMonitoring(this, props.monitoringInterval),
       deletionProtection: props.deletionProtection ?? true,
       backup: { retention: props.backupRetention ?? Duration.days(7) },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
@@ -199,10 +219,10 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
   }
 }
 
-function validate(scope: Construct, props: RotatedAuroraClusterProps): Record<string, string> {
+function validate(scope: Construct, props: RotatedAuroraClusterProps): EngineTraits {
   const fail: (message: string) => never = message => { throw new Error(`RotatedAuroraCluster ${scope.node.path}: ${message}`); };
-  const tls = TLS_PARAMETERS[props.engine.engineType];
-  if (!tls) fail(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
+  const traits = ENGINE_TRAITS[props.engine.engineType];
+  if (!traits) fail(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
   const id = props.clusterIdentifier;
   if (id !== undefined && !Token.isUnresolved(id) && !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) {
     fail(`\`clusterIdentifier\` must be lowercase letters, digits and single hyphens, starting with a letter, got "${id}".`);
@@ -219,6 +239,8 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps): Record<st
   if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
     fail(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
   }
+  const intervalError = monitoringIntervalError(props.monitoringInterval);
+  if (intervalError) fail(intervalError);
   rotationOptionErrors(props).forEach(fail);
-  return tls;
+  return traits;
 }

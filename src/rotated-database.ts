@@ -10,7 +10,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { allowRdsToUseKey, defaultDatabaseSubnets } from './private/database';
+import { AUDIT_EVENTS, allowRdsToUseKey, defaultDatabaseSubnets, enhancedMonitoring, monitoringIntervalError } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
@@ -160,8 +160,6 @@ export interface RotatedDatabaseProps extends RotationOptions {
 }
 
 /** What the construct needs to know per engine. */
-/** Connections, DDL and failed statements; never DCL, where password changes would be written out. */
-const AUDIT_EVENTS = 'CONNECT,QUERY_DDL';
 
 interface EngineTraits {
   /** The engine's default port. */
@@ -230,7 +228,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     allowRdsToUseKey(key);
 
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
-    const monitoringInterval = props.monitoringInterval ?? Duration.seconds(60);
     const audit = traits.logExports.includes('audit') && props.engine.engineVersion !== undefined;
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine: props.engine,
@@ -260,8 +257,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
         configurations: [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }],
       }) : undefined,
       port: props.port ?? traits.port,
-      monitoringInterval: monitoringInterval.toSeconds() > 0 ? monitoringInterval : undefined,
-      monitoringRole: monitoringInterval.toSeconds() > 0 ? sharedMonitoringRole(this) : undefined,
+      ...enhancedMonitoring(this, props.monitoringInterval),
       autoMinorVersionUpgrade: true,
       publiclyAccessible: false,
     });
@@ -306,18 +302,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   }
 }
 
-/** The stack's role for RDS Enhanced Monitoring, shared by every database. */
-function sharedMonitoringRole(scope: Construct): iam.IRole {
-  const stack = Stack.of(scope);
-  const id = 'ProtectedSecretsRdsMonitoringRole';
-  return stack.node.tryFindChild(id) as iam.Role ?? new iam.Role(stack, id, {
-    assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
-    description: 'RDS Enhanced Monitoring: writes OS metrics to the RDSOSMetrics log group',
-    // The policy RDS documents for this role; it allows writing to RDS's own log groups only.
-    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
-  });
-}
-
 function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
   const fail: (message: string) => never = message => { throw new Error(`RotatedDatabase ${scope.node.path}: ${message}`); };
   const traits = ENGINE_TRAITS[props.engine.engineType];
@@ -338,10 +322,8 @@ function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
   if (props.port !== undefined && (!Number.isInteger(props.port) || props.port < 1150 || props.port > 65535)) {
     fail(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
-  const interval = props.monitoringInterval?.isUnresolved() ? undefined : props.monitoringInterval?.toSeconds();
-  if (interval !== undefined && ![0, 1, 5, 10, 15, 30, 60].includes(interval)) {
-    fail(`\`monitoringInterval\` must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds, got ${interval}.`);
-  }
+  const intervalError = monitoringIntervalError(props.monitoringInterval);
+  if (intervalError) fail(intervalError);
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     fail('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }

@@ -9,6 +9,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { pythonTool } from './python-tools';
 import { buildExampleApp } from '../examples/example-app';
+import { buildAuroraPostgresDataApi } from '../integ/integ.aurora-postgres-data-api';
 import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
 import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
 
@@ -30,6 +31,7 @@ const apps = [
   synth('example', app => buildExampleApp(app)),
   synth('postgres-single-user', app => [buildPostgresSingleUser(app)]),
   synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
+  synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
 ];
 
 function filesUnder(dir: string): string[] {
@@ -67,7 +69,7 @@ describe('cdk-nag: AwsSolutions, NIST 800-53 rev 5, HIPAA Security, PCI DSS 3.2.
 
 describe('cfn-lint on every synthesized template', () => {
   test(`${templates.length} templates: no error, no warning`, () => {
-    expect(templates.length).toBeGreaterThanOrEqual(7);
+    expect(templates.length).toBeGreaterThanOrEqual(10);
     // W3005 is the one check left out: aws-cdk-lib's lambda.Function always adds an explicit DependsOn on the
     // role it already references by GetAtt (our function, integ-tests' assertion functions and CDK's own custom
     // resource providers alike). CloudFormation orders by the GetAtt either way, so the redundancy is harmless.

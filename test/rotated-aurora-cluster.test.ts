@@ -1,9 +1,9 @@
-import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
-const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
+const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
 
 function build(extra: Partial<RotatedAuroraClusterProps> = {}) {
   const stack = new Stack(new App(), 'Test', { env: ENV });
@@ -63,7 +63,36 @@ test('shares the rotation function with instances in the same VPC and subnets', 
   Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
 });
 
+test('PostgreSQL logs go to CloudWatch Logs, and the writer has Enhanced Monitoring with the stack\'s shared role', () => {
+  const { stack, vpc } = build();
+  new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
+  const t = Template.fromStack(stack);
+  t.hasResourceProperties('AWS::RDS::DBCluster', { EnableCloudwatchLogsExports: ['postgresql'] });
+  const roles = t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'monitoring.rds.amazonaws.com' } })] }) } });
+  expect(Object.keys(roles)).toHaveLength(1);
+  const monitoringRole = { 'Fn::GetAtt': [Object.keys(roles)[0], 'Arn'] };
+  t.hasResourceProperties('AWS::RDS::DBInstance', { DBClusterIdentifier: Match.anyValue(), MonitoringInterval: 60, MonitoringRoleArn: monitoringRole });
+  t.hasResourceProperties('AWS::RDS::DBInstance', { DBClusterIdentifier: Match.absent(), MonitoringInterval: 60, MonitoringRoleArn: monitoringRole });
+});
+
+test('Aurora MySQL: the audit log records connections and DDL, never DCL (where password changes are), and is exported', () => {
+  const { stack } = build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_12_0 }) });
+  const t = Template.fromStack(stack);
+  t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+    Parameters: { require_secure_transport: 'ON', server_audit_logging: '1', server_audit_events: 'CONNECT,QUERY_DDL' },
+  });
+  t.hasResourceProperties('AWS::RDS::DBCluster', { EnableCloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery'] });
+});
+
+test('monitoringInterval of 0 switches Enhanced Monitoring off', () => {
+  const { stack } = build({ monitoringInterval: Duration.seconds(0) });
+  const t = Template.fromStack(stack);
+  t.hasResourceProperties('AWS::RDS::DBInstance', { MonitoringInterval: Match.absent() });
+  t.resourcePropertiesCountIs('AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'monitoring.rds.amazonaws.com' } })] }) }, 0);
+});
+
 test.each<[string, Partial<RotatedAuroraClusterProps>, RegExp]>([
+  ['monitoring interval RDS does not offer', { monitoringInterval: Duration.seconds(20) }, /`monitoringInterval` must be 0 \(off\), 1, 5, 10, 15, 30 or 60 seconds, got 20/],
   ['bad cluster identifier', { clusterIdentifier: 'Bad_Name' }, /`clusterIdentifier` must be lowercase/],
   ['capacity upside down', { serverlessV2MinCapacity: 4, serverlessV2MaxCapacity: 2 }, /`serverlessV2MinCapacity` \(4\) and `serverlessV2MaxCapacity` \(2\)/],
   ['bad username', { username: 'x-y' }, /`username` must start with a letter/],
