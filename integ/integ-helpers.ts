@@ -30,40 +30,30 @@ export function assertRotationSucceeds(integ: IntegTest, secret: secretsmanager.
   rotate.next(current);
 }
 
-/**
- * A test database: cheap and gone when the test ends (single-AZ, no deletion protection, one day of backups,
- * destroyed with its secret). The assertion starts the first rotation itself, with a token it can look for.
- */
-export function testDatabase(stack: Stack, props: Omit<RotatedDatabaseProps, 'vpc'>): RotatedDatabase {
-  const vpc = isolatedVpc(stack);
-  const db = new RotatedDatabase(stack, 'Db', {
-    vpc,
-    multiAz: false,
-    deletionProtection: false,
-    backupRetention: Duration.days(1),
-    removalPolicy: RemovalPolicy.DESTROY,
-    rotateImmediatelyOnUpdate: false,
-    ...props,
-  });
+/** What makes a test database cheap and gone when the test ends. The assertion starts the first rotation itself. */
+const DISPOSABLE = {
+  deletionProtection: false,
+  backupRetention: Duration.days(1),
+  removalPolicy: RemovalPolicy.DESTROY,
+  rotateImmediatelyOnUpdate: false,
+};
+
+function disposable<T extends RotatedDatabase | RotatedAuroraCluster>(stack: Stack, vpc: ec2.IVpc, db: T): T {
   db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
   suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
   return db;
 }
 
-/** A test Aurora cluster, cheap and gone when the test ends like `testDatabase`'s instance. */
+/** A single-AZ test instance with a one-day backup, destroyed with its secret. */
+export function testDatabase(stack: Stack, props: Omit<RotatedDatabaseProps, 'vpc'>): RotatedDatabase {
+  const vpc = isolatedVpc(stack);
+  return disposable(stack, vpc, new RotatedDatabase(stack, 'Db', { vpc, multiAz: false, ...DISPOSABLE, ...props }));
+}
+
+/** A test Aurora cluster with a one-day backup, destroyed with its secret. */
 export function testAuroraCluster(stack: Stack, props: Omit<RotatedAuroraClusterProps, 'vpc'>): RotatedAuroraCluster {
   const vpc = isolatedVpc(stack);
-  const db = new RotatedAuroraCluster(stack, 'Db', {
-    vpc,
-    deletionProtection: false,
-    backupRetention: Duration.days(1),
-    removalPolicy: RemovalPolicy.DESTROY,
-    rotateImmediatelyOnUpdate: false,
-    ...props,
-  });
-  db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
-  suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
-  return db;
+  return disposable(stack, vpc, new RotatedAuroraCluster(stack, 'Db', { vpc, ...DISPOSABLE, ...props }));
 }
 
 /** Run by integ-runner: the test case stack and the assertion that a rotation succeeds on it. */
