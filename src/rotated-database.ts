@@ -160,7 +160,6 @@ export interface RotatedDatabaseProps extends RotationOptions {
 }
 
 /** What the construct needs to know per engine. */
-
 interface EngineTraits {
   /** The engine's default port. */
   readonly port: number;
