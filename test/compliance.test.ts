@@ -2,7 +2,7 @@
 // cdk-nag (four packs) must report nothing unsuppressed, cfn-lint nothing at all, and no template or asset may
 // hold a secret value. (The rotation function's own logs are scanned in test/lambda/rotation.test.ts.)
 import { spawnSync } from 'child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
@@ -33,6 +33,10 @@ const apps = [
   synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
   synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
 ];
+
+afterAll(() => {
+  for (const a of apps) rmSync(a.outdir, { recursive: true, force: true });
+});
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap(name => {
