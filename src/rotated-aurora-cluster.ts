@@ -12,7 +12,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, allowRdsToUseKey, defaultDatabaseSubnets, enhancedMonitoring, monitoringIntervalError } from './private/database';
+import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
@@ -235,12 +235,7 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps): EngineTra
   const min = props.serverlessV2MinCapacity ?? 0.5;
   const max = props.serverlessV2MaxCapacity ?? 2;
   if (min < 0 || max > 256 || min > max) fail(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);
-  const backups = props.backupRetention;
-  if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
-    fail(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
-  }
-  const intervalError = monitoringIntervalError(props.monitoringInterval);
-  if (intervalError) fail(intervalError);
+  databasePropErrors(props).forEach(fail);
   rotationOptionErrors(props).forEach(fail);
   return traits;
 }

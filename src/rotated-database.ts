@@ -10,7 +10,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, allowRdsToUseKey, defaultDatabaseSubnets, enhancedMonitoring, monitoringIntervalError } from './private/database';
+import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { ProtectedSecret } from './protected-secret';
@@ -314,15 +314,10 @@ function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
     if (username.length > limit) fail(`\`username\` must be at most ${limit} characters for ${props.engine.engineType}${props.superuserSecret ? ' (the _clone suffix must fit)' : ''}, got ${username.length}.`);
   }
   rotationOptionErrors(props).forEach(fail);
-  const backups = props.backupRetention;
-  if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
-    fail(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
-  }
   if (props.port !== undefined && (!Number.isInteger(props.port) || props.port < 1150 || props.port > 65535)) {
     fail(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
-  const intervalError = monitoringIntervalError(props.monitoringInterval);
-  if (intervalError) fail(intervalError);
+  databasePropErrors(props).forEach(fail);
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     fail('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }

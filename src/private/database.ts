@@ -47,11 +47,16 @@ export function enhancedMonitoring(scope: Construct, interval: Duration = Durati
   return { monitoringInterval: interval, monitoringRole: role };
 }
 
-/** Why a monitoring interval is refused, if it is. */
-export function monitoringIntervalError(interval?: Duration): string | undefined {
-  const seconds = interval?.isUnresolved() ? undefined : interval?.toSeconds();
-  if (seconds !== undefined && ![0, 1, 5, 10, 15, 30, 60].includes(seconds)) {
-    return `\`monitoringInterval\` must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds, got ${seconds}.`;
+/** What is wrong with the props both database constructs share, one message per prop. */
+export function databasePropErrors(props: { backupRetention?: Duration; monitoringInterval?: Duration }): string[] {
+  const errors: string[] = [];
+  const backups = props.backupRetention;
+  if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
+    errors.push(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
   }
-  return undefined;
+  const seconds = props.monitoringInterval?.isUnresolved() ? undefined : props.monitoringInterval?.toSeconds();
+  if (seconds !== undefined && ![0, 1, 5, 10, 15, 30, 60].includes(seconds)) {
+    errors.push(`\`monitoringInterval\` must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds, got ${seconds}.`);
+  }
+  return errors;
 }
