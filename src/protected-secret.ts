@@ -20,6 +20,9 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { KEY_ADMIN_ACTIONS } from './private/key-policy';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
+import { credentialFieldsInTemplate } from './private/template-literals';
+import { PropErrors } from './private/validation';
 import { MonitoringOptions, SecretMonitoring } from './secret-monitoring';
 
 /** Parameter Store serves every Secrets Manager secret under this path; the leading slash is required. */
@@ -449,48 +452,58 @@ function grantParameterReference(secret: IProtectedSecret, grantee: iam.IGrantab
 }
 
 function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): void {
-  const fail = (message: string) => {
-    throw new Error(`ProtectedSecret ${scope.node.path}: ${message}`);
-  };
+  const errors = new PropErrors('ProtectedSecret', scope);
+  errors.addAll(secretNameErrors(props.secretName));
+  const duplicate = duplicateSecretNameError(scope, props.secretName);
+  if (duplicate) errors.add(duplicate);
   const name = props.arnParameterName;
   if (name !== undefined && !Token.isUnresolved(name)) {
-    if (!name.startsWith('/')) fail(`\`arnParameterName\` must start with a forward slash, got "${name}".`);
-    if (name.toLowerCase().startsWith('/aws/')) fail(`\`arnParameterName\` must not be under the reserved /aws/ path, got "${name}".`);
+    if (!name.startsWith('/')) errors.add(`\`arnParameterName\` must start with a forward slash, got "${name}"; use "/${name}".`);
+    if (name.toLowerCase().startsWith('/aws/')) errors.add(`\`arnParameterName\` must not be under the reserved /aws/ path, got "${name}"; choose a path of your own.`);
   }
   const alias = props.keyAlias;
   if (alias !== undefined && !Token.isUnresolved(alias)) {
-    if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(alias)) fail(`\`keyAlias\` must look like "alias/<name>" using letters, digits, "/", "_" and "-", got "${alias}".`);
-    if (alias.startsWith('alias/aws/')) fail(`\`keyAlias\` must not use the reserved alias/aws/ prefix, got "${alias}".`);
-    if (props.encryptionKey) fail('`keyAlias` only applies to the key the construct creates; it cannot be combined with `encryptionKey`.');
+    if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(alias)) errors.add(`\`keyAlias\` must look like "alias/<name>" using letters, digits, "/", "_" and "-", got "${alias}".`);
+    if (alias.startsWith('alias/aws/')) errors.add(`\`keyAlias\` must not use the reserved alias/aws/ prefix, got "${alias}".`);
+    if (props.encryptionKey) errors.add('`keyAlias` only applies to the key the construct creates; it cannot be combined with `encryptionKey`: remove one of them.');
   }
   const gen = props.generateSecretString;
   if (gen && Boolean(gen.secretStringTemplate) !== Boolean(gen.generateStringKey)) {
-    fail('`generateSecretString.secretStringTemplate` and `generateSecretString.generateStringKey` must be given together.');
+    errors.add('`generateSecretString.secretStringTemplate` and `generateSecretString.generateStringKey` must be given together.');
   }
   if (gen?.secretStringTemplate && !Token.isUnresolved(gen.secretStringTemplate)) {
     try {
       JSON.parse(gen.secretStringTemplate);
     } catch {
-      fail('`generateSecretString.secretStringTemplate` must be a JSON object.');
+      errors.add('`generateSecretString.secretStringTemplate` must be a JSON object, e.g. \'{"username":"app"}\'.');
+    }
+  }
+  if (gen?.secretStringTemplate) {
+    // The template lands in the CloudFormation template as it is; only generateStringKey is generated.
+    for (const field of credentialFieldsInTemplate(Stack.of(scope).resolve(gen.secretStringTemplate))) {
+      errors.add(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field}" (value withheld), `
+        + 'which would be written into the CloudFormation template in plaintext; remove it from the template and let '
+        + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own.');
     }
   }
   if (gen?.passwordLength !== undefined && (gen.passwordLength < 8 || gen.passwordLength > 4096)) {
-    fail(`\`generateSecretString.passwordLength\` must be between 8 and 4096, got ${gen.passwordLength}.`);
+    errors.add(`\`generateSecretString.passwordLength\` must be between 8 and 4096, got ${gen.passwordLength}.`);
   }
   if (props.denyOthers === false && props.breakGlassPrincipals?.length) {
-    fail('`breakGlassPrincipals` only makes sense with `denyOthers` on.');
+    errors.add('`breakGlassPrincipals` only makes sense with `denyOthers` on: remove them or leave `denyOthers` on.');
   }
   const monitoring = props.monitoring;
   if (monitoring?.enabled === false && (monitoring.alertTopic || monitoring.alertEmails?.length || monitoring.watchDeprecatedAccess !== undefined)) {
-    fail('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails` and `monitoring.watchDeprecatedAccess` would be ignored; remove them or turn monitoring on.');
+    errors.add('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails` and `monitoring.watchDeprecatedAccess` would be ignored; remove them or turn monitoring on.');
   }
   const key = props.encryptionKey;
   if (key) {
     const stack = Stack.of(scope);
     if (Token.compareStrings(key.env.region, stack.region) === TokenComparison.DIFFERENT) {
-      fail(`\`encryptionKey\` is in region ${key.env.region} but the secret is in ${stack.region}; Secrets Manager needs a key in the secret's region.`);
+      errors.add(`\`encryptionKey\` is in region ${key.env.region} but the secret is in ${stack.region}; Secrets Manager needs a key in the secret's region.`);
     }
   }
+  errors.throwIfAny();
 }
 
 /** A list resolved at synth, so grants made after construction still count; omitted from the policy when empty. */

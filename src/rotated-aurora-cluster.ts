@@ -14,7 +14,10 @@ import {
 import { Construct } from 'constructs';
 import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { reservedUsernameError } from './private/reserved-usernames';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
+import { databaseNetworkErrors } from './private/database-network';
+import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
@@ -220,22 +223,29 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
 }
 
 function validate(scope: Construct, props: RotatedAuroraClusterProps): EngineTraits {
-  const fail: (message: string) => never = message => { throw new Error(`RotatedAuroraCluster ${scope.node.path}: ${message}`); };
-  const traits = ENGINE_TRAITS[props.engine.engineType];
-  if (!traits) fail(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
+  const errors = new PropErrors('RotatedAuroraCluster', scope);
+  if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`.');
+  const traits = props.engine ? ENGINE_TRAITS[props.engine.engineType] : undefined;
+  if (props.engine && !traits) errors.add(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
+  errors.addAll(databaseNetworkErrors(props));
   const id = props.clusterIdentifier;
   if (id !== undefined && !Token.isUnresolved(id) && !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) {
-    fail(`\`clusterIdentifier\` must be lowercase letters, digits and single hyphens, starting with a letter, got "${id}".`);
+    errors.add(`\`clusterIdentifier\` must be lowercase letters, digits and single hyphens, starting with a letter, got "${id}".`);
   }
-  if (id !== undefined && id.length > 63) fail(`\`clusterIdentifier\` must be at most 63 characters, got ${id.length}.`);
+  if (id !== undefined && id.length > 63) errors.add(`\`clusterIdentifier\` must be at most 63 characters, got ${id.length}.`);
   const username = props.username;
-  if (username !== undefined && !Token.isUnresolved(username) && !/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/.test(username)) {
-    fail(`\`username\` must start with a letter and have at most 16 letters, digits and underscores, got "${username}".`);
+  if (username !== undefined && !Token.isUnresolved(username)) {
+    if (!/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/.test(username)) {
+      errors.add(`\`username\` must start with a letter and have at most 16 letters, digits and underscores, got "${username}".`);
+    }
+    const reserved = props.engine ? reservedUsernameError(props.engine.engineType, username) : undefined;
+    if (reserved) errors.add(reserved);
   }
   const min = props.serverlessV2MinCapacity ?? 0.5;
   const max = props.serverlessV2MaxCapacity ?? 2;
-  if (min < 0 || max > 256 || min > max) fail(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);
-  databasePropErrors(props).forEach(fail);
-  rotationOptionErrors(props).forEach(fail);
-  return traits;
+  if (min < 0 || max > 256 || min > max) errors.add(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);
+  errors.addAll(databasePropErrors(props));
+  errors.addAll(rotationOptionErrors(props));
+  errors.throwIfAny();
+  return traits!;
 }

@@ -12,7 +12,10 @@ import {
 import { Construct } from 'constructs';
 import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { reservedUsernameError } from './private/reserved-usernames';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
+import { databaseNetworkErrors } from './private/database-network';
+import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
@@ -302,27 +305,32 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
 }
 
 function validate(scope: Construct, props: RotatedDatabaseProps): EngineTraits {
-  const fail: (message: string) => never = message => { throw new Error(`RotatedDatabase ${scope.node.path}: ${message}`); };
-  const traits = ENGINE_TRAITS[props.engine.engineType];
-  if (!traits) {
-    fail(`\`engine\` must be PostgreSQL, MySQL or MariaDB (the engines the bundled rotation function supports), got ${props.engine.engineType}.`);
+  const errors = new PropErrors('RotatedDatabase', scope);
+  if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseInstanceEngine.postgres(...)`, `mysql(...)` or `mariaDb(...)`.');
+  const traits = props.engine ? ENGINE_TRAITS[props.engine.engineType] : undefined;
+  if (props.engine && !traits) {
+    errors.add(`\`engine\` must be PostgreSQL, MySQL or MariaDB (the engines the bundled rotation function supports), got ${props.engine.engineType}.`);
   }
+  errors.addAll(databaseNetworkErrors(props));
   const username = props.username;
-  if (username !== undefined && !Token.isUnresolved(username)) {
+  if (username !== undefined && !Token.isUnresolved(username) && traits) {
     const limit = traits.maxUsernameLength - (props.superuserSecret ? '_clone'.length : 0);
-    if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(username)) fail(`\`username\` must start with a letter and contain only letters, digits and underscores, got "${username}".`);
-    if (username.length > limit) fail(`\`username\` must be at most ${limit} characters for ${props.engine.engineType}${props.superuserSecret ? ' (the _clone suffix must fit)' : ''}, got ${username.length}.`);
+    if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(username)) errors.add(`\`username\` must start with a letter and contain only letters, digits and underscores, got "${username}".`);
+    if (username.length > limit) errors.add(`\`username\` must be at most ${limit} characters for ${props.engine.engineType}${props.superuserSecret ? ' (the _clone suffix must fit)' : ''}, got ${username.length}.`);
+    const reserved = reservedUsernameError(props.engine.engineType, username);
+    if (reserved) errors.add(reserved);
   }
-  rotationOptionErrors(props).forEach(fail);
+  errors.addAll(rotationOptionErrors(props));
   if (props.port !== undefined && (!Number.isInteger(props.port) || props.port < 1150 || props.port > 65535)) {
-    fail(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
+    errors.add(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
-  databasePropErrors(props).forEach(fail);
+  errors.addAll(databasePropErrors(props));
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
-    fail('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
+    errors.add('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }
   if (props.rotationFunction && (props.rotationFunctionSubnets || props.createSecretsManagerEndpoint !== undefined)) {
-    fail('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');
+    errors.add('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');
   }
-  return traits;
+  errors.throwIfAny();
+  return traits!;
 }

@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { PropErrors } from './private/validation';
 
 /** The pre-built rotation Lambda (see lambda/rotation); shipped in the package, so synth needs no bundler. */
 const ASSET_DIR = path.join(__dirname, '..', 'assets', 'rotation');
@@ -259,14 +260,16 @@ function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
 }
 
 function validate(scope: Construct, props: RotationFunctionProps): void {
-  const fail = (message: string) => { throw new Error(`RotationFunction ${scope.node.path}: ${message}`); };
+  const errors = new PropErrors('RotationFunction', scope);
+  if (!props.vpc) errors.add('`vpc` is required: pass the VPC of the databases whose secrets the function rotates.');
   if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
-    fail(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
+    errors.add(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
   }
   if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
-    fail('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given.');
+    errors.add('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given: remove one of them.');
   }
   if (props.vpcSubnets?.subnetType === ec2.SubnetType.PUBLIC) {
-    fail('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing.');
+    errors.add('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing; select private or isolated subnets.');
   }
+  errors.throwIfAny();
 }

@@ -1,6 +1,7 @@
 import { Duration, Token, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { RotationOptions } from '../rotation-options';
+import { scheduleExpressionErrors } from './schedule-expression';
 
 /** Messages for `RotationOptions` that cannot work, each naming the prop. */
 export function rotationOptionErrors(options: RotationOptions): string[] {
@@ -12,9 +13,7 @@ export function rotationOptionErrors(options: RotationOptions): string[] {
     if (hours < 4 || hours > 1000 * 24) errors.push(`\`automaticallyAfter\` must be between 4 hours and 1000 days, got ${after.toHumanString()}.`);
   }
   const expr = options.scheduleExpression;
-  if (expr !== undefined && !Token.isUnresolved(expr) && !/^(rate|cron)\(.+\)$/.test(expr)) {
-    errors.push(`\`scheduleExpression\` must be a rate(...) or cron(...) expression, got "${expr}".`);
-  }
+  if (expr !== undefined && !Token.isUnresolved(expr)) errors.push(...scheduleExpressionErrors(expr));
   const window = options.rotationWindow;
   if (window && !window.isUnresolved()) {
     const hours = window.toHours({ integral: false });

@@ -1,0 +1,57 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * Secrets Manager's limits on a secret's name: 1 to 512 characters, ASCII letters, digits and `/_+=.@-`.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name; the
+ *   length is the `NameType` shape of the service model, min 1 max 512)
+ */
+const MAX_SECRET_NAME_LENGTH = 512;
+const SECRET_NAME_CHARACTERS = /^[A-Za-z0-9/_+=.@-]+$/;
+
+/** What is wrong with a secret name, one message per problem; a token is checked at deploy time instead. */
+export function secretNameErrors(name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) return [];
+  const errors: string[] = [];
+  if (name.length === 0) errors.push('`secretName` must not be empty; leave it out to let CloudFormation generate a name.');
+  // Parameter Store serves the secret as /aws/reference/secretsmanager/<name>: a leading slash doubles it.
+  if (name.startsWith('/')) {
+    errors.push(`\`secretName\` must not start with "/", got "${name}"; drop the leading slash ("${name.replace(/^\/+/, '')}"): `
+      + `its Parameter Store reference would be /aws/reference/secretsmanager/${name}.`);
+  }
+  if (name.length > MAX_SECRET_NAME_LENGTH) {
+    errors.push(`\`secretName\` must be at most ${MAX_SECRET_NAME_LENGTH} characters, got ${name.length}; shorten it.`);
+  }
+  if (name.length > 0 && !SECRET_NAME_CHARACTERS.test(name)) {
+    errors.push(`\`secretName\` may contain only ASCII letters, digits and /_+=.@-, got "${name}"; replace the other characters.`);
+  }
+  return errors;
+}
+
+/** The secret names of each app, keyed by account, region and name, with the path that claimed each. */
+const claimedNames = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Claims `name` for `scope` in its account and region, and says who already holds it. Two secrets of one
+ * app with the same name collide at deploy time (the second CreateSecret fails), often in another stack
+ * deployed later; the check is app-wide so the collision shows at synth.
+ */
+export function duplicateSecretNameError(scope: IConstruct, name: string | undefined): string | undefined {
+  if (name === undefined || Token.isUnresolved(name)) return undefined;
+  const stack = Stack.of(scope);
+  const root = scope.node.root;
+  const names = claimedNames.get(root) ?? new Map<string, string>();
+  claimedNames.set(root, names);
+  // An environment-agnostic stack's account and region are the same pseudo-parameter tokens in every stack,
+  // so two agnostic stacks count as one environment, which they are when deployed with the same credentials.
+  const key = JSON.stringify([stack.account, stack.region, name]);
+  const holder = names.get(key);
+  if (holder !== undefined && holder !== scope.node.path) {
+    const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
+      ? 'the same environment'
+      : `account ${stack.account}, region ${stack.region}`;
+    return `\`secretName\` "${name}" is already used by ${holder} in ${where}; give each secret its own name.`;
+  }
+  names.set(key, scope.node.path);
+  return undefined;
+}

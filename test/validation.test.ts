@@ -1,0 +1,213 @@
+// Bad inputs a new user tries, each of which must fail at synth with a message naming the prop and the fix.
+import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { ProtectedSecret, ProtectedSecretProps, RotatedAuroraCluster, RotatedDatabase } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
+
+function stack(app = new App(), id = 'Test') {
+  return new Stack(app, id, { env: ENV });
+}
+
+function reader(s: Stack) {
+  return new iam.Role(s, `Reader${s.node.children.length}`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+}
+
+function isolatedVpc(s: Stack) {
+  return new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+}
+
+function secret(props: (s: Stack) => ProtectedSecretProps) {
+  const s = stack();
+  return () => new ProtectedSecret(s, 'Secret', { readers: [reader(s)], ...props(s) });
+}
+
+describe('secretName', () => {
+  test('a leading slash would make the Parameter Store reference /aws/reference/secretsmanager//prod/api-key', () => {
+    expect(secret(() => ({ secretName: '/prod/api-key' })))
+      .toThrow(/ProtectedSecret Test\/Secret: `secretName` must not start with "\/", got "\/prod\/api-key"; drop the leading slash \("prod\/api-key"\)/);
+  });
+
+  test('longer than the 512 characters Secrets Manager allows', () => {
+    expect(secret(() => ({ secretName: `prod/${'a'.repeat(510)}` })))
+      .toThrow(/`secretName` must be at most 512 characters, got 515/);
+  });
+
+  test('characters Secrets Manager does not allow', () => {
+    expect(secret(() => ({ secretName: 'prod/api key' })))
+      .toThrow(/`secretName` may contain only ASCII letters, digits and \/_\+=\.@-, got "prod\/api key"/);
+  });
+
+  test('the same name twice in one stack', () => {
+    const s = stack();
+    new ProtectedSecret(s, 'First', { readers: [reader(s)], secretName: 'prod/api-key' });
+    expect(() => new ProtectedSecret(s, 'Second', { readers: [reader(s)], secretName: 'prod/api-key' }))
+      .toThrow(/ProtectedSecret Test\/Second: `secretName` "prod\/api-key" is already used by Test\/First in account 111111111111, region eu-west-1/);
+  });
+
+  test('the same name twice in one app, across stacks of the same account and region', () => {
+    const app = new App();
+    const a = stack(app, 'A');
+    const b = stack(app, 'B');
+    new ProtectedSecret(a, 'Key', { readers: [reader(a)], secretName: 'prod/api-key' });
+    expect(() => new ProtectedSecret(b, 'Key', { readers: [reader(b)], secretName: 'prod/api-key' }))
+      .toThrow(/`secretName` "prod\/api-key" is already used by A\/Key/);
+  });
+
+  test('the same name in another region is a different secret', () => {
+    const app = new App();
+    const a = stack(app, 'A');
+    const b = new Stack(app, 'B', { env: { ...ENV, region: 'us-east-1' } });
+    new ProtectedSecret(a, 'Key', { readers: [reader(a)], secretName: 'prod/api-key' });
+    expect(() => new ProtectedSecret(b, 'Key', { readers: [reader(b)], secretName: 'prod/api-key' })).not.toThrow();
+  });
+
+  test('a RotatedDatabase reusing a ProtectedSecret\'s name', () => {
+    const s = stack();
+    new ProtectedSecret(s, 'Key', { readers: [reader(s)], secretName: 'prod/db' });
+    expect(() => new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, secretName: 'prod/db' }))
+      .toThrow(/`secretName` "prod\/db" is already used by Test\/Key/);
+  });
+});
+
+describe('a plaintext value in generateSecretString.secretStringTemplate', () => {
+  test.each([
+    ['a password field', { username: 'app', password: 'hunter2' }, 'password'],
+    ['an API key field', { apiKey: 'abc123' }, 'apiKey'],
+    ['a token under another name', { client: { token: 'x' } }, 'client.token'],
+    ['an AWS access key id in an innocent field', { id: 'AKIAIOSFODNN7EXAMPLE' }, 'id'],
+  ])('%s', (_name, template, field) => {
+    const build = secret(() => ({ generateSecretString: { secretStringTemplate: JSON.stringify(template), generateStringKey: 'generated' } }));
+    expect(build).toThrow(new RegExp(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field.replace('.', '\\.')}"`));
+    // The value itself never appears in the message.
+    expect(build).not.toThrow(/hunter2|AKIAIOSFODNN7EXAMPLE|abc123/);
+  });
+
+  test('a username and connection fields are fine', () => {
+    expect(secret(() => ({
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'app', host: 'db.example.com', port: 5432 }), generateStringKey: 'password' },
+    }))).not.toThrow();
+  });
+});
+
+describe('scheduleExpression', () => {
+  const db = (scheduleExpression: string) => () => {
+    const s = stack();
+    return new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, scheduleExpression });
+  };
+
+  test.each([
+    ['rate(1 hour)', /`scheduleExpression` rotates every 1 hour; Secrets Manager rotates at most every 4 hours/],
+    ['rate(3 hours)', /rotates every 3 hours; Secrets Manager rotates at most every 4 hours/],
+    ['rate(1000 days)', /`scheduleExpression` rotates every 1000 days; Secrets Manager allows at most 999 days/],
+    ['rate(5 minutes)', /`scheduleExpression` "rate\(5 minutes\)" must count hours or days/],
+    ['cron(0 * * * ? *)', /`scheduleExpression` "cron\(0 \* \* \* \? \*\)" rotates 1 hour apart/],
+    ['cron(0 0/2 * * ? *)', /rotates 2 hours apart/],
+    ['cron(30 4 * * ? *)', /`scheduleExpression` "cron\(30 4 \* \* \? \*\)" must have 0 in the minutes field/],
+    ['cron(0 4 * * ? 2027)', /must have \* in the year field/],
+    ['cron(0 4 * *)', /must have six fields/],
+  ])('%s is refused', (expression, message) => {
+    expect(db(expression)).toThrow(message);
+  });
+
+  test.each(['rate(4 hours)', 'rate(1 day)', 'rate(30 days)', 'cron(0 4 ? * SUN *)', 'cron(0 0/4 * * ? *)', 'cron(0 8,20 * * ? *)'])('%s is accepted', expression => {
+    expect(db(expression)).not.toThrow();
+  });
+
+  test('the Aurora cluster checks it too', () => {
+    const s = stack();
+    expect(() => new RotatedAuroraCluster(s, 'Db', { vpc: isolatedVpc(s), engine: auroraPostgres, scheduleExpression: 'rate(2 hours)' }))
+      .toThrow(/RotatedAuroraCluster Test\/Db: `scheduleExpression` rotates every 2 hours/);
+  });
+});
+
+describe('vpc', () => {
+  test('RotatedDatabase without vpc, as from JavaScript', () => {
+    const s = stack();
+    expect(() => new RotatedDatabase(s, 'Db', { engine: postgres } as any))
+      .toThrow(/RotatedDatabase Test\/Db: `vpc` is required/);
+  });
+
+  test('RotatedAuroraCluster without vpc, as from JavaScript', () => {
+    const s = stack();
+    expect(() => new RotatedAuroraCluster(s, 'Db', { engine: auroraPostgres } as any))
+      .toThrow(/RotatedAuroraCluster Test\/Db: `vpc` is required/);
+  });
+
+  test.each<[string, (vpc: ec2.IVpc) => any, RegExp]>([
+    ['RotatedDatabase', vpc => ({ vpc, engine: postgres }), /RotatedDatabase Test\/Db: `vpc` has only public subnets/],
+    ['RotatedAuroraCluster', vpc => ({ vpc, engine: auroraPostgres }), /RotatedAuroraCluster Test\/Db: `vpc` has only public subnets/],
+  ])('%s in a VPC with only public subnets', (kind, props, message) => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'web', subnetType: ec2.SubnetType.PUBLIC }] });
+    const build = () => kind === 'RotatedDatabase' ? new RotatedDatabase(s, 'Db', props(vpc)) : new RotatedAuroraCluster(s, 'Db', props(vpc));
+    expect(build).toThrow(message);
+  });
+
+  test('vpcSubnets selecting public subnets', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [
+      { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
+      { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    ] });
+    expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }))
+      .toThrow(/`vpcSubnets` selects public subnets/);
+  });
+});
+
+describe('reserved usernames', () => {
+  test.each<[string, rds.IInstanceEngine, string]>([
+    ['rdsadmin on PostgreSQL', postgres, 'rdsadmin'],
+    ['rdsadmin on MySQL', mysql, 'rdsadmin'],
+    ['rdsrepladmin on MySQL', mysql, 'rdsrepladmin'],
+    ['admin on PostgreSQL', postgres, 'admin'],
+    ['an RDS role on PostgreSQL', postgres, 'rds_superuser'],
+    ['a pg_ role name', postgres, 'pg_monitor'],
+  ])('%s', (_name, engine, username) => {
+    const s = stack();
+    expect(() => new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine, username }))
+      .toThrow(new RegExp(`\`username\` "${username}" is reserved on ${engine.engineType}`));
+  });
+
+  test('admin stays allowed on MySQL', () => {
+    const s = stack();
+    expect(() => new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: mysql, username: 'admin' })).not.toThrow();
+  });
+
+  test('rdsadmin on Aurora PostgreSQL', () => {
+    const s = stack();
+    expect(() => new RotatedAuroraCluster(s, 'Db', { vpc: isolatedVpc(s), engine: auroraPostgres, username: 'rdsadmin' }))
+      .toThrow(/RotatedAuroraCluster Test\/Db: `username` "rdsadmin" is reserved on aurora-postgresql/);
+  });
+});
+
+describe('every error at once', () => {
+  test('ProtectedSecret reports all its bad props together, each with its prop', () => {
+    let message = '';
+    try {
+      secret(() => ({ secretName: '/prod/api-key', arnParameterName: 'db/arn', keyAlias: 'mykey' }))();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^ProtectedSecret Test\/Secret: 3 props are invalid:\n/);
+    expect(message).toMatch(/\n {2}- `secretName` must not start with "\/"/);
+    expect(message).toMatch(/\n {2}- `arnParameterName` must start with a forward slash/);
+    expect(message).toMatch(/\n {2}- `keyAlias` must look like "alias\/<name>"/);
+  });
+
+  test('RotatedDatabase reports a reserved username, a too-frequent schedule and bad backups together', () => {
+    const s = stack();
+    let message = '';
+    try {
+      new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, username: 'rdsadmin', scheduleExpression: 'rate(1 hour)', backupRetention: Duration.days(40) });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^RotatedDatabase Test\/Db: 3 props are invalid:/);
+    expect(message).toMatch(/- `username` "rdsadmin" is reserved/);
+    expect(message).toMatch(/- `scheduleExpression` rotates every 1 hour/);
+    expect(message).toMatch(/- `backupRetention` must be between 1 and 35 days/);
+  });
+});
