@@ -1,13 +1,6 @@
-import {
-  Annotations,
-  CfnResource,
-  IAspect,
-  Stack,
-  Token,
-  aws_rds as rds,
-  aws_secretsmanager as secretsmanager,
-} from 'aws-cdk-lib';
+import { Annotations, CfnResource, IAspect } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { GUARD_RULES, GuardRule, ROTATION_RULE_ID } from './private/guard-rules';
 
 /**
  * How `SecretsGuard` reports a finding.
@@ -36,79 +29,85 @@ export interface SecretsGuardProps {
   readonly requireRotation?: boolean;
 }
 
+/** The metadata type under which `SecretsGuard.suppress` records a suppression on a construct. */
+const SUPPRESSION_METADATA = 'SecretsGuard:suppression';
+
+/** A reason shorter than this explains nothing to the next reader (cdk-nag asks for the same). */
+const MIN_REASON_LENGTH = 10;
+
+interface Suppression {
+  readonly rule: string;
+  readonly reason: string;
+}
+
 /**
  * An aspect that reports secrets and databases that are not secure by default, wherever they come from:
- * a secret without a customer-managed key, a secret whose value is in the template, a secret without rotation, a secret resource policy that allows
- * everyone (`*`) without a condition, and an RDS instance or cluster whose master password is not from
+ * a secret without a customer-managed key, a secret whose value is in the template, a credential written as a
+ * literal into a secret's `secretStringTemplate`, a secret without rotation, a secret resource policy that
+ * allows everyone (`*`) without a condition, and an RDS instance or cluster whose master password is not from
  * Secrets Manager. Each finding names the rule (`SecretsGuard.<Rule>`) and is attached to the resource.
+ * A finding that is accepted on purpose is suppressed per construct, with a reason: `SecretsGuard.suppress`.
  *
  * @example
  * Aspects.of(app).add(new SecretsGuard());
  */
 export class SecretsGuard implements IAspect {
+  /**
+   * Accepts the findings of one rule on `scope` and every construct under it, for the reason given. The
+   * reason is shown (as an info annotation) wherever the finding would have been, so it is reviewed with
+   * the code. Refused without a reason of at least 10 characters, or for a rule that does not exist.
+   *
+   * @param scope the construct (a resource, or a construct or stack that contains them)
+   * @param ruleId the rule, e.g. `SecretWithoutRotation` (`SecretsGuard.SecretWithoutRotation` also works)
+   * @param reason why the finding is acceptable here
+   */
+  public static suppress(scope: IConstruct, ruleId: string, reason: string): void {
+    const rule = ruleId.replace(/^SecretsGuard\./, '');
+    if (!GUARD_RULES.some(r => r.id === rule)) {
+      throw new Error(`SecretsGuard.suppress on ${scope.node.path}: there is no rule "${ruleId}"; the rules are ${GUARD_RULES.map(r => r.id).join(', ')}.`);
+    }
+    if ((reason ?? '').trim().length < MIN_REASON_LENGTH) {
+      throw new Error(`SecretsGuard.suppress on ${scope.node.path}: suppressing ${rule} needs a reason of at least ${MIN_REASON_LENGTH} characters `
+        + `saying why the finding is acceptable here, got "${reason ?? ''}".`);
+    }
+    const suppression: Suppression = { rule, reason: reason.trim() };
+    scope.node.addMetadata(SUPPRESSION_METADATA, suppression);
+  }
+
   private readonly severity: GuardSeverity;
-  private readonly requireRotation: boolean;
+  private readonly rules: readonly GuardRule[];
 
   constructor(props: SecretsGuardProps = {}) {
     this.severity = props.severity ?? GuardSeverity.ERROR;
-    this.requireRotation = props.requireRotation ?? true;
+    const requireRotation = props.requireRotation ?? true;
+    this.rules = GUARD_RULES.filter(rule => requireRotation || rule.id !== ROTATION_RULE_ID);
   }
 
   public visit(node: IConstruct): void {
-    if (node instanceof secretsmanager.CfnSecret) {
-      if (!node.kmsKeyId) {
-        this.report(node, 'SecretWithoutCustomerManagedKey', 'the secret is encrypted with the AWS managed key aws/secretsmanager; give it a customer-managed key (ProtectedSecret does).');
-      }
-      if (node.secretString !== undefined) {
-        this.report(node, 'SecretValueInTemplate', 'the secret\'s value is written into the template; let Secrets Manager generate it (generateSecretString).');
-      }
-      if (this.requireRotation && !isRotated(node)) {
-        this.report(node, 'SecretWithoutRotation', 'no rotation schedule in this stack rotates the secret; add one (RotatedDatabase does), or turn this check off for secrets only their issuer can change.');
-      }
-    } else if (node instanceof secretsmanager.CfnResourcePolicy) {
-      if (allowsEveryone(Stack.of(node).resolve(node.resourcePolicy))) {
-        this.report(node, 'SecretPolicyAllowsEveryone', 'the secret\'s resource policy allows Principal "*" without a condition; name the principals.');
-      }
-    } else if (node instanceof rds.CfnDBInstance || node instanceof rds.CfnDBCluster) {
-      if (!node.manageMasterUserPassword && !isSecretsManagerReference(Stack.of(node).resolve(node.masterUserPassword))) {
-        // A replica or a restore inherits its credentials; anything else must take them from Secrets Manager.
-        const inherits = node instanceof rds.CfnDBInstance
-          ? Boolean(node.sourceDbInstanceIdentifier || node.dbSnapshotIdentifier || node.dbClusterIdentifier)
-          : Boolean(node.snapshotIdentifier || node.sourceDbClusterIdentifier);
-        if (!inherits) {
-          this.report(node, 'MasterPasswordNotFromSecretsManager', 'the master password is not a Secrets Manager dynamic reference; use Credentials.fromSecret (RotatedDatabase does) or manageMasterUserPassword.');
-        }
-      }
+    if (!CfnResource.isCfnResource(node)) return;
+    for (const rule of this.rules) {
+      const finding = rule.check(node);
+      if (finding !== undefined) this.report(node, rule.id, finding);
     }
   }
 
   private report(node: CfnResource, rule: string, message: string): void {
+    const suppression = findSuppression(node, rule);
+    if (suppression) {
+      Annotations.of(node).addInfo(`[SecretsGuard.${rule}] ${node.node.path}: suppressed: ${suppression.reason}`);
+      return;
+    }
     const text = `[SecretsGuard.${rule}] ${node.node.path}: ${message}`;
     if (this.severity === GuardSeverity.ERROR) Annotations.of(node).addError(text);
     else Annotations.of(node).addWarningV2(`SecretsGuard.${rule}`, text);
   }
 }
 
-function isRotated(secret: secretsmanager.CfnSecret): boolean {
-  const stack = Stack.of(secret);
-  const ref = JSON.stringify(stack.resolve(secret.ref));
-  return stack.node.findAll().some(c => c instanceof secretsmanager.CfnRotationSchedule
-    && JSON.stringify(stack.resolve(c.secretId)) === ref);
-}
-
-function isSecretsManagerReference(password: unknown): boolean {
-  if (password === undefined) return false;
-  return JSON.stringify(password).includes('{{resolve:secretsmanager:');
-}
-
-function allowsEveryone(policy: any): boolean {
-  const document = typeof policy === 'string' && !Token.isUnresolved(policy) ? JSON.parse(policy) : policy;
-  const statements: any[] = [].concat(document?.Statement ?? []);
-  return statements.some(s => s.Effect === 'Allow' && !s.Condition && isEveryone(s.Principal));
-}
-
-function isEveryone(principal: any): boolean {
-  if (principal === '*') return true;
-  const aws = principal?.AWS;
-  return aws === '*' || (Array.isArray(aws) && aws.includes('*'));
+/** The suppression of `rule` on the resource or the nearest construct above it. */
+function findSuppression(node: IConstruct, rule: string): Suppression | undefined {
+  for (const scope of [...node.node.scopes].reverse()) {
+    const entry = scope.node.metadata.find(m => m.type === SUPPRESSION_METADATA && (m.data as Suppression).rule === rule);
+    if (entry) return entry.data as Suppression;
+  }
+  return undefined;
 }
