@@ -11,10 +11,10 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
+import { databaseNetworkErrors } from './private/database-network';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
-import { databaseNetworkErrors } from './private/database-network';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';

@@ -151,7 +151,7 @@ describe('suppression', () => {
     SecretsGuard.suppress(issued, 'SecretWithoutRotation', 'Issued by the payment provider; only they can change it.');
     Aspects.of(app).add(new SecretsGuard());
     const messages = app.synth().getStackArtifact(stack.artifactId).messages;
-    expect(messages.filter(m => m.level === 'error').map(m => m.id)).toEqual([`/Test/Other/Resource`]);
+    expect(messages.filter(m => m.level === 'error').map(m => m.id)).toEqual(['/Test/Other/Resource']);
     expect(messages.filter(m => m.level === 'info').map(m => String(m.entry.data)))
       .toEqual(['[SecretsGuard.SecretWithoutRotation] Test/Issued/Resource: suppressed: Issued by the payment provider; only they can change it.']);
     expect(other).toBeDefined();

@@ -148,10 +148,14 @@ describe('vpc', () => {
 
   test('vpcSubnets selecting public subnets', () => {
     const s = stack();
-    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [
-      { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
-      { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ] });
+    const vpc = new ec2.Vpc(s, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
     expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }))
       .toThrow(/`vpcSubnets` selects public subnets/);
   });

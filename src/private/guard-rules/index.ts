@@ -6,7 +6,7 @@ import { secretValueInTemplate } from './secret-value-in-template';
 import { secretWithoutCustomerManagedKey } from './secret-without-customer-managed-key';
 import { secretWithoutRotation } from './secret-without-rotation';
 
-export { GuardRule } from './rule';
+export type { GuardRule } from './rule';
 
 /** Every rule of `SecretsGuard`, in the order findings are reported. */
 export const GUARD_RULES: readonly GuardRule[] = [
