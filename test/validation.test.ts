@@ -1,6 +1,6 @@
 // Bad inputs a new user tries, each of which must fail at synth with a message naming the prop and the fix.
 import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
-import { ProtectedSecret, ProtectedSecretProps, RotatedAuroraCluster, RotatedDatabase } from '../src';
+import { ProtectedSecret, ProtectedSecretProps, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
@@ -85,6 +85,13 @@ describe('a plaintext value in generateSecretString.secretStringTemplate', () =>
     expect(build).not.toThrow(/hunter2|AKIAIOSFODNN7EXAMPLE|abc123/);
   });
 
+  test('a template with CloudFormation values in it is still checked', () => {
+    const s = stack();
+    const template = s.toJsonString({ username: 'app', password: 'hunter2', bucket: s.account });
+    expect(() => new ProtectedSecret(s, 'Secret', { readers: [reader(s)], generateSecretString: { secretStringTemplate: template, generateStringKey: 'generated' } }))
+      .toThrow(/carries a literal value in "password"/);
+  });
+
   test('a username and connection fields are fine', () => {
     expect(secret(() => ({
       generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'app', host: 'db.example.com', port: 5432 }), generateStringKey: 'password' },
@@ -116,6 +123,22 @@ describe('scheduleExpression', () => {
     expect(db(expression)).not.toThrow();
   });
 
+  test.each<[string, number, RegExp]>([
+    ['rate(6 hours)', 8, /`rotationWindow` of 8 hours is longer than the 6 hours between rotations of `scheduleExpression` "rate\(6 hours\)"; shorten it to at most 6 hours/],
+    ['cron(0 22 * * ? *)', 4, /`rotationWindow` of 4 hours from 22:00 would run into the next UTC day; start earlier in `scheduleExpression` or shorten the window to at most 2 hours/],
+    ['cron(0 0/6 * * ? *)', 8, /`rotationWindow` of 8 hours is longer than the 6 hours between rotations/],
+  ])('%s with a %d-hour window is refused', (scheduleExpression, hours, message) => {
+    const s = stack();
+    expect(() => new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, scheduleExpression, rotationWindow: Duration.hours(hours) }))
+      .toThrow(message);
+  });
+
+  test.each<[string, number]>([['rate(4 hours)', 4], ['cron(0 0/4 * * ? *)', 4], ['cron(0 20 ? * SUN *)', 4], ['rate(1 day)', 24]])('%s with a %d-hour window is accepted', (scheduleExpression, hours) => {
+    const s = stack();
+    expect(() => new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, scheduleExpression, rotationWindow: Duration.hours(hours) }))
+      .not.toThrow();
+  });
+
   test('the Aurora cluster checks it too', () => {
     const s = stack();
     expect(() => new RotatedAuroraCluster(s, 'Db', { vpc: isolatedVpc(s), engine: auroraPostgres, scheduleExpression: 'rate(2 hours)' }))
@@ -134,6 +157,11 @@ describe('vpc', () => {
     const s = stack();
     expect(() => new RotatedAuroraCluster(s, 'Db', { engine: auroraPostgres } as any))
       .toThrow(/RotatedAuroraCluster Test\/Db: `vpc` is required/);
+  });
+
+  test('RotationFunction without vpc, as from JavaScript', () => {
+    const s = stack();
+    expect(() => new RotationFunction(s, 'Fn', {} as any)).toThrow(/RotationFunction Test\/Fn: `vpc` is required/);
   });
 
   test.each<[string, (vpc: ec2.IVpc) => any, RegExp]>([

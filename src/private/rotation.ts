@@ -12,13 +12,12 @@ export function rotationOptionErrors(options: RotationOptions): string[] {
     const hours = after.toHours({ integral: false });
     if (hours < 4 || hours > 1000 * 24) errors.push(`\`automaticallyAfter\` must be between 4 hours and 1000 days, got ${after.toHumanString()}.`);
   }
-  const expr = options.scheduleExpression;
-  if (expr !== undefined && !Token.isUnresolved(expr)) errors.push(...scheduleExpressionErrors(expr));
   const window = options.rotationWindow;
-  if (window && !window.isUnresolved()) {
-    const hours = window.toHours({ integral: false });
-    if (hours < 1 || hours > 24 || !Number.isInteger(hours)) errors.push(`\`rotationWindow\` must be a whole number of hours from 1 to 24, got ${window.toHumanString()}.`);
-  }
+  const windowHours = window && !window.isUnresolved() ? window.toHours({ integral: false }) : undefined;
+  const validWindow = windowHours !== undefined && windowHours >= 1 && windowHours <= 24 && Number.isInteger(windowHours);
+  if (windowHours !== undefined && !validWindow) errors.push(`\`rotationWindow\` must be a whole number of hours from 1 to 24, got ${window!.toHumanString()}.`);
+  const expr = options.scheduleExpression;
+  if (expr !== undefined && !Token.isUnresolved(expr)) errors.push(...scheduleExpressionErrors(expr, validWindow ? windowHours : undefined));
   return errors;
 }
 

@@ -7,21 +7,24 @@
  *   the hour), year `*` (schedules more than a year apart are not supported); rotations at least 4 hours apart.
  *   An hour field with increments resets each day (`0/12` is 0:00 and 12:00), so the gaps checked are those
  *   between the hours of one day.
+ * - With a rotation window (`windowHours`): it must end before the next rotation (for a schedule in hours, at
+ *   most the hours between rotations) and must not run into the next UTC day (start hour plus window at most 24;
+ *   a rate() window starts at midnight).
  *
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
  */
-export function scheduleExpressionErrors(expression: string): string[] {
+export function scheduleExpressionErrors(expression: string, windowHours?: number): string[] {
   const rate = /^rate\((.*)\)$/.exec(expression);
-  if (rate) return rateErrors(expression, rate[1].trim());
+  if (rate) return rateErrors(expression, rate[1].trim(), windowHours);
   const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron) return cronErrors(expression, cron[1].trim().split(/\s+/));
+  if (cron) return cronErrors(expression, cron[1].trim().split(/\s+/), windowHours);
   return [`\`scheduleExpression\` must be a rate(...) or cron(...) expression, got "${expression}"; e.g. "rate(30 days)" or "cron(0 4 ? * SUN *)".`];
 }
 
 const MIN_HOURS = 4;
 const MAX_RATE_DAYS = 999;
 
-function rateErrors(expression: string, body: string): string[] {
+function rateErrors(expression: string, body: string, windowHours?: number): string[] {
   const match = /^(\d+)\s+(hour|hours|day|days)$/.exec(body);
   if (!match) return [`\`scheduleExpression\` "${expression}" must count hours or days, as in "rate(12 hours)" or "rate(30 days)".`];
   const value = Number(match[1]);
@@ -33,10 +36,16 @@ function rateErrors(expression: string, body: string): string[] {
   if (hours > MAX_RATE_DAYS * 24) {
     return [`\`scheduleExpression\` rotates every ${every}; Secrets Manager allows at most ${MAX_RATE_DAYS} days between rotations: use "rate(${MAX_RATE_DAYS} days)" or less.`];
   }
+  if (windowHours !== undefined && hours < 24 && windowHours > hours) return [windowLongerThanGap(expression, windowHours, hours)];
   return [];
 }
 
-function cronErrors(expression: string, fields: string[]): string[] {
+function windowLongerThanGap(expression: string, windowHours: number, gap: number): string {
+  return `\`rotationWindow\` of ${windowHours} hours is longer than the ${gap} hours between rotations of \`scheduleExpression\` "${expression}"; `
+    + `shorten it to at most ${gap} hours.`;
+}
+
+function cronErrors(expression: string, fields: string[], windowHours?: number): string[] {
   if (fields.length !== 6) {
     return [`\`scheduleExpression\` "${expression}" must have six fields (Minutes Hours Day-of-month Month Day-of-week Year), got ${fields.length}; e.g. "cron(0 4 ? * SUN *)".`];
   }
@@ -51,6 +60,12 @@ function cronErrors(expression: string, fields: string[]): string[] {
     const gap = smallestGap(hours);
     if (gap !== undefined && gap < MIN_HOURS) {
       errors.push(`\`scheduleExpression\` "${expression}" rotates ${gap} hour${gap === 1 ? '' : 's'} apart; Secrets Manager rotates at most every ${MIN_HOURS} hours: space the hours at least ${MIN_HOURS} apart (e.g. "0/${MIN_HOURS}").`);
+    } else if (windowHours !== undefined && gap !== undefined && windowHours > gap) {
+      errors.push(windowLongerThanGap(expression, windowHours, gap));
+    } else if (windowHours !== undefined && hours.length > 0 && hours[hours.length - 1] + windowHours > 24) {
+      const start = hours[hours.length - 1];
+      errors.push(`\`rotationWindow\` of ${windowHours} hours from ${start}:00 would run into the next UTC day; start earlier in `
+        + `\`scheduleExpression\` or shorten the window to at most ${24 - start} hours.`);
     }
   }
   return errors;
