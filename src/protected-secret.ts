@@ -483,7 +483,8 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
     for (const field of credentialFieldsInTemplate(Stack.of(scope).resolve(gen.secretStringTemplate))) {
       errors.add(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field}" (value withheld), `
         + 'which would be written into the CloudFormation template in plaintext; remove it from the template and let '
-        + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own.');
+        + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own; if it is not a credential, '
+        + 'rename the field (a name ending in password, secret, token or key is read as one).');
     }
   }
   if (gen?.passwordLength !== undefined && (gen.passwordLength < 8 || gen.passwordLength > 4096)) {

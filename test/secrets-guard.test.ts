@@ -126,6 +126,10 @@ describe('LiteralValueInSecretTemplate', () => {
     expect(templateFindings({ username: 'app', host: 'db.example.com', port: 5432, dbname: 'orders' })).toEqual([]);
   });
 
+  test('names that only start with a credential word describe something else', () => {
+    expect(templateFindings({ username: 'app', tokenUrl: 'https://auth.example.com/token', passwordPolicy: 'strict', publicKey: 'ssh-ed25519 AAAA' })).toEqual([]);
+  });
+
   test('names every credential field, never its value', () => {
     const [message, ...rest] = templateFindings({ username: 'app', client_secret: 'hunter2', nested: { token: 'xyz' }, url: 'postgres://app:hunter2@db:5432/x' });
     expect(rest).toEqual([]);
