@@ -15,8 +15,8 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { warnWithoutTrail } from './private/trail-check';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage, truncate } from './private/monitoring';
+import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
 import { MonitoringTrail } from './secrets-trail';
 
@@ -41,15 +41,9 @@ const ROTATION_FAILED_EVENT = 'RotationFailed';
 const PATTERN_SIZE_LIMIT = 2048;
 
 /**
- * Options to monitor a secret, as `ProtectedSecret` and the database constructs take them.
+ * Where alerts go and what they rely on: the options `MonitoringOptions` and `SecretMonitoringProps` share.
  */
-export interface MonitoringOptions {
-  /**
-   * Whether to monitor the secret at all.
-   * @default true
-   */
-  readonly enabled?: boolean;
-
+export interface SecretAlertOptions {
   /**
    * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
    * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
@@ -87,9 +81,20 @@ export interface MonitoringOptions {
 }
 
 /**
+ * Options to monitor a secret, as `ProtectedSecret` and the database constructs take them.
+ */
+export interface MonitoringOptions extends SecretAlertOptions {
+  /**
+   * Whether to monitor the secret at all.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+/**
  * Properties for a `SecretMonitoring`.
  */
-export interface SecretMonitoringProps extends Omit<MonitoringOptions, 'enabled'> {
+export interface SecretMonitoringProps extends SecretAlertOptions {
   /**
    * The secrets to watch. More can be added with `addSecret`.
    * @default - none yet
@@ -265,7 +270,7 @@ export class SecretMonitoring extends Construct {
   }
 
   /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
-  private join(options: Omit<MonitoringOptions, 'enabled' | 'watchDeprecatedAccess'>): void {
+  private join(options: SecretAlertOptions): void {
     if (options.alertTopic === undefined || options.alertTopic === this.alertTopic) {
       if (!this.sharedTopic && (options.alertEmails?.length || options.alertPhoneNumbers?.length)) {
         throw new Error(`SecretMonitoring ${this.node.path}: \`alertEmails\` and \`alertPhoneNumbers\` only subscribe to the shared alert topic; subscribe them to your own \`alertTopic\` yourself.`);

@@ -75,7 +75,8 @@ function aboutSecretNamed(event: object, name: string, suffix: string): object {
  * matches an event when any of its rules does.
  */
 function expectMatchesExactlyAsDocumented(rulePatterns: Record<string, object[]>, expected: Record<string, string[]> = EXPECTED,
-  events: Record<string, object> = fixtures, twinMatches: Record<string, string[]> = {}, twinOf: (name: string) => object = name => aboutAnotherSecret(fixtures[name])) {
+  events: Record<string, object> = fixtures, twinMatches: Record<string, string[]> = {},
+  twinOf: (name: string) => object = name => aboutAnotherSecret(fixtures[name])) {
   const cases: Array<{ kind: string; fixture: string; twin: boolean; pattern: object; event: object }> = [];
   for (const [kind, kindPatterns] of Object.entries(rulePatterns)) {
     for (const pattern of kindPatterns) {
