@@ -29,7 +29,11 @@ const CHANGE_EVENTS = [
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
 ];
 
-/** Events Secrets Manager itself records when a rotation ends ("AWS Service Event via CloudTrail": no trail needed). */
+/**
+ * Events Secrets Manager itself records when a rotation ends: "AWS Service Event via CloudTrail", events "created by
+ * AWS services but are not directly triggered by a request to a public AWS service API", so no trail is needed
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
+ */
 const ROTATION_OUTCOME_EVENTS = ['RotationSucceeded', 'RotationAbandoned'];
 const ROTATION_FAILED_EVENT = 'RotationFailed';
 

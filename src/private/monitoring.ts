@@ -1,6 +1,9 @@
 import { Token, aws_events as events } from 'aws-cdk-lib';
 
-/** The state that makes a rule see read-only calls such as GetSecretValue, which rules otherwise never match. */
+/**
+ * The state that makes a rule see read-only calls such as GetSecretValue, which rules otherwise never match
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html).
+ */
 export const WITH_READ_ONLY_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
 /**
