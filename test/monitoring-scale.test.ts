@@ -53,6 +53,17 @@ describe('monitoring at account scale', () => {
     expect(oversized).toEqual([]);
   });
 
+  test('monitoring adds no resource for a second to a ninth secret in a stack', () => {
+    const monitoringResources = (n: number) => {
+      const template = Template.fromStack(stackOfSecrets(new App(), 'Stack', n));
+      return ['AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::SNS::Topic']
+        .map(type => Object.keys(template.findResources(type)).length);
+    };
+    // Four rules, two alarms, one topic, whether the stack has one secret or nine.
+    expect(monitoringResources(9)).toEqual(monitoringResources(1));
+    expect(monitoringResources(1)).toEqual([4, 2, 1]);
+  });
+
   test('a stack of 40 secrets has as many monitoring resources as a stack of 1, give or take a few groups', () => {
     const count = (n: number) => {
       const template = Template.fromStack(stackOfSecrets(new App(), 'Stack', n));
