@@ -3,7 +3,7 @@
 import { Stack, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
+import { RotatedAuroraCluster, RotatedDatabase, RotationFunction, SecretsTrail } from '../src';
 
 export interface SuppressionOptions {
   /** The stack's VPC: it stands for the user's network, which the library does not create. */
@@ -14,6 +14,8 @@ export interface SuppressionOptions {
   readonly unrotatedSecrets?: Record<string, string>;
   /** Databases that an integ test creates and destroys. */
   readonly testDatabases?: (RotatedDatabase | RotatedAuroraCluster)[];
+  /** The account's trails. */
+  readonly trails?: SecretsTrail[];
 }
 
 const PACKS = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
@@ -63,6 +65,16 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
   for (const role of options.applicationRoles ?? []) {
     suppress(role, inPacks('IAMNoInlinePolicy', PACKS.slice(1)),
       'The application\'s own role: aws-cdk-lib grants (grantRead, grantReadViaParameterStore) write its default policy, as in any CDK app.');
+  }
+  for (const trail of options.trails ?? []) {
+    suppress(trail.bucket, ['AwsSolutions-S1', ...inPacks('S3BucketLoggingEnabled', PACKS.slice(1))],
+      'The bucket of the account trail: only CloudTrail writes to it (bucket policy scoped to this trail), and server access logs would need yet another bucket that logs nowhere. Reads of the log files are S3 data events, which the trail can record where policy requires it.');
+    suppress(trail.bucket, inPacks('S3BucketReplicationEnabled', PACKS.slice(1)),
+      'Cross-region replication needs a second bucket and key in another region, which the organization chooses (often its log archive account); the log files are versioned and validated by CloudTrail digests here.');
+    if (trail.logGroup) {
+      suppress(trail.trail, inPacks('IAMNoInlinePolicy', PACKS.slice(1)),
+        'aws-cdk-lib\'s Trail writes its CloudWatch Logs delivery role\'s policy inline: logs:CreateLogStream and logs:PutLogEvents on this trail\'s log group only.');
+    }
   }
   for (const [path, reason] of Object.entries(options.unrotatedSecrets ?? {})) {
     const secret = stack.node.findAll().find(c => c.node.path === path);

@@ -1,8 +1,9 @@
-// The example app: one API key and two rotated databases sharing one rotation function.
+// The example app: one API key and two rotated databases sharing one rotation function, and a stack for the
+// account: the trail the alerts need and the account-wide secret alerts (one of each per account).
 // Built by examples/app.ts (the README's main command) and by the compliance tests.
 import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { suppressRulesThatDoNotApply } from './compliance';
-import { ProtectedSecret, RotatedDatabase } from '../src';
+import { AccountSecretAlerts, ProtectedSecret, RotatedDatabase, SecretsTrail } from '../src';
 
 /** A literal CIDR, so security group rules name their source at synth. */
 const VPC_CIDR = '10.0.0.0/16';
@@ -65,5 +66,18 @@ export function buildExampleApp(app: App): Stack[] {
     applicationRoles: [service, operator],
     unrotatedSecrets: { [apiKey.node.path]: 'An API key issued by the payments provider: only the provider can change it, so no function can rotate it.' },
   });
-  return [stack];
+  return [stack, buildAccountStack(app)];
+}
+
+/** Once per account (and, for the alerts, per region): the trail and the alerts on every secret of the account. */
+function buildAccountStack(app: App): Stack {
+  const stack = new Stack(app, 'ProtectedSecretsAccount');
+  // EventBridge receives API calls only while a trail logs them; this one logs reads too (GetSecretValue).
+  const trail = new SecretsTrail(stack, 'Trail', { sendToCloudWatchLogs: true });
+  new AccountSecretAlerts(stack, 'SecretAlerts', {
+    alertEmails: ['secrets-oncall@example.com'],
+    alertPhoneNumbers: ['+14155550100'],
+  });
+  suppressRulesThatDoNotApply(stack, { trails: [trail] });
+  return stack;
 }

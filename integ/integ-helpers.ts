@@ -2,7 +2,7 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { suppressRulesThatDoNotApply } from '../examples/compliance';
-import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotatedDatabaseProps } from '../src';
+import { MonitoringTrail, RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotatedDatabaseProps, SecretMonitoring } from '../src';
 
 /** Two isolated subnets: no NAT, so the rotation function can only reach Secrets Manager through the endpoint. */
 export function isolatedVpc(stack: Stack): ec2.Vpc {
@@ -41,6 +41,8 @@ const DISPOSABLE = {
 function disposable<T extends RotatedDatabase | RotatedAuroraCluster>(stack: Stack, vpc: ec2.IVpc, db: T): T {
   db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
   suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
+  // The test accounts log under the organization's trail (reads and writes); the tests check rotation, not alerts.
+  SecretMonitoring.forStack(stack, { trail: MonitoringTrail.existing({ logsReadEvents: true, description: 'the organization trail of the test account' }) });
   return db;
 }
 

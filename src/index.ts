@@ -1,3 +1,4 @@
+export * from './account-secret-alerts';
 export * from './protected-secret';
 export * from './rotation-function';
 export * from './rotated-database';
@@ -6,3 +7,4 @@ export * from './rotated-aurora-cluster';
 export * from './secret-alert-topic';
 export * from './secret-monitoring';
 export * from './secrets-guard';
+export * from './secrets-trail';

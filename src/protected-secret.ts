@@ -181,7 +181,7 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   public readonly parameterStoreReference: string;
   /** The SSM parameter that publishes the secret's ARN, when `arnParameterName` was given. */
   public readonly arnParameter?: ssm.StringParameter;
-  /** The rules and alarms that watch the secret, unless monitoring was switched off. */
+  /** The stack's monitoring, whose rules and alarms watch this secret among others, unless monitoring was switched off. */
   public readonly monitoring?: SecretMonitoring;
 
   private readonly denyOthers: boolean;
@@ -231,12 +231,9 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
 
     const monitoring = props.monitoring ?? {};
     if (monitoring.enabled ?? true) {
-      this.monitoring = new SecretMonitoring(this, 'Monitoring', {
-        secrets: [this],
-        alertTopic: monitoring.alertTopic,
-        alertEmails: monitoring.alertEmails,
-        watchDeprecatedAccess: monitoring.watchDeprecatedAccess,
-      });
+      // The stack's one monitoring: its rules hold many secrets, so a secret adds no rule or alarm of its own.
+      this.monitoring = SecretMonitoring.forStack(this, monitoring);
+      this.monitoring.addSecret(this, { watchDeprecatedAccess: monitoring.watchDeprecatedAccess });
     }
 
     this.node.addValidation({
@@ -494,8 +491,9 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
     errors.add('`breakGlassPrincipals` only makes sense with `denyOthers` on: remove them or leave `denyOthers` on.');
   }
   const monitoring = props.monitoring;
-  if (monitoring?.enabled === false && (monitoring.alertTopic || monitoring.alertEmails?.length || monitoring.watchDeprecatedAccess !== undefined)) {
-    errors.add('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails` and `monitoring.watchDeprecatedAccess` would be ignored; remove them or turn monitoring on.');
+  if (monitoring?.enabled === false && (monitoring.alertTopic || monitoring.alertEmails?.length || monitoring.alertPhoneNumbers?.length
+    || monitoring.watchDeprecatedAccess !== undefined || monitoring.trail)) {
+    errors.add('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails`, `monitoring.alertPhoneNumbers`, `monitoring.watchDeprecatedAccess` and `monitoring.trail` would be ignored; remove them or turn monitoring on.');
   }
   const key = props.encryptionKey;
   if (key) {

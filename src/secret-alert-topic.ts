@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { KEY_ADMIN_ACTIONS } from './private/key-policy';
+import { phoneNumberErrors } from './private/monitoring';
 
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
 const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com'];
@@ -16,6 +17,15 @@ export interface SecretAlertTopicProps {
    * @default - no subscriptions
    */
   readonly emails?: string[];
+
+  /**
+   * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages. SNS sends SMS only to
+   * verified numbers while the account is in the SMS sandbox, and in many countries only from a registered
+   * origination identity.
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
+   * @default - no SMS subscriptions
+   */
+  readonly phoneNumbers?: string[];
 
   /**
    * What happens to the topic's key when it leaves the stack.
@@ -44,6 +54,7 @@ export class SecretAlertTopic extends Construct {
   /** The key that encrypts the topic's messages. */
   public readonly key: kms.Key;
   private readonly emails = new Set<string>();
+  private readonly phoneNumbers = new Set<string>();
 
   constructor(scope: Construct, id: string, props: SecretAlertTopicProps = {}) {
     super(scope, id);
@@ -95,6 +106,7 @@ export class SecretAlertTopic extends Construct {
     }));
 
     for (const email of props.emails ?? []) this.addEmail(email);
+    for (const phone of props.phoneNumbers ?? []) this.addPhoneNumber(phone);
   }
 
   /**
@@ -107,5 +119,18 @@ export class SecretAlertTopic extends Construct {
     if (this.emails.has(email)) return;
     this.emails.add(email);
     this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+  }
+
+  /**
+   * Subscribes a phone number (E.164) to the alerts as text messages; adding the same number twice subscribes it once.
+   * @param phoneNumber the number, such as `+14155550100`
+   * @param prop the prop the number came from, for the error message
+   */
+  public addPhoneNumber(phoneNumber: string, prop: string = 'phoneNumbers'): void {
+    const errors = phoneNumberErrors(prop, [phoneNumber]);
+    if (errors.length) throw new Error(`SecretAlertTopic ${this.node.path}: ${errors.join(' ')}`);
+    if (this.phoneNumbers.has(phoneNumber)) return;
+    this.phoneNumbers.add(phoneNumber);
+    this.topic.addSubscription(new subscriptions.SmsSubscription(phoneNumber));
   }
 }

@@ -2,8 +2,10 @@ import {
   Arn,
   ArnFormat,
   Duration,
+  Fn,
   Names,
   Stack,
+  Token,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_events as events,
@@ -13,7 +15,10 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage, truncate } from './private/monitoring';
+import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
+import { MonitoringTrail } from './secrets-trail';
 
 /** Calls that change a secret, its policy, its rotation, its replicas or its deletion. */
 const CHANGE_EVENTS = [
@@ -24,67 +29,81 @@ const CHANGE_EVENTS = [
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
 ];
 
-/** Events Secrets Manager itself records when a rotation ends. */
+/**
+ * Events Secrets Manager itself records when a rotation ends: "AWS Service Event via CloudTrail", events "created by
+ * AWS services but are not directly triggered by a request to a public AWS service API", so no trail is needed
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
+ */
 const ROTATION_OUTCOME_EVENTS = ['RotationSucceeded', 'RotationAbandoned'];
 const ROTATION_FAILED_EVENT = 'RotationFailed';
 
-/** The state that makes a rule see read-only calls such as GetSecretValue, which rules otherwise never match. */
-const WITH_READ_ONLY_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+/**
+ * An event pattern may hold 2,048 characters by default (the quota can be raised to 4,096): each rule takes secrets
+ * until its pattern, at the longest CloudFormation can make it, would pass this.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+ */
+const PATTERN_SIZE_LIMIT = 2048;
 
-/** What Secrets Manager answers when anyone uses a secret that is scheduled for deletion. */
-const PENDING_DELETION_ERROR = '*marked for deletion*';
+/**
+ * Where alerts go and what they rely on: the options `MonitoringOptions` and `SecretMonitoringProps` share.
+ */
+export interface SecretAlertOptions {
+  /**
+   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
+   * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
+   * @default - the stack's shared `SecretAlertTopic` (one KMS-encrypted topic per stack)
+   */
+  readonly alertTopic?: sns.ITopic;
+
+  /**
+   * Email addresses to subscribe to the alert topic. Only with the shared topic; subscribe to your own topic yourself.
+   * @default - no email subscriptions
+   */
+  readonly alertEmails?: string[];
+
+  /**
+   * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages. Only with the shared topic.
+   * SNS sends SMS only to verified numbers while the account is in the SMS sandbox.
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
+   * @default - no SMS subscriptions
+   */
+  readonly alertPhoneNumbers?: string[];
+
+  /**
+   * Alert when a client reads the `AWSPREVIOUS` version or uses the secret while it is scheduled for deletion.
+   * These are read-only CloudTrail events, which only a rule in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`
+   * state receives, and only while the trail logs read events.
+   * @default true
+   */
+  readonly watchDeprecatedAccess?: boolean;
+
+  /**
+   * The trail that records the API calls the rules match. Any `SecretsTrail` in the app counts as stated.
+   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns that the API-call alerts need a trail
+   */
+  readonly trail?: MonitoringTrail;
+}
 
 /**
  * Options to monitor a secret, as `ProtectedSecret` and the database constructs take them.
  */
-export interface MonitoringOptions {
+export interface MonitoringOptions extends SecretAlertOptions {
   /**
    * Whether to monitor the secret at all.
    * @default true
    */
   readonly enabled?: boolean;
-
-  /**
-   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
-   * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
-   * @default - the stack's shared `SecretAlertTopic` (one KMS-encrypted topic per stack)
-   */
-  readonly alertTopic?: sns.ITopic;
-
-  /**
-   * Email addresses to subscribe to the alert topic. Only with the shared topic; subscribe to your own topic yourself.
-   * @default - no subscriptions
-   */
-  readonly alertEmails?: string[];
-
-  /**
-   * Alert when a client reads the `AWSPREVIOUS` version or uses the secret while it is scheduled for deletion.
-   * These are read-only CloudTrail events, which only a rule in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`
-   * state receives.
-   * @default true
-   */
-  readonly watchDeprecatedAccess?: boolean;
 }
 
 /**
  * Properties for a `SecretMonitoring`.
  */
-export interface SecretMonitoringProps {
-  /** The secrets to watch. All rules and alarms cover every secret in the list. */
-  readonly secrets: secretsmanager.ISecret[];
-
+export interface SecretMonitoringProps extends SecretAlertOptions {
   /**
-   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
-   * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
-   * @default - the stack's shared `SecretAlertTopic` (one KMS-encrypted topic per stack)
+   * The secrets to watch. More can be added with `addSecret`.
+   * @default - none yet
    */
-  readonly alertTopic?: sns.ITopic;
-
-  /**
-   * Email addresses to subscribe to the alert topic. Only with the shared topic; subscribe to your own topic yourself.
-   * @default - no subscriptions
-   */
-  readonly alertEmails?: string[];
+  readonly secrets?: secretsmanager.ISecret[];
 
   /**
    * Rotation functions of these secrets: each gets an alarm on its `Errors` metric.
@@ -92,107 +111,116 @@ export interface SecretMonitoringProps {
    * @default - none
    */
   readonly rotationFunctions?: lambda.IFunction[];
+}
 
+/**
+ * Options for `SecretMonitoring.addSecret`.
+ */
+export interface WatchSecretOptions {
   /**
-   * Alert when a client reads the `AWSPREVIOUS` version or uses the secret while it is scheduled for deletion.
-   * @default true
+   * Alert when a client reads the secret's `AWSPREVIOUS` version or uses it while it is scheduled for deletion.
+   * @default - the monitoring's `watchDeprecatedAccess`
    */
   readonly watchDeprecatedAccess?: boolean;
 }
 
+/** One kind of rule: its pattern around the secrets' matchers, its message and whether it has an alarm. */
+interface RuleKind {
+  readonly id: string;
+  readonly description: string;
+  readonly pattern: (matchers: any[]) => events.EventPattern;
+  readonly matchers: (secret: secretsmanager.ISecret) => any[];
+  readonly message: () => events.RuleTargetInput;
+  readonly readOnly?: boolean;
+  readonly alarmDescription?: string[];
+}
+
+/** A rule and the secrets it holds so far. */
+interface RuleGroup {
+  readonly rule: events.Rule;
+  readonly alarm?: cloudwatch.Alarm;
+  size: number;
+}
+
 /**
  * Alerts for secrets, from the CloudTrail events Secrets Manager records: EventBridge rules on changes to the
- * secrets, on rotation outcomes and on access to deprecated versions, each sending a readable message to an SNS
- * topic, and CloudWatch alarms on failed rotations and deprecated access.
+ * secrets, on rotation outcomes and on access to deprecated versions, each sending a readable message that names
+ * the secret to an SNS topic, and CloudWatch alarms on failed rotations and deprecated access.
  *
- * No trail is needed: CloudTrail sends these events to the account's default event bus in every region it is
- * enabled in, which is always. Delivery is best effort, as for every CloudTrail event in EventBridge.
+ * One monitoring covers many secrets: each rule takes secrets until its pattern is full (2,048 characters), so a
+ * stack gets a few rules, not a few per secret. `ProtectedSecret` uses the stack's shared monitoring (`forStack`).
+ * No rule uses a wildcard. The API-call rules need a trail (see `MonitoringTrail`); the rotation rules do not.
  */
 export class SecretMonitoring extends Construct {
+  /**
+   * The stack's monitoring for the given alert topic, created on first use: every `ProtectedSecret` of the stack
+   * with monitoring on joins it, so monitoring adds no resource per additional secret.
+   */
+  public static forStack(scope: Construct, options: MonitoringOptions = {}): SecretMonitoring {
+    const stack = Stack.of(scope);
+    const id = options.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(options.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
+    const existing = stack.node.tryFindChild(id);
+    const { enabled: _enabled, watchDeprecatedAccess: _perSecret, ...shared } = options;
+    if (existing instanceof SecretMonitoring) {
+      existing.join(shared);
+      return existing;
+    }
+    return new SecretMonitoring(stack, id, shared);
+  }
+
   /** The topic alerts go to. */
   public readonly alertTopic: sns.ITopic;
-  /** Matches calls that change the secrets (value, policy, rotation, replication, deletion). */
-  public readonly changeRule: events.Rule;
-  /** Matches rotations that succeeded or were abandoned. */
-  public readonly rotationRule: events.Rule;
-  /** Matches rotations that failed. */
-  public readonly rotationFailedRule: events.Rule;
-  /** Matches reads of `AWSPREVIOUS` and any use of a secret scheduled for deletion, when watched. */
-  public readonly deprecatedAccessRule?: events.Rule;
-  /** Alarms when a rotation fails. */
-  public readonly rotationFailedAlarm: cloudwatch.Alarm;
-  /** Alarms when a client uses a deprecated version or a secret scheduled for deletion, when watched. */
-  public readonly deprecatedAccessAlarm?: cloudwatch.Alarm;
 
   private readonly alarmAction: cloudwatch.IAlarmAction;
   private readonly sharedTopic?: SecretAlertTopic;
-  private readonly secretLabel: string;
+  private readonly watchDeprecatedAccessByDefault: boolean;
+  private readonly kinds: Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind>;
+  private readonly groups = new Map<RuleKind, RuleGroup[]>();
+  private readonly watched = new Set<secretsmanager.ISecret>();
+  private statedTrail?: MonitoringTrail;
 
-  constructor(scope: Construct, id: string, props: SecretMonitoringProps) {
+  constructor(scope: Construct, id: string, props: SecretMonitoringProps = {}) {
     super(scope, id);
     validateProps(this, props);
 
     this.sharedTopic = props.alertTopic ? undefined : SecretAlertTopic.shared(this);
     this.alertTopic = props.alertTopic ?? this.sharedTopic!.topic;
-    for (const email of props.alertEmails ?? []) this.sharedTopic?.addEmail(email);
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
-    this.secretLabel = props.secrets.map(secret => secret.node.path).join(', ');
+    this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
+    this.kinds = ruleKinds(Stack.of(this).stackName);
+    this.join(props);
 
-    const arns = props.secrets.map(secret => secret.secretArn);
-    // Callers name a secret by full ARN, partial ARN or name; read events record it as given.
-    const identifiers = props.secrets.flatMap(secret => secretIdentifiers(secret));
-
-    this.changeRule = this.rule('ChangeRule', `Calls that change ${this.secretLabel}`, {
-      detailType: ['AWS API Call via CloudTrail'],
-      detail: {
-        eventSource: ['secretsmanager.amazonaws.com'],
-        eventName: CHANGE_EVENTS,
-        // Every successful change answers with the secret's full ARN, however the caller named it.
-        responseElements: { arn: arns },
-      },
-    }, changeMessage());
-
-    const rotationPattern = (names: string[]): events.EventPattern => ({
-      detailType: ['AWS Service Event via CloudTrail'],
-      detail: {
-        eventSource: ['secretsmanager.amazonaws.com'],
-        eventName: names,
-        additionalEventData: { SecretId: arns },
-      },
-    });
-    this.rotationRule = this.rule('RotationRule', `Rotations of ${this.secretLabel} that succeeded or were abandoned`,
-      rotationPattern(ROTATION_OUTCOME_EVENTS), rotationMessage());
-    this.rotationFailedRule = this.rule('RotationFailedRule', `Failed rotations of ${this.secretLabel}`,
-      rotationPattern([ROTATION_FAILED_EVENT]), rotationMessage());
-
-    this.rotationFailedAlarm = this.alarm('RotationFailedAlarm', this.metricRotationFailures(), [
-      `A rotation of ${this.secretLabel} failed: AWSCURRENT still holds the previous, working value.`,
-      'Read the rotation function\'s log for the secret ARN (it names the step and the cause), fix the cause,',
-      'then rotate again with `aws secretsmanager rotate-secret --secret-id <arn>`.',
-    ]);
-
-    if (props.watchDeprecatedAccess ?? true) {
-      this.deprecatedAccessRule = this.rule('DeprecatedAccessRule',
-        `Reads of AWSPREVIOUS and any use of ${this.secretLabel} while scheduled for deletion`, {
-          detailType: ['AWS API Call via CloudTrail'],
-          detail: {
-            eventSource: ['secretsmanager.amazonaws.com'],
-            requestParameters: { secretId: identifiers },
-            $or: [
-              { eventName: ['GetSecretValue'], requestParameters: { versionStage: ['AWSPREVIOUS'] } },
-              { errorMessage: [{ wildcard: PENDING_DELETION_ERROR }] },
-            ],
-          },
-        }, deprecatedAccessMessage());
-      (this.deprecatedAccessRule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
-      this.deprecatedAccessAlarm = this.alarm('DeprecatedAccessAlarm', this.metricDeprecatedAccess()!, [
-        `A client used a deprecated version of ${this.secretLabel}, or the secret while it is scheduled for deletion.`,
-        'Find the caller in the alert (userIdentity) or in CloudTrail, and make it read AWSCURRENT.',
-        'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret`.',
-      ]);
-    }
-
+    for (const secret of props.secrets ?? []) this.addSecret(secret);
     for (const fn of props.rotationFunctions ?? []) this.addRotationFunction(fn);
+    warnWithoutTrail(this, {
+      trail: () => this.statedTrail,
+      needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
+    });
+  }
+
+  /** Matches calls that changed the watched secrets, one rule per group of secrets. */
+  public get changeRules(): events.Rule[] { return this.rulesOf(this.kinds.change); }
+  /** Matches rotations that succeeded or were abandoned. */
+  public get rotationRules(): events.Rule[] { return this.rulesOf(this.kinds.rotation); }
+  /** Matches rotations that failed. */
+  public get rotationFailedRules(): events.Rule[] { return this.rulesOf(this.kinds.rotationFailed); }
+  /** Matches reads of `AWSPREVIOUS` and any use of a secret scheduled for deletion, of the secrets that watch it. */
+  public get deprecatedAccessRules(): events.Rule[] { return this.rulesOf(this.kinds.deprecatedAccess); }
+  /** Alarms when a rotation fails, one per failed-rotation rule. */
+  public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
+  /** Alarms on deprecated access, one per deprecated-access rule. */
+  public get deprecatedAccessAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.deprecatedAccess); }
+
+  /**
+   * Watches one more secret: it joins the rules that still have room, or a new group of rules when they are full.
+   * Adding the same secret twice watches it once.
+   */
+  public addSecret(secret: secretsmanager.ISecret, options: WatchSecretOptions = {}): void {
+    if (this.watched.has(secret)) return;
+    this.watched.add(secret);
+    const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
+    if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
+    for (const kind of kinds) this.place(kind, kind.matchers(secret));
   }
 
   /**
@@ -220,37 +248,87 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * The number of failed rotations of the watched secrets (EventBridge `TriggeredRules` of the failed-rotation rule).
+   * The number of failed rotations of the watched secrets (EventBridge `TriggeredRules` of the failed-rotation rules,
+   * summed when the secrets fill more than one rule).
    * @default - sum over 5 minutes
    */
-  public metricRotationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return triggeredRules(this.rotationFailedRule, props);
+  public metricRotationFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(this.kinds.rotationFailed, props)!;
   }
 
   /**
    * The number of calls that changed the watched secrets.
    * @default - sum over 5 minutes
    */
-  public metricChanges(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return triggeredRules(this.changeRule, props);
+  public metricChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(this.kinds.change, props)!;
   }
 
   /**
    * The number of reads of deprecated versions and uses of the secrets while scheduled for deletion;
-   * undefined when `watchDeprecatedAccess` is off.
+   * undefined when no watched secret has `watchDeprecatedAccess` on.
    * @default - sum over 5 minutes
    */
-  public metricDeprecatedAccess(props?: cloudwatch.MetricOptions): cloudwatch.Metric | undefined {
-    return this.deprecatedAccessRule ? triggeredRules(this.deprecatedAccessRule, props) : undefined;
+  public metricDeprecatedAccess(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    return this.metricOf(this.kinds.deprecatedAccess, props);
   }
 
-  private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
-    const rule = new events.Rule(this, id, {
-      description: truncate(description, 512),
-      eventPattern: { source: ['aws.secretsmanager'], ...pattern },
+  /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
+  private join(options: SecretAlertOptions): void {
+    if (options.alertTopic === undefined || options.alertTopic === this.alertTopic) {
+      if (!this.sharedTopic && (options.alertEmails?.length || options.alertPhoneNumbers?.length)) {
+        throw new Error(`SecretMonitoring ${this.node.path}: \`alertEmails\` and \`alertPhoneNumbers\` only subscribe to the shared alert topic; subscribe them to your own \`alertTopic\` yourself.`);
+      }
+      for (const email of options.alertEmails ?? []) this.sharedTopic?.addEmail(email);
+      for (const phone of options.alertPhoneNumbers ?? []) this.sharedTopic?.addPhoneNumber(phone, 'alertPhoneNumbers');
+    }
+    this.statedTrail ??= options.trail;
+  }
+
+  /** Puts a secret's matchers in the last rule of the kind if they fit, else in a new rule. */
+  private place(kind: RuleKind, matchers: any[]): void {
+    const groups = this.groups.get(kind) ?? [];
+    this.groups.set(kind, groups);
+    const size = deployedLength(Stack.of(this), matchers) + 1;
+    const last = groups[groups.length - 1];
+    if (last && last.size + size <= PATTERN_SIZE_LIMIT) {
+      last.rule.addEventPattern(kind.pattern(matchers));
+      last.size += size;
+      return;
+    }
+    const suffix = groups.length === 0 ? '' : String(groups.length + 1);
+    const pattern: events.EventPattern = { source: ['aws.secretsmanager'], ...kind.pattern(matchers) };
+    const rule = new events.Rule(this, `${kind.id}Rule${suffix}`, {
+      description: truncate(`${kind.description}${suffix ? ` (group ${suffix})` : ''}`, 512),
+      eventPattern: pattern,
     });
-    rule.addTarget(this.target(message));
-    return rule;
+    rule.addTarget(this.target(kind.message()));
+    if (kind.readOnly) (rule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
+    const alarm = kind.alarmDescription
+      ? this.alarm(`${kind.id}Alarm${suffix}`, triggeredRules(rule), kind.alarmDescription)
+      : undefined;
+    groups.push({ rule, alarm, size: deployedLength(Stack.of(this), pattern) });
+  }
+
+  private rulesOf(kind: RuleKind): events.Rule[] {
+    return (this.groups.get(kind) ?? []).map(group => group.rule);
+  }
+
+  private alarmsOf(kind: RuleKind): cloudwatch.Alarm[] {
+    return (this.groups.get(kind) ?? []).flatMap(group => group.alarm ? [group.alarm] : []);
+  }
+
+  private metricOf(kind: RuleKind, props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    const rules = this.rulesOf(kind);
+    if (rules.length === 0) return undefined;
+    if (rules.length === 1) return triggeredRules(rules[0], props);
+    const usingMetrics = Object.fromEntries(rules.map((rule, i) => [`r${i}`, triggeredRules(rule, props)]));
+    return new cloudwatch.MathExpression({
+      expression: `SUM([${Object.keys(usingMetrics).join(',')}])`,
+      usingMetrics,
+      period: props?.period ?? Duration.minutes(5),
+      label: props?.label,
+    });
   }
 
   private target(message: events.RuleTargetInput): events.IRuleTarget {
@@ -277,15 +355,115 @@ export class SecretMonitoring extends Construct {
   }
 }
 
-/** The name, partial ARN and full ARN of a secret: the ways a caller can name it in a request. */
-function secretIdentifiers(secret: secretsmanager.ISecret): string[] {
-  const partialArn = Arn.format({
-    service: 'secretsmanager',
-    resource: 'secret',
-    resourceName: secret.secretName,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  }, Stack.of(secret));
-  return [secret.secretArn, partialArn, secret.secretName];
+function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind> {
+  const apiCall = ['AWS API Call via CloudTrail'];
+  const rotationPattern = (names: string[]) => (matchers: any[]): events.EventPattern => ({
+    detailType: ['AWS Service Event via CloudTrail'],
+    detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: names, additionalEventData: { SecretId: matchers } },
+  });
+  return {
+    change: {
+      id: 'Change',
+      description: `Calls that change the watched secrets of ${stackName}`,
+      // Every successful change answers with the secret's full ARN, however the caller named it.
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: CHANGE_EVENTS, responseElements: { arn: matchers } },
+      }),
+      matchers: secret => [{ suffix: `:secret:${resourceName(secret)}` }],
+      message: changeMessage,
+    },
+    rotation: {
+      id: 'Rotation',
+      description: `Rotations of the watched secrets of ${stackName} that succeeded or were abandoned`,
+      pattern: rotationPattern(ROTATION_OUTCOME_EVENTS),
+      matchers: secret => [{ suffix: `:secret:${resourceName(secret)}` }],
+      message: rotationMessage,
+    },
+    rotationFailed: {
+      id: 'RotationFailed',
+      description: `Failed rotations of the watched secrets of ${stackName}`,
+      pattern: rotationPattern([ROTATION_FAILED_EVENT]),
+      matchers: secret => [{ suffix: `:secret:${resourceName(secret)}` }],
+      message: rotationMessage,
+      alarmDescription: [
+        'A rotation of a watched secret failed (the alert message names it): AWSCURRENT still holds the previous, working value.',
+        'Read the rotation function\'s log for the secret ARN (it names the step and the cause), fix the cause,',
+        'then rotate again with `aws secretsmanager rotate-secret --secret-id <arn>`.',
+      ],
+    },
+    deprecatedAccess: {
+      id: 'DeprecatedAccess',
+      description: `Reads of AWSPREVIOUS and any use while scheduled for deletion of the watched secrets of ${stackName}`,
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          requestParameters: { secretId: matchers },
+          $or: [
+            { eventName: ['GetSecretValue'], requestParameters: { versionStage: ['AWSPREVIOUS'] } },
+            { errorMessage: [{ prefix: PENDING_DELETION_MESSAGE }] },
+          ],
+        },
+      }),
+      matchers: secretIdMatchers,
+      message: deprecatedAccessMessage,
+      readOnly: true,
+      alarmDescription: [
+        'A client used a deprecated version of a watched secret, or a secret while it is scheduled for deletion (the alert names both).',
+        'Find the caller in the alert (userIdentity) or in CloudTrail, and make it read AWSCURRENT.',
+        'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret`.',
+      ],
+    },
+  };
+}
+
+/** The part of the secret's ARN after `secret:`: its name and the six characters Secrets Manager appends. */
+function resourceName(secret: secretsmanager.ISecret): string {
+  const arn = secret.secretArn;
+  if (!Token.isUnresolved(arn)) return Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
+  return Fn.select(6, Fn.split(':', arn));
+}
+
+/**
+ * Callers name a secret by full ARN, partial ARN or name, and read events record it as given. Each ARN is matched by
+ * what follows the account, so a matcher is shorter than the ARN and a rule holds more secrets. A name CloudFormation
+ * generated (`<logical id>-<random>`) cannot be the end of another secret's name, so one `suffix` matches both the name
+ * and the partial ARN; a name you chose is matched exactly (a `suffix` of `prod/db` would also match `staging/prod/db`).
+ */
+function secretIdMatchers(secret: secretsmanager.ISecret): any[] {
+  const name = secret.secretName;
+  const fullArn = { suffix: `:secret:${resourceName(secret)}` };
+  if (Token.isUnresolved(name)) return [{ suffix: name }, fullArn];
+  return [name, { suffix: `:secret:${name}` }, fullArn];
+}
+
+/**
+ * The length of a value in the deployed pattern, at the longest CloudFormation can make it: a partition of
+ * 10 characters, a region of 14, and generated secret names (`<logical id>-<random>`) with 16 random characters.
+ */
+function deployedLength(stack: Stack, value: unknown): number {
+  const longest = (v: any): any => {
+    if (Array.isArray(v)) return v.map(longest);
+    if (v && typeof v === 'object') {
+      if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
+      if (v.Ref === 'AWS::Region') return 'x'.repeat(14);
+      if (v.Ref === 'AWS::AccountId') return 'x'.repeat(12);
+      if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
+      if (typeof v.Ref === 'string') return `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${v.Ref}-${'x'.repeat(16)}-xxxxxx`;
+      if (v['Fn::Join']) return v['Fn::Join'][1].map(longest).join(v['Fn::Join'][0]);
+      if (v['Fn::Split']) return String(longest(v['Fn::Split'][1])).split(v['Fn::Split'][0]);
+      if (v['Fn::Select']) {
+        const parts = longest(v['Fn::Select'][1]);
+        return Array.isArray(parts) ? parts[v['Fn::Select'][0]] ?? '' : parts;
+      }
+      // Anything else (an import, an attribute of another resource): as long as a secret ARN can be.
+      if (Object.keys(v).some(key => key.startsWith('Fn::') || key === 'Ref')) return 'x'.repeat(2048 / 8);
+      return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, longest(inner)]));
+    }
+    return v;
+  };
+  return JSON.stringify(longest(stack.resolve(value))).length;
 }
 
 function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -300,21 +478,6 @@ function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): c
 }
 
 const field = (path: string) => events.EventField.fromPath(path);
-
-function changeMessage(): events.RuleTargetInput {
-  return events.RuleTargetInput.fromText(
-    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.responseElements.arn')}`
-    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
-    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
-  );
-}
-
-function rotationMessage(): events.RuleTargetInput {
-  return events.RuleTargetInput.fromText(
-    `Secrets Manager: ${field('$.detail.eventName')} for ${field('$.detail.additionalEventData.SecretId')}`
-    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
-  );
-}
 
 function deprecatedAccessMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(
@@ -332,16 +495,10 @@ function sharedRegistry(scope: Construct): Construct {
   return stack.node.tryFindChild(id) as Construct ?? new Construct(stack, id);
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
-}
-
 function validateProps(scope: SecretMonitoring, props: SecretMonitoringProps): void {
-  const fail = (message: string) => {
-    throw new Error(`SecretMonitoring ${scope.node.path}: ${message}`);
-  };
-  if (props.secrets.length === 0) fail('`secrets` must name at least one secret to watch.');
-  if (props.alertTopic && props.alertEmails?.length) {
-    fail('`alertEmails` only subscribes to the shared alert topic; subscribe the addresses to your own `alertTopic` yourself.');
+  const errors = phoneNumberErrors('alertPhoneNumbers', props.alertPhoneNumbers);
+  if (props.alertTopic && (props.alertEmails?.length || props.alertPhoneNumbers?.length)) {
+    errors.push('`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; subscribe them to your own `alertTopic` yourself.');
   }
+  if (errors.length) throw new Error(`SecretMonitoring ${scope.node.path}: ${errors.join(' ')}`);
 }

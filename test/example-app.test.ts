@@ -16,11 +16,11 @@ describe('example app', () => {
   });
 
   test('every secret is monitored: rules, alarms and one shared alert topic', () => {
-    // Four secrets (API key, two database secrets, the catalog's superuser), four rules each.
+    // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's four rules.
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    template.resourceCountIs('AWS::Events::Rule', 16);
-    // Two alarms per secret plus one on the shared rotation function's errors.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::Events::Rule', 4);
+    // The failed-rotation and deprecated-access alarms plus one on the shared rotation function's errors.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secrets-oncall@example.com' });
   });

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ProtectedSecret, RotatedDatabase, SecretMonitoring } from '../src';
+import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
 
 // The fixtures' account, region and secret.
@@ -15,7 +15,7 @@ const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES
 
 /** Which fixtures each rule must match; every other fixture it must not. */
 const EXPECTED: Record<string, string[]> = {
-  ChangeRule: ['create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-secret', 'restore-secret'],
+  ChangeRule: ['create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret'],
   RotationRule: ['rotation-succeeded', 'rotation-abandoned'],
   RotationFailedRule: ['rotation-failed'],
   DeprecatedAccessRule: [
@@ -33,13 +33,13 @@ function role(stack: Stack, id: string) {
   return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 }
 
-/** The rules' event patterns by rule kind (the construct id the logical id starts with). */
-function patterns(template: Template, resolve: (value: any) => any): Record<string, object> {
+/** The rules' event patterns by rule kind (the construct id the logical id starts with); a kind may have several rules. */
+function patterns(template: Template, resolve: (value: any) => any, expected: Record<string, string[]> = EXPECTED): Record<string, object[]> {
   const rules = template.findResources('AWS::Events::Rule');
-  return Object.fromEntries(Object.keys(EXPECTED).map(kind => {
-    const ids = Object.keys(rules).filter(id => new RegExp(`Monitoring${kind}[0-9A-F]{8}$`).test(id));
-    expect(ids).toHaveLength(1);
-    return [kind, resolve(rules[ids[0]].Properties.EventPattern)];
+  return Object.fromEntries(Object.keys(expected).map(kind => {
+    const ids = Object.keys(rules).filter(id => new RegExp(`(Monitoring|Alerts)${kind}[0-9]*[0-9A-F]{8}$`).test(id));
+    expect(ids.length).toBeGreaterThanOrEqual(1);
+    return [kind, ids.map(id => resolve(rules[id].Properties.EventPattern))];
   }));
 }
 
@@ -53,6 +53,8 @@ function deploymentValue(value: any, refs: Record<string, string> = {}): any {
       return refs[value.Ref];
     }
     if (value['Fn::Join']) return value['Fn::Join'][1].map((v: any) => deploymentValue(v, refs)).join(value['Fn::Join'][0]);
+    if (value['Fn::Split']) return String(deploymentValue(value['Fn::Split'][1], refs)).split(value['Fn::Split'][0]);
+    if (value['Fn::Select']) return deploymentValue(value['Fn::Select'][1], refs)[value['Fn::Select'][0]];
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deploymentValue(v, refs)]));
   }
   return value;
@@ -63,20 +65,32 @@ function aboutAnotherSecret(event: object): object {
   return JSON.parse(JSON.stringify(event).replace(/prod\/db(-AbCdEf)?/g, (_m, suffix) => `prod/db2${suffix ? '-XyZ987' : ''}`));
 }
 
-/** Runs every rule against every fixture (and its other-secret twin) and compares with EXPECTED. */
-function expectMatchesExactlyAsDocumented(rulePatterns: Record<string, object>) {
+/** The same event about a secret named `name` (ARN suffix `suffix`) instead of prod/db. */
+function aboutSecretNamed(event: object, name: string, suffix: string): object {
+  return JSON.parse(JSON.stringify(event).replace(/prod\/db(-AbCdEf)?/g, (_m, arnSuffix) => `${name}${arnSuffix ? `-${suffix}` : ''}`));
+}
+
+/**
+ * Runs every rule against every fixture (and its other-secret twin) and compares with what is expected: a kind
+ * matches an event when any of its rules does.
+ */
+function expectMatchesExactlyAsDocumented(rulePatterns: Record<string, object[]>, expected: Record<string, string[]> = EXPECTED,
+  events: Record<string, object> = fixtures, twinMatches: Record<string, string[]> = {},
+  twinOf: (name: string) => object = name => aboutAnotherSecret(fixtures[name])) {
   const cases: Array<{ kind: string; fixture: string; twin: boolean; pattern: object; event: object }> = [];
-  for (const [kind, pattern] of Object.entries(rulePatterns)) {
-    for (const [fixture, event] of Object.entries(fixtures)) {
-      cases.push({ kind, fixture, twin: false, pattern, event });
-      cases.push({ kind, fixture, twin: true, pattern, event: aboutAnotherSecret(event) });
+  for (const [kind, kindPatterns] of Object.entries(rulePatterns)) {
+    for (const pattern of kindPatterns) {
+      for (const [fixture, event] of Object.entries(events)) {
+        cases.push({ kind, fixture, twin: false, pattern, event });
+        cases.push({ kind, fixture, twin: true, pattern, event: twinOf(fixture) });
+      }
     }
   }
   const results = matchAll(cases);
   const matched = (twin: boolean) => Object.fromEntries(Object.keys(rulePatterns).map(kind => [kind,
-    cases.filter((c, i) => c.kind === kind && c.twin === twin && results[i]).map(c => c.fixture).sort()]));
-  expect(matched(false)).toEqual(Object.fromEntries(Object.entries(EXPECTED).map(([k, v]) => [k, [...v].sort()])));
-  expect(matched(true)).toEqual(Object.fromEntries(Object.keys(EXPECTED).map(k => [k, []])));
+    [...new Set(cases.filter((c, i) => c.kind === kind && c.twin === twin && results[i]).map(c => c.fixture))].sort()]));
+  expect(matched(false)).toEqual(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [...v].sort()])));
+  expect(matched(true)).toEqual(Object.fromEntries(Object.keys(expected).map(k => [k, [...(twinMatches[k] ?? [])].sort()])));
 }
 
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
@@ -84,7 +98,7 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     const expected = new Set(Object.values(EXPECTED).flat());
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort())
-      .toEqual(['describe-secret', 'get-secret-value-current', 'put-secret-value-access-denied', 'rotation-started']);
+      .toEqual(['describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current', 'put-secret-value-access-denied', 'rotation-started']);
   });
 
   test('an imported secret: each rule matches its events and nothing else, and no event of another secret', () => {
@@ -134,7 +148,7 @@ describe('SecretMonitoring resources', () => {
   test('only the deprecated-access rule receives read-only management events', () => {
     const { stack, monitoring, template } = monitored();
     const rules = template.findResources('AWS::Events::Rule');
-    const deprecatedId = stack.getLogicalId(monitoring.deprecatedAccessRule!.node.defaultChild as any);
+    const deprecatedId = stack.getLogicalId(monitoring.deprecatedAccessRules[0].node.defaultChild as any);
     for (const [id, rule] of Object.entries(rules)) {
       expect(rule.Properties.State).toEqual(id === deprecatedId ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
     }
@@ -179,7 +193,7 @@ describe('SecretMonitoring resources', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Events',
       MetricName: 'TriggeredRules',
-      Dimensions: [{ Name: 'RuleName', Value: ruleRef(monitoring.rotationFailedRule) }],
+      Dimensions: [{ Name: 'RuleName', Value: ruleRef(monitoring.rotationFailedRules[0]) }],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -189,7 +203,7 @@ describe('SecretMonitoring resources', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'TriggeredRules',
-      Dimensions: [{ Name: 'RuleName', Value: ruleRef(monitoring.deprecatedAccessRule) }],
+      Dimensions: [{ Name: 'RuleName', Value: ruleRef(monitoring.deprecatedAccessRules[0]) }],
       AlarmActions: [topicRef],
       AlarmDescription: Match.stringLikeRegexp('make it read AWSCURRENT'),
     });
@@ -229,16 +243,17 @@ describe('SecretMonitoring resources', () => {
 
   test('metric methods point at the rules\' TriggeredRules metric', () => {
     const { stack, monitoring } = monitored();
-    const metric = monitoring.metricChanges();
+    const metric = monitoring.metricChanges() as cloudwatch.Metric;
     expect(metric.namespace).toBe('AWS/Events');
     expect(metric.metricName).toBe('TriggeredRules');
-    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.changeRule.ruleName));
-    expect(monitoring.metricRotationFailures({ statistic: 'Maximum' }).statistic).toBe('Maximum');
+    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.changeRules[0].ruleName));
+    expect((monitoring.metricRotationFailures({ statistic: 'Maximum' }) as cloudwatch.Metric).statistic).toBe('Maximum');
   });
 
   test.each([
-    [{ secrets: [] }, /`secrets` must name at least one secret/],
     [{ alertEmails: ['not-an-address'] }, /`emails` contains "not-an-address"/],
+    [{ alertPhoneNumbers: ['+44 20 7946 0000'] }, /`alertPhoneNumbers` contains "\+44 20 7946 0000", which is not an E.164 phone number/],
+    [{ alertPhoneNumbers: ['0207946000'] }, /`alertPhoneNumbers` contains "0207946000"/],
   ])('bad props fail at synth naming the prop: %j', (props, message) => {
     expect(() => monitored(props as any)).toThrow(message);
   });
@@ -247,7 +262,7 @@ describe('SecretMonitoring resources', () => {
     const stack = newStack();
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
     expect(() => new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: new sns.Topic(stack, 'T'), alertEmails: ['a@example.com'] }))
-      .toThrow(/`alertEmails` only subscribes to the shared alert topic; .*`alertTopic`/);
+      .toThrow(/`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; .*`alertTopic`/);
   });
 });
 
@@ -255,18 +270,21 @@ describe('monitoring wired into the constructs', () => {
   test('ProtectedSecret monitors by default; secrets of a stack share one topic and one alert key', () => {
     const stack = newStack();
     const a = new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')], monitoring: { alertEmails: ['ops@example.com'] } });
-    new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
+    const b = new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Events::Rule', 8);
+    // One set of rules for the stack, not one per secret.
+    template.resourceCountIs('AWS::Events::Rule', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
     // Two secret keys and one alert key.
     template.resourceCountIs('AWS::KMS::Key', 3);
-    const secretRef = stack.resolve((a.secret.node.defaultChild as secretsmanager.CfnSecret).ref);
-    const aChange = template.findResources('AWS::Events::Rule', {
-      Properties: { EventPattern: { detail: { responseElements: { arn: [secretRef] } } } },
-    });
-    expect(Object.keys(aChange)).toHaveLength(1);
+    expect(a.monitoring).toBe(b.monitoring);
+    const changeRules = Object.values(template.findResources('AWS::Events::Rule'))
+      .filter(rule => rule.Properties.EventPattern.detail.eventName?.includes('PutSecretValue'));
+    expect(changeRules).toHaveLength(1);
+    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail.responseElements.arn);
+    for (const secret of [a, b]) expect(matchers).toContain(stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret));
   });
 
   test('monitoring: { enabled: false } creates no rule, alarm or topic', () => {
@@ -298,5 +316,165 @@ describe('monitoring wired into the constructs', () => {
       { Name: 'FunctionName', Value: stack.resolve(one.rotationFunction.function.functionName) },
     ]);
     template.resourceCountIs('AWS::SNS::Topic', 1);
+  });
+});
+
+describe('a stack of many secrets, checked with AWS Event Ruler', () => {
+  test('a ProtectedSecret with a generated name: the rules match its events, however the caller names it', () => {
+    const stack = newStack();
+    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const secretId = stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret);
+    // CloudFormation names a secret `<logical id>-<random>`; Secrets Manager appends six characters to the ARN.
+    const generatedName = `${secretId}-Ab12Cd34Ef56`;
+    const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value, {
+      [secretId]: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${generatedName}-XyZ123`,
+    }));
+    const renamed = Object.fromEntries(Object.entries(fixtures).map(([name, event]) => [name, aboutSecretNamed(event, generatedName, 'XyZ123')]));
+    // The twin: the same logical id in another stack or an earlier deployment, with other random characters.
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED, renamed, {},
+      name => aboutSecretNamed(fixtures[name], `${secretId}-Zz98Yy76Xx54`, 'QqQ999'));
+  });
+
+  test('40 secrets in one stack share a few rules, which match the events of each and of no other secret', () => {
+    const stack = newStack();
+    const refs: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) {
+      // Secret 17 is the fixtures' prod/db; the others have chosen or generated names.
+      const secretName = i === 17 ? 'prod/db' : i % 2 ? `app/service-${i}` : undefined;
+      const secret = new ProtectedSecret(stack, `Secret${i}`, { secretName, readers: [role(stack, `Reader${i}`)] });
+      const id = stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret);
+      refs[id] = `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${secretName ?? `${id}-Ab12Cd34Ef56`}-${i === 17 ? 'AbCdEf' : `Zz${String(i).padStart(4, '0')}`}`;
+    }
+    const template = Template.fromStack(stack);
+    const ruleCount = Object.keys(template.findResources('AWS::Events::Rule')).length;
+    // Four kinds of rules, each holding secrets until its pattern is full: far fewer than 4 per secret.
+    expect(ruleCount).toBeLessThanOrEqual(12);
+    expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value, refs)));
+  });
+});
+
+/** What each account-wide rule must match; being account-wide, they match the same events of any other secret. */
+const ACCOUNT_EXPECTED: Record<string, string[]> = {
+  LifecycleRule: ['create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
+  RotationFailedRule: ['rotation-failed'],
+  AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
+};
+
+describe('AccountSecretAlerts', () => {
+  test('each rule matches its events, for every secret of the account', () => {
+    const stack = newStack();
+    new AccountSecretAlerts(stack, 'Alerts', { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
+    const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value), ACCOUNT_EXPECTED);
+    expectMatchesExactlyAsDocumented(resolved, ACCOUNT_EXPECTED, fixtures, ACCOUNT_EXPECTED);
+  });
+
+  test('three rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts', { alertPhoneNumbers: ['+14155550100'] });
+    const template = Template.fromStack(stack);
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(3);
+    expect(JSON.stringify(rules)).not.toContain('wildcard');
+    const deniedId = stack.getLogicalId(alerts.accessDeniedRule!.node.defaultChild as any);
+    for (const [id, rule] of Object.entries(rules)) {
+      expect(rule.Properties.State).toEqual(id === deniedId ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
+    }
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+14155550100' });
+  });
+
+  test('a second one for the same account and region fails at synth, naming both', () => {
+    const app = new App();
+    new AccountSecretAlerts(new Stack(app, 'One', { env: ENV }), 'Alerts');
+    new AccountSecretAlerts(new Stack(app, 'Two', { env: ENV }), 'Alerts');
+    expect(() => app.synth()).toThrow(/One\/Alerts already alerts on account and region 111111111111\/eu-west-1; keep one per account and region/);
+  });
+});
+
+describe('the trail the alerts rely on', () => {
+  const warnings = (stack: Stack) => stack.node.findAll()
+    .flatMap(c => c.node.metadata).filter(m => m.type === 'aws:cdk:warning').map(m => String(m.data));
+
+  function monitoredStack(app: App, monitoring: object = {}) {
+    const stack = new Stack(app, `Monitored${app.node.children.length}`, { env: ENV });
+    new ProtectedSecret(stack, 'Secret', { readers: [role(stack, 'Reader')], monitoring });
+    return stack;
+  }
+
+  test('nothing stated: synth warns that the API-call alerts need a trail and says how to add or state one', () => {
+    const app = new App();
+    const stack = monitoredStack(app);
+    app.synth();
+    expect(warnings(stack)).toEqual([expect.stringMatching(/fire only while a CloudTrail trail with logging enabled records them.*SecretsTrail.*MonitoringTrail.existing/)]);
+  });
+
+  test('a SecretsTrail anywhere in the app, or a stated trail that logs reads: no warning', () => {
+    const app = new App();
+    new SecretsTrail(new Stack(app, 'Audit', { env: ENV }), 'Trail');
+    const withTrailInApp = monitoredStack(app);
+    const otherApp = new App();
+    const stated = monitoredStack(otherApp, { trail: MonitoringTrail.existing({ logsReadEvents: true, description: 'the organization trail' }) });
+    app.synth();
+    otherApp.synth();
+    expect(warnings(withTrailInApp)).toEqual([]);
+    expect(warnings(stated)).toEqual([]);
+  });
+
+  test('an existing trail that logs writes only: synth warns that read alerts never fire', () => {
+    const app = new App();
+    const stack = monitoredStack(app, { trail: MonitoringTrail.existing({ logsReadEvents: false, description: 'the organization trail' }) });
+    app.synth();
+    expect(warnings(stack)).toEqual([expect.stringMatching(/the organization trail does not log read management events.*watchDeprecatedAccess: false/)]);
+  });
+
+  test('SecretsTrail: multi-region, read and write management events, validated log files in a locked-down, encrypted bucket', () => {
+    const stack = newStack();
+    const trail = new SecretsTrail(stack, 'Trail', { sendToCloudWatchLogs: true });
+    const template = Template.fromStack(stack);
+    const keyId = stack.getLogicalId(trail.key.node.defaultChild as any);
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsMultiRegionTrail: true,
+      IsLogging: true,
+      EnableLogFileValidation: true,
+      IncludeGlobalServiceEvents: true,
+      KMSKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      EventSelectors: [Match.objectLike({ IncludeManagementEvents: true, ReadWriteType: 'All' })],
+      CloudWatchLogsLogGroupArn: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } })] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 30 } })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+  });
+
+  test('SecretsTrail with excludeKmsAndRdsDataEvents: advanced event selectors instead of event selectors', () => {
+    const stack = newStack();
+    new SecretsTrail(stack, 'Trail', { excludeKmsAndRdsDataEvents: true });
+    const trail = Object.values(Template.fromStack(stack).findResources('AWS::CloudTrail::Trail'))[0];
+    expect(trail.Properties.EventSelectors).toBeUndefined();
+    expect(trail.Properties.AdvancedEventSelectors).toEqual([{
+      Name: expect.any(String),
+      FieldSelectors: [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        { Field: 'eventSource', NotEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] },
+      ],
+    }]);
+  });
+});
+
+describe('text messages', () => {
+  test('alertPhoneNumbers subscribe each number once, by SMS, to the shared topic', () => {
+    const stack = newStack();
+    new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')], monitoring: { alertPhoneNumbers: ['+14155550100', '+447700900123'] } });
+    new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertPhoneNumbers: ['+14155550100'] } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+447700900123' });
   });
 });

@@ -42,7 +42,8 @@ expected = {
     # One shared rotation function for both databases.
     "AWS::Lambda::Function": 1,
     "AWS::SNS::Topic": 1,
-    "AWS::Events::Rule": 12,
+    # The stack's monitoring: four rules for all three secrets.
+    "AWS::Events::Rule": 4,
 }
 for resource_type, count in expected.items():
     template.resource_count_is(resource_type, count)

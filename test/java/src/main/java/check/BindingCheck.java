@@ -49,7 +49,8 @@ public final class BindingCheck {
         "AWS::SecretsManager::Secret", 2,
         // The two secrets' keys, the alert topic's and the rotation log's.
         "AWS::KMS::Key", 4,
-        "AWS::Events::Rule", 8,
+        // The stack's monitoring: four rules for both secrets.
+        "AWS::Events::Rule", 4,
         "AWS::RDS::DBInstance", 1,
         "AWS::SecretsManager::RotationSchedule", 1,
         "AWS::Lambda::Function", 1,

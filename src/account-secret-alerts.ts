@@ -1,0 +1,155 @@
+import { Stack, Token, aws_events as events, aws_events_targets as targets, aws_sns as sns } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage } from './private/monitoring';
+import { warnWithoutTrail } from './private/trail-check';
+import { SecretAlertTopic } from './secret-alert-topic';
+import { MonitoringTrail } from './secrets-trail';
+
+const ACCOUNT_SECRET_ALERTS_MARKER = Symbol.for('cdk-protected-secrets.AccountSecretAlerts');
+
+/** Calls that change which secrets exist or who may use them. */
+const LIFECYCLE_EVENTS = ['CreateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy'];
+
+/** The error codes CloudTrail records when a policy refuses a call (IAM, resource policy, SCP or key policy). */
+const ACCESS_DENIED_CODES = ['AccessDenied', 'AccessDeniedException'];
+
+/**
+ * Properties for an `AccountSecretAlerts`.
+ */
+export interface AccountSecretAlertsProps {
+  /**
+   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge publish (the construct adds the grant).
+   * @default - the stack's shared `SecretAlertTopic`
+   */
+  readonly alertTopic?: sns.ITopic;
+
+  /**
+   * Email addresses to subscribe to the shared topic.
+   * @default - no email subscriptions
+   */
+  readonly alertEmails?: string[];
+
+  /**
+   * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages, on the shared topic.
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
+   * @default - no SMS subscriptions
+   */
+  readonly alertPhoneNumbers?: string[];
+
+  /**
+   * Alert on every Secrets Manager call a policy refused (`AccessDenied`), reads included. Reads are read-only
+   * events: the rule receives them in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` state, and only while the
+   * trail logs read events.
+   * @default true
+   */
+  readonly watchAccessDenied?: boolean;
+
+  /**
+   * The trail that records the API calls the rules match.
+   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns
+   */
+  readonly trail?: MonitoringTrail;
+}
+
+/**
+ * Alerts on every secret of the account in this region, including secrets no stack of yours created: any secret
+ * created, deleted or restored, any resource policy put or deleted, any rotation that failed, and any call a policy
+ * refused. Create one per account and region (a second one in the same app and environment fails at synth; across
+ * apps, each would send every alert again).
+ *
+ * Three rules, none with a wildcard, whatever the number of secrets.
+ */
+export class AccountSecretAlerts extends Construct {
+  /** Whether `x` is an `AccountSecretAlerts`, across copies of this library. */
+  public static isAccountSecretAlerts(x: any): x is AccountSecretAlerts {
+    return x !== null && typeof x === 'object' && ACCOUNT_SECRET_ALERTS_MARKER in x;
+  }
+
+  /** The topic alerts go to. */
+  public readonly alertTopic: sns.ITopic;
+  /** Matches secrets created, deleted (scheduled) or restored, and resource policies put or deleted. */
+  public readonly lifecycleRule: events.Rule;
+  /** Matches failed rotations of any secret. */
+  public readonly rotationFailedRule: events.Rule;
+  /** Matches Secrets Manager calls refused by a policy, when watched. */
+  public readonly accessDeniedRule?: events.Rule;
+
+  private readonly sharedTopic?: SecretAlertTopic;
+
+  constructor(scope: Construct, id: string, props: AccountSecretAlertsProps = {}) {
+    super(scope, id);
+    Object.defineProperty(this, ACCOUNT_SECRET_ALERTS_MARKER, { value: true });
+    validateProps(this, props);
+
+    this.sharedTopic = props.alertTopic ? undefined : SecretAlertTopic.shared(this);
+    this.alertTopic = props.alertTopic ?? this.sharedTopic!.topic;
+    for (const email of props.alertEmails ?? []) this.sharedTopic?.addEmail(email);
+    for (const phone of props.alertPhoneNumbers ?? []) this.sharedTopic?.addPhoneNumber(phone, 'alertPhoneNumbers');
+
+    this.lifecycleRule = this.rule('LifecycleRule', 'Any secret of the account created, deleted or restored, or its resource policy changed', {
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['secretsmanager.amazonaws.com'],
+        eventName: LIFECYCLE_EVENTS,
+        // Successful calls only: refused ones are the access-denied rule's.
+        errorCode: [{ exists: false }] as any,
+      },
+    }, changeMessage());
+
+    // "AWS Service Event via CloudTrail": Secrets Manager records it itself, no trail needed.
+    this.rotationFailedRule = this.rule('RotationFailedRule', 'Any failed rotation of a secret of the account', {
+      detailType: ['AWS Service Event via CloudTrail'],
+      detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationFailed'] },
+    }, rotationMessage());
+
+    if (props.watchAccessDenied ?? true) {
+      this.accessDeniedRule = this.rule('AccessDeniedRule', 'Any Secrets Manager call of the account refused by a policy', {
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['secretsmanager.amazonaws.com'], errorCode: ACCESS_DENIED_CODES },
+      }, accessDeniedMessage());
+      (this.accessDeniedRule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
+    }
+
+    warnWithoutTrail(this, { trail: () => props.trail, needsReadEvents: () => this.accessDeniedRule !== undefined });
+    this.node.addValidation({ validate: () => this.duplicates() });
+  }
+
+  private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
+    const rule = new events.Rule(this, id, { description, eventPattern: { source: ['aws.secretsmanager'], ...pattern } });
+    const topic = this.alertTopic;
+    // As in SecretMonitoring: the shared topic's policy already lets this account's rules publish.
+    rule.addTarget(this.sharedTopic
+      ? { bind: () => ({ arn: topic.topicArn, input: message }) }
+      : new targets.SnsTopic(topic, { message }));
+    return rule;
+  }
+
+  /** Another `AccountSecretAlerts` of the same account and region in this app would send every alert twice. */
+  private duplicates(): string[] {
+    const env = (c: Construct) => `${Stack.of(c).account}/${Stack.of(c).region}`;
+    const mine = env(this);
+    if (Token.isUnresolved(Stack.of(this).account) || Token.isUnresolved(Stack.of(this).region)) return [];
+    const others = this.node.root.node.findAll()
+      .filter(c => c !== this && AccountSecretAlerts.isAccountSecretAlerts(c) && env(c) === mine);
+    return others.length
+      ? [`AccountSecretAlerts ${this.node.path}: ${others.map(o => o.node.path).join(', ')} already alerts on account and region ${mine}; keep one per account and region.`]
+      : [];
+  }
+}
+
+function accessDeniedMessage(): events.RuleTargetInput {
+  const field = (path: string) => events.EventField.fromPath(path);
+  return events.RuleTargetInput.fromText(
+    `Secrets Manager refused ${field('$.detail.eventName')} of ${field('$.detail.requestParameters.secretId')}`
+    + ` to ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}): ${field('$.detail.errorMessage')}`,
+  );
+}
+
+function validateProps(scope: AccountSecretAlerts, props: AccountSecretAlertsProps): void {
+  const errors = phoneNumberErrors('alertPhoneNumbers', props.alertPhoneNumbers);
+  if (props.alertTopic && (props.alertEmails?.length || props.alertPhoneNumbers?.length)) {
+    errors.push('`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; subscribe them to your own `alertTopic` yourself.');
+  }
+  if (errors.length) throw new Error(`AccountSecretAlerts ${scope.node.path}: ${errors.join(' ')}`);
+}

@@ -1,0 +1,45 @@
+import { Token, aws_events as events } from 'aws-cdk-lib';
+
+/**
+ * The state that makes a rule see read-only calls such as GetSecretValue, which rules otherwise never match
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html).
+ */
+export const WITH_READ_ONLY_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+
+/**
+ * How Secrets Manager's answer to any use of a secret scheduled for deletion begins. Matched with `prefix`, not a
+ * wildcard: EventBridge allows 30 rules with wildcards per event bus, and that quota cannot be adjusted
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+ */
+export const PENDING_DELETION_MESSAGE = 'You can\'t perform this operation on the secret because it was marked for deletion';
+
+const field = (path: string) => events.EventField.fromPath(path);
+
+/** Alert texts; the rules' input transformers fill in the secret and the caller from each event. */
+export function changeMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.responseElements.arn')}`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
+  );
+}
+
+export function rotationMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Secrets Manager: ${field('$.detail.eventName')} for ${field('$.detail.additionalEventData.SecretId')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
+  );
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** E.164: a plus sign, then up to 15 digits, the first not 0. */
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/** An error naming the prop for each number that is not E.164. */
+export function phoneNumberErrors(prop: string, numbers: string[] = []): string[] {
+  return numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
+    .map(n => `\`${prop}\` contains "${n}", which is not an E.164 phone number (a plus sign, the country code and the number, such as +14155550100).`);
+}

@@ -1,0 +1,237 @@
+import {
+  Duration,
+  RemovalPolicy,
+  Stack,
+  aws_cloudtrail as cloudtrail,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_logs as logs,
+  aws_s3 as s3,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { KEY_ADMIN_ACTIONS } from './private/key-policy';
+
+const SECRETS_TRAIL_MARKER = Symbol.for('cdk-protected-secrets.SecretsTrail');
+
+/**
+ * Properties for a `SecretsTrail`.
+ */
+export interface SecretsTrailProps {
+  /**
+   * Leave out the management events of AWS KMS and the RDS Data API, the two high-volume sources CloudTrail lets a
+   * trail exclude. Secrets Manager's events stay in. AWS documents `NotEquals` on `eventSource` as the way to filter
+   * management events, so a trail cannot be narrowed to Secrets Manager alone.
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
+   * @default false - every management event, read and write
+   */
+  readonly excludeKmsAndRdsDataEvents?: boolean;
+
+  /**
+   * Also deliver the events to a CloudWatch Logs log group (encrypted with the trail's key).
+   * @default false
+   */
+  readonly sendToCloudWatchLogs?: boolean;
+
+  /**
+   * How long the CloudWatch Logs copy is kept, when `sendToCloudWatchLogs` is on.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly cloudWatchLogsRetention?: logs.RetentionDays;
+
+  /**
+   * How long log files stay in the bucket before the lifecycle rule deletes them.
+   * @default Duration.days(365)
+   */
+  readonly logFileRetention?: Duration;
+
+  /**
+   * What happens to the bucket and the key when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The CloudTrail trail secret alerts need in an account that has none: EventBridge receives
+ * "AWS API Call via CloudTrail" events only from a trail with logging enabled
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html).
+ *
+ * Multi-region, read and write management events, log file validation on, log files in a versioned S3 bucket that
+ * blocks public access, requires TLS, expires old files and is encrypted (with the log files) by a customer-managed
+ * key. Create one per account, not one per stack: every further trail that logs the same management events is
+ * charged. Where an organization trail already logs the account, state it with `MonitoringTrail.existing` instead.
+ */
+export class SecretsTrail extends Construct {
+  /** Whether `x` is a `SecretsTrail`, across copies of this library. */
+  public static isSecretsTrail(x: any): x is SecretsTrail {
+    return x !== null && typeof x === 'object' && SECRETS_TRAIL_MARKER in x;
+  }
+
+  /** The trail. */
+  public readonly trail: cloudtrail.Trail;
+  /** The bucket the log files go to. */
+  public readonly bucket: s3.Bucket;
+  /** The key that encrypts the log files, the bucket and the log group. */
+  public readonly key: kms.Key;
+  /** The CloudWatch Logs copy, when `sendToCloudWatchLogs` is on. */
+  public readonly logGroup?: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: SecretsTrailProps = {}) {
+    super(scope, id);
+    Object.defineProperty(this, SECRETS_TRAIL_MARKER, { value: true });
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.key = this.createKey(removalPolicy);
+    this.bucket = this.createBucket(removalPolicy, props.logFileRetention ?? Duration.days(365));
+    if (props.sendToCloudWatchLogs) {
+      this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+        encryptionKey: this.key,
+        retention: props.cloudWatchLogsRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy,
+      });
+    }
+
+    this.trail = new cloudtrail.Trail(this, 'Trail', {
+      bucket: this.bucket,
+      encryptionKey: this.key,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableFileValidation: true,
+      // Read events too: GetSecretValue of AWSPREVIOUS is a read.
+      managementEvents: props.excludeKmsAndRdsDataEvents ? undefined : cloudtrail.ReadWriteType.ALL,
+      sendToCloudWatchLogs: props.sendToCloudWatchLogs ?? false,
+      cloudWatchLogGroup: this.logGroup,
+    });
+    if (props.excludeKmsAndRdsDataEvents) {
+      // A trail takes event selectors or advanced event selectors, not both.
+      const cfnTrail = this.trail.node.defaultChild as cloudtrail.CfnTrail;
+      cfnTrail.addPropertyDeletionOverride('EventSelectors');
+      cfnTrail.advancedEventSelectors = [{
+        name: 'Management events, read and write, without AWS KMS and RDS Data API',
+        fieldSelectors: [
+          { field: 'eventCategory', equalTo: ['Management'] },
+          { field: 'eventSource', notEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] },
+        ],
+      }];
+    }
+  }
+
+  private createKey(removalPolicy: RemovalPolicy): kms.Key {
+    const stack = Stack.of(this);
+    const trailArns = `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`;
+    return new kms.Key(this, 'Key', {
+      description: `Encrypts the CloudTrail log files of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersKey',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: KEY_ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+          // The statements CloudTrail documents for SSE-KMS log files: encrypt for this account's trails only.
+          new iam.PolicyStatement({
+            sid: 'CloudTrailEncryptsLogFiles',
+            principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+            actions: ['kms:GenerateDataKey*'],
+            resources: ['*'],
+            conditions: {
+              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArns },
+              StringEquals: { 'aws:SourceAccount': stack.account },
+            },
+          }),
+          new iam.PolicyStatement({
+            sid: 'CloudTrailDescribesKey',
+            principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+            actions: ['kms:DescribeKey'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+          }),
+          // Readers of this account decrypt log files (the S3 and console paths), never another account's.
+          new iam.PolicyStatement({
+            sid: 'AccountReadsLogFiles',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+            resources: ['*'],
+            conditions: {
+              StringEquals: { 'kms:CallerAccount': stack.account },
+              StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trailArns },
+            },
+          }),
+          // CloudWatch Logs encrypts the optional log group with this key, for log groups of this account only.
+          new iam.PolicyStatement({
+            sid: 'CloudWatchLogsEncryptsLogGroup',
+            principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+            actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            resources: ['*'],
+            conditions: {
+              ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
+            },
+          }),
+        ],
+      }),
+    });
+  }
+
+  private createBucket(removalPolicy: RemovalPolicy, retention: Duration): s3.Bucket {
+    return new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy,
+      lifecycleRules: [{
+        id: 'ExpireLogFiles',
+        expiration: retention,
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+    });
+  }
+}
+
+/**
+ * Options for a trail that already logs this account, such as an organization trail.
+ */
+export interface ExistingTrailOptions {
+  /**
+   * Whether the trail logs read management events (`ReadWriteType` `All` or `ReadOnly`, or advanced event selectors
+   * without `readOnly: false`). Alerts on reads, such as `GetSecretValue` of `AWSPREVIOUS` and refused reads, need it.
+   */
+  readonly logsReadEvents: boolean;
+
+  /**
+   * What the trail is, for the README of your app and the synth messages (for example its ARN).
+   * @default 'an existing trail'
+   */
+  readonly description?: string;
+}
+
+/**
+ * The trail secret alerts rely on: EventBridge only receives "AWS API Call via CloudTrail" events while a trail
+ * with logging enabled records them. State it on the monitoring, or create a `SecretsTrail` in the app; otherwise
+ * synth warns.
+ */
+export class MonitoringTrail {
+  /** A `SecretsTrail` of this app (which logs read and write management events). */
+  public static fromSecretsTrail(trail: SecretsTrail): MonitoringTrail {
+    return new MonitoringTrail(true, trail.node.path);
+  }
+
+  /** A trail that exists already, for example an organization trail, with the events it logs. */
+  public static existing(options: ExistingTrailOptions): MonitoringTrail {
+    return new MonitoringTrail(options.logsReadEvents, options.description ?? 'an existing trail');
+  }
+
+  private constructor(
+    /** Whether the trail logs read management events. */
+    public readonly logsReadEvents: boolean,
+    /** What the trail is. */
+    public readonly description: string,
+  ) {}
+}
