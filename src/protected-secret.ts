@@ -411,8 +411,11 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   private exemptDeployers(deployRoles: iam.IPrincipal[]): void {
     const synthesizer = Stack.of(this).synthesizer;
     if (synthesizer instanceof DefaultStackSynthesizer) {
-      // The synthesizer writes the partition as a placeholder the CLI fills in; a policy needs the pseudo parameter.
-      this.exemptPrincipalArns.push(synthesizer.cloudFormationExecutionRoleArn.split('${AWS::Partition}').join(Aws.PARTITION));
+      // The synthesizer leaves placeholders the CLI fills in (the partition always, account and region in an
+      // environment-agnostic stack); a policy needs the pseudo parameters.
+      const placeholders: Record<string, string> = { '${AWS::Partition}': Aws.PARTITION, '${AWS::AccountId}': Aws.ACCOUNT_ID, '${AWS::Region}': Aws.REGION };
+      this.exemptPrincipalArns.push(Object.entries(placeholders)
+        .reduce((arn, [placeholder, value]) => arn.split(placeholder).join(value), synthesizer.cloudFormationExecutionRoleArn));
     }
     for (const principal of deployRoles) {
       if (principal instanceof iam.AccountPrincipal) {
