@@ -11,7 +11,7 @@ const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com']
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html
  */
 const TOPIC_POLICY_ACTIONS = [
-  'sns:Publish', 'sns:Subscribe', 'sns:Receive', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes',
+  'sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes',
   'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic',
 ];
 
