@@ -478,7 +478,10 @@ class GrantExemptingSecret extends secretsmanager.Secret {
 
 /** The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well. */
 class GrantExemptingAttachment extends secretsmanager.SecretTargetAttachment {
-  constructor(scope: Construct, id: string, props: secretsmanager.SecretTargetAttachmentProps, private readonly onGrant: (principal: iam.IPrincipal) => void) {
+  constructor(
+    scope: Construct, id: string, props: secretsmanager.SecretTargetAttachmentProps,
+    private readonly onGrant: (principal: iam.IPrincipal) => void,
+  ) {
     super(scope, id, props);
   }
 

@@ -52,42 +52,6 @@ export class SecretAlertTopic extends Construct {
     return existing instanceof SecretAlertTopic ? existing : new SecretAlertTopic(stack, SHARED_ID);
   }
 
-  /** The topic. */
-  public readonly topic: sns.Topic;
-  /** The key that encrypts the topic's messages. */
-  public readonly key: kms.Key;
-  private readonly emails = new Set<string>();
-
-  constructor(scope: Construct, id: string, props: SecretAlertTopicProps = {}) {
-    super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `Encrypts the secret alerts of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      policy: new iam.PolicyDocument({
-        statements: [
-          ...keyAdministrationStatements(),
-          // Subscribers of this account (for example an SQS queue or a chat bot) read through SNS.
-          new iam.PolicyStatement({
-            sid: 'AccountReadsAlertsThroughSns',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
-          }),
-        ],
-      }),
-    });
-
-    this.topic = new sns.Topic(this, 'Topic', {
-      displayName: 'Secret alerts',
-      masterKey: this.key,
-    });
-    SecretAlertTopic.allowPublishers(this.topic);
-
-    for (const email of props.emails ?? []) this.addEmail(email);
-  }
-
   /**
    * Lets this account's EventBridge rules and CloudWatch alarms publish to `topic`, and nobody call it without TLS.
    * The topic policy and, for a topic encrypted with a key of this app, the key policy name both services with
@@ -126,6 +90,42 @@ export class SecretAlertTopic extends Construct {
       resources: ['*'],
       conditions: fromThisAccount,
     }));
+  }
+
+  /** The topic. */
+  public readonly topic: sns.Topic;
+  /** The key that encrypts the topic's messages. */
+  public readonly key: kms.Key;
+  private readonly emails = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: SecretAlertTopicProps = {}) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts the secret alerts of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          ...keyAdministrationStatements(),
+          // Subscribers of this account (for example an SQS queue or a chat bot) read through SNS.
+          new iam.PolicyStatement({
+            sid: 'AccountReadsAlertsThroughSns',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+            conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        ],
+      }),
+    });
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Secret alerts',
+      masterKey: this.key,
+    });
+    SecretAlertTopic.allowPublishers(this.topic);
+
+    for (const email of props.emails ?? []) this.addEmail(email);
   }
 
   /**

@@ -133,7 +133,10 @@ export interface Caller {
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 /** One request evaluated by the simulator against the resource's policy and the caller's identity policies. */
-export async function decide(caller: Caller, action: string, resourceArn: string, resourcePolicy: Json | undefined, extraContext: Record<string, string | string[]> = {}): Promise<Decision> {
+export async function decide(
+  caller: Caller, action: string, resourceArn: string, resourcePolicy: Json | undefined,
+  extraContext: Record<string, string | string[]> = {},
+): Promise<Decision> {
   const resourceAccount = resourceArn.split(':')[4];
   const result = await runSimulation({
     request: {

@@ -63,7 +63,7 @@ describe('ProtectedSecret key', () => {
     // An administrator cannot hand themselves use through a grant: grants only for AWS services' resources.
     const unconditioned = statements.filter(s => !s.Condition).flatMap(s => [].concat(s.Action));
     expect(unconditioned.filter(a => /^kms:(Create\*|CreateGrant|\*)$/.test(a))).toEqual([]);
-    expect(statements.find(s => [].concat(s.Action).includes('kms:CreateGrant')).Condition)
+    expect(statements.find(s => ([] as string[]).concat(s.Action).includes('kms:CreateGrant')).Condition)
       .toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
 
     // Every statement that allows using the key carries the Secrets Manager kms:ViaService condition.
