@@ -1,4 +1,5 @@
 import {
+  Annotations,
   Arn,
   ArnFormat,
   Aws,
@@ -409,7 +410,16 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
    */
   private exemptDeployers(deployRoles: iam.IPrincipal[]): void {
-    const synthesizer = Stack.of(this).synthesizer;
+    // A nested stack is deployed by its root stack's CloudFormation role.
+    let root = Stack.of(this);
+    while (root.nestedStackParent) root = root.nestedStackParent;
+    const synthesizer = root.synthesizer;
+    if (!(synthesizer instanceof DefaultStackSynthesizer) && deployRoles.length === 0 && this.denyOthers) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
+        `ProtectedSecret ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and \`deployRoles\` is empty, `
+        + 'so CloudFormation, acting as whoever deploys, will be denied dynamic references to the value and updates of the secret. '
+        + 'List the deploying role or user in `deployRoles`.');
+    }
     if (synthesizer instanceof DefaultStackSynthesizer) {
       // The synthesizer leaves placeholders the CLI fills in (the partition always, account and region in an
       // environment-agnostic stack); a policy needs the pseudo parameters.

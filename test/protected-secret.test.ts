@@ -1,5 +1,5 @@
-import { App, CliCredentialsStackSynthesizer, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ProtectedSecret, ProtectedSecretProps } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -169,6 +169,15 @@ describe('ProtectedSecret resource policy', () => {
     const reader = role(stack, 'Reader');
     new ProtectedSecret(stack, 'Db', { readers: [reader] });
     expect(denyStatement(Template.fromStack(stack)).Condition.StringNotEquals['aws:PrincipalArn']).toEqual([stack.resolve(reader.roleArn)]);
+    Annotations.fromStack(stack).hasWarning('/Test/Db', Match.stringLikeRegexp('names no CloudFormation execution role and `deployRoles` is empty'));
+  });
+
+  test('a secret in a nested stack exempts the root stack\'s execution role', () => {
+    const app = new App();
+    const parent = new Stack(app, 'Test', { env: ENV });
+    const nested = new NestedStack(parent, 'Nested');
+    new ProtectedSecret(nested, 'Db', { readers: [role(nested, 'Reader')] });
+    expect(denyStatement(Template.fromStack(nested)).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(CFN_EXEC_ROLE_ARN);
   });
 
   test('no deny statement when denyOthers is off', () => {
