@@ -404,8 +404,10 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
    * `deployRoles`. CloudFormation makes every resource operation with a forward access session of that principal
    * (a service role, or the caller's own credentials without one), so Secrets Manager sees that principal's ARN in
    * `aws:PrincipalArn` and `cloudformation.amazonaws.com` in `aws:CalledVia` in both cases. `aws:CalledVia` alone
-   * would therefore exempt anyone allowed to create a stack; the principal is what must be named. Dynamic
-   * references are resolved the same way, with the permissions of the principal deploying the stack.
+   * would therefore exempt anyone allowed to create a stack; the principal is what must be named. CloudFormation
+   * resolves `{{resolve:secretsmanager:...}}` references for the same principal (the service role, or the caller
+   * without one); with or without a forward access session, `aws:PrincipalArn` is that principal's ARN, so the
+   * exemption by ARN holds for references as for resource operations, and needs no `aws:CalledVia`.
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
    */

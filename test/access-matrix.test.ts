@@ -7,7 +7,9 @@
 //   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 // - Through CloudFormation, with or without a service role, each resource operation is a forward access session
 //   of the deploying principal: aws:CalledVia = [cloudformation.amazonaws.com], aws:ViaAWSService = true, and the
-//   principal is the execution role or the person deploying. Dynamic references resolve with the same principal.
+//   principal is the execution role or the person deploying. Dynamic references are resolved for that same
+//   principal; the cells below give both kinds of call the same context (aws:CalledVia present), and an exemption
+//   by aws:PrincipalArn decides them the same way whether or not the reference is resolved in a FAS session.
 //   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html
 //   https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html
 //   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
