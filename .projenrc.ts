@@ -48,6 +48,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-runner@^2',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'aws-cdk@^2',
+    // Only the access-matrix test: an IAM policy evaluation engine (AGPL-3.0), so a test-only devDependency that
+    // is never bundled or shipped.
+    '@cloud-copilot/iam-simulate@^0.1.173',
   ],
 
   jestOptions: {

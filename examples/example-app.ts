@@ -1,7 +1,7 @@
 // The example app: one API key and two rotated databases sharing one rotation function, and a stack for the
 // account: the trail the alerts need and the account-wide secret alerts (one of each per account).
 // Built by examples/app.ts (the README's main command) and by the compliance tests.
-import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Stack, ArnFormat, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { suppressRulesThatDoNotApply } from './compliance';
 import { AccountSecretAlerts, ProtectedSecret, RotatedDatabase, SecretsTrail } from '../src';
 
@@ -15,17 +15,28 @@ export function buildExampleApp(app: App): Stack[] {
 
   const service = new iam.Role(stack, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
   const operator = new iam.Role(stack, 'OperatorRole', { assumedBy: new iam.AccountRootPrincipal() });
+  // A nightly billing job, given the API key by a grant rather than as a listed reader.
+  const billing = new iam.Role(stack, 'BillingJobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  // A reporting task that reads the orders database secret through `.secret`, the aws-cdk-lib Secret, as
+  // ecs.Secret.fromSecretsManager(orders.secret.secret) would.
+  const reports = new iam.Role(stack, 'ReportsTaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  // The security team's emergency role, created outside this app.
+  const breakGlass = iam.Role.fromRoleArn(stack, 'BreakGlassRole', stack.formatArn({
+    service: 'iam', region: '', resource: 'role', resourceName: 'security-break-glass', arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  }));
 
   const apiKey = new ProtectedSecret(stack, 'PaymentsApiKey', {
     secretName: 'example/payments/api-key',
     description: 'API key for the payments provider',
     readers: [service],
     writers: [operator],
+    breakGlassPrincipals: [breakGlass],
     arnParameterName: '/example/payments/api-key-arn',
     // Every secret in the stack alerts to one shared, KMS-encrypted topic; this subscribes the on-call address.
     monitoring: { alertEmails: ['secrets-oncall@example.com'] },
   });
   apiKey.grantReadViaParameterStore(service);
+  apiKey.grantRead(billing);
 
   // Databases in isolated subnets: the rotation function reaches Secrets Manager through an interface endpoint.
   const vpc = new ec2.Vpc(stack, 'Vpc', {
@@ -43,6 +54,8 @@ export function buildExampleApp(app: App): Stack[] {
     port: 15432,
     secretReaders: [service],
   });
+
+  orders.secret.secret.grantRead(reports);
 
   const admin = new ProtectedSecret(stack, 'CatalogAdmin', {
     description: 'Master user of the catalog database',
@@ -63,7 +76,7 @@ export function buildExampleApp(app: App): Stack[] {
 
   suppressRulesThatDoNotApply(stack, {
     vpc,
-    applicationRoles: [service, operator],
+    applicationRoles: [service, operator, billing, reports],
     unrotatedSecrets: { [apiKey.node.path]: 'An API key issued by the payments provider: only the provider can change it, so no function can rotate it.' },
   });
   return [stack, buildAccountStack(app)];

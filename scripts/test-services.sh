@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the tools the tests run for real are installed: PostgreSQL and MariaDB servers (Debian packages),
-# moto (the AWS emulator) and cfn-lint (from PyPI, pinned in test/requirements.txt, into .venv/), openssl, and Java
+# moto (the AWS emulator), cfn-lint and checkov (from PyPI, pinned in test/requirements.txt, into .venv/), openssl, and Java
 # with Maven (for AWS Event Ruler). Installs what is missing when it can; otherwise stops with the exact command
 # that would install it. Starts nothing: the tests start their servers.
 set -uo pipefail
@@ -32,7 +32,7 @@ if ((${#missing_apt[@]})); then
   fi
 fi
 
-# moto and cfn-lint at the versions in test/requirements.txt, in the project's own .venv (tests look there first).
+# moto, cfn-lint and checkov at the versions in test/requirements.txt, in the project's own .venv (tests look there first).
 have python3 || { echo "test-services: python3 is missing. Run: apt-get install -y python3 python3-venv" >&2; exit 1; }
 python3 -c 'import venv' 2>/dev/null || { echo "test-services: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
 if [ ! -x .venv/bin/pip ]; then

@@ -117,10 +117,10 @@ export class AccountSecretAlerts extends Construct {
   private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
     const rule = new events.Rule(this, id, { description, eventPattern: { source: ['aws.secretsmanager'], ...pattern } });
     const topic = this.alertTopic;
-    // As in SecretMonitoring: the shared topic's policy already lets this account's rules publish.
-    rule.addTarget(this.sharedTopic
-      ? { bind: () => ({ arn: topic.topicArn, input: message }) }
-      : new targets.SnsTopic(topic, { message }));
+    // As in SecretMonitoring: allowPublishers lets this account's rules publish (scoped by aws:SourceAccount); the
+    // stock target would add a second, unscoped statement to the topic and its key.
+    SecretAlertTopic.allowPublishers(topic);
+    rule.addTarget({ bind: () => ({ arn: topic.topicArn, input: message }) });
     return rule;
   }
 

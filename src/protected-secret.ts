@@ -1,6 +1,9 @@
 import {
+  Annotations,
   Arn,
   ArnFormat,
+  Aws,
+  DefaultStackSynthesizer,
   Lazy,
   Names,
   RemovalPolicy,
@@ -18,7 +21,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { KEY_ADMIN_ACTIONS } from './private/key-policy';
+import { keyAdministrationStatements } from './private/key-policy';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
@@ -30,7 +33,14 @@ const PARAMETER_STORE_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
 
 
 const READ_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
-const WRITE_ACTIONS = ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'];
+/**
+ * What a writer and the rotation function call: a new version, then moving the stages. Not `UpdateSecret`
+ * (aws-cdk-lib's grantWrite includes it), which no rotation step calls and which can also change the secret's key.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html
+ */
+const WRITE_ACTIONS = ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'];
+/** The actions the deny covers: every way to read or replace the value. `UpdateSecret` can replace it too. */
+const VALUE_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'];
 
 /**
  * A secret that can also be read through its Parameter Store reference.
@@ -56,7 +66,9 @@ export interface ProtectedSecretAttributes {
   readonly secretCompleteArn: string;
 
   /**
-   * The customer-managed key the secret is encrypted with.
+   * The customer-managed key the secret is encrypted with. Grants then add use of the key through Secrets Manager
+   * (`kms:ViaService`) to the grantee's IAM policy; the key's own policy must let the account's IAM policies
+   * grant it (the default key policy does).
    * @default - grants cover the secret only, not its key
    */
   readonly encryptionKey?: kms.IKey;
@@ -100,26 +112,38 @@ export interface ProtectedSecretProps {
 
   /**
    * Principals that may read the secret's value (`GetSecretValue`, `DescribeSecret`).
-   * Only IAM principals (roles, users, accounts) are accepted.
+   * Only IAM principals (roles, users) of the secret's account are accepted: a reader in another account would
+   * also need the key policy and its own account's IAM policy, which this construct does not manage.
    * @default - none
    */
   readonly readers?: iam.IPrincipal[];
 
   /**
-   * Principals that may read and change the secret's value (`PutSecretValue`, `UpdateSecret`,
-   * `UpdateSecretVersionStage` in addition to the reader actions).
+   * Principals that may read and change the secret's value (`PutSecretValue` and `UpdateSecretVersionStage`
+   * in addition to the reader actions). Same-account IAM principals only, as for `readers`.
    * @default - none
    */
   readonly writers?: iam.IPrincipal[];
 
   /**
    * Deny reading and writing the value to every principal that is not a reader, a writer, a grantee of
-   * `grantRead`/`grantWrite` or one of `breakGlassPrincipals`, unless the call is made by CloudFormation on a
-   * deployment's behalf. Management actions (describe, tag, delete, change the resource policy) are not denied,
-   * so account administrators are never locked out. With this on, at least one reader or writer is required.
+   * `grantRead`/`grantWrite` (on this construct or on `.secret`), one of `breakGlassPrincipals`, the stack's
+   * CloudFormation execution role or one of `deployRoles`. Management actions (describe, tag, delete, change the
+   * resource policy) are not denied, so account administrators are never locked out. With this on, at least one
+   * reader or writer is required.
    * @default true
    */
   readonly denyOthers?: boolean;
+
+  /**
+   * Roles or users that deploy this stack with their own credentials (no CloudFormation service role), exempt
+   * from the deny so CloudFormation, acting for them, can resolve dynamic references to the value and attach it to
+   * a database. Whoever may deploy a template can read the value that way, so list only the deployers you trust
+   * with it. The stack synthesizer's CloudFormation execution role (`DefaultStackSynthesizer`) is always exempt.
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html
+   * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
+   */
+  readonly deployRoles?: iam.IPrincipal[];
 
   /**
    * Principals exempt from the explicit deny, for emergency access. They still need an IAM policy that allows
@@ -198,7 +222,8 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     this.key = props.encryptionKey ?? this.createKey(props, removalPolicy);
     this.encryptionKey = this.key;
 
-    this.secret = new secretsmanager.Secret(this, 'Secret', {
+    this.denyOthers = props.denyOthers ?? true;
+    this.secret = new GrantExemptingSecret(this, 'Secret', principal => this.exempt(principal, 'grantee'), {
       secretName: props.secretName,
       description: props.description,
       encryptionKey: this.key,
@@ -213,10 +238,10 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     this.secretName = props.secretName ?? this.secret.secretName;
     this.parameterStoreReference = `${PARAMETER_STORE_REFERENCE_PREFIX}${this.secretName}`;
 
-    this.denyOthers = props.denyOthers ?? true;
     for (const reader of props.readers ?? []) this.allow(reader, READ_ACTIONS, 'readers');
     for (const writer of props.writers ?? []) this.allow(writer, [...READ_ACTIONS, ...WRITE_ACTIONS], 'writers');
-    for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals');
+    for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals', false);
+    this.exemptDeployers(props.deployRoles ?? []);
     if (this.denyOthers) this.addDenyOthers();
     // An aspect, because grants made after construction may create the resource policy later.
     Aspects.of(this).add(new BlockPublicPolicy());
@@ -264,8 +289,7 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
    * and exempts the grantee from the explicit deny.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this.exempt(grantee.grantPrincipal, 'grantee');
-    this.accessorCount++;
+    // `.secret` exempts the grantee itself, so a grant through either object exempts.
     return this.secret.grantRead(grantee, versionStages);
   }
 
@@ -274,8 +298,6 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
    * and exempts the grantee from the explicit deny.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this.exempt(grantee.grantPrincipal, 'grantee');
-    this.accessorCount++;
     return this.secret.grantWrite(grantee);
   }
 
@@ -314,16 +336,9 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   }
 
   private createKey(props: ProtectedSecretProps, removalPolicy: RemovalPolicy): kms.Key {
-    // Our own policy, so the account keeps administration but can use the key only through Secrets Manager:
-    // the Secret adds the kms:ViaService-scoped usage statement itself.
-    const policy = new iam.PolicyDocument({
-      statements: [new iam.PolicyStatement({
-        sid: 'AccountAdministersKeyButCannotUseIt',
-        principals: [new iam.AccountRootPrincipal()],
-        actions: KEY_ADMIN_ACTIONS,
-        resources: ['*'],
-      })],
-    });
+    // Our own policy, so the account keeps administration but no use of the key: readers, writers and grantees
+    // get kms:ViaService-scoped statements of their own.
+    const policy = new iam.PolicyDocument({ statements: keyAdministrationStatements() });
     return new kms.Key(this, 'Key', {
       description: `Encrypts the secret ${this.node.path}`,
       enableKeyRotation: true,
@@ -335,7 +350,6 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
 
   private allow(principal: iam.IPrincipal, actions: string[], propName: string): void {
     this.exempt(principal, propName);
-    this.accessorCount++;
     this.secret.addToResourcePolicy(new iam.PolicyStatement({
       principals: [principal],
       actions,
@@ -350,16 +364,32 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     }
   }
 
-  private exempt(principal: iam.IPrincipal, propName: string): void {
+  /**
+   * Lifts the deny for `principal`. `accessor` says it also counts as someone who can use the secret (a reader,
+   * writer or grantee, not a break-glass or deploy principal).
+   */
+  private exempt(principal: iam.IPrincipal, propName: string, accessor = true): void {
+    const fail = (message: string) => {
+      throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` ${message}`);
+    };
     const json = principal.policyFragment.principalJson;
     const arns = json.AWS ?? [];
     const services = json.Service ?? [];
+    if (arns.includes('*')) {
+      fail('contains AnyPrincipal (or another "*" principal), which would open the secret to every AWS account; name the roles that need it.');
+    }
     if (arns.length === 0 && services.length === 0) {
-      throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains a principal that is neither an IAM principal nor a service principal (federated and canonical-user principals cannot be scoped by the secret's policy).`);
+      fail('contains a principal that is neither an IAM principal nor a service principal (federated and canonical-user principals cannot be scoped by the secret\'s policy).');
     }
     if (Object.keys(principal.policyFragment.conditions).length > 0) {
-      throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains a principal with conditions; pass the plain principal and add conditions with addToResourcePolicy.`);
+      fail('contains a principal with conditions (for example an OrganizationPrincipal); pass the plain principal and add conditions with addToResourcePolicy.');
     }
+    const account = principal.principalAccount;
+    const stackAccount = Stack.of(this).account;
+    if (account !== undefined && Token.compareStrings(account, stackAccount) === TokenComparison.DIFFERENT) {
+      fail(`contains a principal of account ${account}, but the secret is in ${stackAccount}. Cross-account access is not supported: it needs the key policy and the other account's IAM policy too. Give a role in ${stackAccount} access and let the other account assume it.`);
+    }
+    if (accessor) this.accessorCount++;
     // A whole account is matched by account id: aws:PrincipalArn of its roles is never the root ARN.
     if (principal instanceof iam.AccountPrincipal) {
       this.exemptAccounts.push(principal.accountId);
@@ -369,25 +399,112 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     this.exemptServiceNames.push(...services);
   }
 
+  /**
+   * Exempts the principals CloudFormation acts as when it deploys this stack: the synthesizer's execution role and
+   * `deployRoles`. CloudFormation makes every resource operation with a forward access session of that principal
+   * (a service role, or the caller's own credentials without one), so Secrets Manager sees that principal's ARN in
+   * `aws:PrincipalArn` and `cloudformation.amazonaws.com` in `aws:CalledVia` in both cases. `aws:CalledVia` alone
+   * would therefore exempt anyone allowed to create a stack; the principal is what must be named. CloudFormation
+   * resolves `{{resolve:secretsmanager:...}}` references for the same principal (the service role, or the caller
+   * without one); with or without a forward access session, `aws:PrincipalArn` is that principal's ARN, so the
+   * exemption by ARN holds for references as for resource operations, and needs no `aws:CalledVia`.
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
+   */
+  private exemptDeployers(deployRoles: iam.IPrincipal[]): void {
+    // A nested stack is deployed by its root stack's CloudFormation role.
+    let root = Stack.of(this);
+    while (root.nestedStackParent) root = root.nestedStackParent;
+    const synthesizer = root.synthesizer;
+    if (!(synthesizer instanceof DefaultStackSynthesizer) && deployRoles.length === 0 && this.denyOthers) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
+        `ProtectedSecret ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and \`deployRoles\` is empty, `
+        + 'so CloudFormation, acting as whoever deploys, will be denied dynamic references to the value and updates of the secret. '
+        + 'List the deploying role or user in `deployRoles`.');
+    }
+    if (synthesizer instanceof DefaultStackSynthesizer) {
+      // The synthesizer leaves placeholders the CLI fills in (the partition always, account and region in an
+      // environment-agnostic stack); a policy needs the pseudo parameters.
+      const placeholders: Record<string, string> = { '${AWS::Partition}': Aws.PARTITION, '${AWS::AccountId}': Aws.ACCOUNT_ID, '${AWS::Region}': Aws.REGION };
+      this.exemptPrincipalArns.push(Object.entries(placeholders)
+        .reduce((arn, [placeholder, value]) => arn.split(placeholder).join(value), synthesizer.cloudFormationExecutionRoleArn));
+    }
+    for (const principal of deployRoles) {
+      if (principal instanceof iam.AccountPrincipal) {
+        throw new Error(`ProtectedSecret ${this.node.path}: \`deployRoles\` contains the account ${principal.accountId}; name the roles or users that deploy, not the whole account.`);
+      }
+      this.exempt(principal, 'deployRoles', false);
+    }
+  }
+
   private addDenyOthers(): void {
     // Deny only the value actions: everything else stays under IAM, so administrators can always fix or remove
-    // this policy. CloudFormation is exempt so deployments that resolve or update the secret keep working.
+    // this policy (and CloudTrail records it when they do).
     this.secret.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'DenyValueAccessToEveryoneElse',
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
-      actions: [...READ_ACTIONS.filter(a => a !== 'secretsmanager:DescribeSecret'), ...WRITE_ACTIONS],
+      actions: VALUE_ACTIONS,
       resources: ['*'],
       conditions: {
-        // A principal is denied only if it matches none of the exemptions (conditions are ANDed).
-        'StringNotEquals': {
+        // A principal is denied only if it matches none of the exemptions (conditions are ANDed). No aws:CalledVia
+        // exemption: any principal can make its call through CloudFormation (see exemptDeployers).
+        StringNotEquals: {
           'aws:PrincipalArn': lazyUnique(this.exemptPrincipalArns),
           'aws:PrincipalAccount': lazyUnique(this.exemptAccounts),
           'aws:PrincipalServiceName': lazyUnique(this.exemptServiceNames),
         },
-        'ForAllValues:StringNotEquals': { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
       },
     }));
+  }
+}
+
+/**
+ * The `Secret` behind `ProtectedSecret.secret`: its grants (and those of the attachment it creates for a database)
+ * also lift the deny for the grantee, so no grant path allows in IAM what the resource policy then denies.
+ * Its write grant leaves out `UpdateSecret` (see WRITE_ACTIONS).
+ */
+class GrantExemptingSecret extends secretsmanager.Secret {
+  constructor(scope: Construct, id: string, private readonly onGrant: (principal: iam.IPrincipal) => void, props: secretsmanager.SecretProps) {
+    super(scope, id, props);
+  }
+
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    this.onGrant(grantee.grantPrincipal);
+    return super.grantRead(grantee, versionStages);
+  }
+
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    this.onGrant(grantee.grantPrincipal);
+    return grantWriteWithoutUpdateSecret(this, grantee);
+  }
+
+  public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
+    // Same id and check as Secret.attach, so a database that attaches the secret finds it where CDK puts it.
+    if (this.node.tryFindChild('Attachment')) {
+      throw new Error(`ProtectedSecret ${this.node.scope?.node.path}: the secret is already attached to a target.`);
+    }
+    return new GrantExemptingAttachment(this, 'Attachment', { secret: this, target }, this.onGrant);
+  }
+}
+
+/** The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well. */
+class GrantExemptingAttachment extends secretsmanager.SecretTargetAttachment {
+  constructor(
+    scope: Construct, id: string, props: secretsmanager.SecretTargetAttachmentProps,
+    private readonly onGrant: (principal: iam.IPrincipal) => void,
+  ) {
+    super(scope, id, props);
+  }
+
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    this.onGrant(grantee.grantPrincipal);
+    return super.grantRead(grantee, versionStages);
+  }
+
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    this.onGrant(grantee.grantPrincipal);
+    return grantWriteWithoutUpdateSecret(this, grantee);
   }
 }
 
@@ -417,8 +534,12 @@ class ImportedProtectedSecret extends Resource implements IProtectedSecret {
   public get secretValue(): SecretValue { return this.secret.secretValue; }
   public get secretRef(): secretsmanager.SecretReference { return this.secret.secretRef; }
   public secretValueFromJson(key: string): SecretValue { return this.secret.secretValueFromJson(key); }
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant { return this.secret.grantRead(grantee, versionStages); }
-  public grantWrite(grantee: iam.IGrantable): iam.Grant { return this.secret.grantWrite(grantee); }
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    return this.secret.grantRead(grantee, versionStages).combine(this.grantImportedKey(grantee, ['kms:Decrypt']));
+  }
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantWriteWithoutUpdateSecret(this.secret, grantee).combine(this.grantImportedKey(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']));
+  }
   public grantReadViaParameterStore(grantee: iam.IGrantable): iam.Grant {
     return grantParameterReference(this, grantee).combine(this.grantRead(grantee));
   }
@@ -431,6 +552,37 @@ class ImportedProtectedSecret extends Resource implements IProtectedSecret {
   public cfnDynamicReferenceKey(options?: SecretsManagerSecretOptions): string {
     return this.secret.cfnDynamicReferenceKey(options);
   }
+
+  /**
+   * aws-cdk-lib grants key use by adding to the key's policy, which is a no-op for a key imported by ARN: the
+   * rotation function of an imported secret would then fail at its first PutSecretValue. An imported key gets the
+   * same kms:ViaService-scoped use in the grantee's IAM policy instead (its key policy must delegate to IAM).
+   */
+  private grantImportedKey(grantee: iam.IGrantable, actions: string[]): iam.Grant {
+    const key = this.encryptionKey;
+    if (!key || Resource.isOwnedResource(key)) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+    });
+  }
+}
+
+/**
+ * aws-cdk-lib's grantWrite without `UpdateSecret`: the secret actions a new version needs, and the key's encrypt
+ * actions through Secrets Manager only.
+ */
+function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
+  const result = iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: WRITE_ACTIONS,
+    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    resource: secret,
+  });
+  secret.encryptionKey?.grantEncrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
+  return result;
 }
 
 function grantParameterReference(secret: IProtectedSecret, grantee: iam.IGrantable): iam.Grant {

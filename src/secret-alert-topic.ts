@@ -1,10 +1,23 @@
 import { RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { KEY_ADMIN_ACTIONS } from './private/key-policy';
+import { keyAdministrationStatements } from './private/key-policy';
 import { phoneNumberErrors } from './private/monitoring';
 
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
 const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com'];
+
+/**
+ * Every action an SNS topic policy can name, so the TLS-only deny leaves no call over plain HTTP (aws-cdk-lib's
+ * `enforceSSL` covers `sns:Publish` only).
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html
+ */
+const TOPIC_POLICY_ACTIONS = [
+  'sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes',
+  'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic',
+];
+
+/** Topics whose policies already let this account's rules and alarms publish. */
+const AUTHORIZED_TOPICS = new WeakSet<sns.ITopic>();
 
 const SHARED_ID = 'ProtectedSecretsAlertTopic';
 
@@ -49,6 +62,46 @@ export class SecretAlertTopic extends Construct {
     return existing instanceof SecretAlertTopic ? existing : new SecretAlertTopic(stack, SHARED_ID);
   }
 
+  /**
+   * Lets this account's EventBridge rules and CloudWatch alarms publish to `topic`, and nobody call it without TLS.
+   * The topic policy and, for a topic encrypted with a key of this app, the key policy name both services with
+   * `aws:SourceAccount`, so a rule or alarm of another account cannot use them. Monitoring calls this for the
+   * shared topic and for an `alertTopic` of your own; calling it twice for a topic adds nothing.
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+   */
+  public static allowPublishers(topic: sns.ITopic): void {
+    if (AUTHORIZED_TOPICS.has(topic)) return;
+    AUTHORIZED_TOPICS.add(topic);
+    const account = Stack.of(topic).account;
+    const publishers = PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service));
+    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': account } };
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'RulesAndAlarmsOfThisAccountPublish',
+      principals: publishers,
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: fromThisAccount,
+    }));
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyEveryCallWithoutTls',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: TOPIC_POLICY_ACTIONS,
+      resources: [topic.topicArn],
+      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+    }));
+    // Publishing to an encrypted topic needs the publisher to use the key; SNS calls KMS on its behalf. An imported
+    // key ignores this statement: its own policy must allow both services.
+    topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AlertPublishersOfThisAccountEncryptThroughSns',
+      principals: publishers,
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: fromThisAccount,
+    }));
+  }
+
   /** The topic. */
   public readonly topic: sns.Topic;
   /** The key that encrypts the topic's messages. */
@@ -58,27 +111,13 @@ export class SecretAlertTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretAlertTopicProps = {}) {
     super(scope, id);
-    const account = Stack.of(this).account;
-
     this.key = new kms.Key(this, 'Key', {
       description: `Encrypts the secret alerts of ${this.node.path}`,
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'AccountAdministersKey',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: KEY_ADMIN_ACTIONS,
-            resources: ['*'],
-          }),
-          // Publishing to an encrypted topic needs the publisher to use the key; SNS calls KMS on its behalf.
-          new iam.PolicyStatement({
-            sid: 'AlertPublishersEncryptThroughSns',
-            principals: PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service)),
-            actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-            resources: ['*'],
-          }),
+          ...keyAdministrationStatements(),
           // Subscribers of this account (for example an SQS queue or a chat bot) read through SNS.
           new iam.PolicyStatement({
             sid: 'AccountReadsAlertsThroughSns',
@@ -94,16 +133,8 @@ export class SecretAlertTopic extends Construct {
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'Secret alerts',
       masterKey: this.key,
-      enforceSSL: true,
     });
-    // Only this account's rules and alarms may publish: a rule or alarm of another account names this topic in vain.
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'RulesAndAlarmsOfThisAccountPublish',
-      principals: PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service)),
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }));
+    SecretAlertTopic.allowPublishers(this.topic);
 
     for (const email of props.emails ?? []) this.addEmail(email);
     for (const phone of props.phoneNumbers ?? []) this.addPhoneNumber(phone);

@@ -9,7 +9,6 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_events as events,
-  aws_events_targets as targets,
   aws_lambda as lambda,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
@@ -185,6 +184,7 @@ export class SecretMonitoring extends Construct {
 
     this.sharedTopic = props.alertTopic ? undefined : SecretAlertTopic.shared(this);
     this.alertTopic = props.alertTopic ?? this.sharedTopic!.topic;
+    SecretAlertTopic.allowPublishers(this.alertTopic);
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
     this.kinds = ruleKinds(Stack.of(this).stackName);
@@ -333,12 +333,9 @@ export class SecretMonitoring extends Construct {
 
   private target(message: events.RuleTargetInput): events.IRuleTarget {
     const topic = this.alertTopic;
-    // The shared topic's policy already lets this account's rules publish (scoped by aws:SourceAccount); the
-    // stock target would add a second, unscoped statement.
-    if (this.sharedTopic) {
-      return { bind: () => ({ arn: topic.topicArn, input: message }) };
-    }
-    return new targets.SnsTopic(topic, { message });
+    // SecretAlertTopic.allowPublishers already let this account's rules publish (scoped by aws:SourceAccount); the
+    // stock target would add a second, unscoped statement to the topic and its key.
+    return { bind: () => ({ arn: topic.topicArn, input: message }) };
   }
 
   private alarm(id: string, metric: cloudwatch.Metric, description: string[]): cloudwatch.Alarm {

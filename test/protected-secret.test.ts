@@ -1,5 +1,5 @@
-import { App, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ProtectedSecret, ProtectedSecretProps } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -28,6 +28,16 @@ function kmsStatementsFor(stack: Stack, principal: iam.IRole): any[] {
   return [...fromIam, ...fromKey].filter(s => [].concat(s.Action).some((a: string) => a.startsWith('kms:')));
 }
 
+/** The DefaultStackSynthesizer's CloudFormation execution role of the test stack, as the template names it. */
+const CFN_EXEC_ROLE_ARN = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1']],
+};
+
+function denyStatement(t: Template): any {
+  const policy = Object.values(t.findResources('AWS::SecretsManager::ResourcePolicy'))[0];
+  return policy.Properties.ResourcePolicy.Statement.find((s: any) => s.Sid === 'DenyValueAccessToEveryoneElse');
+}
+
 function role(stack: Stack, id: string) {
   return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 }
@@ -46,10 +56,15 @@ describe('ProtectedSecret key', () => {
     const { template } = stackWith(stack => ({ readers: [role(stack, 'Reader')] }));
     const statements: any[] = Object.values(template().findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
 
-    const admin = statements.find(s => s.Sid === 'AccountAdministersKeyButCannotUseIt');
+    const admin = statements.find(s => s.Sid === 'AccountAdministersKeyAndMayRewriteItsPolicy');
     expect(admin.Action).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
     expect(admin.Action).not.toContain('kms:*');
-    expect(admin.Action).toEqual(expect.arrayContaining(['kms:Put*', 'kms:ScheduleKeyDeletion']));
+    expect(admin.Action).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion']));
+    // An administrator cannot hand themselves use through a grant: grants only for AWS services' resources.
+    const unconditioned = statements.filter(s => !s.Condition).flatMap(s => [].concat(s.Action));
+    expect(unconditioned.filter(a => /^kms:(Create\*|CreateGrant|\*)$/.test(a))).toEqual([]);
+    expect(statements.find(s => ([] as string[]).concat(s.Action).includes('kms:CreateGrant')).Condition)
+      .toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
 
     // Every statement that allows using the key carries the Secrets Manager kms:ViaService condition.
     const usage = statements.filter(s => [].concat(s.Action).some((a: string) => /kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(a)));
@@ -96,16 +111,16 @@ describe('ProtectedSecret resource policy', () => {
           Match.objectLike({
             Effect: 'Allow',
             Principal: { AWS: writerArn },
-            Action: Match.arrayWith(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret']),
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
           }),
           Match.objectLike({
             Sid: 'DenyValueAccessToEveryoneElse',
             Effect: 'Deny',
             Principal: { AWS: '*' },
-            Action: Match.arrayWith(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']),
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret']),
+            // No aws:CalledVia key: calling through CloudFormation exempts nobody by itself.
             Condition: {
-              'StringNotEquals': { 'aws:PrincipalArn': [readerArn, writerArn] },
-              'ForAllValues:StringNotEquals': { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
+              StringNotEquals: { 'aws:PrincipalArn': [readerArn, writerArn, CFN_EXEC_ROLE_ARN] },
             },
           }),
         ]),
@@ -135,17 +150,34 @@ describe('ProtectedSecret resource policy', () => {
   });
 
   test('a whole account as reader is exempted by account id, a service principal by service name', () => {
-    const { template } = stackWith(() => ({ readers: [new iam.AccountPrincipal('222222222222'), new iam.ServicePrincipal('rds.amazonaws.com')] }));
-    template().hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      ResourcePolicy: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Effect: 'Deny',
-          Condition: Match.objectLike({
-            StringNotEquals: { 'aws:PrincipalAccount': ['222222222222'], 'aws:PrincipalServiceName': ['rds.amazonaws.com'] },
-          }),
-        })]),
-      },
-    });
+    const { template } = stackWith(() => ({ readers: [new iam.AccountPrincipal('111111111111'), new iam.ServicePrincipal('rds.amazonaws.com')] }));
+    expect(denyStatement(template()).Condition.StringNotEquals).toEqual(expect.objectContaining({
+      'aws:PrincipalAccount': ['111111111111'],
+      'aws:PrincipalServiceName': ['rds.amazonaws.com'],
+    }));
+  });
+
+  test('a person who deploys without a service role is exempt once listed in deployRoles, beside the execution role', () => {
+    const deployer = 'arn:aws:iam::111111111111:role/platform-deployer';
+    const { template } = stackWith(s => ({ readers: [role(s, 'Reader')], deployRoles: [iam.Role.fromRoleArn(s, 'Deployer', deployer)] }));
+    expect(denyStatement(template()).Condition.StringNotEquals['aws:PrincipalArn']).toEqual(expect.arrayContaining([deployer, CFN_EXEC_ROLE_ARN]));
+  });
+
+  test('a stack synthesized without an execution role exempts only the deployRoles it is given', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+    const reader = role(stack, 'Reader');
+    new ProtectedSecret(stack, 'Db', { readers: [reader] });
+    expect(denyStatement(Template.fromStack(stack)).Condition.StringNotEquals['aws:PrincipalArn']).toEqual([stack.resolve(reader.roleArn)]);
+    Annotations.fromStack(stack).hasWarning('/Test/Db', Match.stringLikeRegexp('names no CloudFormation execution role and `deployRoles` is empty'));
+  });
+
+  test('a secret in a nested stack exempts the root stack\'s execution role', () => {
+    const app = new App();
+    const parent = new Stack(app, 'Test', { env: ENV });
+    const nested = new NestedStack(parent, 'Nested');
+    new ProtectedSecret(nested, 'Db', { readers: [role(nested, 'Reader')] });
+    expect(denyStatement(Template.fromStack(nested)).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(CFN_EXEC_ROLE_ARN);
   });
 
   test('no deny statement when denyOthers is off', () => {
@@ -167,21 +199,54 @@ describe('ProtectedSecret grants', () => {
     const kmsGrants = kmsStatementsFor(stack, reader);
     expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(['kms:Decrypt']);
     expect(kmsGrants[0].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } });
-    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      ResourcePolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: Match.objectLike({ StringNotEquals: { 'aws:PrincipalArn': [stack.resolve(reader.roleArn)] } }) })]) },
-    });
+    expect(denyStatement(t).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(reader.roleArn));
   });
 
-  test('grantWrite gives PutSecretValue/UpdateSecret and kms:Encrypt + GenerateDataKey via Secrets Manager', () => {
+  test('grantWrite gives PutSecretValue/UpdateSecretVersionStage (never UpdateSecret) and kms:Encrypt + GenerateDataKey via Secrets Manager', () => {
     const { stack, secret, template } = stackWith(() => ({}));
     const writer = role(stack, 'Writer');
     secret.grantWrite(writer);
     template().hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret']) })]) },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'] })]) },
     });
+    expect(JSON.stringify(template().findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:UpdateSecret"');
     const kmsGrants = kmsStatementsFor(stack, writer);
     expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
     for (const s of kmsGrants) expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+  });
+});
+
+describe('ProtectedSecret grants through the underlying aws-cdk-lib objects', () => {
+  test('an ECS task granted through `.secret` is exempt from the deny, not silently denied at run time', () => {
+    const { stack, secret, template } = stackWith(() => ({}));
+    const task = role(stack, 'Task');
+    secret.secret.grantRead(task);
+    expect(denyStatement(template()).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(task.roleArn));
+  });
+
+  test('a grant on the database attachment (DatabaseInstance.secret) exempts too', () => {
+    const { stack, secret, template } = stackWith(() => ({}));
+    const target: any = { asSecretAttachmentTarget: () => ({ targetId: 'db-1', targetType: 'AWS::RDS::DBInstance' }) };
+    const attachment = secret.attach(target);
+    const app = role(stack, 'App');
+    attachment.grantRead(app);
+    expect(denyStatement(template()).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(app.roleArn));
+  });
+
+  test('rotating an imported secret gives the rotation role use of its imported key, through Secrets Manager only', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf',
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn),
+    });
+    const rotation = role(stack, 'Rotation');
+    imported.grantRead(rotation);
+    imported.grantWrite(rotation);
+    const kmsGrants = kmsStatementsFor(stack, rotation);
+    expect(kmsGrants.flatMap(s => [].concat(s.Resource))).toEqual([keyArn, keyArn]);
+    expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
+    for (const s of kmsGrants) expect(s.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } });
   });
 });
 
@@ -242,6 +307,11 @@ describe('ProtectedSecret validation names the offending prop', () => {
     ['template that is not JSON', s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: 'user=x', generateStringKey: 'p' } }), /must be a JSON object/],
     ['too short a password', s => ({ readers: [role(s, 'R')], generateSecretString: { passwordLength: 4 } }), /`generateSecretString.passwordLength` must be between 8 and 4096/],
     ['federated reader', () => ({ readers: [new iam.FederatedPrincipal('cognito-identity.amazonaws.com', {})] }), /`readers` contains a principal that is neither/],
+    ['AnyPrincipal as reader', () => ({ readers: [new iam.AnyPrincipal()] }), /`readers` contains AnyPrincipal/],
+    ['"*" as writer', () => ({ writers: [new iam.ArnPrincipal('*')] }), /`writers` contains AnyPrincipal/],
+    ['a role of another account as reader', s => ({ readers: [iam.Role.fromRoleArn(s, 'Other', 'arn:aws:iam::222222222222:role/app')] }), /`readers` contains a principal of account 222222222222, but the secret is in 111111111111/],
+    ['another account as reader', () => ({ readers: [new iam.AccountPrincipal('222222222222')] }), /`readers` contains a principal of account 222222222222/],
+    ['a whole account as deploy role', s => ({ readers: [role(s, 'R')], deployRoles: [new iam.AccountRootPrincipal()] }), /`deployRoles` contains the account/],
     ['break glass without deny', s => ({ denyOthers: false, readers: [role(s, 'R')], breakGlassPrincipals: [role(s, 'B')] }), /`breakGlassPrincipals` only makes sense/],
   ])('%s', (_name, props, message) => {
     expect(() => stackWith(props)).toThrow(message);

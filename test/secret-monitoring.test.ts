@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
@@ -171,18 +171,18 @@ describe('SecretMonitoring resources', () => {
       Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
       Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
     });
-    expect(statements).toContainEqual(expect.objectContaining({
-      Effect: 'Deny',
-      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-    }));
+    // TLS for every call to the topic, not only Publish: a subscriber over plain HTTP is refused as well.
+    const tlsDeny = statements.find(s => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
+    expect(tlsDeny.Action).toEqual(expect.arrayContaining(['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']));
 
     const keyStatements: any[] = keys[keyId].Properties.KeyPolicy.Statement;
-    const publishers = keyStatements.find(s => s.Sid === 'AlertPublishersEncryptThroughSns');
+    const publishers = keyStatements.find(s => s.Sid === 'AlertPublishersOfThisAccountEncryptThroughSns');
     expect(publishers.Principal.Service).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com']);
     expect(publishers.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
-    // Nobody may use the key except through SNS or as a publishing service.
+    expect(publishers.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
+    // Nobody may use the key except through SNS or as a publishing service of this account.
     for (const s of keyStatements.filter(st => [].concat(st.Action).some((a: string) => /Decrypt|GenerateDataKey|Encrypt/.test(a)))) {
-      expect(s.Sid === 'AlertPublishersEncryptThroughSns' || s.Condition?.StringEquals?.['kms:ViaService'] === 'sns.eu-west-1.amazonaws.com').toBe(true);
+      expect(s === publishers || s.Condition?.StringEquals?.['kms:ViaService'] === 'sns.eu-west-1.amazonaws.com').toBe(true);
     }
   });
 
@@ -229,10 +229,29 @@ describe('SecretMonitoring resources', () => {
     for (const rule of Object.values(template.findResources('AWS::Events::Rule'))) {
       expect(rule.Properties.Targets[0].Arn).toEqual(topicRef);
     }
-    // The stock SNS target grants EventBridge publishing on the user's topic.
+    // The user's topic gets the same publisher statement as the shared one: this account's rules and alarms only.
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'sns:Publish',
+          Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
+          Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+        })]),
+      },
     });
+  });
+
+  test('a topic of your own encrypted with your key: alarms can publish too, not only rules', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'MyKey');
+    const topic = new sns.Topic(stack, 'Mine', { masterKey: key });
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
+    const statements: any[] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+    const forServices = statements.filter(s => s.Principal?.Service);
+    expect(forServices).toHaveLength(1);
+    expect(forServices[0].Principal.Service).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com']);
+    expect(forServices[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
   });
 
   test('alert emails are subscribed once each, to the shared topic', () => {

@@ -1,6 +1,40 @@
-/** Key actions an account keeps so a key can always be administered; none of them use the key. */
-export const KEY_ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
-  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource',
+import { aws_iam as iam } from 'aws-cdk-lib';
+
+/**
+ * What the account keeps on a key it must always be able to administer: none of these actions encrypts or
+ * decrypts. `kms:PutKeyPolicy` stays, because CloudFormation rewrites the policy whenever a grant adds a statement
+ * and KMS refuses a policy that would lock its own writer out; the price is that an administrator with
+ * `kms:PutKeyPolicy` can rewrite the policy to give themselves use. No key policy can prevent that, so the
+ * statement is named for what it allows, and SecretMonitoring's CloudTrail rules alert on policy changes.
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
+ */
+const KEY_ADMIN_ACTIONS = [
+  'kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias', 'kms:UpdateKeyDescription',
+  'kms:DescribeKey', 'kms:List*', 'kms:Get*', 'kms:PutKeyPolicy',
+  'kms:EnableKey', 'kms:DisableKey', 'kms:EnableKeyRotation', 'kms:DisableKeyRotation',
+  'kms:RevokeGrant', 'kms:RetireGrant', 'kms:TagResource', 'kms:UntagResource',
   'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
 ];
+
+/**
+ * The account administers the key: every administrative action, and grants only for AWS services that use the
+ * key for a resource of theirs (`kms:GrantIsForAWSResource`), so `kms:CreateGrant` is no back door to use.
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+ */
+export function keyAdministrationStatements(): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'AccountAdministersKeyAndMayRewriteItsPolicy',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: KEY_ADMIN_ACTIONS,
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'AccountGrantsOnlyToAwsServices',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+  ];
+}

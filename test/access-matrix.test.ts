@@ -1,0 +1,385 @@
+// The access model, cell by cell: every secret, key and alert topic of the example app and the integ stacks,
+// evaluated by an IAM policy engine (@cloud-copilot/iam-simulate) for each kind of caller. The expected table below
+// is the documented model; README "Access model" shows the example app's part of it and must match it.
+//
+// Request context assumed for each kind of call, as AWS documents it:
+// - Every request carries aws:PrincipalArn (for a role session, the role's ARN) and aws:PrincipalAccount.
+//   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+// - Through CloudFormation, with or without a service role, each resource operation is a forward access session
+//   of the deploying principal: aws:CalledVia = [cloudformation.amazonaws.com], aws:ViaAWSService = true, and the
+//   principal is the execution role or the person deploying. Dynamic references are resolved for that same
+//   principal; the cells below give both kinds of call the same context (aws:CalledVia present), and an exemption
+//   by aws:PrincipalArn decides them the same way whether or not the reference is resolved in a FAS session.
+//   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html
+//   https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html
+//   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
+// - Secrets Manager uses the secret's key on the caller's behalf: kms:ViaService = secretsmanager.<region>.amazonaws.com
+//   and kms:CallerAccount = the caller's account; a direct KMS call carries no kms:ViaService.
+//   https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+//   https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+// - EventBridge rules and CloudWatch alarms publish as their service principal with aws:SourceAccount = the account
+//   of the rule or alarm. https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+//
+// Identity policies: roles of the stack hold exactly what the template gives them; the administrator, the CDK
+// execution role (bootstrap attaches AdministratorAccess), the break-glass role and the other account's role hold
+// AdministratorAccess ("*" on "*").
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { ACCOUNT, CODE, Caller, OTHER_ACCOUNT, REGION, ResolvedTemplate, decide } from './iam-matrix';
+import { buildExampleApp } from '../examples/example-app';
+import { buildAuroraPostgresDataApi } from '../integ/integ.aurora-postgres-data-api';
+import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
+import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
+
+const ADMINISTRATOR_ACCESS = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
+const EXEC_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`;
+const THROUGH_CLOUDFORMATION = {
+  'aws:CalledVia': ['cloudformation.amazonaws.com'],
+  'aws:CalledViaFirst': 'cloudformation.amazonaws.com',
+  'aws:CalledViaLast': 'cloudformation.amazonaws.com',
+  'aws:ViaAWSService': 'true',
+};
+const SECRET_ACTIONS = ['GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage', 'DescribeSecret', 'PutResourcePolicy', 'DeleteSecret'];
+const KEY_CELLS = ['Decrypt via service', 'Decrypt direct', 'GenerateDataKey via service', 'GenerateDataKey direct'];
+const TOPIC_CELLS = ['Publish, own account', 'Publish, other account', 'GenerateDataKey, own account', 'GenerateDataKey, other account'];
+
+function roleCaller(label: string, arn: string, identityPolicy: any[] | undefined, extra: Record<string, string | string[]> = {}): Caller {
+  const account = arn.split(':')[4];
+  return { label, principal: arn, identityPolicy, context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': account, 'kms:CallerAccount': account, ...extra } };
+}
+
+interface Synthesized { readonly name: string; readonly templates: ResolvedTemplate[] }
+
+function synth(name: string, build: (app: App) => Stack[]): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), `access-matrix-${name}-`));
+  try {
+    // Path metadata names each resource by its construct path in the table.
+    const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
+    const stacks = build(app);
+    const assembly = app.synth();
+    return { name, templates: stacks.map(s => new ResolvedTemplate(s.stackName, JSON.parse(readFileSync(join(assembly.directory, s.templateFile), 'utf8')))) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The callers of one stack: its own roles by what they were given, plus the people and roles outside it. */
+function callersOf(t: ResolvedTemplate): Caller[] {
+  const identity = t.identityPolicies();
+  const roles = t.ofType('AWS::IAM::Role').map(([id]) => id);
+  const byPath = (pattern: RegExp) => roles.find(id => pattern.test(t.pathOf(id)));
+  const own: [string, RegExp][] = [
+    ['reader (readers)', /^ServiceRole$/],
+    ['writer (writers)', /^OperatorRole$/],
+    ['grantee of grantRead', /^BillingJobRole$/],
+    ['grantee through .secret', /^ReportsTaskRole$/],
+    ['rotation function role', /RotationFunction[^/]*\/Role$/],
+  ];
+  const callers: Caller[] = [];
+  for (const [label, pattern] of own) {
+    const id = byPath(pattern);
+    if (id) callers.push(roleCaller(label, `arn:aws:iam::${ACCOUNT}:role/${id}`, identity.get(id) ?? []));
+  }
+  const breakGlass = JSON.stringify(t.resources).includes('role/security-break-glass');
+  if (breakGlass) callers.push(roleCaller('break-glass role', `arn:aws:iam::${ACCOUNT}:role/security-break-glass`, ADMINISTRATOR_ACCESS));
+  callers.push(
+    roleCaller('CloudFormation execution role, through CloudFormation', EXEC_ROLE_ARN, ADMINISTRATOR_ACCESS, THROUGH_CLOUDFORMATION),
+    roleCaller('administrator, directly', `arn:aws:iam::${ACCOUNT}:role/Administrator`, ADMINISTRATOR_ACCESS),
+    roleCaller('administrator, own credentials through CloudFormation', `arn:aws:iam::${ACCOUNT}:role/Administrator`, ADMINISTRATOR_ACCESS, THROUGH_CLOUDFORMATION),
+    roleCaller('administrator of another account', `arn:aws:iam::${OTHER_ACCOUNT}:role/Administrator`, ADMINISTRATOR_ACCESS),
+  );
+  return callers;
+}
+
+interface Row { readonly app: string; readonly kind: 'secret' | 'key' | 'topic'; readonly resource: string; readonly caller: string; readonly cells: string[] }
+
+async function matrixOf(s: Synthesized): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const t of s.templates) {
+    const callers = callersOf(t);
+    const secretPolicies = t.secretPolicies();
+    const keys = new Map<string, { resource: string; via: string }>();
+
+    for (const [id, secret] of t.ofType('AWS::SecretsManager::Secret')) {
+      const arn = t.resolve({ Ref: id });
+      const resource = t.pathOf(id);
+      if (secret.Properties?.KmsKeyId) keys.set(t.resolve(secret.Properties.KmsKeyId), { resource: `key of ${resource}`, via: 'secretsmanager' });
+      for (const caller of callers) {
+        const cells = [];
+        for (const action of SECRET_ACTIONS) cells.push(CODE[await decide(caller, `secretsmanager:${action}`, arn, secretPolicies.get(arn))]);
+        rows.push({ app: s.name, kind: 'secret', resource, caller: caller.label, cells });
+      }
+    }
+
+    const topicPolicies = t.topicPolicies();
+    for (const [id, topic] of t.ofType('AWS::SNS::Topic')) {
+      const arn = t.resolve({ Ref: id });
+      const resource = t.pathOf(id);
+      const keyArn = topic.Properties?.KmsMasterKeyId ? t.resolve(topic.Properties.KmsMasterKeyId) : undefined;
+      if (keyArn) keys.set(keyArn, { resource: `key of ${resource}`, via: 'sns' });
+      for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+        const cells = [];
+        const publisher = (account: string): Caller => ({ label: service, principal: service, context: { 'aws:SourceAccount': account, 'aws:PrincipalServiceName': service } });
+        for (const account of [ACCOUNT, OTHER_ACCOUNT]) cells.push(CODE[await decide(publisher(account), 'sns:Publish', arn, topicPolicies.get(arn))]);
+        for (const account of [ACCOUNT, OTHER_ACCOUNT]) {
+          // SNS encrypts the message with the topic's key for the publishing service.
+          cells.push(keyArn ? CODE[await decide(publisher(account), 'kms:GenerateDataKey', keyArn, keyPolicyOf(t, keyArn), { 'kms:ViaService': `sns.${REGION}.amazonaws.com` })] : 'n/a');
+        }
+        rows.push({ app: s.name, kind: 'topic', resource, caller: service, cells });
+      }
+    }
+
+    for (const [keyArn, { resource, via }] of keys) {
+      const policy = keyPolicyOf(t, keyArn);
+      const viaService = { 'kms:ViaService': `${via}.${REGION}.amazonaws.com`, 'aws:ViaAWSService': 'true' };
+      for (const caller of callers) {
+        const cells = [];
+        for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+          cells.push(CODE[await decide(caller, action, keyArn, policy, viaService)]);
+          cells.push(CODE[await decide(caller, action, keyArn, policy)]);
+        }
+        rows.push({ app: s.name, kind: 'key', resource, caller: caller.label, cells });
+      }
+    }
+  }
+  return rows;
+}
+
+function keyPolicyOf(t: ResolvedTemplate, keyArn: string): any {
+  const id = keyArn.split('/').pop()!;
+  return t.resolve(t.resources[id].Properties.KeyPolicy);
+}
+
+const line = (r: Row) => `${r.app} | ${r.resource} | ${r.caller} | ${r.cells.join(' ')}`;
+
+/** One row per resource and caller; the cells in the order of SECRET_ACTIONS, KEY_CELLS or TOPIC_CELLS. */
+// Legend: allow = Allowed, DENY = explicitly denied (a Deny statement matched), no = implicitly denied (nothing allows).
+// Secrets: GetSecretValue PutSecretValue UpdateSecretVersionStage DescribeSecret PutResourcePolicy DeleteSecret.
+// Keys: Decrypt via the service, Decrypt directly, GenerateDataKey via the service, GenerateDataKey directly.
+// Topics: Publish with aws:SourceAccount of this account, of another; GenerateDataKey on the topic key, the same two.
+// Read across: the value is denied to everyone not named, administrators included, even through CloudFormation;
+// management (DescribeSecret, PutResourcePolicy) stays with IAM so an administrator can always repair the policy;
+// DeleteSecret is denied on every secret attached to a database (aws-cdk-lib's attachment adds that deny); the
+// secrets' keys let the account use them through Secrets Manager only, so the secret's policy decides who reads.
+const EXPECTED: string[] = [
+  'example | PaymentsApiKey/Secret | reader (readers) | allow no no allow no no',
+  'example | PaymentsApiKey/Secret | writer (writers) | allow allow allow allow no no',
+  'example | PaymentsApiKey/Secret | grantee of grantRead | allow no no allow no no',
+  'example | PaymentsApiKey/Secret | grantee through .secret | DENY DENY DENY no no no',
+  'example | PaymentsApiKey/Secret | rotation function role | DENY DENY DENY no no no',
+  'example | PaymentsApiKey/Secret | break-glass role | allow allow allow allow allow allow',
+  'example | PaymentsApiKey/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow allow',
+  'example | PaymentsApiKey/Secret | administrator, directly | DENY DENY DENY allow allow allow',
+  'example | PaymentsApiKey/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow allow',
+  'example | PaymentsApiKey/Secret | administrator of another account | DENY DENY DENY no no no',
+  'example | OrdersDb/Secret/Secret | reader (readers) | allow no no allow no DENY',
+  'example | OrdersDb/Secret/Secret | writer (writers) | DENY DENY DENY no no DENY',
+  'example | OrdersDb/Secret/Secret | grantee of grantRead | DENY DENY DENY no no DENY',
+  'example | OrdersDb/Secret/Secret | grantee through .secret | allow no no allow no DENY',
+  'example | OrdersDb/Secret/Secret | rotation function role | allow allow allow allow no DENY',
+  'example | OrdersDb/Secret/Secret | break-glass role | DENY DENY DENY allow allow DENY',
+  'example | OrdersDb/Secret/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'example | OrdersDb/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'example | OrdersDb/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'example | OrdersDb/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
+  'example | CatalogAdmin/Secret | reader (readers) | DENY DENY DENY no no DENY',
+  'example | CatalogAdmin/Secret | writer (writers) | DENY DENY DENY no no DENY',
+  'example | CatalogAdmin/Secret | grantee of grantRead | DENY DENY DENY no no DENY',
+  'example | CatalogAdmin/Secret | grantee through .secret | DENY DENY DENY no no DENY',
+  'example | CatalogAdmin/Secret | rotation function role | allow allow allow allow no DENY',
+  'example | CatalogAdmin/Secret | break-glass role | DENY DENY DENY allow allow DENY',
+  'example | CatalogAdmin/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'example | CatalogAdmin/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'example | CatalogAdmin/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'example | CatalogAdmin/Secret | administrator of another account | DENY DENY DENY no no no',
+  'example | CatalogDb/Secret/Secret | reader (readers) | allow no no allow no DENY',
+  'example | CatalogDb/Secret/Secret | writer (writers) | DENY DENY DENY no no DENY',
+  'example | CatalogDb/Secret/Secret | grantee of grantRead | DENY DENY DENY no no DENY',
+  'example | CatalogDb/Secret/Secret | grantee through .secret | DENY DENY DENY no no DENY',
+  'example | CatalogDb/Secret/Secret | rotation function role | allow allow allow allow no DENY',
+  'example | CatalogDb/Secret/Secret | break-glass role | DENY DENY DENY allow allow DENY',
+  'example | CatalogDb/Secret/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'example | CatalogDb/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'example | CatalogDb/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'example | CatalogDb/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
+  'example | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'example | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
+  'example | key of PaymentsApiKey/Secret | reader (readers) | allow no no no',
+  'example | key of PaymentsApiKey/Secret | writer (writers) | allow no allow no',
+  'example | key of PaymentsApiKey/Secret | grantee of grantRead | allow no no no',
+  'example | key of PaymentsApiKey/Secret | grantee through .secret | no no no no',
+  'example | key of PaymentsApiKey/Secret | rotation function role | no no no no',
+  'example | key of PaymentsApiKey/Secret | break-glass role | allow no allow no',
+  'example | key of PaymentsApiKey/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'example | key of PaymentsApiKey/Secret | administrator, directly | allow no allow no',
+  'example | key of PaymentsApiKey/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'example | key of PaymentsApiKey/Secret | administrator of another account | no no no no',
+  'example | key of OrdersDb/Secret/Secret | reader (readers) | allow no no no',
+  'example | key of OrdersDb/Secret/Secret | writer (writers) | no no no no',
+  'example | key of OrdersDb/Secret/Secret | grantee of grantRead | no no no no',
+  'example | key of OrdersDb/Secret/Secret | grantee through .secret | allow no no no',
+  'example | key of OrdersDb/Secret/Secret | rotation function role | allow no allow no',
+  'example | key of OrdersDb/Secret/Secret | break-glass role | allow no allow no',
+  'example | key of OrdersDb/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'example | key of OrdersDb/Secret/Secret | administrator, directly | allow no allow no',
+  'example | key of OrdersDb/Secret/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'example | key of OrdersDb/Secret/Secret | administrator of another account | no no no no',
+  'example | key of CatalogAdmin/Secret | reader (readers) | no no no no',
+  'example | key of CatalogAdmin/Secret | writer (writers) | no no no no',
+  'example | key of CatalogAdmin/Secret | grantee of grantRead | no no no no',
+  'example | key of CatalogAdmin/Secret | grantee through .secret | no no no no',
+  'example | key of CatalogAdmin/Secret | rotation function role | allow no allow no',
+  'example | key of CatalogAdmin/Secret | break-glass role | allow no allow no',
+  'example | key of CatalogAdmin/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'example | key of CatalogAdmin/Secret | administrator, directly | allow no allow no',
+  'example | key of CatalogAdmin/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'example | key of CatalogAdmin/Secret | administrator of another account | no no no no',
+  'example | key of CatalogDb/Secret/Secret | reader (readers) | allow no no no',
+  'example | key of CatalogDb/Secret/Secret | writer (writers) | no no no no',
+  'example | key of CatalogDb/Secret/Secret | grantee of grantRead | no no no no',
+  'example | key of CatalogDb/Secret/Secret | grantee through .secret | no no no no',
+  'example | key of CatalogDb/Secret/Secret | rotation function role | allow no allow no',
+  'example | key of CatalogDb/Secret/Secret | break-glass role | allow no allow no',
+  'example | key of CatalogDb/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'example | key of CatalogDb/Secret/Secret | administrator, directly | allow no allow no',
+  'example | key of CatalogDb/Secret/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'example | key of CatalogDb/Secret/Secret | administrator of another account | no no no no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | reader (readers) | no no no no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | writer (writers) | no no no no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | grantee of grantRead | no no no no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | grantee through .secret | no no no no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | rotation function role | no no no no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | break-glass role | allow no allow no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
+  'example | key of ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
+  'postgres-single-user | Db/Secret/Secret | rotation function role | allow allow allow allow no DENY',
+  'postgres-single-user | Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'postgres-single-user | Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'postgres-single-user | Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'postgres-single-user | Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
+  'postgres-single-user | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'postgres-single-user | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
+  'postgres-single-user | key of Db/Secret/Secret | rotation function role | allow no allow no',
+  'postgres-single-user | key of Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'postgres-single-user | key of Db/Secret/Secret | administrator, directly | allow no allow no',
+  'postgres-single-user | key of Db/Secret/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'postgres-single-user | key of Db/Secret/Secret | administrator of another account | no no no no',
+  'postgres-single-user | key of ProtectedSecretsAlertTopic/Topic | rotation function role | no no no no',
+  'postgres-single-user | key of ProtectedSecretsAlertTopic/Topic | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'postgres-single-user | key of ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
+  'postgres-single-user | key of ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
+  'postgres-single-user | key of ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
+  'mariadb-alternating | Admin/Secret | rotation function role | allow allow allow allow no DENY',
+  'mariadb-alternating | Admin/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'mariadb-alternating | Admin/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'mariadb-alternating | Admin/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'mariadb-alternating | Admin/Secret | administrator of another account | DENY DENY DENY no no no',
+  'mariadb-alternating | Db/Secret/Secret | rotation function role | allow allow allow allow no DENY',
+  'mariadb-alternating | Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'mariadb-alternating | Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'mariadb-alternating | Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'mariadb-alternating | Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
+  'mariadb-alternating | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'mariadb-alternating | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
+  'mariadb-alternating | key of Admin/Secret | rotation function role | allow no allow no',
+  'mariadb-alternating | key of Admin/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'mariadb-alternating | key of Admin/Secret | administrator, directly | allow no allow no',
+  'mariadb-alternating | key of Admin/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'mariadb-alternating | key of Admin/Secret | administrator of another account | no no no no',
+  'mariadb-alternating | key of Db/Secret/Secret | rotation function role | allow no allow no',
+  'mariadb-alternating | key of Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'mariadb-alternating | key of Db/Secret/Secret | administrator, directly | allow no allow no',
+  'mariadb-alternating | key of Db/Secret/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'mariadb-alternating | key of Db/Secret/Secret | administrator of another account | no no no no',
+  'mariadb-alternating | key of ProtectedSecretsAlertTopic/Topic | rotation function role | no no no no',
+  'mariadb-alternating | key of ProtectedSecretsAlertTopic/Topic | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'mariadb-alternating | key of ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
+  'mariadb-alternating | key of ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
+  'mariadb-alternating | key of ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
+  'aurora-postgres-data-api | Db/Secret/Secret | rotation function role | allow allow allow allow no DENY',
+  'aurora-postgres-data-api | Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'aurora-postgres-data-api | Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'aurora-postgres-data-api | Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'aurora-postgres-data-api | Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
+  'aurora-postgres-data-api | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'aurora-postgres-data-api | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
+  'aurora-postgres-data-api | key of Db/Secret/Secret | rotation function role | allow no allow no',
+  'aurora-postgres-data-api | key of Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'aurora-postgres-data-api | key of Db/Secret/Secret | administrator, directly | allow no allow no',
+  'aurora-postgres-data-api | key of Db/Secret/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'aurora-postgres-data-api | key of Db/Secret/Secret | administrator of another account | no no no no',
+  'aurora-postgres-data-api | key of ProtectedSecretsAlertTopic/Topic | rotation function role | no no no no',
+  'aurora-postgres-data-api | key of ProtectedSecretsAlertTopic/Topic | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'aurora-postgres-data-api | key of ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
+  'aurora-postgres-data-api | key of ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
+  'aurora-postgres-data-api | key of ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
+];
+
+function markdown(rows: Row[]): string {
+  const table = (kind: Row['kind'], head: string[]) => {
+    const out = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const r of rows.filter(row => row.kind === kind)) out.push(`| ${r.resource} | ${r.caller} | ${r.cells.join(' | ')} |`);
+    return out.join('\n');
+  };
+  return [
+    '**Secrets** (the actions are `secretsmanager:`)',
+    '',
+    table('secret', ['Secret', 'Caller', ...SECRET_ACTIONS]),
+    '',
+    '**Keys** ("via service": through Secrets Manager for a secret\'s key, through SNS for the alert topic\'s key)',
+    '',
+    table('key', ['Key', 'Caller', ...KEY_CELLS]),
+    '',
+    '**Alert topic** (publishers carry `aws:SourceAccount`: this account, or another one)',
+    '',
+    table('topic', ['Topic', 'Publisher', ...TOPIC_CELLS]),
+  ].join('\n');
+}
+
+const README = join(__dirname, '..', 'README.md');
+const BEGIN = '<!-- access-matrix:begin -->';
+const END = '<!-- access-matrix:end -->';
+
+describe('access matrix, evaluated by an IAM policy simulator', () => {
+  let rows: Row[];
+
+  beforeAll(async () => {
+    const apps = [
+      synth('example', app => buildExampleApp(app)),
+      synth('postgres-single-user', app => [buildPostgresSingleUser(app)]),
+      synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
+      synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
+    ];
+    rows = [];
+    for (const a of apps) rows.push(...await matrixOf(a));
+  }, 300_000);
+
+  test('every cell is as documented', () => {
+    if (process.env.PRINT_ACCESS_MATRIX) writeFileSync(process.env.PRINT_ACCESS_MATRIX, rows.map(r => `  '${line(r)}',`).join('\n') + '\n');
+    expect(rows.map(line)).toEqual(EXPECTED);
+  });
+
+  test('README "Access model" shows the example app\'s part of the table', () => {
+    const text = readFileSync(README, 'utf8');
+    const start = text.indexOf(BEGIN);
+    const end = text.indexOf(END);
+    const generated = `${BEGIN}\n${markdown(rows.filter(r => r.app === 'example'))}\n${END}`;
+    // UPDATE_ACCESS_MATRIX=1 npx jest test/access-matrix.test.ts rewrites the block once the expected table changed.
+    if (process.env.UPDATE_ACCESS_MATRIX && start >= 0 && end > start) {
+      writeFileSync(README, text.slice(0, start) + generated + text.slice(end + END.length));
+      return;
+    }
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(text.slice(start, end + END.length)).toEqual(generated);
+  });
+
+  test('the integ snapshots are among what the matrix covers', () => {
+    // Every integ test case stack has a builder the matrix synthesizes; a new integ test must be added above.
+    const snapshots = readdirSync(join(__dirname, '..', 'integ')).filter(n => n.endsWith('.snapshot'));
+    expect(snapshots.length).toBe(3);
+  });
+});

@@ -1,0 +1,158 @@
+// Turns synthesized templates into the concrete policies IAM would evaluate, for the access-matrix test: every
+// intrinsic resolved to the ARN the resource would have in a fixed account, region and partition.
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+
+export const ACCOUNT = '111111111111';
+export const OTHER_ACCOUNT = '222222222222';
+export const REGION = 'eu-west-1';
+const PARTITION = 'aws';
+
+type Json = any;
+
+/** A template whose references resolve to the names and ARNs a deployment in ACCOUNT/REGION would give. */
+export class ResolvedTemplate {
+  public readonly resources: Record<string, Json>;
+
+  constructor(public readonly stackName: string, template: Json) {
+    this.resources = template.Resources ?? {};
+  }
+
+  /** The construct path of a resource without the stack and the trailing `/Resource`. */
+  public pathOf(logicalId: string): string {
+    const path: string = this.resources[logicalId]?.Metadata?.['aws:cdk:path'] ?? logicalId;
+    return path.split('/').slice(1).filter(part => part !== 'Resource').join('/');
+  }
+
+  public ofType(type: string): [string, Json][] {
+    return Object.entries(this.resources).filter(([, r]) => r.Type === type);
+  }
+
+  public resolve(value: Json): Json {
+    if (Array.isArray(value)) return value.map(v => this.resolve(v));
+    if (value === null || typeof value !== 'object') return value;
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const [fn] = keys;
+      const arg = value[fn];
+      switch (fn) {
+        case 'Ref': return this.ref(arg);
+        case 'Fn::GetAtt': return this.getAtt(arg[0], arg[1]);
+        case 'Fn::Join': return this.resolve(arg[1]).join(arg[0]);
+        case 'Fn::Select': return this.resolve(arg[1])[Number(this.resolve(arg[0]))];
+        case 'Fn::Split': return String(this.resolve(arg[1])).split(arg[0]);
+        case 'Fn::Sub': {
+          const [text, vars] = Array.isArray(arg) ? arg : [arg, {}];
+          return text.replace(/\$\{([^}]+)\}/g, (_: string, name: string) =>
+            vars[name] !== undefined ? this.resolve(vars[name]) : name.includes('.') ? this.getAtt(...name.split('.') as [string, string]) : this.ref(name));
+        }
+      }
+      if (fn.startsWith('Fn::')) throw new Error(`${this.stackName}: cannot resolve ${fn} in ${JSON.stringify(value)}`);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+  }
+
+  private ref(name: string): string {
+    switch (name) {
+      case 'AWS::AccountId': return ACCOUNT;
+      case 'AWS::Region': return REGION;
+      case 'AWS::Partition': return PARTITION;
+      case 'AWS::URLSuffix': return 'amazonaws.com';
+      case 'AWS::StackName': return this.stackName;
+    }
+    const resource = this.resources[name];
+    if (!resource) throw new Error(`${this.stackName}: Ref to unknown ${name}`);
+    switch (resource.Type) {
+      case 'AWS::IAM::Role': return resource.Properties?.RoleName ?? name;
+      case 'AWS::IAM::ManagedPolicy': return `arn:aws:iam::${ACCOUNT}:policy/${name}`;
+      case 'AWS::SecretsManager::Secret': return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+      case 'AWS::SecretsManager::SecretTargetAttachment': return this.resolve(resource.Properties.SecretId);
+      case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+      default: return name;
+    }
+  }
+
+  private getAtt(name: string, attribute: string): string {
+    const resource = this.resources[name];
+    if (!resource) throw new Error(`${this.stackName}: GetAtt of unknown ${name}`);
+    const arns: Record<string, string> = {
+      'AWS::IAM::Role': `arn:aws:iam::${ACCOUNT}:role/${this.ref(name)}`,
+      'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`,
+      'AWS::Lambda::Function': `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+      'AWS::Logs::LogGroup': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`,
+      'AWS::Events::Rule': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`,
+      'AWS::SNS::Topic': this.ref(name),
+      'AWS::RDS::DBCluster': `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${name.toLowerCase()}`,
+      'AWS::RDS::DBInstance': `arn:aws:rds:${REGION}:${ACCOUNT}:db:${name.toLowerCase()}`,
+    };
+    if (/Arn$/.test(attribute) && arns[resource.Type]) return arns[resource.Type];
+    return `${name}.${attribute}`;
+  }
+
+  /** The statements each role of the template holds, from inline, default and customer-managed policies. */
+  public identityPolicies(): Map<string, Json[]> {
+    const byRole = new Map<string, Json[]>();
+    const add = (roleRefs: Json[] | undefined, document: Json) => {
+      for (const roleName of this.resolve(roleRefs ?? [])) {
+        byRole.set(roleName, [...byRole.get(roleName) ?? [], ...[].concat(this.resolve(document).Statement)]);
+      }
+    };
+    for (const [, policy] of [...this.ofType('AWS::IAM::Policy'), ...this.ofType('AWS::IAM::ManagedPolicy')]) {
+      add(policy.Properties.Roles, policy.Properties.PolicyDocument);
+    }
+    for (const [id, role] of this.ofType('AWS::IAM::Role')) {
+      for (const inline of role.Properties?.Policies ?? []) add([{ Ref: id }], inline.PolicyDocument);
+    }
+    return byRole;
+  }
+
+  /** The resource policy of each secret, by secret ARN (an attachment's policy lands on its secret). */
+  public secretPolicies(): Map<string, Json> {
+    return new Map(this.ofType('AWS::SecretsManager::ResourcePolicy')
+      .map(([, p]) => [this.resolve(p.Properties.SecretId), this.resolve(p.Properties.ResourcePolicy)]));
+  }
+
+  public topicPolicies(): Map<string, Json> {
+    const byTopic = new Map<string, Json>();
+    for (const [, p] of this.ofType('AWS::SNS::TopicPolicy')) {
+      for (const topic of this.resolve(p.Properties.Topics)) byTopic.set(topic, this.resolve(p.Properties.PolicyDocument));
+    }
+    return byTopic;
+  }
+}
+
+/** Who makes a request, with the identity policies they hold. */
+export interface Caller {
+  readonly label: string;
+  /** The principal as IAM sees it: a role ARN, or a service principal such as `events.amazonaws.com`. */
+  readonly principal: string;
+  readonly identityPolicy?: Json[];
+  /** Request context keys this caller always carries. */
+  readonly context: Record<string, string | string[]>;
+}
+
+export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+/** One request evaluated by the simulator against the resource's policy and the caller's identity policies. */
+export async function decide(
+  caller: Caller, action: string, resourceArn: string, resourcePolicy: Json | undefined,
+  extraContext: Record<string, string | string[]> = {},
+): Promise<Decision> {
+  const resourceAccount = resourceArn.split(':')[4];
+  const result = await runSimulation({
+    request: {
+      principal: caller.principal,
+      action,
+      resource: { resource: resourceArn, accountId: resourceAccount },
+      contextVariables: { 'aws:SecureTransport': 'true', 'aws:RequestedRegion': REGION, ...caller.context, ...extraContext },
+    },
+    identityPolicies: caller.identityPolicy ? [{ name: 'identity', policy: { Version: '2012-10-17', Statement: caller.identityPolicy } }] : [],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy,
+  }, {});
+  if (result.resultType === 'error') throw new Error(`simulator rejected ${caller.label} ${action} ${resourceArn}: ${JSON.stringify(result.errors)}`);
+  return result.overallResult as Decision;
+}
+
+/** The short form the expected table and the README use. */
+export const CODE: Record<Decision, string> = { Allowed: 'allow', ExplicitlyDenied: 'DENY', ImplicitlyDenied: 'no' };
