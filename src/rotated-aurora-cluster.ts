@@ -207,15 +207,17 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.addDataApiEndpoint();
     // Data API calls run as the function with the secret it names: the function already reads that secret.
-    this.cluster.grantDataApiAccess(this.rotationFunction);
+    // Written in this stack, like every grant naming this cluster or its secret.
+    const grantee = this.rotationFunction.grantableIn(this);
+    this.cluster.grantDataApiAccess(grantee);
     // The Data API logs in with a secret, so the function proves a pending password through a short-lived
     // secret of its own (created, used and deleted within one step), under a name prefix only it may use.
-    this.rotationFunction.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rotation-login/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     }));
 
-    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, this.cluster.secret!, props);
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, this.cluster.secret!, props);
   }
 }
 

@@ -281,11 +281,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.allowConnectionsTo(this);
 
-    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, attachment, props);
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
     if (props.superuserSecret && (props.rotateSuperuser ?? true)) {
       this.rotationFunction.addSecret(props.superuserSecret);
       if (props.superuserSecret instanceof ProtectedSecret) props.superuserSecret.monitoring?.addRotationFunction(this.rotationFunction.function);
-      this.superuserRotationSchedule = scheduleRotation(this, props.superuserSecret, this.rotationFunction.function,
+      this.superuserRotationSchedule = scheduleRotation(this, props.superuserSecret, this.rotationFunction,
         this.instance.secret!, props, 'SuperuserRotationSchedule');
     }
   }
