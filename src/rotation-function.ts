@@ -302,8 +302,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     if (endpoint instanceof ec2.InterfaceVpcEndpoint) {
       // The AWS SDK for JavaScript v3 reads AWS_ENDPOINT_URL_<serviceId> ("Secrets Manager", "RDS Data"):
       // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html and
-      // https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html (test/rotation-endpoints.test.ts
-      // checks the bundled SDK). The first DNS entry is the endpoint's regional name ("<zone>:vpce-...vpce.amazonaws.com"),
+      // https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html (the Lambda tests point the bundled
+      // handler at a local emulator through the same two variables: test/lambda/rotation-harness.ts). The first DNS entry is the endpoint's regional name ("<zone>:vpce-...vpce.amazonaws.com"),
       // which resolves from anywhere to the endpoint's addresses and is covered by the service's TLS certificate:
       // https://repost.aws/knowledge-center/vpc-interface-configure-dns
       const hostname = Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)));

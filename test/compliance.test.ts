@@ -12,6 +12,7 @@ import { buildExampleApp } from '../examples/example-app';
 import { buildAuroraPostgresDataApi } from '../integ/integ.aurora-postgres-data-api';
 import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
 import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
+import { buildSharedRotationFunction } from '../integ/integ.shared-rotation-function';
 
 const PACKS = () => [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks(), new PCIDSS321Checks()];
 const INTEG = join(__dirname, '..', 'integ');
@@ -32,6 +33,7 @@ const apps = [
   synth('postgres-single-user', app => [buildPostgresSingleUser(app)]),
   synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
   synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
+  synth('shared-rotation-function', app => buildSharedRotationFunction(app)),
 ];
 
 afterAll(() => {
