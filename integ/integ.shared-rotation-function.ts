@@ -19,6 +19,7 @@ export function buildSharedRotationFunction(app: App): Stack[] {
   testDatabaseIn(orders, vpc, {
     engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
     databaseName: 'orders',
+    port: 15432,
     rotationFunction,
   });
 
