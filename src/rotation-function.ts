@@ -274,7 +274,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * The library's endpoint for `service` in this VPC, created once per VPC in the VPC's stack and shared by every
    * rotation function there, then used by this function.
    */
-  private useSharedEndpoint(service: ec2.InterfaceVpcEndpointAwsService, name: string, description: string, variable: string): ec2.InterfaceVpcEndpoint {
+  private useSharedEndpoint(
+    service: ec2.InterfaceVpcEndpointAwsService, name: string, description: string, variable: string,
+  ): ec2.InterfaceVpcEndpoint {
     const vpcStack = Stack.of(this.vpc);
     const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
     const found = vpcStack.node.tryFindChild(id);

@@ -115,7 +115,10 @@ describe('a rotation function in a Network stack shared by databases of two othe
     // Key policies name the role as principal (a grant through kms:ViaService is written in the key's policy).
     const keyStatements = all('AWS::KMS::Key').flatMap(k => k.Properties.KeyPolicy.Statement
       .filter((st: any) => pointsAt(st.Principal, roleId)).map((st: any) => ({ ...st, Resource: { 'Fn::GetAtt': [k.id, 'Arn'] }, stack: k.stack })));
-    const statements = [...policies.flatMap(p => p.Properties.PolicyDocument.Statement.map((s: any) => ({ ...s, stack: p.stack }))), ...keyStatements];
+    const statements = [
+      ...policies.flatMap(p => p.Properties.PolicyDocument.Statement.map((s: any) => ({ ...s, stack: p.stack }))),
+      ...keyStatements,
+    ];
     const secrets = [built.orders.secret, built.invoices.secret, built.admin, built.ledger.secret];
     const secretRef = (s: ProtectedSecret) => `${Stack.of(s).stackName}/${Stack.of(s).getLogicalId(s.secret.node.defaultChild as any)}`;
     const reached = new Set<string>();
@@ -167,7 +170,8 @@ describe('a rotation function in a Network stack shared by databases of two othe
   test('the rotation role is exempt from each secret\'s deny', () => {
     for (const secret of [built.orders.secret, built.invoices.secret, built.admin, built.ledger.secret]) {
       const policy = Template.fromStack(Stack.of(secret)).findResources('AWS::SecretsManager::ResourcePolicy');
-      const text = JSON.stringify(Object.values(policy).filter(p => pointsAt(p.Properties.SecretId, Stack.of(secret).getLogicalId(secret.secret.node.defaultChild as any))));
+      const secretId = Stack.of(secret).getLogicalId(secret.secret.node.defaultChild as any);
+      const text = JSON.stringify(Object.values(policy).filter(p => pointsAt(p.Properties.SecretId, secretId)));
       expect(text).toContain(roleId);
     }
   });

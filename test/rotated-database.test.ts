@@ -142,9 +142,11 @@ describe('RotatedDatabase network path', () => {
     });
     const endpointId = Object.keys(t.findResources('AWS::EC2::VPCEndpoint'))[0];
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: { 'Fn::Join': ['', ['https://', { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [endpointId, 'DnsEntries'] }] }] }] }]] },
-      }) },
+      Environment: {
+        Variables: Match.objectLike({
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: { 'Fn::Join': ['', ['https://', { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [endpointId, 'DnsEntries'] }] }] }] }]] },
+        }),
+      },
     });
     const fnSg = stack.getLogicalId(db.rotationFunction.connections.securityGroups[0].node.defaultChild as any);
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
