@@ -86,8 +86,9 @@ export interface RotatedAuroraClusterProps extends RotationOptions {
   readonly serverlessV2MaxCapacity?: number;
 
   /**
-   * The rotation function to use.
-   * @default - the stack's shared function for this VPC and the cluster's subnets
+   * The rotation function to use, e.g. one in a shared network stack: the grants, invoke permission and schedule
+   * that name this cluster and its secret are written in this construct's stack.
+   * @default - the shared function of this VPC and the cluster's subnets, created in the VPC's stack
    */
   readonly rotationFunction?: RotationFunction;
 
@@ -137,7 +138,7 @@ const ENGINE_TRAITS: Record<string, EngineTraits> = {
  * An Aurora Serverless v2 cluster with the RDS Data API on, whose master credentials live in a
  * `ProtectedSecret` and are rotated single-user by the bundled function through the Data API (the secret
  * carries `dbClusterArn`, which switches the function to the Data API). The function reaches the Data API
- * and Secrets Manager through interface endpoints.
+ * and Secrets Manager through the library's interface endpoints of the VPC (private DNS off).
  */
 export class RotatedAuroraCluster extends Construct implements ec2.IConnectable {
   /** The secret with the rotated master credentials. */

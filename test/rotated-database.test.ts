@@ -186,6 +186,16 @@ describe('RotatedDatabase network path', () => {
     expect(JSON.stringify(t.findResources('AWS::Lambda::Function'))).toContain(`{"Fn::GetAtt":["${endpointId}","DnsEntries"]}`);
   });
 
+  test('synth says which path the function takes to Secrets Manager', () => {
+    const { stack, db } = single();
+    const info = Annotations.fromStack(stack).findInfo(`/${db.rotationFunction.node.path}`, Match.stringLikeRegexp('private DNS off: only rotation functions use it, by its own DNS name in AWS_ENDPOINT_URL_SECRETS_MANAGER'));
+    expect(info).toHaveLength(1);
+    // Without an endpoint, in subnets with no route out, the function could not reach Secrets Manager at all.
+    const isolated = single({ createSecretsManagerEndpoint: false });
+    const warnings = Annotations.fromStack(isolated.stack).findWarning(`/${isolated.db.rotationFunction.node.path}`, Match.stringLikeRegexp('runs in isolated subnets with `createSecretsManagerEndpoint: false`'));
+    expect(warnings).toHaveLength(1);
+  });
+
   test('the endpoint can be left out', () => {
     const { t } = single({ createSecretsManagerEndpoint: false });
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
