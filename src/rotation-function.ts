@@ -74,20 +74,22 @@ export interface RotationFunctionProps {
 }
 
 /**
- * Options to find or create the shared rotation function of a stack.
+ * Options to find or create the shared rotation function of a VPC.
  */
 export interface SharedRotationFunctionOptions extends RotationFunctionProps {}
 
 /**
  * The bundled four-step rotation Lambda (`createSecret`, `setSecret`, `testSecret`, `finishSecret`) for
- * PostgreSQL, MySQL and MariaDB, in a VPC, with its own security group and a private path to Secrets Manager.
+ * PostgreSQL, MySQL and MariaDB, in a VPC, with its own security group and a private path to Secrets Manager
+ * that changes nothing for the VPC's other workloads (an endpoint with private DNS off, called by its own name).
  *
  * Its role starts with no access to any secret: `addSecret` grants it the one secret (and superuser secret) it
- * rotates. Use `RotationFunction.shared` to get one function per stack, VPC and subnet selection.
+ * rotates, written in that secret's stack, so one function in a network stack can serve databases of other stacks.
+ * Use `RotationFunction.shared` to get one function per VPC and subnet selection.
  */
 export class RotationFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
   /**
-   * The rotation function of this stack for the given VPC and subnets, created on first use.
+   * The rotation function for the given VPC and subnets, created on first use in the VPC's stack.
    */
   public static shared(scope: Construct, options: SharedRotationFunctionOptions): RotationFunction {
     // The function lives with the VPC (the network's stack): databases of every stack then share one function and
