@@ -2,49 +2,16 @@
 // stacks, services in an Apps stack. What a person worries about: the app does not synthesize (a cyclic reference
 // between the function's stack and the secrets' stacks), the library changes the VPC's DNS for every other
 // workload, a second endpoint per service appears, or the function can reach more (or fewer) secrets than it rotates.
-import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
+import { buildMultiStackApp } from '../examples/multi-stack-app';
+import { ProtectedSecret, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
 function buildFourStacks() {
   const app = new App();
-  const network = new Stack(app, 'Network', { env: ENV });
-  const vpc = new ec2.Vpc(network, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 0,
-    subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-  });
-  const rotation = new RotationFunction(network, 'Rotation', { vpc });
-
-  const apps = new Stack(app, 'Apps', { env: ENV });
-  const service = new iam.Role(apps, 'Service', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
-
-  const data = new Stack(app, 'Data', { env: ENV });
-  const orders = new RotatedDatabase(data, 'OrdersDb', {
-    vpc,
-    engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
-    rotationFunction: rotation,
-    secretReaders: [service],
-  });
-
-  const billing = new Stack(app, 'Billing', { env: ENV });
-  const admin = new ProtectedSecret(billing, 'InvoicesAdmin', {
-    generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'invoicesadmin' }), generateStringKey: 'password' },
-  });
-  const invoices = new RotatedDatabase(billing, 'InvoicesDb', {
-    vpc,
-    engine: rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 }),
-    superuserSecret: admin,
-    rotationFunction: rotation,
-  });
-  const ledger = new RotatedAuroraCluster(billing, 'Ledger', {
-    vpc,
-    engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }),
-    rotationFunction: rotation,
-  });
-  return { app, network, data, billing, apps, rotation, orders, invoices, admin, ledger };
+  return { app, ...buildMultiStackApp(app, ENV) };
 }
 
 type Resources = Record<string, { Type: string; Properties?: any }>;
