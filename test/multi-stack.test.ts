@@ -159,6 +159,26 @@ describe('databases that leave the function to the library, with the VPC in anot
     expect(endpoints.length).toBe(1);
   });
 
+  test('functions of two stacks in a VPC of a third share its endpoints, without a cycle', () => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV });
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const a = new RotationFunction(new Stack(app, 'A', { env: ENV }), 'Rotation', { vpc });
+    const b = new RotationFunction(new Stack(app, 'B', { env: ENV }), 'Rotation', { vpc });
+    a.addDataApiEndpoint();
+    b.addDataApiEndpoint();
+    const assembly = app.synth();
+    expect(assembly.getStackArtifact(network.artifactId).dependencies.filter(d => !d.id.endsWith('.assets'))).toEqual([]);
+    expect(Object.keys(Template.fromStack(network).findResources('AWS::EC2::VPCEndpoint', { Properties: { PrivateDnsEnabled: false } }))).toHaveLength(2);
+    Template.fromStack(network).resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    for (const fn of [a, b]) {
+      const t = Template.fromStack(Stack.of(fn));
+      t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+      // The endpoint's ingress from this function is written in the function's stack.
+      t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
+    }
+  });
+
   test('two functions in one VPC (different subnets) share one endpoint per service', () => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     const vpc = new ec2.Vpc(stack, 'Vpc', {
