@@ -38,12 +38,17 @@ const DISPOSABLE = {
   rotateImmediatelyOnUpdate: false,
 };
 
-function disposable<T extends RotatedDatabase | RotatedAuroraCluster>(stack: Stack, vpc: ec2.IVpc, db: T): T {
+function disposable<T extends RotatedDatabase | RotatedAuroraCluster>(stack: Stack, vpc: ec2.IVpc | undefined, db: T): T {
   db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
   suppressRulesThatDoNotApply(stack, { vpc, testDatabases: [db] });
   // The test accounts log under the organization's trail (reads and writes); the tests check rotation, not alerts.
   SecretMonitoring.forStack(stack, { trail: MonitoringTrail.existing({ logsReadEvents: true, description: 'the organization trail of the test account' }) });
   return db;
+}
+
+/** A single-AZ test instance in a VPC of another stack (whose suppressions that stack applies), destroyed with its secret. */
+export function testDatabaseIn(stack: Stack, vpc: ec2.IVpc, props: Omit<RotatedDatabaseProps, 'vpc'>): RotatedDatabase {
+  return disposable(stack, undefined, new RotatedDatabase(stack, 'Db', { vpc, multiAz: false, ...DISPOSABLE, ...props }));
 }
 
 /** A single-AZ test instance with a one-day backup, destroyed with its secret. */

@@ -89,8 +89,9 @@ export interface RotatedAuroraClusterProps extends RotationOptions {
   readonly serverlessV2MaxCapacity?: number;
 
   /**
-   * The rotation function to use.
-   * @default - the stack's shared function for this VPC and the cluster's subnets
+   * The rotation function to use, e.g. one in a shared network stack: the grants, invoke permission and schedule
+   * that name this cluster and its secret are written in this construct's stack.
+   * @default - the shared function of this VPC and the cluster's subnets, created in the VPC's stack
    */
   readonly rotationFunction?: RotationFunction;
 
@@ -140,7 +141,7 @@ const ENGINE_TRAITS: Record<string, EngineTraits> = {
  * An Aurora Serverless v2 cluster with the RDS Data API on, whose master credentials live in a
  * `ProtectedSecret` and are rotated single-user by the bundled function through the Data API (the secret
  * carries `dbClusterArn`, which switches the function to the Data API). The function reaches the Data API
- * and Secrets Manager through interface endpoints.
+ * and Secrets Manager through the library's interface endpoints of the VPC (private DNS off).
  */
 export class RotatedAuroraCluster extends Construct implements ec2.IConnectable {
   /** The secret with the rotated master credentials. */
@@ -210,15 +211,17 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.addDataApiEndpoint();
     // Data API calls run as the function with the secret it names: the function already reads that secret.
-    this.cluster.grantDataApiAccess(this.rotationFunction);
+    // Written in this stack, like every grant naming this cluster or its secret.
+    const grantee = this.rotationFunction.grantableIn(this);
+    this.cluster.grantDataApiAccess(grantee);
     // The Data API logs in with a secret, so the function proves a pending password through a short-lived
     // secret of its own (created, used and deleted within one step), under a name prefix only it may use.
-    this.rotationFunction.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       resources: [stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rotation-login/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
     }));
 
-    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, this.cluster.secret!, props);
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, this.cluster.secret!, props);
   }
 }
 

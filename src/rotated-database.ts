@@ -100,8 +100,9 @@ export interface RotatedDatabaseProps extends RotationOptions {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * The rotation function to use.
-   * @default - the stack's shared function for this VPC and `rotationFunctionSubnets`
+   * The rotation function to use, e.g. one in a shared network stack: the grants, invoke permission, schedule and
+   * security-group rules that name this database and its secret are written in this construct's stack.
+   * @default - the shared function of this VPC and `rotationFunctionSubnets`, created in the VPC's stack
    */
   readonly rotationFunction?: RotationFunction;
 
@@ -112,8 +113,9 @@ export interface RotatedDatabaseProps extends RotationOptions {
   readonly rotationFunctionSubnets?: ec2.SubnetSelection;
 
   /**
-   * Create a Secrets Manager interface endpoint for the shared rotation function. Turn it off when the
-   * subnets reach Secrets Manager another way. Ignored when `rotationFunction` is given.
+   * Give the shared rotation function the library's Secrets Manager interface endpoint (one per VPC, private DNS
+   * off, so no other workload of the VPC notices). Turn it off when the subnets reach Secrets Manager another way
+   * (NAT). Cannot be combined with `rotationFunction`.
    * @default true
    */
   readonly createSecretsManagerEndpoint?: boolean;
@@ -284,11 +286,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.allowConnectionsTo(this);
 
-    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction.function, attachment, props);
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
     if (props.superuserSecret && (props.rotateSuperuser ?? true)) {
       this.rotationFunction.addSecret(props.superuserSecret);
       if (props.superuserSecret instanceof ProtectedSecret) props.superuserSecret.monitoring?.addRotationFunction(this.rotationFunction.function);
-      this.superuserRotationSchedule = scheduleRotation(this, props.superuserSecret, this.rotationFunction.function,
+      this.superuserRotationSchedule = scheduleRotation(this, props.superuserSecret, this.rotationFunction,
         this.instance.secret!, props, 'SuperuserRotationSchedule');
     }
   }

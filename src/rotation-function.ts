@@ -1,7 +1,9 @@
 import { createHash } from 'crypto';
 import * as path from 'path';
 import {
+  Annotations,
   Duration,
+  Fn,
   Names,
   RemovalPolicy,
   Stack,
@@ -35,18 +37,29 @@ export interface RotationFunctionProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
-   * An existing interface endpoint for Secrets Manager in this VPC. The function's security group is allowed into it.
-   * @default - the construct creates one, unless `createSecretsManagerEndpoint` is false
+   * An existing interface endpoint for Secrets Manager in this VPC. The function's security group is allowed into
+   * it. The function calls it by its own DNS name when this is an `InterfaceVpcEndpoint` of this app, and by the
+   * service's default name otherwise (so an imported endpoint needs private DNS on).
+   * @default - the library's endpoint for this VPC (private DNS off), unless `createSecretsManagerEndpoint` is false
    */
   readonly secretsManagerEndpoint?: ec2.IInterfaceVpcEndpoint;
 
   /**
-   * Create an interface VPC endpoint for Secrets Manager (private DNS on) so the function reaches the service
-   * without a NAT gateway. Turn it off when the subnets already reach Secrets Manager (NAT, or an endpoint that
-   * is not passed in).
+   * Create (or share, one per VPC) an interface VPC endpoint for Secrets Manager, and for the RDS Data API when an
+   * Aurora cluster is rotated. With private DNS off, only this function uses them (through
+   * `AWS_ENDPOINT_URL_SECRETS_MANAGER` and `AWS_ENDPOINT_URL_RDS_DATA`), so no other workload of the VPC notices.
+   * Turn it off when the subnets already reach the services (NAT, or endpoints with private DNS).
    * @default true
    */
   readonly createSecretsManagerEndpoint?: boolean;
+
+  /**
+   * Turn on private DNS for the endpoints the library creates: every workload in the VPC then resolves Secrets
+   * Manager (and the Data API) to them, while their security groups admit only rotation functions. Only for a VPC
+   * you own, with no other endpoint for these services, after allowing your other workloads into the endpoints.
+   * @default false
+   */
+  readonly privateDnsEnabled?: boolean;
 
   /**
    * Length of the passwords the function generates.
@@ -62,29 +75,37 @@ export interface RotationFunctionProps {
 }
 
 /**
- * Options to find or create the shared rotation function of a stack.
+ * Options to find or create the shared rotation function of a VPC.
  */
 export interface SharedRotationFunctionOptions extends RotationFunctionProps {}
 
 /**
  * The bundled four-step rotation Lambda (`createSecret`, `setSecret`, `testSecret`, `finishSecret`) for
- * PostgreSQL, MySQL and MariaDB, in a VPC, with its own security group and a private path to Secrets Manager.
+ * PostgreSQL, MySQL and MariaDB, in a VPC, with its own security group and a private path to Secrets Manager
+ * that changes nothing for the VPC's other workloads (an endpoint with private DNS off, called by its own name).
  *
  * Its role starts with no access to any secret: `addSecret` grants it the one secret (and superuser secret) it
- * rotates. Use `RotationFunction.shared` to get one function per stack, VPC and subnet selection.
+ * rotates, written in that secret's stack, so one function in a network stack can serve databases of other stacks.
+ * Use `RotationFunction.shared` to get one function per VPC and subnet selection.
  */
 export class RotationFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
   /**
-   * The rotation function of this stack for the given VPC and subnets, created on first use.
+   * The rotation function for the given VPC and subnets, created on first use in the VPC's stack.
    */
   public static shared(scope: Construct, options: SharedRotationFunctionOptions): RotationFunction {
-    const stack = Stack.of(scope);
+    // The function lives with the VPC (the network's stack): databases of every stack then share one function and
+    // one endpoint per service, and what names their secrets is written in their own stacks (see `grantableIn`).
+    // An imported VPC belongs to the stack that imports it.
+    const stack = Stack.of(options.vpc);
     const subnetIds = stack.resolve(options.vpc.selectSubnets(options.vpcSubnets ?? defaultSubnets(options.vpc)).subnetIds);
     const key = `${Names.nodeUniqueId(options.vpc.node)}${JSON.stringify(subnetIds)}`;
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
     const existing = stack.node.tryFindChild(id);
-    if (existing instanceof RotationFunction) return existing;
-    return new RotationFunction(stack, id, options);
+    const fn = existing instanceof RotationFunction ? existing : new RotationFunction(stack, id, options);
+    if (Stack.of(scope) !== stack) {
+      Annotations.of(scope).addInfo(`${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
+    }
+    return fn;
   }
 
   /** The Lambda function. */
@@ -93,11 +114,15 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public readonly connections: ec2.Connections;
   /** The function's role. */
   public readonly grantPrincipal: iam.IPrincipal;
-  /** The Secrets Manager endpoint the construct created, if it created one. */
+  /** The library's Secrets Manager endpoint this function uses (shared by all rotation functions of the VPC), if any. */
   public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
 
   private readonly vpc: ec2.IVpc;
   private readonly vpcSubnets: ec2.SubnetSelection;
+  private readonly role: iam.IRole;
+  private readonly createEndpoints: boolean;
+  private readonly privateDnsEnabled: boolean;
+  private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -169,28 +194,12 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     });
     this.connections = this.function.connections;
     this.grantPrincipal = role;
-
-    if (props.secretsManagerEndpoint) {
-      props.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to Secrets Manager');
-    } else if (props.createSecretsManagerEndpoint ?? true) {
-      this.secretsManagerEndpoint = new ec2.InterfaceVpcEndpoint(this, 'SecretsManagerEndpoint', {
-        vpc: props.vpc,
-        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-        subnets: vpcSubnets,
-        privateDnsEnabled: true,
-        // Only the function may use it; 'open' would admit the whole VPC CIDR, and an endpoint never calls out.
-        open: false,
-        securityGroups: [new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
-          vpc: props.vpc,
-          description: 'Secrets Manager endpoint: only the rotation function may connect',
-          allowAllOutbound: false,
-        })],
-      });
-      this.secretsManagerEndpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to Secrets Manager');
-    } else {
-      // The subnets reach Secrets Manager some other way (NAT or an endpoint we were not given).
-      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
-    }
+    this.role = role;
+    this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
+    this.privateDnsEnabled = props.privateDnsEnabled ?? false;
+    // GetRandomPassword names no secret (it has no resource-level permission), so it stays with the function.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+    this.secretsManagerEndpoint = this.connectToSecretsManager(props, securityGroup);
   }
 
   /** The ARN of the Lambda function. */
@@ -200,40 +209,176 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
 
   /**
    * Lets the function rotate `secret`: read and write its versions (and use its key through Secrets Manager),
-   * and read `superuserSecret` when alternating users.
+   * and read `superuserSecret` when alternating users. The grants are written in each secret's own stack (see
+   * `grantableIn`), so a function shared across stacks creates no cyclic reference.
    */
   public addSecret(secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret): void {
-    secret.grantRead(this);
-    secret.grantWrite(this);
-    superuserSecret?.grantRead(this);
+    const grantee = this.grantableIn(secret);
+    secret.grantRead(grantee);
+    secret.grantWrite(grantee);
+    superuserSecret?.grantRead(this.grantableIn(superuserSecret));
   }
 
   /**
-   * Gives the function a private path to the RDS Data API (an interface endpoint, created once per function)
-   * for Aurora clusters rotated through it.
+   * The function's role as a grantee whose policy statements are written in `scope`'s stack: in the function's own
+   * policy when that is the function's stack, otherwise in a customer-managed policy of `scope`'s stack attached to
+   * the role. Grants that name a resource of another stack (a secret, its key, a cluster) then make that stack
+   * depend on the function's stack, never the reverse.
    */
-  public addDataApiEndpoint(): ec2.IInterfaceVpcEndpoint {
-    const existing = this.node.tryFindChild('DataApiEndpoint') as ec2.InterfaceVpcEndpoint | undefined;
-    if (existing) return existing;
-    const endpoint = new ec2.InterfaceVpcEndpoint(this, 'DataApiEndpoint', {
-      vpc: this.vpc,
-      service: ec2.InterfaceVpcEndpointAwsService.RDS_DATA,
-      subnets: this.vpcSubnets,
-      privateDnsEnabled: true,
-      open: false,
-      securityGroups: [new ec2.SecurityGroup(this, 'DataApiEndpointSecurityGroup', {
-        vpc: this.vpc,
-        description: 'RDS Data API endpoint: only the rotation function may connect',
-        allowAllOutbound: false,
-      })],
-    });
-    endpoint.connections.allowDefaultPortFrom(this.connections, 'Rotation function to the RDS Data API');
-    return endpoint;
+  public grantableIn(scope: Construct): iam.IGrantable {
+    const stack = Stack.of(scope);
+    if (stack === Stack.of(this)) return this;
+    const id = `RotationAccess${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
+    const existing = stack.node.tryFindChild(id);
+    return existing instanceof RotationAccess ? existing : new RotationAccess(stack, id, this.role, this.node.path);
+  }
+
+  /**
+   * Gives the function a private path to the RDS Data API (the library's interface endpoint for this VPC, created
+   * once) for Aurora clusters rotated through it. Does nothing when `createSecretsManagerEndpoint` is false: the
+   * subnets then reach the Data API the way they reach Secrets Manager.
+   */
+  public addDataApiEndpoint(): ec2.IInterfaceVpcEndpoint | undefined {
+    if (this.dataApiEndpoint || !this.createEndpoints) return this.dataApiEndpoint;
+    this.dataApiEndpoint = this.useSharedEndpoint(ec2.InterfaceVpcEndpointAwsService.RDS_DATA, 'DataApi', 'the RDS Data API', 'AWS_ENDPOINT_URL_RDS_DATA');
+    return this.dataApiEndpoint;
   }
 
   /** Allows the function into a database on its port. */
   public allowConnectionsTo(database: ec2.IConnectable): void {
+    // Ingress on the database's group and egress on the function's are both written in the database's stack
+    // (aws-cdk-lib places a rule naming a group of another stack with that group's peer).
     database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
+  }
+
+  /** The network path to Secrets Manager, and an annotation that says which one was chosen. */
+  private connectToSecretsManager(props: RotationFunctionProps, securityGroup: ec2.SecurityGroup): ec2.InterfaceVpcEndpoint | undefined {
+    if (props.secretsManagerEndpoint) {
+      this.useEndpoint(props.secretsManagerEndpoint, 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+      Annotations.of(this).addInfo(`Rotation function ${this.node.path} reaches Secrets Manager through the endpoint passed in \`secretsManagerEndpoint\`.`);
+      return undefined;
+    }
+    if (this.createEndpoints) {
+      return this.useSharedEndpoint(ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, 'SecretsManager', 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
+    }
+    // The subnets reach the services some other way (NAT, or endpoints with private DNS the library did not create).
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
+    const isolated = this.vpc.selectSubnets(this.vpcSubnets).subnets.some(subnet => this.vpc.isolatedSubnets.includes(subnet));
+    if (isolated) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:rotation-network-path',
+        `Rotation function ${this.node.path} runs in isolated subnets with \`createSecretsManagerEndpoint: false\`: it reaches Secrets Manager only if the VPC has an endpoint with private DNS. Otherwise pass \`secretsManagerEndpoint\` or leave \`createSecretsManagerEndpoint\` on.`);
+    } else {
+      Annotations.of(this).addInfo(`Rotation function ${this.node.path} reaches Secrets Manager through its subnets' own route (\`createSecretsManagerEndpoint: false\`).`);
+    }
+    return undefined;
+  }
+
+  /**
+   * The library's endpoint for `service` in this VPC, created once per VPC in the VPC's stack and shared by every
+   * rotation function there, then used by this function.
+   */
+  private useSharedEndpoint(
+    service: ec2.InterfaceVpcEndpointAwsService, name: string, description: string, variable: string,
+  ): ec2.InterfaceVpcEndpoint {
+    const vpcStack = Stack.of(this.vpc);
+    const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
+    const found = vpcStack.node.tryFindChild(id);
+    const shared = found instanceof SharedEndpoint ? found : new SharedEndpoint(vpcStack, id, {
+      vpc: this.vpc, subnets: this.vpcSubnets, service, description, privateDnsEnabled: this.privateDnsEnabled,
+    });
+    if (shared.privateDnsEnabled !== this.privateDnsEnabled) {
+      throw new Error(`RotationFunction ${this.node.path}: \`privateDnsEnabled\` is ${this.privateDnsEnabled}, but the ${description} endpoint ${shared.node.path} that rotation functions of this VPC share has it ${shared.privateDnsEnabled}. Give every rotation function of the VPC the same \`privateDnsEnabled\`.`);
+    }
+    this.useEndpoint(shared.endpoint, description, variable);
+    if (this.privateDnsEnabled) {
+      Annotations.of(this).addWarningV2(`cdk-protected-secrets:private-dns-${name}`,
+        `Rotation function ${this.node.path}: \`privateDnsEnabled\` makes every workload in the VPC call ${description} through ${shared.node.path}, whose security group admits only rotation functions. Allow your other workloads in (\`endpoint.connections.allowDefaultPortFrom(...)\`), and make sure the VPC has no other endpoint with private DNS for this service.`);
+    } else {
+      Annotations.of(this).addInfo(`Rotation function ${this.node.path} reaches ${description} through ${shared.node.path} (private DNS off: only rotation functions use it, by its own DNS name in ${variable}; the VPC's DNS is unchanged).`);
+    }
+    return shared.endpoint;
+  }
+
+  /** Lets the function into `endpoint` and, where its DNS name is known, makes the AWS SDK call it by that name. */
+  private useEndpoint(endpoint: ec2.IInterfaceVpcEndpoint, description: string, variable: string): void {
+    // Both rules are written in the function's stack (aws-cdk-lib places the endpoint's ingress with its peer when
+    // the stacks differ), so a function of another stack joining the endpoint does not make the VPC's stack depend on it.
+    this.connections.allowTo(endpoint, ec2.Port.tcp(443), `Rotation function to ${description}`);
+    if (endpoint instanceof ec2.InterfaceVpcEndpoint) {
+      // The AWS SDK for JavaScript v3 reads AWS_ENDPOINT_URL_<serviceId> ("Secrets Manager", "RDS Data"):
+      // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html and
+      // https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html (the Lambda tests point the bundled
+      // handler at a local emulator through the same two variables: test/lambda/rotation-harness.ts). The first DNS entry is the endpoint's regional name ("<zone>:vpce-...vpce.amazonaws.com"),
+      // which resolves from anywhere to the endpoint's addresses and is covered by the service's TLS certificate:
+      // https://repost.aws/knowledge-center/vpc-interface-configure-dns
+      const hostname = Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)));
+      this.function.addEnvironment(variable, `https://${hostname}`);
+    }
+  }
+}
+
+/** One interface endpoint of the library per VPC and service; only rotation functions are let in. */
+class SharedEndpoint extends Construct {
+  public readonly endpoint: ec2.InterfaceVpcEndpoint;
+  public readonly privateDnsEnabled: boolean;
+
+  constructor(scope: Construct, id: string, props: {
+    vpc: ec2.IVpc; subnets: ec2.SubnetSelection; service: ec2.InterfaceVpcEndpointAwsService; description: string; privateDnsEnabled: boolean;
+  }) {
+    super(scope, id);
+    this.privateDnsEnabled = props.privateDnsEnabled;
+    this.endpoint = new ec2.InterfaceVpcEndpoint(this, 'Endpoint', {
+      vpc: props.vpc,
+      service: props.service,
+      subnets: props.subnets,
+      // Private DNS would point every workload of the VPC at an endpoint that admits only rotation functions, and a
+      // second endpoint with private DNS for the same service cannot be created in one VPC.
+      privateDnsEnabled: props.privateDnsEnabled,
+      // Only rotation functions may use it; 'open' would admit the whole VPC CIDR, and an endpoint never calls out.
+      open: false,
+      securityGroups: [new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc: props.vpc,
+        description: `${props.description} endpoint: only rotation functions may connect`,
+        allowAllOutbound: false,
+      })],
+    });
+  }
+}
+
+/** The rotation role's grants written in another stack: a customer-managed policy there, attached to the role. */
+class RotationAccess extends Construct implements iam.IGrantable {
+  public readonly grantPrincipal: iam.IPrincipal;
+
+  constructor(scope: Construct, id: string, role: iam.IRole, functionPath: string) {
+    super(scope, id);
+    this.grantPrincipal = new RolePolicyInScope(this, role, `Rotation function ${functionPath}: the secrets of this stack it rotates`);
+  }
+}
+
+/** The role as a principal whose statements go to a managed policy in `scope`, created on the first statement. */
+class RolePolicyInScope implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly principalAccount?: string;
+  private policy?: iam.ManagedPolicy;
+
+  constructor(private readonly scope: Construct, private readonly role: iam.IRole, private readonly description: string) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy ??= new iam.ManagedPolicy(this.scope, 'Policy', { description: this.description, roles: [this.role] });
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
   }
 }
 
@@ -267,6 +412,9 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
   }
   if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
     errors.add('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given: remove one of them.');
+  }
+  if (props.privateDnsEnabled && (props.secretsManagerEndpoint || props.createSecretsManagerEndpoint === false)) {
+    fail('`privateDnsEnabled` applies to the endpoints the library creates; it cannot be combined with `secretsManagerEndpoint` or `createSecretsManagerEndpoint: false`.');
   }
   if (props.vpcSubnets?.subnetType === ec2.SubnetType.PUBLIC) {
     errors.add('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing; select private or isolated subnets.');

@@ -15,6 +15,20 @@ describe('example app', () => {
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
   });
 
+  test('the VPC\'s DNS is left alone: no endpoint with private DNS', () => {
+    const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint'));
+    expect(endpoints.length).toBeGreaterThan(0);
+    expect(endpoints.filter(e => e.Properties.PrivateDnsEnabled !== false)).toEqual([]);
+  });
+
+  test('Secrets Manager may invoke the rotation function only for the secrets it rotates, in this account', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'))
+      .filter(p => p.Properties.Principal === 'secretsmanager.amazonaws.com');
+    const schedules = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(permissions.map(p => p.Properties.SourceArn).sort()).toEqual(schedules.map(s => s.Properties.SecretId).sort());
+    for (const p of permissions) expect(p.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
   test('every secret is monitored: rules, alarms and one shared alert topic', () => {
     // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's four rules.
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);

@@ -49,7 +49,12 @@ test('the function may run Data API statements on this cluster only, and reaches
   const actionsOf = (s: any): string[] => [].concat(s.Action);
   const dataApi = statements.find(s => actionsOf(s).includes('rds-data:ExecuteStatement'));
   expect(JSON.stringify(dataApi.Resource)).toContain(clusterId);
-  t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-west-1.rds-data', PrivateDnsEnabled: true });
+  t.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.eu-west-1.rds-data', PrivateDnsEnabled: false });
+  const dataApiEndpoint = Object.entries(t.findResources('AWS::EC2::VPCEndpoint')).find(([, e]) => e.Properties.ServiceName === 'com.amazonaws.eu-west-1.rds-data')![0];
+  t.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ AWS_ENDPOINT_URL_RDS_DATA: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['https://'])] }) }) },
+  });
+  expect(JSON.stringify(t.findResources('AWS::Lambda::Function'))).toContain(`{"Fn::GetAtt":["${dataApiEndpoint}","DnsEntries"]}`);
   // Short-lived login secrets: only under the function's own prefix.
   const loginSecrets = statements.find(s => actionsOf(s).includes('secretsmanager:CreateSecret'));
   expect(JSON.stringify(loginSecrets.Resource)).toContain(':secret:rotation-login/*');

@@ -1,6 +1,6 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps } from '../src';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
@@ -132,12 +132,21 @@ describe('RotatedDatabase network path', () => {
     t.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('Rotation function'), SecurityGroupEgress: Match.absent() });
   });
 
-  test('a private Secrets Manager endpoint that only the function may use', () => {
+  test('a private Secrets Manager endpoint that only the function may use, leaving the VPC\'s DNS alone', () => {
     const { stack, db, t } = single();
+    // Private DNS would send every workload of the VPC to an endpoint that admits only the function.
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       ServiceName: 'com.amazonaws.eu-west-1.secretsmanager',
       VpcEndpointType: 'Interface',
-      PrivateDnsEnabled: true,
+      PrivateDnsEnabled: false,
+    });
+    const endpointId = Object.keys(t.findResources('AWS::EC2::VPCEndpoint'))[0];
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: { 'Fn::Join': ['', ['https://', { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [endpointId, 'DnsEntries'] }] }] }] }]] },
+        }),
+      },
     });
     const fnSg = stack.getLogicalId(db.rotationFunction.connections.securityGroups[0].node.defaultChild as any);
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
@@ -150,6 +159,41 @@ describe('RotatedDatabase network path', () => {
     // No CIDR rule either way: neither the whole VPC in, nor anything out.
     expect(JSON.stringify(endpointSg!.Properties.SecurityGroupIngress ?? [])).not.toContain('CidrIp');
     expect(JSON.stringify(endpointSg!.Properties.SecurityGroupEgress)).not.toContain('0.0.0.0/0');
+  });
+
+  test('private DNS only when asked, with a warning that names what it changes for the VPC', () => {
+    const { stack, vpc, t } = single();
+    expect(JSON.stringify(t.toJSON())).not.toContain('"PrivateDnsEnabled":true');
+    // One endpoint per VPC and service: a second function cannot ask for the opposite.
+    expect(() => new RotationFunction(stack, 'Loud', { vpc, vpcSubnets: { subnetGroupName: 'apps' }, privateDnsEnabled: true }))
+      .toThrow(/`privateDnsEnabled` is true, but the Secrets Manager endpoint .* has it false/);
+    const other = new Stack(new App(), 'Other', { env: ENV });
+    const otherVpc = new ec2.Vpc(other, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const loud = new RotationFunction(other, 'Loud', { vpc: otherVpc, privateDnsEnabled: true });
+    Template.fromStack(other).hasResourceProperties('AWS::EC2::VPCEndpoint', { PrivateDnsEnabled: true });
+    const warnings = Annotations.fromStack(other).findWarning(`/${loud.node.path}`, Match.stringLikeRegexp('makes every workload in the VPC call Secrets Manager'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  test('an endpoint passed in is used by its own DNS name, and no endpoint is created', () => {
+    const { stack } = setup();
+    const vpc = stack.node.findChild('Vpc') as ec2.Vpc;
+    const mine = vpc.addInterfaceEndpoint('Mine', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: false });
+    new RotationFunction(stack, 'Fn', { vpc, secretsManagerEndpoint: mine });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    const endpointId = stack.getLogicalId(mine.node.defaultChild as any);
+    expect(JSON.stringify(t.findResources('AWS::Lambda::Function'))).toContain(`{"Fn::GetAtt":["${endpointId}","DnsEntries"]}`);
+  });
+
+  test('synth says which path the function takes to Secrets Manager', () => {
+    const { stack, db } = single();
+    const info = Annotations.fromStack(stack).findInfo(`/${db.rotationFunction.node.path}`, Match.stringLikeRegexp('private DNS off: only rotation functions use it, by its own DNS name in AWS_ENDPOINT_URL_SECRETS_MANAGER'));
+    expect(info).toHaveLength(1);
+    // Without an endpoint, in subnets with no route out, the function could not reach Secrets Manager at all.
+    const isolated = single({ createSecretsManagerEndpoint: false });
+    const warnings = Annotations.fromStack(isolated.stack).findWarning(`/${isolated.db.rotationFunction.node.path}`, Match.stringLikeRegexp('runs in isolated subnets with `createSecretsManagerEndpoint: false`'));
+    expect(warnings).toHaveLength(1);
   });
 
   test('the endpoint can be left out', () => {

@@ -1,0 +1,196 @@
+// A platform team's layout: the VPC and one rotation function in a Network stack, databases in Data and Billing
+// stacks, services in an Apps stack. What a person worries about: the app does not synthesize (a cyclic reference
+// between the function's stack and the secrets' stacks), the library changes the VPC's DNS for every other
+// workload, a second endpoint per service appears, or the function can reach more (or fewer) secrets than it rotates.
+import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildMultiStackApp } from '../examples/multi-stack-app';
+import { ProtectedSecret, RotatedDatabase, RotationFunction } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+function buildFourStacks() {
+  const app = new App();
+  return { app, ...buildMultiStackApp(app, ENV) };
+}
+
+type Resources = Record<string, { Type: string; Properties?: any }>;
+
+describe('a rotation function in a Network stack shared by databases of two other stacks', () => {
+  const built = buildFourStacks();
+  // Synthesizing the whole assembly is what fails on a cyclic reference between stacks.
+  const assembly = built.app.synth();
+  const stacks = [built.network, built.data, built.billing, built.apps];
+  const templates = Object.fromEntries(stacks.map(s => [s.stackName, assembly.getStackArtifact(s.artifactId).template]));
+  const all = (type: string) => Object.entries(templates).flatMap(([stack, t]) =>
+    Object.entries<any>((t.Resources ?? {}) as Resources).filter(([, r]) => r.Type === type).map(([id, r]) => ({ stack, id, ...r })));
+  const roleId = built.network.getLogicalId(built.rotation.function.role!.node.defaultChild as any);
+  const fnSgId = built.network.getLogicalId(built.rotation.connections.securityGroups[0].node.defaultChild as any);
+  /** True when `value` points at the Network stack's resource `logicalId` (directly or through an export). */
+  const pointsAt = (value: any, logicalId: string) => JSON.stringify(value).includes(logicalId);
+
+  test('the stacks deploy in order Network, then Apps, then Data and Billing: no cycle', () => {
+    // Asset manifests (`<stack>.assets`) are not stacks.
+    const deps = (s: Stack) => assembly.getStackArtifact(s.artifactId).dependencies.map(d => d.id).filter(id => !id.endsWith('.assets')).sort();
+    expect(deps(built.network)).toEqual([]);
+    expect(deps(built.apps)).toEqual([]);
+    expect(deps(built.data)).toEqual(['Apps', 'Network']);
+    expect(deps(built.billing)).toEqual(['Network']);
+  });
+
+  test('one rotation function, one endpoint per service, none with private DNS', () => {
+    expect(all('AWS::Lambda::Function').map(f => `${f.stack}/${f.id}`)).toEqual([`Network/${built.network.getLogicalId(built.rotation.function.node.defaultChild as any)}`]);
+    const endpoints = all('AWS::EC2::VPCEndpoint');
+    const services = endpoints.map(e => JSON.stringify(e.Properties.ServiceName).match(/(secretsmanager|rds-data)/)?.[1]).sort();
+    expect(services).toEqual(['rds-data', 'secretsmanager']);
+    for (const e of endpoints) expect(e.Properties.PrivateDnsEnabled).toBe(false);
+  });
+
+  test('the function calls each service through its endpoint\'s own DNS name', () => {
+    const fn = all('AWS::Lambda::Function')[0];
+    const env = fn.Properties.Environment.Variables;
+    const endpointIds = all('AWS::EC2::VPCEndpoint').map(e => e.id);
+    for (const name of ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_RDS_DATA']) {
+      expect(JSON.stringify(env[name])).toContain('https://');
+      expect(endpointIds.some(id => pointsAt(env[name], id) && JSON.stringify(env[name]).includes('DnsEntries'))).toBe(true);
+    }
+  });
+
+  test('each database admits only the rotation function, by rules in the database\'s own stack', () => {
+    for (const db of [built.orders, built.invoices]) {
+      const stack = Stack.of(db);
+      const sgIds = db.connections.securityGroups.map(sg => stack.getLogicalId(sg.node.defaultChild as any));
+      const inline = all('AWS::EC2::SecurityGroup').filter(sg => sg.stack === stack.stackName && sgIds.includes(sg.id))
+        .flatMap(sg => sg.Properties.SecurityGroupIngress ?? []);
+      expect(inline).toEqual([]);
+      const rules = all('AWS::EC2::SecurityGroupIngress').filter(r => sgIds.some(id => pointsAt(r.Properties.GroupId, id)));
+      expect(rules.length).toBeGreaterThan(0);
+      for (const rule of rules) {
+        expect(rule.stack).toBe(stack.stackName);
+        expect(pointsAt(rule.Properties.SourceSecurityGroupId, fnSgId)).toBe(true);
+        expect(rule.Properties.CidrIp).toBeUndefined();
+      }
+    }
+    // The Aurora cluster is rotated through the Data API: nothing needs to reach it on the network.
+    const ledgerSgs = built.ledger.connections.securityGroups.map(sg => built.billing.getLogicalId(sg.node.defaultChild as any));
+    expect(all('AWS::EC2::SecurityGroupIngress').filter(r => ledgerSgs.some(id => pointsAt(r.Properties.GroupId, id)))).toEqual([]);
+  });
+
+  test('the function\'s role reaches exactly the secrets of all stacks, and their keys only through Secrets Manager', () => {
+    const policies = [...all('AWS::IAM::Policy'), ...all('AWS::IAM::ManagedPolicy')]
+      .filter(p => (p.Properties.Roles ?? []).some((r: any) => pointsAt(r, roleId)));
+    // Key policies name the role as principal (a grant through kms:ViaService is written in the key's policy).
+    const keyStatements = all('AWS::KMS::Key').flatMap(k => k.Properties.KeyPolicy.Statement
+      .filter((st: any) => pointsAt(st.Principal, roleId)).map((st: any) => ({ ...st, Resource: { 'Fn::GetAtt': [k.id, 'Arn'] }, stack: k.stack })));
+    const statements = [
+      ...policies.flatMap(p => p.Properties.PolicyDocument.Statement.map((s: any) => ({ ...s, stack: p.stack }))),
+      ...keyStatements,
+    ];
+    const secrets = [built.orders.secret, built.invoices.secret, built.admin, built.ledger.secret];
+    const secretRef = (s: ProtectedSecret) => `${Stack.of(s).stackName}/${Stack.of(s).getLogicalId(s.secret.node.defaultChild as any)}`;
+    const reached = new Set<string>();
+    const keys = new Set<string>();
+    for (const s of statements) {
+      const actions: string[] = [s.Action].flat();
+      for (const resource of [s.Resource].flat()) {
+        for (const secret of secrets) {
+          const id = Stack.of(secret).getLogicalId(secret.secret.node.defaultChild as any);
+          if (s.stack === Stack.of(secret).stackName && pointsAt(resource, id) && actions.includes('secretsmanager:GetSecretValue')) reached.add(secretRef(secret));
+          const keyId = Stack.of(secret).getLogicalId(secret.key.node.defaultChild as any);
+          if (s.stack === Stack.of(secret).stackName && pointsAt(resource, keyId) && actions.includes('kms:Decrypt')) {
+            expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+            keys.add(secretRef(secret));
+          }
+        }
+      }
+      // Besides the rotated secrets, only the Data API's short-lived login secrets (by prefix) are named.
+      if (actions.some(a => a.startsWith('secretsmanager:') && a !== 'secretsmanager:GetRandomPassword')) {
+        for (const resource of [s.Resource].flat()) {
+          const known = secrets.some(secret => pointsAt(resource, Stack.of(secret).getLogicalId(secret.secret.node.defaultChild as any)))
+            // The cluster's attachment of its own secret (the same ARN), through which aws-cdk-lib grants Data API access.
+            || pointsAt(resource, built.billing.getLogicalId(built.ledger.cluster.secret!.node.defaultChild as any))
+            || JSON.stringify(resource).includes(':secret:rotation-login/*');
+          expect(known).toBe(true);
+        }
+      }
+    }
+    expect([...reached].sort()).toEqual(secrets.map(secretRef).sort());
+    expect([...keys].sort()).toEqual(secrets.map(secretRef).sort());
+  });
+
+  test('Secrets Manager may invoke the function only for the rotated secrets of this account', () => {
+    const permissions = all('AWS::Lambda::Permission').filter(p => p.Properties.Principal === 'secretsmanager.amazonaws.com');
+    expect(permissions.length).toBe(4);
+    for (const p of permissions) {
+      expect(p.Properties.SourceAccount).toBe('111111111111');
+      expect(p.Properties.SourceArn).toBeDefined();
+      expect(p.stack).not.toBe('Network');
+    }
+    const schedules = all('AWS::SecretsManager::RotationSchedule');
+    expect(schedules.length).toBe(4);
+    for (const schedule of schedules) {
+      const target = JSON.stringify(schedule.Properties.SecretId);
+      expect(permissions.some(p => p.stack === schedule.stack && JSON.stringify(p.Properties.SourceArn) === target)).toBe(true);
+    }
+  });
+
+  test('the rotation role is exempt from each secret\'s deny', () => {
+    for (const secret of [built.orders.secret, built.invoices.secret, built.admin, built.ledger.secret]) {
+      const policy = Template.fromStack(Stack.of(secret)).findResources('AWS::SecretsManager::ResourcePolicy');
+      const secretId = Stack.of(secret).getLogicalId(secret.secret.node.defaultChild as any);
+      const text = JSON.stringify(Object.values(policy).filter(p => pointsAt(p.Properties.SecretId, secretId)));
+      expect(text).toContain(roleId);
+    }
+  });
+});
+
+describe('databases that leave the function to the library, with the VPC in another stack', () => {
+  test('share one function and one endpoint in the VPC\'s stack', () => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV });
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+    const a = new RotatedDatabase(new Stack(app, 'A', { env: ENV }), 'Db', { vpc, engine });
+    const b = new RotatedDatabase(new Stack(app, 'B', { env: ENV }), 'Db', { vpc, engine });
+    app.synth();
+    expect(a.rotationFunction).toBe(b.rotationFunction);
+    expect(Stack.of(a.rotationFunction)).toBe(network);
+    const endpoints = [network, Stack.of(a), Stack.of(b)].flatMap(s => Object.values(Template.fromStack(s).findResources('AWS::EC2::VPCEndpoint')));
+    expect(endpoints.length).toBe(1);
+  });
+
+  test('functions of two stacks in a VPC of a third share its endpoints, without a cycle', () => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV });
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const a = new RotationFunction(new Stack(app, 'A', { env: ENV }), 'Rotation', { vpc });
+    const b = new RotationFunction(new Stack(app, 'B', { env: ENV }), 'Rotation', { vpc });
+    a.addDataApiEndpoint();
+    b.addDataApiEndpoint();
+    const assembly = app.synth();
+    expect(assembly.getStackArtifact(network.artifactId).dependencies.filter(d => !d.id.endsWith('.assets'))).toEqual([]);
+    expect(Object.keys(Template.fromStack(network).findResources('AWS::EC2::VPCEndpoint', { Properties: { PrivateDnsEnabled: false } }))).toHaveLength(2);
+    Template.fromStack(network).resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    for (const fn of [a, b]) {
+      const t = Template.fromStack(Stack.of(fn));
+      t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+      // The endpoint's ingress from this function is written in the function's stack.
+      t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
+    }
+  });
+
+  test('two functions in one VPC (different subnets) share one endpoint per service', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'a', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, { name: 'b', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const first = new RotationFunction(stack, 'First', { vpc, vpcSubnets: { subnetGroupName: 'a' } });
+    const second = new RotationFunction(stack, 'Second', { vpc, vpcSubnets: { subnetGroupName: 'b' } });
+    first.addDataApiEndpoint();
+    second.addDataApiEndpoint();
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+  });
+});
