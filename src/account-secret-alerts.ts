@@ -1,4 +1,4 @@
-import { Stack, Token, aws_events as events, aws_events_targets as targets, aws_sns as sns } from 'aws-cdk-lib';
+import { Stack, Token, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';

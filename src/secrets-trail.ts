@@ -9,7 +9,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { KEY_ADMIN_ACTIONS } from './private/key-policy';
+import { keyAdministrationStatements } from './private/key-policy';
 
 const SECRETS_TRAIL_MARKER = Symbol.for('cdk-protected-secrets.SecretsTrail');
 
@@ -125,12 +125,7 @@ export class SecretsTrail extends Construct {
       removalPolicy,
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'AccountAdministersKey',
-            principals: [new iam.AccountRootPrincipal()],
-            actions: KEY_ADMIN_ACTIONS,
-            resources: ['*'],
-          }),
+          ...keyAdministrationStatements(),
           // The statements CloudTrail documents for SSE-KMS log files: encrypt for this account's trails only.
           new iam.PolicyStatement({
             sid: 'CloudTrailEncryptsLogFiles',

@@ -97,9 +97,6 @@ describe('cfn-lint on every synthesized template', () => {
 describe('checkov on every synthesized template', () => {
   // Findings that stand, each with the resources it applies to and its reason. Anything else checkov reports fails.
   const ALLOWED: { check: string; resource: RegExp; reason: string }[] = [
-    // fixed by issue 14 (remove this entry when it merges): the AWS::Lambda::Permission for
-    // secretsmanager.amazonaws.com gets SourceAccount and SourceArn there.
-    { check: 'CKV_AWS_364', resource: /^AWS::Lambda::Permission\./, reason: 'rotation invoke permission without SourceAccount/SourceArn; fixed by issue 14' },
     ...['CKV_AWS_115', 'CKV_AWS_116'].map(check => ({
       check,
       resource: /^AWS::Lambda::Function\.RotationFunction/,
