@@ -2,9 +2,11 @@ import { createHash } from 'crypto';
 import * as path from 'path';
 import {
   Duration,
+  Lazy,
   Names,
   RemovalPolicy,
   Stack,
+  Token,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_kms as kms,
@@ -54,6 +56,43 @@ export interface RotationFunctionProps {
   readonly passwordLength?: number;
 
   /**
+   * Characters never used in generated passwords (replaces the default list).
+   * @default - space and the punctuation that breaks connection strings, URLs and shell quoting, or that RDS refuses
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html
+   */
+  readonly excludeCharacters?: string;
+
+  /**
+   * Leave digits out of generated passwords.
+   * @default false
+   */
+  readonly excludeNumbers?: boolean;
+
+  /**
+   * Leave punctuation out of generated passwords.
+   * @default false
+   */
+  readonly excludePunctuation?: boolean;
+
+  /**
+   * Leave upper-case letters out of generated passwords.
+   * @default false
+   */
+  readonly excludeUppercase?: boolean;
+
+  /**
+   * Leave lower-case letters out of generated passwords.
+   * @default false
+   */
+  readonly excludeLowercase?: boolean;
+
+  /**
+   * Make every generated password contain at least one character of each included type.
+   * @default true
+   */
+  readonly requireEachIncludedType?: boolean;
+
+  /**
    * How long the function's logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -97,6 +136,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
 
   private readonly vpc: ec2.IVpc;
   private readonly vpcSubnets: ec2.SubnetSelection;
+  private readonly plaintextSecretArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -161,9 +201,15 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       vpc: props.vpc,
       vpcSubnets,
       securityGroups: [securityGroup],
+      // The seven password options AWS's rotation functions read, under the same names.
       environment: {
         PASSWORD_LENGTH: String(props.passwordLength ?? 32),
-        EXCLUDE_CHARACTERS: EXCLUDED_PASSWORD_CHARACTERS,
+        EXCLUDE_CHARACTERS: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
+        ...passwordFlag('EXCLUDE_NUMBERS', props.excludeNumbers),
+        ...passwordFlag('EXCLUDE_PUNCTUATION', props.excludePunctuation),
+        ...passwordFlag('EXCLUDE_UPPERCASE', props.excludeUppercase),
+        ...passwordFlag('EXCLUDE_LOWERCASE', props.excludeLowercase),
+        ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
       },
     });
     this.connections = this.function.connections;
@@ -230,6 +276,21 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     return endpoint;
   }
 
+  /**
+   * Lets the function connect WITHOUT TLS to the database of `secret`, when the secret's JSON says `"ssl": false`.
+   * Only for databases that cannot offer TLS: passwords then cross the network in the clear. Without this call such
+   * a secret fails its rotation with an error naming it; secrets without `"ssl": false` always use verified TLS.
+   */
+  public allowPlaintextConnections(secret: secretsmanager.ISecret): void {
+    if (!secret.secretFullArn) {
+      throw new Error(`RotationFunction ${this.node.path}: allowPlaintextConnections needs the secret's full ARN (the function compares it with the rotated secret's), but ${secret.node.path} has none; import it with \`Secret.fromSecretCompleteArn\`.`);
+    }
+    if (this.plaintextSecretArns.length === 0) {
+      this.function.addEnvironment('PLAINTEXT_SECRET_ARNS', Lazy.string({ produce: () => this.plaintextSecretArns.join(',') }));
+    }
+    this.plaintextSecretArns.push(secret.secretFullArn);
+  }
+
   /** Allows the function into a database on its port. */
   public allowConnectionsTo(database: ec2.IConnectable): void {
     database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
@@ -258,10 +319,21 @@ function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
 }
 
+/** A password option's variable, only when the prop is set (the function applies AWS's default otherwise). */
+function passwordFlag(name: string, value: boolean | undefined): Record<string, string> {
+  return value === undefined ? {} : { [name]: String(value) };
+}
+
 function validate(scope: Construct, props: RotationFunctionProps): void {
   const fail = (message: string) => { throw new Error(`RotationFunction ${scope.node.path}: ${message}`); };
   if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
     fail(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
+  }
+  if (props.excludeNumbers && props.excludePunctuation && props.excludeUppercase && props.excludeLowercase) {
+    fail('`excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true: no character is left to make a password from; include at least one type.');
+  }
+  if (props.excludeCharacters !== undefined && !Token.isUnresolved(props.excludeCharacters) && props.excludeCharacters.length > 4096) {
+    fail(`\`excludeCharacters\` must be at most 4096 characters (GetRandomPassword's limit), got ${props.excludeCharacters.length}.`);
   }
   if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
     fail('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given.');
