@@ -7,7 +7,8 @@ import { join } from 'path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient,
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, RotateSecretCommand,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
@@ -279,6 +280,32 @@ export async function stageValue(h: Harness, secretArn: string, stage: string): 
   const value = JSON.parse(result.SecretString!);
   if (typeof value.password === 'string') h.passwords.add(value.password);
   return { versionId: result.VersionId!, value };
+}
+
+/**
+ * Every password the tests can know: those they saw, and those in every version of every secret in moto (pending
+ * passwords a failed step left behind included). The leak checks compare against all of them.
+ */
+export async function everyKnownPassword(h: Harness): Promise<Set<string>> {
+  const found = new Set(h.passwords);
+  let nextToken: string | undefined;
+  do {
+    const page = await h.sm.send(new ListSecretsCommand({ NextToken: nextToken, MaxResults: 100 }));
+    for (const secret of page.SecretList ?? []) {
+      const versions = await h.sm.send(new ListSecretVersionIdsCommand({ SecretId: secret.ARN, IncludeDeprecated: true, MaxResults: 100 }));
+      for (const version of versions.Versions ?? []) {
+        const value = await h.sm.send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionId: version.VersionId })).catch(() => undefined);
+        try {
+          const parsed = JSON.parse(value?.SecretString ?? '{}');
+          if (typeof parsed.password === 'string' && parsed.password !== '') found.add(parsed.password);
+        } catch {
+          // not JSON: no password field
+        }
+      }
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return found;
 }
 
 export async function stagesOf(h: Harness, secretArn: string): Promise<Record<string, string[]>> {
