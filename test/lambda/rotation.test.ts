@@ -5,8 +5,8 @@ import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secr
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
-  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, createSuperuser, everyKnownPassword, queryAsSuperuser, rotate,
-  serverFor,
+  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, createSuperuser, everyKnownPassword,
+  queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager,
 } from './rotation-harness';
 
