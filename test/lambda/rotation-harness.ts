@@ -288,23 +288,27 @@ export async function stageValue(h: Harness, secretArn: string, stage: string): 
  */
 export async function everyKnownPassword(h: Harness): Promise<Set<string>> {
   const found = new Set(h.passwords);
+  const reads: Promise<void>[] = [];
   let nextToken: string | undefined;
   do {
     const page = await h.sm.send(new ListSecretsCommand({ NextToken: nextToken, MaxResults: 100 }));
     for (const secret of page.SecretList ?? []) {
-      const versions = await h.sm.send(new ListSecretVersionIdsCommand({ SecretId: secret.ARN, IncludeDeprecated: true, MaxResults: 100 }));
-      for (const version of versions.Versions ?? []) {
-        const value = await h.sm.send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionId: version.VersionId })).catch(() => undefined);
-        try {
-          const parsed = JSON.parse(value?.SecretString ?? '{}');
-          if (typeof parsed.password === 'string' && parsed.password !== '') found.add(parsed.password);
-        } catch {
-          // not JSON: no password field
+      reads.push((async () => {
+        const versions = await h.sm.send(new ListSecretVersionIdsCommand({ SecretId: secret.ARN, IncludeDeprecated: true, MaxResults: 100 }));
+        for (const version of versions.Versions ?? []) {
+          const value = await h.sm.send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionId: version.VersionId })).catch(() => undefined);
+          try {
+            const parsed = JSON.parse(value?.SecretString ?? '{}');
+            if (typeof parsed.password === 'string' && parsed.password !== '') found.add(parsed.password);
+          } catch {
+            // not JSON: no password field
+          }
         }
-      }
+      })());
     }
     nextToken = page.NextToken;
   } while (nextToken);
+  await Promise.all(reads);
   return found;
 }
 

@@ -590,17 +590,15 @@ test('the logs are structured JSON with the step and secret ARN, and no password
   }
   expect(h.logs.some(l => JSON.parse(l).step === 'finishSecret' && /secretsmanager/.test(JSON.parse(l).secretArn))).toBe(true);
   expect(h.passwords.size).toBeGreaterThan(20);
-  for (const password of await everyKnownPassword(h)) {
-    for (const line of h.logs) expect(line.includes(password)).toBe(false);
-  }
+  const logs = h.logs.join('\n');
+  const leaked = [...await everyKnownPassword(h)].filter(password => logs.includes(password));
+  expect(leaked).toEqual([]);
 });
 
 test('no error the handler threw holds a password, in its message or its stack (the Lambda runtime logs them unmasked)', async () => {
   expect(h.thrown.length).toBeGreaterThan(20);
   const passwords = await everyKnownPassword(h);
   expect(passwords.size).toBeGreaterThan(h.passwords.size);
-  for (const error of h.thrown) {
-    const text = `${error.message}\n${error.stack}`;
-    for (const password of passwords) expect(text.includes(password)).toBe(false);
-  }
+  const thrown = h.thrown.map(error => `${error.message}\n${error.stack}`).join('\n');
+  expect([...passwords].filter(password => thrown.includes(password))).toEqual([]);
 });
