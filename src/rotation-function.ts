@@ -4,9 +4,11 @@ import {
   Annotations,
   Duration,
   Fn,
+  Lazy,
   Names,
   RemovalPolicy,
   Stack,
+  Token,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_kms as kms,
@@ -68,6 +70,43 @@ export interface RotationFunctionProps {
   readonly passwordLength?: number;
 
   /**
+   * Characters never used in generated passwords (replaces the default list).
+   * @default - space and the punctuation that breaks connection strings, URLs and shell quoting, or that RDS refuses
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html
+   */
+  readonly excludeCharacters?: string;
+
+  /**
+   * Leave digits out of generated passwords.
+   * @default false
+   */
+  readonly excludeNumbers?: boolean;
+
+  /**
+   * Leave punctuation out of generated passwords.
+   * @default false
+   */
+  readonly excludePunctuation?: boolean;
+
+  /**
+   * Leave upper-case letters out of generated passwords.
+   * @default false
+   */
+  readonly excludeUppercase?: boolean;
+
+  /**
+   * Leave lower-case letters out of generated passwords.
+   * @default false
+   */
+  readonly excludeLowercase?: boolean;
+
+  /**
+   * Make every generated password contain at least one character of each included type.
+   * @default true
+   */
+  readonly requireEachIncludedType?: boolean;
+
+  /**
    * How long the function's logs are kept.
    * @default logs.RetentionDays.ONE_YEAR
    */
@@ -123,6 +162,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private readonly createEndpoints: boolean;
   private readonly privateDnsEnabled: boolean;
   private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
+  private readonly plaintextSecretArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -187,9 +227,15 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       vpc: props.vpc,
       vpcSubnets,
       securityGroups: [securityGroup],
+      // The seven password options AWS's rotation functions read, under the same names.
       environment: {
         PASSWORD_LENGTH: String(props.passwordLength ?? 32),
-        EXCLUDE_CHARACTERS: EXCLUDED_PASSWORD_CHARACTERS,
+        EXCLUDE_CHARACTERS: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
+        ...passwordFlag('EXCLUDE_NUMBERS', props.excludeNumbers),
+        ...passwordFlag('EXCLUDE_PUNCTUATION', props.excludePunctuation),
+        ...passwordFlag('EXCLUDE_UPPERCASE', props.excludeUppercase),
+        ...passwordFlag('EXCLUDE_LOWERCASE', props.excludeLowercase),
+        ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
       },
     });
     this.connections = this.function.connections;
@@ -242,6 +288,21 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     if (this.dataApiEndpoint || !this.createEndpoints) return this.dataApiEndpoint;
     this.dataApiEndpoint = this.useSharedEndpoint(ec2.InterfaceVpcEndpointAwsService.RDS_DATA, 'DataApi', 'the RDS Data API', 'AWS_ENDPOINT_URL_RDS_DATA');
     return this.dataApiEndpoint;
+  }
+
+  /**
+   * Lets the function connect WITHOUT TLS to the database of `secret`, when the secret's JSON says `"ssl": false`.
+   * Only for databases that cannot offer TLS: passwords then cross the network in the clear. Without this call such
+   * a secret fails its rotation with an error naming it; secrets without `"ssl": false` always use verified TLS.
+   */
+  public allowPlaintextConnections(secret: secretsmanager.ISecret): void {
+    if (!secret.secretFullArn) {
+      throw new Error(`RotationFunction ${this.node.path}: allowPlaintextConnections needs the secret's full ARN (the function compares it with the rotated secret's), but ${secret.node.path} has none; import it with \`Secret.fromSecretCompleteArn\`.`);
+    }
+    if (this.plaintextSecretArns.length === 0) {
+      this.function.addEnvironment('PLAINTEXT_SECRET_ARNS', Lazy.string({ produce: () => this.plaintextSecretArns.join(',') }));
+    }
+    this.plaintextSecretArns.push(secret.secretFullArn);
   }
 
   /** Allows the function into a database on its port. */
@@ -404,17 +465,28 @@ function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };
 }
 
+/** A password option's variable, only when the prop is set (the function applies AWS's default otherwise). */
+function passwordFlag(name: string, value: boolean | undefined): Record<string, string> {
+  return value === undefined ? {} : { [name]: String(value) };
+}
+
 function validate(scope: Construct, props: RotationFunctionProps): void {
   const errors = new PropErrors('RotationFunction', scope);
   if (!props.vpc) errors.add('`vpc` is required: pass the VPC of the databases whose secrets the function rotates.');
   if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
     errors.add(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
   }
+  if (props.excludeNumbers && props.excludePunctuation && props.excludeUppercase && props.excludeLowercase) {
+    errors.add('`excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true: no character is left to make a password from; include at least one type.');
+  }
+  if (props.excludeCharacters !== undefined && !Token.isUnresolved(props.excludeCharacters) && props.excludeCharacters.length > 4096) {
+    errors.add(`\`excludeCharacters\` must be at most 4096 characters (GetRandomPassword's limit), got ${props.excludeCharacters.length}.`);
+  }
   if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
     errors.add('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given: remove one of them.');
   }
   if (props.privateDnsEnabled && (props.secretsManagerEndpoint || props.createSecretsManagerEndpoint === false)) {
-    fail('`privateDnsEnabled` applies to the endpoints the library creates; it cannot be combined with `secretsManagerEndpoint` or `createSecretsManagerEndpoint: false`.');
+    errors.add('`privateDnsEnabled` applies to the endpoints the library creates; it cannot be combined with `secretsManagerEndpoint` or `createSecretsManagerEndpoint: false`.');
   }
   if (props.vpcSubnets?.subnetType === ec2.SubnetType.PUBLIC) {
     errors.add('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing; select private or isolated subnets.');

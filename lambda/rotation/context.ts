@@ -12,11 +12,14 @@ export interface RotationContext {
   readonly rotationToken?: string;
   /** The secret's KMS key. */
   readonly kmsKeyId?: string;
+  /** The secret's versions and their stages, as DescribeSecret returned them when the step started. */
+  readonly versionIdsToStages: Record<string, string[]>;
 }
 
 /** Logs in with `credentials` to the database `target` names; throws on any failure. */
 export async function login(ctx: RotationContext, credentials: DatabaseSecret, target: DatabaseSecret = credentials): Promise<DatabaseSession> {
-  return engineFor(target).connect(credentials, target, { kmsKeyId: ctx.kmsKeyId });
+  // Every login goes to the database of the rotated secret, so its `ssl` setting and its opt-in apply.
+  return engineFor(target).connect(credentials, target, { kmsKeyId: ctx.kmsKeyId, secretArn: ctx.secretArn });
 }
 
 /** Like login, but a refused password gives undefined; an unreachable database still throws. */

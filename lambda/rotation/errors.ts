@@ -11,6 +11,11 @@ export class InvalidEventError extends RotationError {
   public readonly kind = 'InvalidEvent';
 }
 
+/** The function's own settings (its environment variables) are invalid: fix the construct's props. */
+export class InvalidConfigurationError extends RotationError {
+  public readonly kind = 'InvalidConfiguration';
+}
+
 /** Rotation is not enabled on the secret. */
 export class RotationNotEnabledError extends RotationError {
   public readonly kind = 'RotationNotEnabled';

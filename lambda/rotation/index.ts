@@ -3,7 +3,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from './clients';
 import { RotationContext } from './context';
 import { InvalidEventError, RotationNotEnabledError, TokenNotStagedError } from './errors';
-import { log } from './log';
+import { log, mask } from './log';
 import { createSecret } from './steps/create-secret';
 import { finishSecret } from './steps/finish-secret';
 import { setSecret } from './steps/set-secret';
@@ -39,8 +39,20 @@ export async function handler(event: RotationEvent): Promise<void> {
     if (!stages.includes('AWSPENDING')) {
       throw new TokenNotStagedError(`Version ${event.ClientRequestToken} of ${secretArn} is not staged AWSPENDING; start a new rotation.`);
     }
-    await run({ secretArn, token: event.ClientRequestToken, rotationToken: event.RotationToken, kmsKeyId: metadata.KmsKeyId });
+    await run({
+      secretArn,
+      token: event.ClientRequestToken,
+      rotationToken: event.RotationToken,
+      kmsKeyId: metadata.KmsKeyId,
+      versionIdsToStages: metadata.VersionIdsToStages ?? {},
+    });
   } catch (error) {
+    // What the handler throws is logged by the Lambda runtime and shown by Secrets Manager, outside log.ts: mask
+    // every password the function has seen in it too (a driver's message may quote one).
+    if (error instanceof Error) {
+      error.message = mask(error.message);
+      if (error.stack) error.stack = mask(error.stack);
+    }
     log.error('Rotation step failed', { ...fields, errorKind: (error as { kind?: string }).kind ?? (error as Error).name, error: (error as Error).message });
     throw error;
   }

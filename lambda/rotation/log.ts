@@ -20,7 +20,8 @@ export function redact(value: string | undefined): void {
   if (value) redacted.add(value);
 }
 
-function mask(text: string): string {
+/** `text` with every registered value replaced by `***`. */
+export function mask(text: string): string {
   let out = text;
   for (const value of redacted) out = out.split(value).join('***');
   return out;

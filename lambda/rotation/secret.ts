@@ -18,8 +18,17 @@ export interface DatabaseSecret {
   readonly [field: string]: unknown;
 }
 
+export interface ReadOptions {
+  /**
+   * A superuser secret: `{username, password}` alone is enough, the form RDS gives the master secrets it manages
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html). The superuser logs in to the
+   * database of the secret being rotated, so that secret's host, port and engine are used.
+   */
+  readonly superuser?: boolean;
+}
+
 /** Parses and checks a secret's JSON. `which` names the version in messages ("AWSCURRENT of <arn>"). */
-export function parseDatabaseSecret(secretString: string | undefined, which: string): DatabaseSecret {
+export function parseDatabaseSecret(secretString: string | undefined, which: string, options: ReadOptions = {}): DatabaseSecret {
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(secretString ?? '');
@@ -30,7 +39,8 @@ export function parseDatabaseSecret(secretString: string | undefined, which: str
     throw new SecretMalformedError(`${which} is not a JSON object; a database secret needs engine, host, username and password fields.`);
   }
   redact(typeof value.password === 'string' ? value.password : undefined);
-  const required = value.dbClusterArn ? ['engine', 'username', 'password'] : ['engine', 'host', 'username', 'password'];
+  const required = options.superuser ? ['username', 'password']
+    : value.dbClusterArn ? ['engine', 'username', 'password'] : ['engine', 'host', 'username', 'password'];
   const missing = required.filter(field => typeof value[field] !== 'string' || value[field] === '');
   if (missing.length > 0) {
     throw new SecretMalformedError(`${which} is missing ${missing.join(', ')}; add ${missing.length > 1 ? 'them' : 'it'} to the secret's JSON (attaching the secret to the database writes host, port, engine and dbname).`);
@@ -42,10 +52,12 @@ export function parseDatabaseSecret(secretString: string | undefined, which: str
 }
 
 /** A version of a secret by stage, and optionally version id; undefined when that version has no value yet. */
-export async function getDatabaseSecret(secretArn: string, stage: string, versionId?: string): Promise<DatabaseSecret | undefined> {
+export async function getDatabaseSecret(
+  secretArn: string, stage: string, versionId?: string, options: ReadOptions = {},
+): Promise<DatabaseSecret | undefined> {
   try {
     const result = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: stage, VersionId: versionId }));
-    return parseDatabaseSecret(result.SecretString, `${stage}${versionId ? ` version ${versionId}` : ''} of ${secretArn}`);
+    return parseDatabaseSecret(result.SecretString, `${stage}${versionId ? ` version ${versionId}` : ''} of ${secretArn}`, options);
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
@@ -53,8 +65,10 @@ export async function getDatabaseSecret(secretArn: string, stage: string, versio
 }
 
 /** Like getDatabaseSecret, for versions that must exist. */
-export async function requireDatabaseSecret(secretArn: string, stage: string, versionId?: string): Promise<DatabaseSecret> {
-  const secret = await getDatabaseSecret(secretArn, stage, versionId);
+export async function requireDatabaseSecret(
+  secretArn: string, stage: string, versionId?: string, options: ReadOptions = {},
+): Promise<DatabaseSecret> {
+  const secret = await getDatabaseSecret(secretArn, stage, versionId, options);
   if (!secret) {
     throw new TokenNotStagedError(`${stage}${versionId ? ` version ${versionId}` : ''} of ${secretArn} has no value${stage === 'AWSPENDING' ? ': createSecret has not run for this token; start the rotation again' : ''}.`);
   }

@@ -1,17 +1,18 @@
 // Shared set-up for the rotation tests: servers, a Secrets Manager client on moto, and checks that log in
 // to the real databases.
 import { randomUUID } from 'crypto';
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient,
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, RotateSecretCommand,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { MariaDbServer, MotoServer, PostgresServer, makeTls } from './servers';
+import { MariaDbServer, MotoServer, PostgresServer, PostgresSettings, makeTls } from './servers';
 
 export type Engine = 'postgres' | 'mariadb';
 
@@ -29,6 +30,10 @@ export interface Harness {
   readonly passwords: Set<string>;
   /** The passwords the tests themselves set in a database or secret (so they appear in the servers' logs). */
   readonly setByTests: Set<string>;
+  /** Every error the handler threw: the Lambda runtime logs them and Secrets Manager shows them, unmasked. */
+  readonly thrown: Error[];
+  /** The extra PostgreSQL servers asked for with `postgresVariants`, by name. */
+  readonly variants: Record<string, PostgresServer>;
   handler(event: object): Promise<void>;
   stop(): Promise<void>;
 }
@@ -40,6 +45,8 @@ export interface HarnessOptions {
   readonly secretsManagerEndpoint?: (motoEndpoint: string) => Promise<string>;
   /** The same for moto's RDS Data API. */
   readonly rdsDataEndpoint?: (motoEndpoint: string) => Promise<string>;
+  /** Extra PostgreSQL servers with other settings (md5 verifiers, no TLS), started with the others. */
+  readonly postgresVariants?: Record<string, PostgresSettings>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -47,10 +54,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const moto = new MotoServer();
   const postgres = new PostgresServer(tls);
   const mariadb = new MariaDbServer(tls);
+  const variants = Object.fromEntries(Object.entries(options.postgresVariants ?? {})
+    .map(([name, settings]) => [name, new PostgresServer(tls, settings)]));
+  const servers = [moto, postgres, mariadb, ...Object.values(variants)];
   try {
-    await Promise.all([moto.start(), postgres.start(), mariadb.start()]);
+    await Promise.all(servers.map(server => server.start()));
   } catch (error) {
-    await Promise.all([moto.destroy(), postgres.destroy(), mariadb.destroy()]);
+    await Promise.all(servers.map(server => server.destroy()));
     throw error;
   }
 
@@ -75,6 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // Loaded only now: its AWS clients are built at load time, from the environment set above.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { handler } = require(options.handlerModule ?? '../../lambda/rotation') as typeof import('../../lambda/rotation');
+  const thrown: Error[] = [];
 
   return {
     moto,
@@ -82,13 +93,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mariadb,
     caPath: tls.caPath,
     logs,
-    handler,
+    thrown,
+    variants,
+    async handler(event: object) {
+      try {
+        await handler(event as Parameters<typeof handler>[0]);
+      } catch (error) {
+        thrown.push(error as Error);
+        throw error;
+      }
+    },
     invocationStubArn,
     passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
     setByTests: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
     sm: new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
     async stop() {
-      await Promise.all([moto.destroy(), postgres.destroy(), mariadb.destroy()]);
+      await Promise.all(servers.map(server => server.destroy()));
     },
   };
 }
@@ -98,11 +118,13 @@ export function serverFor(h: Harness, engine: Engine): PostgresServer | MariaDbS
 }
 
 /** Creates a database user with a password (and a table it may read), as the engine's superuser. */
-export async function createDatabaseUser(h: Harness, engine: Engine, username: string, password: string): Promise<void> {
+export async function createDatabaseUser(
+  h: Harness, engine: Engine, username: string, password: string, pg: PostgresServer = h.postgres,
+): Promise<void> {
   h.passwords.add(password);
   h.setByTests.add(password);
   if (engine === 'postgres') {
-    const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
+    const client = new Client({ host: '127.0.0.1', port: pg.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
     await client.connect();
     await client.query(`CREATE ROLE ${client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${client.escapeIdentifier(`${username}_data`)} (id int)`);
@@ -128,11 +150,11 @@ export async function createSuperuser(h: Harness, engine: Engine, username: stri
 }
 
 /** True when the credentials log in to the real database (over plain TCP, independently of the function). */
-export async function canLogIn(h: Harness, engine: Engine, username: string, password: string): Promise<boolean> {
+export async function canLogIn(h: Harness, engine: Engine, username: string, password: string, pg: PostgresServer = h.postgres): Promise<boolean> {
   h.passwords.add(password);
   try {
     if (engine === 'postgres') {
-      const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: username, password, database: 'postgres', connectionTimeoutMillis: 5000 });
+      const client = new Client({ host: '127.0.0.1', port: pg.port, user: username, password, database: 'postgres', connectionTimeoutMillis: 5000 });
       await client.connect();
       await client.query('SELECT 1');
       await client.end();
@@ -156,12 +178,35 @@ export async function canReadOwnersData(h: Harness, engine: Engine, username: st
       await client.query(`SELECT * FROM ${client.escapeIdentifier(`${owner}_data`)}`);
       await client.end();
     } else {
-      const connection = await createConnection({ host: '127.0.0.1', port: h.mariadb.port, user: username, password, database: `${owner}_db` });
+      // Over TLS: a DBA may have told the server to REQUIRE SSL for the user.
+      const connection = await createConnection({ host: '127.0.0.1', port: h.mariadb.port, user: username, password, database: `${owner}_db`, ssl: { ca: readFileSync(h.caPath, 'utf8') } });
       await connection.end();
     }
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Runs a query as the engine's superuser (set-up and checks only) and returns its rows. */
+export async function queryAsSuperuser(
+  h: Harness, engine: Engine, sql: string, params: unknown[] = [], pg: PostgresServer = h.postgres,
+): Promise<Record<string, any>[]> {
+  if (engine === 'postgres') {
+    const client = new Client({ host: '127.0.0.1', port: pg.port, user: pg.superuser, password: pg.superuserPassword, database: 'postgres' });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const connection = await createConnection({ host: '127.0.0.1', port: h.mariadb.port, user: h.mariadb.superuser, password: h.mariadb.superuserPassword });
+  try {
+    const [rows] = await connection.query(sql, params);
+    return rows as Record<string, any>[];
+  } finally {
+    await connection.end();
   }
 }
 
@@ -235,6 +280,36 @@ export async function stageValue(h: Harness, secretArn: string, stage: string): 
   const value = JSON.parse(result.SecretString!);
   if (typeof value.password === 'string') h.passwords.add(value.password);
   return { versionId: result.VersionId!, value };
+}
+
+/**
+ * Every password the tests can know: those they saw, and those in every version of every secret in moto (pending
+ * passwords a failed step left behind included). The leak checks compare against all of them.
+ */
+export async function everyKnownPassword(h: Harness): Promise<Set<string>> {
+  const found = new Set(h.passwords);
+  const reads: Promise<void>[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await h.sm.send(new ListSecretsCommand({ NextToken: nextToken, MaxResults: 100 }));
+    for (const secret of page.SecretList ?? []) {
+      reads.push((async () => {
+        const versions = await h.sm.send(new ListSecretVersionIdsCommand({ SecretId: secret.ARN, IncludeDeprecated: true, MaxResults: 100 }));
+        for (const version of versions.Versions ?? []) {
+          const value = await h.sm.send(new GetSecretValueCommand({ SecretId: secret.ARN, VersionId: version.VersionId })).catch(() => undefined);
+          try {
+            const parsed = JSON.parse(value?.SecretString ?? '{}');
+            if (typeof parsed.password === 'string' && parsed.password !== '') found.add(parsed.password);
+          } catch {
+            // not JSON: no password field
+          }
+        }
+      })());
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  await Promise.all(reads);
+  return found;
 }
 
 export async function stagesOf(h: Harness, secretArn: string): Promise<Record<string, string[]>> {

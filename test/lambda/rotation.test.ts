@@ -1,22 +1,30 @@
 // The rotation function against real PostgreSQL and MariaDB servers and moto as Secrets Manager.
 // Each fault test states the fault and what must survive it.
 import { readFileSync } from 'fs';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
+import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
-  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, createSuperuser, rotate, serverFor,
+  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, createSuperuser, everyKnownPassword,
+  queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager,
 } from './rotation-harness';
 
 let h: Harness;
+let secretsManager: RecordingProxy;
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${++counter}`;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({
+    secretsManagerEndpoint: async moto => (secretsManager = await recordingProxy(moto)).endpoint,
+    // A server that stores md5 verifiers, and one without TLS.
+    postgresVariants: { md5: { passwordEncryption: 'md5' }, plaintext: { tls: false } },
+  });
 }, 180_000);
 
 afterAll(async () => {
+  secretsManager?.close();
   await h?.stop();
 });
 
@@ -42,9 +50,10 @@ async function alternating(engine: Engine) {
   return { username, password, secretArn };
 }
 
-async function currentLogsIn(engine: Engine, secretArn: string): Promise<boolean> {
+async function currentLogsIn(engine: Engine, secretArn: string, port?: number): Promise<boolean> {
   const { value } = await stageValue(h, secretArn, 'AWSCURRENT');
-  return canLogIn(h, engine, value.username, value.password);
+  const pg = port === undefined ? h.postgres : Object.values(h.variants).find(server => server.port === port)!;
+  return canLogIn(h, engine, value.username, value.password, pg);
 }
 
 describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
@@ -83,21 +92,201 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(await canLogIn(h, engine, first.username, first.password)).toBe(true);
   });
 
-  test('alternating users: the first rotation creates the clone when the original user does not exist yet', async () => {
+  test('alternating users: an AWSCURRENT that does not log in is refused before the superuser acts, and no user is created', async () => {
+    // AWS's multi-user functions log in with AWSCURRENT first: the superuser only acts for a credential that works.
     const server = serverFor(h, engine);
     const masterArn = await createDatabaseSecret(h, engine, { username: server.superuser, password: server.superuserPassword });
     const username = unique('fresh');
     const secretArn = await createDatabaseSecret(h, engine, { username, password: `Never-created-${username}`, masterarn: masterArn });
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+      kind: 'AuthenticationFailed', message: expect.stringContaining(`could not log in as ${username} with the AWSCURRENT password of ${secretArn}`),
+    });
+    expect(await userExists(engine, username)).toBe(false);
+    expect(await userExists(engine, `${username}_clone`)).toBe(false);
+  });
+
+  test('alternating users: a wrong AWSCURRENT password is refused; the clone\'s password is not touched', async () => {
+    const { username, password, secretArn } = await alternating(engine);
     await rotate(h, secretArn);
+    const clone = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    const wrong = { ...clone, password: `Wrong-${clone.username}-pw` };
+    h.passwords.add(wrong.password);
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(wrong) }));
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'AuthenticationFailed' });
+    expect(await canLogIn(h, engine, username, password)).toBe(true);
+    expect(await canLogIn(h, engine, clone.username, clone.password)).toBe(true);
+  });
+
+  describe('a principal that may only write the application secret sets AWSCURRENT to the superuser\'s account', () => {
+    /** Its own superuser, so that a successful attack cannot break the other tests. */
+    async function victim() {
+      const superuser = unique('boss');
+      const superuserPassword = `Initial-${superuser}-pw`;
+      await createSuperuser(h, engine, superuser, superuserPassword);
+      const masterArn = await createDatabaseSecret(h, engine, { username: superuser, password: superuserPassword });
+      const { secretArn } = await alternating(engine);
+      return { superuser, superuserPassword, masterArn, secretArn };
+    }
+
+    test.each([
+      ['the superuser\'s clone: the next rotation would change the superuser\'s password', (superuser: string) => `${superuser}_clone`],
+      ['the superuser itself: the next rotation would make a clone that is a member of the superuser role', (superuser: string) => superuser],
+    ])('%s; setSecret refuses, AWSCURRENT and the superuser are untouched', async (_, forged) => {
+      const { superuser, superuserPassword, masterArn, secretArn } = await victim();
+      const written = { engine, host: '127.0.0.1', port: serverFor(h, engine).port, username: forged(superuser), password: 'anything-at-all', masterarn: masterArn };
+      h.passwords.add(written.password);
+      await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(written) }));
+      const forgedVersion = (await stageValue(h, secretArn, 'AWSCURRENT')).versionId;
+
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret').catch(() => undefined);
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: expect.stringMatching(/AuthenticationFailed|SecretMalformed/) });
+      await expect(step(secretArn, token, 'finishSecret')).rejects.toThrow();
+
+      expect(await canLogIn(h, engine, superuser, superuserPassword)).toBe(true);
+      expect((await stageValue(h, masterArn, 'AWSCURRENT')).value.password).toBe(superuserPassword);
+      expect(await userExists(engine, `${superuser}_clone`)).toBe(false);
+      expect((await stageValue(h, secretArn, 'AWSCURRENT')).versionId).toBe(forgedVersion);
+    });
+  });
+
+  test('a DBA\'s new grant and REQUIRE SSL on the original user reach the clone, and survive three rotations', async () => {
+    const { username, secretArn } = await alternating(engine);
+    await rotate(h, secretArn);
+    // The DBA grants the application a new database (a new table on PostgreSQL) after the clone exists.
+    const extra = `${username}_extra`;
+    if (engine === 'postgres') {
+      await queryAsSuperuser(h, engine, `CREATE TABLE ${extra}_data (id int)`);
+      await queryAsSuperuser(h, engine, `GRANT SELECT ON ${extra}_data TO ${username}`);
+    } else {
+      h.mariadb.sql(`CREATE DATABASE ${extra}_db; GRANT SELECT ON ${extra}_db.* TO '${username}'@'%'; ALTER USER '${username}'@'%' REQUIRE SSL;`);
+    }
+    for (let i = 0; i < 3; i++) {
+      await rotate(h, secretArn);
+      const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(await canReadOwnersData(h, engine, current.username, current.password, extra)).toBe(true);
+      if (engine === 'mariadb') {
+        const [row] = await queryAsSuperuser(h, engine, 'SELECT ssl_type FROM mysql.user WHERE User = ?', [current.username]);
+        expect(row.ssl_type).toBe('ANY');
+      }
+    }
+  });
+
+  test('an RDS-managed superuser secret ({username, password} only) is accepted; the host comes from the rotated secret', async () => {
+    const server = serverFor(h, engine);
+    const masterArn = (await h.sm.send(new CreateSecretCommand({
+      Name: unique('rds-managed-master'),
+      SecretString: JSON.stringify({ username: server.superuser, password: server.superuserPassword }),
+    }))).ARN!;
+    const username = unique('rdsm');
+    await createDatabaseUser(h, engine, username, `Initial-${username}-pw`);
+    const secretArn = await createDatabaseSecret(h, engine, { username, password: `Initial-${username}-pw`, masterarn: masterArn });
+    await rotate(h, secretArn);
+    expect((await stageValue(h, secretArn, 'AWSCURRENT')).value.username).toBe(`${username}_clone`);
     expect(await currentLogsIn(engine, secretArn)).toBe(true);
   });
 
-  test('every step run twice in a row ends in the same state as once', async () => {
+  test('a clone name longer than the engine allows is refused by createSecret, naming the limit', async () => {
+    const server = serverFor(h, engine);
+    const masterArn = await createDatabaseSecret(h, engine, { username: server.superuser, password: server.superuserPassword });
+    const username = `u${'x'.repeat(engine === 'postgres' ? 58 : 76)}`; // fits, but not with _clone
+    const secretArn = await createDatabaseSecret(h, engine, { username, password: 'Whatever-pw-1', masterarn: masterArn });
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await expect(step(secretArn, token, 'createSecret')).rejects.toMatchObject({
+      kind: 'SecretMalformed', message: expect.stringMatching(engine === 'postgres' ? /63 bytes/ : /80 characters/),
+    });
+  });
+
+  test('single user: an AWSPENDING for another user is refused; that user keeps its password', async () => {
+    const { secretArn } = await singleUser(engine);
+    const other = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    await h.sm.send(new PutSecretValueCommand({
+      SecretId: secretArn,
+      ClientRequestToken: token,
+      VersionStages: ['AWSPENDING'],
+      SecretString: JSON.stringify({ ...current, username: other.username, password: 'Forged-pending-pw-1' }),
+    }));
+    h.passwords.add('Forged-pending-pw-1');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'SecretMalformed', message: expect.stringContaining(`is for user ${other.username}`) });
+    expect(await canLogIn(h, engine, other.username, other.password)).toBe(true);
+    expect(await currentLogsIn(engine, secretArn)).toBe(true);
+  });
+
+  test.each(['host', 'port', 'engine'])('an AWSPENDING that names another %s is refused before any login; AWSCURRENT keeps logging in', async field => {
+    const { secretArn } = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    const elsewhere = { host: 'localhost', port: engine === 'postgres' ? h.mariadb.port : h.postgres.port, engine: engine === 'postgres' ? 'mysql' : 'postgres' }[field];
+    await h.sm.send(new PutSecretValueCommand({
+      SecretId: secretArn,
+      ClientRequestToken: token,
+      VersionStages: ['AWSPENDING'],
+      SecretString: JSON.stringify({ ...current, [field]: elsewhere, password: `Pending-${field}-pw-1` }),
+    }));
+    h.passwords.add(`Pending-${field}-pw-1`);
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'SecretMalformed', message: expect.stringContaining(`different ${field}`) });
+    expect(await currentLogsIn(engine, secretArn)).toBe(true);
+  });
+
+  test('fault: the database goes down between testSecret and finishSecret (single user); the rotation ends with AWSCURRENT logging in', async () => {
+    // setSecret changed the password and testSecret proved it: only the pending value logs in now, so refusing
+    // to promote it would leave AWSCURRENT with a dead password.
+    const { secretArn } = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    for (const name of ['createSecret', 'setSecret', 'testSecret']) await step(secretArn, token, name);
+    const server = serverFor(h, engine);
+    await server.stop();
+    try {
+      await step(secretArn, token, 'finishSecret');
+    } finally {
+      await server.start();
+    }
+    expect((await stageValue(h, secretArn, 'AWSCURRENT')).versionId).toBe(token);
+    expect(await currentLogsIn(engine, secretArn)).toBe(true);
+  });
+
+  test('fault: an out-of-order finishSecret during an outage (single user); the next rotation recovers through AWSPREVIOUS', async () => {
+    const { username, password, secretArn } = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    const server = serverFor(h, engine);
+    await server.stop();
+    try {
+      // Nothing can be proven while the database is down; the password that works stays in AWSPREVIOUS.
+      await step(secretArn, token, 'finishSecret');
+    } finally {
+      await server.start();
+    }
+    expect((await stageValue(h, secretArn, 'AWSPREVIOUS')).value.password).toBe(password);
+    await rotate(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    expect(await canLogIn(h, engine, username, current.password)).toBe(true);
+  });
+
+  test('finishSecret: AWSCURRENT moves to the new version, AWSPREVIOUS to the old one, and no version stays AWSPENDING', async () => {
+    const { secretArn } = await singleUser(engine);
+    const before = await stageValue(h, secretArn, 'AWSCURRENT');
+    const token = await rotate(h, secretArn);
+    const stages = await stagesOf(h, secretArn);
+    expect(stages[token]).toContain('AWSCURRENT');
+    expect(stages[before.versionId]).toEqual(['AWSPREVIOUS']);
+    expect(Object.values(stages).filter(s => s.includes('AWSPENDING'))).toEqual([]);
+    expect(Object.values(stages).filter(s => s.includes('AWSCURRENT'))).toHaveLength(1);
+  });
+  test('every step run twice in a row ends in the same state as once; a retried createSecret keeps the pending password', async () => {
     const { username, password, secretArn } = await singleUser(engine);
     const token = await startRotationLikeSecretsManager(h, secretArn);
     for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
       await step(secretArn, token, name);
+      const pending = name === 'createSecret' ? await stageValue(h, secretArn, 'AWSPENDING') : undefined;
       await step(secretArn, token, name);
+      if (pending) expect(await stageValue(h, secretArn, 'AWSPENDING')).toEqual(pending);
     }
     const current = await stageValue(h, secretArn, 'AWSCURRENT');
     expect(current.versionId).toBe(token);
@@ -263,6 +452,114 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
   });
 });
 
+async function userExists(engine: Engine, username: string): Promise<boolean> {
+  const rows = engine === 'postgres'
+    ? await queryAsSuperuser(h, engine, 'SELECT 1 FROM pg_roles WHERE rolname = $1', [username])
+    : await queryAsSuperuser(h, engine, 'SELECT 1 FROM mysql.user WHERE User = ?', [username]);
+  return rows.length > 0;
+}
+
+describe('PostgreSQL with password_encryption = md5', () => {
+  const md5 = () => h.variants.md5;
+  test.each(['single user', 'alternating users'])('%s: the rotated password is stored as an md5 verifier, as the server is set to, and logs in', async mode => {
+    const username = unique('md5u');
+    await createDatabaseUser(h, 'postgres', username, `Initial-${username}-pw`, md5());
+    const extra: Record<string, unknown> = { port: md5().port };
+    if (mode === 'alternating users') {
+      extra.masterarn = await createDatabaseSecret(h, 'postgres', { username: md5().superuser, password: md5().superuserPassword, port: md5().port });
+    }
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password: `Initial-${username}-pw`, ...extra });
+    await rotate(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    const [row] = await queryAsSuperuser(h, 'postgres', 'SELECT rolpassword FROM pg_authid WHERE rolname = $1', [current.username], md5());
+    expect(row.rolpassword).toMatch(/^md5[0-9a-f]{32}$/);
+    expect(await canLogIn(h, 'postgres', current.username, current.password, md5())).toBe(true);
+  });
+});
+
+describe('TLS per secret: a server without TLS', () => {
+  const plain = () => h.variants.plaintext;
+  async function plainSecret(extra: Record<string, unknown> = {}) {
+    const username = unique('plain');
+    await createDatabaseUser(h, 'postgres', username, `Initial-${username}-pw`, plain());
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password: `Initial-${username}-pw`, port: plain().port, ...extra });
+    return { username, secretArn };
+  }
+
+  test('a secret without an ssl field is refused with an error that names the secret; nothing falls back to plaintext', async () => {
+    const { secretArn } = await plainSecret();
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    const error = await step(secretArn, token, 'setSecret').then(() => undefined, (e: Error & { kind?: string }) => e);
+    expect(error?.kind).toBe('DatabaseUnreachable');
+    expect(error?.message).toMatch(/TLS/);
+    expect(error?.message).toContain(secretArn);
+    expect(await currentLogsIn('postgres', secretArn, plain().port)).toBe(true);
+  });
+
+  test('"ssl": false without the construct\'s opt-in is refused, and the error says how to opt in', async () => {
+    const { secretArn } = await plainSecret({ ssl: false });
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+      kind: 'SecretMalformed', message: expect.stringMatching(/allowPlaintextConnections/),
+    });
+  });
+
+  test('"ssl": false with the construct\'s opt-in for that secret rotates in plaintext', async () => {
+    const { secretArn } = await plainSecret({ ssl: false });
+    process.env.PLAINTEXT_SECRET_ARNS = `arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf,${secretArn}`;
+    try {
+      await rotate(h, secretArn);
+    } finally {
+      delete process.env.PLAINTEXT_SECRET_ARNS;
+    }
+    expect(await currentLogsIn('postgres', secretArn, plain().port)).toBe(true);
+  });
+});
+
+describe('password options (the seven AWS\'s functions read)', () => {
+  const sent = () => secretsManager.requests.filter(r => r.action === 'GetRandomPassword').map(r => JSON.parse(r.body)).pop();
+  test.each<[string, string, (password: string) => void, Record<string, unknown>]>([
+    ['PASSWORD_LENGTH', '40', p => expect(p).toHaveLength(40), { PasswordLength: 40 }],
+    ['EXCLUDE_CHARACTERS', 'abcdefABCDEF0123', p => expect(p).not.toMatch(/[a-fA-F0-3]/), { ExcludeCharacters: 'abcdefABCDEF0123' }],
+    ['EXCLUDE_NUMBERS', 'true', p => expect(p).not.toMatch(/[0-9]/), { ExcludeNumbers: true }],
+    ['EXCLUDE_PUNCTUATION', 'true', p => expect(p).toMatch(/^[A-Za-z0-9]+$/), { ExcludePunctuation: true }],
+    ['EXCLUDE_UPPERCASE', 'true', p => expect(p).not.toMatch(/[A-Z]/), { ExcludeUppercase: true }],
+    ['EXCLUDE_LOWERCASE', 'true', p => expect(p).not.toMatch(/[a-z]/), { ExcludeLowercase: true }],
+    ['REQUIRE_EACH_INCLUDED_TYPE', 'false', () => undefined, { RequireEachIncludedType: false }],
+  ])('%s=%s shapes the new password', async (variable, value, check, request) => {
+    const { secretArn } = await singleUser('postgres');
+    process.env[variable] = value;
+    try {
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+    } finally {
+      delete process.env[variable];
+    }
+    expect(sent()).toMatchObject(request);
+    check((await stageValue(h, secretArn, 'AWSPENDING')).value.password);
+  });
+
+  test('by default every included type is required, as in AWS\'s functions', async () => {
+    const { secretArn } = await singleUser('postgres');
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    expect(sent()).toMatchObject({ RequireEachIncludedType: true, PasswordLength: 32 });
+  });
+
+  test('options that leave no character to choose from are refused with the variables named', async () => {
+    const { secretArn } = await singleUser('postgres');
+    Object.assign(process.env, { EXCLUDE_NUMBERS: 'true', EXCLUDE_PUNCTUATION: 'true', EXCLUDE_UPPERCASE: 'true', EXCLUDE_LOWERCASE: 'true' });
+    try {
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await expect(step(secretArn, token, 'createSecret')).rejects.toMatchObject({ kind: 'InvalidConfiguration', message: expect.stringMatching(/EXCLUDE_NUMBERS/) });
+    } finally {
+      for (const v of ['EXCLUDE_NUMBERS', 'EXCLUDE_PUNCTUATION', 'EXCLUDE_UPPERCASE', 'EXCLUDE_LOWERCASE']) delete process.env[v];
+    }
+  });
+});
+
 test('a secret without rotation enabled is refused', async () => {
   const secretArn = await createDatabaseSecret(h, 'postgres', { username: 'nobody', password: 'Not-rotated-pw' });
   await expect(step(secretArn, '11111111-2222-3333-4444-555555555555', 'createSecret')).rejects.toMatchObject({ kind: 'RotationNotEnabled' });
@@ -285,7 +582,7 @@ test('no generated password reaches the database servers, which log every statem
   }
 });
 
-test('the logs are structured JSON with the step and secret ARN, and no password ever appears in them', () => {
+test('the logs are structured JSON with the step and secret ARN, and no password ever appears in them', async () => {
   expect(h.logs.length).toBeGreaterThan(50);
   for (const line of h.logs) {
     const entry = JSON.parse(line);
@@ -293,7 +590,15 @@ test('the logs are structured JSON with the step and secret ARN, and no password
   }
   expect(h.logs.some(l => JSON.parse(l).step === 'finishSecret' && /secretsmanager/.test(JSON.parse(l).secretArn))).toBe(true);
   expect(h.passwords.size).toBeGreaterThan(20);
-  for (const password of h.passwords) {
-    for (const line of h.logs) expect(line.includes(password)).toBe(false);
-  }
+  const logs = h.logs.join('\n');
+  const leaked = [...await everyKnownPassword(h)].filter(password => logs.includes(password));
+  expect(leaked).toEqual([]);
+});
+
+test('no error the handler threw holds a password, in its message or its stack (the Lambda runtime logs them unmasked)', async () => {
+  expect(h.thrown.length).toBeGreaterThan(20);
+  const passwords = await everyKnownPassword(h);
+  expect(passwords.size).toBeGreaterThan(h.passwords.size);
+  const thrown = h.thrown.map(error => `${error.message}\n${error.stack}`).join('\n');
+  expect([...passwords].filter(password => thrown.includes(password))).toEqual([]);
 });

@@ -94,6 +94,14 @@ abstract class Server {
   }
 }
 
+/** Server settings a test needs to differ from the defaults (TLS on, SCRAM-SHA-256 verifiers). */
+export interface PostgresSettings {
+  /** The server's `password_encryption`. @default 'scram-sha-256' */
+  readonly passwordEncryption?: 'scram-sha-256' | 'md5';
+  /** TLS on. @default true */
+  readonly tls?: boolean;
+}
+
 export class PostgresServer extends Server {
   public readonly superuser = 'postgres';
   public readonly superuserPassword = 'test-superuser-pw';
@@ -104,7 +112,7 @@ export class PostgresServer extends Server {
     return join(this.dir, 'statements.log');
   }
 
-  constructor(tls: Tls) {
+  constructor(tls: Tls, private readonly settings: PostgresSettings = {}) {
     super('postgres');
     const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
     this.bin = requireTool(versions[0] && join('/usr/lib/postgresql', versions[0], 'bin'), 'The PostgreSQL server', 'apt-get install -y postgresql');
@@ -117,7 +125,9 @@ export class PostgresServer extends Server {
     execFileSync('chmod', ['600', join(this.dir, 'server.key')]);
     writeFileSync(join(this.dir, 'pw'), this.superuserPassword);
     if (IS_ROOT) execFileSync('chown', ['postgres:postgres', join(this.dir, 'pw')]);
-    this.asPostgres(join(this.bin, 'initdb'), ['-D', join(this.dir, 'data'), '-U', this.superuser, '--pwfile', join(this.dir, 'pw'), '--auth=scram-sha-256', '-E', 'UTF8']);
+    // md5 in pg_hba.conf accepts both md5 and SCRAM verifiers; scram-sha-256 would refuse md5 ones.
+    this.asPostgres(join(this.bin, 'initdb'), ['-D', join(this.dir, 'data'), '-U', this.superuser, '--pwfile', join(this.dir, 'pw'),
+      `--auth=${settings.passwordEncryption === 'md5' ? 'md5' : 'scram-sha-256'}`, '-E', 'UTF8']);
   }
 
   /** An outage: immediate shutdown of the postmaster (runuser's child), which takes its backends with it. */
@@ -133,8 +143,10 @@ export class PostgresServer extends Server {
 
   public async start(): Promise<void> {
     this.port ||= await freePort();
+    const tls = this.settings.tls ?? true;
     const args = ['-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'ssl=on', '-c', `ssl_cert_file=${join(this.dir, 'server.pem')}`, '-c', `ssl_key_file=${join(this.dir, 'server.key')}`,
+      '-c', `ssl=${tls ? 'on' : 'off'}`, ...(tls ? ['-c', `ssl_cert_file=${join(this.dir, 'server.pem')}`, '-c', `ssl_key_file=${join(this.dir, 'server.key')}`] : []),
+      '-c', `password_encryption=${this.settings.passwordEncryption ?? 'scram-sha-256'}`,
       // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
       '-c', 'log_statement=all', '-c', 'log_connections=on', '-c', 'logging_collector=on', '-c', `log_directory=${this.dir}`, '-c', 'log_filename=statements.log'];
     this.process = IS_ROOT

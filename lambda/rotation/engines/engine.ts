@@ -20,6 +20,8 @@ export interface DatabaseSession {
 export interface ConnectContext {
   /** The KMS key of the rotated secret (for anything the login must store, such as a Data API login secret). */
   readonly kmsKeyId?: string;
+  /** The rotated secret: its `ssl` field and the function's plaintext opt-in decide TLS; errors name it. */
+  readonly secretArn: string;
 }
 
 export interface DatabaseEngine {

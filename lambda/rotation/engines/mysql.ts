@@ -3,19 +3,24 @@ import { createHash } from 'crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
-import { tlsOptions } from '../tls';
-import { DatabaseEngine, DatabaseSession } from './engine';
+import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
+import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 /** ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR. */
 const AUTH_ERRNOS = new Set([1044, 1045, 1698]);
+const QUOTED = "'(?:[^'\\\\]|\\\\.)*'";
+/** MariaDB's SHOW GRANTS repeats the password hash (`IDENTIFIED BY PASSWORD '*…'`, `IDENTIFIED VIA plugin USING '…'`). */
+const IDENTIFIED_CLAUSE = new RegExp(`\\s+IDENTIFIED\\s+(?:BY\\s+PASSWORD\\s+${QUOTED}|VIA\\s+\\S+(?:\\s+USING\\s+${QUOTED})?|WITH\\s+\\S+(?:\\s+AS\\s+${QUOTED})?)`, 'i');
+/** ... and the TLS requirement, which is copied by its own statement (MySQL 8 refuses REQUIRE in GRANT). */
+const REQUIRE_CLAUSE = new RegExp(`\\s+REQUIRE\\s+(?:NONE|SSL|X509|(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED}(?:\\s+AND\\s+(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED})*)`, 'i');
 /** RDS creates users for any host; the rotation keeps to that. */
 const USER_HOST = '%';
 
 export const mysql: DatabaseEngine = {
-  async connect(credentials: DatabaseSecret, target: DatabaseSecret): Promise<DatabaseSession> {
+  async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
     const where = `${target.host}:${target.port ?? 3306}`;
-    const tls = tlsOptions();
+    const tls = tlsOptions(target, context.secretArn);
     let connection: Connection;
     try {
       connection = await createConnection({
@@ -32,6 +37,7 @@ export const mysql: DatabaseEngine = {
       if ((errno !== undefined && AUTH_ERRNOS.has(errno)) || /ACCESS_DENIED/.test(code ?? '')) {
         throw new AuthenticationFailedError(`MySQL/MariaDB at ${where} refused the password of user ${credentials.username}.`);
       }
+      if (tls && isTlsFailure(error)) throw new DatabaseUnreachableError(tlsFailureMessage(`MySQL/MariaDB at ${where}`, context.secretArn, error));
       throw new DatabaseUnreachableError(`MySQL/MariaDB at ${where} could not be reached (${(error as Error).message}); check that it runs, and the security groups and TLS settings.`);
     }
     connection.on('error', () => undefined);
@@ -63,22 +69,42 @@ class MysqlSession implements DatabaseSession {
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
     if (await this.exists(username)) {
       await this.setPassword(username, password);
-      return;
-    }
-    if (await this.isMariaDb()) {
+    } else if (await this.isMariaDb()) {
       await this.run('CREATE USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
     } else {
       await this.run('CREATE USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
     }
-    if (!(await this.exists(likeUsername))) return;
-    // Replay the original's grants for the clone, as AWS's multi-user function does; never its password hash.
-    const [rows] = await this.connection.query('SHOW GRANTS FOR ?@?', [likeUsername, USER_HOST]);
-    for (const row of rows as Record<string, string>[]) {
+    // On every rotation, as AWS's multi-user functions do: the grants and TLS requirements a DBA gave the original
+    // since the last rotation must reach the user about to become AWSCURRENT. Never the password hash.
+    const [grants] = await this.connection.query('SHOW GRANTS FOR ?@?', [likeUsername, USER_HOST]);
+    for (const row of grants as Record<string, string>[]) {
       const grant = Object.values(row)[0]
-        .replace(/\s+IDENTIFIED BY PASSWORD\s+'[^']*'/i, '')
+        .replace(IDENTIFIED_CLAUSE, '')
+        .replace(REQUIRE_CLAUSE, '')
         .replace(/ TO [`'][^`']+[`']@[`'][^`']+[`']/, ` TO ${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`);
       await this.run(grant, [], username);
     }
+    await this.copyTlsRequirement(likeUsername, username);
+  }
+
+  /**
+   * Gives `username` the TLS requirement (REQUIRE SSL, X509, or issuer/subject/cipher) of `likeUsername` when that
+   * one is stricter. Never weaker: a DBA who tightens one user of the pair (whichever is not AWSCURRENT at the
+   * time) must not be undone by copying the other's looser setting back onto it; the next rotation copies it over.
+   */
+  private async copyTlsRequirement(likeUsername: string, username: string): Promise<void> {
+    const [rows] = await this.connection.query('SELECT User AS user, ssl_type, ssl_cipher, x509_issuer, x509_subject FROM mysql.user WHERE Host = ? AND User IN (?, ?)',
+      [USER_HOST, likeUsername, username]);
+    const byUser = new Map((rows as Record<string, string | Buffer | null>[]).map(row => [String(row.user), row]));
+    const like = byUser.get(likeUsername);
+    const own = byUser.get(username);
+    if (!like || !own || strictness(like) <= strictness(own)) return;
+    const text = (value: string | Buffer | null | undefined) => (value === null || value === undefined ? '' : value.toString());
+    const require = { ANY: 'SSL', X509: 'X509' }[text(like.ssl_type)]
+      ?? [['CIPHER', like.ssl_cipher], ['ISSUER', like.x509_issuer], ['SUBJECT', like.x509_subject]]
+        .filter(([, value]) => text(value) !== '')
+        .map(([keyword, value]) => `${keyword} ${this.connection.escape(text(value))}`).join(' AND ');
+    await this.run(`ALTER USER ?@? REQUIRE ${require}`, [username, USER_HOST], username);
   }
 
   public async ping(): Promise<void> {
@@ -113,6 +139,12 @@ class MysqlSession implements DatabaseSession {
     const [rows] = await this.connection.query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [username, USER_HOST]);
     return (rows as unknown[]).length > 0;
   }
+}
+
+/** How much TLS a mysql.user row demands: none, any TLS, a client certificate, a specific certificate or cipher. */
+function strictness(row: Record<string, string | Buffer | null>): number {
+  const type = row.ssl_type === null ? '' : row.ssl_type.toString();
+  return { '': 0, 'ANY': 1, 'X509': 2, 'SPECIFIED': 3 }[type] ?? 3;
 }
 
 /** The mysql_native_password hash: '*' and the upper-case hex of SHA1(SHA1(password)). */

@@ -3,23 +3,24 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
-import { tlsOptions } from '../tls';
-import { DatabaseEngine, DatabaseSession } from './engine';
+import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
+import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 // invalid_password, invalid_authorization_specification
 const AUTH_ERROR_CODES = new Set(['28P01', '28000']);
 
 export const postgres: DatabaseEngine = {
-  async connect(credentials: DatabaseSecret, target: DatabaseSecret): Promise<DatabaseSession> {
+  async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
     const where = `${target.host}:${target.port ?? 5432}`;
+    const tls = tlsOptions(target, context.secretArn);
     const client = new Client({
       host: target.host,
       port: target.port ?? 5432,
       database: target.dbname ?? 'postgres',
       user: credentials.username,
       password: credentials.password,
-      ssl: tlsOptions() ?? false,
+      ssl: tls ?? false,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     // A server that goes away mid-session emits 'error'; without a listener that would crash the process.
@@ -32,6 +33,7 @@ export const postgres: DatabaseEngine = {
       if (code && AUTH_ERROR_CODES.has(code)) {
         throw new AuthenticationFailedError(`PostgreSQL at ${where} refused the password of user ${credentials.username}.`);
       }
+      if (tls && isTlsFailure(error)) throw new DatabaseUnreachableError(tlsFailureMessage(`PostgreSQL at ${where}`, context.secretArn, error));
       throw new DatabaseUnreachableError(`PostgreSQL at ${where} could not be reached (${(error as Error).message}); check that it runs, and the security groups and TLS settings.`);
     }
     return new PostgresSession(client, where);
@@ -39,29 +41,53 @@ export const postgres: DatabaseEngine = {
 };
 
 class PostgresSession implements DatabaseSession {
+  /** The server's password_encryption: the verifier type it would store for a plaintext password. */
+  private encryption?: string;
+
   constructor(private readonly client: Client, private readonly where: string) {}
 
   public async setPassword(username: string, password: string): Promise<void> {
+    this.encryption ??= (await this.client.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
     // Utility statements take no bind parameters: quote with the driver's escaping instead.
-    await this.run(`ALTER USER ${this.client.escapeIdentifier(username)} WITH PASSWORD ${this.client.escapeLiteral(scramVerifier(password))}`, username);
+    await this.run(`ALTER USER ${this.client.escapeIdentifier(username)} WITH PASSWORD ${this.client.escapeLiteral(this.verifier(username, password))}`, username);
   }
 
   public async setOwnPassword(password: string): Promise<void> {
-    const result = await this.client.query('SELECT current_user AS username');
+    // One round trip for both: who we are, and which verifier the server stores.
+    const result = await this.client.query("SELECT current_user AS username, current_setting('password_encryption') AS encryption");
+    this.encryption = result.rows[0].encryption;
     await this.setPassword(result.rows[0].username, password);
   }
 
+  /**
+   * The verifier of the type the server is set to store (`password_encryption`): a server kept on md5 has clients
+   * that cannot do SCRAM, and a SCRAM verifier would lock them out. Either way the server gets a verifier, never
+   * the password.
+   */
+  private verifier(username: string, password: string): string {
+    switch (this.encryption) {
+      case 'md5':
+        return md5Verifier(username, password);
+      case 'scram-sha-256':
+        return scramVerifier(password);
+      default:
+        throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} has password_encryption = ${this.encryption}; the rotation stores md5 or scram-sha-256 verifiers only.`);
+    }
+  }
+
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
-    const exists = async (name: string) => (await this.client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).rowCount === 1;
-    if (await exists(username)) {
+    const { rows } = await this.client.query(
+      "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists, current_setting('password_encryption') AS encryption", [username]);
+    this.encryption = rows[0].encryption;
+    if (rows[0].exists) {
       await this.setPassword(username, password);
       return;
     }
-    await this.run(`CREATE ROLE ${this.client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${this.client.escapeLiteral(scramVerifier(password))}`, username);
-    // Membership in the original role gives the clone its privileges, as AWS's multi-user function does.
-    if (await exists(likeUsername)) {
-      await this.run(`GRANT ${this.client.escapeIdentifier(likeUsername)} TO ${this.client.escapeIdentifier(username)}`, username);
-    }
+    // Membership in the original role gives the clone its privileges, now and as the DBA changes them later
+    // (grants reach members through the role), as AWS's multi-user function does. setSecret proved the original
+    // logs in, so it exists.
+    await this.run(`CREATE ROLE ${this.client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${this.client.escapeLiteral(this.verifier(username, password))}`, username);
+    await this.run(`GRANT ${this.client.escapeIdentifier(likeUsername)} TO ${this.client.escapeIdentifier(username)}`, username);
   }
 
   public async ping(): Promise<void> {
@@ -80,6 +106,11 @@ class PostgresSession implements DatabaseSession {
       throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} refused to change user ${username}: ${(error as Error).message}`);
     }
   }
+}
+
+/** The md5 verifier PostgreSQL stores: 'md5' and the hex MD5 of the password followed by the user name. */
+export function md5Verifier(username: string, password: string): string {
+  return `md5${createHash('md5').update(password + username, 'utf8').digest('hex')}`;
 }
 
 const SCRAM_ITERATIONS = 4096;

@@ -3,24 +3,39 @@ import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client
 import { secretsManager } from '../clients';
 import { RotationContext } from '../context';
 import { engineFor } from '../engines';
-import { InvalidEventError } from '../errors';
+import { InvalidConfigurationError, SecretMalformedError } from '../errors';
 import { log, redact } from '../log';
-import { getDatabaseSecret, requireDatabaseSecret } from '../secret';
+import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 
 /** Characters that break connection strings, URLs and shell quoting, and those RDS refuses in passwords. */
 export const DEFAULT_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 const CLONE_SUFFIX = '_clone';
 
+/**
+ * Longest user names, by engine: PostgreSQL's NAMEDATALEN - 1 bytes, MySQL 5.7.8+'s 32 characters, MariaDB's 80
+ * (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS,
+ * https://dev.mysql.com/doc/refman/8.0/en/user-names.html, https://mariadb.com/kb/en/create-user/).
+ */
+const USERNAME_LIMITS: Record<string, { max: number; unit: 'bytes' | 'characters' }> = {
+  'postgres': { max: 63, unit: 'bytes' },
+  'aurora-postgresql': { max: 63, unit: 'bytes' },
+  'mysql': { max: 32, unit: 'characters' },
+  'aurora-mysql': { max: 32, unit: 'characters' },
+  'aurora': { max: 32, unit: 'characters' },
+  'mariadb': { max: 80, unit: 'characters' },
+};
+
 export async function createSecret(ctx: RotationContext): Promise<void> {
   const current = await requireDatabaseSecret(ctx.secretArn, 'AWSCURRENT');
   engineFor(current);
   if (await getDatabaseSecret(ctx.secretArn, 'AWSPENDING', ctx.token)) {
+    // A retried createSecret keeps the pending password: setSecret may already have given it to the database.
     log.info('createSecret: the pending version already has a value', { step: 'createSecret', secretArn: ctx.secretArn, token: ctx.token });
     return;
   }
-  const password = await newPassword();
   // Alternating users: the pending version belongs to the other user of the pair.
-  const username = current.masterarn ? otherUser(current.username) : current.username;
+  const username = current.masterarn ? otherUser(current, ctx.secretArn) : current.username;
+  const password = await newPassword();
   await secretsManager.send(new PutSecretValueCommand({
     SecretId: ctx.secretArn,
     ClientRequestToken: ctx.token,
@@ -31,18 +46,49 @@ export async function createSecret(ctx: RotationContext): Promise<void> {
   log.info('createSecret: stored a new AWSPENDING version', { step: 'createSecret', secretArn: ctx.secretArn, token: ctx.token, username });
 }
 
-export function otherUser(username: string): string {
-  return username.endsWith(CLONE_SUFFIX) ? username.slice(0, -CLONE_SUFFIX.length) : `${username}${CLONE_SUFFIX}`;
+/** The other user of an alternating pair: `<name>` and `<name>_clone`; refuses a clone name the engine would refuse. */
+export function otherUser(secret: DatabaseSecret, secretArn: string): string {
+  const { username } = secret;
+  if (username.endsWith(CLONE_SUFFIX)) return username.slice(0, -CLONE_SUFFIX.length);
+  const clone = `${username}${CLONE_SUFFIX}`;
+  const limit = USERNAME_LIMITS[secret.engine];
+  const size = limit?.unit === 'bytes' ? Buffer.byteLength(clone, 'utf8') : [...clone].length;
+  if (limit && size > limit.max) {
+    throw new SecretMalformedError(`The clone user of ${username} in ${secretArn}, ${clone}, would be ${size} ${limit.unit}; ${secret.engine} allows ${limit.max} ${limit.unit}. Use a user name of at most ${limit.max - CLONE_SUFFIX.length} ${limit.unit} for alternating users.`);
+  }
+  return clone;
 }
 
+/** A boolean environment variable: true or false (any case), or the default when unset. */
+function flag(name: string, fallback: boolean): boolean {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw new InvalidConfigurationError(`${name} is "${value}"; set true or false (the construct's password options set it).`);
+}
+
+/** A new password, shaped by the same seven variables AWS's rotation functions read. */
 async function newPassword(): Promise<string> {
   const length = Number(process.env.PASSWORD_LENGTH ?? 32);
   if (!Number.isInteger(length) || length < 8 || length > 4096) {
-    throw new InvalidEventError(`PASSWORD_LENGTH is "${process.env.PASSWORD_LENGTH}"; set a whole number from 8 to 4096.`);
+    throw new InvalidConfigurationError(`PASSWORD_LENGTH is "${process.env.PASSWORD_LENGTH}"; set a whole number from 8 to 4096.`);
+  }
+  const excluded = {
+    ExcludeNumbers: flag('EXCLUDE_NUMBERS', false),
+    ExcludePunctuation: flag('EXCLUDE_PUNCTUATION', false),
+    ExcludeUppercase: flag('EXCLUDE_UPPERCASE', false),
+    ExcludeLowercase: flag('EXCLUDE_LOWERCASE', false),
+  };
+  if (Object.values(excluded).every(Boolean)) {
+    throw new InvalidConfigurationError('EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE are all true: no character is left to make a password from; include at least one type.');
   }
   const result = await secretsManager.send(new GetRandomPasswordCommand({
     PasswordLength: length,
     ExcludeCharacters: process.env.EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDE_CHARACTERS,
+    ...excluded,
+    // AWS's functions default to true: every included type appears at least once.
+    RequireEachIncludedType: flag('REQUIRE_EACH_INCLUDED_TYPE', true),
   }));
   redact(result.RandomPassword);
   return result.RandomPassword!;

@@ -1,27 +1,42 @@
-// finishSecret: move AWSCURRENT to the pending version (Secrets Manager moves AWSPREVIOUS with it), but only
-// after proving, at that moment, that the pending credentials log in: the step may be invoked out of order.
-import { DescribeSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+// finishSecret: move AWSCURRENT to the pending version (Secrets Manager moves AWSPREVIOUS with it) once the
+// pending credentials are proven, or cannot be disproven where refusing would lose the working one.
+import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../clients';
 import { RotationContext, proveLogin } from '../context';
+import { DatabaseUnreachableError } from '../errors';
 import { log } from '../log';
 import { requireDatabaseSecret } from '../secret';
 
 export async function finishSecret(ctx: RotationContext): Promise<void> {
-  const metadata = await secretsManager.send(new DescribeSecretCommand({ SecretId: ctx.secretArn }));
-  const currentVersion = Object.entries(metadata.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  // The handler's DescribeSecret, a moment ago, says which version is AWSCURRENT.
+  const currentVersion = Object.entries(ctx.versionIdsToStages).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  const fields = { step: 'finishSecret', secretArn: ctx.secretArn, token: ctx.token };
   if (currentVersion === ctx.token) {
-    log.info('finishSecret: the version is already AWSCURRENT', { step: 'finishSecret', secretArn: ctx.secretArn, token: ctx.token });
+    log.info('finishSecret: the version is already AWSCURRENT', fields);
     return;
   }
   const pending = await requireDatabaseSecret(ctx.secretArn, 'AWSPENDING', ctx.token);
-  await proveLogin(ctx, pending);
+  // The step may be invoked out of order: log in with the pending credentials before promoting them. A refused
+  // password always stops the promotion (AWSCURRENT still holds the one that works).
+  try {
+    await proveLogin(ctx, pending);
+  } catch (error) {
+    // An unreachable database is another matter. With alternating users the AWSCURRENT user keeps working, so
+    // waiting is safe. In single-user mode setSecret has (in order) already changed the password and testSecret
+    // proved it: the old one is dead, and refusing would leave AWSCURRENT with it. Promote; AWSPREVIOUS keeps the
+    // old password, from which the next setSecret recovers if this call came out of order.
+    if (!(error instanceof DatabaseUnreachableError) || pending.masterarn) throw error;
+    log.warn('finishSecret: the database is unreachable; promoting the pending version (single user: the old password no longer works once setSecret ran)', { ...fields, errorKind: error.kind, error: error.message });
+  }
   await secretsManager.send(new UpdateSecretVersionStageCommand({
     SecretId: ctx.secretArn,
     VersionStage: 'AWSCURRENT',
     MoveToVersionId: ctx.token,
     RemoveFromVersionId: currentVersion,
   }));
-  // The rotation is over: no version stays AWSPENDING, which both Secrets Manager and emulators read as "done".
+  // No version stays AWSPENDING: Secrets Manager accepts AWSPENDING left on the AWSCURRENT version
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html), but moto's RotateSecret
+  // reads that as a rotation still in progress.
   await secretsManager.send(new UpdateSecretVersionStageCommand({ SecretId: ctx.secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: ctx.token }));
-  log.info('finishSecret: moved AWSCURRENT to the new version', { step: 'finishSecret', secretArn: ctx.secretArn, token: ctx.token });
+  log.info('finishSecret: moved AWSCURRENT to the new version', fields);
 }

@@ -1,15 +1,24 @@
 // setSecret: make the database accept the pending password. Safe to retry: a pending password that already
-// logs in means the work is done.
+// logs in means the work is done. Every check on what the pending version may name runs before any login, so a
+// forged version never sends a password anywhere.
 import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
 import { AuthenticationFailedError, SecretMalformedError } from '../errors';
 import { log } from '../log';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
+import { otherUser } from './create-secret';
 
 export async function setSecret(ctx: RotationContext): Promise<void> {
   const current = await requireDatabaseSecret(ctx.secretArn, 'AWSCURRENT');
   const pending = await requireDatabaseSecret(ctx.secretArn, 'AWSPENDING', ctx.token);
   checkSameDatabase(current, pending, ctx.secretArn);
+  // Alternating users: the pending user must be the other one of the pair (AWS's multi-user functions check the
+  // same); single user: the same user.
+  const expected = current.masterarn ? otherUser(current, ctx.secretArn) : current.username;
+  if (pending.username !== expected) {
+    throw new SecretMalformedError(`AWSPENDING of ${ctx.secretArn} is for user ${pending.username} but AWSCURRENT is for ${current.username}; `
+      + (current.masterarn ? `alternating rotation may only set the password of ${expected}.` : 'single-user rotation changes one user\'s password.'));
+  }
 
   const already = await tryLogin(ctx, pending);
   if (already) {
@@ -19,20 +28,12 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
   }
 
   if (current.masterarn) {
-    const master = await requireDatabaseSecret(current.masterarn, 'AWSCURRENT');
-    if (master.host && current.host && master.host !== current.host) {
-      throw new SecretMalformedError(`The superuser secret ${current.masterarn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
-    }
-    const session = await loginAsSuperuser(ctx, current.masterarn, master, current);
-    await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
-    log.info('setSecret: set the pending user\'s password as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
+    await alternate(ctx, current, pending);
     return;
   }
 
-  if (pending.username !== current.username) {
-    throw new SecretMalformedError(`AWSPENDING of ${ctx.secretArn} is for user ${pending.username} but AWSCURRENT is for ${current.username}; single-user rotation changes one user's password.`);
-  }
-  // After an earlier partial failure the database may only accept the previous password.
+  // After an earlier partial failure (or a promotion made during an outage) the database may only accept the
+  // previous password.
   let session = await tryLogin(ctx, current);
   if (!session) {
     const previous = await getDatabaseSecret(ctx.secretArn, 'AWSPREVIOUS');
@@ -46,13 +47,39 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
 }
 
 /**
+ * Alternating users: the superuser sets the pending user's password. It acts only for a credential that works:
+ * whoever may write the application secret must not be able to aim the superuser at another account (the
+ * superuser itself, or a new member of its role). So AWSCURRENT must log in first, as in AWS's functions.
+ */
+async function alternate(ctx: RotationContext, current: DatabaseSecret, pending: DatabaseSecret): Promise<void> {
+  const proof = await tryLogin(ctx, current);
+  if (!proof) {
+    throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
+  }
+  await proof.close();
+
+  const masterArn = current.masterarn!;
+  const master = await requireDatabaseSecret(masterArn, 'AWSCURRENT', undefined, { superuser: true });
+  if (master.username === current.username || master.username === pending.username) {
+    throw new SecretMalformedError(`${ctx.secretArn} names the superuser ${master.username} of ${masterArn} as its own user; alternating rotation never changes the superuser. Rotate the superuser secret on its own.`);
+  }
+  if (master.host && current.host && master.host !== current.host) {
+    throw new SecretMalformedError(`The superuser secret ${masterArn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
+  }
+  const session = await loginAsSuperuser(ctx, masterArn, master, current);
+  await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
+  log.info('setSecret: set the pending user\'s password as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
+}
+
+/**
  * Logs in as the superuser with its AWSCURRENT password or, when the superuser secret is itself being rotated and its
- * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap.
+ * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap. The superuser logs in to
+ * the rotated secret's database (an RDS-managed master secret holds no host).
  */
 async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, target: DatabaseSecret): Promise<DatabaseSession> {
   const session = await tryLogin(ctx, master, target);
   if (session) return session;
-  const rotating = await getDatabaseSecret(masterArn, 'AWSPENDING');
+  const rotating = await getDatabaseSecret(masterArn, 'AWSPENDING', undefined, { superuser: true });
   const pendingSession = rotating && rotating.username === master.username ? await tryLogin(ctx, rotating, target) : undefined;
   if (pendingSession) {
     log.info('setSecret: logged in as the superuser with its pending password (its own rotation is under way)', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token });
@@ -62,7 +89,7 @@ async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master:
 }
 
 function checkSameDatabase(current: DatabaseSecret, pending: DatabaseSecret, secretArn: string): void {
-  for (const field of ['engine', 'host', 'port', 'dbClusterArn'] as const) {
+  for (const field of ['engine', 'host', 'port', 'dbname', 'dbClusterArn', 'ssl'] as const) {
     if (current[field] !== pending[field]) {
       throw new SecretMalformedError(`AWSPENDING of ${secretArn} has a different ${field} than AWSCURRENT; a rotation must not move the secret to another database.`);
     }

@@ -1,0 +1,63 @@
+// RotationFunction's password options and plaintext opt-in: what reaches the function's environment, and what is refused.
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RotationFunction, RotationFunctionProps } from '../src';
+
+function build(props: Partial<RotationFunctionProps> = {}) {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const fn = new RotationFunction(stack, 'Rotation', { vpc, ...props });
+  return { stack, fn };
+}
+
+const environment = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+
+test('every password option reaches the function under the name AWS\'s rotation functions read', () => {
+  const { stack } = build({
+    passwordLength: 40,
+    excludeCharacters: 'abc',
+    excludeNumbers: true,
+    excludePunctuation: true,
+    excludeUppercase: false,
+    excludeLowercase: false,
+    requireEachIncludedType: false,
+  });
+  expect(environment(stack)).toMatchObject({
+    PASSWORD_LENGTH: '40',
+    EXCLUDE_CHARACTERS: 'abc',
+    EXCLUDE_NUMBERS: 'true',
+    EXCLUDE_PUNCTUATION: 'true',
+    EXCLUDE_UPPERCASE: 'false',
+    EXCLUDE_LOWERCASE: 'false',
+    REQUIRE_EACH_INCLUDED_TYPE: 'false',
+  });
+});
+
+test('without options the function keeps its defaults and gets no plaintext allowance', () => {
+  const env = environment(build().stack);
+  expect(env).toMatchObject({ PASSWORD_LENGTH: '32', EXCLUDE_CHARACTERS: expect.stringContaining('@') });
+  expect(env.PLAINTEXT_SECRET_ARNS).toBeUndefined();
+  expect(env.EXCLUDE_NUMBERS).toBeUndefined();
+});
+
+test('options that leave no character to choose from are refused, naming the props', () => {
+  expect(() => build({ excludeNumbers: true, excludePunctuation: true, excludeUppercase: true, excludeLowercase: true }))
+    .toThrow(/RotationFunction Stack\/Rotation: `excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true/);
+});
+
+test('allowPlaintextConnections lists exactly the secrets opted in, by full ARN', () => {
+  const { stack, fn } = build();
+  const legacy = new secretsmanager.Secret(stack, 'Legacy');
+  const other = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Other', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf');
+  fn.allowPlaintextConnections(legacy);
+  fn.allowPlaintextConnections(other);
+  expect(environment(stack).PLAINTEXT_SECRET_ARNS).toEqual({
+    'Fn::Join': ['', [{ Ref: stack.getLogicalId(legacy.node.defaultChild as CfnElement) }, ',arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf']],
+  });
+});
+
+test('allowPlaintextConnections refuses a secret imported without its full ARN, and says how to import it', () => {
+  const { stack, fn } = build();
+  const byName = secretsmanager.Secret.fromSecretNameV2(stack, 'ByName', 'legacy');
+  expect(() => fn.allowPlaintextConnections(byName)).toThrow(/needs the secret's full ARN .*Secret.fromSecretCompleteArn/);
+});
