@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Python, Java and Go packages with jsii-pacmak and proves them: a fresh virtual environment installs the
 # wheel and runs test/python/app.py, a Java app (test/java) runs against the jar, and the Go module compiles. The apps
-# synthesize and check their templates.
+# synthesize and check their templates. Before that, scripts/check-package-assets.mjs proves the npm tarball carries every
+# Lambda asset the constructs reference.
 # Needs python3 (with venv), Java with Maven, and Go; stops with the exact missing tool otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ npx projen package:js
 unexpected=$(tar tzf dist/js/*.tgz | cut -d/ -f2 | sort -u | grep -vxE 'lib|assets|\.jsii|package\.json|README\.md|API\.md|LICENSE' || true)
 [ -z "$unexpected" ] || { echo "package-check: the npm package holds files it should not: $(echo $unexpected); add them to addPackageIgnore in .projenrc.ts" >&2; exit 1; }
 echo "package-check: npm package $(du -k dist/js/*.tgz | cut -f1) KB: lib, assets, .jsii and docs only"
+# The constructs are useless without their Lambda code: every built asset and every Code.fromAsset path is in it.
+node scripts/check-package-assets.mjs dist/js/*.tgz
 npx projen package:java
 npx projen package:python
 ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*.jar >/dev/null \
