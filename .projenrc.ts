@@ -76,15 +76,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['../lambda/**/*.ts', '../integ/**/*.ts', '../bench/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/assets/', '/cdk.out/', '/bench/.tmp/', '.venv/', '__pycache__/', '/integ/**/cdk.out/'],
+  gitignore: ['/assets/', '/scripts/node22/node_modules/', '/cdk.out/', '/bench/.tmp/', '.venv/', '__pycache__/', '/integ/**/cdk.out/'],
 });
 
-// The rotation function ships pre-bundled so users need neither esbuild nor Docker at synth.
+// Every task runs on Node.js 22, the major of the rotation function's Lambda runtime: the build and the tests must not
+// depend on an end-of-life Node.js (20 reached end of life in April 2026). scripts/node22.sh finds Node.js 22 on PATH
+// or installs the pinned release binary from the npm registry, and prints the PATH to use. projen only warns when the
+// command fails; test/node-runtime.test.ts then fails and says why.
+// npx -c adds node_modules/.bin, as projen's own default for PATH does.
+project.tasks.addEnvironment('PATH', '$(npx -c "bash scripts/node22.sh")');
+
+// The rotation function ships pre-bundled so users need neither esbuild nor Docker at synth. compile builds it, so
+// every path to a package (`npx projen compile` then `npm pack`, `build`, `package:check`, jsii-pacmak) carries it.
 const bundle = project.addTask('bundle:rotation', {
   description: 'Bundle the rotation Lambda into assets/rotation with esbuild',
   exec: 'node scripts/bundle-rotation.mjs',
 });
-project.preCompileTask.spawn(bundle);
+project.compileTask.prependSpawn(bundle);
 
 // The main job: synthesize the example app to CloudFormation, no AWS account needed.
 const synthExample = project.addTask('synth:example', {
@@ -175,6 +183,16 @@ const typecheck = project.addTask('typecheck', {
   exec: 'tsc --noEmit --project test/tsconfig.json',
 });
 project.testTask.spawn(typecheck);
+
+// Compatibility: the peer range (^2.245.0) promises the newest aws-cdk-lib, so the test task also synthesizes the
+// example app against the newest aws-cdk-lib and constructs the npm registry serves, installed in a cache outside the
+// project (its lockfile stays untouched), and prints the versions it checked.
+const compat = project.addTask('test:compat', {
+  description: 'Synthesize the example app against the newest aws-cdk-lib on the npm registry (outside the lockfile)',
+  env: { JSII_DEPRECATED: 'quiet' },
+  exec: 'bash scripts/compat-synth.sh',
+});
+project.testTask.spawn(compat);
 
 // Multi-language: jsii-pacmak builds Python, Java and Go, then a Python app uses the wheel and synthesizes.
 // .ci/run calls it after the tests.

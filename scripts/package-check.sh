@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Python, Java and Go packages with jsii-pacmak and proves them: a fresh virtual environment installs the
 # wheel and runs test/python/app.py, a Java app (test/java) runs against the jar, and the Go module compiles. The apps
-# synthesize and check their templates.
+# synthesize and check their templates. Before that, scripts/check-package-assets.mjs proves the npm tarball carries every
+# Lambda asset the constructs reference.
 # Needs python3 (with venv), Java with Maven, and Go; stops with the exact missing tool otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,8 @@ npx projen package:js
 unexpected=$(tar tzf dist/js/*.tgz | cut -d/ -f2 | sort -u | grep -vxE 'lib|assets|\.jsii|package\.json|README\.md|API\.md|LICENSE' || true)
 [ -z "$unexpected" ] || { echo "package-check: the npm package holds files it should not: $(echo $unexpected); add them to addPackageIgnore in .projenrc.ts" >&2; exit 1; }
 echo "package-check: npm package $(du -k dist/js/*.tgz | cut -f1) KB: lib, assets, .jsii and docs only"
+# The constructs are useless without their Lambda code: every built asset and every Code.fromAsset path is in it.
+node scripts/check-package-assets.mjs dist/js/*.tgz
 npx projen package:java
 npx projen package:python
 ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*.jar >/dev/null \
@@ -90,5 +93,8 @@ rm -rf "$HOME/.m2/repository/io/github/example/cdk-protected-secrets"
 (cd "$java_dir" && mvn --batch-mode --quiet -DdistJava="file://$OLDPWD/dist/java" compile exec:java) >"$java_dir/run.log" 2>&1 || {
   tail -n 60 "$java_dir/run.log" >&2; echo "package-check: the Java app did not synthesize what it should (log: $java_dir/run.log)" >&2; exit 1
 }
-grep '^java synth check' "$java_dir/run.log"
+# On Node.js 22 the jsii runtime's output reaches the log with colour resets (ESC[0m) at line starts: strip them first.
+sed 's/\x1b\[[0-9;]*m//g' "$java_dir/run.log" | grep '^java synth check' || {
+  tail -n 20 "$java_dir/run.log" >&2; echo "package-check: the Java app printed no 'java synth check' line (log: $java_dir/run.log)" >&2; exit 1
+}
 echo "package-check: passed in $(( $(date +%s) - started ))s"
