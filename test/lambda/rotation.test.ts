@@ -5,9 +5,9 @@ import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secr
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
-  Engine, Harness, canLogIn, canReadOwnersData, createDatabaseSecret, createDatabaseUser, createSuperuser, everyKnownPassword,
-  queryAsSuperuser, rotate, serverFor,
-  stageValue, stagesOf, startHarness, startRotationLikeSecretsManager,
+  Engine, Harness, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
+  createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
+  stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 
 let h: Harness;
@@ -28,7 +28,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const step = (secretArn: string, token: string, Step: string) => h.handler({ SecretId: secretArn, ClientRequestToken: token, Step });
+/** One step as Secrets Manager invokes it (after finishSecret, the service's own end of the rotation: see the harness). */
+const step = (secretArn: string, token: string, Step: string) => stepLikeSecretsManager(h, secretArn, token, Step);
 
 /** A user in the database and a single-user secret for it. */
 async function singleUser(engine: Engine) {
@@ -270,25 +271,42 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(await canLogIn(h, engine, username, current.password)).toBe(true);
   });
 
-  test('finishSecret: AWSCURRENT moves to the new version, AWSPREVIOUS to the old one, and no version stays AWSPENDING', async () => {
-    const { secretArn } = await singleUser(engine);
+  test('finishSecret: AWSCURRENT moves to the new version, AWSPREVIOUS to the old one, AWSPENDING is left only where a finished rotation may have it, and the next rotation starts', async () => {
+    const { username, secretArn } = await singleUser(engine);
     const before = await stageValue(h, secretArn, 'AWSCURRENT');
-    const token = await rotate(h, secretArn);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    for (const name of ['createSecret', 'setSecret', 'testSecret']) await step(secretArn, token, name);
+    // The function alone, before Secrets Manager's own end of the rotation.
+    await h.handler({ SecretId: secretArn, ClientRequestToken: token, Step: 'finishSecret' });
     const stages = await stagesOf(h, secretArn);
     expect(stages[token]).toContain('AWSCURRENT');
     expect(stages[before.versionId]).toEqual(['AWSPREVIOUS']);
-    expect(Object.values(stages).filter(s => s.includes('AWSPENDING'))).toEqual([]);
     expect(Object.values(stages).filter(s => s.includes('AWSCURRENT'))).toHaveLength(1);
+    // The two documented end states of a successful rotation: AWSPENDING on the AWSCURRENT version, or on none. On any
+    // other version it would block every later rotation ("previous rotation still in progress").
+    expect(Object.keys(stages).filter(version => stages[version].includes('AWSPENDING') && version !== token)).toEqual([]);
+
+    await completeRotationLikeSecretsManager(h, secretArn, token);
+    expect(Object.values(await stagesOf(h, secretArn)).filter(s => s.includes('AWSPENDING'))).toEqual([]);
+    const next = await rotate(h, secretArn);
+    const current = await stageValue(h, secretArn, 'AWSCURRENT');
+    expect(current.versionId).toBe(next);
+    expect(await canLogIn(h, engine, username, current.value.password)).toBe(true);
   });
+
   test('every step run twice in a row ends in the same state as once; a retried createSecret keeps the pending password', async () => {
     const { username, password, secretArn } = await singleUser(engine);
     const token = await startRotationLikeSecretsManager(h, secretArn);
+    // Secrets Manager retries a step whose first run it saw fail (a lost response, a timeout): the second run comes
+    // before the service's own end of the rotation, so a retried finishSecret still finds AWSPENDING on the token.
+    const invoke = (Step: string) => h.handler({ SecretId: secretArn, ClientRequestToken: token, Step });
     for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
-      await step(secretArn, token, name);
+      await invoke(name);
       const pending = name === 'createSecret' ? await stageValue(h, secretArn, 'AWSPENDING') : undefined;
-      await step(secretArn, token, name);
+      await invoke(name);
       if (pending) expect(await stageValue(h, secretArn, 'AWSPENDING')).toEqual(pending);
     }
+    await completeRotationLikeSecretsManager(h, secretArn, token);
     const current = await stageValue(h, secretArn, 'AWSCURRENT');
     expect(current.versionId).toBe(token);
     expect(await canLogIn(h, engine, username, current.value.password)).toBe(true);
