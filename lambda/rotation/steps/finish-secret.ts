@@ -28,13 +28,12 @@ export async function finishSecret(ctx: RotationContext): Promise<void> {
     if (!(error instanceof DatabaseUnreachableError) || pending.masterarn) throw error;
     log.warn('finishSecret: the database is unreachable; promoting the pending version (single user: the old password no longer works once setSecret ran)', { ...fields, errorKind: error.kind, error: error.message });
   }
-  // The one write of this step, as in AWS's functions. AWSPENDING stays on the promoted version: that is one of the
-  // two states a successful rotation may end in (AWSPENDING on the AWSCURRENT version, or on none), and Secrets
-  // Manager clears the label itself when the rotation completes. "Finally, the Lambda rotation function moves the label
-  // AWSCURRENT from the previous secret version to this version, which also removes the AWSPENDING label in the same
-  // API call": https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html#rotate-secrets_lambda-functions-finish
-  // and https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html. A retried finishSecret
-  // finds the token AWSCURRENT and does nothing (the handler's check, and the one above).
+  // The one write of this step, as in AWS's functions. AWSPENDING stays on the promoted version: one of the two states
+  // a successful rotation may end in (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html),
+  // and Secrets Manager clears it when the rotation completes
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html#rotate-secrets_lambda-functions-finish;
+  // "outside the rotation lambda": https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/pull/145).
+  // A retried finishSecret finds the token AWSCURRENT and does nothing.
   await secretsManager.send(new UpdateSecretVersionStageCommand({
     SecretId: ctx.secretArn,
     VersionStage: 'AWSCURRENT',
