@@ -19,6 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
 
 /** The pre-built rotation Lambda (see lambda/rotation); shipped in the package, so synth needs no bundler. */
@@ -139,8 +140,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const subnetIds = stack.resolve(options.vpc.selectSubnets(options.vpcSubnets ?? defaultSubnets(options.vpc)).subnetIds);
     const key = `${Names.nodeUniqueId(options.vpc.node)}${JSON.stringify(subnetIds)}`;
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
-    const existing = stack.node.tryFindChild(id);
-    const fn = existing instanceof RotationFunction ? existing : new RotationFunction(stack, id, options);
+    const fn = findOrCreate(stack, id, RotationFunction, (vpcStack, fnId) => new RotationFunction(vpcStack, fnId, options));
     if (Stack.of(scope) !== stack) {
       Annotations.of(scope).addInfo(`${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
     }
@@ -275,8 +275,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const stack = Stack.of(scope);
     if (stack === Stack.of(this)) return this;
     const id = `RotationAccess${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
-    const existing = stack.node.tryFindChild(id);
-    return existing instanceof RotationAccess ? existing : new RotationAccess(stack, id, this.role, this.node.path);
+    return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => new RotationAccess(scopeStack, accessId, this.role, this.node.path));
   }
 
   /**
@@ -343,10 +342,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   ): ec2.InterfaceVpcEndpoint {
     const vpcStack = Stack.of(this.vpc);
     const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
-    const found = vpcStack.node.tryFindChild(id);
-    const shared = found instanceof SharedEndpoint ? found : new SharedEndpoint(vpcStack, id, {
+    const shared = findOrCreate(vpcStack, id, SharedEndpoint, (endpointScope, endpointId) => new SharedEndpoint(endpointScope, endpointId, {
       vpc: this.vpc, subnets: this.vpcSubnets, service, description, privateDnsEnabled: this.privateDnsEnabled,
-    });
+    }));
     if (shared.privateDnsEnabled !== this.privateDnsEnabled) {
       throw new Error(`RotationFunction ${this.node.path}: \`privateDnsEnabled\` is ${this.privateDnsEnabled}, but the ${description} endpoint ${shared.node.path} that rotation functions of this VPC share has it ${shared.privateDnsEnabled}. Give every rotation function of the VPC the same \`privateDnsEnabled\`.`);
     }

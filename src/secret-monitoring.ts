@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage, truncate } from './private/monitoring';
+import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
 import { MonitoringTrail } from './secrets-trail';
@@ -158,13 +159,15 @@ export class SecretMonitoring extends Construct {
   public static forStack(scope: Construct, options: MonitoringOptions = {}): SecretMonitoring {
     const stack = Stack.of(scope);
     const id = options.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(options.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
-    const existing = stack.node.tryFindChild(id);
     const { enabled: _enabled, watchDeprecatedAccess: _perSecret, ...shared } = options;
-    if (existing instanceof SecretMonitoring) {
-      existing.join(shared);
-      return existing;
-    }
-    return new SecretMonitoring(stack, id, shared);
+    let created = false;
+    const monitoring = findOrCreate(stack, id, SecretMonitoring, (monitoringScope, monitoringId) => {
+      created = true;
+      return new SecretMonitoring(monitoringScope, monitoringId, shared);
+    });
+    // A new monitoring took the options in its constructor; an existing one takes this user's subscriptions.
+    if (!created) monitoring.join(shared);
+    return monitoring;
   }
 
   /** The topic alerts go to. */
@@ -230,21 +233,21 @@ export class SecretMonitoring extends Construct {
   public addRotationFunction(fn: lambda.IFunction): cloudwatch.IAlarm {
     const registry = sharedRegistry(this);
     const id = `RotationErrors${Names.nodeUniqueId(fn.node)}${Names.nodeUniqueId(this.alertTopic.node)}`;
-    const existing = registry.node.tryFindChild(id);
-    if (existing) return existing as cloudwatch.Alarm;
-    const alarm = new cloudwatch.Alarm(registry, id, {
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: [
-        `The rotation function ${fn.node.path} failed. The secret it was rotating keeps its working AWSCURRENT value.`,
-        'Read the function\'s log: each error names the step, the secret ARN and what to do.',
-      ].join(' '),
+    return findOrCreate(registry, id, cloudwatch.Alarm, (alarmScope, alarmId) => {
+      const alarm = new cloudwatch.Alarm(alarmScope, alarmId, {
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: [
+          `The rotation function ${fn.node.path} failed. The secret it was rotating keeps its working AWSCURRENT value.`,
+          'Read the function\'s log: each error names the step, the secret ARN and what to do.',
+        ].join(' '),
+      });
+      alarm.addAlarmAction(this.alarmAction);
+      return alarm;
     });
-    alarm.addAlarmAction(this.alarmAction);
-    return alarm;
   }
 
   /**
@@ -489,7 +492,7 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
 function sharedRegistry(scope: Construct): Construct {
   const stack = Stack.of(scope);
   const id = 'ProtectedSecretsSharedAlarms';
-  return stack.node.tryFindChild(id) as Construct ?? new Construct(stack, id);
+  return findOrCreate(stack, id, Construct, (registryScope, registryId) => new Construct(registryScope, registryId));
 }
 
 function validateProps(scope: SecretMonitoring, props: SecretMonitoringProps): void {
