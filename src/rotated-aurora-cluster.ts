@@ -176,7 +176,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       },
     });
-    allowRdsToUseKey(this.secret.key);
+    allowRdsToUseKey(this.secret.encryptionKey!);
 
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
@@ -191,7 +191,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       serverlessV2MaxCapacity: props.serverlessV2MaxCapacity ?? 2,
       enableDataApi: true,
       storageEncrypted: true,
-      storageEncryptionKey: this.secret.key,
+      storageEncryptionKey: this.secret.encryptionKey!,
       parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
         engine: props.engine,
         description: `TLS required for ${this.node.path}`,

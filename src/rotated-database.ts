@@ -228,7 +228,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       },
     });
-    const key = this.secret.key;
+    const key = this.secret.encryptionKey!;
     allowRdsToUseKey(key);
 
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
@@ -289,7 +289,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
     if (props.superuserSecret && (props.rotateSuperuser ?? true)) {
       this.rotationFunction.addSecret(props.superuserSecret);
-      if (props.superuserSecret instanceof ProtectedSecret) props.superuserSecret.monitoring?.addRotationFunction(this.rotationFunction.function);
+      if (ProtectedSecret.isProtectedSecret(props.superuserSecret)) props.superuserSecret.monitoring?.addRotationFunction(this.rotationFunction.function);
       this.superuserRotationSchedule = scheduleRotation(this, props.superuserSecret, this.rotationFunction,
         this.instance.secret!, props, 'SuperuserRotationSchedule');
     }
