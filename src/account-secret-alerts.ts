@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
-import { MonitoringTrail } from './secrets-trail';
+import { SecretAlertDestinationOptions } from './secret-monitoring';
 
 const ACCOUNT_SECRET_ALERTS_MARKER = Symbol.for('cdk-protected-secrets.AccountSecretAlerts');
 
@@ -16,26 +16,7 @@ const ACCESS_DENIED_CODES = ['AccessDenied', 'AccessDeniedException'];
 /**
  * Properties for an `AccountSecretAlerts`.
  */
-export interface AccountSecretAlertsProps {
-  /**
-   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge publish (the construct adds the grant).
-   * @default - the stack's shared `SecretAlertTopic`
-   */
-  readonly alertTopic?: sns.ITopic;
-
-  /**
-   * Email addresses to subscribe to the shared topic.
-   * @default - no email subscriptions
-   */
-  readonly alertEmails?: string[];
-
-  /**
-   * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages, on the shared topic.
-   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
-   * @default - no SMS subscriptions
-   */
-  readonly alertPhoneNumbers?: string[];
-
+export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions {
   /**
    * Alert on every Secrets Manager call a policy refused (`AccessDenied`), reads included. Reads are read-only
    * events: the rule receives them in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` state, and only while the
@@ -43,12 +24,6 @@ export interface AccountSecretAlertsProps {
    * @default true
    */
   readonly watchAccessDenied?: boolean;
-
-  /**
-   * The trail that records the API calls the rules match.
-   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns
-   */
-  readonly trail?: MonitoringTrail;
 }
 
 /**

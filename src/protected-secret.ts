@@ -651,10 +651,12 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   if (props.denyOthers === false && props.breakGlassPrincipals?.length) {
     errors.add('`breakGlassPrincipals` only makes sense with `denyOthers` on: remove them or leave `denyOthers` on.');
   }
-  const monitoring = props.monitoring;
-  if (monitoring?.enabled === false && (monitoring.alertTopic || monitoring.alertEmails?.length || monitoring.alertPhoneNumbers?.length
-    || monitoring.watchDeprecatedAccess !== undefined || monitoring.trail)) {
-    errors.add('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails`, `monitoring.alertPhoneNumbers`, `monitoring.watchDeprecatedAccess` and `monitoring.trail` would be ignored; remove them or turn monitoring on.');
+  const { enabled: monitored, ...monitoringOptions } = props.monitoring ?? {};
+  const ignored = Object.entries(monitoringOptions)
+    .filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))
+    .map(([name]) => `\`monitoring.${name}\``);
+  if (monitored === false && ignored.length > 0) {
+    errors.add(`\`monitoring.enabled\` is false, so ${ignored.join(', ')} would be ignored; remove them or turn monitoring on.`);
   }
   const key = props.encryptionKey;
   if (key) {

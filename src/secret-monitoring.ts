@@ -45,9 +45,10 @@ const ROTATION_FAILED_EVENT = 'RotationFailed';
 const PATTERN_SIZE_LIMIT = 2048;
 
 /**
- * Where alerts go and what they rely on: the options `MonitoringOptions` and `SecretMonitoringProps` share.
+ * Where alerts go and the trail they rely on: what every alerting construct of the library takes
+ * (`SecretMonitoring`, the monitoring of `ProtectedSecret` and the database constructs, `AccountSecretAlerts`).
  */
-export interface SecretAlertOptions {
+export interface SecretAlertDestinationOptions {
   /**
    * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
    * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
@@ -70,18 +71,23 @@ export interface SecretAlertOptions {
   readonly alertPhoneNumbers?: string[];
 
   /**
+   * The trail that records the API calls the rules match. Any `SecretsTrail` in the app counts as stated.
+   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns that the API-call alerts need a trail
+   */
+  readonly trail?: MonitoringTrail;
+}
+
+/**
+ * Where alerts on secrets go and what they watch: the options `MonitoringOptions` and `SecretMonitoringProps` share.
+ */
+export interface SecretAlertOptions extends SecretAlertDestinationOptions {
+  /**
    * Alert when a client reads the `AWSPREVIOUS` version or uses the secret while it is scheduled for deletion.
    * These are read-only CloudTrail events, which only a rule in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`
    * state receives, and only while the trail logs read events.
    * @default true
    */
   readonly watchDeprecatedAccess?: boolean;
-
-  /**
-   * The trail that records the API calls the rules match. Any `SecretsTrail` in the app counts as stated.
-   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns that the API-call alerts need a trail
-   */
-  readonly trail?: MonitoringTrail;
 }
 
 /**
