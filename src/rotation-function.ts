@@ -167,82 +167,22 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
     validate(this, props);
-
-    const vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
     this.vpc = props.vpc;
-    this.vpcSubnets = vpcSubnets;
+    this.vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
+    this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
+    this.privateDnsEnabled = props.privateDnsEnabled ?? false;
+
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Rotation function: reaches only its databases and Secrets Manager',
       allowAllOutbound: false,
     });
-
-    // Every grant goes to one customer-managed policy rather than an inline one, so it can be reviewed and audited
-    // as a policy of its own.
-    const role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotation function: secret access is added per rotated secret',
-    });
-
-    // The log holds step outcomes and secret ARNs, never values; encrypted all the same, with a key for logs only.
-    const stack = Stack.of(this);
-    const logKey = new kms.Key(this, 'LogKey', {
-      description: `Encrypts the log of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    logKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      },
-    }));
-    // What a VPC function needs to write logs and manage its network interfaces, without the managed policy's '*'.
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: logKey,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      // These EC2 actions do not support resource-level permissions.
-      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-      resources: ['*'],
-    }));
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(ASSET_DIR),
-      timeout: Duration.seconds(60),
-      memorySize: 256,
-      role,
-      logGroup,
-      vpc: props.vpc,
-      vpcSubnets,
-      securityGroups: [securityGroup],
-      // The seven password options AWS's rotation functions read, under the same names.
-      environment: {
-        PASSWORD_LENGTH: String(props.passwordLength ?? 32),
-        EXCLUDE_CHARACTERS: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
-        ...passwordFlag('EXCLUDE_NUMBERS', props.excludeNumbers),
-        ...passwordFlag('EXCLUDE_PUNCTUATION', props.excludePunctuation),
-        ...passwordFlag('EXCLUDE_UPPERCASE', props.excludeUppercase),
-        ...passwordFlag('EXCLUDE_LOWERCASE', props.excludeLowercase),
-        ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
-      },
-    });
+    const role = this.createRole();
+    const logGroup = this.createLogGroup(props.logRetention, role);
+    this.function = this.createFunction(props, role, logGroup, securityGroup);
     this.connections = this.function.connections;
     this.grantPrincipal = role;
     this.role = role;
-    this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
-    this.privateDnsEnabled = props.privateDnsEnabled ?? false;
     // GetRandomPassword names no secret (it has no resource-level permission), so it stays with the function.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     this.secretsManagerEndpoint = this.connectToSecretsManager(props, securityGroup);
@@ -309,6 +249,80 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // Ingress on the database's group and egress on the function's are both written in the database's stack
     // (aws-cdk-lib places a rule naming a group of another stack with that group's peer).
     database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
+  }
+
+  /**
+   * The function's role. Every grant goes to one customer-managed policy rather than an inline one, so it can be
+   * reviewed and audited as a policy of its own.
+   */
+  private createRole(): ManagedPolicyRole {
+    return new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotation function: secret access is added per rotated secret',
+    });
+  }
+
+  /**
+   * The function's log and what a VPC function needs to write it and manage its network interfaces, without the
+   * managed policy's '*'. The log holds step outcomes and secret ARNs, never values; encrypted all the same, with a
+   * key for logs only.
+   */
+  private createLogGroup(retention: logs.RetentionDays | undefined, role: iam.IRole): logs.LogGroup {
+    const stack = Stack.of(this);
+    const logKey = new kms.Key(this, 'LogKey', {
+      description: `Encrypts the log of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    logKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }));
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: retention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: logKey,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      // These EC2 actions do not support resource-level permissions.
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: ['*'],
+    }));
+    return logGroup;
+  }
+
+  private createFunction(props: RotationFunctionProps, role: iam.IRole, logGroup: logs.ILogGroup, securityGroup: ec2.ISecurityGroup): lambda.Function {
+    return new lambda.Function(this, 'Function', {
+      description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(ASSET_DIR),
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      role,
+      logGroup,
+      vpc: props.vpc,
+      vpcSubnets: this.vpcSubnets,
+      securityGroups: [securityGroup],
+      // The seven password options AWS's rotation functions read, under the same names.
+      environment: {
+        PASSWORD_LENGTH: String(props.passwordLength ?? 32),
+        EXCLUDE_CHARACTERS: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
+        ...passwordFlag('EXCLUDE_NUMBERS', props.excludeNumbers),
+        ...passwordFlag('EXCLUDE_PUNCTUATION', props.excludePunctuation),
+        ...passwordFlag('EXCLUDE_UPPERCASE', props.excludeUppercase),
+        ...passwordFlag('EXCLUDE_LOWERCASE', props.excludeLowercase),
+        ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
+      },
+    });
   }
 
   /** The network path to Secrets Manager, and an annotation that says which one was chosen. */

@@ -14,7 +14,8 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage, truncate } from './private/monitoring';
+import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage, truncate } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
@@ -191,9 +192,9 @@ export class SecretMonitoring extends Construct {
     super(scope, id);
     validateProps(this, props);
 
-    this.sharedTopic = props.alertTopic ? undefined : SecretAlertTopic.shared(this);
-    this.alertTopic = props.alertTopic ?? this.sharedTopic!.topic;
-    SecretAlertTopic.allowPublishers(this.alertTopic);
+    const destination = alertDestination(this, props);
+    this.alertTopic = destination.topic;
+    this.sharedTopic = destination.sharedTopic;
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
     this.kinds = ruleKinds(Stack.of(this).stackName);
@@ -288,8 +289,7 @@ export class SecretMonitoring extends Construct {
       if (!this.sharedTopic && (options.alertEmails?.length || options.alertPhoneNumbers?.length)) {
         throw new Error(`SecretMonitoring ${this.node.path}: \`alertEmails\` and \`alertPhoneNumbers\` only subscribe to the shared alert topic; subscribe them to your own \`alertTopic\` yourself.`);
       }
-      for (const email of options.alertEmails ?? []) this.sharedTopic?.addEmail(email);
-      for (const phone of options.alertPhoneNumbers ?? []) this.sharedTopic?.addPhoneNumber(phone, 'alertPhoneNumbers');
+      subscribe(this.sharedTopic, options);
     }
     this.statedTrail ??= options.trail;
   }
@@ -502,9 +502,6 @@ function sharedRegistry(scope: Construct): Construct {
 }
 
 function validateProps(scope: SecretMonitoring, props: SecretMonitoringProps): void {
-  const errors = phoneNumberErrors('alertPhoneNumbers', props.alertPhoneNumbers);
-  if (props.alertTopic && (props.alertEmails?.length || props.alertPhoneNumbers?.length)) {
-    errors.push('`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; subscribe them to your own `alertTopic` yourself.');
-  }
+  const errors = alertDestinationErrors(props);
   if (errors.length) throw new Error(`SecretMonitoring ${scope.node.path}: ${errors.join(' ')}`);
 }

@@ -83,15 +83,22 @@ export class SecretsTrail extends Construct {
 
     this.key = this.createKey(removalPolicy);
     this.bucket = this.createBucket(removalPolicy, props.logFileRetention ?? Duration.days(365));
-    if (props.sendToCloudWatchLogs) {
-      this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-        encryptionKey: this.key,
-        retention: props.cloudWatchLogsRetention ?? logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      });
-    }
+    this.logGroup = this.createLogGroup(props, removalPolicy);
+    this.trail = this.createTrail(props);
+  }
 
-    this.trail = new cloudtrail.Trail(this, 'Trail', {
+  /** The CloudWatch Logs copy, encrypted with the trail's key, when `sendToCloudWatchLogs` is on. */
+  private createLogGroup(props: SecretsTrailProps, removalPolicy: RemovalPolicy): logs.LogGroup | undefined {
+    if (!props.sendToCloudWatchLogs) return undefined;
+    return new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: this.key,
+      retention: props.cloudWatchLogsRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+  }
+
+  private createTrail(props: SecretsTrailProps): cloudtrail.Trail {
+    const trail = new cloudtrail.Trail(this, 'Trail', {
       bucket: this.bucket,
       encryptionKey: this.key,
       isMultiRegionTrail: true,
@@ -104,7 +111,7 @@ export class SecretsTrail extends Construct {
     });
     if (props.excludeKmsAndRdsDataEvents) {
       // A trail takes event selectors or advanced event selectors, not both.
-      const cfnTrail = this.trail.node.defaultChild as cloudtrail.CfnTrail;
+      const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
       cfnTrail.addPropertyDeletionOverride('EventSelectors');
       cfnTrail.advancedEventSelectors = [{
         name: 'Management events, read and write, without AWS KMS and RDS Data API',
@@ -114,6 +121,7 @@ export class SecretsTrail extends Construct {
         ],
       }];
     }
+    return trail;
   }
 
   private createKey(removalPolicy: RemovalPolicy): kms.Key {
