@@ -1,11 +1,10 @@
 import { Stack, Token, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { hasMarker, markClass } from './private/marker';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertDestinationOptions } from './secret-monitoring';
-
-const ACCOUNT_SECRET_ALERTS_MARKER = Symbol.for('cdk-protected-secrets.AccountSecretAlerts');
 
 /** Calls that change which secrets exist or who may use them. */
 const LIFECYCLE_EVENTS = ['CreateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy'];
@@ -37,7 +36,7 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
 export class AccountSecretAlerts extends Construct {
   /** Whether `x` is an `AccountSecretAlerts`, across copies of this library. */
   public static isAccountSecretAlerts(x: any): x is AccountSecretAlerts {
-    return x !== null && typeof x === 'object' && ACCOUNT_SECRET_ALERTS_MARKER in x;
+    return hasMarker(x, 'AccountSecretAlerts');
   }
 
   /** The topic alerts go to. */
@@ -51,7 +50,6 @@ export class AccountSecretAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: AccountSecretAlertsProps = {}) {
     super(scope, id);
-    Object.defineProperty(this, ACCOUNT_SECRET_ALERTS_MARKER, { value: true });
     validateProps(this, props);
 
     const destination = alertDestination(this, props);
@@ -115,6 +113,8 @@ export class AccountSecretAlerts extends Construct {
       : [];
   }
 }
+
+markClass(AccountSecretAlerts, 'AccountSecretAlerts');
 
 function accessDeniedMessage(): events.RuleTargetInput {
   const field = (path: string) => events.EventField.fromPath(path);

@@ -21,6 +21,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { hasMarker, markClass } from './private/marker';
 import { keyAdministrationStatements } from './private/key-policy';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
@@ -172,9 +173,6 @@ export interface ProtectedSecretProps {
   readonly monitoring?: MonitoringOptions;
 }
 
-/** Marks an owned protected secret, so `isProtectedSecret` recognizes one made by another copy of this library. */
-const PROTECTED_SECRET_MARKER = Symbol.for('cdk-protected-secrets.ProtectedSecret');
-
 /**
  * Every `IProtectedSecret` member, written once for an owned and an imported protected secret: each delegates to
  * the `aws-cdk-lib` secret it stands for, and the grants add what aws-cdk-lib leaves out (a write without
@@ -297,7 +295,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * Whether `x` is a `ProtectedSecret` created in this app (not an imported one), across copies of this library.
    */
   public static isProtectedSecret(x: any): x is ProtectedSecret {
-    return x !== null && typeof x === 'object' && PROTECTED_SECRET_MARKER in x;
+    return hasMarker(x, 'ProtectedSecret');
   }
 
   /**
@@ -544,8 +542,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   }
 }
 
-// On the prototype, as aws-cdk-lib marks its secrets: `in` finds it on every instance, and it costs no property each.
-Object.defineProperty(ProtectedSecret.prototype, PROTECTED_SECRET_MARKER, { value: true, enumerable: false, writable: false });
+markClass(ProtectedSecret, 'ProtectedSecret');
 
 /** Lifts the deny for a principal that was just granted access. */
 type OnGrant = (principal: iam.IPrincipal) => void;

@@ -9,9 +9,8 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { hasMarker, markClass } from './private/marker';
 import { keyAdministrationStatements } from './private/key-policy';
-
-const SECRETS_TRAIL_MARKER = Symbol.for('cdk-protected-secrets.SecretsTrail');
 
 /**
  * Properties for a `SecretsTrail`.
@@ -64,7 +63,7 @@ export interface SecretsTrailProps {
 export class SecretsTrail extends Construct {
   /** Whether `x` is a `SecretsTrail`, across copies of this library. */
   public static isSecretsTrail(x: any): x is SecretsTrail {
-    return x !== null && typeof x === 'object' && SECRETS_TRAIL_MARKER in x;
+    return hasMarker(x, 'SecretsTrail');
   }
 
   /** The trail. */
@@ -78,7 +77,6 @@ export class SecretsTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsTrailProps = {}) {
     super(scope, id);
-    Object.defineProperty(this, SECRETS_TRAIL_MARKER, { value: true });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.key = this.createKey(removalPolicy);
@@ -197,6 +195,8 @@ export class SecretsTrail extends Construct {
     });
   }
 }
+
+markClass(SecretsTrail, 'SecretsTrail');
 
 /**
  * Options for a trail that already logs this account, such as an organization trail.
