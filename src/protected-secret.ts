@@ -183,8 +183,11 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   public abstract readonly secretName: string;
   public abstract readonly encryptionKey?: kms.IKey;
 
-  /** The `aws-cdk-lib` secret every member delegates to. */
-  protected abstract readonly delegate: secretsmanager.ISecret;
+  /**
+   * The `aws-cdk-lib` secret every member delegates to.
+   * @internal
+   */
+  protected abstract readonly _delegate: secretsmanager.ISecret;
 
   /** The Parameter Store name that resolves to this secret. @attribute */
   public get parameterStoreReference(): string {
@@ -192,19 +195,19 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   }
 
   public get secretFullArn(): string | undefined {
-    return this.delegate.secretFullArn;
+    return this._delegate.secretFullArn;
   }
 
   public get secretValue(): SecretValue {
-    return this.delegate.secretValue;
+    return this._delegate.secretValue;
   }
 
   public get secretRef(): secretsmanager.SecretReference {
-    return this.delegate.secretRef;
+    return this._delegate.secretRef;
   }
 
   public secretValueFromJson(key: string): SecretValue {
-    return this.delegate.secretValueFromJson(key);
+    return this._delegate.secretValueFromJson(key);
   }
 
   /**
@@ -212,8 +215,8 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this.exemptGrantee(grantee.grantPrincipal);
-    return this.delegate.grantRead(grantee, versionStages).combine(this.grantKeyOfAnotherApp(grantee, ['kms:Decrypt']));
+    this._exemptGrantee(grantee.grantPrincipal);
+    return this._delegate.grantRead(grantee, versionStages).combine(this.grantKeyOfAnotherApp(grantee, ['kms:Decrypt']));
   }
 
   /**
@@ -221,8 +224,8 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this.exemptGrantee(grantee.grantPrincipal);
-    return grantWriteWithoutUpdateSecret(this.delegate, grantee)
+    this._exemptGrantee(grantee.grantPrincipal);
+    return grantWriteWithoutUpdateSecret(this._delegate, grantee)
       .combine(this.grantKeyOfAnotherApp(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']));
   }
 
@@ -244,27 +247,30 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   }
 
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    return this.delegate.addRotationSchedule(id, options);
+    return this._delegate.addRotationSchedule(id, options);
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
-    return this.delegate.addToResourcePolicy(statement);
+    return this._delegate.addToResourcePolicy(statement);
   }
 
   public denyAccountRootDelete(): void {
-    this.delegate.denyAccountRootDelete();
+    this._delegate.denyAccountRootDelete();
   }
 
   public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
-    return this.delegate.attach(target);
+    return this._delegate.attach(target);
   }
 
   public cfnDynamicReferenceKey(options?: SecretsManagerSecretOptions): string {
-    return this.delegate.cfnDynamicReferenceKey(options);
+    return this._delegate.cfnDynamicReferenceKey(options);
   }
 
-  /** Lifts the explicit deny for a grantee. Only an owned secret has a deny of this app to lift. */
-  protected exemptGrantee(_principal: iam.IPrincipal): void {}
+  /**
+   * Lifts the explicit deny for a grantee. Only an owned secret has a deny of this app to lift.
+   * @internal
+   */
+  protected _exemptGrantee(_principal: iam.IPrincipal): void {}
 
   /**
    * aws-cdk-lib grants key use by adding to the key's policy, which is a no-op for a key imported by ARN: the
@@ -310,7 +316,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
       public readonly secretArn = secret.secretArn;
       public readonly secretName = secret.secretName;
       public readonly encryptionKey = secret.encryptionKey;
-      protected readonly delegate = secret;
+      /** @internal */
+      protected readonly _delegate = secret;
     }(scope, id, { environmentFromArn: secret.secretArn });
   }
 
@@ -327,7 +334,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
   /** The stack's monitoring, whose rules and alarms watch this secret among others, unless monitoring was switched off. */
   public readonly monitoring?: SecretMonitoring;
 
-  protected readonly delegate: secretsmanager.ISecret;
+  /** @internal */
+  protected readonly _delegate: secretsmanager.ISecret;
 
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
@@ -344,7 +352,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const key = props.encryptionKey ?? this.createKey(props, removalPolicy);
     this.encryptionKey = key;
     this.secret = this.createSecret(props, key, removalPolicy);
-    this.delegate = this.secret;
+    this._delegate = this.secret;
     this.secretArn = this.secret.secretArn;
     // A name we were given is exact; the one parsed from the ARN is a token.
     this.secretName = props.secretName ?? this.secret.secretName;
@@ -363,8 +371,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
     }
   }
 
-  /** A grant through this construct exempts like one through `.secret`, whose grants exempt by themselves. */
-  protected exemptGrantee(principal: iam.IPrincipal): void {
+  /**
+   * A grant through this construct exempts like one through `.secret`, whose grants exempt by themselves.
+   * @internal
+   */
+  protected _exemptGrantee(principal: iam.IPrincipal): void {
     this.exempt(principal, 'grantee');
   }
 
