@@ -1,7 +1,7 @@
 import { Stack, Token, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { hasMarker, markClass } from './private/marker';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { hasMarker, markClass } from './private/marker';
 import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertDestinationOptions } from './secret-monitoring';

@@ -21,8 +21,8 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { hasMarker, markClass } from './private/marker';
 import { keyAdministrationStatements } from './private/key-policy';
+import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
@@ -662,7 +662,7 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   const { enabled: monitored, ...monitoringOptions } = props.monitoring ?? {};
   const ignored = Object.entries(monitoringOptions)
     .filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))
-    .map(([name]) => `\`monitoring.${name}\``);
+    .map(([option]) => `\`monitoring.${option}\``);
   if (monitored === false && ignored.length > 0) {
     errors.add(`\`monitoring.enabled\` is false, so ${ignored.join(', ')} would be ignored; remove them or turn monitoring on.`);
   }

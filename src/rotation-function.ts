@@ -298,7 +298,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     return logGroup;
   }
 
-  private createFunction(props: RotationFunctionProps, role: iam.IRole, logGroup: logs.ILogGroup, securityGroup: ec2.ISecurityGroup): lambda.Function {
+  private createFunction(
+    props: RotationFunctionProps, role: iam.IRole, logGroup: logs.ILogGroup, securityGroup: ec2.ISecurityGroup,
+  ): lambda.Function {
     return new lambda.Function(this, 'Function', {
       description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
       runtime: lambda.Runtime.NODEJS_22_X,

@@ -9,8 +9,8 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { hasMarker, markClass } from './private/marker';
 import { keyAdministrationStatements } from './private/key-policy';
+import { hasMarker, markClass } from './private/marker';
 
 /**
  * Properties for a `SecretsTrail`.
