@@ -1,11 +1,10 @@
 import { Stack, Token, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage } from './private/monitoring';
+import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { hasMarker, markClass } from './private/marker';
+import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
-import { SecretAlertTopic } from './secret-alert-topic';
-import { MonitoringTrail } from './secrets-trail';
-
-const ACCOUNT_SECRET_ALERTS_MARKER = Symbol.for('cdk-protected-secrets.AccountSecretAlerts');
+import { SecretAlertDestinationOptions } from './secret-monitoring';
 
 /** Calls that change which secrets exist or who may use them. */
 const LIFECYCLE_EVENTS = ['CreateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy'];
@@ -16,26 +15,7 @@ const ACCESS_DENIED_CODES = ['AccessDenied', 'AccessDeniedException'];
 /**
  * Properties for an `AccountSecretAlerts`.
  */
-export interface AccountSecretAlertsProps {
-  /**
-   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge publish (the construct adds the grant).
-   * @default - the stack's shared `SecretAlertTopic`
-   */
-  readonly alertTopic?: sns.ITopic;
-
-  /**
-   * Email addresses to subscribe to the shared topic.
-   * @default - no email subscriptions
-   */
-  readonly alertEmails?: string[];
-
-  /**
-   * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages, on the shared topic.
-   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
-   * @default - no SMS subscriptions
-   */
-  readonly alertPhoneNumbers?: string[];
-
+export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions {
   /**
    * Alert on every Secrets Manager call a policy refused (`AccessDenied`), reads included. Reads are read-only
    * events: the rule receives them in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` state, and only while the
@@ -43,12 +23,6 @@ export interface AccountSecretAlertsProps {
    * @default true
    */
   readonly watchAccessDenied?: boolean;
-
-  /**
-   * The trail that records the API calls the rules match.
-   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns
-   */
-  readonly trail?: MonitoringTrail;
 }
 
 /**
@@ -62,7 +36,7 @@ export interface AccountSecretAlertsProps {
 export class AccountSecretAlerts extends Construct {
   /** Whether `x` is an `AccountSecretAlerts`, across copies of this library. */
   public static isAccountSecretAlerts(x: any): x is AccountSecretAlerts {
-    return x !== null && typeof x === 'object' && ACCOUNT_SECRET_ALERTS_MARKER in x;
+    return hasMarker(x, 'AccountSecretAlerts');
   }
 
   /** The topic alerts go to. */
@@ -74,19 +48,23 @@ export class AccountSecretAlerts extends Construct {
   /** Matches Secrets Manager calls refused by a policy, when watched. */
   public readonly accessDeniedRule?: events.Rule;
 
-  private readonly sharedTopic?: SecretAlertTopic;
-
   constructor(scope: Construct, id: string, props: AccountSecretAlertsProps = {}) {
     super(scope, id);
-    Object.defineProperty(this, ACCOUNT_SECRET_ALERTS_MARKER, { value: true });
     validateProps(this, props);
 
-    this.sharedTopic = props.alertTopic ? undefined : SecretAlertTopic.shared(this);
-    this.alertTopic = props.alertTopic ?? this.sharedTopic!.topic;
-    for (const email of props.alertEmails ?? []) this.sharedTopic?.addEmail(email);
-    for (const phone of props.alertPhoneNumbers ?? []) this.sharedTopic?.addPhoneNumber(phone, 'alertPhoneNumbers');
+    const destination = alertDestination(this, props);
+    this.alertTopic = destination.topic;
+    subscribe(destination.sharedTopic, props);
+    this.lifecycleRule = this.watchLifecycle();
+    this.rotationFailedRule = this.watchFailedRotations();
+    if (props.watchAccessDenied ?? true) this.accessDeniedRule = this.watchAccessDenied();
+    warnWithoutTrail(this, { trail: () => props.trail, needsReadEvents: () => this.accessDeniedRule !== undefined });
+    this.node.addValidation({ validate: () => this.duplicates() });
+  }
 
-    this.lifecycleRule = this.rule('LifecycleRule', 'Any secret of the account created, deleted or restored, or its resource policy changed', {
+  /** Secrets created, deleted or restored, and resource policies put or deleted: successful calls only. */
+  private watchLifecycle(): events.Rule {
+    return this.rule('LifecycleRule', 'Any secret of the account created, deleted or restored, or its resource policy changed', {
       detailType: ['AWS API Call via CloudTrail'],
       detail: {
         eventSource: ['secretsmanager.amazonaws.com'],
@@ -95,31 +73,30 @@ export class AccountSecretAlerts extends Construct {
         errorCode: [{ exists: false }] as any,
       },
     }, changeMessage());
+  }
 
-    // "AWS Service Event via CloudTrail": Secrets Manager records it itself, no trail needed.
-    this.rotationFailedRule = this.rule('RotationFailedRule', 'Any failed rotation of a secret of the account', {
+  /** "AWS Service Event via CloudTrail": Secrets Manager records it itself, no trail needed. */
+  private watchFailedRotations(): events.Rule {
+    return this.rule('RotationFailedRule', 'Any failed rotation of a secret of the account', {
       detailType: ['AWS Service Event via CloudTrail'],
       detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationFailed'] },
     }, rotationMessage());
+  }
 
-    if (props.watchAccessDenied ?? true) {
-      this.accessDeniedRule = this.rule('AccessDeniedRule', 'Any Secrets Manager call of the account refused by a policy', {
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['secretsmanager.amazonaws.com'], errorCode: ACCESS_DENIED_CODES },
-      }, accessDeniedMessage());
-      (this.accessDeniedRule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
-    }
-
-    warnWithoutTrail(this, { trail: () => props.trail, needsReadEvents: () => this.accessDeniedRule !== undefined });
-    this.node.addValidation({ validate: () => this.duplicates() });
+  private watchAccessDenied(): events.Rule {
+    const rule = this.rule('AccessDeniedRule', 'Any Secrets Manager call of the account refused by a policy', {
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['secretsmanager.amazonaws.com'], errorCode: ACCESS_DENIED_CODES },
+    }, accessDeniedMessage());
+    (rule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
+    return rule;
   }
 
   private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
     const rule = new events.Rule(this, id, { description, eventPattern: { source: ['aws.secretsmanager'], ...pattern } });
     const topic = this.alertTopic;
-    // As in SecretMonitoring: allowPublishers lets this account's rules publish (scoped by aws:SourceAccount); the
+    // As in SecretMonitoring: alertDestination let this account's rules publish (scoped by aws:SourceAccount); the
     // stock target would add a second, unscoped statement to the topic and its key.
-    SecretAlertTopic.allowPublishers(topic);
     rule.addTarget({ bind: () => ({ arn: topic.topicArn, input: message }) });
     return rule;
   }
@@ -137,6 +114,8 @@ export class AccountSecretAlerts extends Construct {
   }
 }
 
+markClass(AccountSecretAlerts, 'AccountSecretAlerts');
+
 function accessDeniedMessage(): events.RuleTargetInput {
   const field = (path: string) => events.EventField.fromPath(path);
   return events.RuleTargetInput.fromText(
@@ -147,9 +126,6 @@ function accessDeniedMessage(): events.RuleTargetInput {
 }
 
 function validateProps(scope: AccountSecretAlerts, props: AccountSecretAlertsProps): void {
-  const errors = phoneNumberErrors('alertPhoneNumbers', props.alertPhoneNumbers);
-  if (props.alertTopic && (props.alertEmails?.length || props.alertPhoneNumbers?.length)) {
-    errors.push('`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; subscribe them to your own `alertTopic` yourself.');
-  }
+  const errors = alertDestinationErrors(props);
   if (errors.length) throw new Error(`AccountSecretAlerts ${scope.node.path}: ${errors.join(' ')}`);
 }

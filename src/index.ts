@@ -2,6 +2,7 @@ export * from './account-secret-alerts';
 export * from './protected-secret';
 export * from './rotation-function';
 export * from './rotated-database';
+export * from './rotated-database-options';
 export * from './rotation-options';
 export * from './rotated-aurora-cluster';
 export * from './secret-alert-topic';

@@ -22,6 +22,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
+import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
@@ -173,13 +174,136 @@ export interface ProtectedSecretProps {
 }
 
 /**
+ * Every `IProtectedSecret` member, written once for an owned and an imported protected secret: each delegates to
+ * the `aws-cdk-lib` secret it stands for, and the grants add what aws-cdk-lib leaves out (a write without
+ * `UpdateSecret`, and use of a key of another app through the grantee's IAM policy).
+ */
+abstract class ProtectedSecretBase extends Resource implements IProtectedSecret {
+  public abstract readonly secretArn: string;
+  public abstract readonly secretName: string;
+  public abstract readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The `aws-cdk-lib` secret every member delegates to.
+   * @internal
+   */
+  protected abstract readonly _delegate: secretsmanager.ISecret;
+
+  /** The Parameter Store name that resolves to this secret. @attribute */
+  public get parameterStoreReference(): string {
+    return `${PARAMETER_STORE_REFERENCE_PREFIX}${this.secretName}`;
+  }
+
+  public get secretFullArn(): string | undefined {
+    return this._delegate.secretFullArn;
+  }
+
+  public get secretValue(): SecretValue {
+    return this._delegate.secretValue;
+  }
+
+  public get secretRef(): secretsmanager.SecretReference {
+    return this._delegate.secretRef;
+  }
+
+  public secretValueFromJson(key: string): SecretValue {
+    return this._delegate.secretValueFromJson(key);
+  }
+
+  /**
+   * Grants reading the secret's value and decrypting it with the key (through Secrets Manager only),
+   * and exempts the grantee from the explicit deny of an owned secret.
+   */
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    this._exemptGrantee(grantee.grantPrincipal);
+    return this._delegate.grantRead(grantee, versionStages).combine(this.grantKeyOfAnotherApp(grantee, ['kms:Decrypt']));
+  }
+
+  /**
+   * Grants changing the secret's value and encrypting with the key (through Secrets Manager only),
+   * and exempts the grantee from the explicit deny of an owned secret.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    this._exemptGrantee(grantee.grantPrincipal);
+    return grantWriteWithoutUpdateSecret(this._delegate, grantee)
+      .combine(this.grantKeyOfAnotherApp(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']));
+  }
+
+  /**
+   * Grants `ssm:GetParameter` on the Parameter Store reference plus what reading the secret needs.
+   */
+  public grantReadViaParameterStore(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      // The reference name already starts with a slash, so no separator after `parameter`.
+      resourceArns: [Arn.format({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: this.parameterStoreReference.slice(1),
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }, Stack.of(this))],
+    }).combine(this.grantRead(grantee));
+  }
+
+  public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
+    return this._delegate.addRotationSchedule(id, options);
+  }
+
+  public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
+    return this._delegate.addToResourcePolicy(statement);
+  }
+
+  public denyAccountRootDelete(): void {
+    this._delegate.denyAccountRootDelete();
+  }
+
+  public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
+    return this._delegate.attach(target);
+  }
+
+  public cfnDynamicReferenceKey(options?: SecretsManagerSecretOptions): string {
+    return this._delegate.cfnDynamicReferenceKey(options);
+  }
+
+  /**
+   * Lifts the explicit deny for a grantee. Only an owned secret has a deny of this app to lift.
+   * @internal
+   */
+  protected _exemptGrantee(_principal: iam.IPrincipal): void {}
+
+  /**
+   * aws-cdk-lib grants key use by adding to the key's policy, which is a no-op for a key imported by ARN: the
+   * rotation function of the secret would then fail at its first PutSecretValue. A key of another app gets the
+   * same kms:ViaService-scoped use in the grantee's IAM policy instead (its key policy must delegate to IAM).
+   */
+  private grantKeyOfAnotherApp(grantee: iam.IGrantable, actions: string[]): iam.Grant {
+    const key = this.encryptionKey;
+    if (!key || Resource.isOwnedResource(key)) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+    });
+  }
+}
+
+/**
  * A Secrets Manager secret that is secure by default: encrypted with a customer-managed KMS key usable only
  * through Secrets Manager, a resource policy that names who may read and write it and denies everyone else,
  * public policies blocked, and a Parameter Store reference.
  *
  * It implements `ISecret`, so it can be passed wherever `aws-cdk-lib` wants a secret.
  */
-export class ProtectedSecret extends Resource implements IProtectedSecret {
+export class ProtectedSecret extends ProtectedSecretBase {
+  /**
+   * Whether `x` is a `ProtectedSecret` created in this app (not an imported one), across copies of this library.
+   */
+  public static isProtectedSecret(x: any): x is ProtectedSecret {
+    return hasMarker(x, 'ProtectedSecret');
+  }
+
   /**
    * Imports a secret that was created elsewhere, so it can be granted and referenced through Parameter Store.
    */
@@ -188,25 +312,30 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
       secretCompleteArn: attrs.secretCompleteArn,
       encryptionKey: attrs.encryptionKey,
     });
-    return new ImportedProtectedSecret(scope, id, secret);
+    return new class extends ProtectedSecretBase {
+      public readonly secretArn = secret.secretArn;
+      public readonly secretName = secret.secretName;
+      public readonly encryptionKey = secret.encryptionKey;
+      /** @internal */
+      protected readonly _delegate = secret;
+    }(scope, id, { environmentFromArn: secret.secretArn });
   }
 
   /** The underlying `aws-cdk-lib` secret. */
   public readonly secret: secretsmanager.Secret;
   /** The customer-managed key that encrypts the secret (always set; optional only to match `ISecret`). */
   public readonly encryptionKey?: kms.IKey;
-  /** The customer-managed key that encrypts the secret. */
-  public readonly key: kms.IKey;
   /** The ARN of the secret. @attribute */
   public readonly secretArn: string;
   /** The name of the secret. @attribute */
   public readonly secretName: string;
-  /** The Parameter Store name that resolves to this secret. @attribute */
-  public readonly parameterStoreReference: string;
   /** The SSM parameter that publishes the secret's ARN, when `arnParameterName` was given. */
   public readonly arnParameter?: ssm.StringParameter;
   /** The stack's monitoring, whose rules and alarms watch this secret among others, unless monitoring was switched off. */
   public readonly monitoring?: SecretMonitoring;
+
+  /** @internal */
+  protected readonly _delegate: secretsmanager.ISecret;
 
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
@@ -217,122 +346,87 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
     super(scope, id);
     validateProps(this, props);
-
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.key = props.encryptionKey ?? this.createKey(props, removalPolicy);
-    this.encryptionKey = this.key;
-
     this.denyOthers = props.denyOthers ?? true;
-    this.secret = new GrantExemptingSecret(this, 'Secret', principal => this.exempt(principal, 'grantee'), {
+
+    const key = props.encryptionKey ?? this.createKey(props, removalPolicy);
+    this.encryptionKey = key;
+    this.secret = this.createSecret(props, key, removalPolicy);
+    this._delegate = this.secret;
+    this.secretArn = this.secret.secretArn;
+    // A name we were given is exact; the one parsed from the ARN is a token.
+    this.secretName = props.secretName ?? this.secret.secretName;
+
+    this.writeResourcePolicy(props, key);
+    this.arnParameter = this.publishArn(props.arnParameterName);
+    this.monitoring = this.joinMonitoring(props.monitoring ?? {});
+    this.node.addValidation({ validate: () => this.unusableErrors() });
+  }
+
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.secret.applyRemovalPolicy(policy);
+    const key = this.encryptionKey;
+    if (key instanceof kms.Key && key.node.scope === this) {
+      key.applyRemovalPolicy(policy);
+    }
+  }
+
+  /**
+   * A grant through this construct exempts like one through `.secret`, whose grants exempt by themselves.
+   * @internal
+   */
+  protected _exemptGrantee(principal: iam.IPrincipal): void {
+    this.exempt(principal, 'grantee');
+  }
+
+  /** The secret, whose grants (and those of the database attachment it creates) exempt their grantees too. */
+  private createSecret(props: ProtectedSecretProps, key: kms.IKey, removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new GrantExemptingSecret(this, 'Secret', {
       secretName: props.secretName,
       description: props.description,
-      encryptionKey: this.key,
+      encryptionKey: key,
       generateSecretString: props.generateSecretString ?? {
         passwordLength: 32,
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       },
       removalPolicy,
     });
-    this.secretArn = this.secret.secretArn;
-    // A name we were given is exact; the one parsed from the ARN is a token.
-    this.secretName = props.secretName ?? this.secret.secretName;
-    this.parameterStoreReference = `${PARAMETER_STORE_REFERENCE_PREFIX}${this.secretName}`;
+    secret.onGrant = principal => this.exempt(principal, 'grantee');
+    return secret;
+  }
 
-    for (const reader of props.readers ?? []) this.allow(reader, READ_ACTIONS, 'readers');
-    for (const writer of props.writers ?? []) this.allow(writer, [...READ_ACTIONS, ...WRITE_ACTIONS], 'writers');
+  /** Readers, writers and the exemptions, then the deny for everyone else and no public policy. */
+  private writeResourcePolicy(props: ProtectedSecretProps, key: kms.IKey): void {
+    for (const reader of props.readers ?? []) this.allow(reader, key, READ_ACTIONS, 'readers');
+    for (const writer of props.writers ?? []) this.allow(writer, key, [...READ_ACTIONS, ...WRITE_ACTIONS], 'writers');
     for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals', false);
     this.exemptDeployers(props.deployRoles ?? []);
     if (this.denyOthers) this.addDenyOthers();
     // An aspect, because grants made after construction may create the resource policy later.
     Aspects.of(this).add(new BlockPublicPolicy());
+  }
 
-    if (props.arnParameterName) {
-      this.arnParameter = new ssm.StringParameter(this, 'ArnParameter', {
-        parameterName: props.arnParameterName,
-        stringValue: this.secretArn,
-        description: `ARN of the secret ${this.node.path} (not its value)`,
-      });
-    }
-
-    const monitoring = props.monitoring ?? {};
-    if (monitoring.enabled ?? true) {
-      // The stack's one monitoring: its rules hold many secrets, so a secret adds no rule or alarm of its own.
-      this.monitoring = SecretMonitoring.forStack(this, monitoring);
-      this.monitoring.addSecret(this, { watchDeprecatedAccess: monitoring.watchDeprecatedAccess });
-    }
-
-    this.node.addValidation({
-      validate: () => this.denyOthers && this.accessorCount === 0
-        ? ['`readers` and `writers` are both empty and nothing was granted while `denyOthers` is on: nobody could use the secret. Add a reader or writer, call grantRead/grantWrite, or set `denyOthers: false`.']
-        : [],
+  private publishArn(parameterName: string | undefined): ssm.StringParameter | undefined {
+    if (!parameterName) return undefined;
+    return new ssm.StringParameter(this, 'ArnParameter', {
+      parameterName,
+      stringValue: this.secretArn,
+      description: `ARN of the secret ${this.node.path} (not its value)`,
     });
   }
 
-  public get secretFullArn(): string | undefined {
-    return this.secret.secretFullArn;
+  private joinMonitoring(options: MonitoringOptions): SecretMonitoring | undefined {
+    if (!(options.enabled ?? true)) return undefined;
+    // The stack's one monitoring: its rules hold many secrets, so a secret adds no rule or alarm of its own.
+    const monitoring = SecretMonitoring.forStack(this, options);
+    monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess });
+    return monitoring;
   }
 
-  public get secretValue(): SecretValue {
-    return this.secret.secretValue;
-  }
-
-  public get secretRef(): secretsmanager.SecretReference {
-    return this.secret.secretRef;
-  }
-
-  public secretValueFromJson(key: string): SecretValue {
-    return this.secret.secretValueFromJson(key);
-  }
-
-  /**
-   * Grants reading the secret's value and decrypting it with the key (through Secrets Manager only),
-   * and exempts the grantee from the explicit deny.
-   */
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    // `.secret` exempts the grantee itself, so a grant through either object exempts.
-    return this.secret.grantRead(grantee, versionStages);
-  }
-
-  /**
-   * Grants changing the secret's value and encrypting with the key (through Secrets Manager only),
-   * and exempts the grantee from the explicit deny.
-   */
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.secret.grantWrite(grantee);
-  }
-
-  /**
-   * Grants `ssm:GetParameter` on the Parameter Store reference plus what reading the secret needs.
-   */
-  public grantReadViaParameterStore(grantee: iam.IGrantable): iam.Grant {
-    return grantParameterReference(this, grantee).combine(this.grantRead(grantee));
-  }
-
-  public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    return this.secret.addRotationSchedule(id, options);
-  }
-
-  public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
-    return this.secret.addToResourcePolicy(statement);
-  }
-
-  public denyAccountRootDelete(): void {
-    this.secret.denyAccountRootDelete();
-  }
-
-  public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
-    return this.secret.attach(target);
-  }
-
-  public cfnDynamicReferenceKey(options?: SecretsManagerSecretOptions): string {
-    return this.secret.cfnDynamicReferenceKey(options);
-  }
-
-  public applyRemovalPolicy(policy: RemovalPolicy): void {
-    this.secret.applyRemovalPolicy(policy);
-    if (this.key instanceof kms.Key && this.key.node.scope === this) {
-      this.key.applyRemovalPolicy(policy);
-    }
+  private unusableErrors(): string[] {
+    return this.denyOthers && this.accessorCount === 0
+      ? ['`readers` and `writers` are both empty and nothing was granted while `denyOthers` is on: nobody could use the secret. Add a reader or writer, call grantRead/grantWrite, or set `denyOthers: false`.']
+      : [];
   }
 
   private createKey(props: ProtectedSecretProps, removalPolicy: RemovalPolicy): kms.Key {
@@ -348,7 +442,7 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     });
   }
 
-  private allow(principal: iam.IPrincipal, actions: string[], propName: string): void {
+  private allow(principal: iam.IPrincipal, key: kms.IKey, actions: string[], propName: string): void {
     this.exempt(principal, propName);
     this.secret.addToResourcePolicy(new iam.PolicyStatement({
       principals: [principal],
@@ -358,9 +452,9 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     // Key policy: the principal may use the key, but only through Secrets Manager.
     const via = new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, principal);
     if (actions.includes('secretsmanager:PutSecretValue')) {
-      this.key.grantEncryptDecrypt(via);
+      key.grantEncryptDecrypt(via);
     } else {
-      this.key.grantDecrypt(via);
+      key.grantDecrypt(via);
     }
   }
 
@@ -459,52 +553,45 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   }
 }
 
+markClass(ProtectedSecret, 'ProtectedSecret');
+
+/** Lifts the deny for a principal that was just granted access. */
+type OnGrant = (principal: iam.IPrincipal) => void;
+
 /**
- * The `Secret` behind `ProtectedSecret.secret`: its grants (and those of the attachment it creates for a database)
- * also lift the deny for the grantee, so no grant path allows in IAM what the resource policy then denies.
- * Its write grant leaves out `UpdateSecret` (see WRITE_ACTIONS).
+ * `base` with grants that also lift the deny for the grantee, so no grant path allows in IAM what the resource
+ * policy then denies, and a write grant without `UpdateSecret` (see WRITE_ACTIONS). `onGrant` is set right after
+ * construction (a mixin keeps its base's constructor), before anything can be granted.
  */
-class GrantExemptingSecret extends secretsmanager.Secret {
-  constructor(scope: Construct, id: string, private readonly onGrant: (principal: iam.IPrincipal) => void, props: secretsmanager.SecretProps) {
-    super(scope, id, props);
-  }
+function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.ISecret>(base: TBase) {
+  return class extends base {
+    public onGrant!: OnGrant;
 
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return super.grantRead(grantee, versionStages);
-  }
+    public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+      this.onGrant(grantee.grantPrincipal);
+      return super.grantRead(grantee, versionStages);
+    }
 
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return grantWriteWithoutUpdateSecret(this, grantee);
-  }
+    public grantWrite(grantee: iam.IGrantable): iam.Grant {
+      this.onGrant(grantee.grantPrincipal);
+      return grantWriteWithoutUpdateSecret(this, grantee);
+    }
+  };
+}
 
+/** The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well. */
+const GrantExemptingAttachment = grantsExempting(secretsmanager.SecretTargetAttachment);
+
+/** The `Secret` behind `ProtectedSecret.secret`: its grants, and those of the attachment it creates, exempt. */
+class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
   public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
     // Same id and check as Secret.attach, so a database that attaches the secret finds it where CDK puts it.
     if (this.node.tryFindChild('Attachment')) {
       throw new Error(`ProtectedSecret ${this.node.scope?.node.path}: the secret is already attached to a target.`);
     }
-    return new GrantExemptingAttachment(this, 'Attachment', { secret: this, target }, this.onGrant);
-  }
-}
-
-/** The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well. */
-class GrantExemptingAttachment extends secretsmanager.SecretTargetAttachment {
-  constructor(
-    scope: Construct, id: string, props: secretsmanager.SecretTargetAttachmentProps,
-    private readonly onGrant: (principal: iam.IPrincipal) => void,
-  ) {
-    super(scope, id, props);
-  }
-
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return super.grantRead(grantee, versionStages);
-  }
-
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return grantWriteWithoutUpdateSecret(this, grantee);
+    const attachment = new GrantExemptingAttachment(this, 'Attachment', { secret: this, target });
+    attachment.onGrant = this.onGrant;
+    return attachment;
   }
 }
 
@@ -512,61 +599,6 @@ class GrantExemptingAttachment extends secretsmanager.SecretTargetAttachment {
 class BlockPublicPolicy implements IAspect {
   public visit(node: IConstruct): void {
     if (node instanceof secretsmanager.CfnResourcePolicy) node.blockPublicPolicy = true;
-  }
-}
-
-/** An imported protected secret. */
-class ImportedProtectedSecret extends Resource implements IProtectedSecret {
-  public readonly secretArn: string;
-  public readonly secretName: string;
-  public readonly encryptionKey?: kms.IKey;
-  public readonly parameterStoreReference: string;
-
-  constructor(scope: Construct, id: string, private readonly secret: secretsmanager.ISecret) {
-    super(scope, id, { environmentFromArn: secret.secretArn });
-    this.secretArn = secret.secretArn;
-    this.secretName = secret.secretName;
-    this.encryptionKey = secret.encryptionKey;
-    this.parameterStoreReference = `${PARAMETER_STORE_REFERENCE_PREFIX}${this.secretName}`;
-  }
-
-  public get secretFullArn(): string | undefined { return this.secret.secretFullArn; }
-  public get secretValue(): SecretValue { return this.secret.secretValue; }
-  public get secretRef(): secretsmanager.SecretReference { return this.secret.secretRef; }
-  public secretValueFromJson(key: string): SecretValue { return this.secret.secretValueFromJson(key); }
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    return this.secret.grantRead(grantee, versionStages).combine(this.grantImportedKey(grantee, ['kms:Decrypt']));
-  }
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantWriteWithoutUpdateSecret(this.secret, grantee).combine(this.grantImportedKey(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']));
-  }
-  public grantReadViaParameterStore(grantee: iam.IGrantable): iam.Grant {
-    return grantParameterReference(this, grantee).combine(this.grantRead(grantee));
-  }
-  public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    return this.secret.addRotationSchedule(id, options);
-  }
-  public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult { return this.secret.addToResourcePolicy(statement); }
-  public denyAccountRootDelete(): void { this.secret.denyAccountRootDelete(); }
-  public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret { return this.secret.attach(target); }
-  public cfnDynamicReferenceKey(options?: SecretsManagerSecretOptions): string {
-    return this.secret.cfnDynamicReferenceKey(options);
-  }
-
-  /**
-   * aws-cdk-lib grants key use by adding to the key's policy, which is a no-op for a key imported by ARN: the
-   * rotation function of an imported secret would then fail at its first PutSecretValue. An imported key gets the
-   * same kms:ViaService-scoped use in the grantee's IAM policy instead (its key policy must delegate to IAM).
-   */
-  private grantImportedKey(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    const key = this.encryptionKey;
-    if (!key || Resource.isOwnedResource(key)) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions,
-      resourceArns: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-    });
   }
 }
 
@@ -583,21 +615,6 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
   });
   secret.encryptionKey?.grantEncrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
   return result;
-}
-
-function grantParameterReference(secret: IProtectedSecret, grantee: iam.IGrantable): iam.Grant {
-  const stack = Stack.of(secret);
-  return iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-    // The reference name already starts with a slash, so no separator after `parameter`.
-    resourceArns: [Arn.format({
-      service: 'ssm',
-      resource: 'parameter',
-      resourceName: secret.parameterStoreReference.slice(1),
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    }, stack)],
-  });
 }
 
 function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): void {
@@ -642,10 +659,12 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   if (props.denyOthers === false && props.breakGlassPrincipals?.length) {
     errors.add('`breakGlassPrincipals` only makes sense with `denyOthers` on: remove them or leave `denyOthers` on.');
   }
-  const monitoring = props.monitoring;
-  if (monitoring?.enabled === false && (monitoring.alertTopic || monitoring.alertEmails?.length || monitoring.alertPhoneNumbers?.length
-    || monitoring.watchDeprecatedAccess !== undefined || monitoring.trail)) {
-    errors.add('`monitoring.enabled` is false, so `monitoring.alertTopic`, `monitoring.alertEmails`, `monitoring.alertPhoneNumbers`, `monitoring.watchDeprecatedAccess` and `monitoring.trail` would be ignored; remove them or turn monitoring on.');
+  const { enabled: monitored, ...monitoringOptions } = props.monitoring ?? {};
+  const ignored = Object.entries(monitoringOptions)
+    .filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))
+    .map(([option]) => `\`monitoring.${option}\``);
+  if (monitored === false && ignored.length > 0) {
+    errors.add(`\`monitoring.enabled\` is false, so ${ignored.join(', ')} would be ignored; remove them or turn monitoring on.`);
   }
   const key = props.encryptionKey;
   if (key) {

@@ -19,6 +19,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
 
 /** The pre-built rotation Lambda (see lambda/rotation); shipped in the package, so synth needs no bundler. */
@@ -139,8 +140,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const subnetIds = stack.resolve(options.vpc.selectSubnets(options.vpcSubnets ?? defaultSubnets(options.vpc)).subnetIds);
     const key = `${Names.nodeUniqueId(options.vpc.node)}${JSON.stringify(subnetIds)}`;
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
-    const existing = stack.node.tryFindChild(id);
-    const fn = existing instanceof RotationFunction ? existing : new RotationFunction(stack, id, options);
+    const fn = findOrCreate(stack, id, RotationFunction, (vpcStack, fnId) => new RotationFunction(vpcStack, fnId, options));
     if (Stack.of(scope) !== stack) {
       Annotations.of(scope).addInfo(`${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
     }
@@ -167,82 +167,22 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
     validate(this, props);
-
-    const vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
     this.vpc = props.vpc;
-    this.vpcSubnets = vpcSubnets;
+    this.vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
+    this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
+    this.privateDnsEnabled = props.privateDnsEnabled ?? false;
+
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Rotation function: reaches only its databases and Secrets Manager',
       allowAllOutbound: false,
     });
-
-    // Every grant goes to one customer-managed policy rather than an inline one, so it can be reviewed and audited
-    // as a policy of its own.
-    const role = new ManagedPolicyRole(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotation function: secret access is added per rotated secret',
-    });
-
-    // The log holds step outcomes and secret ARNs, never values; encrypted all the same, with a key for logs only.
-    const stack = Stack.of(this);
-    const logKey = new kms.Key(this, 'LogKey', {
-      description: `Encrypts the log of ${this.node.path}`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    logKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      },
-    }));
-    // What a VPC function needs to write logs and manage its network interfaces, without the managed policy's '*'.
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: logKey,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      // These EC2 actions do not support resource-level permissions.
-      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-      resources: ['*'],
-    }));
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(ASSET_DIR),
-      timeout: Duration.seconds(60),
-      memorySize: 256,
-      role,
-      logGroup,
-      vpc: props.vpc,
-      vpcSubnets,
-      securityGroups: [securityGroup],
-      // The seven password options AWS's rotation functions read, under the same names.
-      environment: {
-        PASSWORD_LENGTH: String(props.passwordLength ?? 32),
-        EXCLUDE_CHARACTERS: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
-        ...passwordFlag('EXCLUDE_NUMBERS', props.excludeNumbers),
-        ...passwordFlag('EXCLUDE_PUNCTUATION', props.excludePunctuation),
-        ...passwordFlag('EXCLUDE_UPPERCASE', props.excludeUppercase),
-        ...passwordFlag('EXCLUDE_LOWERCASE', props.excludeLowercase),
-        ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
-      },
-    });
+    const role = this.createRole();
+    const logGroup = this.createLogGroup(props.logRetention, role);
+    this.function = this.createFunction(props, role, logGroup, securityGroup);
     this.connections = this.function.connections;
     this.grantPrincipal = role;
     this.role = role;
-    this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
-    this.privateDnsEnabled = props.privateDnsEnabled ?? false;
     // GetRandomPassword names no secret (it has no resource-level permission), so it stays with the function.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     this.secretsManagerEndpoint = this.connectToSecretsManager(props, securityGroup);
@@ -275,8 +215,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const stack = Stack.of(scope);
     if (stack === Stack.of(this)) return this;
     const id = `RotationAccess${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
-    const existing = stack.node.tryFindChild(id);
-    return existing instanceof RotationAccess ? existing : new RotationAccess(stack, id, this.role, this.node.path);
+    return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => new RotationAccess(scopeStack, accessId, this.role, this.node.path));
   }
 
   /**
@@ -312,6 +251,82 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
   }
 
+  /**
+   * The function's role. Every grant goes to one customer-managed policy rather than an inline one, so it can be
+   * reviewed and audited as a policy of its own.
+   */
+  private createRole(): ManagedPolicyRole {
+    return new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotation function: secret access is added per rotated secret',
+    });
+  }
+
+  /**
+   * The function's log and what a VPC function needs to write it and manage its network interfaces, without the
+   * managed policy's '*'. The log holds step outcomes and secret ARNs, never values; encrypted all the same, with a
+   * key for logs only.
+   */
+  private createLogGroup(retention: logs.RetentionDays | undefined, role: iam.IRole): logs.LogGroup {
+    const stack = Stack.of(this);
+    const logKey = new kms.Key(this, 'LogKey', {
+      description: `Encrypts the log of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    logKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }));
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: retention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: logKey,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      // These EC2 actions do not support resource-level permissions.
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: ['*'],
+    }));
+    return logGroup;
+  }
+
+  private createFunction(
+    props: RotationFunctionProps, role: iam.IRole, logGroup: logs.ILogGroup, securityGroup: ec2.ISecurityGroup,
+  ): lambda.Function {
+    return new lambda.Function(this, 'Function', {
+      description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(ASSET_DIR),
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      role,
+      logGroup,
+      vpc: props.vpc,
+      vpcSubnets: this.vpcSubnets,
+      securityGroups: [securityGroup],
+      // The seven password options AWS's rotation functions read, under the same names.
+      environment: {
+        PASSWORD_LENGTH: String(props.passwordLength ?? 32),
+        EXCLUDE_CHARACTERS: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
+        ...passwordFlag('EXCLUDE_NUMBERS', props.excludeNumbers),
+        ...passwordFlag('EXCLUDE_PUNCTUATION', props.excludePunctuation),
+        ...passwordFlag('EXCLUDE_UPPERCASE', props.excludeUppercase),
+        ...passwordFlag('EXCLUDE_LOWERCASE', props.excludeLowercase),
+        ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
+      },
+    });
+  }
+
   /** The network path to Secrets Manager, and an annotation that says which one was chosen. */
   private connectToSecretsManager(props: RotationFunctionProps, securityGroup: ec2.SecurityGroup): ec2.InterfaceVpcEndpoint | undefined {
     if (props.secretsManagerEndpoint) {
@@ -343,10 +358,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   ): ec2.InterfaceVpcEndpoint {
     const vpcStack = Stack.of(this.vpc);
     const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
-    const found = vpcStack.node.tryFindChild(id);
-    const shared = found instanceof SharedEndpoint ? found : new SharedEndpoint(vpcStack, id, {
+    const shared = findOrCreate(vpcStack, id, SharedEndpoint, (endpointScope, endpointId) => new SharedEndpoint(endpointScope, endpointId, {
       vpc: this.vpc, subnets: this.vpcSubnets, service, description, privateDnsEnabled: this.privateDnsEnabled,
-    });
+    }));
     if (shared.privateDnsEnabled !== this.privateDnsEnabled) {
       throw new Error(`RotationFunction ${this.node.path}: \`privateDnsEnabled\` is ${this.privateDnsEnabled}, but the ${description} endpoint ${shared.node.path} that rotation functions of this VPC share has it ${shared.privateDnsEnabled}. Give every rotation function of the VPC the same \`privateDnsEnabled\`.`);
     }

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as
 import { Construct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { phoneNumberErrors } from './private/monitoring';
+import { findOrCreate } from './private/singleton';
 
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
 const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com'];
@@ -58,8 +59,7 @@ export class SecretAlertTopic extends Construct {
    */
   public static shared(scope: Construct): SecretAlertTopic {
     const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(SHARED_ID);
-    return existing instanceof SecretAlertTopic ? existing : new SecretAlertTopic(stack, SHARED_ID);
+    return findOrCreate(stack, SHARED_ID, SecretAlertTopic, (topicScope, id) => new SecretAlertTopic(topicScope, id));
   }
 
   /**

@@ -14,7 +14,9 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, phoneNumberErrors, rotationMessage, truncate } from './private/monitoring';
+import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage, truncate } from './private/monitoring';
+import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
 import { MonitoringTrail } from './secrets-trail';
@@ -44,9 +46,10 @@ const ROTATION_FAILED_EVENT = 'RotationFailed';
 const PATTERN_SIZE_LIMIT = 2048;
 
 /**
- * Where alerts go and what they rely on: the options `MonitoringOptions` and `SecretMonitoringProps` share.
+ * Where alerts go and the trail they rely on: what every alerting construct of the library takes
+ * (`SecretMonitoring`, the monitoring of `ProtectedSecret` and the database constructs, `AccountSecretAlerts`).
  */
-export interface SecretAlertOptions {
+export interface SecretAlertDestinationOptions {
   /**
    * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
    * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
@@ -69,18 +72,23 @@ export interface SecretAlertOptions {
   readonly alertPhoneNumbers?: string[];
 
   /**
+   * The trail that records the API calls the rules match. Any `SecretsTrail` in the app counts as stated.
+   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns that the API-call alerts need a trail
+   */
+  readonly trail?: MonitoringTrail;
+}
+
+/**
+ * Where alerts on secrets go and what they watch: the options `MonitoringOptions` and `SecretMonitoringProps` share.
+ */
+export interface SecretAlertOptions extends SecretAlertDestinationOptions {
+  /**
    * Alert when a client reads the `AWSPREVIOUS` version or uses the secret while it is scheduled for deletion.
    * These are read-only CloudTrail events, which only a rule in the `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`
    * state receives, and only while the trail logs read events.
    * @default true
    */
   readonly watchDeprecatedAccess?: boolean;
-
-  /**
-   * The trail that records the API calls the rules match. Any `SecretsTrail` in the app counts as stated.
-   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns that the API-call alerts need a trail
-   */
-  readonly trail?: MonitoringTrail;
 }
 
 /**
@@ -158,13 +166,15 @@ export class SecretMonitoring extends Construct {
   public static forStack(scope: Construct, options: MonitoringOptions = {}): SecretMonitoring {
     const stack = Stack.of(scope);
     const id = options.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(options.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
-    const existing = stack.node.tryFindChild(id);
     const { enabled: _enabled, watchDeprecatedAccess: _perSecret, ...shared } = options;
-    if (existing instanceof SecretMonitoring) {
-      existing.join(shared);
-      return existing;
-    }
-    return new SecretMonitoring(stack, id, shared);
+    let created = false;
+    const monitoring = findOrCreate(stack, id, SecretMonitoring, (monitoringScope, monitoringId) => {
+      created = true;
+      return new SecretMonitoring(monitoringScope, monitoringId, shared);
+    });
+    // A new monitoring took the options in its constructor; an existing one takes this user's subscriptions.
+    if (!created) monitoring.join(shared);
+    return monitoring;
   }
 
   /** The topic alerts go to. */
@@ -182,9 +192,9 @@ export class SecretMonitoring extends Construct {
     super(scope, id);
     validateProps(this, props);
 
-    this.sharedTopic = props.alertTopic ? undefined : SecretAlertTopic.shared(this);
-    this.alertTopic = props.alertTopic ?? this.sharedTopic!.topic;
-    SecretAlertTopic.allowPublishers(this.alertTopic);
+    const destination = alertDestination(this, props);
+    this.alertTopic = destination.topic;
+    this.sharedTopic = destination.sharedTopic;
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
     this.kinds = ruleKinds(Stack.of(this).stackName);
@@ -230,21 +240,21 @@ export class SecretMonitoring extends Construct {
   public addRotationFunction(fn: lambda.IFunction): cloudwatch.IAlarm {
     const registry = sharedRegistry(this);
     const id = `RotationErrors${Names.nodeUniqueId(fn.node)}${Names.nodeUniqueId(this.alertTopic.node)}`;
-    const existing = registry.node.tryFindChild(id);
-    if (existing) return existing as cloudwatch.Alarm;
-    const alarm = new cloudwatch.Alarm(registry, id, {
-      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: [
-        `The rotation function ${fn.node.path} failed. The secret it was rotating keeps its working AWSCURRENT value.`,
-        'Read the function\'s log: each error names the step, the secret ARN and what to do.',
-      ].join(' '),
+    return findOrCreate(registry, id, cloudwatch.Alarm, (alarmScope, alarmId) => {
+      const alarm = new cloudwatch.Alarm(alarmScope, alarmId, {
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: [
+          `The rotation function ${fn.node.path} failed. The secret it was rotating keeps its working AWSCURRENT value.`,
+          'Read the function\'s log: each error names the step, the secret ARN and what to do.',
+        ].join(' '),
+      });
+      alarm.addAlarmAction(this.alarmAction);
+      return alarm;
     });
-    alarm.addAlarmAction(this.alarmAction);
-    return alarm;
   }
 
   /**
@@ -279,8 +289,7 @@ export class SecretMonitoring extends Construct {
       if (!this.sharedTopic && (options.alertEmails?.length || options.alertPhoneNumbers?.length)) {
         throw new Error(`SecretMonitoring ${this.node.path}: \`alertEmails\` and \`alertPhoneNumbers\` only subscribe to the shared alert topic; subscribe them to your own \`alertTopic\` yourself.`);
       }
-      for (const email of options.alertEmails ?? []) this.sharedTopic?.addEmail(email);
-      for (const phone of options.alertPhoneNumbers ?? []) this.sharedTopic?.addPhoneNumber(phone, 'alertPhoneNumbers');
+      subscribe(this.sharedTopic, options);
     }
     this.statedTrail ??= options.trail;
   }
@@ -489,13 +498,10 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
 function sharedRegistry(scope: Construct): Construct {
   const stack = Stack.of(scope);
   const id = 'ProtectedSecretsSharedAlarms';
-  return stack.node.tryFindChild(id) as Construct ?? new Construct(stack, id);
+  return findOrCreate(stack, id, Construct, (registryScope, registryId) => new Construct(registryScope, registryId));
 }
 
 function validateProps(scope: SecretMonitoring, props: SecretMonitoringProps): void {
-  const errors = phoneNumberErrors('alertPhoneNumbers', props.alertPhoneNumbers);
-  if (props.alertTopic && (props.alertEmails?.length || props.alertPhoneNumbers?.length)) {
-    errors.push('`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; subscribe them to your own `alertTopic` yourself.');
-  }
+  const errors = alertDestinationErrors(props);
   if (errors.length) throw new Error(`SecretMonitoring ${scope.node.path}: ${errors.join(' ')}`);
 }

@@ -10,8 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
-
-const SECRETS_TRAIL_MARKER = Symbol.for('cdk-protected-secrets.SecretsTrail');
+import { hasMarker, markClass } from './private/marker';
 
 /**
  * Properties for a `SecretsTrail`.
@@ -64,7 +63,7 @@ export interface SecretsTrailProps {
 export class SecretsTrail extends Construct {
   /** Whether `x` is a `SecretsTrail`, across copies of this library. */
   public static isSecretsTrail(x: any): x is SecretsTrail {
-    return x !== null && typeof x === 'object' && SECRETS_TRAIL_MARKER in x;
+    return hasMarker(x, 'SecretsTrail');
   }
 
   /** The trail. */
@@ -78,20 +77,26 @@ export class SecretsTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsTrailProps = {}) {
     super(scope, id);
-    Object.defineProperty(this, SECRETS_TRAIL_MARKER, { value: true });
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.key = this.createKey(removalPolicy);
     this.bucket = this.createBucket(removalPolicy, props.logFileRetention ?? Duration.days(365));
-    if (props.sendToCloudWatchLogs) {
-      this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-        encryptionKey: this.key,
-        retention: props.cloudWatchLogsRetention ?? logs.RetentionDays.ONE_YEAR,
-        removalPolicy,
-      });
-    }
+    this.logGroup = this.createLogGroup(props, removalPolicy);
+    this.trail = this.createTrail(props);
+  }
 
-    this.trail = new cloudtrail.Trail(this, 'Trail', {
+  /** The CloudWatch Logs copy, encrypted with the trail's key, when `sendToCloudWatchLogs` is on. */
+  private createLogGroup(props: SecretsTrailProps, removalPolicy: RemovalPolicy): logs.LogGroup | undefined {
+    if (!props.sendToCloudWatchLogs) return undefined;
+    return new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: this.key,
+      retention: props.cloudWatchLogsRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy,
+    });
+  }
+
+  private createTrail(props: SecretsTrailProps): cloudtrail.Trail {
+    const trail = new cloudtrail.Trail(this, 'Trail', {
       bucket: this.bucket,
       encryptionKey: this.key,
       isMultiRegionTrail: true,
@@ -104,7 +109,7 @@ export class SecretsTrail extends Construct {
     });
     if (props.excludeKmsAndRdsDataEvents) {
       // A trail takes event selectors or advanced event selectors, not both.
-      const cfnTrail = this.trail.node.defaultChild as cloudtrail.CfnTrail;
+      const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
       cfnTrail.addPropertyDeletionOverride('EventSelectors');
       cfnTrail.advancedEventSelectors = [{
         name: 'Management events, read and write, without AWS KMS and RDS Data API',
@@ -114,6 +119,7 @@ export class SecretsTrail extends Construct {
         ],
       }];
     }
+    return trail;
   }
 
   private createKey(removalPolicy: RemovalPolicy): kms.Key {
@@ -189,6 +195,8 @@ export class SecretsTrail extends Construct {
     });
   }
 }
+
+markClass(SecretsTrail, 'SecretsTrail');
 
 /**
  * Options for a trail that already logs this account, such as an organization trail.

@@ -96,7 +96,7 @@ describe('a rotation function in a Network stack shared by databases of two othe
         for (const secret of secrets) {
           const id = Stack.of(secret).getLogicalId(secret.secret.node.defaultChild as any);
           if (s.stack === Stack.of(secret).stackName && pointsAt(resource, id) && actions.includes('secretsmanager:GetSecretValue')) reached.add(secretRef(secret));
-          const keyId = Stack.of(secret).getLogicalId(secret.key.node.defaultChild as any);
+          const keyId = Stack.of(secret).getLogicalId(secret.encryptionKey!.node.defaultChild as any);
           if (s.stack === Stack.of(secret).stackName && pointsAt(resource, keyId) && actions.includes('kms:Decrypt')) {
             expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
             keys.add(secretRef(secret));

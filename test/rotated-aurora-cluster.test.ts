@@ -15,7 +15,7 @@ function build(extra: Partial<RotatedAuroraClusterProps> = {}) {
 test('a Data API cluster encrypted with the secret\'s key, TLS enforced, master credentials from the secret', () => {
   const { stack, aurora } = build({ clusterIdentifier: 'orders' });
   const t = Template.fromStack(stack);
-  const keyId = stack.getLogicalId(aurora.secret.key.node.defaultChild as any);
+  const keyId = stack.getLogicalId(aurora.secret.encryptionKey!.node.defaultChild as any);
   const secretId = stack.getLogicalId(aurora.secret.secret.node.defaultChild as any);
   t.hasResourceProperties('AWS::RDS::DBCluster', {
     DBClusterIdentifier: 'orders',

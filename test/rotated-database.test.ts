@@ -35,7 +35,7 @@ describe('RotatedDatabase defaults', () => {
   test('the instance takes its master credentials from the CMK-encrypted secret and encrypts storage with the same key', () => {
     const { stack, db, t } = single();
     const secretId = logicalId(stack, db.secret.secret);
-    const keyId = stack.getLogicalId(db.secret.key.node.defaultChild as any);
+    const keyId = stack.getLogicalId(db.secret.encryptionKey!.node.defaultChild as any);
     t.hasResourceProperties('AWS::SecretsManager::Secret', {
       KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"dbadmin"}', GenerateStringKey: 'password' }),

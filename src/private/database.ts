@@ -1,6 +1,7 @@
 // What the database constructs share.
 import { Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { findOrCreate } from './singleton';
 
 /** The secret's key is usable only through Secrets Manager; storage encryption also needs RDS to use it. */
 export function allowRdsToUseKey(key: kms.IKey): void {
@@ -38,12 +39,12 @@ export function enhancedMonitoring(scope: Construct, interval: Duration = Durati
   if (interval.toSeconds() === 0) return {};
   const stack = Stack.of(scope);
   const id = 'ProtectedSecretsRdsMonitoringRole';
-  const role = stack.node.tryFindChild(id) as iam.Role ?? new iam.Role(stack, id, {
+  const role = findOrCreate(stack, id, iam.Role, (roleScope, roleId) => new iam.Role(roleScope, roleId, {
     assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
     description: 'RDS Enhanced Monitoring: writes OS metrics to the RDSOSMetrics log group',
     // The policy RDS documents for this role; it allows writing to RDS's own log groups only.
     managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
-  });
+  }));
   return { monitoringInterval: interval, monitoringRole: role };
 }
 

@@ -1,0 +1,76 @@
+import { Duration, RemovalPolicy, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import type { RotationFunction } from './rotation-function';
+import { RotationOptions } from './rotation-options';
+import { MonitoringOptions } from './secret-monitoring';
+
+/**
+ * What `RotatedDatabase` and `RotatedAuroraCluster` share: where the database goes, who reads its credentials,
+ * how they are encrypted, monitored and rotated, and how the database is kept.
+ */
+export interface RotatedDatabaseBaseProps extends RotationOptions {
+  /** The VPC to place the database and the rotation function in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Subnets for the database.
+   * @default - the VPC's isolated subnets, or its private subnets with egress when it has no isolated ones
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The name of a database to create; `RotatedDatabase` also writes it to the secret as `dbname`.
+   * @default - none (the engine's default database)
+   */
+  readonly databaseName?: string;
+
+  /**
+   * Principals that may read the database credentials.
+   * @default - only the rotation function
+   */
+  readonly secretReaders?: iam.IPrincipal[];
+
+  /**
+   * Alerts on changes to the credentials, on their rotations (with an alarm on the rotation function's errors)
+   * and on use of deprecated versions.
+   * @default - monitoring on, alerts to the stack's shared KMS-encrypted SNS topic
+   */
+  readonly monitoring?: MonitoringOptions;
+
+  /**
+   * The customer-managed key for the secret and the database storage.
+   * @default - the secret's new key, with a policy statement that lets RDS use it
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The rotation function to use, e.g. one in a shared network stack: the grants, invoke permission, schedule and
+   * security-group rules that name this database and its secret are written in this construct's stack.
+   * @default - the shared function of this VPC and the database's subnets (or `rotationFunctionSubnets`), created in the VPC's stack
+   */
+  readonly rotationFunction?: RotationFunction;
+
+  /**
+   * Refuse deletion of the database.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * How long automated backups are kept, between 1 and 35 days.
+   * @default Duration.days(7)
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * What happens to the database when it leaves the stack.
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * How often RDS Enhanced Monitoring collects OS metrics (of the writer, for a cluster); `Duration.seconds(0)`
+   * switches it off. One monitoring role per stack is shared by all databases.
+   * @default Duration.seconds(60)
+   */
+  readonly monitoringInterval?: Duration;
+}
