@@ -23,6 +23,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { scheduleRotationByFunction } from './private/rotation';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
 import { PropErrors } from './private/validation';
@@ -308,8 +309,15 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     return grantParameterReference(this, grantee).combine(this.grantRead(grantee));
   }
 
+  /**
+   * Rotates the secret with your own Lambda function (or a hosted rotation). The function gets an invoke permission
+   * for this secret and account only (`SourceArn`, `SourceAccount`) and the grants rotation needs, which exempt its
+   * role from the deny.
+   */
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    return this.secret.addRotationSchedule(id, options);
+    // A hosted rotation's function and invoke permission come from Secrets Manager's transform, not from this library.
+    if (!options.rotationLambda) return this.secret.addRotationSchedule(id, options);
+    return scheduleRotationByFunction(this, id, this.secret, options.rotationLambda, options, fn => [this.grantRead(fn), this.grantWrite(fn)]);
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
@@ -544,7 +552,8 @@ class ImportedProtectedSecret extends Resource implements IProtectedSecret {
     return grantParameterReference(this, grantee).combine(this.grantRead(grantee));
   }
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    return this.secret.addRotationSchedule(id, options);
+    if (!options.rotationLambda) return this.secret.addRotationSchedule(id, options);
+    return scheduleRotationByFunction(this, id, this.secret, options.rotationLambda, options, fn => [this.grantRead(fn), this.grantWrite(fn)]);
   }
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult { return this.secret.addToResourcePolicy(statement); }
   public denyAccountRootDelete(): void { this.secret.denyAccountRootDelete(); }
