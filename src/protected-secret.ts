@@ -224,7 +224,7 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
     this.encryptionKey = this.key;
 
     this.denyOthers = props.denyOthers ?? true;
-    this.secret = new GrantExemptingSecret(this, 'Secret', principal => this.exempt(principal, 'grantee'), {
+    this.secret = new GrantExemptingSecret(this, 'Secret', grantee => this.exemptGrantee(grantee), {
       secretName: props.secretName,
       description: props.description,
       encryptionKey: this.key,
@@ -408,6 +408,41 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
   }
 
   /**
+   * Exempts a grantee and returns the grantee the grant should use. A grant from another stack writes the grantee's
+   * policy there, naming this secret (that stack depends on this one); an exemption or key policy naming the role by
+   * reference would make this stack depend on that one: a cycle. A role with a fixed name has an ARN known without
+   * a reference, so the grant goes on with the role named by that ARN here and its policy still written there.
+   */
+  private exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+    if (!Construct.isConstruct(grantee) || Stack.of(grantee) === Stack.of(this)) {
+      this.exempt(grantee.grantPrincipal, 'grantee');
+      return grantee;
+    }
+    const named = new RoleNamedByArn(grantee.grantPrincipal, this.granteeArnWithoutReference(grantee.grantPrincipal, grantee));
+    this.exempt(named, 'grantee');
+    return named;
+  }
+
+  /**
+   * The ARN of a role with a fixed name, built without a reference to its stack (aws:PrincipalArn of a role session
+   * is the role's ARN, path included:
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+   */
+  private granteeArnWithoutReference(principal: iam.IPrincipal, grantee: IConstruct): string {
+    const cfnRole = principal instanceof iam.Role ? principal.node.defaultChild as iam.CfnRole : undefined;
+    const roleName = cfnRole?.roleName;
+    const path = cfnRole?.path ?? '/';
+    if (roleName === undefined || Token.isUnresolved(roleName) || Token.isUnresolved(path)) {
+      throw new Error(`ProtectedSecret ${this.node.path}: a grant to ${grantee.node.path}, of stack ${Stack.of(grantee).stackName}, would make the stacks `
+        + `${Stack.of(this).stackName} and ${Stack.of(grantee).stackName} depend on each other (the grantee's policy names the secret; the secret's deny `
+        + 'must name the grantee\'s role). Either list the role in `readers` (`secretReaders` on RotatedDatabase/RotatedAuroraCluster) or `writers` '
+        + `of the secret, so only ${Stack.of(this).stackName} names it, or give the role a fixed \`roleName\` so the deny can name its ARN without a reference.`);
+    }
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:iam::${stack.account}:role${path}${roleName}`;
+  }
+
+  /**
    * Exempts the principals CloudFormation acts as when it deploys this stack: the synthesizer's execution role and
    * `deployRoles`. CloudFormation makes every resource operation with a forward access session of that principal
    * (a service role, or the caller's own credentials without one), so Secrets Manager sees that principal's ARN in
@@ -473,18 +508,16 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
  * Its write grant leaves out `UpdateSecret` (see WRITE_ACTIONS).
  */
 class GrantExemptingSecret extends secretsmanager.Secret {
-  constructor(scope: Construct, id: string, private readonly onGrant: (principal: iam.IPrincipal) => void, props: secretsmanager.SecretProps) {
+  constructor(scope: Construct, id: string, private readonly onGrant: (grantee: iam.IGrantable) => iam.IGrantable, props: secretsmanager.SecretProps) {
     super(scope, id, props);
   }
 
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return super.grantRead(grantee, versionStages);
+    return super.grantRead(this.onGrant(grantee), versionStages);
   }
 
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return grantWriteWithoutUpdateSecret(this, grantee);
+    return grantWriteWithoutUpdateSecret(this, this.onGrant(grantee));
   }
 
   public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
@@ -496,23 +529,46 @@ class GrantExemptingSecret extends secretsmanager.Secret {
   }
 }
 
+/**
+ * A role of another stack, named by the ARN its fixed name gives it: policies of the secret's stack (the deny's
+ * exemption, the key policy) name it without a reference, and its own policy, in its stack, still receives the grant.
+ */
+class RoleNamedByArn implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  public readonly principalAccount?: string;
+
+  constructor(private readonly role: iam.IPrincipal, arn: string) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.policyFragment = new iam.ArnPrincipal(arn).policyFragment;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.role.addToPrincipalPolicy(statement);
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.role.addToPrincipalPolicy(statement).statementAdded;
+  }
+}
+
 /** The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well. */
 class GrantExemptingAttachment extends secretsmanager.SecretTargetAttachment {
   constructor(
     scope: Construct, id: string, props: secretsmanager.SecretTargetAttachmentProps,
-    private readonly onGrant: (principal: iam.IPrincipal) => void,
+    private readonly onGrant: (grantee: iam.IGrantable) => iam.IGrantable,
   ) {
     super(scope, id, props);
   }
 
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return super.grantRead(grantee, versionStages);
+    return super.grantRead(this.onGrant(grantee), versionStages);
   }
 
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this.onGrant(grantee.grantPrincipal);
-    return grantWriteWithoutUpdateSecret(this, grantee);
+    return grantWriteWithoutUpdateSecret(this, this.onGrant(grantee));
   }
 }
 
