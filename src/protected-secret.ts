@@ -418,7 +418,8 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
       this.exempt(grantee.grantPrincipal, 'grantee');
       return grantee;
     }
-    const named = new RoleNamedByArn(grantee.grantPrincipal, this.granteeArnWithoutReference(grantee.grantPrincipal, grantee));
+    const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee);
+    const named = new RoleNamedByArn(grantee.grantPrincipal, arn);
     this.exempt(named, 'grantee');
     return named;
   }
@@ -508,7 +509,13 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
  * Its write grant leaves out `UpdateSecret` (see WRITE_ACTIONS).
  */
 class GrantExemptingSecret extends secretsmanager.Secret {
-  constructor(scope: Construct, id: string, private readonly onGrant: (grantee: iam.IGrantable) => iam.IGrantable, props: secretsmanager.SecretProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    /** Exempts the grantee and returns the grantee the grant goes on with. */
+    private readonly onGrant: (grantee: iam.IGrantable) => iam.IGrantable,
+    props: secretsmanager.SecretProps,
+  ) {
     super(scope, id, props);
   }
 
