@@ -26,7 +26,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { ACCOUNT, CODE, Caller, OTHER_ACCOUNT, REGION, ResolvedApp, ResolvedTemplate, decide } from './iam-matrix';
 import { buildExampleApp } from '../examples/example-app';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
@@ -34,6 +34,7 @@ import { buildAuroraPostgresDataApi } from '../integ/integ.aurora-postgres-data-
 import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
 import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
 import { buildSharedRotationFunction } from '../integ/integ.shared-rotation-function';
+import { ProtectedSecret } from '../src';
 
 const ADMINISTRATOR_ACCESS = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
 const EXEC_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`;
@@ -83,6 +84,7 @@ function callersOf(a: ResolvedApp): Caller[] {
     ['grantee of grantRead', /^BillingJobRole$/],
     ['grantee through .secret', /^ReportsTaskRole$/],
     ['rotation function role', /^Rotation[^/]*\/Role$/],
+    ['grantee in another stack (fixed roleName)', /^CrossStackGranteeRole$/],
   ];
   const callers: Caller[] = [];
   for (const [label, pattern] of own) {
@@ -99,6 +101,20 @@ function callersOf(a: ResolvedApp): Caller[] {
     roleCaller('administrator of another account', `arn:aws:iam::${OTHER_ACCOUNT}:role/Administrator`, ADMINISTRATOR_ACCESS),
   );
   return callers;
+}
+
+/**
+ * A service of an Apps stack granted a secret of a Data stack from the apps side: its role has a fixed name, so the
+ * secret's deny and key policy name it by an ARN built without a reference (README "Services in another stack").
+ */
+function buildCrossStackGrant(app: App): Stack[] {
+  const data = new Stack(app, 'Data');
+  const owner = new iam.Role(data, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  const apiKey = new ProtectedSecret(data, 'OrdersApiKey', { readers: [owner], monitoring: { enabled: false } });
+  const apps = new Stack(app, 'Apps');
+  const reports = new iam.Role(apps, 'CrossStackGranteeRole', { roleName: 'orders-reports', assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  apiKey.grantRead(reports);
+  return [data, apps];
 }
 
 interface Row {
@@ -198,7 +214,8 @@ const line = (r: Row) => `${r.app} | ${r.resource} | ${r.caller} | ${r.cells.joi
 // secrets' keys let the account use them through Secrets Manager only, so the secret's policy decides who reads.
 // An app of several stacks names each resource by stack and construct path; its callers are the roles of all its
 // stacks (multi-stack: the Network stack's rotation role reads the secrets of Data and Billing, by the managed
-// policies those stacks attach to it, and nothing else).
+// policies those stacks attach to it, and nothing else). cross-stack-grant: a role of Apps with a fixed name, granted
+// a secret of Data from the apps side, reads it as a reader would (the deny and key policy name its ARN as a string).
 const EXPECTED: string[] = [
   'example | ProtectedSecretsExample/PaymentsApiKey/Secret | reader (readers) | allow no no allow no no',
   'example | ProtectedSecretsExample/PaymentsApiKey/Secret | writer (writers) | allow allow allow allow no no',
@@ -473,6 +490,18 @@ const EXPECTED: string[] = [
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
+  'cross-stack-grant | Data/OrdersApiKey/Secret | reader (readers) | allow no no allow no no',
+  'cross-stack-grant | Data/OrdersApiKey/Secret | grantee in another stack (fixed roleName) | allow no no allow no no',
+  'cross-stack-grant | Data/OrdersApiKey/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow allow',
+  'cross-stack-grant | Data/OrdersApiKey/Secret | administrator, directly | DENY DENY DENY allow allow allow',
+  'cross-stack-grant | Data/OrdersApiKey/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow allow',
+  'cross-stack-grant | Data/OrdersApiKey/Secret | administrator of another account | DENY DENY DENY no no no',
+  'cross-stack-grant | key of Data/OrdersApiKey/Secret | reader (readers) | allow no no no',
+  'cross-stack-grant | key of Data/OrdersApiKey/Secret | grantee in another stack (fixed roleName) | allow no no no',
+  'cross-stack-grant | key of Data/OrdersApiKey/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'cross-stack-grant | key of Data/OrdersApiKey/Secret | administrator, directly | allow no allow no',
+  'cross-stack-grant | key of Data/OrdersApiKey/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'cross-stack-grant | key of Data/OrdersApiKey/Secret | administrator of another account | no no no no',
 ];
 
 function markdown(rows: Row[]): string {
@@ -512,6 +541,7 @@ describe('access matrix, evaluated by an IAM policy simulator', () => {
       synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
       synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
       synth('shared-rotation-function', app => buildSharedRotationFunction(app)),
+      synth('cross-stack-grant', app => buildCrossStackGrant(app)),
     ];
     rows = [];
     for (const a of apps) rows.push(...await matrixOf(a));
