@@ -414,7 +414,10 @@ export class ProtectedSecret extends Resource implements IProtectedSecret {
    * a reference, so the grant goes on with the role named by that ARN here and its policy still written there.
    */
   private exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
-    if (!Construct.isConstruct(grantee) || Stack.of(grantee) === Stack.of(this)) {
+    // A nested stack and its parent pass references through parameters and outputs without a cycle.
+    const separateStacks = Construct.isConstruct(grantee) && Stack.of(grantee) !== Stack.of(this)
+      && !Stack.of(grantee).nestedStackParent && !Stack.of(this).nestedStackParent;
+    if (!separateStacks) {
       this.exempt(grantee.grantPrincipal, 'grantee');
       return grantee;
     }

@@ -2,7 +2,7 @@
 // stacks, services in an Apps stack. What a person worries about: the app does not synthesize (a cyclic reference
 // between the function's stack and the secrets' stacks), the library changes the VPC's DNS for every other
 // workload, a second endpoint per service appears, or the function can reach more (or fewer) secrets than it rotates.
-import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
 import { ProtectedSecret, RotatedDatabase, RotationFunction } from '../src';
@@ -225,6 +225,15 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
     const appsActions = Object.values(Template.fromStack(apps).findResources('AWS::IAM::Policy'))
       .flatMap(p => p.Properties.PolicyDocument.Statement).flatMap((st: any) => [].concat(st.Action));
     expect(appsActions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']));
+  });
+
+  test('a role of a nested stack, granted a secret of its parent, is exempt by reference as before (no cycle there)', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const orders = new ProtectedSecret(data, 'Orders', { readers: [new iam.Role(data, 'Owner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] });
+    const reports = new iam.Role(new NestedStack(data, 'Reports'), 'Role', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    orders.grantRead(reports);
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('a role with a generated name fails at synth with the fix, not with a cyclic reference', () => {
