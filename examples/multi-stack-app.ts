@@ -3,7 +3,7 @@
 // test/multi-stack.test.ts (no cycle, one function, one endpoint per service) and by the compliance tests.
 import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { suppressRulesThatDoNotApply } from './compliance';
-import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
+import { MonitoringTrail, ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction, SecretMonitoring } from '../src';
 
 /** The stacks of the multi-stack example, and what the tests look into. */
 export interface MultiStackApp {
@@ -59,6 +59,12 @@ export function buildMultiStackApp(app: App, env?: { account: string; region: st
     engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }),
     rotationFunction: rotation,
   });
+
+  // The secrets' alerts on API calls fire only while a trail records them. A platform team's account is logged by
+  // its organization's trail (reads and writes), so each data stack states that trail rather than paying for a
+  // second copy of the management events with a SecretsTrail of its own.
+  const organizationTrail = MonitoringTrail.existing({ logsReadEvents: true, description: 'the organization trail that logs this account' });
+  for (const stack of [data, billing]) SecretMonitoring.forStack(stack, { trail: organizationTrail });
 
   suppressRulesThatDoNotApply(network, { vpc });
   suppressRulesThatDoNotApply(data);

@@ -24,6 +24,7 @@ import { Construct, IConstruct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { scheduleRotationByFunction } from './private/rotation';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
 import { PropErrors } from './private/validation';
@@ -215,8 +216,8 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    this._exemptGrantee(grantee.grantPrincipal);
-    return this._delegate.grantRead(grantee, versionStages).combine(this.grantKeyOfAnotherApp(grantee, ['kms:Decrypt']));
+    const exempted = this._exemptGrantee(grantee);
+    return this._delegate.grantRead(exempted, versionStages).combine(this.grantKeyOfAnotherApp(exempted, ['kms:Decrypt']));
   }
 
   /**
@@ -224,9 +225,9 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    this._exemptGrantee(grantee.grantPrincipal);
-    return grantWriteWithoutUpdateSecret(this._delegate, grantee)
-      .combine(this.grantKeyOfAnotherApp(grantee, ['kms:GenerateDataKey', 'kms:Decrypt']));
+    const exempted = this._exemptGrantee(grantee);
+    return grantWriteWithoutUpdateSecret(this._delegate, exempted)
+      .combine(this.grantKeyOfAnotherApp(exempted, ['kms:GenerateDataKey', 'kms:Decrypt']));
   }
 
   /**
@@ -246,8 +247,15 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
     }).combine(this.grantRead(grantee));
   }
 
+  /**
+   * Rotates the secret with your own Lambda function (or a hosted rotation). The function gets an invoke permission
+   * for this secret and account only (`SourceArn`, `SourceAccount`) and the grants rotation needs, which exempt its
+   * role from the deny of an owned secret.
+   */
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    return this._delegate.addRotationSchedule(id, options);
+    // A hosted rotation's function and invoke permission come from Secrets Manager's transform, not from this library.
+    if (!options.rotationLambda) return this._delegate.addRotationSchedule(id, options);
+    return scheduleRotationByFunction(this, id, this._delegate, options.rotationLambda, options, fn => [this.grantRead(fn), this.grantWrite(fn)]);
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
@@ -267,10 +275,13 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   }
 
   /**
-   * Lifts the explicit deny for a grantee. Only an owned secret has a deny of this app to lift.
+   * Lifts the explicit deny for a grantee and returns the grantee the grant goes on with. Only an owned secret has a
+   * deny of this app to lift.
    * @internal
    */
-  protected _exemptGrantee(_principal: iam.IPrincipal): void {}
+  protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+    return grantee;
+  }
 
   /**
    * aws-cdk-lib grants key use by adding to the key's policy, which is a no-op for a key imported by ARN: the
@@ -375,8 +386,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * A grant through this construct exempts like one through `.secret`, whose grants exempt by themselves.
    * @internal
    */
-  protected _exemptGrantee(principal: iam.IPrincipal): void {
-    this.exempt(principal, 'grantee');
+  protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+    return this.exemptGrantee(grantee);
   }
 
   /** The secret, whose grants (and those of the database attachment it creates) exempt their grantees too. */
@@ -391,7 +402,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       },
       removalPolicy,
     });
-    secret.onGrant = principal => this.exempt(principal, 'grantee');
+    secret.onGrant = grantee => this.exemptGrantee(grantee);
     return secret;
   }
 
@@ -494,6 +505,45 @@ export class ProtectedSecret extends ProtectedSecretBase {
   }
 
   /**
+   * Exempts a grantee and returns the grantee the grant should use. A grant from another stack writes the grantee's
+   * policy there, naming this secret (that stack depends on this one); an exemption or key policy naming the role by
+   * reference would make this stack depend on that one: a cycle. A role with a fixed name has an ARN known without
+   * a reference, so the grant goes on with the role named by that ARN here and its policy still written there.
+   */
+  private exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+    // A nested stack and its parent pass references through parameters and outputs without a cycle.
+    const separateStacks = Construct.isConstruct(grantee) && Stack.of(grantee) !== Stack.of(this)
+      && !Stack.of(grantee).nestedStackParent && !Stack.of(this).nestedStackParent;
+    if (!separateStacks) {
+      this.exempt(grantee.grantPrincipal, 'grantee');
+      return grantee;
+    }
+    const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee);
+    const named = new RoleNamedByArn(grantee.grantPrincipal, arn);
+    this.exempt(named, 'grantee');
+    return named;
+  }
+
+  /**
+   * The ARN of a role with a fixed name, built without a reference to its stack (aws:PrincipalArn of a role session
+   * is the role's ARN, path included:
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+   */
+  private granteeArnWithoutReference(principal: iam.IPrincipal, grantee: IConstruct): string {
+    const cfnRole = principal instanceof iam.Role ? principal.node.defaultChild as iam.CfnRole : undefined;
+    const roleName = cfnRole?.roleName;
+    const path = cfnRole?.path ?? '/';
+    if (roleName === undefined || Token.isUnresolved(roleName) || Token.isUnresolved(path)) {
+      throw new Error(`ProtectedSecret ${this.node.path}: a grant to ${grantee.node.path}, of stack ${Stack.of(grantee).stackName}, would make the stacks `
+        + `${Stack.of(this).stackName} and ${Stack.of(grantee).stackName} depend on each other (the grantee's policy names the secret; the secret's deny `
+        + 'must name the grantee\'s role). Either list the role in `readers` (`secretReaders` on RotatedDatabase/RotatedAuroraCluster) or `writers` '
+        + `of the secret, so only ${Stack.of(this).stackName} names it, or give the role a fixed \`roleName\` so the deny can name its ARN without a reference.`);
+    }
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:iam::${stack.account}:role${path}${roleName}`;
+  }
+
+  /**
    * Exempts the principals CloudFormation acts as when it deploys this stack: the synthesizer's execution role and
    * `deployRoles`. CloudFormation makes every resource operation with a forward access session of that principal
    * (a service role, or the caller's own credentials without one), so Secrets Manager sees that principal's ARN in
@@ -555,8 +605,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
 markClass(ProtectedSecret, 'ProtectedSecret');
 
-/** Lifts the deny for a principal that was just granted access. */
-type OnGrant = (principal: iam.IPrincipal) => void;
+/** Lifts the deny for a grantee that is being granted access; returns the grantee the grant goes on with. */
+type OnGrant = (grantee: iam.IGrantable) => iam.IGrantable;
 
 /**
  * `base` with grants that also lift the deny for the grantee, so no grant path allows in IAM what the resource
@@ -568,13 +618,11 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
     public onGrant!: OnGrant;
 
     public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-      this.onGrant(grantee.grantPrincipal);
-      return super.grantRead(grantee, versionStages);
+      return super.grantRead(this.onGrant(grantee), versionStages);
     }
 
     public grantWrite(grantee: iam.IGrantable): iam.Grant {
-      this.onGrant(grantee.grantPrincipal);
-      return grantWriteWithoutUpdateSecret(this, grantee);
+      return grantWriteWithoutUpdateSecret(this, this.onGrant(grantee));
     }
   };
 }
@@ -592,6 +640,31 @@ class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
     const attachment = new GrantExemptingAttachment(this, 'Attachment', { secret: this, target });
     attachment.onGrant = this.onGrant;
     return attachment;
+  }
+}
+
+/**
+ * A role of another stack, named by the ARN its fixed name gives it: policies of the secret's stack (the deny's
+ * exemption, the key policy) name it without a reference, and its own policy, in its stack, still receives the grant.
+ */
+class RoleNamedByArn implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  public readonly principalAccount?: string;
+
+  constructor(private readonly role: iam.IPrincipal, arn: string) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.policyFragment = new iam.ArnPrincipal(arn).policyFragment;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.role.addToPrincipalPolicy(statement);
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.role.addToPrincipalPolicy(statement).statementAdded;
   }
 }
 

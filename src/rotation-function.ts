@@ -291,7 +291,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       resources: [logGroup.logGroupArn],
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      // These EC2 actions do not support resource-level permissions.
+      // Lambda manages the function's network interfaces with this role; AWS documents these actions on "*"
+      // (DescribeNetworkInterfaces works only there, and the interface IDs are Lambda's, unknown at synth).
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
       actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
       resources: ['*'],
     }));

@@ -9,12 +9,21 @@ const PARTITION = 'aws';
 
 type Json = any;
 
-/** A template whose references resolve to the names and ARNs a deployment in ACCOUNT/REGION would give. */
+/**
+ * A template whose references resolve to the names and ARNs a deployment in ACCOUNT/REGION would give.
+ * Generated names carry the stack name, as CloudFormation's do, so resources of two stacks with the same construct
+ * path (each stack's alert topic, a per-stack policy) stay apart; `Fn::ImportValue` resolves through the Outputs of
+ * the other templates of the same app.
+ */
 export class ResolvedTemplate {
   public readonly resources: Record<string, Json>;
+  public readonly outputs: Record<string, Json>;
+  /** Every template of the app, this one included; set by `ResolvedApp`. */
+  public app: ResolvedTemplate[] = [this];
 
   constructor(public readonly stackName: string, template: Json) {
     this.resources = template.Resources ?? {};
+    this.outputs = template.Outputs ?? {};
   }
 
   /** The construct path of a resource without the stack and the trailing `/Resource`. */
@@ -40,6 +49,7 @@ export class ResolvedTemplate {
         case 'Fn::Join': return this.resolve(arg[1]).join(arg[0]);
         case 'Fn::Select': return this.resolve(arg[1])[Number(this.resolve(arg[0]))];
         case 'Fn::Split': return String(this.resolve(arg[1])).split(arg[0]);
+        case 'Fn::ImportValue': return this.importValue(this.resolve(arg));
         case 'Fn::Sub': {
           const [text, vars] = Array.isArray(arg) ? arg : [arg, {}];
           return text.replace(/\$\{([^}]+)\}/g, (_: string, name: string) =>
@@ -49,6 +59,15 @@ export class ResolvedTemplate {
       if (fn.startsWith('Fn::')) throw new Error(`${this.stackName}: cannot resolve ${fn} in ${JSON.stringify(value)}`);
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
+  }
+
+  /** The value another template of the app exports under `exportName`, resolved in that template. */
+  private importValue(exportName: string): Json {
+    for (const t of this.app) {
+      const output = Object.values(t.outputs).find(o => o.Export && t.resolve(o.Export.Name) === exportName);
+      if (output) return t.resolve(output.Value);
+    }
+    throw new Error(`${this.stackName}: no template of the app exports ${exportName}`);
   }
 
   private ref(name: string): string {
@@ -62,11 +81,11 @@ export class ResolvedTemplate {
     const resource = this.resources[name];
     if (!resource) throw new Error(`${this.stackName}: Ref to unknown ${name}`);
     switch (resource.Type) {
-      case 'AWS::IAM::Role': return resource.Properties?.RoleName ?? name;
-      case 'AWS::IAM::ManagedPolicy': return `arn:aws:iam::${ACCOUNT}:policy/${name}`;
-      case 'AWS::SecretsManager::Secret': return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+      case 'AWS::IAM::Role': return resource.Properties?.RoleName ? this.resolve(resource.Properties.RoleName) : `${this.stackName}-${name}`;
+      case 'AWS::IAM::ManagedPolicy': return `arn:aws:iam::${ACCOUNT}:policy/${this.stackName}-${name}`;
+      case 'AWS::SecretsManager::Secret': return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${this.stackName}-${name}-AbCdEf`;
       case 'AWS::SecretsManager::SecretTargetAttachment': return this.resolve(resource.Properties.SecretId);
-      case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${name}`;
+      case 'AWS::SNS::Topic': return `arn:aws:sns:${REGION}:${ACCOUNT}:${this.stackName}-${name}`;
       default: return name;
     }
   }
@@ -76,8 +95,8 @@ export class ResolvedTemplate {
     if (!resource) throw new Error(`${this.stackName}: GetAtt of unknown ${name}`);
     const arns: Record<string, string> = {
       'AWS::IAM::Role': `arn:aws:iam::${ACCOUNT}:role/${this.ref(name)}`,
-      'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}`,
-      'AWS::Lambda::Function': `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+      'AWS::KMS::Key': `arn:aws:kms:${REGION}:${ACCOUNT}:key/${this.stackName}-${name}`,
+      'AWS::Lambda::Function': `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${this.stackName}-${name}`,
       'AWS::Logs::LogGroup': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`,
       'AWS::Events::Rule': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`,
       'AWS::SNS::Topic': this.ref(name),
@@ -88,7 +107,15 @@ export class ResolvedTemplate {
     return `${name}.${attribute}`;
   }
 
-  /** The statements each role of the template holds, from inline, default and customer-managed policies. */
+  /** The ARN the resource `logicalId` of this template would have. */
+  public arnOf(logicalId: string): string {
+    return this.getAtt(logicalId, 'Arn');
+  }
+
+  /**
+   * The statements each role of the template holds, from inline, default and customer-managed policies written in
+   * this template, by role name (a policy may name a role of another stack through `Fn::ImportValue`).
+   */
   public identityPolicies(): Map<string, Json[]> {
     const byRole = new Map<string, Json[]>();
     const add = (roleRefs: Json[] | undefined, document: Json) => {
@@ -117,6 +144,39 @@ export class ResolvedTemplate {
       for (const topic of this.resolve(p.Properties.Topics)) byTopic.set(topic, this.resolve(p.Properties.PolicyDocument));
     }
     return byTopic;
+  }
+}
+
+/** The templates of one app: references between them resolve, and a role holds what any of them gives it. */
+export class ResolvedApp {
+  constructor(public readonly templates: ResolvedTemplate[]) {
+    for (const t of templates) t.app = templates;
+  }
+
+  /** By role name, the statements every template of the app gives the role (a stack may grant a role of another). */
+  public identityPolicies(): Map<string, Json[]> {
+    const byRole = new Map<string, Json[]>();
+    for (const t of this.templates) {
+      for (const [role, statements] of t.identityPolicies()) byRole.set(role, [...byRole.get(role) ?? [], ...statements]);
+    }
+    return byRole;
+  }
+
+  public secretPolicies(): Map<string, Json> {
+    return new Map(this.templates.flatMap(t => [...t.secretPolicies()]));
+  }
+
+  public topicPolicies(): Map<string, Json> {
+    return new Map(this.templates.flatMap(t => [...t.topicPolicies()]));
+  }
+
+  /** The policy of the key with ARN `keyArn`, wherever in the app it is defined. */
+  public keyPolicy(keyArn: string): Json {
+    for (const t of this.templates) {
+      const found = t.ofType('AWS::KMS::Key').find(([id]) => t.arnOf(id) === keyArn);
+      if (found) return t.resolve(found[1].Properties.KeyPolicy);
+    }
+    throw new Error(`no key ${keyArn} in the app`);
   }
 }
 

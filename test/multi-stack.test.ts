@@ -2,7 +2,7 @@
 // stacks, services in an Apps stack. What a person worries about: the app does not synthesize (a cyclic reference
 // between the function's stack and the secrets' stacks), the library changes the VPC's DNS for every other
 // workload, a second endpoint per service appears, or the function can reach more (or fewer) secrets than it rotates.
-import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
 import { ProtectedSecret, RotatedDatabase, RotationFunction } from '../src';
@@ -192,5 +192,51 @@ describe('databases that leave the function to the library, with the VPC in anot
     second.addDataApiEndpoint();
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+  });
+});
+
+describe('a service of an Apps stack granted a secret of a Data stack (grantRead from the apps side)', () => {
+  function grantAcrossStacks(roleProps: Partial<iam.RoleProps> = {}) {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const apps = new Stack(app, 'Apps', { env: ENV });
+    const orders = new ProtectedSecret(data, 'Orders', { denyOthers: true, readers: [new iam.Role(data, 'Owner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] });
+    const reports = new iam.Role(apps, 'Reports', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), ...roleProps });
+    orders.grantRead(reports);
+    return { app, data, apps, orders, reports };
+  }
+
+  test('a role with a fixed name: the exemption names its ARN without a reference, so the stacks deploy Data then Apps', () => {
+    const { app, data, apps } = grantAcrossStacks({ roleName: 'orders-reports' });
+    const assembly = app.synth();
+    const deps = (s: Stack) => assembly.getStackArtifact(s.artifactId).dependencies.map(d => d.id).filter(id => !id.endsWith('.assets'));
+    expect(deps(data)).toEqual([]);
+    expect(deps(apps)).toEqual(['Data']);
+    const deny = Object.values(Template.fromStack(data).findResources('AWS::SecretsManager::ResourcePolicy'))[0]
+      .Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse');
+    expect(JSON.stringify(deny.Condition.StringNotEquals['aws:PrincipalArn'])).toContain(':iam::111111111111:role/orders-reports');
+    // The key policy names the role the same way, still only through Secrets Manager; nothing in Data refers to Apps.
+    const keyStatements = Object.values(Template.fromStack(data).findResources('AWS::KMS::Key')).flatMap(k => k.Properties.KeyPolicy.Statement)
+      .filter((st: any) => JSON.stringify(st.Principal).includes('role/orders-reports'));
+    expect(keyStatements.flatMap((st: any) => [].concat(st.Action))).toContain('kms:Decrypt');
+    for (const st of keyStatements) expect(st.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+    expect(JSON.stringify(Template.fromStack(data).toJSON())).not.toContain('Fn::ImportValue');
+    // The grant itself is the role's policy, in the Apps stack.
+    const appsActions = Object.values(Template.fromStack(apps).findResources('AWS::IAM::Policy'))
+      .flatMap(p => p.Properties.PolicyDocument.Statement).flatMap((st: any) => [].concat(st.Action));
+    expect(appsActions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']));
+  });
+
+  test('a role of a nested stack, granted a secret of its parent, is exempt by reference as before (no cycle there)', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const orders = new ProtectedSecret(data, 'Orders', { readers: [new iam.Role(data, 'Owner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] });
+    const reports = new iam.Role(new NestedStack(data, 'Reports'), 'Role', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    orders.grantRead(reports);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('a role with a generated name fails at synth with the fix, not with a cyclic reference', () => {
+    expect(() => grantAcrossStacks()).toThrow(/Data\/Orders.*Apps\/Reports.*(readers|secretReaders).*roleName/s);
   });
 });

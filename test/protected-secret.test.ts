@@ -250,6 +250,52 @@ describe('ProtectedSecret grants through the underlying aws-cdk-lib objects', ()
   });
 });
 
+describe('ProtectedSecret rotated by the user\'s own Lambda (addRotationSchedule)', () => {
+  function ownRotation() {
+    // A reader, so the secret is valid without the rotation (without one, the rotation's grants alone must count).
+    const { stack, secret, template } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    const fn = new lambda.Function(stack, 'MyRotation', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+    secret.addRotationSchedule('Rotation', { rotationLambda: fn });
+    return { stack, secret, fn, t: template() };
+  }
+
+  test('Secrets Manager may invoke the function for this secret of this account only (SourceAccount and SourceArn)', () => {
+    const { stack, fn, t } = ownRotation();
+    const permissions = Object.values(t.findResources('AWS::Lambda::Permission'));
+    expect(permissions.length).toBe(1);
+    expect(permissions[0].Properties).toEqual(expect.objectContaining({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'secretsmanager.amazonaws.com',
+      FunctionName: stack.resolve(fn.functionArn),
+      SourceAccount: '111111111111',
+      SourceArn: expect.anything(),
+    }));
+    expect(JSON.stringify(permissions[0].Properties.SourceArn)).toContain('DbSecret');
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+  });
+
+  test('the function\'s role may run the four steps and is exempt from the deny, not denied at its first rotation', () => {
+    const { stack, fn, t } = ownRotation();
+    const actions = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter(p => JSON.stringify(p.Properties.Roles).includes(JSON.stringify(stack.resolve((fn.role!.node.defaultChild as iam.CfnRole).ref))))
+      .flatMap(p => p.Properties.PolicyDocument.Statement).flatMap((st: any) => [].concat(st.Action));
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret',
+      'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:GetRandomPassword']));
+    expect(actions).not.toContain('secretsmanager:UpdateSecret');
+    expect(denyStatement(t).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(fn.role!.roleArn));
+  });
+
+  test('a function imported without its role fails at synth, naming the fix, rather than being denied at every rotation', () => {
+    const { stack, secret } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    const fn = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:eu-west-1:111111111111:function:rotate');
+    expect(() => secret.addRotationSchedule('Rotation', { rotationLambda: fn })).toThrow(/Test\/Db: addRotationSchedule\('Rotation'\).*Test\/Imported.*fromFunctionAttributes\(.*role/);
+  });
+});
+
 describe('ProtectedSecret Parameter Store', () => {
   test('exposes the /aws/reference/secretsmanager/ name and grants ssm:GetParameter on exactly that reference', () => {
     const { stack, secret, template } = stackWith(() => ({ secretName: 'prod/db' }));

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Duration, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
@@ -41,23 +41,10 @@ export function scheduleRotation(
   options: RotationOptions,
   id: string = 'RotationSchedule',
 ): secretsmanager.RotationSchedule {
-  const permission = new lambda.CfnPermission(scope, `${id}InvokePermission`, {
-    action: 'lambda:InvokeFunction',
-    functionName: rotationFunction.functionArn,
-    principal: 'secretsmanager.amazonaws.com',
-    sourceAccount: Stack.of(scope).account,
-    // Lambda matches SourceArn with ArnLike: a secret known only by its partial ARN matches with its random suffix.
-    sourceArn: secret.secretFullArn ?? `${secret.secretArn}-??????`,
-  });
-  // A reference to the function has no permissions node of its own, which is what makes aws-cdk-lib's
-  // RotationSchedule skip its own grants (rotation-schedule.ts: `if (props.rotationLambda?.permissionsNode.defaultChild)`).
-  const functionReference = lambda.Function.fromFunctionAttributes(scope, `${id}Function`, {
-    functionArn: rotationFunction.functionArn,
-    sameEnvironment: true,
-  });
+  const permission = invokePermission(scope, id, secret, rotationFunction.functionArn);
   const schedule = new secretsmanager.RotationSchedule(scope, id, {
     secret,
-    rotationLambda: functionReference,
+    rotationLambda: functionReference(scope, id, rotationFunction.functionArn),
     automaticallyAfter: options.scheduleExpression ? undefined : options.automaticallyAfter ?? Duration.days(30),
     rotateImmediatelyOnUpdate: options.rotateImmediatelyOnUpdate ?? true,
   });
@@ -74,4 +61,56 @@ export function scheduleRotation(
     };
   }
   return schedule;
+}
+
+/**
+ * Schedules rotation of `secret` by a Lambda function of the user's (`addRotationSchedule` with `rotationLambda`),
+ * wired as the library's own function is: an invoke permission with `SourceAccount` and `SourceArn`, and the grants
+ * `grant` gives the function's role (through the protected secret, so the role is exempt from its deny). aws-cdk-lib's
+ * `RotationSchedule` would add a permission for any secret of any account and policy statements that exempt nothing.
+ */
+export function scheduleRotationByFunction(
+  scope: Construct,
+  id: string,
+  secret: secretsmanager.ISecret,
+  fn: lambda.IFunction,
+  options: secretsmanager.RotationScheduleOptions,
+  grant: (grantee: iam.IGrantable) => iam.Grant[],
+): secretsmanager.RotationSchedule {
+  if (!fn.role) {
+    // Without the role, neither the grants nor the deny's exemption can name it: every rotation would be denied.
+    throw new Error(`${scope.node.path}: addRotationSchedule('${id}') got \`rotationLambda\` ${fn.node.path}, a function without a known role, so its role can be neither granted the secret nor exempted from the deny. Import it with its role: lambda.Function.fromFunctionAttributes(scope, id, { functionArn, role }).`);
+  }
+  const permission = invokePermission(scope, id, secret, fn.functionArn);
+  const grants = grant(fn);
+  // The rotation steps call GetRandomPassword, which names no secret (no resource-level permission).
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+  const schedule = new secretsmanager.RotationSchedule(scope, id, {
+    ...options,
+    secret,
+    rotationLambda: functionReference(scope, id, fn.functionArn),
+  });
+  schedule.node.addDependency(permission);
+  for (const g of grants) g.applyBefore(schedule);
+  return schedule;
+}
+
+/** Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). */
+function invokePermission(scope: Construct, id: string, secret: secretsmanager.ISecret, functionArn: string): lambda.CfnPermission {
+  return new lambda.CfnPermission(scope, `${id}InvokePermission`, {
+    action: 'lambda:InvokeFunction',
+    functionName: functionArn,
+    principal: 'secretsmanager.amazonaws.com',
+    sourceAccount: Stack.of(scope).account,
+    // Lambda matches SourceArn with ArnLike: a secret known only by its partial ARN matches with its random suffix.
+    sourceArn: secret.secretFullArn ?? `${secret.secretArn}-??????`,
+  });
+}
+
+/**
+ * A reference to the function: it has no permissions node of its own, which is what makes aws-cdk-lib's
+ * RotationSchedule skip its own grants (rotation-schedule.ts: `if (props.rotationLambda?.permissionsNode.defaultChild)`).
+ */
+function functionReference(scope: Construct, id: string, functionArn: string): lambda.IFunction {
+  return lambda.Function.fromFunctionAttributes(scope, `${id}Function`, { functionArn, sameEnvironment: true });
 }
