@@ -83,7 +83,11 @@ describe('an owned and an imported protected secret behave alike', () => {
 
   test('both take a rotation schedule on their own secret', () => {
     const { stack, owned, imported } = ownedAndImported();
-    const fn = lambda.Function.fromFunctionArn(stack, 'Rotator', 'arn:aws:lambda:eu-west-1:111111111111:function:rotator');
+    // Imported with its role: the role must be granted the secret (and exempted from an owned secret's deny).
+    const fn = lambda.Function.fromFunctionAttributes(stack, 'Rotator', {
+      functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:rotator',
+      role: iam.Role.fromRoleArn(stack, 'RotatorRole', 'arn:aws:iam::111111111111:role/rotator'),
+    });
     owned.addRotationSchedule('OwnedRotation', { rotationLambda: fn });
     imported.addRotationSchedule('ImportedRotation', { rotationLambda: fn });
     const schedules = Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::RotationSchedule'))
@@ -91,6 +95,13 @@ describe('an owned and an imported protected secret behave alike', () => {
     expect(schedules).toEqual(expect.arrayContaining([
       stack.resolve(owned.secretArn),
       'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/imported-AbCdEf',
+    ]));
+    // Each invoke permission names its own secret and account, for both kinds.
+    const sources = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Permission'))
+      .map(r => [stack.resolve(r.Properties.SourceArn), r.Properties.SourceAccount]);
+    expect(sources).toEqual(expect.arrayContaining([
+      [stack.resolve(owned.secretArn), '111111111111'],
+      ['arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/imported-AbCdEf', '111111111111'],
     ]));
   });
 
