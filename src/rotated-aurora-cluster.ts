@@ -12,14 +12,14 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
+import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { databaseNetworkErrors } from './private/database-network';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
-import { RotationFunction } from './rotation-function';
+import { RotationEngine, RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
 import { MonitoringOptions } from './secret-monitoring';
 
@@ -192,11 +192,8 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       enableDataApi: true,
       storageEncrypted: true,
       storageEncryptionKey: this.secret.key,
-      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
-        engine: props.engine,
-        description: `TLS required for ${this.node.path}`,
-        parameters: traits.parameters,
-      }),
+      subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
+      parameterGroup: sharedParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)'),
       cloudwatchLogsExports: traits.logExports,
       ...enhancedMonitoring(this, props.monitoringInterval),
       deletionProtection: props.deletionProtection ?? true,
@@ -208,6 +205,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
 
     this.rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, { vpc: props.vpc, vpcSubnets });
     this.rotationFunction.addSecret(this.secret);
+    this.rotationFunction.addEngine(RotationEngine.DATA_API);
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.addDataApiEndpoint();
     // Data API calls run as the function with the secret it names: the function already reads that secret.

@@ -10,14 +10,14 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
+import { AUDIT_EVENTS, allowRdsToUseKey, databasePropErrors, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { databaseNetworkErrors } from './private/database-network';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
-import { RotationFunction } from './rotation-function';
+import { RotationEngine, RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
 import { MonitoringOptions } from './secret-monitoring';
 
@@ -242,11 +242,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       databaseName: props.databaseName,
       storageEncrypted: true,
       storageEncryptionKey: key,
-      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
-        engine: props.engine,
-        description: `TLS required for ${this.node.path}`,
-        parameters: traits.tlsParameter,
-      }),
+      subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
+      parameterGroup: sharedParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required'),
       iamAuthentication: this.iamAuthentication,
       multiAz: props.multiAz ?? true,
       deletionProtection: props.deletionProtection ?? true,
@@ -255,11 +252,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       cloudwatchLogsExports: audit ? traits.logExports : traits.logExports.filter(log => log !== 'audit'),
       // The audit log exists only with the audit plugin, which MySQL and MariaDB load from an option group
       // (which needs the engine's version).
-      optionGroup: audit ? new rds.OptionGroup(this, 'Options', {
-        engine: props.engine,
-        description: `Audit plugin for ${this.node.path}`,
-        configurations: [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }],
-      }) : undefined,
+      optionGroup: audit ? sharedOptionGroup(this, props.engine,
+        [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }], 'Audit plugin') : undefined,
       port: props.port ?? traits.port,
       ...enhancedMonitoring(this, props.monitoringInterval),
       autoMinorVersionUpgrade: true,
@@ -283,6 +277,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       createSecretsManagerEndpoint: props.createSecretsManagerEndpoint,
     });
     this.rotationFunction.addSecret(this.secret, props.superuserSecret);
+    this.rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     this.secret.monitoring?.addRotationFunction(this.rotationFunction.function);
     this.rotationFunction.allowConnectionsTo(this);
 

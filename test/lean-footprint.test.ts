@@ -1,0 +1,61 @@
+// What each rotated database adds to its stack, monitoring on: the databases of a stack share what they can (subnet
+// group per VPC and subnets, parameter group per engine family and settings, option group per engine and options),
+// so a stack holds at least 49 of them under CloudFormation's 500-resource limit.
+import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { RotatedAuroraCluster, RotatedDatabase } from '../src';
+
+const postgres17 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+const postgres16 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16_10 });
+const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
+const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
+
+function setup() {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [
+      { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      { name: 'other', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    ],
+  });
+  return { stack, vpc };
+}
+const count = (stack: Stack, type?: string) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>)
+  .filter(resource => !type || resource.Type === type).length;
+
+test('49 rotated PostgreSQL databases fit in one stack, at most 10 resources each (monitoring on)', () => {
+  const one = setup();
+  new RotatedDatabase(one.stack, 'Db0', { vpc: one.vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+  const many = setup();
+  for (let i = 0; i < 49; i++) new RotatedDatabase(many.stack, `Db${i}`, { vpc: many.vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+  const perDatabase = (count(many.stack) - count(one.stack)) / 48;
+  expect(perDatabase).toBeLessThanOrEqual(10);
+  expect(count(many.stack)).toBeLessThanOrEqual(500);
+});
+
+test('databases of one VPC and subnets share a subnet group; other subnets get their own', () => {
+  const { stack, vpc } = setup();
+  new RotatedDatabase(stack, 'A', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+  new RotatedDatabase(stack, 'B', { vpc, engine: mariadb, vpcSubnets: { subnetGroupName: 'db' } });
+  new RotatedAuroraCluster(stack, 'C', { vpc, engine: auroraPostgres, vpcSubnets: { subnetGroupName: 'db' } });
+  new RotatedDatabase(stack, 'D', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'other' } });
+  expect(count(stack, 'AWS::RDS::DBSubnetGroup')).toBe(2);
+});
+
+test('a parameter group per engine family and settings, an option group per engine and options', () => {
+  const { stack, vpc } = setup();
+  new RotatedDatabase(stack, 'A', { vpc, engine: postgres17 });
+  new RotatedDatabase(stack, 'B', { vpc, engine: postgres17 });
+  new RotatedDatabase(stack, 'C', { vpc, engine: postgres16 });
+  new RotatedDatabase(stack, 'D', { vpc, engine: mariadb });
+  new RotatedDatabase(stack, 'E', { vpc, engine: mariadb });
+  new RotatedAuroraCluster(stack, 'F', { vpc, engine: auroraPostgres });
+  new RotatedAuroraCluster(stack, 'G', { vpc, engine: auroraPostgres });
+  // postgres17, postgres16, mariadb11.4
+  expect(count(stack, 'AWS::RDS::DBParameterGroup')).toBe(3);
+  expect(count(stack, 'AWS::RDS::DBClusterParameterGroup')).toBe(1);
+  expect(count(stack, 'AWS::RDS::OptionGroup')).toBe(1);
+  const t = Template.fromStack(stack);
+  t.resourcePropertiesCountIs('AWS::RDS::DBParameterGroup', { Family: 'postgres17', Parameters: { 'rds.force_ssl': '1' } }, 1);
+});
