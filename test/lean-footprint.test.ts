@@ -10,8 +10,10 @@ const postgres16 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEn
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
 const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
 
-function setup() {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+const SHARE_SUBNET_GROUPS = { 'cdk-protected-secrets:shareDbSubnetGroups': true };
+
+function setup(context: Record<string, unknown> = SHARE_SUBNET_GROUPS) {
+  const stack = new Stack(new App({ context }), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     natGateways: 0,
     subnetConfiguration: [
@@ -24,13 +26,14 @@ function setup() {
 const count = (stack: Stack, type?: string) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>)
   .filter(resource => !type || resource.Type === type).length;
 
-test('each rotated PostgreSQL database adds at most 11 resources, its own key included (monitoring on)', () => {
+test('each rotated PostgreSQL database adds at most 11 resources, its own key included (monitoring on, subnet groups shared)', () => {
   const one = setup();
   new RotatedDatabase(one.stack, 'Db0', { vpc: one.vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
   const many = setup();
   for (let i = 0; i < 40; i++) new RotatedDatabase(many.stack, `Db${i}`, { vpc: many.vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
   // Its own: key, alias, secret, resource policy, attachment, security group, ingress, instance, invoke permission,
-  // rotation schedule, the function's egress. Shared: subnet, parameter and option groups. (With SecretsKey: 9.)
+  // rotation schedule, the function's egress. Shared: subnet (opted in here), parameter and option groups.
+  // With SecretsKey: 9 (test/secrets-key.test.ts).
   expect((count(many.stack) - count(one.stack)) / 39).toBeLessThan(11.5);
 });
 
@@ -41,6 +44,15 @@ test('databases of one VPC and subnets share a subnet group; other subnets get t
   new RotatedAuroraCluster(stack, 'C', { vpc, engine: auroraPostgres, vpcSubnets: { subnetGroupName: 'db' } });
   new RotatedDatabase(stack, 'D', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'other' } });
   expect(count(stack, 'AWS::RDS::DBSubnetGroup')).toBe(2);
+});
+
+test('without the opt-in, each database keeps its own subnet group: a deployed database is not replaced by the upgrade', () => {
+  const { stack, vpc } = setup({});
+  const db = new RotatedDatabase(stack, 'A', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+  new RotatedDatabase(stack, 'B', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+  expect(count(stack, 'AWS::RDS::DBSubnetGroup')).toBe(2);
+  // The logical ID aws-cdk-lib gave it before: unchanged, so the instance's DBSubnetGroupName is too.
+  expect(db.instance.node.tryFindChild('SubnetGroup')).toBeDefined();
 });
 
 test('a parameter group per engine family and settings, an option group per engine and options', () => {

@@ -8,7 +8,7 @@ const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngi
 const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
 
 function setup() {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const stack = new Stack(new App({ context: { 'cdk-protected-secrets:shareDbSubnetGroups': true } }), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   return { stack, vpc };
 }
@@ -57,7 +57,7 @@ test('a shared key whose policy nears KMS\'s 32 KB limit is flagged at synth, na
   Annotations.fromStack(stack).hasWarning('/Stack/ProtectedSecretsKey', Match.stringLikeRegexp('near KMS\'s 32 KB limit.*second SecretsKey'));
 });
 
-test('49 rotated databases sharing a key fit in one stack, under 10 resources each (monitoring on)', () => {
+test('49 rotated databases sharing a key (and subnet groups) fit in one stack, under 10 resources each (monitoring on)', () => {
   const count = (n: number) => {
     const { stack, vpc } = setup();
     for (let i = 0; i < n; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres, encryptionKey: SecretsKey.forStack(stack) });

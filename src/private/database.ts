@@ -73,10 +73,22 @@ function oncePerStack<T extends Construct>(scope: Construct, prefix: string, key
 }
 
 /**
- * One DB subnet group per VPC and subnet selection in the database's stack. Kept when a database that uses it is
- * retained: CloudFormation could not delete a subnet group a retained database still uses.
+ * The context key that turns on one DB subnet group per VPC and subnet selection (instead of one per database).
+ * Off by default: a database of an existing stack that moves to the shared group changes its DBSubnetGroupName,
+ * which CloudFormation carries out by REPLACING the instance or cluster, an empty new database
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html, "Updating DB
+ * instances"). Turn it on in new apps (cdk.json: `"context": { "cdk-protected-secrets:shareDbSubnetGroups": true }`).
  */
-export function sharedSubnetGroup(scope: Construct, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection, removalPolicy?: RemovalPolicy): rds.ISubnetGroup {
+export const SHARE_DB_SUBNET_GROUPS_CONTEXT = 'cdk-protected-secrets:shareDbSubnetGroups';
+
+/**
+ * With SHARE_DB_SUBNET_GROUPS_CONTEXT on: one DB subnet group per VPC and subnet selection in the database's stack,
+ * kept when a database that uses it is retained (CloudFormation could not delete a group a retained database still
+ * uses). Otherwise undefined: aws-cdk-lib creates the database's own group, as before.
+ */
+export function sharedSubnetGroup(scope: Construct, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection, removalPolicy?: RemovalPolicy): rds.ISubnetGroup | undefined {
+  const enabled = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
+  if (enabled !== true && enabled !== 'true') return undefined;
   const subnetIds = vpc.selectSubnets(vpcSubnets).subnetIds;
   const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', [Names.nodeUniqueId(vpc.node), subnetIds], (stack, id) =>
     new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${vpc.node.path}` }));
@@ -88,13 +100,19 @@ export function sharedSubnetGroup(scope: Construct, vpc: ec2.IVpc, vpcSubnets: e
  * One parameter group per engine family and settings in the database's stack: instances and clusters with the same
  * family and the same parameters (the TLS requirement, the audit settings) apply the same group.
  */
-export function sharedParameterGroup(scope: Construct, engine: rds.IEngine, parameters: Record<string, string>, purpose: string): rds.IParameterGroup {
+export function sharedParameterGroup(
+  scope: Construct, engine: rds.IEngine, parameters: Record<string, string>, purpose: string,
+): rds.IParameterGroup {
+  const description = `${purpose}: the ${engine.parameterGroupFamily} databases of this stack`;
   return oncePerStack(scope, 'ProtectedSecretsParameters', [engine.engineType, engine.parameterGroupFamily, parameters], (stack, id) =>
-    new rds.ParameterGroup(stack, id, { engine, description: `${purpose}: the ${engine.parameterGroupFamily} databases of this stack`, parameters }));
+    new rds.ParameterGroup(stack, id, { engine, description, parameters }));
 }
 
 /** One option group per engine, major version and options in the database's stack. */
-export function sharedOptionGroup(scope: Construct, engine: rds.IInstanceEngine, configurations: rds.OptionConfiguration[], purpose: string): rds.IOptionGroup {
+export function sharedOptionGroup(
+  scope: Construct, engine: rds.IInstanceEngine, configurations: rds.OptionConfiguration[], purpose: string,
+): rds.IOptionGroup {
+  const description = `${purpose}: the ${engine.engineType} ${engine.engineVersion?.majorVersion} databases of this stack`;
   return oncePerStack(scope, 'ProtectedSecretsOptions', [engine.engineType, engine.engineVersion?.majorVersion, configurations], (stack, id) =>
-    new rds.OptionGroup(stack, id, { engine, description: `${purpose}: the ${engine.engineType} ${engine.engineVersion?.majorVersion} databases of this stack`, configurations }));
+    new rds.OptionGroup(stack, id, { engine, description, configurations }));
 }

@@ -2,9 +2,8 @@
 // goes through a short-lived secret that holds exactly the credentials being tried (encrypted with the rotated
 // secret's key and deleted when the session closes): that is what proves a pending password works.
 import { randomUUID } from 'crypto';
-import { BadRequestException, ExecuteStatementCommand } from '@aws-sdk/client-rds-data';
+import { BadRequestException, ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { nativePasswordHash, scramVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
 import { secretsManager } from '../clients';

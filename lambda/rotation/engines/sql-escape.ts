@@ -1,8 +1,16 @@
-// SQL quoting for the Data API, which takes statements as text. The same functions the drivers use, without the
-// drivers: node-postgres's escapeIdentifier/escapeLiteral (ported from libpq's fe-exec.c, as node-postgres did:
-// node_modules/pg/lib/utils.js) and mysql2's `escape`, which is sql-escaper's. Importing 'pg' or 'mysql2' for them
-// would put both drivers in the Data API bundle.
-export { escape as mysqlEscape } from 'sql-escaper';
+// SQL quoting for the Data API, which takes statements as text. What the drivers do, without the drivers:
+// node-postgres's escapeIdentifier/escapeLiteral (ported from libpq's fe-exec.c, as node-postgres did:
+// node_modules/pg/lib/utils.js) and mysql2's `escape` of a string (sql-escaper's escapeString). Importing 'pg' or
+// 'mysql2' for them would put both drivers in the Data API bundle.
+
+const MYSQL_ESCAPES: Record<string, string> = {
+  '\0': '\\0', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\x1a': '\\Z', '"': '\\"', "'": "\\'", '\\': '\\\\',
+};
+
+/** A MySQL string literal: single quotes, with NUL, backspace, tab, newline, return, ^Z, quotes and backslash escaped. */
+export function mysqlEscape(value: string): string {
+  return `'${value.replace(/[\0\b\t\n\r\x1a"'\\]/g, ch => MYSQL_ESCAPES[ch])}'`;
+}
 
 /** A PostgreSQL identifier in double quotes, inner double quotes doubled. */
 export function escapeIdentifier(value: string): string {
