@@ -10,8 +10,8 @@ import { Harness, RotationBundle, bundlePath, createDatabaseSecret, startRotatio
 
 const TMP = join(__dirname, '.tmp');
 const MARK = 'COLD-START ';
-const RUNNER = join(TMP, 'cold-start-runner.js');
-const FLOOR = join(TMP, 'cold-start-floor.js');
+const RUNNER = join(TMP, 'cold-start-runner.cjs');
+const FLOOR = join(TMP, 'cold-start-floor.cjs');
 
 export interface ColdStart { ms: Stat; cpuMs: Stat }
 
@@ -22,8 +22,8 @@ function prepare(): void {
   writeFileSync(RUNNER, [
     '// Loads the handler given on the command line, answers one event, reports the time since the process started.',
     'const { performance } = require("perf_hooks");',
-    'const [module, event] = process.argv.slice(2);',
-    'require(module).handler(JSON.parse(event)).then(() => {',
+    'const [handlerPath, event] = process.argv.slice(2);',
+    'require(handlerPath).handler(JSON.parse(event)).then(() => {',
     '  const cpu = process.cpuUsage();',
     `  process.stderr.write("${MARK}" + JSON.stringify({ ms: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000 }) + "\\n");`,
     '}, error => { process.stderr.write(String(error.stack || error)); process.exit(1); });',
