@@ -86,7 +86,9 @@ export const SHARE_DB_SUBNET_GROUPS_CONTEXT = 'cdk-protected-secrets:shareDbSubn
  * kept when a database that uses it is retained (CloudFormation could not delete a group a retained database still
  * uses). Otherwise undefined: aws-cdk-lib creates the database's own group, as before.
  */
-export function sharedSubnetGroup(scope: Construct, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection, removalPolicy?: RemovalPolicy): rds.ISubnetGroup | undefined {
+export function sharedSubnetGroup(
+  scope: Construct, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection, removalPolicy?: RemovalPolicy,
+): rds.ISubnetGroup | undefined {
   const enabled = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
   if (enabled !== true && enabled !== 'true') return undefined;
   const subnetIds = vpc.selectSubnets(vpcSubnets).subnetIds;
