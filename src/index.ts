@@ -9,3 +9,4 @@ export * from './secret-alert-topic';
 export * from './secret-monitoring';
 export * from './secrets-guard';
 export * from './secrets-trail';
+export * from './secrets-key';

@@ -11,14 +11,14 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
+import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotatedDatabaseBaseProps } from './rotated-database-options';
-import { RotationFunction } from './rotation-function';
+import { RotationEngine, RotationFunction } from './rotation-function';
 
 /**
  * Properties for a `RotatedAuroraCluster`.
@@ -98,6 +98,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     this.connections = this.cluster.connections;
     this.rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, { vpc: props.vpc, vpcSubnets });
     addRotatedSecret(this.rotationFunction, this.secret);
+    this.rotationFunction.addEngine(RotationEngine.DATA_API);
     this.rotationFunction.addDataApiEndpoint();
     this.grantDataApiRotation();
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, this.cluster.secret!, props);
@@ -127,11 +128,8 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       enableDataApi: true,
       storageEncrypted: true,
       storageEncryptionKey: this.secret.encryptionKey!,
-      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
-        engine: props.engine,
-        description: `TLS required for ${this.node.path}`,
-        parameters: traits.parameters,
-      }),
+      subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
+      parameterGroup: sharedParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)'),
       cloudwatchLogsExports: traits.logExports,
       ...enhancedMonitoring(this, props.monitoringInterval),
       deletionProtection: props.deletionProtection ?? true,

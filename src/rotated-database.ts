@@ -8,14 +8,14 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring } from './private/database';
+import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotatedDatabaseBaseProps } from './rotated-database-options';
-import { RotationFunction } from './rotation-function';
+import { RotationEngine, RotationFunction } from './rotation-function';
 
 /**
  * Properties for a `RotatedDatabase`.
@@ -186,11 +186,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       databaseName: props.databaseName,
       storageEncrypted: true,
       storageEncryptionKey: key,
-      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
-        engine: props.engine,
-        description: `TLS required for ${this.node.path}`,
-        parameters: traits.tlsParameter,
-      }),
+      subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
+      parameterGroup: sharedParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required'),
       iamAuthentication: this.iamAuthentication,
       multiAz: props.multiAz ?? true,
       deletionProtection: props.deletionProtection ?? true,
@@ -199,11 +196,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       cloudwatchLogsExports: audit ? traits.logExports : traits.logExports.filter(log => log !== 'audit'),
       // The audit log exists only with the audit plugin, which MySQL and MariaDB load from an option group
       // (which needs the engine's version).
-      optionGroup: audit ? new rds.OptionGroup(this, 'Options', {
-        engine: props.engine,
-        description: `Audit plugin for ${this.node.path}`,
-        configurations: [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }],
-      }) : undefined,
+      optionGroup: audit ? sharedOptionGroup(this, props.engine,
+        [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }], 'Audit plugin') : undefined,
       port: props.port ?? traits.port,
       ...enhancedMonitoring(this, props.monitoringInterval),
       autoMinorVersionUpgrade: true,
@@ -228,6 +222,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       createSecretsManagerEndpoint: props.createSecretsManagerEndpoint,
     });
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
+    rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     rotationFunction.allowConnectionsTo(this);
     return rotationFunction;
   }

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import * as path from 'path';
 import {
   Annotations,
+  Aspects,
   Duration,
   Fn,
   Lazy,
@@ -22,8 +23,26 @@ import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
 
-/** The pre-built rotation Lambda (see lambda/rotation); shipped in the package, so synth needs no bundler. */
+/**
+ * The pre-built rotation Lambda (see lambda/rotation), one folder per bundle (scripts/bundle-rotation.mjs); shipped
+ * in the package, so synth needs no bundler.
+ */
 const ASSET_DIR = path.join(__dirname, '..', 'assets', 'rotation');
+/** The bundle with every engine: for functions serving several engines, or secrets of engines never declared. */
+const ALL_ENGINES_BUNDLE = 'all';
+
+/**
+ * A database engine the rotation function carries code for. Each engine has its own bundle, so a function ships
+ * only the drivers its databases need.
+ */
+export enum RotationEngine {
+  /** PostgreSQL and Aurora PostgreSQL over a direct connection (node-postgres). */
+  POSTGRES = 'postgres',
+  /** MySQL, MariaDB and Aurora MySQL over a direct connection (mysql2). */
+  MYSQL = 'mysql',
+  /** Aurora clusters through the RDS Data API (no database driver). */
+  DATA_API = 'data-api',
+}
 
 
 /**
@@ -163,6 +182,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private readonly privateDnsEnabled: boolean;
   private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
   private readonly plaintextSecretArns: string[] = [];
+  private readonly engines = new Set<RotationEngine>();
+  private readonly code = new BundleCode();
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -186,6 +207,24 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // GetRandomPassword names no secret (it has no resource-level permission), so it stays with the function.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
     this.secretsManagerEndpoint = this.connectToSecretsManager(props, securityGroup);
+    // Databases declare their engines after the function exists (one function serves a VPC), so the asset is
+    // chosen when the app is prepared for synthesis, from every engine declared by then.
+    Aspects.of(this).add({ visit: node => { if (node === this) this.bindBundle(); } });
+  }
+
+  /**
+   * Declares that the function rotates secrets of `engine`. The function ships the bundle of that engine alone
+   * when it is the only one declared (smaller, faster to start), and the bundle with every engine when several
+   * are, or none (secrets added with `addSecret` alone may be of any engine). RotatedDatabase and
+   * RotatedAuroraCluster declare theirs; call this for other secrets the function rotates.
+   */
+  public addEngine(engine: RotationEngine): void {
+    this.engines.add(engine);
+  }
+
+  /** The bundle this function ships, from the engines declared so far: one engine's, or the combined one. */
+  public get bundleName(): string {
+    return this.engines.size === 1 ? [...this.engines][0] : ALL_ENGINES_BUNDLE;
   }
 
   /** The ARN of the Lambda function. */
@@ -308,7 +347,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(ASSET_DIR),
+      // The bundle is chosen once every database has declared its engine (see addEngine).
+      code: this.code,
       timeout: Duration.seconds(60),
       memorySize: 256,
       role,
@@ -327,6 +367,15 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
         ...passwordFlag('REQUIRE_EACH_INCLUDED_TYPE', props.requireEachIncludedType),
       },
     });
+  }
+
+  /** Binds the bundle of the engines declared by now (once; from an aspect, before synthesis). */
+  private bindBundle(): void {
+    if (this.code.location) return;
+    const asset = lambda.Code.fromAsset(path.join(ASSET_DIR, this.bundleName));
+    this.code.location = asset.bind(this.function).s3Location;
+    asset.bindToResource(this.function.node.defaultChild as lambda.CfnFunction);
+    Annotations.of(this).addInfo(`Rotation function ${this.node.path} ships the ${this.bundleName} bundle (engines declared: ${[...this.engines].sort().join(', ') || 'none'}).`);
   }
 
   /** The network path to Secrets Manager, and an annotation that says which one was chosen. */
@@ -391,6 +440,25 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       const hostname = Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)));
       this.function.addEnvironment(variable, `https://${hostname}`);
     }
+  }
+}
+
+/**
+ * The function's code, pointing at an asset bound later (`RotationFunction.bindBundle`, from an aspect): the
+ * function must exist before the databases that decide its bundle are added.
+ */
+class BundleCode extends lambda.Code {
+  public readonly isInline = false;
+  public location?: { bucketName: string; objectKey: string; objectVersion?: string };
+
+  public bind(): lambda.CodeConfig {
+    const read = (field: 'bucketName' | 'objectKey') => Lazy.string({
+      produce: () => {
+        if (!this.location) throw new Error('RotationFunction: the rotation bundle was not chosen before synthesis; synthesize through the app (app.synth() or Template.fromStack), which runs aspects.');
+        return this.location[field];
+      },
+    });
+    return { s3Location: { bucketName: read('bucketName'), objectKey: read('objectKey') } };
   }
 }
 

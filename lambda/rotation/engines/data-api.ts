@@ -2,19 +2,21 @@
 // goes through a short-lived secret that holds exactly the credentials being tried (encrypted with the rotated
 // secret's key and deleted when the session closes): that is what proves a pending password works.
 import { randomUUID } from 'crypto';
-import { BadRequestException, ExecuteStatementCommand } from '@aws-sdk/client-rds-data';
+import { BadRequestException, ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { escape as mysqlEscape } from 'mysql2';
-import { escapeIdentifier, escapeLiteral } from 'pg';
-import { nativePasswordHash } from './mysql';
-import { scramVerifier } from './postgres';
-import { rdsData, secretsManager } from '../clients';
+import { nativePasswordHash, scramVerifier } from './password-hashes';
+import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
+import { secretsManager } from '../clients';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
 /** Name prefix of the short-lived login secrets; the function's role may create and delete only these. */
 export const LOGIN_SECRET_PREFIX = 'rotation-login/';
+
+// Built once per container, here rather than in clients.ts: only the bundles that carry this engine load the RDS
+// Data client. The SDK reads AWS_ENDPOINT_URL_RDS_DATA itself (the tests point it at a local emulator).
+const rdsData = new RDSDataClient({});
 
 export const dataApi: DatabaseEngine = {
   async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {

@@ -1,10 +1,10 @@
 // MySQL and MariaDB through mysql2.
-import { createHash } from 'crypto';
 import { Connection, createConnection } from 'mysql2/promise';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
+import { nativePasswordHash } from './password-hashes';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 /** ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR. */
@@ -147,8 +147,5 @@ function strictness(row: Record<string, string | Buffer | null>): number {
   return { '': 0, 'ANY': 1, 'X509': 2, 'SPECIFIED': 3 }[type] ?? 3;
 }
 
-/** The mysql_native_password hash: '*' and the upper-case hex of SHA1(SHA1(password)). */
-export function nativePasswordHash(password: string): string {
-  const inner = createHash('sha1').update(password, 'utf8').digest();
-  return `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
-}
+// In a driver-free module so the Data API bundle can use it without mysql2.
+export { nativePasswordHash } from './password-hashes';

@@ -1,10 +1,10 @@
 // PostgreSQL through node-postgres.
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
+import { md5Verifier, scramVerifier } from './password-hashes';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 // invalid_password, invalid_authorization_specification
@@ -108,23 +108,5 @@ class PostgresSession implements DatabaseSession {
   }
 }
 
-/** The md5 verifier PostgreSQL stores: 'md5' and the hex MD5 of the password followed by the user name. */
-export function md5Verifier(username: string, password: string): string {
-  return `md5${createHash('md5').update(password + username, 'utf8').digest('hex')}`;
-}
-
-const SCRAM_ITERATIONS = 4096;
-
-/**
- * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802 and 7677, PostgreSQL's text format).
- * PostgreSQL accepts it in place of the password and stores it as is, so the password itself never reaches the
- * server, where statement or error logging would write it out. The generated passwords are printable ASCII, for
- * which SASLprep changes nothing.
- */
-export function scramVerifier(password: string, salt: Buffer = randomBytes(16)): string {
-  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, 'sha256');
-  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
-  const storedKey = createHash('sha256').update(clientKey).digest();
-  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
-  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
-}
+// The verifiers live in a driver-free module so the Data API bundle can use them without node-postgres.
+export { md5Verifier, scramVerifier } from './password-hashes';

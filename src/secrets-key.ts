@@ -1,0 +1,72 @@
+import { Annotations, Names, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { keyAdministrationStatements } from './private/key-policy';
+
+/** KMS's limit on a key policy document. @see https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit */
+const KEY_POLICY_LIMIT_BYTES = 32 * 1024;
+
+/**
+ * Properties for a `SecretsKey`.
+ */
+export interface SecretsKeyProps {
+  /**
+   * The key's alias.
+   * @default - `alias/protected-secrets/<unique id of this construct>`
+   */
+  readonly alias?: string;
+
+  /**
+   * What happens to the key when it leaves the stack. Every secret (and every database's storage) encrypted with it
+   * becomes unreadable once it is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One customer-managed key for many secrets: pass it as `encryptionKey` to every `ProtectedSecret`, `RotatedDatabase`
+ * and `RotatedAuroraCluster` that should share it (`encryptionKey: SecretsKey.forStack(this)`).
+ *
+ * It has the policy the constructs give their own keys (the account administers it but may use it only through the
+ * grants the secrets add, each scoped to Secrets Manager with `kms:ViaService`) and rotation on. Sharing saves a key
+ * and an alias per secret (and their monthly cost), at a price: whoever may use the key through Secrets Manager for one
+ * secret's reader is listed in the one policy all of them share; disabling or deleting it, or a policy mistake, hits
+ * every secret at once; and the policy is capped at 32 KB, so the number of readers it can list is limited (synth
+ * warns as it nears the cap). See the README, "One key for many secrets".
+ */
+export class SecretsKey extends kms.Key {
+  /**
+   * The shared key of `scope`'s stack, created there on first use: one line to encrypt many secrets of a stack
+   * with one key.
+   */
+  public static forStack(scope: Construct): SecretsKey {
+    const stack = Stack.of(scope);
+    const id = 'ProtectedSecretsKey';
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof SecretsKey) return existing;
+    if (existing) throw new Error(`SecretsKey.forStack: ${stack.node.path} already has a child "${id}" that is not a SecretsKey; rename it, or create a SecretsKey yourself with \`new SecretsKey(scope, id)\`.`);
+    return new SecretsKey(stack, id);
+  }
+
+  constructor(scope: Construct, id: string, props: SecretsKeyProps = {}) {
+    super(scope, id, {
+      description: `Encrypts the secrets (and databases) of ${Stack.of(scope).stackName} that share it`,
+      enableKeyRotation: true,
+      alias: props.alias ?? `alias/protected-secrets/${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${id}`,
+      // The same policy as the keys ProtectedSecret creates: administration, no use; grants add scoped use.
+      policy: new iam.PolicyDocument({ statements: keyAdministrationStatements() }),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.node.addValidation({ validate: () => this.checkPolicySize() });
+  }
+
+  /** Warns before KMS refuses the policy: every reader of every secret sharing the key adds a statement. */
+  private checkPolicySize(): string[] {
+    const size = Buffer.byteLength(JSON.stringify(Stack.of(this).resolve(this.policy?.toJSON() ?? {})), 'utf8');
+    if (size > KEY_POLICY_LIMIT_BYTES * 0.9) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:shared-key-policy-size',
+        `SecretsKey ${this.node.path}: its policy is about ${Math.round(size / 1024)} KB, near KMS's 32 KB limit (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit). Give some secrets their own key (leave \`encryptionKey\` unset) or a second SecretsKey.`);
+    }
+    return [];
+  }
+}

@@ -1,0 +1,71 @@
+// One customer-managed key for many secrets of a stack, in one line, with the same policy the constructs give their
+// own keys; and what sharing it does to each database's footprint.
+import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, SecretsKey } from '../src';
+
+const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
+
+function setup() {
+  const stack = new Stack(new App({ context: { 'cdk-protected-secrets:shareDbSubnetGroups': true } }), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  return { stack, vpc };
+}
+
+test('secrets, databases and clusters given SecretsKey.forStack share one key and one alias', () => {
+  const { stack, vpc } = setup();
+  new ProtectedSecret(stack, 'ApiToken', { encryptionKey: SecretsKey.forStack(stack), readers: [new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() })] });
+  new RotatedDatabase(stack, 'Orders', { vpc, engine: postgres, encryptionKey: SecretsKey.forStack(stack) });
+  new RotatedDatabase(stack, 'Invoices', { vpc, engine: postgres, encryptionKey: SecretsKey.forStack(stack) });
+  new RotatedAuroraCluster(stack, 'Ledger', { vpc, engine: auroraPostgres, encryptionKey: SecretsKey.forStack(stack) });
+  const t = Template.fromStack(stack);
+  const keyId = stack.getLogicalId(SecretsKey.forStack(stack).node.defaultChild as any);
+  // Besides the shared key, only the per-stack keys of the alert topic and the rotation function's log.
+  const keys = Object.values(t.findResources('AWS::KMS::Key')).map(key => key.Properties.Description);
+  expect(keys.filter(description => /secret/i.test(description) && !/alerts/.test(description))).toEqual([expect.stringContaining('share it')]);
+  t.resourceCountIs('AWS::KMS::Alias', 1);
+  for (const secret of Object.values(t.findResources('AWS::SecretsManager::Secret'))) {
+    expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+  }
+  t.hasResourceProperties('AWS::RDS::DBInstance', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+});
+
+test('the shared key has the constructs\' own policy: the account administers it, uses it only through grants', () => {
+  const { stack } = setup();
+  const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+  new ProtectedSecret(stack, 'A', { encryptionKey: SecretsKey.forStack(stack), readers: [reader] });
+  const t = Template.fromStack(stack);
+  t.hasResourceProperties('AWS::KMS::Key', {
+    EnableKeyRotation: true,
+    KeyPolicy: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Sid: 'AccountAdministersKeyAndMayRewriteItsPolicy', Action: Match.not(Match.arrayWith(['kms:Decrypt'])) }),
+        Match.objectLike({ Action: 'kms:Decrypt', Condition: Match.objectLike({ StringEquals: Match.objectLike({ 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' }) }) }),
+      ]),
+    },
+  });
+  t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+});
+
+test('a shared key whose policy nears KMS\'s 32 KB limit is flagged at synth, naming the key and the fix', () => {
+  const { stack } = setup();
+  for (let i = 0; i < 120; i++) {
+    const reader = new iam.Role(stack, `Reader${i}`, { assumedBy: new iam.AccountRootPrincipal() });
+    new ProtectedSecret(stack, `Secret${i}`, { encryptionKey: SecretsKey.forStack(stack), readers: [reader], monitoring: { enabled: false } });
+  }
+  Annotations.fromStack(stack).hasWarning('/Stack/ProtectedSecretsKey', Match.stringLikeRegexp('near KMS\'s 32 KB limit.*second SecretsKey'));
+});
+
+test('49 rotated databases sharing a key (and subnet groups) fit in one stack, under 10 resources each (monitoring on)', () => {
+  const count = (n: number) => {
+    const { stack, vpc } = setup();
+    for (let i = 0; i < n; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres, encryptionKey: SecretsKey.forStack(stack) });
+    return Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+  };
+  const one = count(1);
+  const many = count(49);
+  // 9 of each database's own, plus the monitoring rules that grow with the number of secrets they watch.
+  expect((many - one) / 48).toBeLessThan(10);
+  expect(many).toBeLessThanOrEqual(500);
+});
