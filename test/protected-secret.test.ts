@@ -408,7 +408,7 @@ describe('review r1: principals the deny or KMS cannot honour', () => {
   test('a group as reader or grantee is refused: its members would be denied and a group is no valid policy principal', () => {
     expect(() => stackWith(stack => ({ readers: [new iam.Group(stack, 'Admins')] })))
       .toThrow(/Test\/Db.*`readers`.*group.*(users|role)/s);
-    const { stack, secret } = stackWith(stack => ({ readers: [new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] }));
+    const { stack, secret } = stackWith(s => ({ readers: [new iam.Role(s, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] }));
     expect(() => secret.grantRead(new iam.Group(stack, 'Ops'))).toThrow(/Test\/Db.*`grantee`.*group/s);
   });
 
