@@ -550,6 +550,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
    */
   private exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
     this.refuseGroup(grantee.grantPrincipal, 'grantee');
+    // Already exempted by the grant through this construct, which goes on through `.secret`.
+    if (grantee instanceof RoleNamedByArn) return grantee;
     // A nested stack and its parent pass references through parameters and outputs without a cycle.
     const separateStacks = Construct.isConstruct(grantee) && Stack.of(grantee) !== Stack.of(this)
       && !Stack.of(grantee).nestedStackParent && !Stack.of(this).nestedStackParent;
@@ -558,8 +560,15 @@ export class ProtectedSecret extends ProtectedSecretBase {
       return grantee;
     }
     const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee);
-    const named = new RoleNamedByArn(grantee.grantPrincipal, arn);
-    this.exempt(named, 'grantee');
+    this.exempt(new iam.ArnPrincipal(arn), 'grantee');
+    const named = new RoleNamedByArn(grantee.grantPrincipal, arn, Stack.of(this));
+    // This stack deploys before the role's, and KMS refuses a key policy naming a principal that does not exist yet
+    // (MalformedPolicyDocumentException), so the key policy must not name the role: its use of the key through
+    // Secrets Manager goes in its own policy. Decrypt here, for reads (without GetSecretValue it decrypts nothing);
+    // grantWriteWithoutUpdateSecret adds what a write needs. The key policy delegates that to IAM: aws-cdk-lib's
+    // Secret gives the account (root) kms:Decrypt/Encrypt/GenerateDataKey* with kms:ViaService on the key of a secret.
+    // @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+    named.grantKeyUseThroughSecretsManager(this.encryptionKey, ['kms:Decrypt']);
     return named;
   }
 
@@ -682,8 +691,11 @@ class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
 }
 
 /**
- * A role of another stack, named by the ARN its fixed name gives it: policies of the secret's stack (the deny's
- * exemption, the key policy) name it without a reference, and its own policy, in its stack, still receives the grant.
+ * A role of another stack, named by the ARN its fixed name gives it: the deny's exemption names that ARN without a
+ * reference, and its own policy, in its stack, receives the grant. As a principal of a policy in the secret's stack
+ * (the key policy aws-cdk-lib's grants write to) it is the account restricted to that ARN by `aws:PrincipalArn`: KMS
+ * validates the principals of a key policy, not condition values, so the secret's stack deploys before the role
+ * exists, and the statement still lets nobody but the role in.
  */
 class RoleNamedByArn implements iam.IPrincipal {
   public readonly grantPrincipal: iam.IPrincipal = this;
@@ -691,10 +703,23 @@ class RoleNamedByArn implements iam.IPrincipal {
   public readonly policyFragment: iam.PrincipalPolicyFragment;
   public readonly principalAccount?: string;
 
-  constructor(private readonly role: iam.IPrincipal, arn: string) {
+  constructor(private readonly role: iam.IPrincipal, arn: string, private readonly secretStack: Stack) {
     this.assumeRoleAction = role.assumeRoleAction;
-    this.policyFragment = new iam.ArnPrincipal(arn).policyFragment;
+    this.policyFragment = new iam.PrincipalPolicyFragment(
+      { AWS: [`arn:${secretStack.partition}:iam::${secretStack.account}:root`] },
+      { ArnEquals: { 'aws:PrincipalArn': arn } },
+    );
     this.principalAccount = role.principalAccount;
+  }
+
+  /** Use of the secret's key through Secrets Manager only, in the role's own policy. */
+  public grantKeyUseThroughSecretsManager(key: kms.IKey | undefined, actions: string[]): void {
+    if (!key) return;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions,
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretStack.region}.amazonaws.com` } },
+    }));
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
@@ -725,6 +750,8 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
     resource: secret,
   });
   secret.encryptionKey?.grantEncrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
+  // A role of another stack is not named by the key policy (see exemptGrantee): it gets the write's key use itself.
+  if (grantee instanceof RoleNamedByArn) grantee.grantKeyUseThroughSecretsManager(secret.encryptionKey, ['kms:GenerateDataKey']);
   return result;
 }
 
