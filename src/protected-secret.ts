@@ -351,7 +351,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
   private readonly exemptServiceNames: string[] = [];
-  private readonly exemptAccounts: string[] = [];
   private accessorCount = 0;
 
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
@@ -460,9 +459,22 @@ export class ProtectedSecret extends ProtectedSecretBase {
       actions,
       resources: ['*'],
     }));
+    const writes = actions.includes('secretsmanager:PutSecretValue');
+    if (!Resource.isOwnedResource(key)) {
+      // A key imported by ARN has no policy here, so key.grantDecrypt would add nothing and the reader would get
+      // AccessDenied from KMS: give the use through Secrets Manager in the principal's own IAM policy instead, as
+      // grantKeyOfAnotherApp does for grants (the key's policy must delegate to the account's IAM policies).
+      iam.Grant.addToPrincipal({
+        grantee: principal,
+        actions: writes ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'],
+        resourceArns: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      });
+      return;
+    }
     // Key policy: the principal may use the key, but only through Secrets Manager.
     const via = new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, principal);
-    if (actions.includes('secretsmanager:PutSecretValue')) {
+    if (writes) {
       key.grantEncryptDecrypt(via);
     } else {
       key.grantDecrypt(via);
@@ -477,6 +489,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const fail = (message: string) => {
       throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` ${message}`);
     };
+    this.refuseGroup(principal, propName);
     const json = principal.policyFragment.principalJson;
     const arns = json.AWS ?? [];
     const services = json.Service ?? [];
@@ -494,14 +507,39 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (account !== undefined && Token.compareStrings(account, stackAccount) === TokenComparison.DIFFERENT) {
       fail(`contains a principal of account ${account}, but the secret is in ${stackAccount}. Cross-account access is not supported: it needs the key policy and the other account's IAM policy too. Give a role in ${stackAccount} access and let the other account assume it.`);
     }
-    if (accessor) this.accessorCount++;
-    // A whole account is matched by account id: aws:PrincipalArn of its roles is never the root ARN.
-    if (principal instanceof iam.AccountPrincipal) {
-      this.exemptAccounts.push(principal.accountId);
-    } else {
-      this.exemptPrincipalArns.push(...arns);
+    // An account in aws:PrincipalAccount exempts every role and user of it: with the account of the secret, the deny
+    // would deny nobody of that account, silently.
+    if (principal instanceof iam.AccountPrincipal && this.denyOthers) {
+      const accountId = Stack.of(this).resolve(principal.accountId);
+      fail(`contains the account ${typeof accountId === 'string' ? accountId : 'of the stack'} (an AccountPrincipal or AccountRootPrincipal), which would exempt every role and user of it from the deny, switching it off. `
+        + 'Name the roles or users that need the secret instead, or set `denyOthers: false` to leave access to IAM policies.');
     }
+    if (accessor) this.accessorCount++;
+    this.exemptPrincipalArns.push(...arns);
     this.exemptServiceNames.push(...services);
+  }
+
+  /**
+   * A group is no principal: the aws:PrincipalArn of a member's request is the user's ARN, so exempting the group's
+   * ARN would still deny every member, and key and resource policies refuse a group as principal (the deploy fails).
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+   */
+  private refuseGroup(principal: iam.IPrincipal, propName: string): void {
+    const isGroup = principal instanceof iam.Group || (principal as Partial<iam.IGroup>).groupArn !== undefined
+      || this.principalArnsOf(principal).some(arn => arn.includes(':group/'));
+    if (isGroup) {
+      throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains the IAM group ${principal.toString()}; a group cannot be a policy principal `
+        + 'and its members would still be denied (their requests carry the user\'s ARN). Grant the users themselves, or a role the members assume.');
+    }
+  }
+
+  /** The AWS principal ARNs of a principal, or none when it has no fragment (a group's getter throws). */
+  private principalArnsOf(principal: iam.IPrincipal): string[] {
+    try {
+      return (principal.policyFragment.principalJson.AWS ?? []).filter(a => !Token.isUnresolved(a));
+    } catch {
+      return [];
+    }
   }
 
   /**
@@ -511,6 +549,9 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * a reference, so the grant goes on with the role named by that ARN here and its policy still written there.
    */
   private exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+    this.refuseGroup(grantee.grantPrincipal, 'grantee');
+    // Already exempted by the grant through this construct, which goes on through `.secret`.
+    if (grantee instanceof RoleNamedByArn) return grantee;
     // A nested stack and its parent pass references through parameters and outputs without a cycle.
     const separateStacks = Construct.isConstruct(grantee) && Stack.of(grantee) !== Stack.of(this)
       && !Stack.of(grantee).nestedStackParent && !Stack.of(this).nestedStackParent;
@@ -519,8 +560,15 @@ export class ProtectedSecret extends ProtectedSecretBase {
       return grantee;
     }
     const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee);
-    const named = new RoleNamedByArn(grantee.grantPrincipal, arn);
-    this.exempt(named, 'grantee');
+    this.exempt(new iam.ArnPrincipal(arn), 'grantee');
+    const named = new RoleNamedByArn(grantee.grantPrincipal, arn, Stack.of(this));
+    // This stack deploys before the role's, and KMS refuses a key policy naming a principal that does not exist yet
+    // (MalformedPolicyDocumentException), so the key policy must not name the role: its use of the key through
+    // Secrets Manager goes in its own policy. Decrypt here, for reads (without GetSecretValue it decrypts nothing);
+    // grantWriteWithoutUpdateSecret adds what a write needs. The key policy delegates that to IAM: aws-cdk-lib's
+    // Secret gives the account (root) kms:Decrypt/Encrypt/GenerateDataKey* with kms:ViaService on the key of a secret.
+    // @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+    named.grantKeyUseThroughSecretsManager(this.encryptionKey, ['kms:Decrypt']);
     return named;
   }
 
@@ -595,7 +643,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
         // exemption: any principal can make its call through CloudFormation (see exemptDeployers).
         StringNotEquals: {
           'aws:PrincipalArn': lazyUnique(this.exemptPrincipalArns),
-          'aws:PrincipalAccount': lazyUnique(this.exemptAccounts),
           'aws:PrincipalServiceName': lazyUnique(this.exemptServiceNames),
         },
       },
@@ -644,8 +691,11 @@ class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
 }
 
 /**
- * A role of another stack, named by the ARN its fixed name gives it: policies of the secret's stack (the deny's
- * exemption, the key policy) name it without a reference, and its own policy, in its stack, still receives the grant.
+ * A role of another stack, named by the ARN its fixed name gives it: the deny's exemption names that ARN without a
+ * reference, and its own policy, in its stack, receives the grant. As a principal of a policy in the secret's stack
+ * (the key policy aws-cdk-lib's grants write to) it is the account restricted to that ARN by `aws:PrincipalArn`: KMS
+ * validates the principals of a key policy, not condition values, so the secret's stack deploys before the role
+ * exists, and the statement still lets nobody but the role in.
  */
 class RoleNamedByArn implements iam.IPrincipal {
   public readonly grantPrincipal: iam.IPrincipal = this;
@@ -653,10 +703,23 @@ class RoleNamedByArn implements iam.IPrincipal {
   public readonly policyFragment: iam.PrincipalPolicyFragment;
   public readonly principalAccount?: string;
 
-  constructor(private readonly role: iam.IPrincipal, arn: string) {
+  constructor(private readonly role: iam.IPrincipal, arn: string, private readonly secretStack: Stack) {
     this.assumeRoleAction = role.assumeRoleAction;
-    this.policyFragment = new iam.ArnPrincipal(arn).policyFragment;
+    this.policyFragment = new iam.PrincipalPolicyFragment(
+      { AWS: [`arn:${secretStack.partition}:iam::${secretStack.account}:root`] },
+      { ArnEquals: { 'aws:PrincipalArn': arn } },
+    );
     this.principalAccount = role.principalAccount;
+  }
+
+  /** Use of the secret's key through Secrets Manager only, in the role's own policy. */
+  public grantKeyUseThroughSecretsManager(key: kms.IKey | undefined, actions: string[]): void {
+    if (!key) return;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions,
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretStack.region}.amazonaws.com` } },
+    }));
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
@@ -687,6 +750,8 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
     resource: secret,
   });
   secret.encryptionKey?.grantEncrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
+  // A role of another stack is not named by the key policy (see exemptGrantee): it gets the write's key use itself.
+  if (grantee instanceof RoleNamedByArn) grantee.grantKeyUseThroughSecretsManager(secret.encryptionKey, ['kms:GenerateDataKey']);
   return result;
 }
 

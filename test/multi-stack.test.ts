@@ -215,16 +215,42 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
     const deny = Object.values(Template.fromStack(data).findResources('AWS::SecretsManager::ResourcePolicy'))[0]
       .Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse');
     expect(JSON.stringify(deny.Condition.StringNotEquals['aws:PrincipalArn'])).toContain(':iam::111111111111:role/orders-reports');
-    // The key policy names the role the same way, still only through Secrets Manager; nothing in Data refers to Apps.
-    const keyStatements = Object.values(Template.fromStack(data).findResources('AWS::KMS::Key')).flatMap(k => k.Properties.KeyPolicy.Statement)
-      .filter((st: any) => JSON.stringify(st.Principal).includes('role/orders-reports'));
-    expect(keyStatements.flatMap((st: any) => [].concat(st.Action))).toContain('kms:Decrypt');
-    for (const st of keyStatements) expect(st.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+    // Data deploys first, and KMS refuses a key policy whose principal does not exist yet (MalformedPolicyDocumentException):
+    // no key policy statement may have the role of Apps as principal. Nothing in Data refers to Apps either.
+    const keyPrincipals = Object.values(Template.fromStack(data).findResources('AWS::KMS::Key')).flatMap(k => k.Properties.KeyPolicy.Statement)
+      .map((st: any) => JSON.stringify(st.Principal));
+    expect(keyPrincipals.filter(p => p.includes('role/orders-reports'))).toEqual([]);
     expect(JSON.stringify(Template.fromStack(data).toJSON())).not.toContain('Fn::ImportValue');
-    // The grant itself is the role's policy, in the Apps stack.
-    const appsActions = Object.values(Template.fromStack(apps).findResources('AWS::IAM::Policy'))
-      .flatMap(p => p.Properties.PolicyDocument.Statement).flatMap((st: any) => [].concat(st.Action));
-    expect(appsActions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']));
+    // The grant, key use included (through Secrets Manager only), is the role's own policy, in the Apps stack.
+    const appsStatements = Object.values(Template.fromStack(apps).findResources('AWS::IAM::Policy'))
+      .flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(appsStatements.flatMap((st: any) => [].concat(st.Action))).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']));
+    const kmsStatements = appsStatements.filter((st: any) => [].concat(st.Action).some((a: string) => a.startsWith('kms:')));
+    expect(kmsStatements).toEqual([expect.objectContaining({
+      Action: 'kms:Decrypt',
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+    })]);
+  });
+
+  test('a writer role with a fixed name in another stack: kms:GenerateDataKey in its own policy, none in the key policy', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const apps = new Stack(app, 'Apps', { env: ENV });
+    const orders = new ProtectedSecret(data, 'Orders', { readers: [new iam.Role(data, 'Owner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] });
+    const loader = new iam.Role(apps, 'Loader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName: 'orders-loader' });
+    orders.grantWrite(loader);
+    orders.secret.grantRead(loader);
+    const keyPrincipals = Object.values(Template.fromStack(data).findResources('AWS::KMS::Key')).flatMap(k => k.Properties.KeyPolicy.Statement)
+      .map((st: any) => JSON.stringify(st.Principal));
+    expect(keyPrincipals.filter(p => p.includes('role/orders-loader'))).toEqual([]);
+    const kmsActions = Object.values(Template.fromStack(apps).findResources('AWS::IAM::Policy'))
+      .flatMap(p => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => st.Condition?.StringEquals?.['kms:ViaService'] === 'secretsmanager.eu-west-1.amazonaws.com')
+      .flatMap((st: any) => [].concat(st.Action));
+    expect(kmsActions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
+    const deny = Object.values(Template.fromStack(data).findResources('AWS::SecretsManager::ResourcePolicy'))[0]
+      .Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse');
+    expect(JSON.stringify(deny.Condition.StringNotEquals['aws:PrincipalArn'])).toContain(':iam::111111111111:role/orders-loader');
   });
 
   test('a role of a nested stack, granted a secret of its parent, is exempt by reference as before (no cycle there)', () => {

@@ -149,12 +149,12 @@ describe('ProtectedSecret resource policy', () => {
     }
   });
 
-  test('a whole account as reader is exempted by account id, a service principal by service name', () => {
-    const { template } = stackWith(() => ({ readers: [new iam.AccountPrincipal('111111111111'), new iam.ServicePrincipal('rds.amazonaws.com')] }));
+  test('a service principal as reader is exempted by service name (a whole account is refused, see review r1)', () => {
+    const { template } = stackWith(() => ({ readers: [new iam.ServicePrincipal('rds.amazonaws.com')] }));
     expect(denyStatement(template()).Condition.StringNotEquals).toEqual(expect.objectContaining({
-      'aws:PrincipalAccount': ['111111111111'],
       'aws:PrincipalServiceName': ['rds.amazonaws.com'],
     }));
+    expect(denyStatement(template()).Condition.StringNotEquals['aws:PrincipalAccount']).toBeUndefined();
   });
 
   test('a person who deploys without a service role is exempt once listed in deployRoles, beside the execution role', () => {
@@ -401,5 +401,37 @@ describe('ProtectedSecret as ISecret', () => {
     });
     secret.grantRead(fn);
     expect(JSON.stringify(template().toJSON())).toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('review r1: principals the deny or KMS cannot honour', () => {
+  test('a group as reader or grantee is refused: its members would be denied and a group is no valid policy principal', () => {
+    expect(() => stackWith(stack => ({ readers: [new iam.Group(stack, 'Admins')] })))
+      .toThrow(/Test\/Db.*`readers`.*group.*(users|role)/s);
+    const { stack, secret } = stackWith(s => ({ readers: [new iam.Role(s, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] }));
+    expect(() => secret.grantRead(new iam.Group(stack, 'Ops'))).toThrow(/Test\/Db.*`grantee`.*group/s);
+  });
+
+  test('a reader of a secret whose key is imported by ARN gets kms:Decrypt through Secrets Manager in its own IAM policy', () => {
+    let reader!: iam.Role;
+    const { stack } = stackWith(s => {
+      reader = new iam.Role(s, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      return { readers: [reader], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab') };
+    });
+    const statements = kmsStatementsFor(stack, reader);
+    expect(statements).toEqual([expect.objectContaining({
+      Action: 'kms:Decrypt',
+      Resource: 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+    })]);
+  });
+
+  test('the own account as reader, writer or grantee is refused while denyOthers is on (it would switch the deny off)', () => {
+    expect(() => stackWith(() => ({ readers: [new iam.AccountRootPrincipal()] }))).toThrow(/Test\/Db.*`readers`.*account.*denyOthers: false/s);
+    expect(() => stackWith(() => ({ writers: [new iam.AccountPrincipal('111111111111')] }))).toThrow(/Test\/Db.*`writers`.*account.*denyOthers: false/s);
+    const { secret } = stackWith(stack => ({ readers: [new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] }));
+    expect(() => secret.grantRead(new iam.AccountRootPrincipal())).toThrow(/Test\/Db.*`grantee`.*account/s);
+    // Without the deny, the account is IAM's business as before.
+    expect(() => stackWith(() => ({ denyOthers: false, readers: [new iam.AccountRootPrincipal()] }))).not.toThrow();
   });
 });
