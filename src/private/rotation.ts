@@ -111,11 +111,12 @@ export function isLibrarySchedule(schedule: secretsmanager.CfnRotationSchedule):
  * The grants exempt the rotation role in the secret's resource policy, a resource of its own: when an update replaces
  * the role, `rotateImmediatelyOnUpdate` would otherwise rotate before the policy names the new role, and be denied.
  * The policy lives under the secret as `Policy` (aws-cdk-lib Secret.addToResourcePolicy), under the secret's
- * attachment's parent for an attachment. A secret with no policy yet has no deny of this library to wait for.
+ * attachment's parent for an attachment, under the child `Secret` of a ProtectedSecret. A secret with no policy yet has no deny of this library to wait for.
  */
 function waitForResourcePolicy(schedule: Construct, secret: secretsmanager.ISecret): void {
   const owner = secret instanceof secretsmanager.SecretTargetAttachment ? secret.node.scope : secret;
-  const policy = owner?.node.tryFindChild('Policy');
+  // A ProtectedSecret holds its aws-cdk-lib secret as the child `Secret`.
+  const policy = owner?.node.tryFindChild('Policy') ?? owner?.node.tryFindChild('Secret')?.node.tryFindChild('Policy');
   if (policy instanceof secretsmanager.ResourcePolicy) schedule.node.addDependency(policy);
 }
 
