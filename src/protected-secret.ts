@@ -17,6 +17,7 @@ import {
   TokenComparison,
   aws_iam as iam,
   aws_kms as kms,
+  aws_sam as sam,
   aws_secretsmanager as secretsmanager,
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
@@ -24,7 +25,7 @@ import { Construct, IConstruct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
-import { scheduleRotationByFunction } from './private/rotation';
+import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
 import { PropErrors } from './private/validation';
@@ -371,6 +372,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.arnParameter = this.publishArn(props.arnParameterName);
     this.monitoring = this.joinMonitoring(props.monitoring ?? {});
     this.node.addValidation({ validate: () => this.unusableErrors() });
+    this.node.addValidation({ validate: () => this.foreignRotationErrors() });
   }
 
   public applyRemovalPolicy(policy: RemovalPolicy): void {
@@ -402,6 +404,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       removalPolicy,
     });
     secret.onGrant = grantee => this.exemptGrantee(grantee);
+    secret.denyOthers = this.denyOthers;
     return secret;
   }
 
@@ -437,6 +440,27 @@ export class ProtectedSecret extends ProtectedSecretBase {
     return this.denyOthers && this.accessorCount === 0
       ? ['`readers` and `writers` are both empty and nothing was granted while `denyOthers` is on: nobody could use the secret. Add a reader or writer, call grantRead/grantWrite, or set `denyOthers: false`.']
       : [];
+  }
+
+  /**
+   * A rotation schedule on this secret (or its attachment) that this library did not create: its function's role was
+   * granted in IAM only (aws-cdk-lib RotationSchedule, SecretRotation of addRotationSingleUser/MultiUser), so the deny
+   * refuses every rotation. One pass over the app's constructs, only when the deny is on.
+   */
+  private foreignRotationErrors(): string[] {
+    if (!this.denyOthers) return [];
+    const attachment = this.secret.node.tryFindChild('Attachment') as secretsmanager.ISecret | undefined;
+    const targets = new Set([this.secret.secretArn, attachment?.secretArn].filter(a => a !== undefined));
+    // A multi-user rotation of aws-cdk-lib (addRotationMultiUser) reads this secret as its master secret with a
+    // function of the rotation application, whose role is created at deploy time.
+    const rotatesThis = (c: IConstruct) => c instanceof secretsmanager.CfnRotationSchedule
+      ? targets.has(c.secretId) && !isLibrarySchedule(c)
+      : c instanceof sam.CfnApplication && typeof c.parameters === 'object' && targets.has((c.parameters as Record<string, string>).masterSecretArn);
+    return this.node.root.node.findAll()
+      .filter(rotatesThis)
+      .map(c => `${c.node.path} rotates (or reads as master secret) the ProtectedSecret ${this.node.path}, but its function's role is not exempt from the deny (\`denyOthers\`), `
+        + 'so every rotation would be refused. Rotate with `addRotationSchedule` on the ProtectedSecret or its `.secret` and a function with a known role, '
+        + `${ROTATION_FIX}`);
   }
 
   private createKey(props: ProtectedSecretProps, removalPolicy: RemovalPolicy): kms.Key {
@@ -652,6 +676,9 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
 markClass(ProtectedSecret, 'ProtectedSecret');
 
+/** What to use instead of a rotation whose function's role cannot be exempted from the deny. */
+const ROTATION_FIX = 'or use RotationFunction / RotatedDatabase (which exempt their role), or set `denyOthers: false`.';
+
 /** Lifts the deny for a grantee that is being granted access; returns the grantee the grant goes on with. */
 type OnGrant = (grantee: iam.IGrantable) => iam.IGrantable;
 
@@ -663,6 +690,8 @@ type OnGrant = (grantee: iam.IGrantable) => iam.IGrantable;
 function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.ISecret>(base: TBase) {
   return class extends base {
     public onGrant!: OnGrant;
+    /** Whether the secret denies everyone it does not exempt (set with `onGrant`). */
+    public denyOthers = true;
 
     public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
       return super.grantRead(this.onGrant(grantee), versionStages);
@@ -670,6 +699,28 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
 
     public grantWrite(grantee: iam.IGrantable): iam.Grant {
       return grantWriteWithoutUpdateSecret(this, this.onGrant(grantee));
+    }
+
+    /**
+     * aws-cdk-lib's RotationSchedule grants the function's role with `addToRolePolicy`, which exempts nothing; this
+     * goes through the grants that exempt it, as ProtectedSecret.addRotationSchedule does.
+     */
+    public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
+      const path = (this as unknown as Construct).node.scope?.node.path;
+      if (options.hostedRotation && this.denyOthers) {
+        // The hosted function's role is created by the AWS::SecretsManager-2020-07-23 transform: its ARN is unknown here.
+        throw new Error(`ProtectedSecret ${path}: addRotationSchedule('${id}') got \`hostedRotation\`, whose function's role is created at deploy time `
+          + `and can never be exempted from the deny (\`denyOthers\`), so every rotation would be refused. Give a \`rotationLambda\` with a known role, ${ROTATION_FIX}`);
+      }
+      const fn = options.rotationLambda;
+      if (!fn || (!fn.role && !this.denyOthers)) return super.addRotationSchedule(id, options);
+      if (!fn.role) {
+        // aws-cdk-lib's SecretRotation (DatabaseInstance.addRotationSingleUser/MultiUser) imports its function by ARN.
+        throw new Error(`ProtectedSecret ${path}: addRotationSchedule('${id}') got \`rotationLambda\` ${fn.node.path}, a function without a known role `
+          + '(as aws-cdk-lib\'s addRotationSingleUser/addRotationMultiUser create), which can never be exempted from the deny (`denyOthers`). '
+          + `Import the function with its role (lambda.Function.fromFunctionAttributes), ${ROTATION_FIX}`);
+      }
+      return scheduleRotationByFunction(this as unknown as Construct, id, this, fn, options, f => [this.grantRead(f), this.grantWrite(f)]);
     }
   };
 }
@@ -686,6 +737,7 @@ class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
     }
     const attachment = new GrantExemptingAttachment(this, 'Attachment', { secret: this, target });
     attachment.onGrant = this.onGrant;
+    attachment.denyOthers = this.denyOthers;
     return attachment;
   }
 }

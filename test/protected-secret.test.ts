@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ProtectedSecret, ProtectedSecretProps } from '../src';
 
@@ -293,6 +293,62 @@ describe('ProtectedSecret rotated by the user\'s own Lambda (addRotationSchedule
     const { stack, secret } = stackWith(s => ({ readers: [role(s, 'Service')] }));
     const fn = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:eu-west-1:111111111111:function:rotate');
     expect(() => secret.addRotationSchedule('Rotation', { rotationLambda: fn })).toThrow(/Test\/Db: addRotationSchedule\('Rotation'\).*Test\/Imported.*fromFunctionAttributes\(.*role/);
+  });
+});
+
+describe('ProtectedSecret rotated through aws-cdk-lib paths, which grant in IAM but cannot lift the deny by themselves', () => {
+  function fnIn(stack: Stack) {
+    return new lambda.Function(stack, 'MyRotation', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+  }
+
+  test('`.secret.addRotationSchedule` exempts the function\'s role from the deny, and the schedule waits for the resource policy', () => {
+    const { stack, secret, template } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    const fn = fnIn(stack);
+    const schedule = secret.secret.addRotationSchedule('Rotation', { rotationLambda: fn });
+    const t = template();
+    expect(denyStatement(t).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(fn.role!.roleArn));
+    const policyId = stack.getLogicalId(secret.secret.node.findChild('Policy').node.defaultChild as secretsmanager.CfnResourcePolicy);
+    const scheduleId = stack.getLogicalId(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
+    expect(t.toJSON().Resources[scheduleId].DependsOn).toContain(policyId);
+  });
+
+  test('a RotationSchedule built directly on `.secret` fails at synth, naming the fix, instead of being denied at every rotation', () => {
+    const { app, stack, secret } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    new secretsmanager.RotationSchedule(stack, 'Direct', { secret: secret.secret, rotationLambda: fnIn(stack) });
+    expect(() => app.synth()).toThrow(/Test\/Direct.*addRotationSchedule/);
+  });
+
+  test('a hosted rotation on a secret with denyOthers fails, naming the fix (its role can never be exempted)', () => {
+    const { secret } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    expect(() => secret.addRotationSchedule('Hosted', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() }))
+      .toThrow(/Test\/Db.*hostedRotation.*RotationFunction.*denyOthers: false/);
+  });
+
+  test('a hosted rotation is still allowed with denyOthers off (nothing to exempt)', () => {
+    const { secret, template } = stackWith(s => ({ readers: [role(s, 'Service')], denyOthers: false }));
+    secret.addRotationSchedule('Hosted', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() });
+    template().resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+  });
+
+  test.each(['addRotationSingleUser', 'addRotationMultiUser'] as const)('a DatabaseInstance using the secret with %s fails, naming the fix', (method) => {
+    const { app, stack, secret } = stackWith(s => ({ readers: [role(s, 'Service')], generateSecretString: { secretStringTemplate: '{"username":"app"}', generateStringKey: 'password' } }));
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const db = new rds.DatabaseInstance(stack, 'Instance', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 }),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      credentials: rds.Credentials.fromSecret(secret),
+    });
+    const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    expect(() => {
+      if (method === 'addRotationSingleUser') db.addRotationSingleUser({ vpcSubnets });
+      else db.addRotationMultiUser('User', { secret: new secretsmanager.Secret(stack, 'User'), vpcSubnets });
+      app.synth();
+    }).toThrow(/Test\/Db.*RotatedDatabase.*denyOthers: false/);
   });
 });
 

@@ -97,6 +97,14 @@ describe('RotatedDatabase defaults', () => {
     });
   });
 
+  test('the first rotation after an update waits for the secret\'s resource policy, which exempts a replaced rotation role', () => {
+    const { stack, db, t } = single();
+    const policy = db.secret.secret.node.findChild('Policy').node.defaultChild as any;
+    t.hasResource('AWS::SecretsManager::RotationSchedule', {
+      DependsOn: Match.arrayWith([stack.getLogicalId(policy)]),
+    });
+  });
+
   test('a cron expression and a rotation window', () => {
     const { t } = single({ scheduleExpression: 'cron(0 4 ? * SUN *)', rotationWindow: Duration.hours(3), rotateImmediatelyOnUpdate: false });
     t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {

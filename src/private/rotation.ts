@@ -51,6 +51,8 @@ export function scheduleRotation(
   // The first rotation may start as soon as the schedule exists: the function must already be invocable and hold
   // its grants on this secret (written in this stack, or in the function's own when the stacks are the same).
   schedule.node.addDependency(attachment, permission, rotationFunction.grantableIn(scope) as unknown as IDependable);
+  waitForResourcePolicy(schedule, secret);
+  LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
   if (options.scheduleExpression || options.rotationWindow) {
     const cfn = schedule.node.defaultChild as secretsmanager.CfnRotationSchedule;
     const rules = cfn.rotationRules as secretsmanager.CfnRotationSchedule.RotationRulesProperty | undefined;
@@ -92,7 +94,30 @@ export function scheduleRotationByFunction(
   });
   schedule.node.addDependency(permission);
   for (const g of grants) g.applyBefore(schedule);
+  waitForResourcePolicy(schedule, secret);
+  LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
   return schedule;
+}
+
+/** The schedules this library created, with the invoke permission and the grants that exempt the function's role. */
+const LIBRARY_SCHEDULES = new WeakSet<secretsmanager.CfnRotationSchedule>();
+
+/** Whether `schedule` was created by this library (so its function's role is exempt from the secret's deny). */
+export function isLibrarySchedule(schedule: secretsmanager.CfnRotationSchedule): boolean {
+  return LIBRARY_SCHEDULES.has(schedule);
+}
+
+/**
+ * The grants exempt the rotation role in the secret's resource policy, a resource of its own: when an update replaces
+ * the role, `rotateImmediatelyOnUpdate` would otherwise rotate before the policy names the new role, and be denied.
+ * The policy lives under the secret as `Policy` (aws-cdk-lib Secret.addToResourcePolicy), under the secret's
+ * attachment's parent for an attachment, under the child `Secret` of a ProtectedSecret. A secret with no policy yet has no deny of this library to wait for.
+ */
+function waitForResourcePolicy(schedule: Construct, secret: secretsmanager.ISecret): void {
+  const owner = secret instanceof secretsmanager.SecretTargetAttachment ? secret.node.scope : secret;
+  // A ProtectedSecret holds its aws-cdk-lib secret as the child `Secret`.
+  const policy = owner?.node.tryFindChild('Policy') ?? owner?.node.tryFindChild('Secret')?.node.tryFindChild('Policy');
+  if (policy instanceof secretsmanager.ResourcePolicy) schedule.node.addDependency(policy);
 }
 
 /** Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). */
