@@ -464,8 +464,9 @@ export class ProtectedSecret extends ProtectedSecretBase {
   }
 
   private createKey(props: ProtectedSecretProps, removalPolicy: RemovalPolicy): kms.Key {
-    // Our own policy, so the account keeps administration but no use of the key: readers, writers and grantees
-    // get kms:ViaService-scoped statements of their own.
+    // Our own policy: the account administers the key (see keyAdministrationStatements). aws-cdk-lib's Secret then
+    // adds the use the account's IAM policies may delegate, only through Secrets Manager (kms:ViaService); the
+    // secret's deny, not the key, decides who reads (the access matrix shows it).
     const policy = new iam.PolicyDocument({ statements: keyAdministrationStatements() });
     return new kms.Key(this, 'Key', {
       description: `Encrypts the secret ${this.node.path}`,
