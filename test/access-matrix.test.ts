@@ -27,13 +27,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'f
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { CHECKED_APPS } from './checked-apps';
 import { ACCOUNT, CODE, Caller, OTHER_ACCOUNT, REGION, ResolvedApp, ResolvedTemplate, decide } from './iam-matrix';
-import { buildExampleApp } from '../examples/example-app';
-import { buildMultiStackApp } from '../examples/multi-stack-app';
-import { buildAuroraPostgresDataApi } from '../integ/integ.aurora-postgres-data-api';
-import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
-import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
-import { buildSharedRotationFunction } from '../integ/integ.shared-rotation-function';
 import { ProtectedSecret } from '../src';
 
 const ADMINISTRATOR_ACCESS = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
@@ -535,12 +530,7 @@ describe('access matrix, evaluated by an IAM policy simulator', () => {
 
   beforeAll(async () => {
     apps = [
-      synth('example', app => buildExampleApp(app)),
-      synth('multi-stack', app => { const m = buildMultiStackApp(app); return [m.network, m.apps, m.data, m.billing]; }),
-      synth('postgres-single-user', app => [buildPostgresSingleUser(app)]),
-      synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
-      synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
-      synth('shared-rotation-function', app => buildSharedRotationFunction(app)),
+      ...CHECKED_APPS.map(([name, build]) => synth(name, build)),
       synth('cross-stack-grant', app => buildCrossStackGrant(app)),
     ];
     rows = [];

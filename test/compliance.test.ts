@@ -7,13 +7,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { CHECKED_APPS } from './checked-apps';
 import { pythonTool } from './python-tools';
-import { buildExampleApp } from '../examples/example-app';
-import { buildMultiStackApp } from '../examples/multi-stack-app';
-import { buildAuroraPostgresDataApi } from '../integ/integ.aurora-postgres-data-api';
-import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
-import { buildPostgresSingleUser } from '../integ/integ.postgres-single-user';
-import { buildSharedRotationFunction } from '../integ/integ.shared-rotation-function';
 
 const PACKS = () => [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks(), new PCIDSS321Checks()];
 const INTEG = join(__dirname, '..', 'integ');
@@ -29,14 +24,7 @@ function synth(name: string, build: (app: App) => Stack[]): Synthesized {
   return { name, outdir, stacks, app };
 }
 
-const apps = [
-  synth('example', app => buildExampleApp(app)),
-  synth('multi-stack', app => { const m = buildMultiStackApp(app); return [m.network, m.apps, m.data, m.billing]; }),
-  synth('postgres-single-user', app => [buildPostgresSingleUser(app)]),
-  synth('mariadb-alternating', app => [buildMariaDbAlternating(app)]),
-  synth('aurora-postgres-data-api', app => [buildAuroraPostgresDataApi(app)]),
-  synth('shared-rotation-function', app => buildSharedRotationFunction(app)),
-];
+const apps = CHECKED_APPS.map(([name, build]) => synth(name, build));
 
 afterAll(() => {
   for (const a of apps) rmSync(a.outdir, { recursive: true, force: true });
