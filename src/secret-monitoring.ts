@@ -230,7 +230,18 @@ export class SecretMonitoring extends Construct {
     this.watched.add(secret);
     const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
     if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
-    for (const kind of kinds) this.place(kind, kind.matchers(secret));
+    // Kinds that match the secret the same way share one resolution of its matchers' deployed length (resolving is
+    // most of what adding a secret costs at synth).
+    const measured = new Map<RuleKind['matchers'], { matchers: any[]; size: number }>();
+    for (const kind of kinds) {
+      let entry = measured.get(kind.matchers);
+      if (!entry) {
+        const matchers = kind.matchers(secret);
+        entry = { matchers, size: deployedLength(Stack.of(this), matchers) + 1 };
+        measured.set(kind.matchers, entry);
+      }
+      this.place(kind, entry.matchers, entry.size);
+    }
   }
 
   /**
@@ -295,10 +306,9 @@ export class SecretMonitoring extends Construct {
   }
 
   /** Puts a secret's matchers in the last rule of the kind if they fit, else in a new rule. */
-  private place(kind: RuleKind, matchers: any[]): void {
+  private place(kind: RuleKind, matchers: any[], size: number): void {
     const groups = this.groups.get(kind) ?? [];
     this.groups.set(kind, groups);
-    const size = deployedLength(Stack.of(this), matchers) + 1;
     const last = groups[groups.length - 1];
     if (last && last.size + size <= PATTERN_SIZE_LIMIT) {
       last.rule.addEventPattern(kind.pattern(matchers));
@@ -363,6 +373,8 @@ export class SecretMonitoring extends Construct {
 
 function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
+  // One function for the three kinds that match the ARN's end, so addSecret measures it once.
+  const arnSuffix = (secret: secretsmanager.ISecret) => [{ suffix: `:secret:${resourceName(secret)}` }];
   const rotationPattern = (names: string[]) => (matchers: any[]): events.EventPattern => ({
     detailType: ['AWS Service Event via CloudTrail'],
     detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: names, additionalEventData: { SecretId: matchers } },
@@ -376,21 +388,21 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
         detailType: apiCall,
         detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: CHANGE_EVENTS, responseElements: { arn: matchers } },
       }),
-      matchers: secret => [{ suffix: `:secret:${resourceName(secret)}` }],
+      matchers: arnSuffix,
       message: changeMessage,
     },
     rotation: {
       id: 'Rotation',
       description: `Rotations of the watched secrets of ${stackName} that succeeded or were abandoned`,
       pattern: rotationPattern(ROTATION_OUTCOME_EVENTS),
-      matchers: secret => [{ suffix: `:secret:${resourceName(secret)}` }],
+      matchers: arnSuffix,
       message: rotationMessage,
     },
     rotationFailed: {
       id: 'RotationFailed',
       description: `Failed rotations of the watched secrets of ${stackName}`,
       pattern: rotationPattern([ROTATION_FAILED_EVENT]),
-      matchers: secret => [{ suffix: `:secret:${resourceName(secret)}` }],
+      matchers: arnSuffix,
       message: rotationMessage,
       alarmDescription: [
         'A rotation of a watched secret failed (the alert message names it): AWSCURRENT still holds the previous, working value.',
