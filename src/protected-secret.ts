@@ -22,6 +22,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { appConstructs, shareAppWalkInValidation } from './private/app-walk';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -372,6 +373,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.arnParameter = this.publishArn(props.arnParameterName);
     this.monitoring = this.joinMonitoring(props.monitoring ?? {});
     this.node.addValidation({ validate: () => this.unusableErrors() });
+    shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
   }
 
@@ -445,7 +447,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   /**
    * A rotation schedule on this secret (or its attachment) that this library did not create: its function's role was
    * granted in IAM only (aws-cdk-lib RotationSchedule, SecretRotation of addRotationSingleUser/MultiUser), so the deny
-   * refuses every rotation. One pass over the app's constructs, only when the deny is on.
+   * refuses every rotation. One walk of the app's constructs, shared by every secret's validation, only when the deny is on.
    */
   private foreignRotationErrors(): string[] {
     if (!this.denyOthers) return [];
@@ -456,7 +458,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const rotatesThis = (c: IConstruct) => c instanceof secretsmanager.CfnRotationSchedule
       ? targets.has(c.secretId) && !isLibrarySchedule(c)
       : c instanceof sam.CfnApplication && typeof c.parameters === 'object' && targets.has((c.parameters as Record<string, string>).masterSecretArn);
-    return this.node.root.node.findAll()
+    return appConstructs(this)
       .filter(rotatesThis)
       .map(c => `${c.node.path} rotates (or reads as master secret) the ProtectedSecret ${this.node.path}, but its function's role is not exempt from the deny (\`denyOthers\`), `
         + 'so every rotation would be refused. Rotate with `addRotationSchedule` on the ProtectedSecret or its `.secret` and a function with a known role, '

@@ -322,6 +322,16 @@ describe('ProtectedSecret rotated through aws-cdk-lib paths, which grant in IAM 
     expect(() => app.synth()).toThrow(/Test\/Direct.*addRotationSchedule/);
   });
 
+  test('the app-wide check sees a schedule added after an earlier synthesis, for every secret it rotates', () => {
+    // The validations of all secrets share one walk of the app: it must be taken again at each synthesis.
+    const { app, stack, secret } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    const other = new ProtectedSecret(stack, 'Other', { readers: [role(stack, 'OtherService')] });
+    expect(() => app.synth({ force: true })).not.toThrow();
+    new secretsmanager.RotationSchedule(stack, 'Direct', { secret: secret.secret, rotationLambda: fnIn(stack) });
+    new secretsmanager.RotationSchedule(stack, 'DirectOther', { secret: other.secret, rotationLambda: lambda.Function.fromFunctionArn(stack, 'OtherFn', 'arn:aws:lambda:eu-west-1:111111111111:function:f') });
+    expect(() => app.synth({ force: true })).toThrow(/\[Test\/Db\] Test\/Direct[^\n]*\n[^]*\[Test\/Other\] Test\/DirectOther/);
+  });
+
   test('a hosted rotation on a secret with denyOthers fails, naming the fix (its role can never be exempted)', () => {
     const { secret } = stackWith(s => ({ readers: [role(s, 'Service')] }));
     expect(() => secret.addRotationSchedule('Hosted', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() }))
