@@ -12,6 +12,7 @@ import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionG
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
+import { joinRotationTargets } from './private/rotation-targets';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotatedDatabaseBaseProps } from './rotated-database-options';
@@ -151,7 +152,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       defaultPort: ec2.Port.tcp(props.port ?? traits.port),
     });
     const attachment = this.attachConnectionFields();
-    this.rotationFunction = this.connectRotationFunction(props, vpcSubnets);
+    this.rotationFunction = this.connectRotationFunction(props, vpcSubnets, props.port ?? traits.port);
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
     this.superuserRotationSchedule = this.rotateSuperuser(props);
   }
@@ -215,7 +216,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       : this.instance.secret!;
   }
 
-  private connectRotationFunction(props: RotatedDatabaseProps, vpcSubnets: ec2.SubnetSelection): RotationFunction {
+  /**
+   * The function reaches the instance through its targets group of this stack (one rule pair per port, shared by the
+   * stack's databases), which the instance joins outside `connections`: see `joinRotationTargets`.
+   */
+  private connectRotationFunction(props: RotatedDatabaseProps, vpcSubnets: ec2.SubnetSelection, port: number): RotationFunction {
     const rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, {
       vpc: props.vpc,
       vpcSubnets: props.rotationFunctionSubnets ?? vpcSubnets,
@@ -223,7 +228,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     });
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
-    rotationFunction.allowConnectionsTo(this);
+    joinRotationTargets(rotationFunction, this.instance, props.vpc, port);
     return rotationFunction;
   }
 
