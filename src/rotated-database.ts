@@ -130,7 +130,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   public readonly rotationSchedule: secretsmanager.RotationSchedule;
   /** The rotation schedule of the superuser secret, when alternating users with `rotateSuperuser` on. */
   public readonly superuserRotationSchedule?: secretsmanager.RotationSchedule;
-  /** The database's network rules. */
+  /**
+   * The database's network rules, on its own security group only: the rotation function reaches the instance through
+   * a targets group of the function shared by the stack's databases, which `connections` leaves out so that opening
+   * this database (`allowDefaultPortFrom`) opens no other.
+   */
   public readonly connections: ec2.Connections;
   /** True when the secret rotates with alternating users. */
   public readonly alternatingUsers: boolean;
