@@ -3,8 +3,9 @@
 // app (`db.connections.allowDefaultPortFrom(app)`) opens every database of the stack; databases of the group reach
 // each other through it; a custom port is not allowed; an Aurora cluster rotated through the Data API is opened on
 // the network; a function in a network stack no longer serves databases of other stacks, or makes a cycle.
-import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
 import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
@@ -18,7 +19,7 @@ type Resource = { Type: string; Properties?: any };
 function isolatedVpc(stack: Stack) {
   return new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
 }
-const id = (construct: { node: any }) => Stack.of(construct).getLogicalId(construct.node.defaultChild);
+const id = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 const groupOf = (rule: Resource) => rule.Properties.GroupId?.['Fn::GetAtt']?.[0];
 const sourceOf = (rule: Resource) => JSON.stringify(rule.Properties.SourceSecurityGroupId ?? rule.Properties.DestinationSecurityGroupId);
 const ofType = (template: Template, type: string) => Object.entries(template.findResources(type)) as [string, Resource][];
