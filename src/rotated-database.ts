@@ -156,9 +156,14 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       defaultPort: ec2.Port.tcp(props.port ?? traits.port),
     });
     const attachment = this.attachConnectionFields();
-    this.rotationFunction = this.connectRotationFunction(props, vpcSubnets, props.port ?? traits.port);
+    this.rotationFunction = this.connectRotationFunction(props, vpcSubnets);
+    // The function reaches the instance through its targets group of this stack (one rule pair per port, shared by
+    // the stack's databases), which the instance joins outside `connections`.
+    const networkPath = joinRotationTargets(this.rotationFunction, this.instance, props.vpc, props.port ?? traits.port, props.removalPolicy);
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
     this.superuserRotationSchedule = this.rotateSuperuser(props);
+    // The first rotation starts as soon as a schedule exists: the function must reach the database by then.
+    for (const schedule of [this.rotationSchedule, this.superuserRotationSchedule]) schedule?.node.addDependency(networkPath);
   }
 
   /**
@@ -220,11 +225,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       : this.instance.secret!;
   }
 
-  /**
-   * The function reaches the instance through its targets group of this stack (one rule pair per port, shared by the
-   * stack's databases), which the instance joins outside `connections`: see `joinRotationTargets`.
-   */
-  private connectRotationFunction(props: RotatedDatabaseProps, vpcSubnets: ec2.SubnetSelection, port: number): RotationFunction {
+  private connectRotationFunction(props: RotatedDatabaseProps, vpcSubnets: ec2.SubnetSelection): RotationFunction {
     const rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, {
       vpc: props.vpc,
       vpcSubnets: props.rotationFunctionSubnets ?? vpcSubnets,
@@ -232,7 +233,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     });
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
-    joinRotationTargets(rotationFunction, this.instance, props.vpc, port);
     return rotationFunction;
   }
 

@@ -3,11 +3,11 @@
 // app (`db.connections.allowDefaultPortFrom(app)`) opens every database of the stack; databases of the group reach
 // each other through it; a custom port is not allowed; an Aurora cluster rotated through the Data API is opened on
 // the network; a function in a network stack no longer serves databases of other stacks, or makes a cycle.
-import { App, CfnElement, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CfnElement, RemovalPolicy, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
-import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
+import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
@@ -109,6 +109,31 @@ describe('one rotation targets group per function and stack', () => {
     // Both of A's views of its network rules hold its own group only.
     expect(a.connections.securityGroups.map(id)).toEqual(instanceGroups(a).filter(g => g !== targets));
     expect(a.instance.connections.securityGroups.map(id)).toEqual(instanceGroups(a).filter(g => g !== targets));
+  });
+
+  test('the first rotation waits for the network path: each schedule depends on the targets group\'s rules', () => {
+    const stack = new Stack(new App(), 'Data', { env: ENV });
+    const vpc = isolatedVpc(stack);
+    const admin = new ProtectedSecret(stack, 'Admin', {
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+    });
+    const db = new RotatedDatabase(stack, 'A', { vpc, engine: mariadb, superuserSecret: admin });
+    const t = Template.fromStack(stack);
+    const targets = targetsGroupOf(db);
+    const ingress = ofType(t, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => groupOf(r) === targets).map(([logicalId]) => logicalId);
+    expect(ingress).toHaveLength(1);
+    for (const schedule of [db.rotationSchedule, db.superuserRotationSchedule!]) {
+      expect(t.toJSON().Resources[id(schedule)].DependsOn).toEqual(expect.arrayContaining([targets, ...ingress]));
+    }
+  });
+
+  test('a retained database keeps the targets group it is in, as it keeps the shared subnet group', () => {
+    const stack = new Stack(new App(), 'Data', { env: ENV });
+    const vpc = isolatedVpc(stack);
+    const kept = new RotatedDatabase(stack, 'Kept', { vpc, engine: postgres, removalPolicy: RemovalPolicy.RETAIN });
+    const t = Template.fromStack(stack);
+    // CloudFormation could not delete a group that the retained instance still uses.
+    expect(t.toJSON().Resources[targetsGroupOf(kept)].DeletionPolicy).toBe('Retain');
   });
 
   test('a database whose function is given joins that function\'s targets group; the shared function has its own', () => {
