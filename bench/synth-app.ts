@@ -2,8 +2,7 @@
 // with aws-cdk-lib alone, and print what it cost as JSON.
 // Usage: ts-node bench/synth-app.ts <library|library-lean|plain|matched> <N>
 //   library             RotatedDatabase (its own key per secret, monitoring on: the defaults)
-//   library-lean        RotatedDatabase with `encryptionKey: SecretsKey.forStack(stack)` and shared DB subnet groups
-//                       (context `cdk-protected-secrets:shareDbSubnetGroups`, off by default: see README)
+//   library-lean        RotatedDatabase with `encryptionKey: SecretsKey.forStack(stack)` (one key for the stack's secrets)
 //   plain               aws-cdk-lib's documented way: a generated secret and addRotationSingleUser (hosted SAR function)
 //   matched             plain plus what the library adds that aws-cdk-lib can express: a customer-managed key per
 //                       secret (also encrypting storage) and a resource policy that denies everyone but one reader
@@ -32,10 +31,7 @@ const env = { account: '111111111111', region: 'eu-west-1' };
 
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
-const app = new App({
-  outdir: `bench/.tmp/${variant}-${count}-${process.pid}`,
-  context: variant === 'library-lean' ? { 'cdk-protected-secrets:shareDbSubnetGroups': true } : {},
-});
+const app = new App({ outdir: `bench/.tmp/${variant}-${count}-${process.pid}` });
 app.node.setContext(`availability-zones:account=${env.account}:region=${env.region}`, ['eu-west-1a', 'eu-west-1b']);
 // CloudFormation allows 500 resources per stack, so large N is spread over stacks of at most PER_STACK databases,
 // each with its own VPC (and, for the library, its own shared rotation function). The same for every variant.

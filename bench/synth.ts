@@ -120,14 +120,15 @@ export function synthBenchmark(): SynthSummary {
     lines.push(`| ${variant} | ${fixedTop.toFixed(0)} | ${per.toFixed(1)} | ${perTop.toFixed(1)} | ${largest} | ${bytesPer.toFixed(0)} |`);
   }
   lines.push('');
-  lines.push('`library`: the defaults. `library-lean`: `encryptionKey: SecretsKey.forStack(stack)` and the context key');
-  lines.push('`cdk-protected-secrets:shareDbSubnetGroups` (off by default: a deployed database moving to another subnet group');
-  lines.push('is replaced; see the README). A library database\'s own resources: the secret, its resource policy, its key and key');
-  lines.push('alias (none with `SecretsKey`), the attachment that writes the host into the secret, the instance, its DB subnet');
-  lines.push('group (none when shared), its security group, the ingress from the rotation function and the function\'s egress');
-  lines.push('to it, the invoke permission scoped to the secret, and the rotation schedule. Shared per stack: the parameter group');
-  lines.push('(per engine family and settings), the option group (per engine and options), the Enhanced Monitoring role, the');
-  lines.push('rotation function and its endpoint (per VPC), and the monitoring (its rules and alarms grow slowly with N).');
+  lines.push('`library`: the defaults. `library-lean`: `encryptionKey: SecretsKey.forStack(stack)`. A library database\'s own');
+  lines.push('resources: the secret, its resource policy, its key and key alias (none with `SecretsKey`), the attachment that');
+  lines.push('writes the host into the secret, the instance, its security group, the invoke permission scoped to the secret, and');
+  lines.push('the rotation schedule. Shared per stack: the DB subnet group (per VPC and subnets; the context key');
+  lines.push('`cdk-protected-secrets:shareDbSubnetGroups: false` keeps one per database, for databases deployed before it was');
+  lines.push('shared: see the README), the rotation function\'s targets security group with one ingress and one egress rule per');
+  lines.push('database port, the parameter group (per engine family and settings), the option group (per engine and options),');
+  lines.push('the Enhanced Monitoring role, the rotation function and its endpoint (per VPC), and the monitoring (its rules and');
+  lines.push('alarms grow slowly with N).');
   return { markdown: lines.join('\n'), cpuRatioPlain50, cpuRatioMatched50, perDatabase, largestN };
 }
 

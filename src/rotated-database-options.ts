@@ -12,7 +12,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly vpc: ec2.IVpc;
 
   /**
-   * Subnets for the database.
+   * Subnets for the database. The databases of a stack with the same VPC and subnets share one DB subnet group; an
+   * app whose databases were deployed with an earlier version of this library keeps one per database with the context
+   * key `cdk-protected-secrets:shareDbSubnetGroups: false` (moving a deployed database to another group replaces it).
    * @default - the VPC's isolated subnets, or its private subnets with egress when it has no isolated ones
    */
   readonly vpcSubnets?: ec2.SubnetSelection;

@@ -12,6 +12,7 @@ import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionG
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
+import { joinRotationTargets } from './private/rotation-targets';
 import { PropErrors } from './private/validation';
 import { ProtectedSecret } from './protected-secret';
 import { RotatedDatabaseBaseProps } from './rotated-database-options';
@@ -129,7 +130,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   public readonly rotationSchedule: secretsmanager.RotationSchedule;
   /** The rotation schedule of the superuser secret, when alternating users with `rotateSuperuser` on. */
   public readonly superuserRotationSchedule?: secretsmanager.RotationSchedule;
-  /** The database's network rules. */
+  /**
+   * The database's network rules, on its own security group only: the rotation function reaches the instance through
+   * a targets group of the function shared by the stack's databases, which `connections` leaves out so that opening
+   * this database (`allowDefaultPortFrom`) opens no other.
+   */
   public readonly connections: ec2.Connections;
   /** True when the secret rotates with alternating users. */
   public readonly alternatingUsers: boolean;
@@ -152,8 +157,13 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     });
     const attachment = this.attachConnectionFields();
     this.rotationFunction = this.connectRotationFunction(props, vpcSubnets);
+    // The function reaches the instance through its targets group of this stack (one rule pair per port, shared by
+    // the stack's databases), which the instance joins outside `connections`.
+    const networkPath = joinRotationTargets(this.rotationFunction, this.instance, props.vpc, props.port ?? traits.port, props.removalPolicy);
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
     this.superuserRotationSchedule = this.rotateSuperuser(props);
+    // The first rotation starts as soon as a schedule exists: the function must reach the database by then.
+    for (const schedule of [this.rotationSchedule, this.superuserRotationSchedule]) schedule?.node.addDependency(networkPath);
   }
 
   /**
@@ -223,7 +233,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     });
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
-    rotationFunction.allowConnectionsTo(this);
     return rotationFunction;
   }
 

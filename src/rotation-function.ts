@@ -286,7 +286,10 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.plaintextSecretArns.push(secret.secretFullArn);
   }
 
-  /** Allows the function into a database on its port. */
+  /**
+   * Allows the function into a database of your own on its default port (a rule pair on the database's and the
+   * function's groups). RotatedDatabase does not use it: its instances join the function's targets group instead.
+   */
   public allowConnectionsTo(database: ec2.IConnectable): void {
     // Ingress on the database's group and egress on the function's are both written in the database's stack
     // (aws-cdk-lib places a rule naming a group of another stack with that group's peer).

@@ -1,6 +1,7 @@
 // What each rotated database adds to its stack, monitoring on: the databases of a stack share what they can (subnet
-// group per VPC and subnets, parameter group per engine family and settings, option group per engine and options),
-// so a stack holds at least 49 of them under CloudFormation's 500-resource limit.
+// group per VPC and subnets, the rotation function's targets security group, parameter group per engine family and
+// settings, option group per engine and options), so a stack holds at least 49 of them under CloudFormation's
+// 500-resource limit.
 import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedDatabase } from '../src';
@@ -10,9 +11,10 @@ const postgres16 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEn
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
 const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
 
-const SHARE_SUBNET_GROUPS = { 'cdk-protected-secrets:shareDbSubnetGroups': true };
+/** What a stack deployed with an earlier version keeps: one DB subnet group per database (see README, "Footprint"). */
+const OWN_SUBNET_GROUPS = { 'cdk-protected-secrets:shareDbSubnetGroups': false };
 
-function setup(context: Record<string, unknown> = SHARE_SUBNET_GROUPS) {
+function setup(context: Record<string, unknown> = {}) {
   const stack = new Stack(new App({ context }), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     natGateways: 0,
@@ -23,37 +25,77 @@ function setup(context: Record<string, unknown> = SHARE_SUBNET_GROUPS) {
   });
   return { stack, vpc };
 }
-const count = (stack: Stack, type?: string) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>)
-  .filter(resource => !type || resource.Type === type).length;
+const resources = (stack: Stack) => Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>);
+const count = (stack: Stack, type?: string) => resources(stack).filter(resource => !type || resource.Type === type).length;
 
-test('each rotated PostgreSQL database adds at most 11 resources, its own key included (monitoring on, subnet groups shared)', () => {
-  const one = setup();
-  new RotatedDatabase(one.stack, 'Db0', { vpc: one.vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
-  const many = setup();
-  for (let i = 0; i < 40; i++) new RotatedDatabase(many.stack, `Db${i}`, { vpc: many.vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
-  // Its own: key, alias, secret, resource policy, attachment, security group, ingress, instance, invoke permission,
-  // rotation schedule, the function's egress. Shared: subnet (opted in here), parameter and option groups.
-  // With SecretsKey: 9 (test/secrets-key.test.ts).
-  expect((count(many.stack) - count(one.stack)) / 39).toBeLessThan(11.5);
+/** The resources, by type, that `more` databases add to a stack that has one (so the shared ones exist). */
+function addedByType(more: number, context: Record<string, unknown> = {}): Record<string, number> {
+  const build = (databases: number) => {
+    const { stack, vpc } = setup(context);
+    for (let i = 0; i < databases; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+    return resources(stack);
+  };
+  const added: Record<string, number> = {};
+  for (const { Type } of build(1 + more)) added[Type] = (added[Type] ?? 0) + 1;
+  for (const { Type } of build(1)) added[Type] -= 1;
+  return Object.fromEntries(Object.entries(added).filter(([, n]) => n !== 0));
+}
+
+test('with the defaults, each rotated PostgreSQL database adds 9 resources of its own (monitoring on)', () => {
+  // Its own: secret, resource policy, key, alias, the attachment that writes the host into the secret, instance,
+  // security group, the invoke permission scoped to its secret, the rotation schedule. Shared: the DB subnet group,
+  // the rotation function's targets group with one rule pair per port, the parameter and option groups.
+  expect(addedByType(2)).toEqual({
+    'AWS::SecretsManager::Secret': 2,
+    'AWS::SecretsManager::ResourcePolicy': 2,
+    'AWS::KMS::Key': 2,
+    'AWS::KMS::Alias': 2,
+    'AWS::SecretsManager::SecretTargetAttachment': 2,
+    'AWS::RDS::DBInstance': 2,
+    'AWS::EC2::SecurityGroup': 2,
+    'AWS::Lambda::Permission': 2,
+    'AWS::SecretsManager::RotationSchedule': 2,
+  });
 });
 
-test('databases of one VPC and subnets share a subnet group; other subnets get their own', () => {
+test('with the defaults, 49 rotated databases (each with its own key, monitoring on) fit in one stack', () => {
+  const { stack, vpc } = setup();
+  for (let i = 0; i < 49; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres17 });
+  expect(count(stack)).toBeLessThanOrEqual(500);
+});
+
+test('with `shareDbSubnetGroups: false`, each database adds its own subnet group besides', () => {
+  expect(addedByType(2, OWN_SUBNET_GROUPS)['AWS::RDS::DBSubnetGroup']).toBe(2);
+});
+
+test('by default, databases and clusters of one VPC and subnets share a subnet group; other subnets get their own', () => {
   const { stack, vpc } = setup();
   new RotatedDatabase(stack, 'A', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
   new RotatedDatabase(stack, 'B', { vpc, engine: mariadb, vpcSubnets: { subnetGroupName: 'db' } });
   new RotatedAuroraCluster(stack, 'C', { vpc, engine: auroraPostgres, vpcSubnets: { subnetGroupName: 'db' } });
   new RotatedDatabase(stack, 'D', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'other' } });
   expect(count(stack, 'AWS::RDS::DBSubnetGroup')).toBe(2);
+  const t = Template.fromStack(stack);
+  const groups = Object.keys(t.findResources('AWS::RDS::DBSubnetGroup'));
+  // An Aurora cluster's instances take the cluster's subnet group.
+  const instances = Object.values(t.findResources('AWS::RDS::DBInstance')).filter(db => !db.Properties.DBClusterIdentifier);
+  const users = [...instances, ...Object.values(t.findResources('AWS::RDS::DBCluster'))].map(db => db.Properties.DBSubnetGroupName?.Ref);
+  expect(new Set(users)).toEqual(new Set(groups));
 });
 
-test('without the opt-in, each database keeps its own subnet group: a deployed database is not replaced by the upgrade', () => {
-  const { stack, vpc } = setup({});
-  const db = new RotatedDatabase(stack, 'A', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
-  new RotatedDatabase(stack, 'B', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
-  expect(count(stack, 'AWS::RDS::DBSubnetGroup')).toBe(2);
-  // The logical ID aws-cdk-lib gave it before: unchanged, so the instance's DBSubnetGroupName is too.
-  expect(db.instance.node.tryFindChild('SubnetGroup')).toBeDefined();
-});
+// A stack deployed with an earlier version: moving its databases to the shared group would replace them.
+for (const optOut of [false, 'false']) {
+  test(`with \`shareDbSubnetGroups: ${JSON.stringify(optOut)}\`, each database and cluster keeps its own subnet group, as aws-cdk-lib named it`, () => {
+    const { stack, vpc } = setup({ 'cdk-protected-secrets:shareDbSubnetGroups': optOut });
+    const a = new RotatedDatabase(stack, 'A', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+    new RotatedDatabase(stack, 'B', { vpc, engine: postgres17, vpcSubnets: { subnetGroupName: 'db' } });
+    const c = new RotatedAuroraCluster(stack, 'C', { vpc, engine: auroraPostgres, vpcSubnets: { subnetGroupName: 'db' } });
+    expect(count(stack, 'AWS::RDS::DBSubnetGroup')).toBe(3);
+    // The constructs aws-cdk-lib created before: same paths, same logical IDs, so DBSubnetGroupName is unchanged.
+    expect(a.instance.node.tryFindChild('SubnetGroup')).toBeDefined();
+    expect(c.cluster.node.tryFindChild('Subnets')).toBeDefined();
+  });
+}
 
 test('a parameter group per engine family and settings, an option group per engine and options', () => {
   const { stack, vpc } = setup();

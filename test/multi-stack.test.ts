@@ -59,11 +59,18 @@ describe('a rotation function in a Network stack shared by databases of two othe
   test('each database admits only the rotation function, by rules in the database\'s own stack', () => {
     for (const db of [built.orders, built.invoices]) {
       const stack = Stack.of(db);
-      const sgIds = db.connections.securityGroups.map(sg => stack.getLogicalId(sg.node.defaultChild as any));
+      // Its own group and the function's targets group of its stack (test/rotation-targets.test.ts).
+      const instance = templates[stack.stackName].Resources[stack.getLogicalId(db.instance.node.defaultChild as any)];
+      const sgIds: string[] = instance.Properties.VPCSecurityGroups.map((g: any) => g['Fn::GetAtt'][0]);
+      expect(sgIds).toHaveLength(2);
       const inline = all('AWS::EC2::SecurityGroup').filter(sg => sg.stack === stack.stackName && sgIds.includes(sg.id))
         .flatMap(sg => sg.Properties.SecurityGroupIngress ?? []);
       expect(inline).toEqual([]);
-      const rules = all('AWS::EC2::SecurityGroupIngress').filter(r => sgIds.some(id => pointsAt(r.Properties.GroupId, id)));
+      // A rule names a group of its own stack by Fn::GetAtt, one of another stack by Fn::ImportValue (the targets
+      // groups of Data and Billing have the same logical ID, each in its own template).
+      const namesGroup = (r: { stack: string; Properties?: any }) => sgIds.some(id => pointsAt(r.Properties.GroupId, id))
+        && (r.stack === stack.stackName || JSON.stringify(r.Properties.GroupId).includes('Fn::ImportValue'));
+      const rules = all('AWS::EC2::SecurityGroupIngress').filter(namesGroup);
       expect(rules.length).toBeGreaterThan(0);
       for (const rule of rules) {
         expect(rule.stack).toBe(stack.stackName);

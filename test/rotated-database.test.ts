@@ -128,8 +128,11 @@ describe('RotatedDatabase network path', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       VpcConfig: { SecurityGroupIds: [{ 'Fn::GetAtt': [fnSg, 'GroupId'] }], SubnetIds: Match.anyValue() },
     });
+    // The instance is in its own group and in the function's targets group of this stack (test/rotation-targets.test.ts).
+    const instanceGroups = (t.toJSON().Resources[logicalId(stack, db.instance)].Properties.VPCSecurityGroups as any[]).map(g => g['Fn::GetAtt'][0]);
+    expect(instanceGroups).toEqual([dbSg, expect.stringMatching(/^ProtectedSecretsRotationTargets/)]);
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      GroupId: { 'Fn::GetAtt': [dbSg, 'GroupId'] },
+      GroupId: { 'Fn::GetAtt': [instanceGroups[1], 'GroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
       IpProtocol: 'tcp',
       // The port by number, so the rule can be read (and checked by cdk-nag) without deploying.

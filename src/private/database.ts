@@ -74,24 +74,26 @@ function oncePerStack<T extends Construct>(scope: Construct, prefix: string, key
 }
 
 /**
- * The context key that turns on one DB subnet group per VPC and subnet selection (instead of one per database).
- * Off by default: a database of an existing stack that moves to the shared group changes its DBSubnetGroupName,
- * which CloudFormation carries out by REPLACING the instance or cluster, an empty new database
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html, "Updating DB
- * instances"). Turn it on in new apps (cdk.json: `"context": { "cdk-protected-secrets:shareDbSubnetGroups": true }`).
+ * The context key that keeps one DB subnet group per database, as versions before the shared group made them: set it
+ * to `false` in an app whose databases are already deployed. Moving a deployed instance or cluster to the shared group
+ * changes its DBSubnetGroupName, which CloudFormation carries out by REPLACING it, an empty new database
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html and
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html, "Updating DB
+ * instances" / "Updating DB clusters"). cdk.json: `"context": { "cdk-protected-secrets:shareDbSubnetGroups": false }`.
  */
 export const SHARE_DB_SUBNET_GROUPS_CONTEXT = 'cdk-protected-secrets:shareDbSubnetGroups';
 
 /**
- * With SHARE_DB_SUBNET_GROUPS_CONTEXT on: one DB subnet group per VPC and subnet selection in the database's stack,
- * kept when a database that uses it is retained (CloudFormation could not delete a group a retained database still
- * uses). Otherwise undefined: aws-cdk-lib creates the database's own group, as before.
+ * One DB subnet group per VPC and subnet selection in the database's stack, kept when a database that uses it is
+ * retained (CloudFormation could not delete a group a retained database still uses). With
+ * SHARE_DB_SUBNET_GROUPS_CONTEXT `false` (or `"false"`, as `cdk -c` passes it): undefined, so aws-cdk-lib creates the
+ * database's own group under the construct path and logical ID it always had.
  */
 export function sharedSubnetGroup(
   scope: Construct, vpc: ec2.IVpc, vpcSubnets: ec2.SubnetSelection, removalPolicy?: RemovalPolicy,
 ): rds.ISubnetGroup | undefined {
-  const enabled = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
-  if (enabled !== true && enabled !== 'true') return undefined;
+  const share = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
+  if (share === false || share === 'false') return undefined;
   const subnetIds = vpc.selectSubnets(vpcSubnets).subnetIds;
   const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', [Names.nodeUniqueId(vpc.node), subnetIds], (stack, id) =>
     new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${vpc.node.path}` }));
