@@ -10,6 +10,7 @@ import {
   Lazy,
   Names,
   RemovalPolicy,
+  Resource,
   Stack,
   Token,
   aws_ec2 as ec2,
@@ -22,6 +23,7 @@ import {
   cx_api as cxapi,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { hasMarker } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
@@ -237,14 +239,35 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
 
   /**
    * Lets the function rotate `secret`: read and write its versions (and use its key through Secrets Manager),
-   * and read `superuserSecret` when alternating users. The grants are written in each secret's own stack (see
-   * `grantableIn`), so a function shared across stacks creates no cyclic reference.
+   * and read `superuserSecret` when alternating users. A secret created in this app grants the role in its own
+   * resource policy (and key policy), so the role's policies do not grow with every secret; an imported secret's grant
+   * goes to the role's policy in the secret's stack (`grantableIn`). Either way it is written in the secret's stack,
+   * so a function shared across stacks creates no cyclic reference.
    */
   public addSecret(secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret): void {
-    const grantee = this.grantableIn(secret);
+    const grantee = this.grantableOn(secret);
     secret.grantRead(grantee);
     secret.grantWrite(grantee);
-    superuserSecret?.grantRead(this.grantableIn(superuserSecret));
+    if (superuserSecret) superuserSecret.grantRead(this.grantableOn(superuserSecret));
+  }
+
+  /**
+   * The function's role as the grantee of `secret`. A secret created in this app (a ProtectedSecret, or an
+   * aws-cdk-lib Secret) takes the grant in its own resource policy, naming the role: within one account either the
+   * identity's or the resource's policy may allow
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html).
+   * The role's own policies then do not grow with every secret it rotates; they could not: a customer-managed policy
+   * holds 6,144 characters and a role takes 10 managed policies by default
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), less than 20 secrets of one stack,
+   * or the databases of 10 stacks, need (test/policy-quotas.test.ts). An imported secret has no policy of this app:
+   * its grant goes to the role's policy in the secret's stack (`grantableIn`).
+   */
+  private grantableOn(secret: secretsmanager.ISecret): iam.IGrantable {
+    // aws-cdk-lib's Secret.grantWrite refuses a grant in the resource policy of a secret without a customer-managed
+    // key (it reads it as cross-account); a ProtectedSecret always has one.
+    const owned = hasMarker(secret, 'ProtectedSecret')
+      || (secret instanceof secretsmanager.Secret && Resource.isOwnedResource(secret) && secret.encryptionKey !== undefined);
+    return owned ? new ResourcePolicyGrantee(this.role) : this.grantableIn(secret);
   }
 
   /**
@@ -513,6 +536,33 @@ class SharedEndpoint extends Construct {
         allowAllOutbound: false,
       })],
     });
+  }
+}
+
+/**
+ * The role as a principal that takes no statement in its own policies: aws-cdk-lib's grants (Grant.addToPrincipalOrResource)
+ * then write them in the resource's policy, naming the role; key grants, through kms.ViaServicePrincipal, in the key's.
+ */
+class ResourcePolicyGrantee implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly principalAccount?: string;
+
+  constructor(private readonly role: iam.IRole) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  public addToPolicy(): boolean {
+    return false;
+  }
+
+  public addToPrincipalPolicy(): iam.AddToPrincipalPolicyResult {
+    return { statementAdded: false };
   }
 }
 

@@ -89,9 +89,14 @@ describe('a rotation function in a Network stack shared by databases of two othe
     // Key policies name the role as principal (a grant through kms:ViaService is written in the key's policy).
     const keyStatements = all('AWS::KMS::Key').flatMap(k => k.Properties.KeyPolicy.Statement
       .filter((st: any) => pointsAt(st.Principal, roleId)).map((st: any) => ({ ...st, Resource: { 'Fn::GetAtt': [k.id, 'Arn'] }, stack: k.stack })));
+    // So do the secrets' own policies: a secret of the app grants the role in its resource policy, so the role's
+    // policies do not grow with every secret (IAM's size quotas: test/policy-quotas.test.ts).
+    const secretPolicyStatements = all('AWS::SecretsManager::ResourcePolicy').flatMap(p => p.Properties.ResourcePolicy.Statement
+      .filter((st: any) => st.Effect === 'Allow' && pointsAt(st.Principal, roleId)).map((st: any) => ({ ...st, stack: p.stack })));
     const statements = [
       ...policies.flatMap(p => p.Properties.PolicyDocument.Statement.map((s: any) => ({ ...s, stack: p.stack }))),
       ...keyStatements,
+      ...secretPolicyStatements,
     ];
     const secrets = [built.orders.secret, built.invoices.secret, built.admin, built.ledger.secret];
     const secretRef = (s: ProtectedSecret) => `${Stack.of(s).stackName}/${Stack.of(s).getLogicalId(s.secret.node.defaultChild as any)}`;

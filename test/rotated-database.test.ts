@@ -295,9 +295,16 @@ describe('RotatedDatabase alternating users', () => {
     // Both secrets get connection fields.
     t.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 2);
     const roleId = stack.getLogicalId(db.rotationFunction.function.role!.node.defaultChild as any);
-    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Roles: [{ Ref: roleId }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: adminId } })]) },
+    // The superuser secret's own policy lets the function's role read it (and its deny exempts the role).
+    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: { Ref: adminId },
+      ResourcePolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        })]),
+      },
     });
   });
 });

@@ -1,0 +1,107 @@
+// What a real account refuses and no template check sees: IAM's policy quotas. A customer-managed policy holds at most
+// 6,144 characters (whitespace not counted), a role at most 10,240 characters of inline policies and 10 attached
+// managed policies by default: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html and
+// https://repost.aws/knowledge-center/iam-increase-policy-size. CloudFormation would fail the deployment with
+// LimitExceeded. Checked at the largest stack the footprint allows, and for a function shared by many stacks.
+import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RotatedDatabase, RotationFunction } from '../src';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const MANAGED_POLICY_CHARACTERS = 6144;
+const ROLE_INLINE_POLICY_CHARACTERS = 10240;
+const MANAGED_POLICIES_PER_ROLE = 10;
+/** Longer than any ARN CloudFormation fills in here (a secret's ARN with its suffix is about 90 characters). */
+const REFERENCE = 'x'.repeat(120);
+const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+
+/** The deployed length of a resolved policy document at its longest, without whitespace, as IAM counts it. */
+function deployedCharacters(document: unknown): number {
+  const longest = (v: any): any => {
+    if (Array.isArray(v)) return v.map(longest);
+    if (v && typeof v === 'object') {
+      if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
+      if (v.Ref === 'AWS::Region') return 'x'.repeat(14);
+      if (v.Ref === 'AWS::AccountId') return 'x'.repeat(12);
+      if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
+      if (v['Fn::Join']) return v['Fn::Join'][1].map(longest).join(v['Fn::Join'][0]);
+      if (Object.keys(v).some(key => key === 'Ref' || key.startsWith('Fn::'))) return REFERENCE;
+      return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, longest(inner)]));
+    }
+    return v;
+  };
+  return JSON.stringify(longest(document)).replace(/\s/g, '').length;
+}
+
+type Resource = { Type: string; Properties: any };
+
+/** Every role's managed policies (created in any of the templates) and inline policy characters. */
+function rolePolicies(templates: Record<string, any>[]) {
+  const resources = templates.flatMap(t => Object.entries<Resource>(t.Resources));
+  const roles = resources.filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([id]) => id);
+  // A role of another stack is named through an export, whose name carries its logical ID.
+  const names = (list: unknown) => JSON.stringify(list ?? []);
+  return roles.map(role => ({
+    role,
+    managed: resources.filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' && names(r.Properties.Roles).includes(role))
+      .map(([id, r]) => ({ id, characters: deployedCharacters(r.Properties.PolicyDocument) })),
+    inlineCharacters: resources.filter(([, r]) => r.Type === 'AWS::IAM::Policy' && names(r.Properties.Roles).includes(role))
+      .reduce((sum, [, r]) => sum + deployedCharacters(r.Properties.PolicyDocument), 0),
+  }));
+}
+
+function isolatedVpc(stack: Stack): ec2.Vpc {
+  return new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+}
+
+function expectWithinQuotas(templates: Record<string, any>[]) {
+  for (const { role, managed, inlineCharacters } of rolePolicies(templates)) {
+    for (const policy of managed) {
+      expect({ role, policy: policy.id, characters: policy.characters, fits: policy.characters <= MANAGED_POLICY_CHARACTERS })
+        .toEqual(expect.objectContaining({ fits: true }));
+    }
+    expect({ role, attached: managed.length, fits: managed.length <= MANAGED_POLICIES_PER_ROLE }).toEqual(expect.objectContaining({ fits: true }));
+    expect({ role, inlineCharacters, fits: inlineCharacters <= ROLE_INLINE_POLICY_CHARACTERS }).toEqual(expect.objectContaining({ fits: true }));
+  }
+}
+
+test('49 rotated databases in one stack (the footprint goal): every rotation policy fits IAM\'s quotas', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const vpc = isolatedVpc(stack);
+  for (let i = 0; i < 49; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres });
+  const template = app.synth().getStackArtifact(stack.artifactId).template;
+  expectWithinQuotas([template]);
+});
+
+test('one rotation function in a network stack serving databases of 12 stacks: its role fits IAM\'s quotas', () => {
+  const app = new App();
+  const network = new Stack(app, 'Network', { env: ENV });
+  const vpc = isolatedVpc(network);
+  const rotationFunction = RotationFunction.shared(network, { vpc });
+  const stacks = Array.from({ length: 12 }, (_, i) => new Stack(app, `Team${i}`, { env: ENV }));
+  for (const stack of stacks) {
+    for (let i = 0; i < 3; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres, rotationFunction });
+  }
+  const assembly = app.synth();
+  expectWithinQuotas([network, ...stacks].map(s => assembly.getStackArtifact(s.artifactId).template));
+});
+
+test('a secret of the app grants the role in its own policy; an imported secret, which has none here, in the role\'s', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const rotationFunction = new RotationFunction(stack, 'Rotation', { vpc: isolatedVpc(stack) });
+  const own = new secretsmanager.Secret(stack, 'Own', { encryptionKey: new kms.Key(stack, 'Key') });
+  const imported = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy-AbCdEf');
+  rotationFunction.addSecret(own);
+  rotationFunction.addSecret(imported);
+  const template = Template.fromStack(stack);
+  const roleArn = stack.resolve(rotationFunction.function.role!.roleArn);
+  template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+    SecretId: stack.resolve(own.secretArn),
+    ResourcePolicy: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { AWS: roleArn }, Action: Match.arrayWith(['secretsmanager:PutSecretValue']) })]) },
+  });
+  const rolePolicy = JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'));
+  expect(rolePolicy).toContain('legacy-AbCdEf');
+  expect(rolePolicy).not.toContain(stack.getLogicalId(own.node.defaultChild as secretsmanager.CfnSecret));
+});
