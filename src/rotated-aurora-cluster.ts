@@ -145,7 +145,18 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
    */
   private grantDataApiRotation(): void {
     const grantee = this.rotationFunction.grantableIn(this);
-    this.cluster.grantDataApiAccess(grantee);
+    // One statement per function and stack lists every cluster: a statement per cluster (aws-cdk-lib's
+    // grantDataApiAccess, which also grants the secret the function already reads through the secret's own policy)
+    // outgrew IAM's 6,144 characters of a managed policy at 30 clusters (test/policy-quotas.test.ts). The function
+    // calls ExecuteStatement only (lambda/rotation/engines/data-api.ts).
+    const existing = DATA_API_STATEMENTS.get(grantee);
+    if (existing) {
+      existing.addResources(this.cluster.clusterArn);
+      return;
+    }
+    const statement = new iam.PolicyStatement({ actions: ['rds-data:ExecuteStatement'], resources: [this.cluster.clusterArn] });
+    DATA_API_STATEMENTS.set(grantee, statement);
+    grantee.grantPrincipal.addToPrincipalPolicy(statement);
     // The Data API logs in with a secret, so the function proves a pending password through a short-lived
     // secret of its own (created, used and deleted within one step), under a name prefix only it may use.
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -154,6 +165,9 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     }));
   }
 }
+
+/** The Data API statement of each rotation grantee (a function, or its policy in another stack), shared by clusters. */
+const DATA_API_STATEMENTS = new WeakMap<iam.IGrantable, iam.PolicyStatement>();
 
 function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEngineTraits {
   const errors = new PropErrors('RotatedAuroraCluster', scope);

@@ -5,7 +5,7 @@
 // LimitExceeded. Checked at the largest stack the footprint allows, and for a function shared by many stacks.
 import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { RotatedDatabase, RotationFunction } from '../src';
+import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const MANAGED_POLICY_CHARACTERS = 6144;
@@ -104,4 +104,13 @@ test('a secret of the app grants the role in its own policy; an imported secret,
   const rolePolicy = JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'));
   expect(rolePolicy).toContain('legacy-AbCdEf');
   expect(rolePolicy).not.toContain(stack.getLogicalId(own.node.defaultChild as secretsmanager.CfnSecret));
+});
+
+test('30 Aurora clusters rotated through the Data API in one stack: every rotation policy fits IAM\'s quotas', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const vpc = isolatedVpc(stack);
+  const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
+  for (let i = 0; i < 30; i++) new RotatedAuroraCluster(stack, `Aurora${i}`, { vpc, engine });
+  expectWithinQuotas([app.synth().getStackArtifact(stack.artifactId).template]);
 });
