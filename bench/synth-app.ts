@@ -35,7 +35,8 @@ const app = new App({ outdir: `bench/.tmp/${variant}-${count}-${process.pid}` })
 app.node.setContext(`availability-zones:account=${env.account}:region=${env.region}`, ['eu-west-1a', 'eu-west-1b']);
 // CloudFormation allows 500 resources per stack, so large N is spread over stacks of at most PER_STACK databases,
 // each with its own VPC (and, for the library, its own shared rotation function). The same for every variant.
-const PER_STACK = 25;
+// BENCH_PER_STACK changes it (bench/synth.ts synthesizes the largest N that fits one stack).
+const PER_STACK = Number(process.env.BENCH_PER_STACK ?? 25);
 const stacks: Stack[] = [];
 for (let i = 0; i < count; i++) {
   if (i % PER_STACK === 0) {
