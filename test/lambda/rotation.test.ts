@@ -1,15 +1,18 @@
 // The rotation function against real PostgreSQL and MariaDB servers and moto as Secrets Manager.
 // Each fault test states the fault and what must survive it.
+import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
+import { promisify } from 'util';
 import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
-  Engine, Harness, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
+  Engine, Harness, bundlePath, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
   createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 
+const execFileAsync = promisify(execFile);
 let h: Harness;
 let secretsManager: RecordingProxy;
 let counter = 0;
@@ -27,6 +30,31 @@ afterAll(async () => {
   secretsManager?.close();
   await h?.stop();
 });
+
+/**
+ * Runs `steps` of one rotation in a fresh Node.js process that loads the bundle `handlerPath` as Lambda does; returns,
+ * after each step, the files of the bundle's folder the process has loaded. Straight to moto: the recording proxy
+ * would see calls this file does not count.
+ */
+async function freshProcessRuns(handlerPath: string, secretArn: string, token: string, steps: string[]): Promise<Record<string, string[]>> {
+  const script = [
+    'const { basename, dirname } = require("path");',
+    'const [handlerPath, secretArn, token, ...steps] = process.argv.slice(1);',
+    'const loaded = () => Object.keys(require.cache).filter(f => dirname(f) === dirname(handlerPath)).map(f => basename(f)).sort();',
+    'const { handler } = require(handlerPath);',
+    '(async () => {',
+    '  const after = {};',
+    '  for (const Step of steps) { await handler({ SecretId: secretArn, ClientRequestToken: token, Step }); after[Step] = loaded(); }',
+    '  process.stderr.write("LOADED " + JSON.stringify(after) + "\\n");',
+    '})().catch(error => { process.stderr.write(String(error.stack || error)); process.exit(1); });',
+  ].join('\n');
+  const { stderr } = await execFileAsync(process.execPath, ['-e', script, handlerPath, secretArn, token, ...steps], {
+    env: { ...process.env, AWS_ENDPOINT_URL_SECRETS_MANAGER: h.moto.endpoint },
+  });
+  const line = stderr.split('\n').find(l => l.startsWith('LOADED '));
+  if (!line) throw new Error(`the fresh process reported nothing: ${stderr}`);
+  return JSON.parse(line.slice('LOADED '.length));
+}
 
 /** One step as Secrets Manager invokes it (after finishSecret, the service's own end of the rotation: see the harness). */
 const step = (secretArn: string, token: string, Step: string) => stepLikeSecretsManager(h, secretArn, token, Step);
@@ -311,6 +339,27 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(current.versionId).toBe(token);
     expect(await canLogIn(h, engine, username, current.value.password)).toBe(true);
     expect((await stageValue(h, secretArn, 'AWSPREVIOUS')).value.password).toBe(password);
+  });
+
+  test('a cold function answers createSecret without loading the database driver, loads it for the first login, and the rotation completes', async () => {
+    // A cold start is usually createSecret, which never logs in: paying for the driver there made every rotation's
+    // cold start slower. A fresh Node.js process, as Lambda starts one, runs the steps of one rotation; after each
+    // it reports which files of the bundle folder it has loaded.
+    const { username, secretArn } = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const bundle = engine === 'postgres' ? 'postgres' : 'mysql';
+    const driver = engine === 'postgres' ? 'pg.js' : 'mysql2.js';
+    const loadedAfter = await freshProcessRuns(bundlePath(bundle), secretArn, token, ['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+    expect(loadedAfter).toEqual({
+      createSecret: ['index.js'],
+      setSecret: ['index.js', driver],
+      testSecret: ['index.js', driver],
+      finishSecret: ['index.js', driver],
+    });
+    await completeRotationLikeSecretsManager(h, secretArn, token);
+    const current = await stageValue(h, secretArn, 'AWSCURRENT');
+    expect(current.versionId).toBe(token);
+    expect(await canLogIn(h, engine, username, current.value.password)).toBe(true);
   });
 
   test('out of order: set before create, test and finish before set all fail and AWSCURRENT keeps logging in', async () => {
