@@ -1,5 +1,5 @@
 // What a createSecret cold start cannot go below: a handler that makes the five AWS SDK calls the rotation function's
-// createSecret makes, in the same order, and nothing else (no checks, no logging, no database code), bundled exactly
+// createSecret makes, in the same three round trips, and nothing else (no checks, no logging, no database code), bundled exactly
 // like the function (scripts/bundle-rotation.mjs --entry). Not the floor (bench/cold-start-floor.ts, one call): a
 // reference that separates the cost of the calls themselves from the function's own.
 import {
@@ -11,18 +11,16 @@ const client = new SecretsManagerClient({});
 export async function handler(event: { SecretId: string; ClientRequestToken: string }): Promise<void> {
   const { SecretId, ClientRequestToken } = event;
   await client.send(new DescribeSecretCommand({ SecretId }));
+  // Together, as createSecret sends them.
+  const pending = client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSPENDING', VersionId: ClientRequestToken })).then(
+    () => true, error => { if (error instanceof ResourceNotFoundException) return false; throw error; });
+  const password = client.send(new GetRandomPasswordCommand({ PasswordLength: 32 }));
   const current = await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
-  try {
-    await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSPENDING', VersionId: ClientRequestToken }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  const { RandomPassword } = await client.send(new GetRandomPasswordCommand({ PasswordLength: 32 }));
+  if (await pending) return;
   await client.send(new PutSecretValueCommand({
     SecretId,
     ClientRequestToken,
-    SecretString: JSON.stringify({ ...JSON.parse(current.SecretString!), password: RandomPassword }),
+    SecretString: JSON.stringify({ ...JSON.parse(current.SecretString!), password: (await password).RandomPassword }),
     VersionStages: ['AWSPENDING'],
   }));
 }
