@@ -132,11 +132,10 @@ export async function rotationBenchmark(): Promise<string> {
   lines.push(`a fresh process timed from its own start to the handler's answer, median of ${COLD_STARTS}; createSecret makes five AWS`);
   lines.push('calls against moto in three round trips (DescribeSecret; GetSecretValue of AWSCURRENT and of the token\'s AWSPENDING');
   lines.push('and GetRandomPassword together; PutSecretValue), the floor one. Those calls alone, from a handler that does nothing');
-  lines.push('else (bench/cold-start-calls.ts),');
-  lines.push(`took ${fmt(cold.calls.ms)} ms, ${(cold.calls.ms.median / cold.floor.ms.median).toFixed(2)}× the floor (${fmt(cold.paired.calls, 2)}× in the same round): the part of`);
-  lines.push('a cold start no code change in the function can remove. The last column divides each cold start by the floor\'s run');
-  lines.push('just before or after it, steadier than the ratio of medians when the machine is busy; the goal is judged on the ratio');
-  lines.push('of medians.');
+  lines.push(`else (bench/cold-start-calls.ts), took ${fmt(cold.calls.ms)} ms, ${(cold.calls.ms.median / cold.floor.ms.median).toFixed(2)}× the floor`);
+  lines.push(`(${fmt(cold.paired.calls, 2)}× in the same round): the part of a cold start no change inside the function can remove.`);
+  lines.push('The last column divides each cold start by the floor\'s run just before or after it, steadier than the ratio of');
+  lines.push('medians when the machine is busy; the goal is judged on the ratio of medians.');
   lines.push('');
   lines.push('| engine | strategy | four steps, ms | AWS API calls | floor (AWS templates) | database round trips | floor |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- |');
