@@ -5,7 +5,8 @@
 //   all/       every engine, for a function that rotates databases of several engines (or secrets the construct
 //              does not know the engine of)
 // RotationFunction ships the folder of the engines added to it (src/rotation-function.ts). Each folder holds
-// index.js and, for direct connections, rds-ca-bundle.pem. The construct library ships this output, so
+// index.js (the handler) and, for direct connections, the driver (pg.js, mysql2.js: loaded on the first login) and
+// rds-ca-bundle.pem. The construct library ships this output, so
 // `cdk synth` needs neither esbuild nor Docker. Prints each bundle's size, minified and gzipped.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,17 +118,43 @@ if (entryFlag > 0) {
   process.exit(0);
 }
 
+// The database drivers, each in its own file beside index.js. createSecret, the step a cold start usually answers,
+// never logs in to the database; with the driver inside index.js every cold start paid for loading it (mysql2 and its
+// dependencies are most of the MySQL bundle). The engines import their driver when they first connect
+// (lambda/rotation/engines/postgres.ts, mysql.ts), which index.js turns into a require() of the driver's file.
+// esbuild's own lazy initialisation (the driver inside index.js, run on first use) was measured too and saves less:
+// index.js still carries the driver's code to read and compile (figures in lambda/rotation/README.md).
+const DRIVER_FILES = { 'pg': 'pg.js', 'mysql2/promise': 'mysql2.js' };
+const driversApart = {
+  name: 'drivers-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(pg|mysql2\/promise)$/ }, args => args.importer.includes(join('lambda', 'rotation'))
+      ? { path: `./${DRIVER_FILES[args.path]}`, external: true } : undefined);
+  },
+};
+
 rmSync(outRoot, { recursive: true, force: true });
 const sizes = [];
 for (const [name, bundle] of Object.entries(BUNDLES)) {
   const outdir = join(outRoot, name);
   mkdirSync(outdir, { recursive: true });
-  await build({
+  const { metafile } = await build({
     ...commonOptions,
     entryPoints: [join(root, 'lambda', 'rotation', 'index.ts')],
     outfile: join(outdir, 'index.js'),
-    plugins: [onlyEngines(bundle.engines), stubs, noMultiByteTables, envCredentials],
+    plugins: [onlyEngines(bundle.engines), driversApart, stubs, noMultiByteTables, envCredentials],
+    metafile: true,
   });
+  // Each driver file the engines of this bundle require, with the driver's own dependencies trimmed as above.
+  const required = new Set(Object.values(metafile.outputs).flatMap(output => output.imports).filter(i => i.external).map(i => i.path));
+  for (const [driver, file] of Object.entries(DRIVER_FILES).filter(([, file]) => required.has(`./${file}`))) {
+    await build({
+      ...commonOptions,
+      stdin: { contents: `module.exports = require('${driver}');`, resolveDir: root, loader: 'js' },
+      outfile: join(outdir, file),
+      plugins: [stubs, noMultiByteTables],
+    });
+  }
   if (bundle.tls) writeFileSync(join(outdir, 'rds-ca-bundle.pem'), rdsCaPem);
   const files = readdirSync(outdir).map(file => readFileSync(join(outdir, file)));
   const bytes = files.reduce((sum, file) => sum + file.length, 0);

@@ -1,6 +1,6 @@
 // Which rotation code a stack deploys: only the engines its databases need. The shipped folder is read back from the
 // cloud assembly (the staged asset the function's S3 key names), not from the construct's own bookkeeping.
-import { readFileSync } from 'fs';
+import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { App, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -17,15 +17,27 @@ function setup() {
   return { app, stack, vpc };
 }
 
-/** The bundle folder (assets/rotation/<name>) whose index.js each rotation function of the stack deploys. */
-function shippedBundles(app: App, stack: Stack): string[] {
+const BUILT = join(__dirname, '..', 'assets', 'rotation');
+
+/** The staged asset folder of each rotation function of the stack, as the cloud assembly holds it. */
+function shippedFolders(app: App, stack: Stack): string[] {
   const template = Template.fromStack(stack);
   const assembly = app.synth();
   return Object.values(template.findResources('AWS::Lambda::Function'))
     .map(fn => fn.Properties.Code.S3Key as string)
-    .map(key => readFileSync(join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`, 'index.js')))
-    .map(code => ['postgres', 'mysql', 'data-api', 'all'].find(name =>
-      readFileSync(join(__dirname, '..', 'assets', 'rotation', name, 'index.js')).equals(code)) ?? 'unknown');
+    .map(key => join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`));
+}
+
+/** The bundle folder (assets/rotation/<name>) whose index.js each rotation function of the stack deploys. */
+function shippedBundles(app: App, stack: Stack): string[] {
+  return shippedFolders(app, stack)
+    .map(folder => readFileSync(join(folder, 'index.js')))
+    .map(code => ['postgres', 'mysql', 'data-api', 'all'].find(name => readFileSync(join(BUILT, name, 'index.js')).equals(code)) ?? 'unknown');
+}
+
+/** Every file of a folder, by name, with its content. */
+function filesOf(folder: string): Record<string, Buffer> {
+  return Object.fromEntries(readdirSync(folder).sort().map(file => [file, readFileSync(join(folder, file))]));
 }
 
 test('a stack of PostgreSQL databases deploys the PostgreSQL bundle, without mysql2', () => {
@@ -61,4 +73,17 @@ test('a function given only secrets of undeclared engines deploys every engine; 
   const narrowed = new RotationFunction(declared.stack, 'Rotation', { vpc: declared.vpc });
   narrowed.addEngine(RotationEngine.POSTGRES);
   expect(shippedBundles(declared.app, declared.stack)).toEqual(['postgres']);
+});
+
+test.each([
+  ['PostgreSQL', postgres, 'postgres', ['index.js', 'pg.js', 'rds-ca-bundle.pem']],
+  ['MariaDB', mariadb, 'mysql', ['index.js', 'mysql2.js', 'rds-ca-bundle.pem']],
+])('a %s function deploys the driver it loads on the first login beside its handler, and the CA bundle', (_name, engine, bundle, files) => {
+  // index.js requires the driver from its own folder when a step first logs in (never for createSecret): a zip without
+  // that file would fail every setSecret.
+  const { app, stack, vpc } = setup();
+  new RotatedDatabase(stack, 'Db', { vpc, engine });
+  const [folder] = shippedFolders(app, stack);
+  expect(Object.keys(filesOf(folder))).toEqual(files);
+  expect(filesOf(folder)).toEqual(filesOf(join(BUILT, bundle as string)));
 });

@@ -1,15 +1,18 @@
 // The rotation function against real PostgreSQL and MariaDB servers and moto as Secrets Manager.
 // Each fault test states the fault and what must survive it.
+import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
-import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { promisify } from 'util';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
-  Engine, Harness, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
+  Engine, Harness, bundlePath, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
   createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 
+const execFileAsync = promisify(execFile);
 let h: Harness;
 let secretsManager: RecordingProxy;
 let counter = 0;
@@ -27,6 +30,45 @@ afterAll(async () => {
   secretsManager?.close();
   await h?.stop();
 });
+
+/** What a fresh process reports after each step: the files of the bundle's folder it has loaded, and the step's error kind. */
+type FreshProcessReport = Record<string, { loaded: string[]; error?: string }>;
+
+/**
+ * Runs `steps` of one rotation in a fresh Node.js process that loads the bundle `handlerPath` as Lambda does, with
+ * `env` added to the environment. The process reports once every step has answered and the event loop has turned a
+ * few more times, so a process that crashes afterwards (an unhandled rejection) reports nothing. Straight to moto: the
+ * recording proxy would see calls this file does not count.
+ */
+async function freshProcessRuns(
+  handlerPath: string, secretArn: string, token: string, steps: string[], env: Record<string, string> = {},
+): Promise<FreshProcessReport> {
+  const script = [
+    'const { basename, dirname } = require("path");',
+    'const [handlerPath, secretArn, token, ...steps] = process.argv.slice(1);',
+    'const loaded = () => Object.keys(require.cache).filter(f => dirname(f) === dirname(handlerPath)).map(f => basename(f)).sort();',
+    'const { handler } = require(handlerPath);',
+    '(async () => {',
+    '  const report = {};',
+    '  for (const Step of steps) {',
+    '    const error = await handler({ SecretId: secretArn, ClientRequestToken: token, Step }).then(() => undefined, e => e.kind ?? e.name);',
+    '    report[Step] = error ? { loaded: loaded(), error } : { loaded: loaded() };',
+    '  }',
+    '  await new Promise(resolve => setTimeout(resolve, 200));',
+    '  process.stderr.write("REPORT " + JSON.stringify(report) + "\\n");',
+    '})();',
+  ].join('\n');
+  const { stderr } = await execFileAsync(process.execPath, ['-e', script, handlerPath, secretArn, token, ...steps], {
+    env: { ...process.env, AWS_ENDPOINT_URL_SECRETS_MANAGER: h.moto.endpoint, ...env },
+  }).catch(error => {
+    // Node.js quotes the line that threw: in a minified bundle, the whole bundle.
+    const readable = String(error.stderr ?? error).split('\n').filter(l => l.length < 1000).join('\n');
+    throw new Error(`the fresh process failed: ${readable}`);
+  });
+  const line = stderr.split('\n').find(l => l.startsWith('REPORT '));
+  if (!line) throw new Error(`the fresh process reported nothing: ${stderr}`);
+  return JSON.parse(line.slice('REPORT '.length));
+}
 
 /** One step as Secrets Manager invokes it (after finishSecret, the service's own end of the rotation: see the harness). */
 const step = (secretArn: string, token: string, Step: string) => stepLikeSecretsManager(h, secretArn, token, Step);
@@ -311,6 +353,39 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(current.versionId).toBe(token);
     expect(await canLogIn(h, engine, username, current.value.password)).toBe(true);
     expect((await stageValue(h, secretArn, 'AWSPREVIOUS')).value.password).toBe(password);
+  });
+
+  test('a cold function answers createSecret without loading the database driver, loads it for the first login, and the rotation completes', async () => {
+    // A cold start is usually createSecret, which never logs in: paying for the driver there made every rotation's
+    // cold start slower. A fresh Node.js process, as Lambda starts one, runs the steps of one rotation; after each
+    // it reports which files of the bundle folder it has loaded.
+    const { username, secretArn } = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const bundle = engine === 'postgres' ? 'postgres' : 'mysql';
+    const driver = engine === 'postgres' ? 'pg.js' : 'mysql2.js';
+    const report = await freshProcessRuns(bundlePath(bundle), secretArn, token, ['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+    expect(report).toEqual({
+      createSecret: { loaded: ['index.js'] },
+      setSecret: { loaded: ['index.js', driver] },
+      testSecret: { loaded: ['index.js', driver] },
+      finishSecret: { loaded: ['index.js', driver] },
+    });
+    await completeRotationLikeSecretsManager(h, secretArn, token);
+    const current = await stageValue(h, secretArn, 'AWSCURRENT');
+    expect(current.versionId).toBe(token);
+    expect(await canLogIn(h, engine, username, current.value.password)).toBe(true);
+  });
+
+  test('createSecret on a malformed AWSCURRENT with impossible password options fails on AWSCURRENT, and the process survives', async () => {
+    // createSecret sends its three requests together; the answer it looks at first ends the step. The password request
+    // fails too (no character type left), and nothing awaits it: the Lambda runtime must not crash on that rejection.
+    const secretArn = await createDatabaseSecret(h, engine, { username: unique('nohost'), password: 'Initial-nohost-pw', host: undefined });
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const noCharacterLeft = { EXCLUDE_NUMBERS: 'true', EXCLUDE_PUNCTUATION: 'true', EXCLUDE_UPPERCASE: 'true', EXCLUDE_LOWERCASE: 'true' };
+    const report = await freshProcessRuns(bundlePath(engine === 'postgres' ? 'postgres' : 'mysql'), secretArn, token, ['createSecret'], noCharacterLeft);
+    expect(report).toEqual({ createSecret: { loaded: ['index.js'], error: 'SecretMalformed' } });
+    // Nothing was stored: the token's version still has no value.
+    await expect(h.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionId: token }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   test('out of order: set before create, test and finish before set all fail and AWSCURRENT keeps logging in', async () => {

@@ -1,5 +1,6 @@
-// MySQL and MariaDB through mysql2.
-import { Connection, createConnection } from 'mysql2/promise';
+// MySQL and MariaDB through mysql2, loaded on the first login: createSecret, the step a cold start usually answers,
+// never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
+import type { Connection } from 'mysql2/promise';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
@@ -21,6 +22,7 @@ export const mysql: DatabaseEngine = {
   async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
     const where = `${target.host}:${target.port ?? 3306}`;
     const tls = tlsOptions(target, context.secretArn);
+    const { createConnection } = await import('mysql2/promise');
     let connection: Connection;
     try {
       connection = await createConnection({

@@ -1,5 +1,6 @@
-// PostgreSQL through node-postgres.
-import { Client } from 'pg';
+// PostgreSQL through node-postgres, loaded on the first login: createSecret, the step a cold start usually answers,
+// never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
+import type { Client } from 'pg';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
@@ -14,7 +15,8 @@ export const postgres: DatabaseEngine = {
   async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
     const where = `${target.host}:${target.port ?? 5432}`;
     const tls = tlsOptions(target, context.secretArn);
-    const client = new Client({
+    const pg = await import('pg');
+    const client = new pg.Client({
       host: target.host,
       port: target.port ?? 5432,
       database: target.dbname ?? 'postgres',
