@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { longestDeployed } from './private/deployed-size';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage, truncate } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
@@ -461,27 +462,12 @@ function secretIdMatchers(secret: secretsmanager.ISecret): any[] {
  * 10 characters, a region of 14, and generated secret names (`<logical id>-<random>`) with 16 random characters.
  */
 function deployedLength(stack: Stack, value: unknown): number {
-  const longest = (v: any): any => {
-    if (Array.isArray(v)) return v.map(longest);
-    if (v && typeof v === 'object') {
-      if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
-      if (v.Ref === 'AWS::Region') return 'x'.repeat(14);
-      if (v.Ref === 'AWS::AccountId') return 'x'.repeat(12);
-      if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
-      if (typeof v.Ref === 'string') return `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${v.Ref}-${'x'.repeat(16)}-xxxxxx`;
-      if (v['Fn::Join']) return v['Fn::Join'][1].map(longest).join(v['Fn::Join'][0]);
-      if (v['Fn::Split']) return String(longest(v['Fn::Split'][1])).split(v['Fn::Split'][0]);
-      if (v['Fn::Select']) {
-        const parts = longest(v['Fn::Select'][1]);
-        return Array.isArray(parts) ? parts[v['Fn::Select'][0]] ?? '' : parts;
-      }
-      // Anything else (an import, an attribute of another resource): as long as a secret ARN can be.
-      if (Object.keys(v).some(key => key.startsWith('Fn::') || key === 'Ref')) return 'x'.repeat(2048 / 8);
-      return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, longest(inner)]));
-    }
-    return v;
-  };
-  return JSON.stringify(longest(stack.resolve(value))).length;
+  // A Ref here names a secret: its ARN with a generated name. Anything else (an import, an attribute of another
+  // resource): as long as a secret ARN can be.
+  const secretArn = (logicalId?: string) => logicalId === undefined
+    ? 'x'.repeat(2048 / 8)
+    : `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(16)}-xxxxxx`;
+  return JSON.stringify(longestDeployed(stack.resolve(value), secretArn)).length;
 }
 
 function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {

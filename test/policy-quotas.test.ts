@@ -6,6 +6,7 @@
 import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
+import { longestDeployed } from '../src/private/deployed-size';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const MANAGED_POLICY_CHARACTERS = 6144;
@@ -17,20 +18,7 @@ const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngi
 
 /** The deployed length of a resolved policy document at its longest, without whitespace, as IAM counts it. */
 function deployedCharacters(document: unknown): number {
-  const longest = (v: any): any => {
-    if (Array.isArray(v)) return v.map(longest);
-    if (v && typeof v === 'object') {
-      if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
-      if (v.Ref === 'AWS::Region') return 'x'.repeat(14);
-      if (v.Ref === 'AWS::AccountId') return 'x'.repeat(12);
-      if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
-      if (v['Fn::Join']) return v['Fn::Join'][1].map(longest).join(v['Fn::Join'][0]);
-      if (Object.keys(v).some(key => key === 'Ref' || key.startsWith('Fn::'))) return REFERENCE;
-      return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, longest(inner)]));
-    }
-    return v;
-  };
-  return JSON.stringify(longest(document)).replace(/\s/g, '').length;
+  return JSON.stringify(longestDeployed(document, () => REFERENCE)).replace(/\s/g, '').length;
 }
 
 type Resource = { Type: string; Properties: any };

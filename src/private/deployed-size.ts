@@ -1,0 +1,28 @@
+/**
+ * A resolved CloudFormation value at the longest CloudFormation can make it when it deploys: a partition of 10
+ * characters (aws-us-gov), a region of 14, an account of 12, the longest URL suffix; `reference` stands in for any
+ * other `Ref` (given its logical ID) and, called without one, for any other intrinsic (an attribute, an import).
+ * For checks of AWS's size limits at synth: an event pattern's 2,048 characters, an IAM policy's quotas.
+ */
+export function longestDeployed(value: unknown, reference: (logicalId?: string) => string): any {
+  const longest = (v: any): any => {
+    if (Array.isArray(v)) return v.map(longest);
+    if (v && typeof v === 'object') {
+      if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
+      if (v.Ref === 'AWS::Region') return 'x'.repeat(14);
+      if (v.Ref === 'AWS::AccountId') return 'x'.repeat(12);
+      if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
+      if (typeof v.Ref === 'string') return reference(v.Ref);
+      if (v['Fn::Join']) return v['Fn::Join'][1].map(longest).join(v['Fn::Join'][0]);
+      if (v['Fn::Split']) return String(longest(v['Fn::Split'][1])).split(v['Fn::Split'][0]);
+      if (v['Fn::Select']) {
+        const parts = longest(v['Fn::Select'][1]);
+        return Array.isArray(parts) ? parts[v['Fn::Select'][0]] ?? '' : parts;
+      }
+      if (Object.keys(v).some(key => key.startsWith('Fn::') || key === 'Ref')) return reference();
+      return Object.fromEntries(Object.entries(v).map(([key, inner]) => [key, longest(inner)]));
+    }
+    return v;
+  };
+  return longest(value);
+}
