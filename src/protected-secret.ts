@@ -523,6 +523,14 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (arns.includes('*')) {
       fail('contains AnyPrincipal (or another "*" principal), which would open the secret to every AWS account; name the roles that need it.');
     }
+    const session = arns.find(arn => !Token.isUnresolved(arn) && /^arn:[^:]+:sts::\d{12}:assumed-role\//.test(arn));
+    if (session) {
+      // aws:PrincipalArn of a request made with a role session is the role's ARN, not the session's:
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+      const [, roleName] = session.split('/');
+      fail(`contains the role session ${session}, which never matches: the deny compares aws:PrincipalArn, which for a role session is the role's ARN. `
+        + `Pass the role instead: iam.Role.fromRoleArn(this, 'Role', 'arn:aws:iam::<account>:role/<path>${roleName}').`);
+    }
     if (arns.length === 0 && services.length === 0) {
       fail('contains a principal that is neither an IAM principal nor a service principal (federated and canonical-user principals cannot be scoped by the secret\'s policy).');
     }

@@ -423,6 +423,8 @@ describe('ProtectedSecret validation names the offending prop', () => {
     ['"*" as writer', () => ({ writers: [new iam.ArnPrincipal('*')] }), /`writers` contains AnyPrincipal/],
     ['a role of another account as reader', s => ({ readers: [iam.Role.fromRoleArn(s, 'Other', 'arn:aws:iam::222222222222:role/app')] }), /`readers` contains a principal of account 222222222222, but the secret is in 111111111111/],
     ['another account as reader', () => ({ readers: [new iam.AccountPrincipal('222222222222')] }), /`readers` contains a principal of account 222222222222/],
+    // aws:PrincipalArn of a role session is the role's ARN, so a session ARN would never be exempted.
+    ['a role session (assumed-role ARN) as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:sts::111111111111:assumed-role/app/session-1')] }), /`readers` contains the role session arn:aws:sts::111111111111:assumed-role\/app\/session-1.*iam.Role.fromRoleArn/],
     ['a whole account as deploy role', s => ({ readers: [role(s, 'R')], deployRoles: [new iam.AccountRootPrincipal()] }), /`deployRoles` contains the account/],
     ['break glass without deny', s => ({ denyOthers: false, readers: [role(s, 'R')], breakGlassPrincipals: [role(s, 'B')] }), /`breakGlassPrincipals` only makes sense/],
   ])('%s', (_name, props, message) => {
