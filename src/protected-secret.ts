@@ -331,6 +331,16 @@ export class ProtectedSecret extends ProtectedSecretBase {
       public readonly encryptionKey = secret.encryptionKey;
       /** @internal */
       protected readonly _delegate = secret;
+
+      /** @internal */
+      protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+        // The owner's deny (denyOthers) refuses every role it does not name, whatever this app's IAM policy allows.
+        const who = Construct.isConstruct(grantee) ? grantee.node.path : grantee.grantPrincipal.toString();
+        Annotations.of(this).addWarningV2('cdk-protected-secrets:imported-grant',
+          `${this.node.path} is imported: the grant to ${who} takes effect only if the owning ProtectedSecret exempts the role from its deny. `
+          + 'List the role in that secret\'s `readers` or `writers` (or grant it there), or its calls are denied.');
+        return grantee;
+      }
     }(scope, id, { environmentFromArn: secret.secretArn });
   }
 

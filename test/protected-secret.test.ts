@@ -250,6 +250,16 @@ describe('ProtectedSecret grants through the underlying aws-cdk-lib objects', ()
   });
 });
 
+test('a grant on an imported protected secret warns that the owner\'s deny must exempt the role, naming it and the fix', () => {
+  // The owner's deny refuses every role it does not name; the IAM grant here alone would be silently useless.
+  const stack = new Stack(new App(), 'Test', { env: ENV });
+  const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+    secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf',
+  });
+  imported.grantRead(role(stack, 'Reporting'));
+  Annotations.fromStack(stack).hasWarning('/Test/Imported', Match.stringLikeRegexp('Test/Reporting.*owning ProtectedSecret.*`readers`'));
+});
+
 describe('ProtectedSecret rotated by the user\'s own Lambda (addRotationSchedule)', () => {
   function ownRotation() {
     // A reader, so the secret is valid without the rotation (without one, the rotation's grants alone must count).
