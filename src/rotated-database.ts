@@ -160,7 +160,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     // The function reaches the instance through its targets group of this stack (one rule pair per port, shared by
     // the stack's databases), which the instance joins outside `connections`.
     const networkPath = joinRotationTargets(this.rotationFunction, this.instance, props.vpc, props.port ?? traits.port, props.removalPolicy);
-    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props);
+    this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props, undefined, props.superuserSecret);
     this.superuserRotationSchedule = this.rotateSuperuser(props);
     // The first rotation starts as soon as a schedule exists: the function must reach the database by then.
     for (const schedule of [this.rotationSchedule, this.superuserRotationSchedule]) schedule?.node.addDependency(networkPath);

@@ -309,6 +309,20 @@ describe('RotatedDatabase alternating users', () => {
   });
 });
 
+test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {
+  // The function logs in with the superuser secret in setSecret; rotateImmediatelyOnUpdate starts the first rotation
+  // as soon as the schedule exists, so the superuser secret's grants must exist by then.
+  const { stack, vpc } = setup();
+  const superuser = new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' },
+  });
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser });
+  const t = Template.fromStack(stack).toJSON();
+  const dependsOn: string[] = t.Resources[logicalId(stack, db.rotationSchedule)].DependsOn;
+  expect(dependsOn).toContain(logicalId(stack, superuser.secret.node.findChild('Policy')));
+  expect(dependsOn).toContain(logicalId(stack, superuser.encryptionKey!));
+});
+
 describe('RotatedDatabase grantConnect', () => {
   function withApp(iamAuthentication: boolean) {
     const { stack, vpc } = setup();

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Duration, Resource, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
@@ -40,6 +40,7 @@ export function scheduleRotation(
   attachment: IDependable,
   options: RotationOptions,
   id: string = 'RotationSchedule',
+  alsoReads?: secretsmanager.ISecret,
 ): secretsmanager.RotationSchedule {
   const permission = invokePermission(scope, id, secret, rotationFunction.functionArn);
   const schedule = new secretsmanager.RotationSchedule(scope, id, {
@@ -52,6 +53,12 @@ export function scheduleRotation(
   // its grants on this secret (written in this stack, or in the function's own when the stacks are the same).
   schedule.node.addDependency(attachment, permission, rotationFunction.grantableIn(scope) as unknown as IDependable);
   waitForResourcePolicy(schedule, secret);
+  if (alsoReads) {
+    // The function reads this secret too (the superuser's, with alternating users), through grants in that secret's
+    // resource policy and key policy: the first rotation must not start before they exist.
+    waitForResourcePolicy(schedule, alsoReads);
+    if (alsoReads.encryptionKey && Resource.isOwnedResource(alsoReads.encryptionKey)) schedule.node.addDependency(alsoReads.encryptionKey);
+  }
   LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
   if (options.scheduleExpression || options.rotationWindow) {
     const cfn = schedule.node.defaultChild as secretsmanager.CfnRotationSchedule;
