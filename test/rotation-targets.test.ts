@@ -5,7 +5,7 @@
 // the network; a function in a network stack no longer serves databases of other stacks, or makes a cycle.
 import { App, CfnElement, RemovalPolicy, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
 import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
@@ -214,5 +214,38 @@ describe('a function in the network stack serving databases of two other stacks'
       const own = db.connections.securityGroups.map(id);
       expect(ofType(t, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => own.includes(groupOf(r)))).toEqual([]);
     }
+  });
+});
+
+describe('descriptions EC2 accepts', () => {
+  // EC2 takes a security group's description and a rule's description only up to 255 characters, from
+  // a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=;{}!$* (a group's also '&'); CloudFormation fails the create otherwise:
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html,
+  // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html
+  const EC2_DESCRIPTION = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]{0,255}$/;
+
+  test('a rotation function deep in an app (a pipeline stage, nested constructs) or with an id EC2 refuses still deploys its targets group', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Data', { env: ENV });
+    const vpc = isolatedVpc(stack);
+    let scope: Construct = stack;
+    for (const name of ['PlatformDatabasesForTheOrderingAndBillingServices', 'SharedRotationInfrastructureOfTheProductionEnvironment', 'CredentialsRotation']) {
+      scope = new Construct(scope, name);
+    }
+    const rotationFunction = new RotationFunction(scope, "Rotation function for Zoë's databases", { vpc });
+    new RotatedDatabase(stack, 'Orders', { vpc, engine: postgres, rotationFunction });
+    const t = Template.fromStack(stack);
+    const descriptions: string[] = [];
+    for (const [, group] of ofType(t, 'AWS::EC2::SecurityGroup')) {
+      const p = group.Properties;
+      if (/rotat/i.test(p.GroupDescription)) descriptions.push(p.GroupDescription);
+      const inline = [...(p.SecurityGroupIngress ?? []), ...(p.SecurityGroupEgress ?? [])];
+      for (const rule of inline) if (rule.Description) descriptions.push(rule.Description);
+    }
+    for (const type of ['AWS::EC2::SecurityGroupIngress', 'AWS::EC2::SecurityGroupEgress']) {
+      for (const [, rule] of ofType(t, type)) if (rule.Properties.Description) descriptions.push(rule.Properties.Description);
+    }
+    expect(descriptions.length).toBeGreaterThan(0);
+    expect(descriptions.filter(d => !EC2_DESCRIPTION.test(d))).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ export function joinRotationTargets(
   // CloudFormation could not delete a group that a retained instance still uses (as for the shared subnet group).
   if (removalPolicy === RemovalPolicy.RETAIN) targets.applyRemovalPolicy(RemovalPolicy.RETAIN);
   // Idempotent: aws-cdk-lib names each rule by its peer and port and creates it once.
-  targets.connections.allowFrom(rotationFunction, ec2.Port.tcp(port), `Rotation function ${rotationFunction.node.path} to its databases`);
+  targets.connections.allowFrom(rotationFunction, ec2.Port.tcp(port), ec2Description('Rotation function ', rotationFunction.node.path, ' to its databases'));
   const cfn = instance.node.defaultChild as rds.CfnDBInstance;
   const groups = cfn.vpcSecurityGroups;
   if (!Array.isArray(groups)) {
@@ -45,8 +45,21 @@ function rotationTargetsGroup(scope: Construct, rotationFunction: RotationFuncti
   const id = `ProtectedSecretsRotationTargets${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
   return findOrCreate(stack, id, ec2.SecurityGroup, (groupScope, groupId) => new ec2.SecurityGroup(groupScope, groupId, {
     vpc,
-    description: `Databases of this stack rotated by ${rotationFunction.node.path}: admits only that function, on their ports`,
+    description: ec2Description('Databases of this stack rotated by ', rotationFunction.node.path, ': admits only that function, on their ports'),
     // A database needs no outbound rule of this group, and its members must not reach anything through it.
     allowAllOutbound: false,
   }));
+}
+
+/**
+ * `prefix + path + suffix` as EC2 accepts a group's or a rule's description: at most 255 characters of a-z, A-Z, 0-9,
+ * spaces and ._-:/()#,@[]+=;{}!$* (CloudFormation fails the create otherwise). A construct path may hold any other
+ * character and be of any length: those characters become "_", and a long path keeps its end (the function's own id).
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_IpPermission.html
+ */
+export function ec2Description(prefix: string, path: string, suffix: string): string {
+  const clean = path.replace(/[^a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]/g, '_');
+  const room = 255 - prefix.length - suffix.length;
+  return prefix + (clean.length <= room ? clean : `...${clean.slice(clean.length - room + 3)}`) + suffix;
 }
