@@ -25,6 +25,7 @@ import {
 import { Construct } from 'constructs';
 import { hasMarker } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
 
@@ -248,7 +249,25 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const grantee = this.grantableOn(secret);
     secret.grantRead(grantee);
     secret.grantWrite(grantee);
-    if (superuserSecret) superuserSecret.grantRead(this.grantableOn(superuserSecret));
+    this.namedAfterFunction(secret);
+    if (superuserSecret) {
+      superuserSecret.grantRead(this.grantableOn(superuserSecret));
+      this.namedAfterFunction(superuserSecret);
+    }
+  }
+
+  /**
+   * Makes the secret's resource policy, which now names the role as principal, wait for the function in the
+   * function's own stack. Secrets Manager refuses a principal it cannot see yet: a role created seconds before gets
+   * MalformedPolicyDocumentException (hashicorp/terraform-provider-aws#14449, boto/boto3#3206). Lambda creates the
+   * function only once it can assume the role, so by then the role has propagated. A stack deployed after the
+   * function's (a database stack of a network stack's function) needs nothing. The key policy, which has named the
+   * role since the first release, cannot wait the same way: a function that refers to the secret
+   * (`allowPlaintextConnections`) would close a cycle through the secret and its key.
+   */
+  private namedAfterFunction(secret: secretsmanager.ISecret): void {
+    const policy = resourcePolicyOf(secret);
+    if (policy && Stack.of(policy) === Stack.of(this)) policy.node.addDependency(this.function);
   }
 
   /**

@@ -3,7 +3,7 @@
 // managed policies by default: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html and
 // https://repost.aws/knowledge-center/iam-increase-policy-size. CloudFormation would fail the deployment with
 // LimitExceeded. Checked at the largest stack the footprint allows, and for a function shared by many stacks.
-import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 import { longestDeployed } from '../src/private/deployed-size';
@@ -101,4 +101,17 @@ test('30 Aurora clusters rotated through the Data API in one stack: every rotati
   const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
   for (let i = 0; i < 30; i++) new RotatedAuroraCluster(stack, `Aurora${i}`, { vpc, engine });
   expectWithinQuotas([app.synth().getStackArtifact(stack.artifactId).template]);
+});
+
+test('in one stack, the secret\'s resource policy that names the new role waits for the function', () => {
+  // Secrets Manager refuses a principal it cannot see yet (MalformedPolicyDocumentException for a role created
+  // seconds before: hashicorp/terraform-provider-aws#14449, boto/boto3#3206). Lambda creates the function only once
+  // it can assume the role, so a policy written after the function names a role that has propagated.
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const db = new RotatedDatabase(stack, 'Db', { vpc: isolatedVpc(stack), engine: postgres });
+  const resources = app.synth().getStackArtifact(stack.artifactId).template.Resources;
+  const fnId = stack.getLogicalId(db.rotationFunction.function.node.defaultChild as CfnElement);
+  const policyId = stack.getLogicalId(db.secret.secret.node.findChild('Policy').node.defaultChild as CfnElement);
+  expect(resources[policyId].DependsOn).toContain(fnId);
 });

@@ -121,10 +121,16 @@ export function isLibrarySchedule(schedule: secretsmanager.CfnRotationSchedule):
  * attachment's parent for an attachment, under the child `Secret` of a ProtectedSecret. A secret with no policy yet has no deny of this library to wait for.
  */
 function waitForResourcePolicy(schedule: Construct, secret: secretsmanager.ISecret): void {
+  const policy = resourcePolicyOf(secret);
+  if (policy) schedule.node.addDependency(policy);
+}
+
+/** The resource policy this app writes for `secret` (of the secret, its attachment's secret, a ProtectedSecret's), if any yet. */
+export function resourcePolicyOf(secret: secretsmanager.ISecret): secretsmanager.ResourcePolicy | undefined {
   const owner = secret instanceof secretsmanager.SecretTargetAttachment ? secret.node.scope : secret;
   // A ProtectedSecret holds its aws-cdk-lib secret as the child `Secret`.
   const policy = owner?.node.tryFindChild('Policy') ?? owner?.node.tryFindChild('Secret')?.node.tryFindChild('Policy');
-  if (policy instanceof secretsmanager.ResourcePolicy) schedule.node.addDependency(policy);
+  return policy instanceof secretsmanager.ResourcePolicy ? policy : undefined;
 }
 
 /** Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). */
