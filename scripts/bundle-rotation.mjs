@@ -161,4 +161,10 @@ for (const [name, bundle] of Object.entries(BUNDLES)) {
   const gzipped = files.reduce((sum, file) => sum + gzipSync(file, { level: 9 }).length, 0);
   sizes.push(`${name} ${(bytes / 1024).toFixed(0)} KB (${(gzipped / 1024).toFixed(1)} KB gzipped)`);
 }
+// Each folder's source hash, as aws-cdk-lib's AssetStaging computes it (FileSystem.fingerprint, with the exclude it
+// always adds): RotationFunction stages the folder under this hash without fingerprinting it on every synth
+// (src/private/bundle-staging.ts). test/rotation-bundle.test.ts checks the file against the folders.
+const { FileSystem } = require('aws-cdk-lib');
+const fingerprints = Object.fromEntries(Object.keys(BUNDLES).map(name => [name, FileSystem.fingerprint(join(outRoot, name), { exclude: ['.is_custom_resource'] })]));
+writeFileSync(join(outRoot, 'fingerprints.json'), `${JSON.stringify(fingerprints, null, 2)}\n`);
 console.log(`rotation bundles in assets/rotation: ${sizes.join(', ')}`);

@@ -1,5 +1,6 @@
 import {
   Annotations,
+  CfnResource,
   Arn,
   ArnFormat,
   Aws,
@@ -17,7 +18,6 @@ import {
   TokenComparison,
   aws_iam as iam,
   aws_kms as kms,
-  aws_sam as sam,
   aws_secretsmanager as secretsmanager,
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
@@ -467,7 +467,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     // function of the rotation application, whose role is created at deploy time.
     const rotatesThis = (c: IConstruct) => c instanceof secretsmanager.CfnRotationSchedule
       ? targets.has(c.secretId) && !isLibrarySchedule(c)
-      : c instanceof sam.CfnApplication && typeof c.parameters === 'object' && targets.has((c.parameters as Record<string, string>).masterSecretArn);
+      : isServerlessApplication(c) && typeof c.parameters === 'object' && targets.has((c.parameters as Record<string, string>).masterSecretArn);
     return appConstructs(this)
       .filter(rotatesThis)
       .map(c => `${c.node.path} rotates (or reads as master secret) the ProtectedSecret ${this.node.path}, but its function's role is not exempt from the deny (\`denyOthers\`), `
@@ -890,4 +890,13 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
 /** A list resolved at synth, so grants made after construction still count; omitted from the policy when empty. */
 function lazyUnique(values: string[]): string[] {
   return Lazy.list({ produce: () => [...new Set(values)] }, { omitEmpty: true });
+}
+
+/**
+ * Whether `c` is a Serverless Application Repository app (`sam.CfnApplication`), told by its resource type: every
+ * secret's validation asks of every construct, and `instanceof sam.CfnApplication` would load aws-cdk-lib's SAM
+ * module (about 20 ms of CPU) in apps that have none.
+ */
+function isServerlessApplication(c: IConstruct): c is IConstruct & { parameters?: unknown } {
+  return CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Serverless::Application';
 }

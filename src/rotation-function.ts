@@ -2,7 +2,6 @@ import { createHash } from 'crypto';
 import * as path from 'path';
 import {
   Annotations,
-  AssetStaging,
   Aspects,
   Duration,
   FileAssetPackaging,
@@ -23,6 +22,7 @@ import {
   cx_api as cxapi,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { stageBundle } from './private/bundle-staging';
 import { hasMarker } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
@@ -423,14 +423,13 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // What lambda.Code.fromAsset does, without the s3_assets.Asset around it: that construct also imports the asset
     // bucket (s3.Bucket.fromBucketAttributes, which loads aws-cdk-lib's region-info tables), a fixed cost of about
     // 80 ms CPU per synth that the function never uses (bench/results.md). The staged folder, its hash, the asset
-    // manifest entry and the construct paths are the same as fromAsset's.
+    // manifest entry and the construct paths are the same as fromAsset's (stageBundle: without re-hashing the bundle).
     const stack = Stack.of(this);
     const code = new Construct(this.function, 'Code');
-    const staging = new AssetStaging(code, 'Stage', { sourcePath: path.join(ASSET_DIR, this.bundleName) });
-    const fileName = staging.relativeStagedPath(stack);
+    const { assetHash, fileName } = stageBundle(code, 'Stage', path.join(ASSET_DIR, this.bundleName));
     const location = stack.synthesizer.addFileAsset({
       packaging: FileAssetPackaging.ZIP_DIRECTORY,
-      sourceHash: staging.assetHash,
+      sourceHash: assetHash,
       fileName,
       deployTime: true,
       displayName: Names.stackRelativeConstructPath(code),

@@ -3,6 +3,7 @@ import {
   ArnFormat,
   Duration,
   Fn,
+  Lazy,
   Names,
   Stack,
   Token,
@@ -147,6 +148,8 @@ interface RuleKind {
 interface RuleGroup {
   readonly rule: events.Rule;
   readonly alarm?: cloudwatch.Alarm;
+  /** The matchers of the rule's secrets, rendered into its pattern at synth. */
+  readonly matchers: any[];
   size: number;
 }
 
@@ -306,18 +309,26 @@ export class SecretMonitoring extends Construct {
     this.statedTrail ??= options.trail;
   }
 
-  /** Puts a secret's matchers in the last rule of the kind if they fit, else in a new rule. */
+  /**
+   * Puts a secret's matchers in the last rule of the kind if they fit, else in a new rule. A rule's pattern holds its
+   * secrets' matchers as a list rendered at synth, rather than one `addEventPattern` per secret: aws-cdk-lib merges
+   * each added pattern into the whole one (comparing every matcher as JSON) and records each call in the construct's
+   * metadata, most of what watching a secret cost at synth.
+   */
   private place(kind: RuleKind, matchers: any[], size: number): void {
     const groups = this.groups.get(kind) ?? [];
     this.groups.set(kind, groups);
     const last = groups[groups.length - 1];
     if (last && last.size + size <= PATTERN_SIZE_LIMIT) {
-      last.rule.addEventPattern(kind.pattern(matchers));
+      last.matchers.push(...matchers);
       last.size += size;
       return;
     }
     const suffix = groups.length === 0 ? '' : String(groups.length + 1);
-    const pattern: events.EventPattern = { source: ['aws.secretsmanager'], ...kind.pattern(matchers) };
+    const groupMatchers = [...matchers];
+    // Listed once each, as addEventPattern's merge would (two imports of one secret give the same matchers).
+    const rendered = Lazy.uncachedAny({ produce: () => uniqueByJson(groupMatchers) });
+    const pattern: events.EventPattern = { source: ['aws.secretsmanager'], ...kind.pattern(rendered as unknown as any[]) };
     const rule = new events.Rule(this, `${kind.id}Rule${suffix}`, {
       description: truncate(`${kind.description}${suffix ? ` (group ${suffix})` : ''}`, 512),
       eventPattern: pattern,
@@ -327,7 +338,7 @@ export class SecretMonitoring extends Construct {
     const alarm = kind.alarmDescription
       ? this.alarm(`${kind.id}Alarm${suffix}`, triggeredRules(rule), kind.alarmDescription)
       : undefined;
-    groups.push({ rule, alarm, size: deployedLength(Stack.of(this), pattern) });
+    groups.push({ rule, alarm, matchers: groupMatchers, size: deployedLength(Stack.of(this), pattern) });
   }
 
   private rulesOf(kind: RuleKind): events.Rule[] {
@@ -468,6 +479,17 @@ function deployedLength(stack: Stack, value: unknown): number {
     ? 'x'.repeat(2048 / 8)
     : `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(16)}-xxxxxx`;
   return JSON.stringify(longestDeployed(stack.resolve(value), secretArn)).length;
+}
+
+/** `values` without repeats, compared as JSON (as aws-cdk-lib's event pattern merge compares them). */
+function uniqueByJson(values: any[]): any[] {
+  const seen = new Set<string>();
+  return values.filter(value => {
+    const json = JSON.stringify(value);
+    if (seen.has(json)) return false;
+    seen.add(json);
+    return true;
+  });
 }
 
 function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {

@@ -372,3 +372,38 @@ describe('RotatedDatabase validation names the offending prop', () => {
       .toThrow(/`username` must be at most 26 characters for mariadb \(the _clone suffix must fit\)/);
   });
 });
+
+test('the first rotation waits, directly or through what it waits for, for every resource of the rotation function and the grants', () => {
+  // rotateImmediatelyOnUpdate starts a rotation as soon as the schedule exists: the function, its role and policies,
+  // its log and the log's key, its network rules and the secret's grants must all exist by then. CloudFormation
+  // creates a resource after everything it names (Ref, Fn::GetAtt) or lists in DependsOn, so the check follows both.
+  const { stack, db, t } = single();
+  const resources = t.toJSON().Resources as Record<string, any>;
+  const named = (value: unknown, found = new Set<string>()): Set<string> => {
+    if (Array.isArray(value)) value.forEach(v => named(v, found));
+    else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'Ref' && typeof v === 'string' && resources[v]) found.add(v);
+        else if (key === 'Fn::GetAtt' && Array.isArray(v) && resources[v[0]]) found.add(v[0]);
+        else named(v, found);
+      }
+    }
+    return found;
+  };
+  const before = new Set<string>();
+  const visit = (id: string) => {
+    for (const next of [...(resources[id].DependsOn ?? []), ...named(resources[id].Properties)]) {
+      if (!before.has(next)) { before.add(next); visit(next); }
+    }
+  };
+  const scheduleId = logicalId(stack, db.rotationSchedule);
+  visit(scheduleId);
+  const fn = stack.node.findAll().find(c => c instanceof RotationFunction) as RotationFunction;
+  const functionResources = fn.node.findAll().filter(c => (c as any).cfnResourceType !== undefined).map(c => stack.getLogicalId(c as any));
+  expect(functionResources.length).toBeGreaterThan(6);
+  const missing = [...functionResources, logicalId(stack, db.secret.secret.node.findChild('Policy') as any)]
+    .filter(id => !before.has(id));
+  expect(missing).toEqual([]);
+  const permissions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Permission').map(([id]) => id);
+  expect(permissions.every(id => before.has(id))).toBe(true);
+});

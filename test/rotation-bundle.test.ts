@@ -1,8 +1,8 @@
 // Which rotation code a stack deploys: only the engines its databases need. The shipped folder is read back from the
 // cloud assembly (the staged asset the function's S3 key names), not from the construct's own bookkeeping.
-import { readFileSync, readdirSync } from 'fs';
+import { existsSync, readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, AssetStaging, FileSystem, Stack, Stage, aws_ec2 as ec2, cx_api as cxapi, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedDatabase, RotationEngine, RotationFunction } from '../src';
 
@@ -10,8 +10,8 @@ const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngi
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
 const auroraMysql = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_12_0 });
 
-function setup() {
-  const app = new App();
+function setup(context: Record<string, unknown> = {}) {
+  const app = new App({ context });
   const stack = new Stack(app, 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   return { app, stack, vpc };
@@ -86,4 +86,58 @@ test.each([
   const [folder] = shippedFolders(app, stack);
   expect(Object.keys(filesOf(folder))).toEqual(files);
   expect(filesOf(folder)).toEqual(filesOf(join(BUILT, bundle as string)));
+});
+
+// The function stages its bundle under the hash recorded when the bundle was built (src/private/bundle-staging.ts),
+// not one computed on every synth: a stale record would deploy old code under a new hash, or new code under an old
+// one that CloudFormation never re-uploads.
+describe('the staged bundle and its hash', () => {
+  test('each recorded fingerprint is the one aws-cdk-lib computes for the folder', () => {
+    const recorded = JSON.parse(readFileSync(join(BUILT, 'fingerprints.json'), 'utf8'));
+    const folders = readdirSync(BUILT, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name).sort();
+    expect(Object.keys(recorded).sort()).toEqual(folders);
+    for (const name of folders) expect([name, recorded[name]]).toEqual([name, FileSystem.fingerprint(join(BUILT, name), { exclude: ['.is_custom_resource'] })]);
+  });
+
+  test('the S3 key and the staged folder are those AssetStaging gives the same folder', () => {
+    const { app, stack, vpc } = setup();
+    new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const reference = new AssetStaging(new Stack(new App(), 'Reference'), 'Bundle', { sourcePath: join(BUILT, 'postgres') });
+    const [folder] = shippedFolders(app, stack);
+    expect(folder.endsWith(`asset.${reference.assetHash}`)).toBe(true);
+    expect(filesOf(folder)).toEqual(filesOf(join(BUILT, 'postgres')));
+  });
+
+  test('an app that salts asset hashes gets the salted hash AssetStaging computes', () => {
+    const { app, stack, vpc } = setup({ '@aws-cdk/core:assetHashSalt': 'blue' });
+    new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const refApp = new App({ context: { '@aws-cdk/core:assetHashSalt': 'blue' } });
+    const salted = new AssetStaging(new Stack(refApp, 'Reference'), 'Bundle', { sourcePath: join(BUILT, 'postgres') });
+    const recorded = JSON.parse(readFileSync(join(BUILT, 'fingerprints.json'), 'utf8')).postgres;
+    expect(salted.assetHash).not.toEqual(recorded);
+    const [folder] = shippedFolders(app, stack);
+    expect(folder.endsWith(`asset.${salted.assetHash}`)).toBe(true);
+    expect(existsSync(join(folder, 'index.js'))).toBe(true);
+  });
+
+  test('in a nested stage, the stack\'s asset manifest names a staged folder that exists', () => {
+    const app = new App();
+    const stage = new Stage(app, 'Prod');
+    const stack = new Stack(stage, 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const assembly = stage.synth();
+    const manifest = JSON.parse(readFileSync(join(assembly.directory, `${stack.artifactId}.assets.json`), 'utf8'));
+    const paths = Object.values<any>(manifest.files).map(file => file.source.path as string).filter(p => p.includes('asset.'));
+    expect(paths).toHaveLength(1);
+    expect(paths[0].startsWith('..')).toBe(true);
+    expect(readFileSync(join(assembly.directory, paths[0], 'index.js'))).toEqual(readFileSync(join(BUILT, 'postgres', 'index.js')));
+  });
+
+  test('with staging disabled (sam local), the function points at the shipped folder itself', () => {
+    const { stack, vpc } = setup({ [cxapi.DISABLE_ASSET_STAGING_CONTEXT]: true, [cxapi.ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true });
+    new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(fn.Metadata[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]).toEqual(join(BUILT, 'postgres'));
+  });
 });

@@ -1,8 +1,9 @@
-import { Duration, Resource, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { Construct, IDependable } from 'constructs';
+import { Duration, Names, Resource, Stack, Token, aws_iam as iam, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
 import { scheduleExpressionErrors } from './schedule-expression';
+import { findOrCreate } from './singleton';
 
 /** Messages for `RotationOptions` that cannot work, each naming the prop. */
 export function rotationOptionErrors(options: RotationOptions): string[] {
@@ -45,13 +46,13 @@ export function scheduleRotation(
   const permission = invokePermission(scope, id, secret, rotationFunction.functionArn);
   const schedule = new secretsmanager.RotationSchedule(scope, id, {
     secret,
-    rotationLambda: functionReference(scope, id, rotationFunction.functionArn),
+    rotationLambda: functionReference(scope, rotationFunction, rotationFunction.functionArn),
     automaticallyAfter: options.scheduleExpression ? undefined : options.automaticallyAfter ?? Duration.days(30),
     rotateImmediatelyOnUpdate: options.rotateImmediatelyOnUpdate ?? true,
   });
   // The first rotation may start as soon as the schedule exists: the function must already be invocable and hold
   // its grants on this secret (written in this stack, or in the function's own when the stacks are the same).
-  schedule.node.addDependency(attachment, permission, rotationFunction.grantableIn(scope) as unknown as IDependable);
+  schedule.node.addDependency(attachment, permission, ...functionReady(rotationFunction, scope));
   waitForResourcePolicy(schedule, secret);
   if (alsoReads) {
     // The function reads this secret too (the superuser's, with alternating users), through grants in that secret's
@@ -97,13 +98,26 @@ export function scheduleRotationByFunction(
   const schedule = new secretsmanager.RotationSchedule(scope, id, {
     ...options,
     secret,
-    rotationLambda: functionReference(scope, id, fn.functionArn),
+    rotationLambda: functionReference(scope, fn, fn.functionArn),
   });
   schedule.node.addDependency(permission);
   for (const g of grants) g.applyBefore(schedule);
   waitForResourcePolicy(schedule, secret);
   LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
   return schedule;
+}
+
+/**
+ * What a schedule in `scope`'s stack waits for so that the function can rotate: in another stack, the role's policy
+ * written in this one (the function's stack is deployed first). In the function's own stack, the function and its
+ * security group with its egress rules: the function resource itself waits for its role and policies
+ * (aws-cdk-lib's DependsOn) and names its log group, which names the log's key, so listing the rest of the construct
+ * would only lengthen every schedule's DependsOn (test/rotated-database.test.ts checks the whole chain).
+ */
+function functionReady(rotationFunction: RotationFunction, scope: Construct): IDependable[] {
+  const access = rotationFunction.grantableIn(scope);
+  if (access !== rotationFunction) return [access as unknown as IDependable];
+  return [rotationFunction.function, ...rotationFunction.connections.securityGroups];
 }
 
 /** The schedules this library created, with the invoke permission and the grants that exempt the function's role. */
@@ -148,7 +162,9 @@ function invokePermission(scope: Construct, id: string, secret: secretsmanager.I
 /**
  * A reference to the function: it has no permissions node of its own, which is what makes aws-cdk-lib's
  * RotationSchedule skip its own grants (rotation-schedule.ts: `if (props.rotationLambda?.permissionsNode.defaultChild)`).
+ * One per function in each stack, shared by the stack's schedules (it adds nothing to the template).
  */
-function functionReference(scope: Construct, id: string, functionArn: string): lambda.IFunction {
-  return lambda.Function.fromFunctionAttributes(scope, `${id}Function`, { functionArn, sameEnvironment: true });
+function functionReference(scope: Construct, fn: IConstruct, functionArn: string): lambda.IFunction {
+  return findOrCreate(Stack.of(scope), `ProtectedSecretsRotationFunction${Names.nodeUniqueId(fn.node)}`, lambda.FunctionBase,
+    (stack, id) => lambda.Function.fromFunctionAttributes(stack, id, { functionArn, sameEnvironment: true }) as lambda.FunctionBase);
 }
