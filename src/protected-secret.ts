@@ -479,7 +479,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     // Our own policy: the account administers the key (see keyAdministrationStatements). aws-cdk-lib's Secret then
     // adds the use the account's IAM policies may delegate, only through Secrets Manager (kms:ViaService); the
     // secret's deny, not the key, decides who reads (the access matrix shows it).
-    const policy = new iam.PolicyDocument({ statements: keyAdministrationStatements() });
+    const policy = new iam.PolicyDocument({ statements: keyAdministrationStatements(), minimize: true });
     return new kms.Key(this, 'Key', {
       description: `Encrypts the secret ${this.node.path}`,
       enableKeyRotation: true,
