@@ -39,8 +39,8 @@ export async function recordingProxy(target: string, hook?: RequestHook): Promis
           res.end(JSON.stringify({ message: refusal }));
           return;
         }
-        const target = { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers };
-        const forward = request(target, upstreamAnswer => {
+        const forwarded = { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers };
+        const forward = request(forwarded, upstreamAnswer => {
           res.writeHead(upstreamAnswer.statusCode ?? 502, upstreamAnswer.headers);
           upstreamAnswer.pipe(res);
         });
