@@ -130,9 +130,9 @@ export async function rotationBenchmark(): Promise<string> {
   lines.push(`The floor: a fresh Node.js ${process.version} process whose handler, bundled the same way, makes one SDK call`);
   lines.push(`(DescribeSecret): ${fmt(cold.floor.ms)} ms, ${fmt(cold.floor.cpuMs)} ms CPU (median of ${COLD_STARTS * 3}). Each cold start is`);
   lines.push(`a fresh process timed from its own start to the handler's answer, median of ${COLD_STARTS}; createSecret makes five AWS`);
-  lines.push('calls against moto in three round trips (DescribeSecret; GetSecretValue of AWSCURRENT and of the token\'s AWSPENDING');
-  lines.push('and GetRandomPassword together; PutSecretValue), the floor one. Those calls alone, from a handler that does nothing');
-  lines.push(`else (bench/cold-start-calls.ts), took ${fmt(cold.calls.ms)} ms, ${(cold.calls.ms.median / cold.floor.ms.median).toFixed(2)}× the floor`);
+  lines.push('calls against moto in two round trips (DescribeSecret, GetSecretValue of AWSCURRENT and of the token\'s AWSPENDING');
+  lines.push('and GetRandomPassword together; then PutSecretValue), the floor one. Those calls alone, in the same round trips,');
+  lines.push(`from a handler that does nothing else (bench/cold-start-calls.ts), took ${fmt(cold.calls.ms)} ms, ${(cold.calls.ms.median / cold.floor.ms.median).toFixed(2)}× the floor`);
   lines.push(`(${fmt(cold.paired.calls, 2)}× in the same round): the part of a cold start no change inside the function can remove.`);
   lines.push('The last column divides each cold start by the floor\'s run just before or after it, steadier than the ratio of');
   lines.push('medians when the machine is busy; the goal is judged on the ratio of medians.');

@@ -4,7 +4,7 @@ import { secretsManager } from './clients';
 import { RotationContext } from './context';
 import { InvalidEventError, RotationNotEnabledError, TokenNotStagedError } from './errors';
 import { log, mask } from './log';
-import { createSecret } from './steps/create-secret';
+import { createSecret, prefetch } from './steps/create-secret';
 import { finishSecret } from './steps/finish-secret';
 import { setSecret } from './steps/set-secret';
 import { testSecret } from './steps/test-secret';
@@ -17,12 +17,31 @@ export interface RotationEvent {
   readonly RotationToken?: string;
 }
 
-const STEPS: Record<string, (ctx: RotationContext) => Promise<void>> = { createSecret, setSecret, testSecret, finishSecret };
+/** A step, begun when the event arrives; what it returns runs once the handler's checks have passed. */
+type Step = (event: RotationEvent) => (ctx: RotationContext) => Promise<void>;
+
+const STEPS: Record<string, Step> = {
+  // createSecret's reads leave with DescribeSecret (steps/create-secret.ts, prefetch); the other steps log in to the
+  // database, which costs far more than a round trip, and begin after the checks.
+  createSecret: event => {
+    const reads = prefetch(event.SecretId, event.ClientRequestToken);
+    return ctx => createSecret(ctx, reads);
+  },
+  setSecret: () => setSecret,
+  testSecret: () => testSecret,
+  finishSecret: () => finishSecret,
+};
 
 export async function handler(event: RotationEvent): Promise<void> {
   const fields = { step: event?.Step, secretArn: event?.SecretId, token: event?.ClientRequestToken };
   try {
-    const run = checkEvent(event);
+    // The checks below are AWS's functions', in their order, on DescribeSecret's answer
+    // (https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRDSPostgreSQLRotationSingleUser/lambda_function.py,
+    // lambda_handler). A step may begin with reads before that answer (createSecret does: one round trip less on a cold
+    // start), never with a write: nothing it sends before the checks pass changes the secret, their errors win over
+    // any failure of those reads, and a refused invocation leaves the reads unawaited (marked handled, so no
+    // unhandled rejection crashes the runtime) for a retry to send again.
+    const run = beginStep(event);
     const metadata = await secretsManager.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
     const secretArn = metadata.ARN ?? event.SecretId;
     if (!metadata.RotationEnabled) {
@@ -58,13 +77,14 @@ export async function handler(event: RotationEvent): Promise<void> {
   }
 }
 
-function checkEvent(event: RotationEvent): (ctx: RotationContext) => Promise<void> {
+/** Checks the event, then begins its step. */
+function beginStep(event: RotationEvent): (ctx: RotationContext) => Promise<void> {
   for (const field of ['SecretId', 'ClientRequestToken', 'Step'] as const) {
     if (typeof event?.[field] !== 'string' || event[field] === '') {
       throw new InvalidEventError(`The event has no ${field}; the function expects Secrets Manager's rotation event.`);
     }
   }
-  const run = STEPS[event.Step];
-  if (!run) throw new InvalidEventError(`Step "${event.Step}" is not one of ${Object.keys(STEPS).join(', ')}.`);
-  return run;
+  const begin = STEPS[event.Step];
+  if (!begin) throw new InvalidEventError(`Step "${event.Step}" is not one of ${Object.keys(STEPS).join(', ')}.`);
+  return begin(event);
 }

@@ -17,9 +17,10 @@ export interface RecordingProxy {
 
 /**
  * Sees each request before it goes on; a string answers it instead with a 400 BadRequestException carrying that
- * message (how AWS JSON APIs report a refused request).
+ * message (how AWS JSON APIs report a refused request). A promise holds the request back until it settles (a slow
+ * answer, for tests about what the function sends meanwhile).
  */
-export type RequestHook = (action: string, body: string) => string | undefined;
+export type RequestHook = (action: string, body: string) => string | undefined | Promise<string | undefined>;
 
 export async function recordingProxy(target: string, hook?: RequestHook): Promise<RecordingProxy> {
   const requests: RecordedRequest[] = [];
@@ -32,17 +33,22 @@ export async function recordingProxy(target: string, hook?: RequestHook): Promis
       const amzTarget = req.headers['x-amz-target'];
       const recorded = { action: amzTarget ? String(amzTarget).split('.').pop()! : String(req.url).replace(/^\//, ''), body: body.toString('utf8') };
       requests.push(recorded);
+      const answer = (refusal: string | undefined) => {
+        if (refusal !== undefined) {
+          res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' });
+          res.end(JSON.stringify({ message: refusal }));
+          return;
+        }
+        const forwarded = { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers };
+        const forward = request(forwarded, upstreamAnswer => {
+          res.writeHead(upstreamAnswer.statusCode ?? 502, upstreamAnswer.headers);
+          upstreamAnswer.pipe(res);
+        });
+        forward.end(body);
+      };
       const refusal = hook?.(recorded.action, recorded.body);
-      if (refusal !== undefined) {
-        res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' });
-        res.end(JSON.stringify({ message: refusal }));
-        return;
-      }
-      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, answer => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      forward.end(body);
+      if (refusal instanceof Promise) void refusal.then(answer);
+      else answer(refusal);
     });
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));

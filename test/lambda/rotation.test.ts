@@ -31,14 +31,20 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** What a fresh process reports after each step: the files of the bundle's folder it has loaded, and the step's error kind. */
-type FreshProcessReport = Record<string, { loaded: string[]; error?: string }>;
+/**
+ * What a fresh process reports: after each step, the files of the bundle's folder it has loaded and the step's error
+ * kind; and every `unhandledRejection` the process saw (the Lambda runtime crashes on one).
+ */
+interface FreshProcessReport {
+  readonly steps: Record<string, { loaded: string[]; error?: string }>;
+  readonly unhandledRejections: string[];
+}
 
 /**
  * Runs `steps` of one rotation in a fresh Node.js process that loads the bundle `handlerPath` as Lambda does, with
  * `env` added to the environment. The process reports once every step has answered and the event loop has turned a
- * few more times, so a process that crashes afterwards (an unhandled rejection) reports nothing. Straight to moto: the
- * recording proxy would see calls this file does not count.
+ * few more times, so a rejection nothing handled, even one that comes after the last answer, is in the report.
+ * Straight to moto, unless `env` names another endpoint: the file's recording proxy would see calls it does not count.
  */
 async function freshProcessRuns(
   handlerPath: string, secretArn: string, token: string, steps: string[], env: Record<string, string> = {},
@@ -47,12 +53,14 @@ async function freshProcessRuns(
     'const { basename, dirname } = require("path");',
     'const [handlerPath, secretArn, token, ...steps] = process.argv.slice(1);',
     'const loaded = () => Object.keys(require.cache).filter(f => dirname(f) === dirname(handlerPath)).map(f => basename(f)).sort();',
+    'const unhandledRejections = [];',
+    'process.on("unhandledRejection", reason => unhandledRejections.push(String(reason?.kind ?? reason?.name ?? reason)));',
     'const { handler } = require(handlerPath);',
     '(async () => {',
-    '  const report = {};',
+    '  const report = { steps: {}, unhandledRejections };',
     '  for (const Step of steps) {',
     '    const error = await handler({ SecretId: secretArn, ClientRequestToken: token, Step }).then(() => undefined, e => e.kind ?? e.name);',
-    '    report[Step] = error ? { loaded: loaded(), error } : { loaded: loaded() };',
+    '    report.steps[Step] = error ? { loaded: loaded(), error } : { loaded: loaded() };',
     '  }',
     '  await new Promise(resolve => setTimeout(resolve, 200));',
     '  process.stderr.write("REPORT " + JSON.stringify(report) + "\\n");',
@@ -69,6 +77,33 @@ async function freshProcessRuns(
   if (!line) throw new Error(`the fresh process reported nothing: ${stderr}`);
   return JSON.parse(line.slice('REPORT '.length));
 }
+
+/** The reads createSecret needs: AWSCURRENT, the token's AWSPENDING (has an earlier try stored it?), a new password. */
+const isCreateSecretRead = (action: string) => action === 'GetSecretValue' || action === 'GetRandomPassword';
+
+/**
+ * A Secrets Manager whose DescribeSecret answers late: a proxy in front of moto holds each DescribeSecret until
+ * createSecret's three reads have arrived (at most 2 s), then 200 ms more, time for an answer to those reads to reach
+ * the function. `arrivedBeforeDescribeAnswered` lists the requests (action and stage) it had seen when it let the
+ * DescribeSecret go. With `refuseReads`, those reads are refused (400), as a throttled or denied read would be.
+ */
+async function slowDescribeSecret(options: { refuseReads?: boolean } = {}) {
+  const arrivedBeforeDescribeAnswered: string[] = [];
+  const seen = (r: { action: string; body: string }) => [r.action, JSON.parse(r.body).VersionStage].filter(Boolean).join(' ');
+  const proxy: RecordingProxy = await recordingProxy(h.moto.endpoint, async action => {
+    if (action === 'DescribeSecret') {
+      const deadline = Date.now() + 2000;
+      while (proxy.requests.filter(r => isCreateSecretRead(r.action)).length < 3 && Date.now() < deadline) await sleep(10);
+      await sleep(200);
+      arrivedBeforeDescribeAnswered.push(...proxy.requests.map(seen));
+      return undefined;
+    }
+    return options.refuseReads && isCreateSecretRead(action) ? `refused by the test: ${action}` : undefined;
+  });
+  return { proxy, arrivedBeforeDescribeAnswered, env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.endpoint }, sent: () => proxy.requests.map(seen) };
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** One step as Secrets Manager invokes it (after finishSecret, the service's own end of the rotation: see the harness). */
 const step = (secretArn: string, token: string, Step: string) => stepLikeSecretsManager(h, secretArn, token, Step);
@@ -365,10 +400,13 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     const driver = engine === 'postgres' ? 'pg.js' : 'mysql2.js';
     const report = await freshProcessRuns(bundlePath(bundle), secretArn, token, ['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
     expect(report).toEqual({
-      createSecret: { loaded: ['index.js'] },
-      setSecret: { loaded: ['index.js', driver] },
-      testSecret: { loaded: ['index.js', driver] },
-      finishSecret: { loaded: ['index.js', driver] },
+      steps: {
+        createSecret: { loaded: ['index.js'] },
+        setSecret: { loaded: ['index.js', driver] },
+        testSecret: { loaded: ['index.js', driver] },
+        finishSecret: { loaded: ['index.js', driver] },
+      },
+      unhandledRejections: [],
     });
     await completeRotationLikeSecretsManager(h, secretArn, token);
     const current = await stageValue(h, secretArn, 'AWSCURRENT');
@@ -383,9 +421,62 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     const token = await startRotationLikeSecretsManager(h, secretArn);
     const noCharacterLeft = { EXCLUDE_NUMBERS: 'true', EXCLUDE_PUNCTUATION: 'true', EXCLUDE_UPPERCASE: 'true', EXCLUDE_LOWERCASE: 'true' };
     const report = await freshProcessRuns(bundlePath(engine === 'postgres' ? 'postgres' : 'mysql'), secretArn, token, ['createSecret'], noCharacterLeft);
-    expect(report).toEqual({ createSecret: { loaded: ['index.js'], error: 'SecretMalformed' } });
+    expect(report).toEqual({ steps: { createSecret: { loaded: ['index.js'], error: 'SecretMalformed' } }, unhandledRejections: [] });
     // Nothing was stored: the token's version still has no value.
     await expect(h.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionId: token }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  test('a cold createSecret sends its three reads while DescribeSecret is still unanswered, and PutSecretValue only after it', async () => {
+    // What is left of a cold start above the floor is round trips to Secrets Manager: createSecret's reads do not
+    // depend on DescribeSecret's answer, so they travel with it. The write waits for the handler's checks.
+    const secretArn = await createDatabaseSecret(h, engine, { username: unique('early'), password: 'Initial-early-pw' });
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const sm = await slowDescribeSecret();
+    try {
+      const report = await freshProcessRuns(bundlePath(engine === 'postgres' ? 'postgres' : 'mysql'), secretArn, token, ['createSecret'], sm.env);
+      expect(report).toEqual({ steps: { createSecret: { loaded: ['index.js'] } }, unhandledRejections: [] });
+      expect([...sm.arrivedBeforeDescribeAnswered].sort()).toEqual(['DescribeSecret', 'GetRandomPassword', 'GetSecretValue AWSCURRENT', 'GetSecretValue AWSPENDING']);
+      expect(sm.sent().slice(4)).toEqual(['PutSecretValue']);
+      expect(JSON.parse(sm.proxy.requests.find(r => r.body.includes('"AWSPENDING"') && r.action === 'GetSecretValue')!.body)).toMatchObject({ VersionId: token });
+    } finally {
+      sm.proxy.close();
+    }
+    expect((await stageValue(h, secretArn, 'AWSPENDING')).versionId).toBe(token);
+  });
+
+  describe('createSecret\'s early reads are refused; the handler\'s checks still decide, nothing is written, and the process has no unhandled rejection', () => {
+    // The reads went out with DescribeSecret and failed; when a check ends the step, nothing ever awaits them.
+    test.each([
+      ['rotation is not enabled', 'RotationNotEnabled', async () => '11111111-2222-3333-4444-555555555555'],
+      ['the token is not a version of the secret', 'TokenNotStaged', async (secretArn: string) => {
+        await startRotationLikeSecretsManager(h, secretArn);
+        return '11111111-2222-3333-4444-555555555555';
+      }],
+      ['the token is staged neither AWSPENDING nor AWSCURRENT', 'TokenNotStaged', async (secretArn: string) => {
+        const token = await rotate(h, secretArn);
+        await rotate(h, secretArn);
+        return token; // now AWSPREVIOUS
+      }],
+      ['the token is already AWSCURRENT (a no-op)', undefined, async (secretArn: string) => rotate(h, secretArn)],
+    ])('%s', async (_scenario, errorKind, tokenFor) => {
+      const { secretArn } = await singleUser(engine);
+      const token = await tokenFor(secretArn);
+      const stagesBefore = await stagesOf(h, secretArn);
+      const sm = await slowDescribeSecret({ refuseReads: true });
+      try {
+        const report = await freshProcessRuns(bundlePath(engine === 'postgres' ? 'postgres' : 'mysql'), secretArn, token, ['createSecret'], sm.env);
+        expect(report).toEqual({
+          steps: { createSecret: errorKind ? { loaded: ['index.js'], error: errorKind } : { loaded: ['index.js'] } },
+          unhandledRejections: [],
+        });
+        // The scenario happened: the three reads went out before DescribeSecret was answered, and were refused.
+        expect([...sm.arrivedBeforeDescribeAnswered].sort()).toEqual(['DescribeSecret', 'GetRandomPassword', 'GetSecretValue AWSCURRENT', 'GetSecretValue AWSPENDING']);
+        expect(sm.sent().filter(action => !isCreateSecretRead(action.split(' ')[0]))).toEqual(['DescribeSecret']);
+      } finally {
+        sm.proxy.close();
+      }
+      expect(await stagesOf(h, secretArn)).toEqual(stagesBefore);
+    });
   });
 
   test('out of order: set before create, test and finish before set all fail and AWSCURRENT keeps logging in', async () => {

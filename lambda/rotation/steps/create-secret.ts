@@ -25,23 +25,52 @@ const USERNAME_LIMITS: Record<string, { max: number; unit: 'bytes' | 'characters
   'mariadb': { max: 80, unit: 'characters' },
 };
 
-export async function createSecret(ctx: RotationContext): Promise<void> {
-  // The three requests do not depend on each other, so they go out together: one round trip instead of three, a
-  // cold start measurably shorter (lambda/rotation/README.md). Their answers are looked at in the order of AWS's
-  // functions, so the same checks decide and the same error wins; a retry discards the password it did not need.
-  const currentRead = requireDatabaseSecret(ctx.secretArn, 'AWSCURRENT');
-  const pendingRead = handledLater(getDatabaseSecret(ctx.secretArn, 'AWSPENDING', ctx.token));
-  const passwordRead = handledLater(newPassword());
-  const current = await currentRead;
+/**
+ * createSecret's three requests, sent by `prefetch`. Each is marked handled (see `handledLater`): a check that ends the
+ * invocation before they are awaited must not turn their failure into an unhandled rejection.
+ */
+export interface CreateSecretReads {
+  /** AWSCURRENT, which must exist: the new version copies it. */
+  readonly current: Promise<DatabaseSecret>;
+  /** The token's AWSPENDING: a value there means an earlier try of this step stored it already. */
+  readonly pending: Promise<DatabaseSecret | undefined>;
+  /** A new password (GetRandomPassword). */
+  readonly password: Promise<string>;
+}
+
+/**
+ * Sends createSecret's reads. None writes and none depends on another's answer or on DescribeSecret's, so the handler
+ * sends them with DescribeSecret when the event's step is createSecret (index.ts): a cold start then waits for two
+ * round trips to Secrets Manager (those four requests, then PutSecretValue) instead of three. `secretId` is the
+ * event's, as AWS's functions use it for every call: DescribeSecret's ARN is not known yet.
+ */
+export function prefetch(secretId: string, token: string): CreateSecretReads {
+  return {
+    current: handledLater(requireDatabaseSecret(secretId, 'AWSCURRENT')),
+    pending: handledLater(getDatabaseSecret(secretId, 'AWSPENDING', token)),
+    password: handledLater(newPassword()),
+  };
+}
+
+/**
+ * Stores a new password as the token's AWSPENDING version, once. `reads` are the handler's prefetch; called without
+ * them (a direct call), the step sends them itself.
+ */
+export async function createSecret(ctx: RotationContext, reads: CreateSecretReads = prefetch(ctx.secretArn, ctx.token)): Promise<void> {
+  // The answers are looked at in the order of AWS's functions (AWSCURRENT must exist, then the token's AWSPENDING,
+  // then a new password:
+  // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRDSPostgreSQLRotationSingleUser/lambda_function.py,
+  // create_secret), so the same checks decide and the same error wins; a retry discards the password it did not need.
+  const current = await reads.current;
   engineFor(current);
-  if (await pendingRead) {
+  if (await reads.pending) {
     // A retried createSecret keeps the pending password: setSecret may already have given it to the database.
     log.info('createSecret: the pending version already has a value', { step: 'createSecret', secretArn: ctx.secretArn, token: ctx.token });
     return;
   }
   // Alternating users: the pending version belongs to the other user of the pair.
   const username = current.masterarn ? otherUser(current, ctx.secretArn) : current.username;
-  const password = await passwordRead;
+  const password = await reads.password;
   await secretsManager.send(new PutSecretValueCommand({
     SecretId: ctx.secretArn,
     ClientRequestToken: ctx.token,
@@ -53,8 +82,9 @@ export async function createSecret(ctx: RotationContext): Promise<void> {
 }
 
 /**
- * `promise`, marked as handled: when an earlier answer ends the step (AWSCURRENT missing, say), a failure of this
- * request is never awaited, and an unhandled rejection would crash the Lambda runtime. Awaiting it still throws.
+ * `promise`, marked as handled: when a check or an earlier answer ends the invocation (rotation not enabled, AWSCURRENT
+ * missing, say), a failure of this request is never awaited, and an unhandled rejection would crash the Lambda
+ * runtime. Awaiting it still throws.
  */
 function handledLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
