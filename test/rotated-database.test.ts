@@ -380,8 +380,7 @@ test('the first rotation waits, directly or through what it waits for, for every
   const { stack, db, t } = single();
   const resources = t.toJSON().Resources as Record<string, any>;
   const named = (value: unknown, found = new Set<string>()): Set<string> => {
-    if (Array.isArray(value)) value.forEach(v => named(v, found));
-    else if (value && typeof value === 'object') {
+    if (Array.isArray(value)) {value.forEach(v => named(v, found));} else if (value && typeof value === 'object') {
       for (const [key, v] of Object.entries(value)) {
         if (key === 'Ref' && typeof v === 'string' && resources[v]) found.add(v);
         else if (key === 'Fn::GetAtt' && Array.isArray(v) && resources[v[0]]) found.add(v[0]);

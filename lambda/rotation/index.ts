@@ -84,7 +84,8 @@ function beginStep(event: RotationEvent): (ctx: RotationContext) => Promise<void
       throw new InvalidEventError(`The event has no ${field}; the function expects Secrets Manager's rotation event.`);
     }
   }
-  const begin = STEPS[event.Step];
+  // Own names only: `toString` or `constructor` would otherwise be found on every object and run as a step.
+  const begin = Object.prototype.hasOwnProperty.call(STEPS, event.Step) ? STEPS[event.Step] : undefined;
   if (!begin) throw new InvalidEventError(`Step "${event.Step}" is not one of ${Object.keys(STEPS).join(', ')}.`);
   return begin(event);
 }

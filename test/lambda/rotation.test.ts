@@ -755,6 +755,11 @@ test('an event without a step is refused', async () => {
   await expect(h.handler({ SecretId: 'x', ClientRequestToken: 'y', Step: 'dropTables' })).rejects.toMatchObject({ kind: 'InvalidEvent' });
 });
 
+test.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])('a step named like a property every object has (%s) is refused as unknown', async (name) => {
+  // The steps are looked up by name in an object: an inherited name must not be taken for a step.
+  await expect(h.handler({ SecretId: 'x', ClientRequestToken: 'y', Step: name })).rejects.toMatchObject({ kind: 'InvalidEvent', message: expect.stringMatching(/is not one of createSecret, setSecret, testSecret, finishSecret/) });
+});
+
 test('no generated password reaches the database servers, which log every statement they receive', () => {
   const generated = [...h.passwords].filter(password => !h.setByTests.has(password));
   expect(generated.length).toBeGreaterThan(10);
