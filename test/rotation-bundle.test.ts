@@ -141,3 +141,16 @@ describe('the staged bundle and its hash', () => {
     expect(fn.Metadata[cxapi.ASSET_RESOURCE_METADATA_PATH_KEY]).toEqual(join(BUILT, 'postgres'));
   });
 });
+
+test('the integ snapshots deploy the rotation bundles this build ships (refreshed with `integ-runner --force` after a bundle change)', () => {
+  // integ-runner's snapshot check ignores asset hashes, so a snapshot can keep deploying an old bundle unnoticed: a
+  // real `integ:deploy` would then test code that no longer ships.
+  const recorded = Object.values(JSON.parse(readFileSync(join(BUILT, 'fingerprints.json'), 'utf8')));
+  const integ = join(__dirname, '..', 'integ');
+  const rotationAssets = readdirSync(integ).filter(d => d.endsWith('.snapshot')).flatMap(snapshot => readdirSync(join(integ, snapshot))
+    .filter(entry => entry.startsWith('asset.') && existsSync(join(integ, snapshot, entry, 'rds-ca-bundle.pem'))
+      || (entry.startsWith('asset.') && existsSync(join(integ, snapshot, entry, 'index.js')) && readFileSync(join(integ, snapshot, entry, 'index.js'), 'utf8').includes('createSecret')))
+    .map(entry => `${snapshot}/${entry}`));
+  expect(rotationAssets.length).toBeGreaterThanOrEqual(4);
+  expect(rotationAssets.filter(asset => !recorded.includes(asset.split('/asset.')[1]))).toEqual([]);
+});
