@@ -82,6 +82,8 @@ export function synthBenchmark(): SynthSummary {
     for (let run = 0; run < runsFor(count); run++) {
       // Interleaved, so drift on the machine hits every variant alike.
       for (const variant of variants) (samples[variant][count] ??= []).push(measure(variant, count));
+      // At the goal's N, also the library with one key for the stack's secrets, in the same rounds.
+      if (count === GOAL_COUNT) (samples['library-lean'][count] ??= []).push(measure('library-lean', count));
     }
   }
   // Resources do not vary between runs: one process each.
@@ -110,6 +112,11 @@ export function synthBenchmark(): SynthSummary {
   lines.push('');
   lines.push(`Synth CPU at N=${GOAL_COUNT}: ${verdict(cpuRatioPlain50, GOALS.plain)} the plain baseline, ${verdict(cpuRatioMatched50, GOALS.matched)} the feature-matched one `
     + `(ratio of the medians, which the goals are judged on). Within each round: ${perRound('plain')} and ${perRound('matched')} (median of the ${runsFor(GOAL_COUNT)} rounds, min–max).`);
+  const lean = cpu('library-lean', GOAL_COUNT);
+  lines.push('');
+  lines.push(`With one key for the stack's secrets (\`encryptionKey: SecretsKey.forStack(stack)\`, library-lean), in the same rounds: ${fmt(lean)} ms, `
+    + `${(lean.median / cpu('plain', GOAL_COUNT).median).toFixed(2)}× plain and ${(lean.median / cpu('matched', GOAL_COUNT).median).toFixed(2)}× feature-matched: `
+    + 'a key per secret (its policy, alias and grants) is that much of the difference.');
 
   lines.push('');
   lines.push('### Deployed resources');
