@@ -376,7 +376,8 @@ describe('RotatedDatabase validation names the offending prop', () => {
 test('the first rotation waits, directly or through what it waits for, for every resource of the rotation function and the grants', () => {
   // rotateImmediatelyOnUpdate starts a rotation as soon as the schedule exists: the function, its role and policies,
   // its log and the log's key, its network rules and the secret's grants must all exist by then. CloudFormation
-  // creates a resource after everything it names (Ref, Fn::GetAtt) or lists in DependsOn, so the check follows both.
+  // creates a resource after everything it names (Ref, Fn::GetAtt) or lists in DependsOn, so the check follows both
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html).
   const { stack, db, t } = single();
   const resources = t.toJSON().Resources as Record<string, any>;
   const named = (value: unknown, found = new Set<string>()): Set<string> => {

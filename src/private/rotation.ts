@@ -111,8 +111,10 @@ export function scheduleRotationByFunction(
  * What a schedule in `scope`'s stack waits for so that the function can rotate: in another stack, the role's policy
  * written in this one (the function's stack is deployed first). In the function's own stack, the function and its
  * security group with its egress rules: the function resource itself waits for its role and policies
- * (aws-cdk-lib's DependsOn) and names its log group, which names the log's key, so listing the rest of the construct
- * would only lengthen every schedule's DependsOn (test/rotated-database.test.ts checks the whole chain).
+ * (aws-cdk-lib's DependsOn) and names its log group, which names the log's key. CloudFormation creates a resource
+ * after every resource it names with Ref or Fn::GetAtt as well as those in its DependsOn
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html), so listing the rest
+ * of the construct would only lengthen every schedule's DependsOn (test/rotated-database.test.ts checks the chain).
  */
 function functionReady(rotationFunction: RotationFunction, scope: Construct): IDependable[] {
   const access = rotationFunction.grantableIn(scope);
