@@ -21,7 +21,7 @@ import {
   ArnFormat,
   cx_api as cxapi,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { stageBundle } from './private/bundle-staging';
 import { hasMarker } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -187,6 +187,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private readonly createEndpoints: boolean;
   private readonly privateDnsEnabled: boolean;
   private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
+  /** The interface endpoints the function reaches AWS through. */
+  private readonly endpoints: ec2.IInterfaceVpcEndpoint[] = [];
   private readonly plaintextSecretArns: string[] = [];
   private readonly engines = new Set<RotationEngine>();
   private readonly code = new BundleCode();
@@ -300,6 +302,25 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     if (stack === Stack.of(this)) return this;
     const id = `RotationAccess${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
     return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => new RotationAccess(scopeStack, accessId, this.role, this.node.path));
+  }
+
+  /**
+   * What a rotation schedule in `scope`'s stack waits for before the first rotation (rotateImmediatelyOnUpdate starts
+   * it at once). In another stack: the role's policy written there (the function's stack is deployed first). In the
+   * function's own stack: the function, its security group with its egress rules, and the groups of the endpoints it
+   * reaches AWS through, which hold the rules that let it in. The function resource itself waits for its role and
+   * policies (aws-cdk-lib's DependsOn) and names its log group, which names the log's key; CloudFormation creates a
+   * resource after every resource it names with Ref or Fn::GetAtt as well as those in its DependsOn
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html), so listing the
+   * rest of the construct would only lengthen every schedule's DependsOn (test/rotated-database.test.ts checks it).
+   * @internal
+   */
+  public _readyToRotate(scope: Construct): IDependable[] {
+    const access = this.grantableIn(scope);
+    if (access !== this) return [access as unknown as IDependable];
+    const stack = Stack.of(this);
+    const endpointGroups = this.endpoints.flatMap(endpoint => endpoint.connections.securityGroups).filter(group => Stack.of(group) === stack);
+    return [this.function, ...this.connections.securityGroups, ...endpointGroups];
   }
 
   /**
@@ -494,6 +515,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
 
   /** Lets the function into `endpoint` and, where its DNS name is known, makes the AWS SDK call it by that name. */
   private useEndpoint(endpoint: ec2.IInterfaceVpcEndpoint, description: string, variable: string): void {
+    this.endpoints.push(endpoint);
     // Both rules are written in the function's stack (aws-cdk-lib places the endpoint's ingress with its peer when
     // the stacks differ), so a function of another stack joining the endpoint does not make the VPC's stack depend on it.
     this.connections.allowTo(endpoint, ec2.Port.tcp(443), `Rotation function to ${description}`);

@@ -161,6 +161,8 @@ interface RuleGroup {
  * One monitoring covers many secrets: each rule takes secrets until its pattern is full (2,048 characters), so a
  * stack gets a few rules, not a few per secret. `ProtectedSecret` uses the stack's shared monitoring (`forStack`).
  * No rule uses a wildcard. The API-call rules need a trail (see `MonitoringTrail`); the rotation rules do not.
+ * Each rule's list of secrets is rendered from the watched secrets at synth: watch more with `addSecret`. A rule's
+ * `addEventPattern` may narrow its other fields, but not that list.
  */
 export class SecretMonitoring extends Construct {
   /**

@@ -401,7 +401,13 @@ test('the first rotation waits, directly or through what it waits for, for every
   const fn = stack.node.findAll().find(c => c instanceof RotationFunction) as RotationFunction;
   const functionResources = fn.node.findAll().filter(c => (c as any).cfnResourceType !== undefined).map(c => stack.getLogicalId(c as any));
   expect(functionResources.length).toBeGreaterThan(6);
-  const missing = [...functionResources, logicalId(stack, db.secret.secret.node.findChild('Policy') as any)]
+  // The rules that let the function in (its endpoint's, the databases'), wherever they are written.
+  const functionGroup = stack.getLogicalId(fn.connections.securityGroups[0].node.defaultChild as any);
+  const letIn = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::EC2::SecurityGroupIngress' && JSON.stringify(r.Properties.SourceSecurityGroupId ?? '').includes(functionGroup))
+    .map(([id]) => id);
+  expect(letIn.length).toBeGreaterThanOrEqual(2);
+  const missing = [...functionResources, ...letIn, logicalId(stack, db.secret.secret.node.findChild('Policy') as any)]
     .filter(id => !before.has(id));
   expect(missing).toEqual([]);
   const permissions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Permission').map(([id]) => id);

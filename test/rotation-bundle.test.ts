@@ -1,10 +1,12 @@
 // Which rotation code a stack deploys: only the engines its databases need. The shipped folder is read back from the
 // cloud assembly (the staged asset the function's S3 key names), not from the construct's own bookkeeping.
-import { existsSync, readFileSync, readdirSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, AssetStaging, FileSystem, Stack, Stage, aws_ec2 as ec2, cx_api as cxapi, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedDatabase, RotationEngine, RotationFunction } from '../src';
+import { stageBundle } from '../src/private/bundle-staging';
 
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
@@ -153,4 +155,23 @@ test('the integ snapshots deploy the rotation bundles this build ships (refreshe
     .map(entry => `${snapshot}/${entry}`));
   expect(rotationAssets.length).toBeGreaterThanOrEqual(4);
   expect(rotationAssets.filter(asset => !recorded.includes(asset.split('/asset.')[1]))).toEqual([]);
+});
+
+test('a bundle patched in place after its fingerprint was recorded gets a hash of its new content', () => {
+  // patch-package and hand hotfixes edit node_modules: under the recorded hash the CLI would skip the upload and
+  // CloudFormation would keep the old code.
+  const root = mkdtempSync(join(tmpdir(), 'bundle-staging-'));
+  const folder = join(root, 'postgres');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'index.js'), 'exports.handler = async () => {};\n');
+  writeFileSync(join(root, 'fingerprints.json'), JSON.stringify({ postgres: 'f'.repeat(64) }));
+  const stage = (appId: string) => stageBundle(new Stack(new App({ outdir: join(root, appId) }), 'Stack'), 'Bundle', folder);
+  expect(stage('before').assetHash).toEqual('f'.repeat(64));
+
+  writeFileSync(join(folder, 'index.js'), 'exports.handler = async () => { /* patched */ };\n');
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(join(folder, 'index.js'), later, later);
+  const patched = stage('after');
+  expect(patched.assetHash).toEqual(FileSystem.fingerprint(folder, { exclude: ['.is_custom_resource'] }));
+  expect(patched.assetHash).not.toEqual('f'.repeat(64));
 });

@@ -47,7 +47,12 @@ export function stageBundle(scope: Construct, id: string, bundleDir: string): St
 
 const fingerprintCache = new Map<string, Record<string, string>>();
 
-/** The fingerprint recorded for `bundleDir` beside it, if the build recorded one. */
+/**
+ * The fingerprint recorded for `bundleDir` beside it, if the build recorded one and no file of the folder changed
+ * since: a bundle patched in place (patch-package, a hotfix) must get a new hash, or the CLI would skip its upload and
+ * CloudFormation would keep the old code. npm installs every file of the package with the same time, and the build
+ * writes the fingerprints last.
+ */
 function recordedFingerprint(bundleDir: string): string | undefined {
   const file = path.join(path.dirname(bundleDir), FINGERPRINTS_FILE);
   let recorded = fingerprintCache.get(file);
@@ -55,7 +60,11 @@ function recordedFingerprint(bundleDir: string): string | undefined {
     recorded = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string> : {};
     fingerprintCache.set(file, recorded);
   }
-  return recorded[path.basename(bundleDir)];
+  const fingerprint = recorded[path.basename(bundleDir)];
+  if (fingerprint === undefined) return undefined;
+  const recordedAt = fs.statSync(file).mtimeMs;
+  const changed = fs.readdirSync(bundleDir).some(entry => fs.statSync(path.join(bundleDir, entry)).mtimeMs > recordedAt);
+  return changed ? undefined : fingerprint;
 }
 
 /** Copies a folder of plain files (a bundle has no links), into a temporary name first so no half copy is ever staged. */
@@ -68,5 +77,11 @@ function copyFolder(from: string, to: string): void {
     if (entry.isDirectory()) copyFolder(source, path.join(partial, entry.name));
     else fs.copyFileSync(source, path.join(partial, entry.name));
   }
-  fs.renameSync(partial, to);
+  try {
+    fs.renameSync(partial, to);
+  } catch (error) {
+    // Another synth into the same assembly staged it first: the same content under the same hash.
+    fs.rmSync(partial, { recursive: true, force: true });
+    if (!fs.existsSync(to)) throw error;
+  }
 }

@@ -52,7 +52,7 @@ export function scheduleRotation(
   });
   // The first rotation may start as soon as the schedule exists: the function must already be invocable and hold
   // its grants on this secret (written in this stack, or in the function's own when the stacks are the same).
-  schedule.node.addDependency(attachment, permission, ...functionReady(rotationFunction, scope));
+  schedule.node.addDependency(attachment, permission, ...rotationFunction._readyToRotate(scope));
   waitForResourcePolicy(schedule, secret);
   if (alsoReads) {
     // The function reads this secret too (the superuser's, with alternating users), through grants in that secret's
@@ -105,21 +105,6 @@ export function scheduleRotationByFunction(
   waitForResourcePolicy(schedule, secret);
   LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
   return schedule;
-}
-
-/**
- * What a schedule in `scope`'s stack waits for so that the function can rotate: in another stack, the role's policy
- * written in this one (the function's stack is deployed first). In the function's own stack, the function and its
- * security group with its egress rules: the function resource itself waits for its role and policies
- * (aws-cdk-lib's DependsOn) and names its log group, which names the log's key. CloudFormation creates a resource
- * after every resource it names with Ref or Fn::GetAtt as well as those in its DependsOn
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html), so listing the rest
- * of the construct would only lengthen every schedule's DependsOn (test/rotated-database.test.ts checks the chain).
- */
-function functionReady(rotationFunction: RotationFunction, scope: Construct): IDependable[] {
-  const access = rotationFunction.grantableIn(scope);
-  if (access !== rotationFunction) return [access as unknown as IDependable];
-  return [rotationFunction.function, ...rotationFunction.connections.securityGroups];
 }
 
 /** The schedules this library created, with the invoke permission and the grants that exempt the function's role. */
