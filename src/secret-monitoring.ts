@@ -1,8 +1,10 @@
 import {
   Arn,
   ArnFormat,
+  CfnResource,
   Duration,
   Fn,
+  IResolveContext,
   Lazy,
   Names,
   Stack,
@@ -17,6 +19,7 @@ import {
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { longestDeployed } from './private/deployed-size';
+import { hasMarker } from './private/marker';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage, truncate } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
@@ -242,8 +245,7 @@ export class SecretMonitoring extends Construct {
     for (const kind of kinds) {
       let entry = measured.get(kind.matchers);
       if (!entry) {
-        const matchers = kind.matchers(secret);
-        entry = { matchers, size: deployedLength(Stack.of(this), matchers) + 1 };
+        entry = resolveOnce(Stack.of(this), secret, kind.matchers(secret));
         measured.set(kind.matchers, entry);
       }
       this.place(kind, entry.matchers, entry.size);
@@ -329,7 +331,7 @@ export class SecretMonitoring extends Construct {
     const suffix = groups.length === 0 ? '' : String(groups.length + 1);
     const groupMatchers = [...matchers];
     // Listed once each, as addEventPattern's merge would (two imports of one secret give the same matchers).
-    const rendered = Lazy.uncachedAny({ produce: () => uniqueByJson(groupMatchers) });
+    const rendered = Lazy.uncachedAny({ produce: context => uniqueByJson(groupMatchers.map(matcher => render(matcher, context))) });
     const pattern: events.EventPattern = { source: ['aws.secretsmanager'], ...kind.pattern(rendered as unknown as any[]) };
     const rule = new events.Rule(this, `${kind.id}Rule${suffix}`, {
       description: truncate(`${kind.description}${suffix ? ` (group ${suffix})` : ''}`, 512),
@@ -481,6 +483,67 @@ function deployedLength(stack: Stack, value: unknown): number {
     ? 'x'.repeat(2048 / 8)
     : `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(16)}-xxxxxx`;
   return JSON.stringify(longestDeployed(stack.resolve(value), secretArn)).length;
+}
+
+/**
+ * A secret's matchers, resolved once when this stack's own secret is watched. A rule's pattern is resolved at every
+ * pass of a synth (references, the template, tree.json), and resolving a secret's matchers (the ARN's lazy reference,
+ * `Fn::Select` and `Fn::Split` around it) was most of what monitoring cost at synth. The resolved form names nothing
+ * but the secret's own resource, whose logical ID is looked up again at each render (it may be overridden later).
+ */
+class ResolvedMatcher {
+  constructor(private readonly resource: CfnResource, private readonly logicalId: string, private readonly value: any) {}
+
+  public render(context: IResolveContext): any {
+    const current = context.resolve(this.resource.logicalId);
+    return current === this.logicalId ? this.value : renameRefs(this.value, this.logicalId, current);
+  }
+}
+
+/**
+ * The matchers of a secret and their deployed length. They resolve once when the secret is a secret resource of this
+ * stack and they name nothing but it (and pseudo parameters); anything else (an import, a secret of another stack,
+ * whose reference needs an export) stays a token for the synth to resolve.
+ */
+function resolveOnce(stack: Stack, secret: secretsmanager.ISecret, matchers: any[]): { matchers: any[]; size: number } {
+  const resolved = stack.resolve(matchers);
+  const size = deployedLength(stack, resolved) + 1;
+  const resource = secretResource(secret);
+  if (!resource || Stack.of(resource) !== stack) return { matchers, size };
+  const logicalId = stack.resolve(resource.logicalId);
+  if (!namesOnly(resolved, logicalId)) return { matchers, size };
+  return { matchers: resolved.map((value: any) => new ResolvedMatcher(resource, logicalId, value)), size };
+}
+
+/** The `AWS::SecretsManager::Secret` behind a secret construct, if it has one. */
+function secretResource(secret: secretsmanager.ISecret): CfnResource | undefined {
+  // A ProtectedSecret (of any copy of this library) holds its aws-cdk-lib Secret as `secret`.
+  const l2: unknown = hasMarker(secret, 'ProtectedSecret') ? (secret as any).secret : secret;
+  if (!secretsmanager.Secret.isSecret(l2)) return undefined;
+  const resource = (l2 as secretsmanager.Secret).node.defaultChild;
+  return CfnResource.isCfnResource(resource) && resource.cfnResourceType === 'AWS::SecretsManager::Secret' ? resource : undefined;
+}
+
+/** Whether a resolved value references only the given logical ID and pseudo parameters, through plain functions. */
+function namesOnly(value: unknown, logicalId: string): boolean {
+  if (Array.isArray(value)) return value.every(inner => namesOnly(inner, logicalId));
+  if (value === null || typeof value !== 'object') return typeof value !== 'string' || !Token.isUnresolved(value);
+  return Object.entries(value).every(([key, inner]) => {
+    if (key === 'Ref') return inner === logicalId || (typeof inner === 'string' && inner.startsWith('AWS::'));
+    if (key.startsWith('Fn::') && !['Fn::Join', 'Fn::Select', 'Fn::Split'].includes(key)) return false;
+    return namesOnly(inner, logicalId);
+  });
+}
+
+function renameRefs(value: any, from: string, to: string): any {
+  if (Array.isArray(value)) return value.map(inner => renameRefs(inner, from, to));
+  if (value === null || typeof value !== 'object') return value;
+  if (value.Ref === from) return { Ref: to };
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, renameRefs(inner, from, to)]));
+}
+
+function render(matcher: any, context: IResolveContext): any {
+  return matcher instanceof ResolvedMatcher ? matcher.render(context) : matcher;
 }
 
 /** `values` without repeats, compared as JSON (as aws-cdk-lib's event pattern merge compares them). */

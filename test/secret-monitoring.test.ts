@@ -372,6 +372,43 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
   });
 });
 
+describe('the rules\' secret lists, rendered at synth', () => {
+  test('a secret whose logical id is overridden after it joined: the rules name it by its final id', () => {
+    const stack = newStack();
+    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const cfnSecret = secret.secret.node.defaultChild as secretsmanager.CfnSecret;
+    const joinedAs = stack.resolve(cfnSecret.logicalId);
+    cfnSecret.overrideLogicalId('RenamedSecret');
+    const generatedName = 'RenamedSecret-Ab12Cd34Ef56';
+    const template = Template.fromStack(stack);
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain(joinedAs);
+    // deploymentValue refuses a Ref it has no value for: a rule still naming the id the secret joined with fails here.
+    const resolved = patterns(template, value => deploymentValue(value, {
+      RenamedSecret: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${generatedName}-XyZ123`,
+    }));
+    const renamed = Object.fromEntries(Object.entries(fixtures).map(([name, event]) => [name, aboutSecretNamed(event, generatedName, 'XyZ123')]));
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED, renamed, {},
+      name => aboutSecretNamed(fixtures[name], 'RenamedSecret-Zz98Yy76Xx54', 'QqQ999'));
+  });
+
+  test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
+    const app = new App();
+    const secrets = new Stack(app, 'Secrets', { env: ENV });
+    const alerts = new Stack(app, 'Alerts', { env: ENV });
+    const secret = new secretsmanager.Secret(secrets, 'Db');
+    new SecretMonitoring(alerts, 'Monitoring', { secrets: [secret] });
+    const rules = Object.values(Template.fromStack(alerts).findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(4);
+    for (const rule of rules) {
+      const pattern = JSON.stringify(rule.Properties.EventPattern);
+      expect(pattern).toContain('Fn::ImportValue');
+      expect(pattern).not.toMatch(/"Ref":"(?!AWS::)/);
+    }
+    const exports = Object.values(Template.fromStack(secrets).toJSON().Outputs ?? {}) as any[];
+    expect(exports.map(output => output.Value)).toContainEqual({ Ref: secrets.resolve((secret.node.defaultChild as secretsmanager.CfnSecret).logicalId) });
+  });
+});
+
 /** What each account-wide rule must match; being account-wide, they match the same events of any other secret. */
 const ACCOUNT_EXPECTED: Record<string, string[]> = {
   LifecycleRule: ['create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
