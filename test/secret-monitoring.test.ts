@@ -405,7 +405,8 @@ describe('the rules\' secret lists, rendered at synth', () => {
       expect(pattern).not.toMatch(/"Ref":"(?!AWS::)/);
     }
     const exports = Object.values(Template.fromStack(secrets).toJSON().Outputs ?? {}) as any[];
-    expect(exports.map(output => output.Value)).toContainEqual({ Ref: secrets.resolve((secret.node.defaultChild as secretsmanager.CfnSecret).logicalId) });
+    const secretId = secrets.resolve((secret.node.defaultChild as secretsmanager.CfnSecret).logicalId);
+    expect(exports.map(output => output.Value)).toContainEqual({ Ref: secretId });
   });
 });
 
