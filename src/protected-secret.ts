@@ -22,7 +22,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { appConstructs, shareAppWalkInValidation } from './private/app-walk';
+import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -468,7 +468,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const rotatesThis = (c: IConstruct) => c instanceof secretsmanager.CfnRotationSchedule
       ? targets.has(c.secretId) && !isLibrarySchedule(c)
       : isServerlessApplication(c) && typeof c.parameters === 'object' && targets.has((c.parameters as Record<string, string>).masterSecretArn);
-    return appConstructs(this)
+    return appConstructsOfKind(this, rotationOrApplication)
       .filter(rotatesThis)
       .map(c => `${c.node.path} rotates (or reads as master secret) the ProtectedSecret ${this.node.path}, but its function's role is not exempt from the deny (\`denyOthers\`), `
         + 'so every rotation would be refused. Rotate with `addRotationSchedule` on the ProtectedSecret or its `.secret` and a function with a known role, '
@@ -899,4 +899,9 @@ function lazyUnique(values: string[]): string[] {
  */
 function isServerlessApplication(c: IConstruct): c is IConstruct & { parameters?: unknown } {
   return CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Serverless::Application';
+}
+
+/** What may rotate a secret or read it as a master secret: found once per synthesis, then checked by each secret. */
+function rotationOrApplication(c: IConstruct): boolean {
+  return c instanceof secretsmanager.CfnRotationSchedule || isServerlessApplication(c);
 }

@@ -23,6 +23,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { stageBundle } from './private/bundle-staging';
+import { addInfo } from './private/info';
 import { hasMarker } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
@@ -167,7 +168,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
     const fn = findOrCreate(stack, id, RotationFunction, (vpcStack, fnId) => new RotationFunction(vpcStack, fnId, options));
     if (Stack.of(scope) !== stack) {
-      Annotations.of(scope).addInfo(`${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
+      addInfo(scope, `${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
     }
     return fn;
   }
@@ -463,14 +464,14 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       cfn.addMetadata(cxapi.ASSET_RESOURCE_METADATA_IS_BUNDLED_KEY, false);
       cfn.addMetadata(cxapi.ASSET_RESOURCE_METADATA_PROPERTY_KEY, 'Code');
     }
-    Annotations.of(this).addInfo(`Rotation function ${this.node.path} ships the ${this.bundleName} bundle (engines declared: ${[...this.engines].sort().join(', ') || 'none'}).`);
+    addInfo(this, `Rotation function ${this.node.path} ships the ${this.bundleName} bundle (engines declared: ${[...this.engines].sort().join(', ') || 'none'}).`);
   }
 
   /** The network path to Secrets Manager, and an annotation that says which one was chosen. */
   private connectToSecretsManager(props: RotationFunctionProps, securityGroup: ec2.SecurityGroup): ec2.InterfaceVpcEndpoint | undefined {
     if (props.secretsManagerEndpoint) {
       this.useEndpoint(props.secretsManagerEndpoint, 'Secrets Manager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER');
-      Annotations.of(this).addInfo(`Rotation function ${this.node.path} reaches Secrets Manager through the endpoint passed in \`secretsManagerEndpoint\`.`);
+      addInfo(this, `Rotation function ${this.node.path} reaches Secrets Manager through the endpoint passed in \`secretsManagerEndpoint\`.`);
       return undefined;
     }
     if (this.createEndpoints) {
@@ -483,7 +484,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       Annotations.of(this).addWarningV2('cdk-protected-secrets:rotation-network-path',
         `Rotation function ${this.node.path} runs in isolated subnets with \`createSecretsManagerEndpoint: false\`: it reaches Secrets Manager only if the VPC has an endpoint with private DNS. Otherwise pass \`secretsManagerEndpoint\` or leave \`createSecretsManagerEndpoint\` on.`);
     } else {
-      Annotations.of(this).addInfo(`Rotation function ${this.node.path} reaches Secrets Manager through its subnets' own route (\`createSecretsManagerEndpoint: false\`).`);
+      addInfo(this, `Rotation function ${this.node.path} reaches Secrets Manager through its subnets' own route (\`createSecretsManagerEndpoint: false\`).`);
     }
     return undefined;
   }
@@ -508,7 +509,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       Annotations.of(this).addWarningV2(`cdk-protected-secrets:private-dns-${name}`,
         `Rotation function ${this.node.path}: \`privateDnsEnabled\` makes every workload in the VPC call ${description} through ${shared.node.path}, whose security group admits only rotation functions. Allow your other workloads in (\`endpoint.connections.allowDefaultPortFrom(...)\`), and make sure the VPC has no other endpoint with private DNS for this service.`);
     } else {
-      Annotations.of(this).addInfo(`Rotation function ${this.node.path} reaches ${description} through ${shared.node.path} (private DNS off: only rotation functions use it, by its own DNS name in ${variable}; the VPC's DNS is unchanged).`);
+      addInfo(this, `Rotation function ${this.node.path} reaches ${description} through ${shared.node.path} (private DNS off: only rotation functions use it, by its own DNS name in ${variable}; the VPC's DNS is unchanged).`);
     }
     return shared.endpoint;
   }

@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 /** The app's constructs, walked once per validation pass of each stage. */
 const walks = new WeakMap<IConstruct, readonly IConstruct[]>();
 const resetting = new WeakSet<IConstruct>();
+const kinds = new WeakMap<readonly IConstruct[], Map<(c: IConstruct) => boolean, readonly IConstruct[]>>();
 
 /**
  * Every construct of `scope`'s app, for a validation that looks across the app. Each secret's validation walking the
@@ -20,6 +21,22 @@ export function appConstructs(scope: IConstruct): readonly IConstruct[] {
     walks.set(stage, all);
   }
   return all;
+}
+
+/** The app's constructs that `kind` accepts, found once per walk (a validation per secret then checks a few). */
+export function appConstructsOfKind(scope: IConstruct, kind: (c: IConstruct) => boolean): readonly IConstruct[] {
+  const all = appConstructs(scope);
+  let byKind = kinds.get(all);
+  if (!byKind) {
+    byKind = new Map();
+    kinds.set(all, byKind);
+  }
+  let found = byKind.get(kind);
+  if (!found) {
+    found = all.filter(kind);
+    byKind.set(kind, found);
+  }
+  return found;
 }
 
 /** Makes `scope`'s stage drop the shared walk at the start of each validation pass. */

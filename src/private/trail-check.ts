@@ -1,6 +1,7 @@
-import { Annotations, Aspects, IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { MonitoringTrail, SecretsTrail } from '../secrets-trail';
+import { appConstructsOfKind, shareAppWalkInValidation } from './app-walk';
 
 /** What a construct that matches CloudTrail events needs from the account's trail. */
 export interface TrailNeeds {
@@ -16,9 +17,12 @@ export interface TrailNeeds {
  * anywhere in the app counts as stated.
  */
 export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
-  const check: IAspect = {
-    visit(node: IConstruct) {
-      if (node !== scope) return;
+  // A validation, not an aspect: it runs once per synthesis after every aspect has added what it adds, and finds a
+  // SecretsTrail in the walk of the app that the validations of a synthesis share (one per monitoring was a walk of
+  // the whole app per stack).
+  shareAppWalkInValidation(scope);
+  scope.node.addValidation({
+    validate: () => {
       const stated = needs.trail() ?? trailInApp(scope);
       if (!stated) {
         Annotations.of(scope).addWarningV2('cdk-protected-secrets:no-trail', [
@@ -32,12 +36,16 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
           'never fire. Log read events on that trail, or set `watchDeprecatedAccess: false`.',
         ].join(' '));
       }
+      return [];
     },
-  };
-  Aspects.of(scope).add(check);
+  });
 }
 
 function trailInApp(scope: Construct): MonitoringTrail | undefined {
-  const found = Stack.of(scope).node.root.node.findAll().find(node => SecretsTrail.isSecretsTrail(node));
+  const found = appConstructsOfKind(scope, isSecretsTrail)[0];
   return found ? MonitoringTrail.fromSecretsTrail(found as SecretsTrail) : undefined;
+}
+
+function isSecretsTrail(node: IConstruct): boolean {
+  return SecretsTrail.isSecretsTrail(node);
 }
