@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
@@ -474,6 +474,15 @@ describe('the trail the alerts rely on', () => {
     otherApp.synth();
     expect(warnings(withTrailInApp)).toEqual([]);
     expect(warnings(stated)).toEqual([]);
+  });
+
+  test('a SecretsTrail that an aspect adds in a later stack counts: the check looks when the app is validated', () => {
+    const app = new App();
+    const stack = monitoredStack(app);
+    const audit = new Stack(app, 'Audit', { env: ENV });
+    Aspects.of(audit).add({ visit: node => { if (node === audit) new SecretsTrail(audit, 'Trail'); } });
+    app.synth();
+    expect(warnings(stack)).toEqual([]);
   });
 
   test('an existing trail that logs writes only: synth warns that read alerts never fire', () => {
