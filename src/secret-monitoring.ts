@@ -141,7 +141,7 @@ interface RuleKind {
   readonly id: string;
   readonly description: string;
   readonly pattern: (matchers: any[]) => events.EventPattern;
-  readonly matchers: (secret: secretsmanager.ISecret) => any[];
+  readonly matchers: (naming: SecretNaming) => any[];
   readonly message: () => events.RuleTargetInput;
   readonly readOnly?: boolean;
   readonly alarmDescription?: string[];
@@ -241,11 +241,14 @@ export class SecretMonitoring extends Construct {
     if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
     // Kinds that match the secret the same way share one resolution of its matchers' deployed length (resolving is
     // most of what adding a secret costs at synth).
+    const stack = Stack.of(this);
+    const naming = secretNaming(stack, secret);
     const measured = new Map<RuleKind['matchers'], { matchers: any[]; size: number }>();
     for (const kind of kinds) {
       let entry = measured.get(kind.matchers);
       if (!entry) {
-        entry = resolveOnce(Stack.of(this), secret, kind.matchers(secret));
+        const matchers = kind.matchers(naming);
+        entry = { matchers: naming.wrap(matchers), size: deployedLength(stack, matchers, naming.resolved) + 1 };
         measured.set(kind.matchers, entry);
       }
       this.place(kind, entry.matchers, entry.size);
@@ -390,7 +393,7 @@ export class SecretMonitoring extends Construct {
 function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
   // One function for the three kinds that match the ARN's end, so addSecret measures it once.
-  const arnSuffix = (secret: secretsmanager.ISecret) => [{ suffix: `:secret:${resourceName(secret)}` }];
+  const arnSuffix = (naming: SecretNaming) => [{ suffix: concat(':secret:', naming.resourceName) }];
   const rotationPattern = (names: string[]) => (matchers: any[]): events.EventPattern => ({
     detailType: ['AWS Service Event via CloudTrail'],
     detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: names, additionalEventData: { SecretId: matchers } },
@@ -452,7 +455,86 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
   };
 }
 
-/** The part of the secret's ARN after `secret:`: its name and the six characters Secrets Manager appends. */
+/**
+ * How the rules name one secret: the part of its ARN after `secret:` (its name and the six characters Secrets Manager
+ * appends) and its name. Tokens, except for a secret of this stack, whose naming is plain CloudFormation built from
+ * its one `Ref` (see `secretNaming`).
+ */
+interface SecretNaming {
+  readonly resourceName: any;
+  readonly name: any;
+  /** Whether the two hold no token. */
+  readonly resolved: boolean;
+  /** The matchers as the rule stores them until synth. */
+  wrap(matchers: any[]): any[];
+}
+
+/**
+ * The naming of a secret. Resolving a secret's matchers (the ARN's lazy reference, `Fn::Select` and `Fn::Split`
+ * around it) was most of what watching it cost at synth, three times over: a rule's pattern is resolved at every pass
+ * of a synth (references, the template, tree.json). So a secret resource of this stack, whose ARN resolves to its
+ * `Ref`, is named with plain CloudFormation built from that `Ref`, and only its logical ID is looked up again when the
+ * rule renders (it may be overridden later). Anything else (an import, a secret of another stack, whose reference
+ * needs an export) is named with tokens the synth resolves.
+ */
+function secretNaming(stack: Stack, secret: secretsmanager.ISecret): SecretNaming {
+  const resource = secretResource(secret);
+  const arn = resource && Stack.of(resource) === stack ? stack.resolve(secret.secretArn) : undefined;
+  const logicalId = arn && Object.keys(arn).length === 1 && typeof arn.Ref === 'string' ? arn.Ref : undefined;
+  const ownName = resource?.name;
+  if (!resource || logicalId !== stack.resolve(resource.logicalId) || (ownName !== undefined && Token.isUnresolved(ownName))) {
+    return { resourceName: resourceName(secret), name: secret.secretName, resolved: false, wrap: matchers => matchers };
+  }
+  const resourceNameOf = (id: string) => ({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: id }] }] });
+  // CloudFormation names a secret `<logical id>-<random>`: the ARN's resource name up to its second dash
+  // (aws-cdk-lib's Secret renders `secretName` the same way).
+  const generatedName = (id: string) => ({
+    'Fn::Join': ['-', [0, 1].map(i => ({ 'Fn::Select': [i, { 'Fn::Split': ['-', resourceNameOf(id)] }] }))],
+  });
+  return {
+    resourceName: resourceNameOf(logicalId),
+    name: ownName ?? generatedName(logicalId),
+    resolved: true,
+    wrap: matchers => matchers.map(value => new ResolvedMatcher(resource, logicalId, value)),
+  };
+}
+
+/** The `AWS::SecretsManager::Secret` behind a secret construct, if it has one. */
+function secretResource(secret: secretsmanager.ISecret): secretsmanager.CfnSecret | undefined {
+  // A ProtectedSecret (of any copy of this library) holds its aws-cdk-lib Secret as `secret`.
+  const l2: unknown = hasMarker(secret, 'ProtectedSecret') ? (secret as any).secret : secret;
+  if (!secretsmanager.Secret.isSecret(l2)) return undefined;
+  const resource = (l2 as secretsmanager.Secret).node.defaultChild;
+  return resource instanceof secretsmanager.CfnSecret ? resource : undefined;
+}
+
+/** A secret's matcher in plain CloudFormation, naming the secret by the logical ID its resource has when rendered. */
+class ResolvedMatcher {
+  constructor(private readonly resource: CfnResource, private readonly logicalId: string, private readonly value: any) {}
+
+  public render(context: IResolveContext): any {
+    const current = context.resolve(this.resource.logicalId);
+    return current === this.logicalId ? this.value : renameRefs(this.value, this.logicalId, current);
+  }
+}
+
+function renameRefs(value: any, from: string, to: string): any {
+  if (Array.isArray(value)) return value.map(inner => renameRefs(inner, from, to));
+  if (value === null || typeof value !== 'object') return value;
+  if (value.Ref === from) return { Ref: to };
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, renameRefs(inner, from, to)]));
+}
+
+function render(matcher: any, context: IResolveContext): any {
+  return matcher instanceof ResolvedMatcher ? matcher.render(context) : matcher;
+}
+
+/** `prefix` before a string, a token or a CloudFormation function. */
+function concat(prefix: string, value: any): any {
+  return typeof value === 'string' ? `${prefix}${value}` : { 'Fn::Join': ['', [prefix, value]] };
+}
+
+/** The part of an imported secret's ARN after `secret:`: its name and the six characters Secrets Manager appends. */
 function resourceName(secret: secretsmanager.ISecret): string {
   const arn = secret.secretArn;
   if (!Token.isUnresolved(arn)) return Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
@@ -465,10 +547,10 @@ function resourceName(secret: secretsmanager.ISecret): string {
  * generated (`<logical id>-<random>`) cannot be the end of another secret's name, so one `suffix` matches both the name
  * and the partial ARN; a name you chose is matched exactly (a `suffix` of `prod/db` would also match `staging/prod/db`).
  */
-function secretIdMatchers(secret: secretsmanager.ISecret): any[] {
-  const name = secret.secretName;
-  const fullArn = { suffix: `:secret:${resourceName(secret)}` };
-  if (Token.isUnresolved(name)) return [{ suffix: name }, fullArn];
+function secretIdMatchers(naming: SecretNaming): any[] {
+  const name = naming.name;
+  const fullArn = { suffix: concat(':secret:', naming.resourceName) };
+  if (typeof name !== 'string' || Token.isUnresolved(name)) return [{ suffix: name }, fullArn];
   return [name, { suffix: `:secret:${name}` }, fullArn];
 }
 
@@ -476,74 +558,13 @@ function secretIdMatchers(secret: secretsmanager.ISecret): any[] {
  * The length of a value in the deployed pattern, at the longest CloudFormation can make it: a partition of
  * 10 characters, a region of 14, and generated secret names (`<logical id>-<random>`) with 16 random characters.
  */
-function deployedLength(stack: Stack, value: unknown): number {
+function deployedLength(stack: Stack, value: unknown, resolved = false): number {
   // A Ref here names a secret: its ARN with a generated name. Anything else (an import, an attribute of another
   // resource): as long as a secret ARN can be.
   const secretArn = (logicalId?: string) => logicalId === undefined
     ? 'x'.repeat(2048 / 8)
     : `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(16)}-xxxxxx`;
-  return JSON.stringify(longestDeployed(stack.resolve(value), secretArn)).length;
-}
-
-/**
- * A secret's matchers, resolved once when this stack's own secret is watched. A rule's pattern is resolved at every
- * pass of a synth (references, the template, tree.json), and resolving a secret's matchers (the ARN's lazy reference,
- * `Fn::Select` and `Fn::Split` around it) was most of what monitoring cost at synth. The resolved form names nothing
- * but the secret's own resource, whose logical ID is looked up again at each render (it may be overridden later).
- */
-class ResolvedMatcher {
-  constructor(private readonly resource: CfnResource, private readonly logicalId: string, private readonly value: any) {}
-
-  public render(context: IResolveContext): any {
-    const current = context.resolve(this.resource.logicalId);
-    return current === this.logicalId ? this.value : renameRefs(this.value, this.logicalId, current);
-  }
-}
-
-/**
- * The matchers of a secret and their deployed length. They resolve once when the secret is a secret resource of this
- * stack and they name nothing but it (and pseudo parameters); anything else (an import, a secret of another stack,
- * whose reference needs an export) stays a token for the synth to resolve.
- */
-function resolveOnce(stack: Stack, secret: secretsmanager.ISecret, matchers: any[]): { matchers: any[]; size: number } {
-  const resolved = stack.resolve(matchers);
-  const size = deployedLength(stack, resolved) + 1;
-  const resource = secretResource(secret);
-  if (!resource || Stack.of(resource) !== stack) return { matchers, size };
-  const logicalId = stack.resolve(resource.logicalId);
-  if (!namesOnly(resolved, logicalId)) return { matchers, size };
-  return { matchers: resolved.map((value: any) => new ResolvedMatcher(resource, logicalId, value)), size };
-}
-
-/** The `AWS::SecretsManager::Secret` behind a secret construct, if it has one. */
-function secretResource(secret: secretsmanager.ISecret): CfnResource | undefined {
-  // A ProtectedSecret (of any copy of this library) holds its aws-cdk-lib Secret as `secret`.
-  const l2: unknown = hasMarker(secret, 'ProtectedSecret') ? (secret as any).secret : secret;
-  if (!secretsmanager.Secret.isSecret(l2)) return undefined;
-  const resource = (l2 as secretsmanager.Secret).node.defaultChild;
-  return CfnResource.isCfnResource(resource) && resource.cfnResourceType === 'AWS::SecretsManager::Secret' ? resource : undefined;
-}
-
-/** Whether a resolved value references only the given logical ID and pseudo parameters, through plain functions. */
-function namesOnly(value: unknown, logicalId: string): boolean {
-  if (Array.isArray(value)) return value.every(inner => namesOnly(inner, logicalId));
-  if (value === null || typeof value !== 'object') return typeof value !== 'string' || !Token.isUnresolved(value);
-  return Object.entries(value).every(([key, inner]) => {
-    if (key === 'Ref') return inner === logicalId || (typeof inner === 'string' && inner.startsWith('AWS::'));
-    if (key.startsWith('Fn::') && !['Fn::Join', 'Fn::Select', 'Fn::Split'].includes(key)) return false;
-    return namesOnly(inner, logicalId);
-  });
-}
-
-function renameRefs(value: any, from: string, to: string): any {
-  if (Array.isArray(value)) return value.map(inner => renameRefs(inner, from, to));
-  if (value === null || typeof value !== 'object') return value;
-  if (value.Ref === from) return { Ref: to };
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, renameRefs(inner, from, to)]));
-}
-
-function render(matcher: any, context: IResolveContext): any {
-  return matcher instanceof ResolvedMatcher ? matcher.render(context) : matcher;
+  return JSON.stringify(longestDeployed(resolved ? value : stack.resolve(value), secretArn)).length;
 }
 
 /** `values` without repeats, compared as JSON (as aws-cdk-lib's event pattern merge compares them). */

@@ -391,6 +391,17 @@ describe('the rules\' secret lists, rendered at synth', () => {
       name => aboutSecretNamed(fixtures[name], 'RenamedSecret-Zz98Yy76Xx54', 'QqQ999'));
   });
 
+  test('an aws-cdk-lib Secret with a chosen name is matched by that name exactly, not by a suffix another secret may end with', () => {
+    const stack = newStack();
+    const secret = new secretsmanager.Secret(stack, 'Db', { secretName: 'prod/db' });
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
+    const secretId = stack.resolve((secret.node.defaultChild as secretsmanager.CfnSecret).logicalId);
+    const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value, { [secretId]: SECRET_ARN }));
+    // The twin is named `staging/prod/db`: it ends with the watched secret's name.
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED, fixtures, {},
+      name => aboutSecretNamed(fixtures[name], 'staging/prod/db', 'QqQ999'));
+  });
+
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
     const app = new App();
     const secrets = new Stack(app, 'Secrets', { env: ENV });
