@@ -1,10 +1,10 @@
-// What a createSecret cold start cannot go below: a handler that makes the five AWS SDK calls the rotation function's
-// createSecret makes, in the same two round trips (DescribeSecret with the three reads, then PutSecretValue), and nothing
+// What a createSecret cold start cannot go below: a handler that makes the four AWS SDK calls the rotation function's
+// createSecret makes, in the same two round trips (DescribeSecret with the two reads, then PutSecretValue), and nothing
 // else (no checks, no logging, no database code), bundled exactly like the function (scripts/bundle-rotation.mjs
 // --entry). Not the floor (bench/cold-start-floor.ts, one call): a reference that separates the cost of the calls
 // themselves from the function's own.
 import {
-  DescribeSecretCommand, GetRandomPasswordCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient,
+  DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 
 const client = new SecretsManagerClient({});
@@ -15,7 +15,6 @@ export async function handler(event: { SecretId: string; ClientRequestToken: str
   const described = client.send(new DescribeSecretCommand({ SecretId }));
   const pending = client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSPENDING', VersionId: ClientRequestToken })).then(
     () => true, error => { if (error instanceof ResourceNotFoundException) return false; throw error; });
-  const password = client.send(new GetRandomPasswordCommand({ PasswordLength: 32 }));
   const current = client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
   await described;
   const { SecretString } = await current;
@@ -23,7 +22,7 @@ export async function handler(event: { SecretId: string; ClientRequestToken: str
   await client.send(new PutSecretValueCommand({
     SecretId,
     ClientRequestToken,
-    SecretString: JSON.stringify({ ...JSON.parse(SecretString!), password: (await password).RandomPassword }),
+    SecretString: JSON.stringify({ ...JSON.parse(SecretString!), password: 'x'.repeat(32) }),
     VersionStages: ['AWSPENDING'],
   }));
 }

@@ -1,6 +1,6 @@
 // Cold start as Lambda pays it: a fresh Node.js process loads the handler and answers its first event. For the
 // rotation function that event is createSecret (against moto), two round trips: DescribeSecret with the reads of
-// AWSCURRENT and of the token's AWSPENDING and GetRandomPassword, then PutSecretValue. The floor: a fresh process
+// AWSCURRENT and of the token's AWSPENDING (the password is made in the function), then PutSecretValue. The floor: a fresh process
 // whose handler makes one SDK call, bundled the same way. Both are timed from the process's own start
 // (performance.now()) to the answer, with the CPU time the process spent by then.
 import { spawnSync, execFileSync } from 'child_process';
@@ -18,7 +18,7 @@ const CALLS = join(TMP, 'cold-start-calls.cjs');
 export interface ColdStart { ms: Stat; cpuMs: Stat }
 export interface ColdStarts {
   floor: ColdStart;
-  /** createSecret's five AWS calls alone, in its two round trips (bench/cold-start-calls.ts), on the PostgreSQL rounds. */
+  /** createSecret's four AWS calls alone, in its two round trips (bench/cold-start-calls.ts), on the PostgreSQL rounds. */
   calls: ColdStart;
   bundles: Record<string, ColdStart>;
   /** Per bundle, its wall time over the floor's of the same round (the two ran back to back), a steadier ratio when the machine is busy. */

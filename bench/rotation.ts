@@ -129,9 +129,10 @@ export async function rotationBenchmark(): Promise<string> {
   lines.push('');
   lines.push(`The floor: a fresh Node.js ${process.version} process whose handler, bundled the same way, makes one SDK call`);
   lines.push(`(DescribeSecret): ${fmt(cold.floor.ms)} ms, ${fmt(cold.floor.cpuMs)} ms CPU (median of ${COLD_STARTS * 3}). Each cold start is`);
-  lines.push(`a fresh process timed from its own start to the handler's answer, median of ${COLD_STARTS}; createSecret makes five AWS`);
+  lines.push(`a fresh process timed from its own start to the handler's answer, median of ${COLD_STARTS}; createSecret makes four AWS`);
   lines.push('calls against moto in two round trips (DescribeSecret, GetSecretValue of AWSCURRENT and of the token\'s AWSPENDING');
-  lines.push('and GetRandomPassword together; then PutSecretValue), the floor one. Those calls alone, in the same round trips,');
+  lines.push('together; then PutSecretValue; the password is made in the function, without GetRandomPassword), the floor one.');
+  lines.push('Those calls alone, in the same round trips,');
   lines.push(`from a handler that does nothing else (bench/cold-start-calls.ts), took ${fmt(cold.calls.ms)} ms, ${(cold.calls.ms.median / cold.floor.ms.median).toFixed(2)}× the floor`);
   lines.push(`(${fmt(cold.paired.calls, 2)}× in the same round): the part of a cold start no change inside the function can remove.`);
   lines.push('The last column divides each cold start by the floor\'s run just before or after it, steadier than the ratio of');
@@ -145,7 +146,8 @@ export async function rotationBenchmark(): Promise<string> {
   lines.push('DescribeSecret (AWS\'s functions describe the secret again), which pays for reading the new version to log in with');
   lines.push('it before it moves AWSCURRENT (an out-of-order call cannot promote a password the database refuses); it leaves');
   lines.push('AWSPENDING for Secrets Manager to clear when the rotation completes, as AWS\'s functions do. Single user: setSecret');
-  lines.push('reads AWSPREVIOUS only when AWSCURRENT does not log in (AWS\'s function always reads it), one call fewer.');
+  lines.push('reads AWSPREVIOUS only when AWSCURRENT does not log in (AWS\'s function always reads it), one call fewer; and the');
+  lines.push('function makes its passwords itself from GetRandomPassword\'s rules (lambda/rotation/password.ts), another one fewer.');
   lines.push('Database round trips above the floor: that re-login, the current user\'s name and the server\'s');
   lines.push('password_encryption (PostgreSQL, one query), the server version (MariaDB gets a hash, never the password), and on');
   lines.push('MySQL/MariaDB the grants and TLS requirement copied to the pending user on every rotation.');

@@ -25,7 +25,7 @@ import { Construct, IDependable } from 'constructs';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
 import { hasMarker } from './private/marker';
-import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { EXCLUDED_PASSWORD_CHARACTERS, includedCharacters } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
@@ -91,7 +91,9 @@ export interface RotationFunctionProps {
   readonly privateDnsEnabled?: boolean;
 
   /**
-   * Length of the passwords the function generates.
+   * Length of the passwords the function generates. The function makes them itself, with Node.js's cryptographically
+   * secure generator, from the character types and options of Secrets Manager's GetRandomPassword (the options below
+   * are its parameters, under the names AWS's rotation functions use), so its role needs no `GetRandomPassword`.
    * @default 32
    */
   readonly passwordLength?: number;
@@ -213,8 +215,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.connections = this.function.connections;
     this.grantPrincipal = role;
     this.role = role;
-    // GetRandomPassword names no secret (it has no resource-level permission), so it stays with the function.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+    // No GetRandomPassword: the function makes its passwords itself (lambda/rotation/password.ts), so the role holds
+    // no Secrets Manager action on `*`.
     this.secretsManagerEndpoint = this.connectToSecretsManager(props, securityGroup);
     // Databases declare their engines after the function exists (one function serves a VPC), so the asset is
     // chosen when the app is prepared for synthesis, from every engine declared by then.
@@ -671,6 +673,25 @@ function passwordFlag(name: string, value: boolean | undefined): Record<string, 
   return value === undefined ? {} : { [name]: String(value) };
 }
 
+/** What `excludeCharacters` leaves of the included character types: each type required must keep a character. */
+function excludedCharactersErrors(props: RotationFunctionProps): string[] {
+  const excludedTypes = ([
+    ['numbers', props.excludeNumbers], ['punctuation', props.excludePunctuation],
+    ['uppercase', props.excludeUppercase], ['lowercase', props.excludeLowercase],
+  ] as const).filter(([, excluded]) => excluded).map(([type]) => type);
+  const types = includedCharacters(props.excludeCharacters!, excludedTypes);
+  if (types.length === 0) return [];
+  const emptied = types.filter(([, characters]) => characters.length === 0).map(([type]) => type);
+  if (emptied.length === types.length) {
+    return ['`excludeCharacters` holds every character of the included types: no character is left to make a password from.'];
+  }
+  if (emptied.length > 0 && (props.requireEachIncludedType ?? true)) {
+    const propOf = (type: string) => `\`exclude${type[0].toUpperCase()}${type.slice(1)}: true\``;
+    return [`\`excludeCharacters\` holds every ${emptied.join(' and ')} character, and \`requireEachIncludedType\` (true by default) asks for one of each included type: set ${emptied.map(propOf).join(' and ')}, set \`requireEachIncludedType: false\`, or keep one of those characters.`];
+  }
+  return [];
+}
+
 function validate(scope: Construct, props: RotationFunctionProps): void {
   const errors = new PropErrors('RotationFunction', scope);
   if (!props.vpc) errors.add('`vpc` is required: pass the VPC of the databases whose secrets the function rotates.');
@@ -682,6 +703,8 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
   }
   if (props.excludeCharacters !== undefined && !Token.isUnresolved(props.excludeCharacters) && props.excludeCharacters.length > 4096) {
     errors.add(`\`excludeCharacters\` must be at most 4096 characters (GetRandomPassword's limit), got ${props.excludeCharacters.length}.`);
+  } else if (props.excludeCharacters !== undefined && !Token.isUnresolved(props.excludeCharacters)) {
+    errors.addAll(excludedCharactersErrors(props));
   }
   if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
     errors.add('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given: remove one of them.');

@@ -106,9 +106,8 @@ describe('checkov on every synthesized template', () => {
       // the function "may not be able to access the VPC"; the interface IDs are Lambda's, unknown at synth
       // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html, and the managed policy
       // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
-      // secretsmanager:GetRandomPassword has no resource type in the service authorization reference
-      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html), so "*".
-      reason: 'the EC2 network-interface actions Lambda performs with a VPC function\'s role are documented on "*" (Lambda developer guide, VPC configuration), and secretsmanager:GetRandomPassword has no resource type (cdk-nag AwsSolutions-IAM5, same reason); secret actions are scoped to the rotated secrets',
+      // No Secrets Manager action is on "*": the function makes its passwords without GetRandomPassword.
+      reason: 'the EC2 network-interface actions Lambda performs with a VPC function\'s role are documented on "*" (Lambda developer guide, VPC configuration); secret actions are scoped to the rotated secrets',
     },
     {
       check: 'CKV_AWS_18',

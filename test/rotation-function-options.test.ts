@@ -45,6 +45,16 @@ test('options that leave no character to choose from are refused, naming the pro
     .toThrow(/RotationFunction Stack\/Rotation: `excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true/);
 });
 
+test('excludeCharacters that empties a required type, or every included type, is refused with the props to change', () => {
+  expect(() => build({ excludeCharacters: '0123456789' }))
+    .toThrow(/`excludeCharacters` holds every numbers character, and `requireEachIncludedType` \(true by default\) asks for one of each included type: set `excludeNumbers: true`, set `requireEachIncludedType: false`/);
+  expect(() => build({ excludeCharacters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', excludeNumbers: true, excludePunctuation: true }))
+    .toThrow(/`excludeCharacters` holds every character of the included types: no character is left/);
+  // Allowed: the emptied type is not required, or it is excluded anyway.
+  expect(() => build({ excludeCharacters: '0123456789', requireEachIncludedType: false })).not.toThrow();
+  expect(() => build({ excludeCharacters: '0123456789', excludeNumbers: true })).not.toThrow();
+});
+
 test('allowPlaintextConnections lists exactly the secrets opted in, by full ARN', () => {
   const { stack, fn } = build();
   const legacy = new secretsmanager.Secret(stack, 'Legacy');

@@ -1,14 +1,13 @@
 // createSecret: store a new password as the AWSPENDING version with the token, once.
-import { GetRandomPasswordCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../clients';
 import { RotationContext } from '../context';
 import { engineFor } from '../engines';
-import { InvalidConfigurationError, SecretMalformedError } from '../errors';
+import { SecretMalformedError } from '../errors';
 import { log, redact } from '../log';
+import { generatePassword, passwordRulesFromEnvironment } from '../password';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 
-/** Characters that break connection strings, URLs and shell quoting, and those RDS refuses in passwords. */
-export const DEFAULT_EXCLUDE_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 const CLONE_SUFFIX = '_clone';
 
 /**
@@ -26,22 +25,22 @@ const USERNAME_LIMITS: Record<string, { max: number; unit: 'bytes' | 'characters
 };
 
 /**
- * createSecret's three requests, sent by `prefetch`. Each is marked handled (see `handledLater`): a check that ends the
- * invocation before they are awaited must not turn their failure into an unhandled rejection.
+ * createSecret's two reads and its new password, started by `prefetch`. Each is marked handled (see `handledLater`): a
+ * check that ends the invocation before they are awaited must not turn their failure into an unhandled rejection.
  */
 export interface CreateSecretReads {
   /** AWSCURRENT, which must exist: the new version copies it. */
   readonly current: Promise<DatabaseSecret>;
   /** The token's AWSPENDING: a value there means an earlier try of this step stored it already. */
   readonly pending: Promise<DatabaseSecret | undefined>;
-  /** A new password (GetRandomPassword). */
+  /** A new password (made in the function: see ../password.ts). */
   readonly password: Promise<string>;
 }
 
 /**
  * Sends createSecret's reads. None writes and none depends on another's answer or on DescribeSecret's, so the handler
  * sends them with DescribeSecret when the event's step is createSecret (index.ts): a cold start then waits for two
- * round trips to Secrets Manager (those four requests, then PutSecretValue) instead of three. `secretId` is the
+ * round trips to Secrets Manager (those three requests, then PutSecretValue) instead of three. `secretId` is the
  * event's, as AWS's functions use it for every call: DescribeSecret's ARN is not known yet.
  */
 export function prefetch(secretId: string, token: string): CreateSecretReads {
@@ -104,37 +103,12 @@ export function otherUser(secret: DatabaseSecret, secretArn: string): string {
   return clone;
 }
 
-/** A boolean environment variable: true or false (any case), or the default when unset. */
-function flag(name: string, fallback: boolean): boolean {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  if (/^true$/i.test(value)) return true;
-  if (/^false$/i.test(value)) return false;
-  throw new InvalidConfigurationError(`${name} is "${value}"; set true or false (the construct's password options set it).`);
-}
-
-/** A new password, shaped by the same seven variables AWS's rotation functions read. */
+/**
+ * A new password, shaped by the same seven variables AWS's rotation functions read, made here (../password.ts). A
+ * promise, as the other reads of createSecret: a setting it refuses surfaces after the checks that come first.
+ */
 async function newPassword(): Promise<string> {
-  const length = Number(process.env.PASSWORD_LENGTH ?? 32);
-  if (!Number.isInteger(length) || length < 8 || length > 4096) {
-    throw new InvalidConfigurationError(`PASSWORD_LENGTH is "${process.env.PASSWORD_LENGTH}"; set a whole number from 8 to 4096.`);
-  }
-  const excluded = {
-    ExcludeNumbers: flag('EXCLUDE_NUMBERS', false),
-    ExcludePunctuation: flag('EXCLUDE_PUNCTUATION', false),
-    ExcludeUppercase: flag('EXCLUDE_UPPERCASE', false),
-    ExcludeLowercase: flag('EXCLUDE_LOWERCASE', false),
-  };
-  if (Object.values(excluded).every(Boolean)) {
-    throw new InvalidConfigurationError('EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE are all true: no character is left to make a password from; include at least one type.');
-  }
-  const result = await secretsManager.send(new GetRandomPasswordCommand({
-    PasswordLength: length,
-    ExcludeCharacters: process.env.EXCLUDE_CHARACTERS ?? DEFAULT_EXCLUDE_CHARACTERS,
-    ...excluded,
-    // AWS's functions default to true: every included type appears at least once.
-    RequireEachIncludedType: flag('REQUIRE_EACH_INCLUDED_TYPE', true),
-  }));
-  redact(result.RandomPassword);
-  return result.RandomPassword!;
+  const password = generatePassword(passwordRulesFromEnvironment());
+  redact(password);
+  return password;
 }

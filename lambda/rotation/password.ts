@@ -1,0 +1,81 @@
+// New passwords, made in the function from the rules of Secrets Manager's GetRandomPassword: the same variables as
+// AWS's rotation functions, the same character types, drawn with Node.js's cryptographically secure generator.
+// Asking Secrets Manager instead cost every createSecret one more request and the role a permission on `*`
+// (GetRandomPassword names no resource).
+import { randomInt } from 'crypto';
+import { InvalidConfigurationError } from './errors';
+import { EXCLUDED_PASSWORD_CHARACTERS, PasswordCharacterType, includedCharacters } from '../../src/private/password-policy';
+
+/** The variable that leaves each type out, as AWS's functions name it. */
+const EXCLUDE_VARIABLE: Record<PasswordCharacterType, string> = {
+  lowercase: 'EXCLUDE_LOWERCASE',
+  uppercase: 'EXCLUDE_UPPERCASE',
+  numbers: 'EXCLUDE_NUMBERS',
+  punctuation: 'EXCLUDE_PUNCTUATION',
+};
+
+/** How new passwords are made: GetRandomPassword's parameters. */
+export interface PasswordRules {
+  readonly length: number;
+  readonly excludeCharacters: string;
+  readonly excludedTypes: readonly PasswordCharacterType[];
+  /** Every included type appears at least once (GetRandomPassword's RequireEachIncludedType, true by default). */
+  readonly requireEachIncludedType: boolean;
+}
+
+/** The rules the function's seven password variables give (the construct sets them from its password props). */
+export function passwordRulesFromEnvironment(env: NodeJS.ProcessEnv = process.env): PasswordRules {
+  const length = Number(env.PASSWORD_LENGTH ?? 32);
+  if (!Number.isInteger(length) || length < 8 || length > 4096) {
+    throw new InvalidConfigurationError(`PASSWORD_LENGTH is "${env.PASSWORD_LENGTH}"; set a whole number from 8 to 4096.`);
+  }
+  return {
+    length,
+    excludeCharacters: env.EXCLUDE_CHARACTERS ?? EXCLUDED_PASSWORD_CHARACTERS,
+    excludedTypes: (Object.keys(EXCLUDE_VARIABLE) as PasswordCharacterType[]).filter(type => flag(env, EXCLUDE_VARIABLE[type], false)),
+    // AWS's functions default to true: every included type appears at least once.
+    requireEachIncludedType: flag(env, 'REQUIRE_EACH_INCLUDED_TYPE', true),
+  };
+}
+
+/**
+ * A new password: each character drawn uniformly from the included types' characters, and drawn again as a whole
+ * until it holds each type it must (so every such password is as likely as any other).
+ */
+export function generatePassword(rules: PasswordRules): string {
+  const types = includedTypes(rules);
+  const alphabet = types.map(([, characters]) => characters).join('');
+  const required = rules.requireEachIncludedType ? types.map(([, characters]) => characters) : [];
+  // Each try succeeds with probability above 8% even for 8 characters and a type of one character, so running out
+  // of tries means a broken generator, not bad luck (0.92^1000 < 1e-36).
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    let password = '';
+    for (let i = 0; i < rules.length; i++) password += alphabet[randomInt(alphabet.length)];
+    if (required.every(characters => [...password].some(c => characters.includes(c)))) return password;
+  }
+  throw new InvalidConfigurationError('no password with every required character type was drawn in 1000 tries; set REQUIRE_EACH_INCLUDED_TYPE to false or exclude fewer characters.');
+}
+
+/** The included types with the characters left of each, or why the rules leave nothing to draw from. */
+function includedTypes(rules: PasswordRules): Array<[PasswordCharacterType, string]> {
+  const types = includedCharacters(rules.excludeCharacters, rules.excludedTypes);
+  if (types.length === 0) {
+    throw new InvalidConfigurationError('EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE are all true: no character is left to make a password from; include at least one type.');
+  }
+  const emptied = types.filter(([, characters]) => characters.length === 0).map(([type]) => type);
+  if (emptied.length === types.length) {
+    throw new InvalidConfigurationError('EXCLUDE_CHARACTERS holds every character of the included types: no character is left to make a password from.');
+  }
+  if (rules.requireEachIncludedType && emptied.length > 0) {
+    throw new InvalidConfigurationError(`EXCLUDE_CHARACTERS holds every ${emptied.join(' and ')} character, and REQUIRE_EACH_INCLUDED_TYPE asks for one of each included type: set ${emptied.map(type => EXCLUDE_VARIABLE[type]).join(' and ')} to true, or keep one of those characters.`);
+  }
+  return types.filter(([, characters]) => characters.length > 0);
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw new InvalidConfigurationError(`${name} is "${value}"; set true or false (the construct's password options set it).`);
+}
