@@ -24,7 +24,7 @@ import {
 import { Construct, IDependable } from 'constructs';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
-import { hasMarker } from './private/marker';
+import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS, includedCharacters } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
@@ -663,6 +663,8 @@ class ManagedPolicyRole extends iam.Role {
     return { statementAdded: true, policyDependable: this.policy };
   }
 }
+
+markClass(RotationFunction, 'RotationFunction');
 
 function defaultSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED };

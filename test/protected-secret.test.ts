@@ -1,6 +1,6 @@
 import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ProtectedSecret, ProtectedSecretProps } from '../src';
+import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -272,6 +272,18 @@ describe('ProtectedSecret rotated by the user\'s own Lambda (addRotationSchedule
     secret.addRotationSchedule('Rotation', { rotationLambda: fn });
     return { stack, secret, fn, t: template() };
   }
+
+  test('the library\'s own function, scheduled through addRotationSchedule, gets no GetRandomPassword (it makes its passwords)', () => {
+    const { stack, secret, template } = stackWith(s => ({ readers: [role(s, 'Service')] }));
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const rotation = new RotationFunction(stack, 'LibraryRotation', { vpc });
+    secret.addRotationSchedule('Rotation', { rotationLambda: rotation.function });
+    const t = template();
+    const actions = [...Object.values(t.findResources('AWS::IAM::Policy')), ...Object.values(t.findResources('AWS::IAM::ManagedPolicy'))]
+      .flatMap(p => p.Properties.PolicyDocument.Statement).flatMap((st: any) => [].concat(st.Action));
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']));
+    expect(actions).not.toContain('secretsmanager:GetRandomPassword');
+  });
 
   test('Secrets Manager may invoke the function for this secret of this account only (SourceAccount and SourceArn)', () => {
     const { stack, fn, t } = ownRotation();

@@ -402,6 +402,21 @@ describe('the rules\' secret lists, rendered at synth', () => {
       name => aboutSecretNamed(fixtures[name], 'staging/prod/db', 'QqQ999'));
   });
 
+  test('a secret with a chosen name in another stack is matched by that name exactly too', () => {
+    const app = new App();
+    const secrets = new Stack(app, 'Secrets', { env: ENV });
+    const alerts = new Stack(app, 'Alerts', { env: ENV });
+    const secret = new secretsmanager.Secret(secrets, 'Db', { secretName: 'prod/db' });
+    new SecretMonitoring(alerts, 'Monitoring', { secrets: [secret] });
+    // The export's value at deployment: the secret's ARN.
+    const imported = (value: any): any => Array.isArray(value) ? value.map(imported)
+      : value && typeof value === 'object' ? (value['Fn::ImportValue'] ? { Ref: 'Imported' } : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, imported(v)])))
+        : value;
+    const resolved = patterns(Template.fromStack(alerts), value => deploymentValue(imported(value), { Imported: SECRET_ARN }));
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED, fixtures, {},
+      name => aboutSecretNamed(fixtures[name], 'staging/prod/db', 'QqQ999'));
+  });
+
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
     const app = new App();
     const secrets = new Stack(app, 'Secrets', { env: ENV });

@@ -20,10 +20,17 @@ export function redact(value: string | undefined): void {
   if (value) redacted.add(value);
 }
 
-/** `text` with every registered value replaced by `***`. */
+/**
+ * `text` with every registered value replaced by `***`: as it is, and as JSON escapes it (a log line is JSON, where a
+ * password's `"` or `\\` would otherwise no longer match it).
+ */
 export function mask(text: string): string {
   let out = text;
-  for (const value of redacted) out = out.split(value).join('***');
+  for (const value of redacted) {
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (escaped !== value) out = out.split(escaped).join('***');
+    out = out.split(value).join('***');
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@ import { Duration, Names, Resource, Stack, Token, aws_iam as iam, aws_lambda as 
 import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
+import { hasMarker } from './marker';
 import { scheduleExpressionErrors } from './schedule-expression';
 import { findOrCreate } from './singleton';
 
@@ -93,8 +94,11 @@ export function scheduleRotationByFunction(
   }
   const permission = invokePermission(scope, id, secret, fn.functionArn);
   const grants = grant(fn);
-  // The rotation steps call GetRandomPassword, which names no secret (no resource-level permission).
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+  // A function of yours may call GetRandomPassword (AWS's do), which names no secret (no resource-level permission).
+  // The library's function makes its passwords itself, so its role gets no action on `*`.
+  if (!hasMarker(fn.node.scope, 'RotationFunction')) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+  }
   const schedule = new secretsmanager.RotationSchedule(scope, id, {
     ...options,
     secret,

@@ -53,6 +53,17 @@ test('REQUIRE_EACH_INCLUDED_TYPE: a type of one character is in every password w
   expect(missing.length).toBeGreaterThan(150);
 });
 
+test('the least likely settings synth accepts still always give a password', () => {
+  // One lowercase, one uppercase and one digit left beside 32 punctuation characters, in 8 characters: a draw holds
+  // all three singletons about once in 160 (the worst case of 8 characters; a cap of 1000 draws failed 7 in 3000).
+  const env = {
+    PASSWORD_LENGTH: '8',
+    EXCLUDE_CHARACTERS: [PASSWORD_CHARACTER_TYPES.lowercase, PASSWORD_CHARACTER_TYPES.uppercase, PASSWORD_CHARACTER_TYPES.numbers]
+      .map(characters => characters.slice(1)).join(''),
+  };
+  for (const password of draw(env, 3000)) expect(password).toMatch(/^(?=.*a)(?=.*A)(?=.*0)/);
+});
+
 test.each<[string, NodeJS.ProcessEnv, RegExp]>([
   ['a length under 8', { PASSWORD_LENGTH: '7' }, /PASSWORD_LENGTH is "7"; set a whole number from 8 to 4096/],
   ['a length that is not a number', { PASSWORD_LENGTH: 'long' }, /PASSWORD_LENGTH is "long"/],

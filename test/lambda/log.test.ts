@@ -1,0 +1,25 @@
+// The function's log masks every registered password, as it appears in the JSON line it writes.
+import { log, mask, redact } from '../../lambda/rotation/log';
+
+function captured(write: () => void): string {
+  const lines: string[] = [];
+  const original = { log: console.log, error: console.error };
+  console.log = console.error = (line: string) => { lines.push(line); };
+  try {
+    write();
+  } finally {
+    Object.assign(console, original);
+  }
+  return lines.join('\n');
+}
+
+test.each([
+  ['a quote and a backslash, which JSON escapes', 'ab"cd\\ef_9Z'],
+  ['a control character', 'tab\there_9Z'],
+  ['plain characters', 'Plain-password_9Z'],
+])('a password with %s is masked in the JSON line and in plain text', (_name, password) => {
+  redact(password);
+  const line = captured(() => log.error('login refused', { error: `driver said: password ${password} rejected` }));
+  expect(JSON.parse(line).error).toBe('driver said: password *** rejected');
+  expect(mask(`plain ${password} text`)).toBe('plain *** text');
+});
