@@ -25,7 +25,7 @@ import { Construct, IDependable } from 'constructs';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
 import { hasMarker, markClass } from './private/marker';
-import { EXCLUDED_PASSWORD_CHARACTERS, includedCharacters } from './private/password-policy';
+import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesProblem } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
@@ -681,15 +681,14 @@ function excludedCharactersErrors(props: RotationFunctionProps): string[] {
     ['numbers', props.excludeNumbers], ['punctuation', props.excludePunctuation],
     ['uppercase', props.excludeUppercase], ['lowercase', props.excludeLowercase],
   ] as const).filter(([, excluded]) => excluded).map(([type]) => type);
-  const types = includedCharacters(props.excludeCharacters!, excludedTypes);
-  if (types.length === 0) return [];
-  const emptied = types.filter(([, characters]) => characters.length === 0).map(([type]) => type);
-  if (emptied.length === types.length) {
+  // Every type excluded is refused above, naming the four flags.
+  const found = passwordRulesProblem(props.excludeCharacters!, excludedTypes, props.requireEachIncludedType ?? true);
+  if (found?.problem === 'every character excluded') {
     return ['`excludeCharacters` holds every character of the included types: no character is left to make a password from.'];
   }
-  if (emptied.length > 0 && (props.requireEachIncludedType ?? true)) {
+  if (found?.problem === 'required type emptied') {
     const propOf = (type: string) => `\`exclude${type[0].toUpperCase()}${type.slice(1)}: true\``;
-    return [`\`excludeCharacters\` holds every ${emptied.join(' and ')} character, and \`requireEachIncludedType\` (true by default) asks for one of each included type: set ${emptied.map(propOf).join(' and ')}, set \`requireEachIncludedType: false\`, or keep one of those characters.`];
+    return [`\`excludeCharacters\` holds every ${found.types.join(' and ')} character, and \`requireEachIncludedType\` (true by default) asks for one of each included type: set ${found.types.map(propOf).join(' and ')}, set \`requireEachIncludedType: false\`, or keep one of those characters.`];
   }
   return [];
 }

@@ -373,6 +373,16 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
 });
 
 describe('the rules\' secret lists, rendered at synth', () => {
+  /** A secret in one stack, watched by a monitoring in another. */
+  function watchedFromAnotherStack(secretProps: secretsmanager.SecretProps = {}) {
+    const app = new App();
+    const secrets = new Stack(app, 'Secrets', { env: ENV });
+    const alerts = new Stack(app, 'Alerts', { env: ENV });
+    const secret = new secretsmanager.Secret(secrets, 'Db', secretProps);
+    new SecretMonitoring(alerts, 'Monitoring', { secrets: [secret] });
+    return { secrets, alerts, secret };
+  }
+
   test('a secret whose logical id is overridden after it joined: the rules name it by its final id', () => {
     const stack = newStack();
     const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
@@ -403,11 +413,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
   });
 
   test('a secret with a chosen name in another stack is matched by that name exactly too', () => {
-    const app = new App();
-    const secrets = new Stack(app, 'Secrets', { env: ENV });
-    const alerts = new Stack(app, 'Alerts', { env: ENV });
-    const secret = new secretsmanager.Secret(secrets, 'Db', { secretName: 'prod/db' });
-    new SecretMonitoring(alerts, 'Monitoring', { secrets: [secret] });
+    const { alerts } = watchedFromAnotherStack({ secretName: 'prod/db' });
     // The export's value at deployment: the secret's ARN.
     const imported = (value: any): any => Array.isArray(value) ? value.map(imported)
       : value && typeof value === 'object' ? (value['Fn::ImportValue'] ? { Ref: 'Imported' } : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, imported(v)])))
@@ -418,11 +424,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
   });
 
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
-    const app = new App();
-    const secrets = new Stack(app, 'Secrets', { env: ENV });
-    const alerts = new Stack(app, 'Alerts', { env: ENV });
-    const secret = new secretsmanager.Secret(secrets, 'Db');
-    new SecretMonitoring(alerts, 'Monitoring', { secrets: [secret] });
+    const { secrets, alerts, secret } = watchedFromAnotherStack();
     const rules = Object.values(Template.fromStack(alerts).findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(4);
     for (const rule of rules) {

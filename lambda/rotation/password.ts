@@ -4,7 +4,7 @@
 // (GetRandomPassword names no resource).
 import { randomInt } from 'crypto';
 import { InvalidConfigurationError } from './errors';
-import { EXCLUDED_PASSWORD_CHARACTERS, PasswordCharacterType, includedCharacters } from '../../src/private/password-policy';
+import { EXCLUDED_PASSWORD_CHARACTERS, PasswordCharacterType, includedCharacters, passwordRulesProblem } from '../../src/private/password-policy';
 
 /** The variable that leaves each type out, as AWS's functions name it. */
 const EXCLUDE_VARIABLE: Record<PasswordCharacterType, string> = {
@@ -59,20 +59,19 @@ export function generatePassword(rules: PasswordRules): string {
 
 const MAX_CHARACTERS_DRAWN = 1_000_000;
 
-/** The included types with the characters left of each, or why the rules leave nothing to draw from. */
+/** The included types that have characters left, once the rules are known to leave what they require. */
 function includedTypes(rules: PasswordRules): Array<[PasswordCharacterType, string]> {
-  const types = includedCharacters(rules.excludeCharacters, rules.excludedTypes);
-  if (types.length === 0) {
+  const found = passwordRulesProblem(rules.excludeCharacters, rules.excludedTypes, rules.requireEachIncludedType);
+  if (found?.problem === 'every type excluded') {
     throw new InvalidConfigurationError('EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE and EXCLUDE_LOWERCASE are all true: no character is left to make a password from; include at least one type.');
   }
-  const emptied = types.filter(([, characters]) => characters.length === 0).map(([type]) => type);
-  if (emptied.length === types.length) {
+  if (found?.problem === 'every character excluded') {
     throw new InvalidConfigurationError('EXCLUDE_CHARACTERS holds every character of the included types: no character is left to make a password from.');
   }
-  if (rules.requireEachIncludedType && emptied.length > 0) {
-    throw new InvalidConfigurationError(`EXCLUDE_CHARACTERS holds every ${emptied.join(' and ')} character, and REQUIRE_EACH_INCLUDED_TYPE asks for one of each included type: set ${emptied.map(type => EXCLUDE_VARIABLE[type]).join(' and ')} to true, or keep one of those characters.`);
+  if (found?.problem === 'required type emptied') {
+    throw new InvalidConfigurationError(`EXCLUDE_CHARACTERS holds every ${found.types.join(' and ')} character, and REQUIRE_EACH_INCLUDED_TYPE asks for one of each included type: set ${found.types.map(type => EXCLUDE_VARIABLE[type]).join(' and ')} to true, or keep one of those characters.`);
   }
-  return types.filter(([, characters]) => characters.length > 0);
+  return includedCharacters(rules.excludeCharacters, rules.excludedTypes).filter(([, characters]) => characters.length > 0);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -29,3 +29,24 @@ export function includedCharacters(
     .filter(type => !excludedTypes.includes(type))
     .map(type => [type, [...PASSWORD_CHARACTER_TYPES[type]].filter(c => !excludeCharacters.includes(c)).join('')]);
 }
+
+/** Why password rules leave nothing to draw from, or a required type without a character; undefined when they are fine. */
+export type PasswordRulesProblem =
+  | { readonly problem: 'every type excluded' }
+  | { readonly problem: 'every character excluded' }
+  | { readonly problem: 'required type emptied'; readonly types: PasswordCharacterType[] };
+
+/**
+ * What is wrong with password rules, decided once for the construct (which refuses them at synth, naming its props)
+ * and the function (which refuses them at run time, naming its variables).
+ */
+export function passwordRulesProblem(
+  excludeCharacters: string, excludedTypes: readonly PasswordCharacterType[], requireEachIncludedType: boolean,
+): PasswordRulesProblem | undefined {
+  const types = includedCharacters(excludeCharacters, excludedTypes);
+  if (types.length === 0) return { problem: 'every type excluded' };
+  const emptied = types.filter(([, characters]) => characters.length === 0).map(([type]) => type);
+  if (emptied.length === types.length) return { problem: 'every character excluded' };
+  if (requireEachIncludedType && emptied.length > 0) return { problem: 'required type emptied', types: emptied };
+  return undefined;
+}
