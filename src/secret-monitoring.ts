@@ -495,8 +495,10 @@ function secretNaming(stack: Stack, secret: secretsmanager.ISecret): SecretNamin
     return { resourceName: resourceName(secret), name, chosenName, resolved: false, wrap: matchers => matchers };
   }
   const resourceNameOf = (id: string) => ({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: id }] }] });
-  // CloudFormation names a secret `<logical id>-<random>`: the ARN's resource name up to its second dash
-  // (aws-cdk-lib's Secret renders `secretName` the same way).
+  // A name CloudFormation generates is `<logical id>-<random>`, the form aws-cdk-lib's Secret parses its `secretName`
+  // from too, and Secrets Manager appends `-` and six characters in the ARN
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html, Name): the name is the ARN's
+  // resource name up to its second dash.
   const generatedName = (id: string) => ({
     'Fn::Join': ['-', [0, 1].map(i => ({ 'Fn::Select': [i, { 'Fn::Split': ['-', resourceNameOf(id)] }] }))],
   });

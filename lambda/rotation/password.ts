@@ -1,7 +1,8 @@
 // New passwords, made in the function from the rules of Secrets Manager's GetRandomPassword: the same variables as
 // AWS's rotation functions, the same character types, drawn with Node.js's cryptographically secure generator.
 // Asking Secrets Manager instead cost every createSecret one more request and the role a permission on `*`
-// (GetRandomPassword names no resource).
+// (GetRandomPassword has no resource type:
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
 import { randomInt } from 'crypto';
 import { InvalidConfigurationError } from './errors';
 import { EXCLUDED_PASSWORD_CHARACTERS, PasswordCharacterType, includedCharacters, passwordRulesProblem } from '../../src/private/password-policy';

@@ -94,7 +94,8 @@ export function scheduleRotationByFunction(
   }
   const permission = invokePermission(scope, id, secret, fn.functionArn);
   const grants = grant(fn);
-  // A function of yours may call GetRandomPassword (AWS's do), which names no secret (no resource-level permission).
+  // A function of yours may call GetRandomPassword (AWS's do), which has no resource type, so `*`
+  // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
   // The library's function makes its passwords itself, so its role gets no action on `*`.
   if (!hasMarker(fn.node.scope, 'RotationFunction')) {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
