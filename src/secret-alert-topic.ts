@@ -5,7 +5,11 @@ import { phoneNumberErrors } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
-const PUBLISHING_SERVICES = ['events.amazonaws.com', 'cloudwatch.amazonaws.com'];
+const RULES_SERVICE = 'events.amazonaws.com';
+const ALARMS_SERVICE = 'cloudwatch.amazonaws.com';
+const PUBLISHING_SERVICES = [RULES_SERVICE, ALARMS_SERVICE];
+/** What a publishing service needs of an encrypted topic's key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). */
+const TOPIC_KEY_ACTIONS = ['kms:GenerateDataKey*', 'kms:Decrypt'];
 
 /**
  * Every action an SNS topic policy can name, so the TLS-only deny leaves no call over plain HTTP (aws-cdk-lib's
@@ -64,8 +68,10 @@ export class SecretAlertTopic extends Construct {
 
   /**
    * Lets this account's EventBridge rules and CloudWatch alarms publish to `topic`, and nobody call it without TLS.
-   * The topic policy and, for a topic encrypted with a key of this app, the key policy name both services with
-   * `aws:SourceAccount`, so a rule or alarm of another account cannot use them. Monitoring calls this for the
+   * The topic policy names both services with `aws:SourceAccount`, so a rule or alarm of another account cannot
+   * publish. For a topic encrypted with a key of this app, the key policy lets CloudWatch use the key for alarms of
+   * this account, and EventBridge for topics of this account only (its requests to KMS carry no `aws:SourceAccount`,
+   * which SNS documents as unsupported for EventBridge). Monitoring calls this for the
    * shared topic and for an `alertTopic` of your own; calling it twice for a topic adds nothing.
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
    * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
@@ -92,13 +98,28 @@ export class SecretAlertTopic extends Construct {
       conditions: { Bool: { 'aws:SecureTransport': 'false' } },
     }));
     // Publishing to an encrypted topic needs the publisher to use the key; SNS calls KMS on its behalf. An imported
-    // key ignores this statement: its own policy must allow both services.
+    // key ignores these statements: its own policy must allow both services.
+    // CloudWatch's request names the alarm's account (aws:SourceAccount). EventBridge's does not: "Adding the
+    // aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
+    // EventBridge-to-encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html), and with
+    // it every rule's alert is dropped. Its statement names the topics of this account and region instead, by the
+    // encryption context SNS gives the data key, `aws:sns:topicArn`
+    // (https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html): a rule of another
+    // account could only reach the key through a topic of its own. Not the topic's own ARN: the key policy would then
+    // wait for the topic, which waits for the key.
     topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AlertPublishersOfThisAccountEncryptThroughSns',
-      principals: publishers,
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      sid: 'AlarmsOfThisAccountEncryptThroughSns',
+      principals: [new iam.ServicePrincipal(ALARMS_SERVICE)],
+      actions: TOPIC_KEY_ACTIONS,
       resources: ['*'],
       conditions: fromThisAccount,
+    }));
+    topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'RulesEncryptForThisTopicThroughSns',
+      principals: [new iam.ServicePrincipal(RULES_SERVICE)],
+      actions: TOPIC_KEY_ACTIONS,
+      resources: ['*'],
+      conditions: { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': Stack.of(topic).formatArn({ service: 'sns', resource: '*' }) } },
     }));
   }
 

@@ -156,8 +156,18 @@ async function matrixOf(s: Synthesized): Promise<Row[]> {
         const publisher = (account: string): Caller => ({ label: service, principal: service, context: { 'aws:SourceAccount': account, 'aws:PrincipalServiceName': service } });
         for (const account of [ACCOUNT, OTHER_ACCOUNT]) cells.push(CODE[await decide(publisher(account), 'sns:Publish', arn, topicPolicies.get(arn))]);
         for (const account of [ACCOUNT, OTHER_ACCOUNT]) {
-          // SNS encrypts the message with the topic's key for the publishing service.
-          cells.push(keyArn ? CODE[await decide(publisher(account), 'kms:GenerateDataKey', keyArn, a.keyPolicy(keyArn), { 'kms:ViaService': `sns.${REGION}.amazonaws.com` })] : 'n/a');
+          // SNS encrypts the message with the topic's key for the publishing service, in the encryption context
+          // `aws:sns:topicArn` (https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html).
+          // Another account's rule or alarm can reach this key only through a topic of its own encrypted with it.
+          // An EventBridge request carries no aws:SourceAccount, aws:SourceArn or aws:SourceOrgID: "Adding [them] to a
+          // AWS KMS policy is not supported for EventBridge-to-encrypted topics"
+          // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+          const topicArn = account === ACCOUNT ? arn : `arn:aws:sns:${REGION}:${account}:${arn.split(':').pop()}`;
+          const context = { 'kms:ViaService': `sns.${REGION}.amazonaws.com`, 'kms:EncryptionContext:aws:sns:topicArn': topicArn };
+          const caller = service === 'events.amazonaws.com'
+            ? { label: service, principal: service, context: { 'aws:PrincipalServiceName': service } }
+            : publisher(account);
+          cells.push(keyArn ? CODE[await decide(caller, 'kms:GenerateDataKey', keyArn, a.keyPolicy(keyArn), context)] : 'n/a');
         }
         rows.push({ app: s.name, kind: 'topic', resource, arn, caller: service, cells });
       }
@@ -514,7 +524,7 @@ function markdown(rows: Row[]): string {
     '',
     table('key', ['Key', 'Caller', ...KEY_CELLS]),
     '',
-    '**Alert topic** (publishers carry `aws:SourceAccount`: this account, or another one)',
+    '**Alert topic** (publishers of this account, or of another one; GenerateDataKey through SNS, for a topic in the publisher account, and from EventBridge without `aws:SourceAccount`, as SNS documents)',
     '',
     table('topic', ['Topic', 'Publisher', ...TOPIC_CELLS]),
   ].join('\n');

@@ -198,20 +198,48 @@ export async function decide(
   extraContext: Record<string, string | string[]> = {},
 ): Promise<Decision> {
   const resourceAccount = resourceArn.split(':')[4];
+  const { context, policy, identityPolicy } = withEncryptionContextStandIn(
+    { 'aws:SecureTransport': 'true', 'aws:RequestedRegion': REGION, ...caller.context, ...extraContext },
+    resourcePolicy, caller.identityPolicy);
   const result = await runSimulation({
     request: {
       principal: caller.principal,
       action,
       resource: { resource: resourceArn, accountId: resourceAccount },
-      contextVariables: { 'aws:SecureTransport': 'true', 'aws:RequestedRegion': REGION, ...caller.context, ...extraContext },
+      contextVariables: context,
     },
-    identityPolicies: caller.identityPolicy ? [{ name: 'identity', policy: { Version: '2012-10-17', Statement: caller.identityPolicy } }] : [],
+    identityPolicies: identityPolicy ? [{ name: 'identity', policy: { Version: '2012-10-17', Statement: identityPolicy } }] : [],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy,
+    resourcePolicy: policy,
   }, {});
   if (result.resultType === 'error') throw new Error(`simulator rejected ${caller.label} ${action} ${resourceArn}: ${JSON.stringify(result.errors)}`);
+  if (STAND_IN_KEY in context && (result as any).result?.ignoredContextKeys?.includes(STAND_IN_KEY)) {
+    throw new Error(`the simulator ignored ${STAND_IN_KEY}, the stand-in for an encryption context key, for ${action}`);
+  }
   return result.overallResult as Decision;
+}
+
+/**
+ * A stand-in, named as such, for the one thing the simulator cannot carry. iam-simulate (0.1.173) matches a request
+ * key with a variable part only after a slash (`aws:PrincipalTag/<tag>`), so it drops `kms:EncryptionContext:<key>`
+ * from the request and every condition on it fails as missing. For a request with one such key, the key is renamed in
+ * the request and in the policies to `kms:RequestAlias`, a single-valued string key of the same KMS actions that no
+ * policy of the library uses; the simulator then evaluates the condition's operator and value as written.
+ */
+const STAND_IN_KEY = 'kms:RequestAlias';
+
+function withEncryptionContextStandIn(context: Record<string, string | string[]>, policy: Json | undefined, identityPolicy: Json[] | undefined) {
+  const keys = Object.keys(context).filter(key => /^kms:EncryptionContext:/i.test(key));
+  if (keys.length === 0) return { context, policy, identityPolicy };
+  if (keys.length > 1) throw new Error(`one encryption context key per request, not ${keys.join(', ')}`);
+  const [key] = keys;
+  const uses = (value: unknown) => JSON.stringify(value ?? null).includes(`"${STAND_IN_KEY}"`);
+  if (uses(policy) || uses(identityPolicy)) throw new Error(`a policy uses ${STAND_IN_KEY}, the encryption context stand-in`);
+  const rename = (value: any): any => value === undefined ? undefined
+    : JSON.parse(JSON.stringify(value).split(`"${key}"`).join(`"${STAND_IN_KEY}"`));
+  const { [key]: value, ...rest } = context;
+  return { context: { ...rest, [STAND_IN_KEY]: value }, policy: rename(policy), identityPolicy: rename(identityPolicy) };
 }
 
 /** The short form the expected table and the README use. */

@@ -8,6 +8,8 @@ import { matchAll } from './event-ruler/matcher';
 // The fixtures' account, region and secret.
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf';
+/** The topics of the test's account and region, as the EventBridge statement of an alert key names them. */
+const TOPICS_OF_THIS_ACCOUNT = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-west-1:111111111111:*']] };
 const FIXTURES = join(__dirname, 'fixtures', 'cloudtrail');
 const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES)
   .filter(file => file.endsWith('.json'))
@@ -176,13 +178,18 @@ describe('SecretMonitoring resources', () => {
     expect(tlsDeny.Action).toEqual(expect.arrayContaining(['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']));
 
     const keyStatements: any[] = keys[keyId].Properties.KeyPolicy.Statement;
-    const publishers = keyStatements.find(s => s.Sid === 'AlertPublishersOfThisAccountEncryptThroughSns');
-    expect(publishers.Principal.Service).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com']);
-    expect(publishers.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
-    expect(publishers.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
+    const alarms = keyStatements.find(s => s.Sid === 'AlarmsOfThisAccountEncryptThroughSns');
+    expect(alarms.Principal.Service).toEqual('cloudwatch.amazonaws.com');
+    expect(alarms.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(alarms.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
+    // EventBridge's requests carry no aws:SourceAccount (SNS's key management guide): the topic's ARN scopes it.
+    const rules = keyStatements.find(s => s.Sid === 'RulesEncryptForThisTopicThroughSns');
+    expect(rules.Principal.Service).toEqual('events.amazonaws.com');
+    expect(rules.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(rules.Condition).toEqual({ StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': TOPICS_OF_THIS_ACCOUNT } });
     // Nobody may use the key except through SNS or as a publishing service of this account.
     for (const s of keyStatements.filter(st => [].concat(st.Action).some((a: string) => /Decrypt|GenerateDataKey|Encrypt/.test(a)))) {
-      expect(s === publishers || s.Condition?.StringEquals?.['kms:ViaService'] === 'sns.eu-west-1.amazonaws.com').toBe(true);
+      expect(s === alarms || s === rules || s.Condition?.StringEquals?.['kms:ViaService'] === 'sns.eu-west-1.amazonaws.com').toBe(true);
     }
   });
 
@@ -249,9 +256,10 @@ describe('SecretMonitoring resources', () => {
     new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
     const statements: any[] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
     const forServices = statements.filter(s => s.Principal?.Service);
-    expect(forServices).toHaveLength(1);
-    expect(forServices[0].Principal.Service).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com']);
-    expect(forServices[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
+    expect(forServices.map(s => [s.Principal.Service, s.Condition])).toEqual([
+      ['cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': '111111111111' } }],
+      ['events.amazonaws.com', { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': TOPICS_OF_THIS_ACCOUNT } }],
+    ]);
   });
 
   test('alert emails are subscribed once each, to the shared topic', () => {
