@@ -1,6 +1,6 @@
 // Shared set-up for the integ tests: a small isolated VPC, and an assertion that a rotation really happened.
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { suppressRulesThatDoNotApply } from '../examples/compliance';
 import { MonitoringTrail, RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotatedDatabaseProps, SecretMonitoring } from '../src';
 
@@ -19,11 +19,15 @@ export function isolatedVpc(stack: Stack): ec2.Vpc {
  * after `testSecret` logged in with the new password; a failed rotation leaves the token `AWSPENDING` and the
  * assertion times out. DescribeSecret is used so the assertion never reads the secret's value.
  */
-export function assertRotationSucceeds(integ: IntegTest, secret: secretsmanager.ISecret, token: string): void {
+export function assertRotationSucceeds(integ: IntegTest, db: RotatedDatabase | RotatedAuroraCluster, token: string): void {
+  const secret = db.secret;
   const rotate = integ.assertions.awsApiCall('SecretsManager', 'rotateSecret', {
     SecretId: secret.secretArn,
     ClientRequestToken: token,
   });
+  // RotateSecret: "You also need lambda:InvokeFunction permissions on the rotation function"
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html).
+  rotate.provider.addToRolePolicy({ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [db.rotationFunction.function.functionArn] });
   const current = integ.assertions.awsApiCall('SecretsManager', 'describeSecret', { SecretId: secret.secretArn })
     .expect(ExpectedResult.objectLike({ VersionIdsToStages: { [token]: ['AWSCURRENT'] } }))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
@@ -69,5 +73,5 @@ export function runIntegTest(build: (app: App) => Stack, name: string, token: st
   const stack = build(app);
   const integ = new IntegTest(app, name, { testCases: [stack] });
   const db = stack.node.findChild('Db') as RotatedDatabase | RotatedAuroraCluster;
-  assertRotationSucceeds(integ, db.secret, token);
+  assertRotationSucceeds(integ, db, token);
 }

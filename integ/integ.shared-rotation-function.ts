@@ -45,6 +45,6 @@ if (require.main === module) {
   const [, orders, billing] = buildSharedRotationFunction(app);
   // integ-runner deploys the network stack first, as a dependency of both test cases.
   const integ = new IntegTest(app, 'SharedRotationFunction', { testCases: [orders, billing] });
-  assertRotationSucceeds(integ, (orders.node.findChild('Db') as RotatedDatabase).secret, 'integ-shared-orders-rotation-0001');
-  assertRotationSucceeds(integ, (billing.node.findChild('Db') as RotatedDatabase).secret, 'integ-shared-billing-rotation-0001');
+  assertRotationSucceeds(integ, orders.node.findChild('Db') as RotatedDatabase, 'integ-shared-orders-rotation-0001');
+  assertRotationSucceeds(integ, billing.node.findChild('Db') as RotatedDatabase, 'integ-shared-billing-rotation-0001');
 }

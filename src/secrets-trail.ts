@@ -180,7 +180,13 @@ export class SecretsTrail extends Construct {
     return new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
-      bucketKeyEnabled: true,
+      // No S3 Bucket Key: with one, "the encryption context will be the bucket Amazon Resource Name (ARN)"
+      // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html), so the key policy's
+      // statements for CloudTrail and for readers, which name the context CloudTrail documents
+      // (`aws:cloudtrail:arn`, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html),
+      // would match neither the trail's writes nor the reads. A trail writes a few files every few minutes: the
+      // KMS requests a Bucket Key would save are few.
+      bucketKeyEnabled: false,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,

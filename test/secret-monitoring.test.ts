@@ -555,6 +555,20 @@ describe('the trail the alerts rely on', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
   });
 
+  test('SecretsTrail: the key policy names CloudTrail\'s encryption context, so the bucket uses no S3 Bucket Key (which would replace it)', () => {
+    const stack = newStack();
+    const trail = new SecretsTrail(stack, 'Trail');
+    const template = Template.fromStack(stack);
+    const statements: any[] = template.toJSON().Resources[stack.getLogicalId(trail.key.node.defaultChild as any)].Properties.KeyPolicy.Statement;
+    // CloudTrail encrypts and readers decrypt log files only in the context of this account's trails ...
+    for (const sid of ['CloudTrailEncryptsLogFiles', 'AccountReadsLogFiles']) {
+      expect(statements.find(s => s.Sid === sid).Condition.StringLike).toHaveProperty(['kms:EncryptionContext:aws:cloudtrail:arn']);
+    }
+    // ... which a Bucket Key replaces with the bucket's ARN, so neither would match.
+    const [bucket] = Object.values(template.findResources('AWS::S3::Bucket'));
+    for (const rule of bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration) expect(rule.BucketKeyEnabled).not.toBe(true);
+  });
+
   test('SecretsTrail with excludeKmsAndRdsDataEvents: advanced event selectors instead of event selectors', () => {
     const stack = newStack();
     new SecretsTrail(stack, 'Trail', { excludeKmsAndRdsDataEvents: true });

@@ -1,0 +1,66 @@
+// The integ tests' own assertion stacks, read from the committed snapshots integ-runner deploys: the function that
+// starts each rotation must be allowed to, or every integ test fails with AccessDenied before a rotation begins.
+import { readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
+
+const INTEG = join(__dirname, '..', 'integ');
+
+interface Template { Resources: Record<string, any>; Outputs?: Record<string, any> }
+
+function templatesOf(snapshot: string): Map<string, Template> {
+  const dir = join(INTEG, snapshot);
+  return new Map(readdirSync(dir).filter(name => name.endsWith('.template.json'))
+    .map(name => [name.replace(/\.template\.json$/, ''), JSON.parse(readFileSync(join(dir, name), 'utf8'))]));
+}
+
+/** The value an `Fn::ImportValue` reads: the output of the stack that exports it. */
+function exported(templates: Map<string, Template>, name: string): any {
+  for (const t of templates.values()) {
+    for (const output of Object.values(t.Outputs ?? {})) if (output.Export?.Name === name) return output.Value;
+  }
+  throw new Error(`no stack exports ${name}`);
+}
+
+/** The logical IDs of the functions rotation schedules of the snapshot's test stacks name. */
+function rotationFunctions(templates: Map<string, Template>): Set<string> {
+  const ids = new Set<string>();
+  for (const t of templates.values()) {
+    for (const r of Object.values(t.Resources)) {
+      if (r.Type !== 'AWS::SecretsManager::RotationSchedule') continue;
+      const arn = r.Properties.RotationLambdaARN;
+      const value = arn['Fn::ImportValue'] ? exported(templates, arn['Fn::ImportValue']) : arn;
+      ids.add(value['Fn::GetAtt']?.[0] ?? value.Ref);
+    }
+  }
+  return ids;
+}
+
+const snapshots = readdirSync(INTEG).filter(name => name.endsWith('.snapshot'));
+
+test('there are integ snapshots to check', () => {
+  expect(snapshots.length).toBeGreaterThanOrEqual(4);
+});
+
+test.each(snapshots)('%s: the function that starts a rotation may invoke the rotation function (RotateSecret requires lambda:InvokeFunction)', snapshot => {
+  const templates = templatesOf(snapshot);
+  const functions = rotationFunctions(templates);
+  expect(functions.size).toBeGreaterThan(0);
+  let calls = 0;
+  for (const t of templates.values()) {
+    for (const call of Object.values(t.Resources).filter(r => r.Type === 'Custom::DeployAssert@SdkCallSecretsManagerrotateSecret')) {
+      calls++;
+      // The assertion's provider function, its role, and what that role may invoke.
+      const providerId = call.Properties.ServiceToken['Fn::GetAtt'][0];
+      const roleId = t.Resources[providerId].Properties.Role['Fn::GetAtt'][0];
+      const statements: any[] = t.Resources[roleId].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+      const invocable = statements
+        .filter(s => s.Effect === 'Allow' && [].concat(s.Action).includes('lambda:InvokeFunction' as never))
+        .flatMap(s => [].concat(s.Resource))
+        .map((resource: any) => resource['Fn::ImportValue'] ? exported(templates, resource['Fn::ImportValue']) : resource)
+        .map((value: any) => value['Fn::GetAtt']?.[0]);
+      // The secret the call rotates is rotated by one of the snapshot's functions; the role may invoke it.
+      expect(invocable.filter(id => functions.has(id))).not.toHaveLength(0);
+    }
+  }
+  expect(calls).toBeGreaterThan(0);
+});
