@@ -404,8 +404,13 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       // Lambda manages the function's network interfaces with this role; AWS documents these actions on "*"
       // (DescribeNetworkInterfaces works only there, and the interface IDs are Lambda's, unknown at synth).
-      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
-      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html. DescribeSubnets too: AWS's "minimum
+      // permissions for a Lambda function to execute while accessing a resource within a VPC" name it since v3
+      // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      ],
       resources: ['*'],
     }));
     return logGroup;

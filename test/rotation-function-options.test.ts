@@ -71,3 +71,17 @@ test('allowPlaintextConnections refuses a secret imported without its full ARN, 
   const byName = secretsmanager.Secret.fromSecretNameV2(stack, 'ByName', 'legacy');
   expect(() => fn.allowPlaintextConnections(byName)).toThrow(/needs the secret's full ARN .*Secret.fromSecretCompleteArn/);
 });
+
+test('the role may do every EC2 action of AWS\'s minimum policy for a function in a VPC, on "*" as that policy names them', () => {
+  // AWSLambdaVPCAccessExecutionRole v3 (January 2024), "minimum permissions for a Lambda function to execute while
+  // accessing a resource within a VPC": its EC2 actions, DescribeSubnets among them
+  // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
+  const minimum = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
+  const { stack } = build();
+  const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+  const onEverything = statements.filter((s: any) => s.Effect === 'Allow' && [].concat(s.Resource).includes('*' as never))
+    .flatMap((s: any) => [].concat(s.Action));
+  expect(onEverything).toEqual(expect.arrayContaining(minimum));
+});
