@@ -19,6 +19,8 @@
 //   https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
 // - EventBridge rules and CloudWatch alarms publish as their service principal with aws:SourceAccount = the account
 //   of the rule or alarm. https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+//   SNS then uses the topic's key for them in the encryption context aws:sns:topicArn; for EventBridge that KMS request
+//   carries no aws:SourceAccount (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
 //
 // Identity policies: roles of the stack hold exactly what the template gives them; the administrator, the CDK
 // execution role (bootstrap attaches AdministratorAccess), the break-glass role and the other account's role hold
@@ -212,7 +214,8 @@ const line = (r: Row) => `${r.app} | ${r.resource} | ${r.caller} | ${r.cells.joi
 // Legend: allow = Allowed, DENY = explicitly denied (a Deny statement matched), no = implicitly denied (nothing allows).
 // Secrets: GetSecretValue PutSecretValue UpdateSecretVersionStage DescribeSecret PutResourcePolicy DeleteSecret.
 // Keys: Decrypt via the service, Decrypt directly, GenerateDataKey via the service, GenerateDataKey directly.
-// Topics: Publish with aws:SourceAccount of this account, of another; GenerateDataKey on the topic key, the same two.
+// Topics: Publish with aws:SourceAccount of this account, of another; GenerateDataKey on the topic key for a topic of
+// this account, of another (EventBridge's without aws:SourceAccount).
 // Read across: the value is denied to everyone not named, administrators included, even through CloudFormation;
 // management (DescribeSecret, PutResourcePolicy) stays with IAM so an administrator can always repair the policy;
 // DeleteSecret is denied on every secret attached to a database (aws-cdk-lib's attachment adds that deny); the

@@ -214,8 +214,8 @@ export async function decide(
     resourcePolicy: policy,
   }, {});
   if (result.resultType === 'error') throw new Error(`simulator rejected ${caller.label} ${action} ${resourceArn}: ${JSON.stringify(result.errors)}`);
-  if (STAND_IN_KEY in context && (result as any).result?.ignoredContextKeys?.includes(STAND_IN_KEY)) {
-    throw new Error(`the simulator ignored ${STAND_IN_KEY}, the stand-in for an encryption context key, for ${action}`);
+  if (STAND_IN_KEY in context && (result.resultType !== 'single' || (result as any).result.ignoredContextKeys?.includes(STAND_IN_KEY))) {
+    throw new Error(`the simulator ignored ${STAND_IN_KEY}, the stand-in for an encryption context key, for ${action} (or gave no single result to check)`);
   }
   return result.overallResult as Decision;
 }
@@ -234,10 +234,12 @@ function withEncryptionContextStandIn(context: Record<string, string | string[]>
   if (keys.length === 0) return { context, policy, identityPolicy };
   if (keys.length > 1) throw new Error(`one encryption context key per request, not ${keys.join(', ')}`);
   const [key] = keys;
-  const uses = (value: unknown) => JSON.stringify(value ?? null).includes(`"${STAND_IN_KEY}"`);
+  // Condition key names are case-insensitive in IAM, so both are matched without case.
+  const quoted = (name: string) => new RegExp(`"${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`, 'gi');
+  const uses = (value: unknown) => quoted(STAND_IN_KEY).test(JSON.stringify(value ?? null));
   if (uses(policy) || uses(identityPolicy)) throw new Error(`a policy uses ${STAND_IN_KEY}, the encryption context stand-in`);
   const rename = (value: any): any => value === undefined ? undefined
-    : JSON.parse(JSON.stringify(value).split(`"${key}"`).join(`"${STAND_IN_KEY}"`));
+    : JSON.parse(JSON.stringify(value).replace(quoted(key), `"${STAND_IN_KEY}"`));
   const { [key]: value, ...rest } = context;
   return { context: { ...rest, [STAND_IN_KEY]: value }, policy: rename(policy), identityPolicy: rename(identityPolicy) };
 }

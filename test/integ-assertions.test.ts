@@ -13,23 +13,26 @@ function templatesOf(snapshot: string): Map<string, Template> {
     .map(name => [name.replace(/\.template\.json$/, ''), JSON.parse(readFileSync(join(dir, name), 'utf8'))]));
 }
 
-/** The value an `Fn::ImportValue` reads: the output of the stack that exports it. */
-function exported(templates: Map<string, Template>, name: string): any {
-  for (const t of templates.values()) {
-    for (const output of Object.values(t.Outputs ?? {})) if (output.Export?.Name === name) return output.Value;
+/** The value an `Fn::ImportValue` reads, and the stack whose output exports it. */
+function exported(templates: Map<string, Template>, name: string): { stack: string; value: any } {
+  for (const [stack, t] of templates) {
+    for (const output of Object.values(t.Outputs ?? {})) if (output.Export?.Name === name) return { stack, value: output.Value };
   }
   throw new Error(`no stack exports ${name}`);
 }
 
-/** The logical IDs of the functions rotation schedules of the snapshot's test stacks name. */
+/** The resource a function ARN of `stack`'s template names, as `<stack>/<logical id>`, through an import if it is one. */
+function functionNamed(templates: Map<string, Template>, stack: string, arn: any): string {
+  const { stack: owner, value } = arn['Fn::ImportValue'] ? exported(templates, arn['Fn::ImportValue']) : { stack, value: arn };
+  return `${owner}/${value['Fn::GetAtt']?.[0] ?? value.Ref}`;
+}
+
+/** The functions the rotation schedules of the snapshot's test stacks name. */
 function rotationFunctions(templates: Map<string, Template>): Set<string> {
   const ids = new Set<string>();
-  for (const t of templates.values()) {
+  for (const [stack, t] of templates) {
     for (const r of Object.values(t.Resources)) {
-      if (r.Type !== 'AWS::SecretsManager::RotationSchedule') continue;
-      const arn = r.Properties.RotationLambdaARN;
-      const value = arn['Fn::ImportValue'] ? exported(templates, arn['Fn::ImportValue']) : arn;
-      ids.add(value['Fn::GetAtt']?.[0] ?? value.Ref);
+      if (r.Type === 'AWS::SecretsManager::RotationSchedule') ids.add(functionNamed(templates, stack, r.Properties.RotationLambdaARN));
     }
   }
   return ids;
@@ -46,7 +49,7 @@ test.each(snapshots)('%s: the function that starts a rotation may invoke the rot
   const functions = rotationFunctions(templates);
   expect(functions.size).toBeGreaterThan(0);
   let calls = 0;
-  for (const t of templates.values()) {
+  for (const [stack, t] of templates) {
     for (const call of Object.values(t.Resources).filter(r => r.Type === 'Custom::DeployAssert@SdkCallSecretsManagerrotateSecret')) {
       calls++;
       // The assertion's provider function, its role, and what that role may invoke.
@@ -56,8 +59,7 @@ test.each(snapshots)('%s: the function that starts a rotation may invoke the rot
       const invocable = statements
         .filter(s => s.Effect === 'Allow' && [].concat(s.Action).includes('lambda:InvokeFunction' as never))
         .flatMap(s => [].concat(s.Resource))
-        .map((resource: any) => resource['Fn::ImportValue'] ? exported(templates, resource['Fn::ImportValue']) : resource)
-        .map((value: any) => value['Fn::GetAtt']?.[0]);
+        .map((resource: any) => functionNamed(templates, stack, resource));
       // The secret the call rotates is rotated by one of the snapshot's functions; the role may invoke it.
       expect(invocable.filter(id => functions.has(id))).not.toHaveLength(0);
     }

@@ -182,7 +182,8 @@ describe('SecretMonitoring resources', () => {
     expect(alarms.Principal.Service).toEqual('cloudwatch.amazonaws.com');
     expect(alarms.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
     expect(alarms.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
-    // EventBridge's requests carry no aws:SourceAccount (SNS's key management guide): the topic's ARN scopes it.
+    // EventBridge's requests carry no aws:SourceAccount (SNS's key management guide): the encryption context scopes it
+    // to the topics of this account and region.
     const rules = keyStatements.find(s => s.Sid === 'RulesEncryptForThisTopicThroughSns');
     expect(rules.Principal.Service).toEqual('events.amazonaws.com');
     expect(rules.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
