@@ -1,6 +1,8 @@
-// Shared set-up for the integ tests: a small isolated VPC, and an assertion that a rotation really happened.
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+// Shared set-up for the integ tests: a small isolated VPC, and assertions that a rotation really happened and that its
+// alert arrived.
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_sns_subscriptions as subscriptions, aws_sqs as sqs } from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
 import { suppressRulesThatDoNotApply } from '../examples/compliance';
 import { MonitoringTrail, RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotatedDatabaseProps, SecretMonitoring } from '../src';
 
@@ -32,6 +34,33 @@ export function assertRotationSucceeds(integ: IntegTest, db: RotatedDatabase | R
     .expect(ExpectedResult.objectLike({ VersionIdsToStages: { [token]: ['AWSCURRENT'] } }))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
   rotate.next(current);
+  current.next(alertArrives(integ, db));
+}
+
+/**
+ * On a real deployment: the alert of the succeeded rotation reaches the stack's alert topic. A queue of the test stack
+ * subscribes to the topic, and the assertion waits for a message naming RotationSucceeded. It proves the whole path a
+ * synth cannot: the rule matches Secrets Manager's event, and EventBridge may publish to the topic and use its key
+ * (the key policy's EventBridge statement relies on SNS's encryption context, not on a statement of the SNS guide).
+ */
+function alertArrives(integ: IntegTest, db: RotatedDatabase | RotatedAuroraCluster) {
+  const stack = Stack.of(db);
+  const topic = db.secret.monitoring?.alertTopic;
+  if (!topic) throw new Error(`${db.node.path}: the integ tests check the alerts, so monitoring must be on`);
+  // SQS-managed encryption (SSE-SQS, aws-cdk-lib's default for queues:
+  // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_sqs-readme.html), so no key policy to write for SNS.
+  // Messages live an hour.
+  const queue = new sqs.Queue(stack, 'AlertProbe', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.hours(1),
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  NagSuppressions.addResourceSuppressions(queue, [{ id: 'AwsSolutions-SQS3', reason: 'A test probe read by the integ assertion; a message it misses is the failure the assertion reports.' }]);
+  topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+  return integ.assertions.awsApiCall('SQS', 'receiveMessage', { QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 })
+    .expect(ExpectedResult.objectLike({ Messages: Match.arrayWith([Match.objectLike({ Body: Match.stringLikeRegexp('RotationSucceeded') })]) }))
+    .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
 }
 
 /** What makes a test database cheap and gone when the test ends. The assertion starts the first rotation itself. */

@@ -1,4 +1,4 @@
-// The integ tests' own assertion stacks, read from the committed snapshots integ-runner deploys: the function that
+// The integ tests' own assertion stacks, read from the committed snapshots integ-runner deploys. The function that
 // starts each rotation must be allowed to, or every integ test fails with AccessDenied before a rotation begins.
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
@@ -21,8 +21,8 @@ function exported(templates: Map<string, Template>, name: string): { stack: stri
   throw new Error(`no stack exports ${name}`);
 }
 
-/** The resource a function ARN of `stack`'s template names, as `<stack>/<logical id>`, through an import if it is one. */
-function functionNamed(templates: Map<string, Template>, stack: string, arn: any): string {
+/** The resource an ARN or URL of `stack`'s template names, as `<stack>/<logical id>`, through an import if it is one. */
+function resourceNamed(templates: Map<string, Template>, stack: string, arn: any): string {
   const { stack: owner, value } = arn['Fn::ImportValue'] ? exported(templates, arn['Fn::ImportValue']) : { stack, value: arn };
   return `${owner}/${value['Fn::GetAtt']?.[0] ?? value.Ref}`;
 }
@@ -32,7 +32,7 @@ function rotationFunctions(templates: Map<string, Template>): Set<string> {
   const ids = new Set<string>();
   for (const [stack, t] of templates) {
     for (const r of Object.values(t.Resources)) {
-      if (r.Type === 'AWS::SecretsManager::RotationSchedule') ids.add(functionNamed(templates, stack, r.Properties.RotationLambdaARN));
+      if (r.Type === 'AWS::SecretsManager::RotationSchedule') ids.add(resourceNamed(templates, stack, r.Properties.RotationLambdaARN));
     }
   }
   return ids;
@@ -59,10 +59,34 @@ test.each(snapshots)('%s: the function that starts a rotation may invoke the rot
       const invocable = statements
         .filter(s => s.Effect === 'Allow' && [].concat(s.Action).includes('lambda:InvokeFunction' as never))
         .flatMap(s => [].concat(s.Resource))
-        .map((resource: any) => functionNamed(templates, stack, resource));
+        .map((resource: any) => resourceNamed(templates, stack, resource));
       // The secret the call rotates is rotated by one of the snapshot's functions; the role may invoke it.
       expect(invocable.filter(id => functions.has(id))).not.toHaveLength(0);
     }
   }
   expect(calls).toBeGreaterThan(0);
+});
+
+test.each(snapshots)('%s: an assertion waits for the succeeded rotation\'s alert in a queue subscribed to the topic the rules publish to', snapshot => {
+  const templates = templatesOf(snapshot);
+  // The queues subscribed to a topic that the monitoring rules of the same stack target, as `<stack>/<logical id>`.
+  const probes = new Set<string>();
+  for (const [stack, t] of templates) {
+    const ruleTopics = new Set(Object.values(t.Resources).filter(r => r.Type === 'AWS::Events::Rule')
+      .flatMap(r => (r.Properties.Targets ?? []).map((target: any) => target.Arn?.Ref)));
+    for (const sub of Object.values(t.Resources).filter(r => r.Type === 'AWS::SNS::Subscription')) {
+      if (sub.Properties.Protocol === 'sqs' && ruleTopics.has(sub.Properties.TopicArn.Ref)) probes.add(`${stack}/${sub.Properties.Endpoint['Fn::GetAtt'][0]}`);
+    }
+  }
+  const waited = new Set<string>();
+  for (const [stack, t] of templates) {
+    for (const call of Object.values(t.Resources).filter(r => r.Type === 'Custom::DeployAssert@SdkCallSQSreceiveMessage')) {
+      expect(JSON.parse(call.Properties.expected)).toEqual({ $ObjectLike: { Messages: { $ArrayWith: [{ $ObjectLike: { Body: { $StringLike: 'RotationSucceeded' } } }] } } });
+      // The queue URL is the queue's Ref, through an import when the queue is in the test stack.
+      const url = call.Properties.parameters.QueueUrl['Fn::Join'][1].find((part: any) => typeof part === 'object');
+      waited.add(resourceNamed(templates, stack, url));
+    }
+  }
+  expect(probes.size).toBeGreaterThan(0);
+  expect([...probes].sort()).toEqual([...waited].sort());
 });
