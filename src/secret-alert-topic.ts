@@ -115,7 +115,7 @@ export class SecretAlertTopic extends Construct {
       conditions: fromThisAccount,
     }));
     topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'RulesEncryptForThisTopicThroughSns',
+      sid: 'RulesEncryptForTopicsOfThisAccountThroughSns',
       principals: [new iam.ServicePrincipal(RULES_SERVICE)],
       actions: TOPIC_KEY_ACTIONS,
       resources: ['*'],

@@ -184,7 +184,7 @@ describe('SecretMonitoring resources', () => {
     expect(alarms.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
     // EventBridge's requests carry no aws:SourceAccount (SNS's key management guide): the encryption context scopes it
     // to the topics of this account and region.
-    const rules = keyStatements.find(s => s.Sid === 'RulesEncryptForThisTopicThroughSns');
+    const rules = keyStatements.find(s => s.Sid === 'RulesEncryptForTopicsOfThisAccountThroughSns');
     expect(rules.Principal.Service).toEqual('events.amazonaws.com');
     expect(rules.Action).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
     expect(rules.Condition).toEqual({ StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': TOPICS_OF_THIS_ACCOUNT } });
