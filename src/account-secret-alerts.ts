@@ -75,7 +75,7 @@ export class AccountSecretAlerts extends Construct {
     }, changeMessage());
   }
 
-  /** "AWS Service Event via CloudTrail": Secrets Manager records it itself, no trail needed. */
+  /** "AWS Service Event via CloudTrail": an event Secrets Manager records itself, not an API call (see SecretMonitoring). */
   private watchFailedRotations(): events.Rule {
     return this.rule('RotationFailedRule', 'Any failed rotation of a secret of the account', {
       detailType: ['AWS Service Event via CloudTrail'],

@@ -37,8 +37,11 @@ const CHANGE_EVENTS = [
 
 /**
  * Events Secrets Manager itself records when a rotation ends: "AWS Service Event via CloudTrail", events "created by
- * AWS services but are not directly triggered by a request to a public AWS service API", so no trail is needed
- * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html).
+ * AWS services but are not directly triggered by a request to a public AWS service API"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html). AWS states a trail
+ * requirement for "AWS API Call via CloudTrail" events (https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html)
+ * and none for these; the library does not rely on that either way: it warns without a trail, and the integ tests
+ * wait for a RotationSucceeded alert in accounts with one.
  */
 const ROTATION_OUTCOME_EVENTS = ['RotationSucceeded', 'RotationAbandoned'];
 const ROTATION_FAILED_EVENT = 'RotationFailed';
@@ -163,7 +166,7 @@ interface RuleGroup {
  *
  * One monitoring covers many secrets: each rule takes secrets until its pattern is full (2,048 characters), so a
  * stack gets a few rules, not a few per secret. `ProtectedSecret` uses the stack's shared monitoring (`forStack`).
- * No rule uses a wildcard. The API-call rules need a trail (see `MonitoringTrail`); the rotation rules do not.
+ * No rule uses a wildcard. The API-call rules need a trail (see `MonitoringTrail`); create or state one for all.
  * Each rule's list of secrets is rendered from the watched secrets at synth: watch more with `addSecret`. A rule's
  * `addEventPattern` may narrow its other fields, but not that list.
  */
