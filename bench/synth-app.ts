@@ -1,8 +1,9 @@
 // One measurement in a fresh process: build and synthesize an app with N rotated databases, with this library or
 // with aws-cdk-lib alone, and print what it cost as JSON.
-// Usage: ts-node bench/synth-app.ts <library|library-lean|plain|matched> <N>
+// Usage: ts-node bench/synth-app.ts <library|library-lean|library-unmonitored|plain|matched> <N>
 //   library             RotatedDatabase (its own key per secret, monitoring on: the defaults)
 //   library-lean        RotatedDatabase with `encryptionKey: SecretsKey.forStack(stack)` (one key for the stack's secrets)
+//   library-unmonitored RotatedDatabase with `monitoring: { enabled: false }`: the defaults less what the baselines lack
 //   plain               aws-cdk-lib's documented way: a generated secret and addRotationSingleUser (hosted SAR function)
 //   matched             plain plus what the library adds that aws-cdk-lib can express: a customer-managed key per
 //                       secret (also encrypting storage) and a resource policy that denies everyone but one reader
@@ -10,7 +11,7 @@ import { performance } from 'perf_hooks';
 import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { RotatedDatabase, SecretsKey } from '../src';
 
-const VARIANTS = ['library', 'library-lean', 'plain', 'matched'];
+const VARIANTS = ['library', 'library-lean', 'library-unmonitored', 'plain', 'matched'];
 const [variant, countText] = process.argv.slice(2);
 const count = Number(countText);
 if (!VARIANTS.includes(variant) || !Number.isInteger(count) || count < 1) {
@@ -55,6 +56,8 @@ for (let i = 0; i < count; i++) {
     new RotatedDatabase(stack, `Db${i}`, { vpc, engine });
   } else if (variant === 'library-lean') {
     new RotatedDatabase(stack, `Db${i}`, { vpc, engine, encryptionKey: SecretsKey.forStack(stack) });
+  } else if (variant === 'library-unmonitored') {
+    new RotatedDatabase(stack, `Db${i}`, { vpc, engine, monitoring: { enabled: false } });
   } else {
     const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     let credentials = rds.Credentials.fromGeneratedSecret('dbadmin');
