@@ -1,6 +1,7 @@
 import {
   Duration,
   RemovalPolicy,
+  Tags,
   Token,
   aws_ec2 as ec2,
   aws_iam as iam,
@@ -8,6 +9,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { FIRST_USER_TAG } from './private/alternating-users';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
@@ -48,7 +50,8 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
    * Turn on alternating-users rotation: the database's master credentials come from this secret (a
    * CMK-encrypted JSON secret with `username` and `password`, typically a `ProtectedSecret`), and the secret
    * this construct creates holds an application user that the rotation function alternates with
-   * `<username>_clone`, so one of them can always log in. The first rotation creates the users.
+   * `<username>_clone`, so one of them can always log in. The first rotation creates both users (the secret's tag
+   * `cdk-protected-secrets:first-rotation-creates-user` allows it), without privileges: grant them to `<username>`.
    * @default - single user: the master user rotates its own password
    */
   readonly superuserSecret?: secretsmanager.ISecret;
@@ -180,8 +183,13 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     const username = props.username ?? (this.alternatingUsers ? 'app' : 'dbadmin');
     const fields: Record<string, string> = { username };
     if (props.superuserSecret) fields.masterarn = props.superuserSecret.secretArn;
-    return createDatabaseSecret(this, props, `Credentials of ${username} on ${this.node.path}, rotated by the bundled rotation function`,
+    const secret = createDatabaseSecret(this, props, `Credentials of ${username} on ${this.node.path}, rotated by the bundled rotation function`,
       fields, props.secretName);
+    // The application user does not exist in the new database: the tag lets the first rotation create it (and its
+    // clone) as the superuser. The function creates only the user the tag names, and only if neither account exists
+    // (lambda/rotation/steps/set-secret.ts), so a writer of the secret cannot aim it at an account of their choosing.
+    if (props.superuserSecret) Tags.of(secret.secret).add(FIRST_USER_TAG, username);
+    return secret;
   }
 
   private createInstance(props: RotatedDatabaseProps, traits: InstanceEngineTraits, vpcSubnets: ec2.SubnetSelection): rds.DatabaseInstance {

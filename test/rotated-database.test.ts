@@ -305,6 +305,23 @@ describe('RotatedDatabase alternating users', () => {
   });
 });
 
+test('alternating users: the application secret names its user in the first-user tag, so its first rotation creates the user; no other secret has the tag', () => {
+  // The rotation function creates a pair's user only when this tag names it (lambda/rotation/steps/set-secret.ts);
+  // without it, the first rotation could not log in as a user nobody created and would fail.
+  const { stack, vpc } = setup();
+  const superuser = new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
+  });
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
+  const singleUserDb = new RotatedDatabase(stack, 'Single', { vpc, engine: mariadb });
+  const resources = Template.fromStack(stack).toJSON().Resources;
+  const tagsOf = (secret: ProtectedSecret) => resources[logicalId(stack, secret.secret)].Properties.Tags ?? [];
+  expect(tagsOf(db.secret)).toContainEqual({ Key: 'cdk-protected-secrets:first-rotation-creates-user', Value: 'orders' });
+  for (const other of [superuser, singleUserDb.secret]) {
+    expect(tagsOf(other).map((tag: { Key: string }) => tag.Key)).not.toContain('cdk-protected-secrets:first-rotation-creates-user');
+  }
+});
+
 test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {
   // The function logs in with the superuser secret in setSecret; rotateImmediatelyOnUpdate starts the first rotation
   // as soon as the schedule exists, so the superuser secret's grants must exist by then.

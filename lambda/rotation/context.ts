@@ -14,7 +14,18 @@ export interface RotationContext {
   readonly kmsKeyId?: string;
   /** The secret's versions and their stages, as DescribeSecret returned them when the step started. */
   readonly versionIdsToStages: Record<string, string[]>;
+  /**
+   * Alternating users: the user the first rotation may create, from the secret's `FIRST_USER_TAG` (RotatedDatabase
+   * sets it to the user it names in the secret; see steps/set-secret.ts).
+   */
+  readonly firstUser?: string;
 }
+
+/**
+ * The tag RotatedDatabase puts on an alternating-users secret: the user (of AWSCURRENT) that does not exist in the
+ * database until the first rotation creates it.
+ */
+export const FIRST_USER_TAG = 'cdk-protected-secrets:first-rotation-creates-user';
 
 /** Logs in with `credentials` to the database `target` names; throws on any failure. */
 export async function login(ctx: RotationContext, credentials: DatabaseSecret, target: DatabaseSecret = credentials): Promise<DatabaseSession> {

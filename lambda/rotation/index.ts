@@ -1,7 +1,7 @@
 // The rotation function's entry point: checks the event and the secret's stages, then runs one step.
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from './clients';
-import { RotationContext } from './context';
+import { FIRST_USER_TAG, RotationContext } from './context';
 import { InvalidEventError, RotationNotEnabledError, TokenNotStagedError } from './errors';
 import { log, mask } from './log';
 import { createSecret, prefetch } from './steps/create-secret';
@@ -64,6 +64,7 @@ export async function handler(event: RotationEvent): Promise<void> {
       rotationToken: event.RotationToken,
       kmsKeyId: metadata.KmsKeyId,
       versionIdsToStages: metadata.VersionIdsToStages ?? {},
+      firstUser: metadata.Tags?.find(tag => tag.Key === FIRST_USER_TAG)?.Value,
     });
   } catch (error) {
     // What the handler throws is logged by the Lambda runtime and shown by Secrets Manager, outside log.ts: mask

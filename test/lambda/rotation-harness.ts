@@ -247,7 +247,9 @@ export async function queryAsSuperuser(
 }
 
 /** A database secret in moto, in the JSON shape RDS secrets have. */
-export async function createDatabaseSecret(h: Harness, engine: Engine, value: Record<string, unknown>): Promise<string> {
+export async function createDatabaseSecret(
+  h: Harness, engine: Engine, value: Record<string, unknown>, tags: Record<string, string> = {},
+): Promise<string> {
   if (typeof value.password === 'string') {
     h.passwords.add(value.password);
     h.setByTests.add(value.password);
@@ -256,6 +258,7 @@ export async function createDatabaseSecret(h: Harness, engine: Engine, value: Re
   const result = await h.sm.send(new CreateSecretCommand({
     Name: `rotation-test/${engine}/${randomUUID()}`,
     SecretString: JSON.stringify({ engine, host: '127.0.0.1', port: server.port, ...value }),
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
   }));
   return result.ARN!;
 }

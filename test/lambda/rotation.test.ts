@@ -11,8 +11,11 @@ import {
   createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
+// The tag RotatedDatabase puts on an alternating-users secret: the bundled function must honour the construct's key.
+import { FIRST_USER_TAG } from '../../src/private/alternating-users';
 
 const execFileAsync = promisify(execFile);
+
 let h: Harness;
 let secretsManager: RecordingProxy;
 let counter = 0;
@@ -183,6 +186,73 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     });
     expect(await userExists(engine, username)).toBe(false);
     expect(await userExists(engine, `${username}_clone`)).toBe(false);
+  });
+
+  describe('alternating users, as RotatedDatabase creates them: the user is named in the secret\'s first-user tag and does not exist yet', () => {
+    async function pinned(tagged: (username: string) => string = username => username) {
+      const server = serverFor(h, engine);
+      const masterArn = await createDatabaseSecret(h, engine, { username: server.superuser, password: server.superuserPassword });
+      const username = unique('first');
+      const password = `Generated-${username}-pw`;
+      const secretArn = await createDatabaseSecret(h, engine, { username, password, masterarn: masterArn }, { [FIRST_USER_TAG]: tagged(username) });
+      return { username, password, secretArn };
+    }
+
+    test('the first rotation creates the user and its clone; AWSCURRENT logs in; the next rotation moves back to the user', async () => {
+      const { username, password, secretArn } = await pinned();
+      await rotate(h, secretArn);
+      const first = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(first.username).toBe(`${username}_clone`);
+      expect(await canLogIn(h, engine, first.username, first.password)).toBe(true);
+      expect(await userExists(engine, username)).toBe(true);
+      // The user was created with a password nobody was given: the generated one in the first version never logs in.
+      expect(await canLogIn(h, engine, username, password)).toBe(false);
+
+      await rotate(h, secretArn);
+      const second = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(second.username).toBe(username);
+      expect(await canLogIn(h, engine, username, second.password)).toBe(true);
+      expect(await canLogIn(h, engine, first.username, first.password)).toBe(true);
+    });
+
+    test('privileges a DBA gives the user after the first rotation reach the clone', async () => {
+      const { username, secretArn } = await pinned();
+      await rotate(h, secretArn);
+      if (engine === 'postgres') {
+        await queryAsSuperuser(h, engine, `CREATE TABLE "${username}_data" (id int)`);
+        await queryAsSuperuser(h, engine, `GRANT SELECT ON "${username}_data" TO "${username}"`);
+      } else {
+        h.mariadb.sql(`CREATE DATABASE ${username}_db; GRANT SELECT ON ${username}_db.* TO '${username}'@'%';`);
+      }
+      await rotate(h, secretArn);
+      await rotate(h, secretArn);
+      const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(current.username).toBe(`${username}_clone`);
+      expect(await canReadOwnersData(h, engine, current.username, current.password, username)).toBe(true);
+    });
+
+    test('a tag that names another user creates nobody: AWSCURRENT must log in, as without the tag', async () => {
+      const { username, secretArn } = await pinned(name => `${name}x`);
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'AuthenticationFailed' });
+      expect(await userExists(engine, username)).toBe(false);
+      expect(await userExists(engine, `${username}_clone`)).toBe(false);
+    });
+
+    test('the tag never lets the superuser act for a user that exists: its password must log in', async () => {
+      const { username, secretArn } = await pinned();
+      // The account exists (with privileges) but the secret does not hold its password: a writer of the secret must
+      // not get a clone of it.
+      await createDatabaseUser(h, engine, username, `Someone-elses-${username}-pw`);
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+        kind: 'AuthenticationFailed', message: expect.stringContaining(`${username} exists`),
+      });
+      expect(await userExists(engine, `${username}_clone`)).toBe(false);
+      expect(await canLogIn(h, engine, username, `Someone-elses-${username}-pw`)).toBe(true);
+    });
   });
 
   test('alternating users: a wrong AWSCURRENT password is refused; the clone\'s password is not touched', async () => {

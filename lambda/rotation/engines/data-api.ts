@@ -65,6 +65,14 @@ class DataApiSession implements DatabaseSession {
     throw new UnsupportedEngineError('Alternating users are not supported through the RDS Data API; rotate Aurora clusters single-user.');
   }
 
+  public async userExists(): Promise<boolean> {
+    return this.ensureUser().then(() => false);
+  }
+
+  public async createPair(): Promise<void> {
+    await this.ensureUser();
+  }
+
   public async ping(): Promise<void> {
     await this.execute('SELECT 1');
   }

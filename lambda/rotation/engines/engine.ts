@@ -11,6 +11,14 @@ export interface DatabaseSession {
    * (alternating users: the clone gets what the original has).
    */
   ensureUser(username: string, password: string, likeUsername: string): Promise<void>;
+  /** Whether an account of that name exists (on MySQL and MariaDB: for any host). */
+  userExists(username: string): Promise<boolean>;
+  /**
+   * Creates `username`, with a password nobody is given, and `clone`, with `clonePassword` and `username`'s
+   * privileges: all or nothing, so a retry finds either both or neither. The first rotation of an alternating pair
+   * whose user does not exist yet.
+   */
+  createPair(username: string, clone: string, clonePassword: string): Promise<void>;
   /** A trivial query: proves the session really works. */
   ping(): Promise<void>;
   close(): Promise<void>;

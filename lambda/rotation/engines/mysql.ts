@@ -6,6 +6,7 @@ import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 import { nativePasswordHash } from './password-hashes';
+import { unknownPassword } from './unknown-password';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 /** ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR. */
@@ -69,24 +70,47 @@ class MysqlSession implements DatabaseSession {
   }
 
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
-    if (await this.exists(username)) {
-      await this.setPassword(username, password);
-    } else if (await this.isMariaDb()) {
-      await this.run('CREATE USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
-    } else {
-      await this.run('CREATE USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
-    }
+    // A new user starts with a password nobody is given; the pending one is set last, once the grants and the TLS
+    // requirement are in place (AWS's multi-user function also sets it last). Account statements commit one by one
+    // here, and a retried setSecret stops at a pending password that logs in: it must never find one on a user whose
+    // grants were not all copied.
+    if (!(await this.exists(username))) await this.createUsers([[username, unknownPassword()]]);
     // On every rotation, as AWS's multi-user functions do: the grants and TLS requirements a DBA gave the original
     // since the last rotation must reach the user about to become AWSCURRENT. Never the password hash.
     const [grants] = await this.connection.query('SHOW GRANTS FOR ?@?', [likeUsername, USER_HOST]);
+    const target = `${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`;
     for (const row of grants as Record<string, string>[]) {
       const grant = Object.values(row)[0]
         .replace(IDENTIFIED_CLAUSE, '')
         .replace(REQUIRE_CLAUSE, '')
-        .replace(/ TO [`'][^`']+[`']@[`'][^`']+[`']/, ` TO ${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`);
+        .replace(/ TO [`'][^`']+[`']@[`'][^`']+[`']/, ` TO ${target}`)
+        // MariaDB lists the original's default role as `SET DEFAULT ROLE r FOR user`: the clone needs it active at
+        // login too, or it logs in without the role's privileges (https://mariadb.com/kb/en/set-default-role/).
+        .replace(/^(SET DEFAULT ROLE .+) FOR [`'][^`']+[`']@[`'][^`']+[`']$/i, `$1 FOR ${target}`);
       await this.run(grant, [], username);
     }
     await this.copyTlsRequirement(likeUsername, username);
+    await this.setPassword(username, password);
+  }
+
+  public async userExists(username: string): Promise<boolean> {
+    const [rows] = await this.connection.query('SELECT 1 FROM mysql.user WHERE User = ?', [username]);
+    return (rows as unknown[]).length > 0;
+  }
+
+  public async createPair(username: string, clone: string, clonePassword: string): Promise<void> {
+    // One statement: MySQL 8 creates all its accounts or none (https://dev.mysql.com/doc/refman/8.0/en/atomic-ddl.html);
+    // MariaDB skips only accounts that exist, and setSecret has just found that neither does. The user is new, so
+    // the clone has nothing to copy from it.
+    await this.createUsers([[username, unknownPassword()], [clone, clonePassword]]);
+  }
+
+  /** CREATE USER for each [name, password] at RDS's host, in one statement; MariaDB gets hashes (see isMariaDb). */
+  private async createUsers(users: [string, string][]): Promise<void> {
+    const mariadb = await this.isMariaDb();
+    const clause = mariadb ? '?@? IDENTIFIED BY PASSWORD ?' : '?@? IDENTIFIED BY ?';
+    const values = users.flatMap(([name, password]) => [name, USER_HOST, mariadb ? nativePasswordHash(password) : password]);
+    await this.run(`CREATE USER ${users.map(() => clause).join(', ')}`, values, users[users.length - 1][0]);
   }
 
   /**

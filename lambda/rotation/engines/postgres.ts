@@ -6,6 +6,7 @@ import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 import { md5Verifier, scramVerifier } from './password-hashes';
+import { unknownPassword } from './unknown-password';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 // invalid_password, invalid_authorization_specification
@@ -87,9 +88,43 @@ class PostgresSession implements DatabaseSession {
     }
     // Membership in the original role gives the clone its privileges, now and as the DBA changes them later
     // (grants reach members through the role), as AWS's multi-user function does. setSecret proved the original
-    // logs in, so it exists.
+    // logs in, so it exists. One transaction, as AWS's function commits once at the end: a clone whose GRANT failed
+    // must not stay behind with the pending password, or the retry (which stops at a pending password that logs in)
+    // would promote a clone without the original's privileges.
+    await this.inTransaction(async () => {
+      await this.createRole(username, password);
+      await this.run(`GRANT ${this.client.escapeIdentifier(likeUsername)} TO ${this.client.escapeIdentifier(username)}`, username);
+    });
+  }
+
+  public async userExists(username: string): Promise<boolean> {
+    const { rows } = await this.client.query('SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists', [username]);
+    return rows[0].exists;
+  }
+
+  public async createPair(username: string, clone: string, clonePassword: string): Promise<void> {
+    this.encryption ??= (await this.client.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
+    // Role statements are transactional in PostgreSQL: a retry finds both roles or neither.
+    await this.inTransaction(async () => {
+      await this.createRole(username, unknownPassword());
+      await this.createRole(clone, clonePassword);
+      await this.run(`GRANT ${this.client.escapeIdentifier(username)} TO ${this.client.escapeIdentifier(clone)}`, clone);
+    });
+  }
+
+  private async createRole(username: string, password: string): Promise<void> {
     await this.run(`CREATE ROLE ${this.client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${this.client.escapeLiteral(this.verifier(username, password))}`, username);
-    await this.run(`GRANT ${this.client.escapeIdentifier(likeUsername)} TO ${this.client.escapeIdentifier(username)}`, username);
+  }
+
+  private async inTransaction(work: () => Promise<void>): Promise<void> {
+    await this.client.query('BEGIN');
+    try {
+      await work();
+      await this.client.query('COMMIT');
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   public async ping(): Promise<void> {

@@ -8,7 +8,8 @@ import { log, redact } from '../log';
 import { generatePassword, passwordRulesFromEnvironment } from '../password';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 
-const CLONE_SUFFIX = '_clone';
+/** The name of an alternating pair's second user: `<user>_clone`, as AWS's multi-user functions name it. */
+export const CLONE_SUFFIX = '_clone';
 
 /**
  * Longest user names, by engine: PostgreSQL's NAMEDATALEN - 1 bytes, MySQL 5.7.8+'s 32 characters, MariaDB's 80

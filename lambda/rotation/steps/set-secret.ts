@@ -6,7 +6,7 @@ import { DatabaseSession } from '../engines';
 import { AuthenticationFailedError, SecretMalformedError } from '../errors';
 import { log } from '../log';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
-import { otherUser } from './create-secret';
+import { CLONE_SUFFIX, otherUser } from './create-secret';
 
 export async function setSecret(ctx: RotationContext): Promise<void> {
   const current = await requireDatabaseSecret(ctx.secretArn, 'AWSCURRENT');
@@ -50,13 +50,21 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
  * Alternating users: the superuser sets the pending user's password. It acts only for a credential that works:
  * whoever may write the application secret must not be able to aim the superuser at another account (the
  * superuser itself, or a new member of its role). So AWSCURRENT must log in first, as in AWS's functions.
+ *
+ * One exception, the first rotation of a RotatedDatabase: its secret names a user the database does not have yet
+ * (AWS's functions expect you to create it, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
+ * When the secret's first-user tag names AWSCURRENT's user and neither that user nor its clone exists, the superuser
+ * creates both: the user with a password nobody is given, the clone with the pending one. A writer of the secret who
+ * names another user gains nothing: the tag must name it, only accounts that do not exist are created, and the
+ * new accounts hold no privilege and no password the writer chose.
  */
 async function alternate(ctx: RotationContext, current: DatabaseSecret, pending: DatabaseSecret): Promise<void> {
   const proof = await tryLogin(ctx, current);
-  if (!proof) {
+  if (proof) await proof.close();
+  const firstRotation = !proof && ctx.firstUser === current.username && pending.username === `${current.username}${CLONE_SUFFIX}`;
+  if (!proof && !firstRotation) {
     throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
   }
-  await proof.close();
 
   const masterArn = current.masterarn!;
   const master = await requireDatabaseSecret(masterArn, 'AWSCURRENT', undefined, { superuser: true });
@@ -67,6 +75,18 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
     throw new SecretMalformedError(`The superuser secret ${masterArn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
   }
   const session = await loginAsSuperuser(ctx, masterArn, master, current);
+  if (firstRotation) {
+    await withSession(session, async s => {
+      for (const username of [current.username, pending.username]) {
+        if (await s.userExists(username)) {
+          throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}, and ${username} exists, so this is not the first rotation of a new user; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
+        }
+      }
+      await s.createPair(current.username, pending.username, pending.password);
+    });
+    log.info('setSecret: first rotation; created the user and its clone as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
+    return;
+  }
   await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
   log.info('setSecret: set the pending user\'s password as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
 }

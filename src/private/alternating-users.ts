@@ -1,0 +1,6 @@
+/**
+ * The tag on an alternating-users secret that names the user its first rotation may create. The rotation function
+ * reads the same key (lambda/rotation/context.ts, FIRST_USER_TAG); test/lambda/rotation.test.ts tags its secrets with
+ * this constant, so the two cannot drift apart unnoticed.
+ */
+export const FIRST_USER_TAG = 'cdk-protected-secrets:first-rotation-creates-user';
