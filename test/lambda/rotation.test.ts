@@ -715,6 +715,111 @@ async function userExists(engine: Engine, username: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+describe('MariaDB over TLS', () => {
+  test('the host name is checked: a server whose certificate, from the trusted CA, names another host is refused before any password is sent', async () => {
+    // `127.1` reaches the test server under a name its certificate does not carry (servers.ts), as a server
+    // impersonating the database with a certificate of its own from the same CA would. (node-postgres always checks
+    // the name; mysql2 only when asked.)
+    const { username, secretArn } = await singleUser('mariadb');
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ ...current, host: '127.1' }) }));
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    const error = await step(secretArn, token, 'setSecret').then(() => undefined, (e: Error & { kind?: string }) => e);
+    expect(error?.kind).toBe('DatabaseUnreachable');
+    expect(error?.message).toMatch(/TLS to .* at 127\.1:.*altnames/);
+    expect(await canLogIn(h, 'mariadb', username, current.password)).toBe(true);
+  });
+});
+
+describe('MariaDB: alternating users whose privileges come through a role', () => {
+  test('the original\'s default role is the clone\'s default role: the clone reads what the role may read', async () => {
+    // MariaDB activates only the default role at login; SHOW GRANTS lists it as `SET DEFAULT ROLE r FOR user`.
+    const { username, secretArn } = await alternatingWithout('roled');
+    const role = `${username}_reader`;
+    // The superuser administers the role, as an RDS master user does the roles it creates.
+    h.mariadb.sql(`CREATE ROLE ${role}; CREATE DATABASE ${username}_db; GRANT SELECT ON ${username}_db.* TO ${role};`
+      + ` GRANT ${role} TO '${h.mariadb.superuser}'@'%' WITH ADMIN OPTION;`
+      + ` GRANT ${role} TO '${username}'@'%'; SET DEFAULT ROLE ${role} FOR '${username}'@'%';`);
+    await rotate(h, secretArn);
+    const clone = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    expect(clone.username).toBe(`${username}_clone`);
+    expect(await canReadOwnersData(h, 'mariadb', clone.username, clone.password, username)).toBe(true);
+  });
+
+  test('a grant the superuser may not copy fails setSecret; once the DBA fixes it, the retry gives the clone every grant before its password', async () => {
+    // The superuser lacks GRANT OPTION on the user's database at first, as a restricted RDS master may: the copy
+    // fails after the clone was created. A retry must not find the pending password already set on a clone without
+    // the grants (it stops there), or the promoted clone could not read the user's data.
+    const master = unique('limited');
+    const masterPassword = `Initial-${master}-pw`;
+    h.passwords.add(masterPassword);
+    h.setByTests.add(masterPassword);
+    h.mariadb.sql(`CREATE USER '${master}'@'%' IDENTIFIED BY '${masterPassword}'; GRANT CREATE USER ON *.* TO '${master}'@'%' WITH GRANT OPTION; GRANT SELECT ON mysql.* TO '${master}'@'%';`);
+    const masterArn = await createDatabaseSecret(h, 'mariadb', { username: master, password: masterPassword });
+    const username = unique('copy');
+    await createDatabaseUser(h, 'mariadb', username, `Initial-${username}-pw`);
+    const secretArn = await createDatabaseSecret(h, 'mariadb', { username, password: `Initial-${username}-pw`, masterarn: masterArn });
+
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'PasswordChangeFailed' });
+    h.mariadb.sql(`GRANT SELECT ON ${username}_db.* TO '${master}'@'%' WITH GRANT OPTION;`);
+    await step(secretArn, token, 'setSecret');
+    await step(secretArn, token, 'testSecret');
+    await step(secretArn, token, 'finishSecret');
+    const clone = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    expect(clone.username).toBe(`${username}_clone`);
+    expect(await canReadOwnersData(h, 'mariadb', clone.username, clone.password, username)).toBe(true);
+  });
+});
+
+/** An alternating pair's user with no grants of its own (the test gives it some) and its secret. */
+async function alternatingWithout(prefix: string) {
+  const masterArn = await createDatabaseSecret(h, 'mariadb', { username: h.mariadb.superuser, password: h.mariadb.superuserPassword });
+  const username = unique(prefix);
+  const password = `Initial-${username}-pw`;
+  h.passwords.add(password);
+  h.setByTests.add(password);
+  h.mariadb.sql(`CREATE USER '${username}'@'%' IDENTIFIED BY '${password}';`);
+  const secretArn = await createDatabaseSecret(h, 'mariadb', { username, password, masterarn: masterArn });
+  return { username, secretArn };
+}
+
+describe('PostgreSQL: alternating users, a GRANT that fails', () => {
+  test('a clone whose membership could not be granted is not left behind: the retry creates it with the original\'s privileges', async () => {
+    // Another session holds pg_auth_members, and the superuser gives up after a second (lock_timeout): CREATE ROLE
+    // succeeds, GRANT fails. A retry stops at a pending password that logs in, so the clone must not survive the
+    // failure with it, or a clone without the original's privileges would become AWSCURRENT.
+    const master = unique('impatient');
+    await createSuperuser(h, 'postgres', master, `Initial-${master}-pw`);
+    await queryAsSuperuser(h, 'postgres', `ALTER ROLE "${master}" SET lock_timeout = '1s'`);
+    const masterArn = await createDatabaseSecret(h, 'postgres', { username: master, password: `Initial-${master}-pw` });
+    const username = unique('member');
+    await createDatabaseUser(h, 'postgres', username, `Initial-${username}-pw`);
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password: `Initial-${username}-pw`, masterarn: masterArn });
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+
+    const holder = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE pg_auth_members IN ACCESS EXCLUSIVE MODE');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'PasswordChangeFailed' });
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await step(secretArn, token, 'setSecret');
+    await step(secretArn, token, 'testSecret');
+    await step(secretArn, token, 'finishSecret');
+    const clone = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    expect(clone.username).toBe(`${username}_clone`);
+    expect(await canReadOwnersData(h, 'postgres', clone.username, clone.password, username)).toBe(true);
+  }, 30_000);
+});
+
 describe('PostgreSQL with password_encryption = md5', () => {
   const md5 = () => h.variants.md5;
   test.each(['single user', 'alternating users'])('%s: the rotated password is stored as an md5 verifier, as the server is set to, and logs in', async mode => {

@@ -53,8 +53,14 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** A CA and a server certificate for 127.0.0.1/localhost, so the function's TLS verification runs for real. */
-export interface Tls { readonly caPath: string; readonly certPath: string; readonly keyPath: string }
+/**
+ * A CA and server certificates from it, so the function's TLS verification runs for real: PostgreSQL's for 127.0.0.1
+ * and localhost; MariaDB's for localhost only. mysql2 checks the name `localhost` when the host is an IP address (it
+ * passes no server name to TLS), so the tests' 127.0.0.1 secrets verify; `127.1` also reaches MariaDB, but mysql2
+ * checks it as a name, which that certificate does not carry: an impostor with a certificate from the same CA, for
+ * the host-name test.
+ */
+export interface Tls { readonly caPath: string; readonly certPath: string; readonly keyPath: string; readonly mariadbCertPath: string }
 
 export function makeTls(dir: string): Tls {
   const openssl = requireTool(which('openssl'), 'openssl', 'apt-get install -y openssl');
@@ -64,7 +70,9 @@ export function makeTls(dir: string): Tls {
   run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', p('server.key'), '-out', p('server.csr'));
   writeFileSync(p('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   run('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', p('san.ext'), '-out', p('server.pem'));
-  return { caPath: p('ca.pem'), certPath: p('server.pem'), keyPath: p('server.key') };
+  writeFileSync(p('mariadb-san.ext'), 'subjectAltName=DNS:localhost\n');
+  run('x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', p('mariadb-san.ext'), '-out', p('mariadb.pem'));
+  return { caPath: p('ca.pem'), certPath: p('server.pem'), keyPath: p('server.key'), mariadbCertPath: p('mariadb.pem') };
 }
 
 abstract class Server {
@@ -182,7 +190,7 @@ export class MariaDbServer extends Server {
     this.port ||= await freePort();
     this.process = spawn(this.mariadbd, ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, `--port=${this.port}`, '--bind-address=127.0.0.1', '--skip-name-resolve',
       `--socket=${this.socket}`, `--pid-file=${join(this.dir, 'mariadb.pid')}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M',
-      `--ssl-ca=${this.tls.caPath}`, `--ssl-cert=${this.tls.certPath}`, `--ssl-key=${this.tls.keyPath}`,
+      `--ssl-ca=${this.tls.caPath}`, `--ssl-cert=${this.tls.mariadbCertPath}`, `--ssl-key=${this.tls.keyPath}`,
       // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
       '--general-log=1', `--general-log-file=${this.statementLogPath}`, ...(IS_ROOT ? ['--user=root'] : [])], { stdio: 'ignore' });
     await waitFor(async () => (await portOpen(this.port)) && spawnSync(this.client, ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-e', 'SELECT 1']).status === 0, 'MariaDB');

@@ -32,7 +32,9 @@ export const mysql: DatabaseEngine = {
         user: credentials.username,
         password: credentials.password,
         database: target.dbname,
-        ssl: tls ? { ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized } : undefined,
+        // mysql2 checks the certificate's host name only when asked (verifyIdentity): without it, any certificate
+        // of the trusted CA, any RDS instance's of any account, would pass for this database.
+        ssl: tls ? { ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized, verifyIdentity: tls.rejectUnauthorized } : undefined,
         connectTimeout: CONNECT_TIMEOUT_MS,
       });
     } catch (error) {
