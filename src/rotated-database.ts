@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
-import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
+import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -266,6 +266,8 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     errors.add('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }
+  const refusedPassword = superuserPasswordError(props.superuserSecret);
+  if (refusedPassword) errors.add(refusedPassword);
   if (props.rotationFunction && (props.rotationFunctionSubnets || props.createSecretsManagerEndpoint !== undefined)) {
     errors.add('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');
   }

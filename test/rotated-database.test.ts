@@ -276,7 +276,7 @@ describe('RotatedDatabase alternating users', () => {
   test('master credentials from the superuser secret; our secret holds the app user with masterarn; the function reads both', () => {
     const { stack, vpc } = setup();
     const superuser = new ProtectedSecret(stack, 'Admin', {
-      generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' },
+      generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' },
     });
     const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser });
     expect(db.alternatingUsers).toBe(true);
@@ -310,7 +310,7 @@ test('alternating users: the application secret\'s first rotation waits for the 
   // as soon as the schedule exists, so the superuser secret's grants must exist by then.
   const { stack, vpc } = setup();
   const superuser = new ProtectedSecret(stack, 'Admin', {
-    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' },
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' },
   });
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser });
   const t = Template.fromStack(stack).toJSON();
@@ -363,7 +363,7 @@ describe('RotatedDatabase validation names the offending prop', () => {
 
   test('alternating users leave room for the _clone suffix', () => {
     const { stack, vpc } = setup();
-    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' } });
+    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' } });
     expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: admin, username: 'a'.repeat(30) }))
       .toThrow(/`username` must be at most 26 characters for mariadb \(the _clone suffix must fit\)/);
   });
