@@ -6,7 +6,7 @@ import type { RotatedDatabaseBaseProps } from '../rotated-database-options';
 import type { RotationFunction } from '../rotation-function';
 import { allowRdsToUseKey, databasePropErrors } from './database';
 import { databaseNetworkErrors } from './database-network';
-import { EXCLUDED_PASSWORD_CHARACTERS, RDS_REFUSED_PASSWORD_CHARACTERS } from './password-policy';
+import { EXCLUDED_PASSWORD_CHARACTERS } from './password-policy';
 import { rotationOptionErrors } from './rotation';
 
 /**
@@ -46,6 +46,15 @@ export function addRotatedSecret(rotationFunction: RotationFunction, secret: sec
 export function databaseBasePropErrors(props: RotatedDatabaseBaseProps): string[] {
   return [...databaseNetworkErrors(props), ...rotationOptionErrors(props), ...databasePropErrors(props)];
 }
+
+/**
+ * The characters RDS refuses in a master password: CreateDBInstance's and CreateDBCluster's MasterUserPassword "Can
+ * include any printable ASCII character except "/", """, or "@"". Space is not in RDS's list (only Lightsail's
+ * CreateRelationalDatabase adds "It cannot contain spaces"); Secrets Manager generates it only with IncludeSpace.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ * @see https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/master-user-password.html
+ */
+const RDS_REFUSED_PASSWORD_CHARACTERS = '/"@';
 
 /**
  * Why RDS would refuse the passwords `superuserSecret` generates as a master password, when its generator is known at

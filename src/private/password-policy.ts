@@ -3,18 +3,10 @@
 
 /**
  * Characters kept out of generated secret values and rotated passwords: those that break connection strings,
- * URLs and shell quoting (space among them), and those RDS refuses in master passwords (`RDS_REFUSED_PASSWORD_CHARACTERS`).
+ * URLs and shell quoting (space among them), and `/`, `"`, `@`, which RDS refuses in master passwords
+ * (`RDS_REFUSED_PASSWORD_CHARACTERS` in database-secret.ts).
  */
 export const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
-
-/**
- * The characters RDS refuses in a master password: CreateDBInstance's and CreateDBCluster's MasterUserPassword "Can
- * include any printable ASCII character except "/", """, or "@"". Space is not in RDS's list (only Lightsail's
- * CreateRelationalDatabase adds "It cannot contain spaces"); Secrets Manager generates it only with IncludeSpace.
- * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
- * @see https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/master-user-password.html
- */
-export const RDS_REFUSED_PASSWORD_CHARACTERS = '/"@';
 
 /**
  * Secrets Manager's GetRandomPassword character types: letters, numbers and its 32 punctuation characters (space is a
