@@ -59,7 +59,9 @@ export function buildExampleApp(app: App): Stack[] {
 
   const admin = new ProtectedSecret(stack, 'CatalogAdmin', {
     description: 'Master user of the catalog database',
-    generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'catalogadmin' }), generateStringKey: 'password' },
+    // RDS refuses "/", '"' and "@" in a master password
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, MasterUserPassword).
+    generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'catalogadmin' }), generateStringKey: 'password', excludeCharacters: '/"@' },
   });
   const catalog = new RotatedDatabase(stack, 'CatalogDb', {
     vpc,

@@ -45,7 +45,9 @@ export function buildMultiStackApp(app: App, env?: { account: string; region: st
   const billing = new Stack(app, 'Billing', { env });
   const admin = new ProtectedSecret(billing, 'InvoicesAdmin', {
     description: 'Master user of the invoices database',
-    generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'invoicesadmin' }), generateStringKey: 'password' },
+    // RDS refuses "/", '"' and "@" in a master password
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, MasterUserPassword).
+    generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'invoicesadmin' }), generateStringKey: 'password', excludeCharacters: '/"@' },
   });
   const invoices = new RotatedDatabase(billing, 'InvoicesDb', {
     vpc,

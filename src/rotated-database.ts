@@ -11,7 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { FIRST_USER_TAG } from './private/alternating-users';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
-import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors } from './private/database-secret';
+import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -34,8 +34,10 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly instanceType?: ec2.InstanceType;
 
   /**
-   * The user whose credentials the secret holds: the master user in single-user mode, the application user
-   * (and its `<username>_clone` twin) when `superuserSecret` is given.
+   * The user whose credentials the secret holds: the master user in single-user mode (at most 16 characters, RDS's
+   * limit for a master user name), the application user (and its `<username>_clone` twin) when `superuserSecret` is
+   * given (the engine's limit less `_clone`: 26 for MySQL and MariaDB, 57 for PostgreSQL).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default 'dbadmin' in single-user mode, 'app' with alternating users
    */
   readonly username?: string;
@@ -106,7 +108,7 @@ interface InstanceEngineTraits {
   readonly tlsParameter: Record<string, string>;
   /** Log types to export to CloudWatch Logs. */
   readonly logExports: string[];
-  /** Longest user name the engine accepts. */
+  /** Longest user name the engine accepts (for the application user; the master user is shorter, see `MAX_MASTER_USERNAME_LENGTH`). */
   readonly maxUsernameLength: number;
 }
 
@@ -115,6 +117,13 @@ const ENGINE_TRAITS: Record<string, InstanceEngineTraits> = {
   mysql: { port: 3306, tlsParameter: { require_secure_transport: 'ON' }, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
   mariadb: { port: 3306, tlsParameter: { require_secure_transport: 'ON' }, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
 };
+
+/**
+ * The longest master user name RDS accepts, whatever the engine: CreateDBInstance's MasterUsername "Must be 1 to 16
+ * letters, numbers, or underscores" (the engines' own limits, 32 and 63, apply to the users the function creates).
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ */
+const MAX_MASTER_USERNAME_LENGTH = 16;
 
 /**
  * An RDS database (PostgreSQL, MySQL or MariaDB) whose credentials live in a `ProtectedSecret` and are rotated
@@ -262,9 +271,16 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   errors.addAll(databaseBasePropErrors(props));
   const username = props.username;
   if (username !== undefined && !Token.isUnresolved(username) && traits) {
-    const limit = traits.maxUsernameLength - (props.superuserSecret ? '_clone'.length : 0);
     if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(username)) errors.add(`\`username\` must start with a letter and contain only letters, digits and underscores, got "${username}".`);
-    if (username.length > limit) errors.add(`\`username\` must be at most ${limit} characters for ${props.engine.engineType}${props.superuserSecret ? ' (the _clone suffix must fit)' : ''}, got ${username.length}.`);
+    if (props.superuserSecret) {
+      // The application user and its clone are created by the rotation function, under the engine's own limit.
+      const limit = traits.maxUsernameLength - '_clone'.length;
+      if (username.length > limit) errors.add(`\`username\` must be at most ${limit} characters for ${props.engine.engineType} (the _clone suffix must fit), got ${username.length}.`);
+    } else if (username.length > MAX_MASTER_USERNAME_LENGTH) {
+      errors.add(`\`username\` is the master user in single-user mode and RDS allows at most ${MAX_MASTER_USERNAME_LENGTH} characters `
+        + `(CreateDBInstance MasterUsername, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html), got ${username.length} ("${username}"). `
+        + 'Choose a shorter name, or pass `superuserSecret` to rotate an application user whose name may be longer.');
+    }
     const reserved = reservedUsernameError(props.engine.engineType, username);
     if (reserved) errors.add(reserved);
   }
@@ -274,6 +290,8 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     errors.add('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }
+  const refusedPassword = superuserPasswordError(props.superuserSecret);
+  if (refusedPassword) errors.add(refusedPassword);
   if (props.rotationFunction && (props.rotationFunctionSubnets || props.createSecretsManagerEndpoint !== undefined)) {
     errors.add('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');
   }

@@ -22,6 +22,7 @@ import {
   cx_api as cxapi,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
+import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
 import { hasMarker, markClass } from './private/marker';
@@ -559,16 +560,31 @@ class BundleCode extends lambda.Code {
   }
 }
 
-/** One interface endpoint of the library per VPC and service; only rotation functions are let in. */
+/**
+ * One interface endpoint of the library per VPC and service; only rotation functions are let in. The one per VPC is
+ * per VPC construct (keyed by its path): two stacks that each import the same VPC get one each, which with private DNS
+ * on cannot both deploy, so each such endpoint checks the app for another with private DNS for its service and VPC ID.
+ */
 class SharedEndpoint extends Construct {
   public readonly endpoint: ec2.InterfaceVpcEndpoint;
   public readonly privateDnsEnabled: boolean;
+  /** The service's name, e.g. `com.amazonaws.eu-west-1.secretsmanager` (region as a token in a region-agnostic stack). */
+  public readonly serviceName: string;
+  /** The VPC's ID as written at synth, or undefined when it is a token or a lookup still pending. */
+  public readonly knownVpcId?: string;
+  /** What the endpoint is for, e.g. "Secrets Manager". */
+  public readonly description: string;
 
   constructor(scope: Construct, id: string, props: {
     vpc: ec2.IVpc; subnets: ec2.SubnetSelection; service: ec2.InterfaceVpcEndpointAwsService; description: string; privateDnsEnabled: boolean;
   }) {
     super(scope, id);
     this.privateDnsEnabled = props.privateDnsEnabled;
+    this.serviceName = props.service.name;
+    this.description = props.description;
+    // A pending Vpc.fromLookup carries the same placeholder ID (vpc-12345) in every stack until the CLI looks it up.
+    const pendingLookup = props.vpc.selectSubnets(props.subnets).isPendingLookup;
+    this.knownVpcId = Token.isUnresolved(props.vpc.vpcId) || pendingLookup ? undefined : props.vpc.vpcId;
     this.endpoint = new ec2.InterfaceVpcEndpoint(this, 'Endpoint', {
       vpc: props.vpc,
       service: props.service,
@@ -584,7 +600,35 @@ class SharedEndpoint extends Construct {
         allowAllOutbound: false,
       })],
     });
+    if (this.privateDnsEnabled && this.knownVpcId) {
+      shareAppWalkInValidation(this);
+      this.node.addValidation({ validate: () => this.duplicatePrivateDnsErrors() });
+    }
   }
+
+  /**
+   * Another endpoint of the library with private DNS for the same service and VPC ID, in another stack (or under
+   * another import of the VPC): CreateVpcEndpoint with PrivateDnsEnabled associates a private hosted zone for the
+   * service's default name with the VPC (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html),
+   * and EC2 refuses a second one ("private-dns-enabled cannot be set because there is already a conflicting DNS domain
+   * for <service> in the VPC", as reported in https://github.com/hashicorp/terraform-provider-aws/issues/17535).
+   */
+  private duplicatePrivateDnsErrors(): string[] {
+    const others = appConstructsOfKind(this, isSharedEndpoint)
+      .filter((other): other is SharedEndpoint => other !== this && isSharedEndpoint(other))
+      .filter(other => other.privateDnsEnabled && other.knownVpcId === this.knownVpcId
+        && Stack.of(this).resolve(other.serviceName) === Stack.of(this).resolve(this.serviceName));
+    return others.map(other => `The ${this.description} endpoint ${this.node.path} and ${other.node.path} both have private DNS `
+      + `for VPC ${this.knownVpcId}, where only one endpoint with private DNS per service can exist: the second deploy fails `
+      + '(EC2: "there is already a conflicting DNS domain ... in the VPC"). Create the endpoint in one stack only: set '
+      + '`createSecretsManagerEndpoint: false` on the rotation functions (or RotatedDatabase, RotatedAuroraCluster) of the other stack, '
+      + 'which then reach the service through the first endpoint\'s private DNS, or create one RotationFunction for the VPC and pass it as `rotationFunction`.');
+  }
+}
+markClass(SharedEndpoint, 'SharedEndpoint');
+
+function isSharedEndpoint(c: unknown): boolean {
+  return hasMarker(c, 'SharedEndpoint');
 }
 
 /**

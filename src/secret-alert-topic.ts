@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { phoneNumberErrors } from './private/monitoring';
@@ -72,55 +72,22 @@ export class SecretAlertTopic extends Construct {
    * publish. For a topic encrypted with a key of this app, the key policy lets CloudWatch use the key for alarms of
    * this account, and EventBridge for topics of this account only (its requests to KMS carry no `aws:SourceAccount`,
    * which SNS documents as unsupported for EventBridge). Monitoring calls this for the
-   * shared topic and for an `alertTopic` of your own; calling it twice for a topic adds nothing.
+   * shared topic and for an `alertTopic` of your own; calling it twice for a topic adds nothing. An imported topic or
+   * key takes no statement: synth then warns (`cdk-protected-secrets:alert-topic-policy`) with the statements to add.
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
    * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
    */
   public static allowPublishers(topic: sns.ITopic): void {
     if (AUTHORIZED_TOPICS.has(topic)) return;
     AUTHORIZED_TOPICS.add(topic);
-    const account = Stack.of(topic).account;
-    const publishers = PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service));
-    const fromThisAccount = { StringEquals: { 'aws:SourceAccount': account } };
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'RulesAndAlarmsOfThisAccountPublish',
-      principals: publishers,
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: fromThisAccount,
-    }));
-    topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'DenyEveryCallWithoutTls',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: TOPIC_POLICY_ACTIONS,
-      resources: [topic.topicArn],
-      conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-    }));
-    // Publishing to an encrypted topic needs the publisher to use the key; SNS calls KMS on its behalf. An imported
-    // key ignores these statements: its own policy must allow both services.
-    // CloudWatch's request names the alarm's account (aws:SourceAccount). EventBridge's does not: "Adding the
-    // aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
-    // EventBridge-to-encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html), and with
-    // it every rule's alert is dropped. Its statement names the topics of this account and region instead, by the
-    // encryption context SNS gives the data key, `aws:sns:topicArn`
-    // (https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html): a rule of another
-    // account could only reach the key through a topic of its own. Not the topic's own ARN: the key policy would then
-    // wait for the topic, which waits for the key.
-    topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AlarmsOfThisAccountEncryptThroughSns',
-      principals: [new iam.ServicePrincipal(ALARMS_SERVICE)],
-      actions: TOPIC_KEY_ACTIONS,
-      resources: ['*'],
-      conditions: fromThisAccount,
-    }));
-    topic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'RulesEncryptForTopicsOfThisAccountThroughSns',
-      principals: [new iam.ServicePrincipal(RULES_SERVICE)],
-      actions: TOPIC_KEY_ACTIONS,
-      resources: ['*'],
-      conditions: { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': Stack.of(topic).formatArn({ service: 'sns', resource: '*' }) } },
-    }));
+    const statements = publisherStatements(topic);
+    // An imported topic (or key) takes no statement (addToResourcePolicy reports statementAdded: false): say what its
+    // owner must add, or the rules and alarms target a topic that refuses them and every alert is dropped unseen.
+    const topicAdded = statements.topic.map(statement => topic.addToResourcePolicy(statement).statementAdded);
+    const keyAdded = statements.key.map(statement => topic.masterKey?.addToResourcePolicy(statement).statementAdded);
+    const topicMissing = !topicAdded[0];
+    const keyMissing = topic.masterKey !== undefined && keyAdded.some(added => !added);
+    if (topicMissing || keyMissing) warnPoliciesToAdd(topic, topicMissing, keyMissing, statements);
   }
 
   /** The topic. */
@@ -185,4 +152,96 @@ export class SecretAlertTopic extends Construct {
     this.phoneNumbers.add(phoneNumber);
     this.topic.addSubscription(new subscriptions.SmsSubscription(phoneNumber));
   }
+}
+
+/** The statements that let this account's rules and alarms publish to `topic`: on the topic's policy, and its key's. */
+function publisherStatements(topic: sns.ITopic): { topic: iam.PolicyStatement[]; key: iam.PolicyStatement[] } {
+  const account = Stack.of(topic).account;
+  const publishers = PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service));
+  const fromThisAccount = { StringEquals: { 'aws:SourceAccount': account } };
+  return {
+    topic: [
+      new iam.PolicyStatement({
+        sid: 'RulesAndAlarmsOfThisAccountPublish',
+        principals: publishers,
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromThisAccount,
+      }),
+      new iam.PolicyStatement({
+        sid: 'DenyEveryCallWithoutTls',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: TOPIC_POLICY_ACTIONS,
+        resources: [topic.topicArn],
+        conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ],
+    // Publishing to an encrypted topic needs the publisher to use the key; SNS calls KMS on its behalf.
+    // CloudWatch's request names the alarm's account (aws:SourceAccount). EventBridge's does not: "Adding the
+    // aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
+    // EventBridge-to-encrypted topics" (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html), and with
+    // it every rule's alert is dropped. Its statement names the topics of this account and region instead, by the
+    // encryption context SNS gives the data key, `aws:sns:topicArn`
+    // (https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html): a rule of another
+    // account could only reach the key through a topic of its own. Not the topic's own ARN: the key policy would then
+    // wait for the topic, which waits for the key.
+    key: [
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisAccountEncryptThroughSns',
+        principals: [new iam.ServicePrincipal(ALARMS_SERVICE)],
+        actions: TOPIC_KEY_ACTIONS,
+        resources: ['*'],
+        conditions: fromThisAccount,
+      }),
+      new iam.PolicyStatement({
+        sid: 'RulesEncryptForTopicsOfThisAccountThroughSns',
+        principals: [new iam.ServicePrincipal(RULES_SERVICE)],
+        actions: TOPIC_KEY_ACTIONS,
+        resources: ['*'],
+        conditions: { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': Stack.of(topic).formatArn({ service: 'sns', resource: '*' }) } },
+      }),
+    ],
+  };
+}
+
+/**
+ * Warns that `topic` (or its key) is imported and names the statements its owner must add for this account's rules
+ * and alarms to publish: SNS refuses a publisher its topic policy does not allow, and an encrypted topic needs the
+ * publisher to be allowed to use the key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+ */
+function warnPoliciesToAdd(
+  topic: sns.ITopic, topicMissing: boolean, keyMissing: boolean, statements: { topic: iam.PolicyStatement[]; key: iam.PolicyStatement[] },
+): void {
+  const json = (list: iam.PolicyStatement[]) => list.map(statement => JSON.stringify(readable(Stack.of(topic).resolve(statement.toStatementJson())))).join(', ');
+  const topicName = Token.isUnresolved(topic.topicArn) ? topic.node.path : topic.topicArn;
+  const keyName = topic.masterKey && !Token.isUnresolved(topic.masterKey.keyArn) ? topic.masterKey.keyArn : 'its key';
+  const parts: string[] = [];
+  if (topicMissing) {
+    parts.push(`The alert topic ${topicName} is imported: its topic policy was not changed, so this account's EventBridge rules and `
+      + `CloudWatch alarms cannot publish to it and secret alerts are dropped until its owner adds to the topic policy: ${json(statements.topic)}.`);
+  } else {
+    parts.push(`The alert topic ${topicName} is encrypted with an imported key, whose policy was not changed.`);
+  }
+  if (keyMissing || (topicMissing && topic.masterKey === undefined)) {
+    parts.push(`${keyMissing ? `Its key policy (${keyName}) needs` : 'If the topic is encrypted with a customer-managed KMS key, that key\'s policy also needs'}: `
+      + `${json(statements.key)}; without them SNS cannot encrypt the alerts and drops them (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).`);
+  }
+  Annotations.of(topic).addWarningV2('cdk-protected-secrets:alert-topic-policy', parts.join(' '));
+}
+
+/** A resolved statement with CloudFormation functions replaced by what a person writes in a policy. */
+function readable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(readable);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && entries[0][0] === 'Ref') return `<${String(entries[0][1]).replace(/^AWS::/, '')}>`;
+    if (entries.length === 1 && entries[0][0] === 'Fn::Join') {
+      const [separator, parts] = entries[0][1] as [string, unknown[]];
+      return parts.map(part => typeof part === 'string' ? part : String(readable(part))).join(separator);
+    }
+    if (entries.length === 1 && entries[0][0].startsWith('Fn::')) return `<${entries[0][0]}>`;
+    return Object.fromEntries(entries.map(([k, v]) => [k, readable(v)]));
+  }
+  return value;
 }

@@ -59,8 +59,11 @@ const PATTERN_SIZE_LIMIT = 2048;
  */
 export interface SecretAlertDestinationOptions {
   /**
-   * The SNS topic alerts go to. A topic from elsewhere must already let EventBridge (for rules) and CloudWatch
-   * (for alarms) publish, and use its key if it is encrypted; the construct adds the EventBridge grant.
+   * The SNS topic alerts go to. A topic of this app gets the topic policy statements that let this account's
+   * EventBridge rules and CloudWatch alarms publish (and, with a key of this app, the key policy statements). An
+   * imported topic or key cannot be changed: synth warns (`cdk-protected-secrets:alert-topic-policy`) with the
+   * statements its owner must add, without which the alerts are dropped.
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
    * @default - the stack's shared `SecretAlertTopic` (one KMS-encrypted topic per stack)
    */
   readonly alertTopic?: sns.ITopic;

@@ -278,3 +278,47 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
     expect(() => grantAcrossStacks()).toThrow(/Data\/Orders.*Apps\/Reports.*(readers|secretReaders).*roleName/s);
   });
 });
+
+describe('two stacks that each import the same VPC and ask for private DNS', () => {
+  // A VPC takes one endpoint with private DNS per service: CloudFormation creates the first stack's and the second
+  // deploy fails ("private-dns-enabled cannot be set because there is already a conflicting DNS domain ... in the VPC").
+  const VPC_ATTRIBUTES = {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+    isolatedSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+    isolatedSubnetRouteTableIds: ['rtb-0aaaaaaaaaaaaaaaa', 'rtb-0bbbbbbbbbbbbbbbb'],
+  };
+  function importingStack(app: App, name: string, privateDnsEnabled: boolean) {
+    const stack = new Stack(app, name, { env: ENV });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', VPC_ATTRIBUTES);
+    return new RotationFunction(stack, 'Rotation', { vpc, privateDnsEnabled });
+  }
+
+  test('synth fails, naming both endpoints and the fix', () => {
+    const app = new App();
+    importingStack(app, 'Orders', true);
+    importingStack(app, 'Billing', true);
+    expect(() => app.synth()).toThrow(/Orders\/ProtectedSecretsSecretsManagerEndpoint\w+.*Billing\/ProtectedSecretsSecretsManagerEndpoint\w+|Billing\/ProtectedSecretsSecretsManagerEndpoint\w+.*Orders\/ProtectedSecretsSecretsManagerEndpoint\w+/s);
+    expect(() => app.synth()).toThrow(/vpc-0123456789abcdef0.*`createSecretsManagerEndpoint: false`/s);
+  });
+
+  test('one stack with private DNS, or two without it, synthesize', () => {
+    const one = new App();
+    importingStack(one, 'Orders', true);
+    expect(() => one.synth()).not.toThrow();
+    const quiet = new App();
+    importingStack(quiet, 'Orders', false);
+    importingStack(quiet, 'Billing', false);
+    expect(() => quiet.synth()).not.toThrow();
+  });
+
+  test('a VPC still being looked up is not compared (every pending lookup carries the same placeholder ID)', () => {
+    const app = new App();
+    for (const name of ['Orders', 'Billing']) {
+      const stack = new Stack(app, name, { env: ENV });
+      const vpc = ec2.Vpc.fromLookup(stack, 'Vpc', { vpcId: name === 'Orders' ? 'vpc-0aaaaaaaaaaaaaaaa' : 'vpc-0bbbbbbbbbbbbbbbb' });
+      new RotationFunction(stack, 'Rotation', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, privateDnsEnabled: true });
+    }
+    expect(() => app.synth()).not.toThrow();
+  });
+});

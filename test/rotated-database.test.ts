@@ -276,7 +276,7 @@ describe('RotatedDatabase alternating users', () => {
   test('master credentials from the superuser secret; our secret holds the app user with masterarn; the function reads both', () => {
     const { stack, vpc } = setup();
     const superuser = new ProtectedSecret(stack, 'Admin', {
-      generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' },
+      generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' },
     });
     const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser });
     expect(db.alternatingUsers).toBe(true);
@@ -327,7 +327,7 @@ test('alternating users: the application secret\'s first rotation waits for the 
   // as soon as the schedule exists, so the superuser secret's grants must exist by then.
   const { stack, vpc } = setup();
   const superuser = new ProtectedSecret(stack, 'Admin', {
-    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' },
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' },
   });
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser });
   const t = Template.fromStack(stack).toJSON();
@@ -362,7 +362,6 @@ describe('RotatedDatabase validation names the offending prop', () => {
   test.each<[string, Partial<RotatedDatabaseProps>, RegExp]>([
     ['unsupported engine', { engine: rds.DatabaseInstanceEngine.oracleSe2({ version: rds.OracleEngineVersion.VER_19 }) }, /`engine` must be PostgreSQL, MySQL or MariaDB/],
     ['bad username', { username: '1admin' }, /`username` must start with a letter/],
-    ['username too long for mysql', { engine: mysql, username: 'a'.repeat(33) }, /`username` must be at most 32 characters/],
     ['both schedules', { automaticallyAfter: Duration.days(7), scheduleExpression: 'rate(7 days)' }, /either `automaticallyAfter` or `scheduleExpression`/],
     ['too frequent', { automaticallyAfter: Duration.hours(1) }, /`automaticallyAfter` must be between 4 hours and 1000 days/],
     ['bad expression', { scheduleExpression: 'every sunday' }, /`scheduleExpression` must be a rate\(...\) or cron\(...\)/],
@@ -378,9 +377,27 @@ describe('RotatedDatabase validation names the offending prop', () => {
     expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, superuserSecret: plain })).toThrow(/`superuserSecret` must be encrypted with a customer-managed key/);
   });
 
+  // RDS's CreateDBInstance MasterUsername: "Must be 1 to 16 letters, numbers, or underscores", whatever the engine
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+  test.each([['postgres', postgres], ['mysql', mysql], ['mariadb', mariadb]] as const)(
+    'single user: a %s master username of 17 characters, which RDS refuses, is refused at synth', (_name, engine) => {
+      expect(() => single({ engine, username: 'a'.repeat(17) }))
+        .toThrow(/`username` is the master user in single-user mode and RDS allows at most 16 characters \(CreateDBInstance MasterUsername, https:\/\/docs\.aws\.amazon\.com\/AmazonRDS\/latest\/APIReference\/API_CreateDBInstance\.html\), got 17/);
+    });
+
+  test('single user: a master username of 16 characters is accepted', () => {
+    expect(() => single({ username: 'a'.repeat(16) })).not.toThrow();
+  });
+
+  test('alternating users: the application user is no master user, so the engine\'s own limit applies', () => {
+    const { stack, vpc } = setup();
+    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' } });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, superuserSecret: admin, username: 'a'.repeat(40) })).not.toThrow();
+  });
+
   test('alternating users leave room for the _clone suffix', () => {
     const { stack, vpc } = setup();
-    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password' } });
+    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' } });
     expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: admin, username: 'a'.repeat(30) }))
       .toThrow(/`username` must be at most 26 characters for mariadb \(the _clone suffix must fit\)/);
   });

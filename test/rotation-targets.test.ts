@@ -115,7 +115,7 @@ describe('one rotation targets group per function and stack', () => {
     const stack = new Stack(new App(), 'Data', { env: ENV });
     const vpc = isolatedVpc(stack);
     const admin = new ProtectedSecret(stack, 'Admin', {
-      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludeCharacters: '/"@' },
     });
     const db = new RotatedDatabase(stack, 'A', { vpc, engine: mariadb, superuserSecret: admin });
     const t = Template.fromStack(stack);

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { App, Aspects, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
 
@@ -261,6 +261,42 @@ describe('SecretMonitoring resources', () => {
       ['cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': '111111111111' } }],
       ['events.amazonaws.com', { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': TOPICS_OF_THIS_ACCOUNT } }],
     ]);
+  });
+
+  // An imported topic's policy (and an imported key's) cannot be changed from this app: without a warning, the rules
+  // and alarms would target a topic that refuses them, and every alert would be dropped unseen.
+  test('an imported topic gets no policy statement, and synth warns with the statements its topic and key policies need', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Theirs', 'arn:aws:sns:eu-west-1:111111111111:security-alerts');
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
+    Template.fromStack(stack).resourceCountIs('AWS::SNS::TopicPolicy', 0);
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Test/Theirs', Match.stringLikeRegexp(
+      'arn:aws:sns:eu-west-1:111111111111:security-alerts.*imported.*topic policy.*'
+      + '"Action":"sns:Publish".*"aws:SourceAccount":"111111111111".*"Principal":\\{"Service":\\["events.amazonaws.com","cloudwatch.amazonaws.com"\\]\\}'
+      + '.*If the topic is encrypted.*key\'s policy also needs.*"kms:GenerateDataKey\\*".*sns-key-management'));
+    annotations.hasWarning('/Test/Theirs', Match.stringLikeRegexp('\\[ack: cdk-protected-secrets:alert-topic-policy\\]'));
+  });
+
+  test('a topic of this app encrypted with an imported key: synth warns that the key policy needs the publishers\' statements', () => {
+    const stack = newStack();
+    const key = kms.Key.fromKeyArn(stack, 'TheirKey', 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555');
+    const topic = new sns.Topic(stack, 'Mine', { masterKey: key });
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Test/Mine', Match.stringLikeRegexp(
+      'imported key.*Its key policy \\(arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555\\) needs.*"Service":"cloudwatch.amazonaws.com".*"Service":"events.amazonaws.com"'));
+    annotations.hasNoWarning('/Test/Mine', Match.stringLikeRegexp('topic policy'));
+  });
+
+  test('a topic and key of this app take the statements, and synth does not warn', () => {
+    const stack = newStack();
+    const topic = new sns.Topic(stack, 'Mine', { masterKey: new kms.Key(stack, 'MyKey') });
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('alert-topic-policy'));
   });
 
   test('alert emails are subscribed once each, to the shared topic', () => {

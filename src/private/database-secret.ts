@@ -1,5 +1,5 @@
 // The set-up both database constructs share: the credentials secret, its key's use by RDS, and its rotation function.
-import { Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ProtectedSecret } from '../protected-secret';
 import type { RotatedDatabaseBaseProps } from '../rotated-database-options';
@@ -45,4 +45,38 @@ export function addRotatedSecret(rotationFunction: RotationFunction, secret: sec
 /** What is wrong with the props both database constructs share, one message per prop. */
 export function databaseBasePropErrors(props: RotatedDatabaseBaseProps): string[] {
   return [...databaseNetworkErrors(props), ...rotationOptionErrors(props), ...databasePropErrors(props)];
+}
+
+/**
+ * The characters RDS refuses in a master password: CreateDBInstance's and CreateDBCluster's MasterUserPassword "Can
+ * include any printable ASCII character except "/", """, or "@"". Space is not in RDS's list (only Lightsail's
+ * CreateRelationalDatabase adds "It cannot contain spaces"); Secrets Manager generates it only with IncludeSpace.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ * @see https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/rds/aws.sdk.kotlin.services.rds.model/-create-db-instance-request/master-user-password.html
+ */
+const RDS_REFUSED_PASSWORD_CHARACTERS = '/"@';
+
+/**
+ * Why RDS would refuse the passwords `superuserSecret` generates as a master password, when its generator is known at
+ * synth (a `ProtectedSecret` or `aws-cdk-lib` `Secret` of this app); undefined when it excludes `/`, `"` and `@` or
+ * cannot be checked (an imported secret, a value given rather than generated, tokens). RDS accepts "any printable
+ * ASCII character except "/", """, or "@"" in MasterUserPassword
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html), so a 32-character password
+ * drawn from Secrets Manager's 94 characters holds one of them with probability 1 - (91/94)^32, about 65%.
+ */
+export function superuserPasswordError(superuserSecret: secretsmanager.ISecret | undefined): string | undefined {
+  if (!superuserSecret) return undefined;
+  const secret = ProtectedSecret.isProtectedSecret(superuserSecret) ? superuserSecret.secret : superuserSecret;
+  const resource = secret.node.defaultChild;
+  if (!CfnResource.isCfnResource(resource) || resource.cfnResourceType !== secretsmanager.CfnSecret.CFN_RESOURCE_TYPE_NAME) return undefined;
+  const generator = (resource as secretsmanager.CfnSecret).generateSecretString;
+  if (generator === undefined || Token.isUnresolved(generator)) return undefined;
+  const { excludeCharacters, excludePunctuation } = generator as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+  if (excludePunctuation === true || Token.isUnresolved(excludePunctuation) || Token.isUnresolved(excludeCharacters)) return undefined;
+  const allowed = [...RDS_REFUSED_PASSWORD_CHARACTERS].filter(c => !(excludeCharacters ?? '').includes(c));
+  if (allowed.length === 0) return undefined;
+  return `\`superuserSecret\` (${superuserSecret.node.path}) generates passwords that may contain ${allowed.map(c => `\`${c}\``).join(', ')}, `
+    + 'which RDS refuses in a master password (MasterUserPassword, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html): '
+    + 'most deployments would fail. Add them to the secret\'s `generateSecretString.excludeCharacters`, e.g. '
+    + `\`excludeCharacters: '${RDS_REFUSED_PASSWORD_CHARACTERS}'\` (or leave out a ProtectedSecret's \`generateSecretString\`, whose default excludes them).`;
 }

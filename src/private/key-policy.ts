@@ -5,7 +5,9 @@ import { aws_iam as iam } from 'aws-cdk-lib';
  * decrypts. `kms:PutKeyPolicy` stays, because CloudFormation rewrites the policy whenever a grant adds a statement
  * and KMS refuses a policy that would lock its own writer out; the price is that an administrator with
  * `kms:PutKeyPolicy` can rewrite the policy to give themselves use. No key policy can prevent that, so the
- * statement is named for what it allows, and SecretMonitoring's CloudTrail rules alert on policy changes.
+ * statement is named for what it allows. Such a rewrite is recorded by CloudTrail (PutKeyPolicy, event source
+ * kms.amazonaws.com: https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html) but not
+ * alerted: the monitoring's rules watch Secrets Manager calls only (secretsmanager.amazonaws.com), not KMS.
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
  */
 const KEY_ADMIN_ACTIONS = [

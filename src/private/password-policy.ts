@@ -3,7 +3,8 @@
 
 /**
  * Characters kept out of generated secret values and rotated passwords: those that break connection strings,
- * URLs and shell quoting, and those RDS refuses in master passwords (`/`, `"`, `@`, space).
+ * URLs and shell quoting (space among them), and `/`, `"`, `@`, which RDS refuses in master passwords
+ * (`RDS_REFUSED_PASSWORD_CHARACTERS` in database-secret.ts).
  */
 export const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
