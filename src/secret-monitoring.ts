@@ -7,11 +7,13 @@ import {
   IResolveContext,
   Lazy,
   Names,
+  Resource,
   Stack,
   Token,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_events as events,
+  aws_kms as kms,
   aws_lambda as lambda,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
@@ -20,7 +22,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { longestDeployed } from './private/deployed-size';
 import { hasMarker } from './private/marker';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage, truncate } from './private/monitoring';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
@@ -34,6 +36,30 @@ const CHANGE_EVENTS = [
   'RotateSecret', 'CancelRotateSecret',
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
 ];
+
+/**
+ * Calls that weaken the protection a secret's KMS key gives it:
+ * - `ScheduleKeyDeletion`: once the waiting period ends the key is deleted and what it encrypted cannot be decrypted
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html);
+ * - `DisableKey`: a disabled key "cannot be used in any cryptographic operation until you re-enable it", so the secret
+ *   cannot be read or rotated (https://docs.aws.amazon.com/kms/latest/developerguide/enabling-keys.html);
+ * - `PutKeyPolicy`: the key policy is "the primary mechanism for controlling access to a KMS key"; a new one can let
+ *   anyone decrypt (https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html);
+ * - `CreateGrant`: a grant lets its grantee use the key "without changing your key policies or IAM policies"
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html);
+ * - `DisableKeyRotation`: the library creates every key with automatic rotation on; this turns it off.
+ * Not listed: `CancelKeyDeletion` and `EnableKey` undo the above, `EnableKeyRotation` restores it, and the read calls
+ * (`Decrypt`, `DescribeKey`, `ListGrants`) change nothing.
+ */
+const KEY_CHANGE_EVENTS = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 'CreateGrant', 'DisableKeyRotation'];
+
+/**
+ * The length of a KMS key ID, which CloudFormation's `Ref` of a key gives (aws-cdk-lib's `keyId`): a UUID such as
+ * `1234abcd-12ab-34cd-56ef-1234567890ab` (https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html), or
+ * `mrk-` and 32 hexadecimal digits for a multi-Region key
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html): 36 characters either way.
+ */
+const KEY_ID_LENGTH = 36;
 
 /**
  * Events Secrets Manager itself records when a rotation ends: "AWS Service Event via CloudTrail", events "created by
@@ -143,6 +169,8 @@ export interface WatchSecretOptions {
 interface RuleKind {
   readonly id: string;
   readonly description: string;
+  /** The event source the rule matches. */
+  readonly source: string;
   readonly pattern: (matchers: any[]) => events.EventPattern;
   readonly matchers: (naming: SecretNaming) => any[];
   readonly message: () => events.RuleTargetInput;
@@ -160,9 +188,10 @@ interface RuleGroup {
 }
 
 /**
- * Alerts for secrets, from the CloudTrail events Secrets Manager records: EventBridge rules on changes to the
- * secrets, on rotation outcomes and on access to deprecated versions, each sending a readable message that names
- * the secret to an SNS topic, and CloudWatch alarms on failed rotations and deprecated access.
+ * Alerts for secrets, from the CloudTrail events Secrets Manager and AWS KMS record: EventBridge rules on changes to
+ * the secrets, on rotation outcomes, on access to deprecated versions and on calls that weaken the secrets' KMS keys
+ * (of this app), each sending a readable message that names the secret or the key to an SNS topic, and CloudWatch
+ * alarms on failed rotations and deprecated access.
  *
  * One monitoring covers many secrets: each rule takes secrets until its pattern is full (2,048 characters), so a
  * stack gets a few rules, not a few per secret. `ProtectedSecret` uses the stack's shared monitoring (`forStack`).
@@ -195,9 +224,10 @@ export class SecretMonitoring extends Construct {
   private readonly alarmAction: cloudwatch.IAlarmAction;
   private readonly sharedTopic?: SecretAlertTopic;
   private readonly watchDeprecatedAccessByDefault: boolean;
-  private readonly kinds: Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind>;
+  private readonly kinds: Record<RuleKindName, RuleKind>;
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
   private readonly watched = new Set<secretsmanager.ISecret>();
+  private readonly watchedKeys = new Set<kms.IKey>();
   private statedTrail?: MonitoringTrail;
 
   constructor(scope: Construct, id: string, props: SecretMonitoringProps = {}) {
@@ -228,6 +258,11 @@ export class SecretMonitoring extends Construct {
   public get rotationFailedRules(): events.Rule[] { return this.rulesOf(this.kinds.rotationFailed); }
   /** Matches reads of `AWSPREVIOUS` and any use of a secret scheduled for deletion, of the secrets that watch it. */
   public get deprecatedAccessRules(): events.Rule[] { return this.rulesOf(this.kinds.deprecatedAccess); }
+  /**
+   * Matches calls that schedule the deletion of, disable, re-policy, grant use of or stop rotating the KMS keys of
+   * the watched secrets, for keys of this app (a key imported by ARN is its own app's to watch).
+   */
+  public get keyChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.keyChange); }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
   public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
   /** Alarms on deprecated access, one per deprecated-access rule. */
@@ -256,6 +291,7 @@ export class SecretMonitoring extends Construct {
       }
       this.place(kind, entry.matchers, entry.size);
     }
+    this.watchKey(secret.encryptionKey);
   }
 
   /**
@@ -300,12 +336,32 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
+   * The number of calls that weakened the watched secrets' keys (see `keyChangeRules`); undefined when no watched
+   * secret has a key of this app.
+   * @default - sum over 5 minutes
+   */
+  public metricKeyChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    return this.metricOf(this.kinds.keyChange, props);
+  }
+
+  /**
    * The number of reads of deprecated versions and uses of the secrets while scheduled for deletion;
    * undefined when no watched secret has `watchDeprecatedAccess` on.
    * @default - sum over 5 minutes
    */
   public metricDeprecatedAccess(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
     return this.metricOf(this.kinds.deprecatedAccess, props);
+  }
+
+  /**
+   * Watches a secret's key, once however many secrets it encrypts, when it is a key of this app: a key imported by
+   * ARN belongs to another app, which watches it, and an AWS managed key takes no policy or grant from users.
+   */
+  private watchKey(key: kms.IKey | undefined): void {
+    if (!key || !Resource.isOwnedResource(key) || this.watchedKeys.has(key)) return;
+    this.watchedKeys.add(key);
+    const matchers = keyMatchers(key);
+    this.place(this.kinds.keyChange, matchers, keyMatchersLength(Stack.of(this), matchers) + 1);
   }
 
   /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
@@ -338,7 +394,7 @@ export class SecretMonitoring extends Construct {
     const groupMatchers = [...matchers];
     // Listed once each, as addEventPattern's merge would (two imports of one secret give the same matchers).
     const rendered = Lazy.uncachedAny({ produce: context => uniqueByJson(groupMatchers.map(matcher => render(matcher, context))) });
-    const pattern: events.EventPattern = { source: ['aws.secretsmanager'], ...kind.pattern(rendered as unknown as any[]) };
+    const pattern: events.EventPattern = { source: [kind.source], ...kind.pattern(rendered as unknown as any[]) };
     const rule = new events.Rule(this, `${kind.id}Rule${suffix}`, {
       description: truncate(`${kind.description}${suffix ? ` (group ${suffix})` : ''}`, 512),
       eventPattern: pattern,
@@ -393,8 +449,11 @@ export class SecretMonitoring extends Construct {
   }
 }
 
-function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind> {
+type RuleKindName = 'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange';
+
+function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
+  const source = 'aws.secretsmanager';
   // One function for the three kinds that match the ARN's end, so addSecret measures it once.
   const arnSuffix = (naming: SecretNaming) => [{ suffix: concat(':secret:', naming.resourceName) }];
   const rotationPattern = (names: string[]) => (matchers: any[]): events.EventPattern => ({
@@ -404,6 +463,7 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
   return {
     change: {
       id: 'Change',
+      source,
       description: `Calls that change the watched secrets of ${stackName}`,
       // Every successful change answers with the secret's full ARN, however the caller named it.
       pattern: matchers => ({
@@ -415,6 +475,7 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
     },
     rotation: {
       id: 'Rotation',
+      source,
       description: `Rotations of the watched secrets of ${stackName} that succeeded or were abandoned`,
       pattern: rotationPattern(ROTATION_OUTCOME_EVENTS),
       matchers: arnSuffix,
@@ -422,6 +483,7 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
     },
     rotationFailed: {
       id: 'RotationFailed',
+      source,
       description: `Failed rotations of the watched secrets of ${stackName}`,
       pattern: rotationPattern([ROTATION_FAILED_EVENT]),
       matchers: arnSuffix,
@@ -434,6 +496,7 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
     },
     deprecatedAccess: {
       id: 'DeprecatedAccess',
+      source,
       description: `Reads of AWSPREVIOUS and any use while scheduled for deletion of the watched secrets of ${stackName}`,
       pattern: matchers => ({
         detailType: apiCall,
@@ -455,7 +518,48 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
         'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret`.',
       ],
     },
+    keyChange: {
+      id: 'KeyChange',
+      source: 'aws.kms',
+      description: `Calls that delete, disable, re-policy, grant or stop rotating the keys of the watched secrets of ${stackName}`,
+      // The KMS developer guide's CloudTrail examples (https://docs.aws.amazon.com/kms/latest/developerguide/ct-schedule-key-deletion.html,
+      // ct-put-key-policy.html, ct-creategrant.html) record the key's full ARN in `resources[].ARN` whether the caller
+      // named it by ID or ARN (`requestParameters.keyId` holds it as given). EventBridge's patterns for CloudTrail
+      // events match the record's fields under `detail`
+      // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html), and a pattern matches an
+      // array in the event when any element matches
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html).
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: KEY_CHANGE_EVENTS,
+          resources: { ARN: matchers },
+          // Successful calls only, as the change rule: a refused call changed nothing.
+          errorCode: [{ exists: false }] as any,
+        },
+      }),
+      // Keys are placed by watchKey, not with the secrets' matchers.
+      matchers: () => [],
+      // No alarm, as for the change rule: deployments change key policies, and RDS creates a grant on the key of each
+      // database it encrypts with it ("The service creates a grant on behalf of a user in the account",
+      // https://docs.aws.amazon.com/kms/latest/developerguide/grants.html). `metricKeyChanges` is there to alarm on.
+      message: () => keyChangeMessage(stackName),
+    },
   };
+}
+
+/**
+ * A key's matcher: the end of its ARN in CloudTrail's `resources[].ARN`. A key ID is unique, so the suffix names one
+ * key and takes less of the pattern than the full ARN.
+ */
+function keyMatchers(key: kms.IKey): any[] {
+  return [{ suffix: concat(':key/', key.keyId) }];
+}
+
+/** The deployed length of a key's matchers: a key of this stack is its ID; anything else (an import) as long as an ARN can be. */
+function keyMatchersLength(stack: Stack, matchers: any[]): number {
+  return JSON.stringify(longestDeployed(stack.resolve(matchers), logicalId => 'x'.repeat(logicalId === undefined ? 2048 / 8 : KEY_ID_LENGTH))).length;
 }
 
 /**

@@ -31,6 +31,20 @@ export function rotationMessage(): events.RuleTargetInput {
   );
 }
 
+/**
+ * The alert on a call that weakened a watched secret's key. The event names the key, not the secret: the library's keys
+ * carry an alias named for their secret, which `aws kms list-aliases --key-id` shows.
+ */
+export function keyChangeMessage(stackName: string): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `AWS KMS: ${field('$.detail.eventName')} on key ${field('$.detail.requestParameters.keyId')}`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
+    + ` This key encrypts a watched secret of ${stackName}: \`aws kms list-aliases --key-id <key>\` names it.`
+    + ' A deleted or disabled key makes the secret unreadable; a new key policy or grant can let others decrypt it.',
+  );
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
