@@ -172,6 +172,8 @@ interface RuleKind {
   /** The event source the rule matches. */
   readonly source: string;
   readonly pattern: (matchers: any[]) => events.EventPattern;
+  /** How many times the pattern lists each secret's matchers, for the size accounting. */
+  readonly matcherCopies?: number;
   readonly matchers: (naming: SecretNaming) => any[];
   readonly message: () => events.RuleTargetInput;
   readonly readOnly?: boolean;
@@ -289,7 +291,7 @@ export class SecretMonitoring extends Construct {
         entry = { matchers: naming.wrap(matchers), size: deployedLength(stack, matchers, naming.resolved) + 1 };
         measured.set(kind.matchers, entry);
       }
-      this.place(kind, entry.matchers, entry.size);
+      this.place(kind, entry.matchers, entry.size * (kind.matcherCopies ?? 1));
     }
     this.watchKey(secret.encryptionKey);
   }
@@ -465,11 +467,21 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       id: 'Change',
       source,
       description: `Calls that change the watched secrets of ${stackName}`,
-      // Every successful change answers with the secret's full ARN, however the caller named it.
+      // Every successful change answers with the secret's full ARN, however the caller named it, under `arn` or, for
+      // some calls, `aRN`: "you may need to include both the keys `arn` and `aRN`"
+      // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html; the calls are listed
+      // at https://repost.aws/knowledge-center/secrets-manager-arn). `$or` matches either
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html). Each
+      // secret is listed twice, which addSecret counts (matcherCopies).
       pattern: matchers => ({
         detailType: apiCall,
-        detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: CHANGE_EVENTS, responseElements: { arn: matchers } },
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: CHANGE_EVENTS,
+          $or: [{ responseElements: { arn: matchers } }, { responseElements: { aRN: matchers } }],
+        },
       }),
+      matcherCopies: 2,
       matchers: arnSuffix,
       message: changeMessage,
     },

@@ -20,7 +20,11 @@ const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES
 
 /** Which fixtures each rule must match; every other fixture it must not. */
 const EXPECTED: Record<string, string[]> = {
-  ChangeRule: ['create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret'],
+  // delete-secret-capitalized-arn: the secret's ARN under `responseElements.aRN`, as some calls record it.
+  ChangeRule: [
+    'create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret',
+    'delete-secret-capitalized-arn',
+  ],
   RotationRule: ['rotation-succeeded', 'rotation-abandoned'],
   RotationFailedRule: ['rotation-failed'],
   DeprecatedAccessRule: [
@@ -177,6 +181,9 @@ describe('SecretMonitoring resources', () => {
     }
     const changeTarget = rules.find(r => r.Properties.EventPattern.detail.eventName.includes('PutSecretValue'))!.Properties.Targets[0];
     expect(Object.values(changeTarget.InputTransformer.InputPathsMap)).toContain('$.detail.userIdentity.arn');
+    // The secret is named whichever key the call recorded its ARN under.
+    expect(Object.values(changeTarget.InputTransformer.InputPathsMap))
+      .toEqual(expect.arrayContaining(['$.detail.responseElements.arn', '$.detail.responseElements.aRN']));
   });
 
   test('only the deprecated-access rule receives read-only management events', () => {
@@ -374,7 +381,7 @@ describe('monitoring wired into the constructs', () => {
     const changeRules = Object.values(template.findResources('AWS::Events::Rule'))
       .filter(rule => rule.Properties.EventPattern.detail.eventName?.includes('PutSecretValue'));
     expect(changeRules).toHaveLength(1);
-    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail.responseElements.arn);
+    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail);
     for (const secret of [a, b]) expect(matchers).toContain(stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret));
   });
 
@@ -518,7 +525,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
 
 /** What each account-wide rule must match; being account-wide, they match the same events of any other secret. */
 const ACCOUNT_EXPECTED: Record<string, string[]> = {
-  LifecycleRule: ['create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
+  LifecycleRule: ['create-secret', 'delete-secret', 'delete-secret-capitalized-arn', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
   RotationFailedRule: ['rotation-failed'],
   AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
 };
