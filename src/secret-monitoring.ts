@@ -38,6 +38,14 @@ const CHANGE_EVENTS = [
 ];
 
 /**
+ * Calls that tag or untag a secret. Tags are a change AWS's own "all changes to a secret" pattern includes
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html), and "if you use tags as
+ * part of your security strategy, then adding or removing a tag can change permissions"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html).
+ */
+const TAG_EVENTS = ['TagResource', 'UntagResource'];
+
+/**
  * Calls that weaken the protection a secret's KMS key gives it:
  * - `ScheduleKeyDeletion`: once the waiting period ends the key is deleted and what it encrypted cannot be decrypted
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html);
@@ -252,8 +260,12 @@ export class SecretMonitoring extends Construct {
     });
   }
 
-  /** Matches calls that changed the watched secrets, one rule per group of secrets. */
-  public get changeRules(): events.Rule[] { return this.rulesOf(this.kinds.change); }
+  /**
+   * Matches calls that changed the watched secrets, one rule per group of secrets: the calls that answer with the
+   * secret's ARN, then the rules for tags added or removed (which answer with nothing and are matched on the secret as
+   * the caller named it).
+   */
+  public get changeRules(): events.Rule[] { return [...this.rulesOf(this.kinds.change), ...this.rulesOf(this.kinds.tagChange)]; }
   /** Matches rotations that succeeded or were abandoned. */
   public get rotationRules(): events.Rule[] { return this.rulesOf(this.kinds.rotation); }
   /** Matches rotations that failed. */
@@ -277,7 +289,7 @@ export class SecretMonitoring extends Construct {
   public addSecret(secret: secretsmanager.ISecret, options: WatchSecretOptions = {}): void {
     if (this.watched.has(secret)) return;
     this.watched.add(secret);
-    const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
+    const kinds = [this.kinds.change, this.kinds.tagChange, this.kinds.rotation, this.kinds.rotationFailed];
     if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
     // Kinds that match the secret the same way share one resolution of its matchers' deployed length (resolving is
     // most of what adding a secret costs at synth).
@@ -330,11 +342,11 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * The number of calls that changed the watched secrets.
+   * The number of calls that changed the watched secrets, tags included (summed over `changeRules`).
    * @default - sum over 5 minutes
    */
   public metricChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    return this.metricOf(this.kinds.change, props)!;
+    return this.metricOfRules(this.changeRules, props)!;
   }
 
   /**
@@ -418,7 +430,10 @@ export class SecretMonitoring extends Construct {
   }
 
   private metricOf(kind: RuleKind, props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    const rules = this.rulesOf(kind);
+    return this.metricOfRules(this.rulesOf(kind), props);
+  }
+
+  private metricOfRules(rules: events.Rule[], props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
     if (rules.length === 0) return undefined;
     if (rules.length === 1) return triggeredRules(rules[0], props);
     const usingMetrics = Object.fromEntries(rules.map((rule, i) => [`r${i}`, triggeredRules(rule, props)]));
@@ -451,7 +466,7 @@ export class SecretMonitoring extends Construct {
   }
 }
 
-type RuleKindName = 'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange';
+type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange';
 
 function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
@@ -484,6 +499,24 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       matcherCopies: 2,
       matchers: arnSuffix,
       message: changeMessage,
+    },
+    tagChange: {
+      id: 'TagChange',
+      source,
+      description: `Tags added to or removed from the watched secrets of ${stackName}`,
+      // Tagging answers with no response elements (API_TagResource.html, API_UntagResource.html: an empty body), so
+      // the secret is matched as the caller named it, as the deprecated-access rule does; successful calls only.
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: TAG_EVENTS,
+          requestParameters: { secretId: matchers },
+          errorCode: [{ exists: false }] as any,
+        },
+      }),
+      matchers: secretIdMatchers,
+      message: tagChangeMessage,
     },
     rotation: {
       id: 'Rotation',
@@ -722,6 +755,15 @@ function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): c
 }
 
 const field = (path: string) => events.EventField.fromPath(path);
+
+function tagChangeMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.requestParameters.secretId')}`
+    + ` (tags ${field('$.detail.requestParameters.tags')}${field('$.detail.requestParameters.tagKeys')})`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}): tags can grant access through policies that test them.`,
+  );
+}
 
 function deprecatedAccessMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(

@@ -32,6 +32,8 @@ const EXPECTED: Record<string, string[]> = {
     'get-secret-value-pending-deletion', 'put-secret-value-pending-deletion',
   ],
   KeyChangeRule: ['schedule-key-deletion', 'put-key-policy', 'create-grant', 'disable-key'],
+  // Tags answer with no response elements: matched on the secret as the caller named it (name, then full ARN).
+  TagChangeRule: ['tag-resource', 'untag-resource'],
 };
 /** A secret whose key is not of this app (imported, or AWS managed) gets no key-change rule. */
 const { KeyChangeRule: _keyKind, ...EXPECTED_WITHOUT_KEY } = EXPECTED;
@@ -169,7 +171,7 @@ describe('SecretMonitoring resources', () => {
     const { stack, monitoring, template } = monitored();
     const topicRef = stack.resolve(monitoring.alertTopic.topicArn);
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(5);
     for (const rule of rules) {
       expect(rule.Properties.Targets).toHaveLength(1);
       const target = rule.Properties.Targets[0];
@@ -288,7 +290,7 @@ describe('SecretMonitoring resources', () => {
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
     const { monitoring, template } = monitored({ watchDeprecatedAccess: false });
-    template.resourceCountIs('AWS::Events::Rule', 3);
+    template.resourceCountIs('AWS::Events::Rule', 4);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     expect(monitoring.metricDeprecatedAccess()).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
@@ -338,12 +340,28 @@ describe('SecretMonitoring resources', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sec@example.com' });
   });
 
+  test('someone tags or untags a watched secret (tags can grant access): the change alerts name the secret, the caller and the tags', () => {
+    const { stack, monitoring, template } = monitored();
+    // The change rules are the calls answered with the secret's ARN, and the tag calls, matched on the secret as named.
+    expect(monitoring.changeRules).toHaveLength(2);
+    const tagRule = template.toJSON().Resources[stack.resolve(monitoring.changeRules[1].ruleName).Ref];
+    expect(tagRule.Properties.EventPattern.detail.eventName).toEqual(['TagResource', 'UntagResource']);
+    expect(tagRule.Properties.State).toEqual('ENABLED');
+    expect(Object.values(tagRule.Properties.Targets[0].InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
+      '$.detail.eventName', '$.detail.requestParameters.secretId', '$.detail.userIdentity.arn',
+      '$.detail.requestParameters.tags', '$.detail.requestParameters.tagKeys',
+    ]));
+    // metricChanges counts both.
+    const metric = monitoring.metricChanges() as cloudwatch.MathExpression;
+    expect(Object.keys(metric.usingMetrics)).toHaveLength(2);
+  });
+
   test('metric methods point at the rules\' TriggeredRules metric', () => {
     const { stack, monitoring } = monitored();
-    const metric = monitoring.metricChanges() as cloudwatch.Metric;
+    const metric = monitoring.metricRotationFailures() as cloudwatch.Metric;
     expect(metric.namespace).toBe('AWS/Events');
     expect(metric.metricName).toBe('TriggeredRules');
-    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.changeRules[0].ruleName));
+    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.rotationFailedRules[0].ruleName));
     expect((monitoring.metricRotationFailures({ statistic: 'Maximum' }) as cloudwatch.Metric).statistic).toBe('Maximum');
   });
 
@@ -369,9 +387,9 @@ describe('monitoring wired into the constructs', () => {
     const a = new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')], monitoring: { alertEmails: ['ops@example.com'] } });
     const b = new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
     const template = Template.fromStack(stack);
-    // One set of rules for the stack, not one per secret: changes, rotations, failed rotations, deprecated access and
-    // changes to the secrets' keys; alarms on failed rotations and deprecated access.
-    template.resourceCountIs('AWS::Events::Rule', 5);
+    // One set of rules for the stack, not one per secret: changes, tag changes, rotations, failed rotations, deprecated
+    // access and changes to the secrets' keys; alarms on failed rotations and deprecated access.
+    template.resourceCountIs('AWS::Events::Rule', 6);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
@@ -450,8 +468,8 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
     }
     const template = Template.fromStack(stack);
     const ruleCount = Object.keys(template.findResources('AWS::Events::Rule')).length;
-    // Five kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 5 per secret.
-    expect(ruleCount).toBeLessThanOrEqual(14);
+    // Six kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 6 per secret.
+    expect(ruleCount).toBeLessThanOrEqual(17);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value, refs)));
   });
 });
@@ -511,7 +529,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
     const { secrets, alerts, secret } = watchedFromAnotherStack();
     const rules = Object.values(Template.fromStack(alerts).findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(5);
     for (const rule of rules) {
       const pattern = JSON.stringify(rule.Properties.EventPattern);
       expect(pattern).toContain('Fn::ImportValue');
