@@ -4,6 +4,7 @@ import { App, Aspects, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
+import { Caller, ResolvedTemplate, decide } from './iam-matrix';
 
 // The fixtures' account, region and secret.
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -662,6 +663,35 @@ describe('the trail the alerts rely on', () => {
     // ... which a Bucket Key replaces with the bucket's ARN, so neither would match.
     const [bucket] = Object.values(template.findResources('AWS::S3::Bucket'));
     for (const rule of bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration) expect(rule.BucketKeyEnabled).not.toBe(true);
+  });
+
+  test('SecretsTrail: the bucket lets CloudTrail deliver only for trails of this account (confused deputy), as the simulator decides', async () => {
+    const stack = newStack();
+    new SecretsTrail(stack, 'Trail');
+    const template = Template.fromStack(stack);
+    const statements: any[] = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement;
+    const forCloudTrail = statements.filter(st => st.Effect === 'Allow' && st.Principal?.Service === 'cloudtrail.amazonaws.com');
+    expect(forCloudTrail.map(st => st.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
+    const trailsOfThisAccount = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:eu-west-1:111111111111:trail/*']] };
+    for (const st of forCloudTrail) expect(st.Condition.ArnLike).toEqual({ 'aws:SourceArn': trailsOfThisAccount });
+
+    const resolved = new ResolvedTemplate('Test', template.toJSON());
+    const [[bucketId]] = resolved.ofType('AWS::S3::Bucket');
+    const bucketArn = resolved.arnOf(bucketId);
+    const policy = resolved.resolve(Object.values(template.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument);
+    const cloudTrail = (trailArn: string): Caller => ({
+      label: `CloudTrail for ${trailArn}`,
+      principal: 'cloudtrail.amazonaws.com',
+      context: { 'aws:SourceArn': trailArn, 'aws:SourceAccount': trailArn.split(':')[4] },
+    });
+    const ours = cloudTrail('arn:aws:cloudtrail:eu-west-1:111111111111:trail/SecretsTrail');
+    const theirs = cloudTrail('arn:aws:cloudtrail:eu-west-1:222222222222:trail/attacker');
+    const logFile = `${bucketArn}/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/26/log.json.gz`;
+    const acl = { 's3:x-amz-acl': 'bucket-owner-full-control' };
+    expect(await decide(ours, 's3:GetBucketAcl', bucketArn, policy)).toBe('Allowed');
+    expect(await decide(ours, 's3:PutObject', logFile, policy, acl)).toBe('Allowed');
+    expect(await decide(theirs, 's3:GetBucketAcl', bucketArn, policy)).not.toBe('Allowed');
+    expect(await decide(theirs, 's3:PutObject', logFile, policy, acl)).not.toBe('Allowed');
   });
 
   test('SecretsTrail with excludeKmsAndRdsDataEvents: advanced event selectors instead of event selectors', () => {
