@@ -19,7 +19,8 @@ export interface SecretsTrailProps {
   /**
    * Leave out the management events of AWS KMS and the RDS Data API, the two high-volume sources CloudTrail lets a
    * trail exclude. Secrets Manager's events stay in. AWS documents `NotEquals` on `eventSource` as the way to filter
-   * management events, so a trail cannot be narrowed to Secrets Manager alone.
+   * management events, so a trail cannot be narrowed to Secrets Manager alone. The monitoring's key-change rules
+   * (`SecretMonitoring.keyChangeRules`) match KMS events and then stay silent.
    * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
    * @default false - every management event, read and write
    */
