@@ -7,11 +7,13 @@ import {
   IResolveContext,
   Lazy,
   Names,
+  Resource,
   Stack,
   Token,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_events as events,
+  aws_kms as kms,
   aws_lambda as lambda,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
@@ -20,7 +22,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { longestDeployed } from './private/deployed-size';
 import { hasMarker } from './private/marker';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage, truncate } from './private/monitoring';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertTopic } from './secret-alert-topic';
@@ -34,6 +36,38 @@ const CHANGE_EVENTS = [
   'RotateSecret', 'CancelRotateSecret',
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
 ];
+
+/**
+ * Calls that tag or untag a secret. Tags are a change AWS's own "all changes to a secret" pattern includes
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html), and "if you use tags as
+ * part of your security strategy, then adding or removing a tag can change permissions"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html).
+ */
+const TAG_EVENTS = ['TagResource', 'UntagResource'];
+
+/**
+ * Calls that weaken the protection a secret's KMS key gives it:
+ * - `ScheduleKeyDeletion`: once the waiting period ends the key is deleted and what it encrypted cannot be decrypted
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html);
+ * - `DisableKey`: a disabled key "cannot be used in any cryptographic operation until you re-enable it", so the secret
+ *   cannot be read or rotated (https://docs.aws.amazon.com/kms/latest/developerguide/enabling-keys.html);
+ * - `PutKeyPolicy`: the key policy is "the primary mechanism for controlling access to a KMS key"; a new one can let
+ *   anyone decrypt (https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html);
+ * - `CreateGrant`: a grant lets its grantee use the key "without changing your key policies or IAM policies"
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/grants.html);
+ * - `DisableKeyRotation`: the library creates every key with automatic rotation on; this turns it off.
+ * Not listed: `CancelKeyDeletion` and `EnableKey` undo the above, `EnableKeyRotation` restores it, and the read calls
+ * (`Decrypt`, `DescribeKey`, `ListGrants`) change nothing.
+ */
+const KEY_CHANGE_EVENTS = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 'CreateGrant', 'DisableKeyRotation'];
+
+/**
+ * The length of a KMS key ID, which CloudFormation's `Ref` of a key gives (aws-cdk-lib's `keyId`): a UUID such as
+ * `1234abcd-12ab-34cd-56ef-1234567890ab` (https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html), or
+ * `mrk-` and 32 hexadecimal digits for a multi-Region key
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html): 36 characters either way.
+ */
+const KEY_ID_LENGTH = 36;
 
 /**
  * Events Secrets Manager itself records when a rotation ends: "AWS Service Event via CloudTrail", events "created by
@@ -146,7 +180,11 @@ export interface WatchSecretOptions {
 interface RuleKind {
   readonly id: string;
   readonly description: string;
+  /** The event source the rule matches. */
+  readonly source: string;
   readonly pattern: (matchers: any[]) => events.EventPattern;
+  /** How many times the pattern lists each secret's matchers, for the size accounting. */
+  readonly matcherCopies?: number;
   readonly matchers: (naming: SecretNaming) => any[];
   readonly message: () => events.RuleTargetInput;
   readonly readOnly?: boolean;
@@ -163,9 +201,10 @@ interface RuleGroup {
 }
 
 /**
- * Alerts for secrets, from the CloudTrail events Secrets Manager records: EventBridge rules on changes to the
- * secrets, on rotation outcomes and on access to deprecated versions, each sending a readable message that names
- * the secret to an SNS topic, and CloudWatch alarms on failed rotations and deprecated access.
+ * Alerts for secrets, from the CloudTrail events Secrets Manager and AWS KMS record: EventBridge rules on changes to
+ * the secrets, on rotation outcomes, on access to deprecated versions and on calls that weaken the secrets' KMS keys
+ * (of this app), each sending a readable message that names the secret or the key to an SNS topic, and CloudWatch
+ * alarms on failed rotations and deprecated access.
  *
  * One monitoring covers many secrets: each rule takes secrets until its pattern is full (2,048 characters), so a
  * stack gets a few rules, not a few per secret. `ProtectedSecret` uses the stack's shared monitoring (`forStack`).
@@ -198,9 +237,10 @@ export class SecretMonitoring extends Construct {
   private readonly alarmAction: cloudwatch.IAlarmAction;
   private readonly sharedTopic?: SecretAlertTopic;
   private readonly watchDeprecatedAccessByDefault: boolean;
-  private readonly kinds: Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind>;
+  private readonly kinds: Record<RuleKindName, RuleKind>;
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
   private readonly watched = new Set<secretsmanager.ISecret>();
+  private readonly watchedKeys = new Set<kms.IKey>();
   private statedTrail?: MonitoringTrail;
 
   constructor(scope: Construct, id: string, props: SecretMonitoringProps = {}) {
@@ -223,14 +263,23 @@ export class SecretMonitoring extends Construct {
     });
   }
 
-  /** Matches calls that changed the watched secrets, one rule per group of secrets. */
-  public get changeRules(): events.Rule[] { return this.rulesOf(this.kinds.change); }
+  /**
+   * Matches calls that changed the watched secrets, one rule per group of secrets: the calls that answer with the
+   * secret's ARN, then the rules for tags added or removed (which answer with nothing and are matched on the secret as
+   * the caller named it).
+   */
+  public get changeRules(): events.Rule[] { return [...this.rulesOf(this.kinds.change), ...this.rulesOf(this.kinds.tagChange)]; }
   /** Matches rotations that succeeded or were abandoned. */
   public get rotationRules(): events.Rule[] { return this.rulesOf(this.kinds.rotation); }
   /** Matches rotations that failed. */
   public get rotationFailedRules(): events.Rule[] { return this.rulesOf(this.kinds.rotationFailed); }
   /** Matches reads of `AWSPREVIOUS` and any use of a secret scheduled for deletion, of the secrets that watch it. */
   public get deprecatedAccessRules(): events.Rule[] { return this.rulesOf(this.kinds.deprecatedAccess); }
+  /**
+   * Matches calls that schedule the deletion of, disable, re-policy, grant use of or stop rotating the KMS keys of
+   * the watched secrets, for keys of this app (a key imported by ARN is its own app's to watch).
+   */
+  public get keyChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.keyChange); }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
   public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
   /** Alarms on deprecated access, one per deprecated-access rule. */
@@ -243,7 +292,7 @@ export class SecretMonitoring extends Construct {
   public addSecret(secret: secretsmanager.ISecret, options: WatchSecretOptions = {}): void {
     if (this.watched.has(secret)) return;
     this.watched.add(secret);
-    const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
+    const kinds = [this.kinds.change, this.kinds.tagChange, this.kinds.rotation, this.kinds.rotationFailed];
     if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
     // Kinds that match the secret the same way share one resolution of its matchers' deployed length (resolving is
     // most of what adding a secret costs at synth).
@@ -257,8 +306,9 @@ export class SecretMonitoring extends Construct {
         entry = { matchers: naming.wrap(matchers), size: deployedLength(stack, matchers, naming.resolved) + 1 };
         measured.set(kind.matchers, entry);
       }
-      this.place(kind, entry.matchers, entry.size);
+      this.place(kind, entry.matchers, entry.size * (kind.matcherCopies ?? 1));
     }
+    this.watchKey(secret.encryptionKey);
   }
 
   /**
@@ -295,11 +345,20 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * The number of calls that changed the watched secrets.
+   * The number of calls that changed the watched secrets, tags included (summed over `changeRules`).
    * @default - sum over 5 minutes
    */
   public metricChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    return this.metricOf(this.kinds.change, props)!;
+    return this.metricOfRules(this.changeRules, props)!;
+  }
+
+  /**
+   * The number of calls that weakened the watched secrets' keys (see `keyChangeRules`); undefined when no watched
+   * secret has a key of this app.
+   * @default - sum over 5 minutes
+   */
+  public metricKeyChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    return this.metricOf(this.kinds.keyChange, props);
   }
 
   /**
@@ -309,6 +368,17 @@ export class SecretMonitoring extends Construct {
    */
   public metricDeprecatedAccess(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
     return this.metricOf(this.kinds.deprecatedAccess, props);
+  }
+
+  /**
+   * Watches a secret's key, once however many secrets it encrypts, when it is a key of this app: a key imported by
+   * ARN belongs to another app, which watches it, and an AWS managed key takes no policy or grant from users.
+   */
+  private watchKey(key: kms.IKey | undefined): void {
+    if (!key || !Resource.isOwnedResource(key) || this.watchedKeys.has(key)) return;
+    this.watchedKeys.add(key);
+    const matchers = keyMatchers(key);
+    this.place(this.kinds.keyChange, matchers, keyMatchersLength(Stack.of(this), matchers) + 1);
   }
 
   /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
@@ -341,7 +411,7 @@ export class SecretMonitoring extends Construct {
     const groupMatchers = [...matchers];
     // Listed once each, as addEventPattern's merge would (two imports of one secret give the same matchers).
     const rendered = Lazy.uncachedAny({ produce: context => uniqueByJson(groupMatchers.map(matcher => render(matcher, context))) });
-    const pattern: events.EventPattern = { source: ['aws.secretsmanager'], ...kind.pattern(rendered as unknown as any[]) };
+    const pattern: events.EventPattern = { source: [kind.source], ...kind.pattern(rendered as unknown as any[]) };
     const rule = new events.Rule(this, `${kind.id}Rule${suffix}`, {
       description: truncate(`${kind.description}${suffix ? ` (group ${suffix})` : ''}`, 512),
       eventPattern: pattern,
@@ -363,7 +433,10 @@ export class SecretMonitoring extends Construct {
   }
 
   private metricOf(kind: RuleKind, props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    const rules = this.rulesOf(kind);
+    return this.metricOfRules(this.rulesOf(kind), props);
+  }
+
+  private metricOfRules(rules: events.Rule[], props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
     if (rules.length === 0) return undefined;
     if (rules.length === 1) return triggeredRules(rules[0], props);
     const usingMetrics = Object.fromEntries(rules.map((rule, i) => [`r${i}`, triggeredRules(rule, props)]));
@@ -396,8 +469,11 @@ export class SecretMonitoring extends Construct {
   }
 }
 
-function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationFailed' | 'deprecatedAccess', RuleKind> {
+type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange';
+
+function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
+  const source = 'aws.secretsmanager';
   // One function for the three kinds that match the ARN's end, so addSecret measures it once.
   const arnSuffix = (naming: SecretNaming) => [{ suffix: concat(':secret:', naming.resourceName) }];
   const rotationPattern = (names: string[]) => (matchers: any[]): events.EventPattern => ({
@@ -407,17 +483,47 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
   return {
     change: {
       id: 'Change',
+      source,
       description: `Calls that change the watched secrets of ${stackName}`,
-      // Every successful change answers with the secret's full ARN, however the caller named it.
+      // Every successful change answers with the secret's full ARN, however the caller named it, under `arn` or, for
+      // some calls, `aRN`: "you may need to include both the keys `arn` and `aRN`"
+      // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html; the calls are listed
+      // at https://repost.aws/knowledge-center/secrets-manager-arn). `$or` matches either
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html). Each
+      // secret is listed twice, which addSecret counts (matcherCopies).
       pattern: matchers => ({
         detailType: apiCall,
-        detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: CHANGE_EVENTS, responseElements: { arn: matchers } },
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: CHANGE_EVENTS,
+          $or: [{ responseElements: { arn: matchers } }, { responseElements: { aRN: matchers } }],
+        },
       }),
+      matcherCopies: 2,
       matchers: arnSuffix,
       message: changeMessage,
     },
+    tagChange: {
+      id: 'TagChange',
+      source,
+      description: `Tags added to or removed from the watched secrets of ${stackName}`,
+      // Tagging answers with no response elements (API_TagResource.html, API_UntagResource.html: an empty body), so
+      // the secret is matched as the caller named it, as the deprecated-access rule does; successful calls only.
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: TAG_EVENTS,
+          requestParameters: { secretId: matchers },
+          errorCode: [{ exists: false }] as any,
+        },
+      }),
+      matchers: secretIdMatchers,
+      message: tagChangeMessage,
+    },
     rotation: {
       id: 'Rotation',
+      source,
       description: `Rotations of the watched secrets of ${stackName} that succeeded or were abandoned`,
       pattern: rotationPattern(ROTATION_OUTCOME_EVENTS),
       matchers: arnSuffix,
@@ -425,6 +531,7 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
     },
     rotationFailed: {
       id: 'RotationFailed',
+      source,
       description: `Failed rotations of the watched secrets of ${stackName}`,
       pattern: rotationPattern([ROTATION_FAILED_EVENT]),
       matchers: arnSuffix,
@@ -437,6 +544,7 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
     },
     deprecatedAccess: {
       id: 'DeprecatedAccess',
+      source,
       description: `Reads of AWSPREVIOUS and any use while scheduled for deletion of the watched secrets of ${stackName}`,
       pattern: matchers => ({
         detailType: apiCall,
@@ -458,7 +566,48 @@ function ruleKinds(stackName: string): Record<'change' | 'rotation' | 'rotationF
         'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret`.',
       ],
     },
+    keyChange: {
+      id: 'KeyChange',
+      source: 'aws.kms',
+      description: `Calls that delete, disable, re-policy, grant or stop rotating the keys of the watched secrets of ${stackName}`,
+      // The KMS developer guide's CloudTrail examples (https://docs.aws.amazon.com/kms/latest/developerguide/ct-schedule-key-deletion.html,
+      // ct-put-key-policy.html, ct-creategrant.html) record the key's full ARN in `resources[].ARN` whether the caller
+      // named it by ID or ARN (`requestParameters.keyId` holds it as given). EventBridge's patterns for CloudTrail
+      // events match the record's fields under `detail`
+      // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html), and a pattern matches an
+      // array in the event when any element matches
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html).
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: KEY_CHANGE_EVENTS,
+          resources: { ARN: matchers },
+          // Successful calls only, as the change rule: a refused call changed nothing.
+          errorCode: [{ exists: false }] as any,
+        },
+      }),
+      // Keys are placed by watchKey, not with the secrets' matchers.
+      matchers: () => [],
+      // No alarm, as for the change rule: deployments change key policies, and RDS creates a grant on the key of each
+      // database it encrypts with it ("The service creates a grant on behalf of a user in the account",
+      // https://docs.aws.amazon.com/kms/latest/developerguide/grants.html). `metricKeyChanges` is there to alarm on.
+      message: () => keyChangeMessage(stackName),
+    },
   };
+}
+
+/**
+ * A key's matcher: the end of its ARN in CloudTrail's `resources[].ARN`. A key ID is unique, so the suffix names one
+ * key and takes less of the pattern than the full ARN.
+ */
+function keyMatchers(key: kms.IKey): any[] {
+  return [{ suffix: concat(':key/', key.keyId) }];
+}
+
+/** The deployed length of a key's matchers: a key of this stack is its ID; anything else (an import) as long as an ARN can be. */
+function keyMatchersLength(stack: Stack, matchers: any[]): number {
+  return JSON.stringify(longestDeployed(stack.resolve(matchers), logicalId => 'x'.repeat(logicalId === undefined ? 2048 / 8 : KEY_ID_LENGTH))).length;
 }
 
 /**
@@ -609,6 +758,15 @@ function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): c
 }
 
 const field = (path: string) => events.EventField.fromPath(path);
+
+function tagChangeMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.requestParameters.secretId')}`
+    + ` (tags ${field('$.detail.requestParameters.tags')}${field('$.detail.requestParameters.tagKeys')})`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}): tags can grant access through policies that test them.`,
+  );
+}
 
 function deprecatedAccessMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(

@@ -19,7 +19,8 @@ export interface SecretsTrailProps {
   /**
    * Leave out the management events of AWS KMS and the RDS Data API, the two high-volume sources CloudTrail lets a
    * trail exclude. Secrets Manager's events stay in. AWS documents `NotEquals` on `eventSource` as the way to filter
-   * management events, so a trail cannot be narrowed to Secrets Manager alone.
+   * management events, so a trail cannot be narrowed to Secrets Manager alone. The monitoring's key-change rules
+   * (`SecretMonitoring.keyChangeRules`) match KMS events and then stay silent.
    * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
    * @default false - every management event, read and write
    */
@@ -96,7 +97,7 @@ export class SecretsTrail extends Construct {
   }
 
   private createTrail(props: SecretsTrailProps): cloudtrail.Trail {
-    const trail = new cloudtrail.Trail(this, 'Trail', {
+    const trail = this.withTrailsOfThisAccountOnly(() => new cloudtrail.Trail(this, 'Trail', {
       bucket: this.bucket,
       encryptionKey: this.key,
       isMultiRegionTrail: true,
@@ -106,7 +107,7 @@ export class SecretsTrail extends Construct {
       managementEvents: props.excludeKmsAndRdsDataEvents ? undefined : cloudtrail.ReadWriteType.ALL,
       sendToCloudWatchLogs: props.sendToCloudWatchLogs ?? false,
       cloudWatchLogGroup: this.logGroup,
-    });
+    }));
     if (props.excludeKmsAndRdsDataEvents) {
       // A trail takes event selectors or advanced event selectors, not both.
       const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
@@ -120,6 +121,32 @@ export class SecretsTrail extends Construct {
       }];
     }
     return trail;
+  }
+
+  /**
+   * Creates the trail while the bucket adds, to each statement aws-cdk-lib's Trail writes for CloudTrail (GetBucketAcl,
+   * PutObject), the confused-deputy condition of AWS's CloudTrail bucket policy examples: the request must come from a
+   * trail of this account (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html,
+   * `aws:SourceArn`). Any trail name, not this trail's ARN: the trail depends on its bucket policy, so naming its ARN
+   * there would be a dependency cycle. aws-cdk-lib's Trail offers no other way to condition the statements it adds.
+   */
+  private withTrailsOfThisAccountOnly<T>(create: () => T): T {
+    const stack = Stack.of(this);
+    const trailsOfThisAccount = `arn:${stack.partition}:cloudtrail:${stack.region}:${stack.account}:trail/*`;
+    const bucket = this.bucket as { addToResourcePolicy: s3.Bucket['addToResourcePolicy'] };
+    const add = this.bucket.addToResourcePolicy.bind(this.bucket);
+    bucket.addToResourcePolicy = statement => {
+      const json = statement.toStatementJson();
+      if (json.Effect === 'Allow' && JSON.stringify(json.Principal ?? {}).includes('cloudtrail.amazonaws.com')) {
+        statement.addCondition('ArnLike', { 'aws:SourceArn': trailsOfThisAccount });
+      }
+      return add(statement);
+    };
+    try {
+      return create();
+    } finally {
+      delete (bucket as Partial<typeof bucket>).addToResourcePolicy;
+    }
   }
 
   private createKey(removalPolicy: RemovalPolicy): kms.Key {

@@ -102,6 +102,7 @@ export class ResolvedTemplate {
       'AWS::SNS::Topic': this.ref(name),
       'AWS::RDS::DBCluster': `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${name.toLowerCase()}`,
       'AWS::RDS::DBInstance': `arn:aws:rds:${REGION}:${ACCOUNT}:db:${name.toLowerCase()}`,
+      'AWS::S3::Bucket': `arn:aws:s3:::${this.stackName.toLowerCase()}-${name.toLowerCase()}`,
     };
     if (/Arn$/.test(attribute) && arns[resource.Type]) return arns[resource.Type];
     return `${name}.${attribute}`;

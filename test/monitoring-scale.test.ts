@@ -18,13 +18,18 @@ function stackOfSecrets(app: App, id: string, count: number): Stack {
   return stack;
 }
 
-/** The length of a pattern once CloudFormation has replaced its intrinsics, at the longest it can get. */
-function deployedPatternLength(pattern: unknown): number {
+/**
+ * The length of a pattern once CloudFormation has replaced its intrinsics, at the longest it can get. `resources` are
+ * the template's, to tell what a Ref names.
+ */
+function deployedPatternLength(pattern: unknown, resources: Record<string, { Type: string }>): number {
   const longest = (value: any): any => {
     if (Array.isArray(value)) return value.map(longest);
     if (value && typeof value === 'object') {
-      // Secret ARNs at their longest: a partition of 10 characters, a generated name of logical id and 16 characters.
       if (value.Ref === 'AWS::Partition') return 'aws-us-gov';
+      // A KMS key's Ref is its key ID: a UUID, or `mrk-` and 32 hex digits, 36 characters either way.
+      if (value.Ref && resources[value.Ref]?.Type === 'AWS::KMS::Key') return 'x'.repeat(36);
+      // Secret ARNs at their longest: a partition of 10 characters, a generated name of logical id and 16 characters.
       if (value.Ref) return `arn:aws-us-gov:secretsmanager:eu-west-1:111111111111:secret:${value.Ref}-${'x'.repeat(16)}-AbCdEf`;
       if (value['Fn::Join']) return value['Fn::Join'][1].map(longest).join(value['Fn::Join'][0]);
       if (value['Fn::Select']) {
@@ -46,10 +51,15 @@ describe('monitoring at account scale', () => {
   test('100 protected secrets across 4 stacks: at most 30 wildcard rules in the account and no pattern over 2,048 characters', () => {
     const app = new App();
     const stacks = [0, 1, 2, 3].map(i => stackOfSecrets(app, `Stack${i}`, 25));
-    const rules = stacks.flatMap(stack => Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')));
-    const wildcardRules = rules.filter(rule => isWildcardPattern(rule.Properties.EventPattern));
+    const templates = stacks.map(stack => Template.fromStack(stack).toJSON());
+    const rules = templates.flatMap(template => Object.values(template.Resources as Record<string, any>)
+      .filter(resource => resource.Type === 'AWS::Events::Rule').map(rule => ({ rule, resources: template.Resources })));
+    const wildcardRules = rules.filter(({ rule }) => isWildcardPattern(rule.Properties.EventPattern));
     expect(wildcardRules.length).toBeLessThanOrEqual(30);
-    const oversized = rules.map(rule => deployedPatternLength(rule.Properties.EventPattern)).filter(size => size > PATTERN_SIZE_LIMIT);
+    // Every kind of rule is there, the key-change rules among them.
+    expect(rules.some(({ rule }) => rule.Properties.EventPattern.source[0] === 'aws.kms')).toBe(true);
+    const oversized = rules.map(({ rule, resources }) => deployedPatternLength(rule.Properties.EventPattern, resources))
+      .filter(size => size > PATTERN_SIZE_LIMIT);
     expect(oversized).toEqual([]);
   });
 
@@ -59,9 +69,10 @@ describe('monitoring at account scale', () => {
       return ['AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::SNS::Topic']
         .map(type => Object.keys(template.findResources(type)).length);
     };
-    // Four rules, two alarms, one topic, whether the stack has one secret or nine.
+    // Six rules (changes, tag changes, rotations, failed rotations, deprecated access, key changes), two alarms, one
+    // topic, whether the stack has one secret or nine.
     expect(monitoringResources(9)).toEqual(monitoringResources(1));
-    expect(monitoringResources(1)).toEqual([4, 2, 1]);
+    expect(monitoringResources(1)).toEqual([6, 2, 1]);
   });
 
   test('a stack of 40 secrets has as many monitoring resources as a stack of 1, give or take a few groups', () => {
@@ -72,7 +83,9 @@ describe('monitoring at account scale', () => {
     };
     const one = count(1);
     const forty = count(40);
-    // Rules and alarms grow with groups of secrets that fill a pattern, not with each secret.
-    expect(forty - one).toBeLessThanOrEqual(12);
+    // Rules and alarms grow with groups of secrets that fill a pattern, not with each secret. At 40 secrets: 4 change
+    // rules (each secret's ARN is listed twice, under `arn` and `aRN`), 3 tag-change, 2 rotation, 2 failed-rotation and
+    // 4 deprecated-access rules with their 6 alarms, 2 key-change rules: 23, against 8 for one secret.
+    expect(forty - one).toBeLessThanOrEqual(15);
   });
 });

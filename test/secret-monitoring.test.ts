@@ -4,10 +4,14 @@ import { App, Aspects, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
+import { Caller, ResolvedTemplate, decide } from './iam-matrix';
 
 // The fixtures' account, region and secret.
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf';
+/** The fixtures' KMS key: its ID (what CloudFormation's Ref of an AWS::KMS::Key gives) and another key's. */
+const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const OTHER_KEY_ID = '9876fedc-98ba-43dc-65fe-0987654321ba';
 /** The topics of the test's account and region, as the EventBridge statement of an alert key names them. */
 const TOPICS_OF_THIS_ACCOUNT = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-west-1:111111111111:*']] };
 const FIXTURES = join(__dirname, 'fixtures', 'cloudtrail');
@@ -17,14 +21,23 @@ const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES
 
 /** Which fixtures each rule must match; every other fixture it must not. */
 const EXPECTED: Record<string, string[]> = {
-  ChangeRule: ['create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret'],
+  // delete-secret-capitalized-arn: the secret's ARN under `responseElements.aRN`, as some calls record it.
+  ChangeRule: [
+    'create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret',
+    'delete-secret-capitalized-arn',
+  ],
   RotationRule: ['rotation-succeeded', 'rotation-abandoned'],
   RotationFailedRule: ['rotation-failed'],
   DeprecatedAccessRule: [
     'get-secret-value-previous', 'get-secret-value-previous-by-arn', 'get-secret-value-previous-by-partial-arn',
     'get-secret-value-pending-deletion', 'put-secret-value-pending-deletion',
   ],
+  KeyChangeRule: ['schedule-key-deletion', 'put-key-policy', 'create-grant', 'disable-key'],
+  // Tags answer with no response elements: matched on the secret as the caller named it (name, then full ARN).
+  TagChangeRule: ['tag-resource', 'untag-resource'],
 };
+/** A secret whose key is not of this app (imported, or AWS managed) gets no key-change rule. */
+const { KeyChangeRule: _keyKind, ...EXPECTED_WITHOUT_KEY } = EXPECTED;
 
 function newStack() {
   const app = new App();
@@ -62,9 +75,14 @@ function deploymentValue(value: any, refs: Record<string, string> = {}): any {
   return value;
 }
 
-/** The same event about another secret whose name shares a prefix with the watched one. */
+/** The same event about another secret whose name shares a prefix with the watched one (and about another key). */
 function aboutAnotherSecret(event: object): object {
-  return JSON.parse(JSON.stringify(event).replace(/prod\/db(-AbCdEf)?/g, (_m, suffix) => `prod/db2${suffix ? '-XyZ987' : ''}`));
+  return aboutAnotherKey(JSON.parse(JSON.stringify(event).replace(/prod\/db(-AbCdEf)?/g, (_m, suffix) => `prod/db2${suffix ? '-XyZ987' : ''}`)));
+}
+
+/** The same event about another KMS key of the account. */
+function aboutAnotherKey(event: object): object {
+  return JSON.parse(JSON.stringify(event).split(KEY_ID).join(OTHER_KEY_ID));
 }
 
 /** The same event about a secret named `name` (ARN suffix `suffix`) instead of prod/db. */
@@ -100,14 +118,34 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     const expected = new Set(Object.values(EXPECTED).flat());
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort())
-      .toEqual(['describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current', 'put-secret-value-access-denied', 'rotation-started']);
+      .toEqual(['cancel-key-deletion', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current', 'put-secret-value-access-denied', 'rotation-started']);
   });
 
   test('an imported secret: each rule matches its events and nothing else, and no event of another secret', () => {
     const stack = newStack();
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
     new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
-    expectMatchesExactlyAsDocumented(patterns(Template.fromStack(stack), value => deploymentValue(value)));
+    const template = Template.fromStack(stack);
+    expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value), EXPECTED_WITHOUT_KEY), EXPECTED_WITHOUT_KEY);
+    expect(JSON.stringify(template.toJSON())).not.toContain('aws.kms');
+  });
+
+  test('an imported secret with a key of this app: changes to that key are alerted too', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', { secretCompleteArn: SECRET_ARN, encryptionKey: key });
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
+    const keyRef = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    expectMatchesExactlyAsDocumented(patterns(Template.fromStack(stack), value => deploymentValue(value, { [keyRef]: KEY_ID })));
+  });
+
+  test('a key imported by ARN is another app\'s to watch: no key-change rule', () => {
+    const stack = newStack();
+    const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:eu-west-1:111111111111:key/${KEY_ID}`);
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', { secretCompleteArn: SECRET_ARN, encryptionKey: key });
+    const monitoring = new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
+    expect(monitoring.keyChangeRules).toEqual([]);
+    expect(monitoring.metricKeyChanges()).toBeUndefined();
   });
 
   test('a ProtectedSecret: the same, with the ARN CloudFormation gives the secret at deployment', () => {
@@ -115,7 +153,8 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     const secret = new ProtectedSecret(stack, 'Db', { secretName: 'prod/db', readers: [role(stack, 'Reader')] });
     const template = Template.fromStack(stack);
     const secretId = stack.resolve((secret.secret.node.defaultChild as secretsmanager.CfnSecret).ref).Ref;
-    const resolved = patterns(template, value => deploymentValue(value, { [secretId]: SECRET_ARN }));
+    const keyRef = stack.getLogicalId((secret.encryptionKey as kms.Key).node.defaultChild as kms.CfnKey);
+    const resolved = patterns(template, value => deploymentValue(value, { [secretId]: SECRET_ARN, [keyRef]: KEY_ID }));
     expect(JSON.stringify(resolved)).not.toMatch(/"(Ref|Fn::)/);
     expectMatchesExactlyAsDocumented(resolved);
   });
@@ -133,7 +172,7 @@ describe('SecretMonitoring resources', () => {
     const { stack, monitoring, template } = monitored();
     const topicRef = stack.resolve(monitoring.alertTopic.topicArn);
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(5);
     for (const rule of rules) {
       expect(rule.Properties.Targets).toHaveLength(1);
       const target = rule.Properties.Targets[0];
@@ -145,6 +184,9 @@ describe('SecretMonitoring resources', () => {
     }
     const changeTarget = rules.find(r => r.Properties.EventPattern.detail.eventName.includes('PutSecretValue'))!.Properties.Targets[0];
     expect(Object.values(changeTarget.InputTransformer.InputPathsMap)).toContain('$.detail.userIdentity.arn');
+    // The secret is named whichever key the call recorded its ARN under.
+    expect(Object.values(changeTarget.InputTransformer.InputPathsMap))
+      .toEqual(expect.arrayContaining(['$.detail.responseElements.arn', '$.detail.responseElements.aRN']));
   });
 
   test('only the deprecated-access rule receives read-only management events', () => {
@@ -217,9 +259,39 @@ describe('SecretMonitoring resources', () => {
     });
   });
 
+  test('someone schedules deletion of, disables or re-policies a secret\'s key: one rule alerts, naming the key, the caller and the secret\'s stack', () => {
+    const stack = newStack();
+    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const monitoring = secret.monitoring!;
+    const template = Template.fromStack(stack);
+    expect(monitoring.keyChangeRules).toHaveLength(1);
+    const ruleName = stack.resolve(monitoring.keyChangeRules[0].ruleName);
+    const rule = template.toJSON().Resources[ruleName.Ref];
+    expect(rule.Properties.State).toEqual('ENABLED');
+    expect(rule.Properties.EventPattern).toMatchObject({
+      'source': ['aws.kms'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      'detail': { eventSource: ['kms.amazonaws.com'] },
+    });
+    expect([...rule.Properties.EventPattern.detail.eventName].sort())
+      .toEqual(['CreateGrant', 'DisableKey', 'DisableKeyRotation', 'PutKeyPolicy', 'ScheduleKeyDeletion']);
+    const target = rule.Properties.Targets[0];
+    expect(target.Arn).toEqual(stack.resolve(monitoring.alertTopic.topicArn));
+    expect(Object.values(target.InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
+      '$.detail.eventName', '$.detail.requestParameters.keyId', '$.detail.userIdentity.arn', '$.detail.eventTime',
+    ]));
+    expect(target.InputTransformer.InputTemplate).toMatch(/encrypts a watched secret of Test.*list-aliases/);
+    // Like the change rule, no alarm (deployments and RDS change keys too); the metric is there to alarm on.
+    const alarmedRules = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(alarm => alarm.Properties.Dimensions?.[0]?.Value);
+    expect(alarmedRules).not.toContainEqual(ruleName);
+    const metric = monitoring.metricKeyChanges() as cloudwatch.Metric;
+    expect(metric.metricName).toBe('TriggeredRules');
+    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(ruleName);
+  });
+
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
     const { monitoring, template } = monitored({ watchDeprecatedAccess: false });
-    template.resourceCountIs('AWS::Events::Rule', 3);
+    template.resourceCountIs('AWS::Events::Rule', 4);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     expect(monitoring.metricDeprecatedAccess()).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
@@ -305,12 +377,28 @@ describe('SecretMonitoring resources', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sec@example.com' });
   });
 
+  test('someone tags or untags a watched secret (tags can grant access): the change alerts name the secret, the caller and the tags', () => {
+    const { stack, monitoring, template } = monitored();
+    // The change rules are the calls answered with the secret's ARN, and the tag calls, matched on the secret as named.
+    expect(monitoring.changeRules).toHaveLength(2);
+    const tagRule = template.toJSON().Resources[stack.resolve(monitoring.changeRules[1].ruleName).Ref];
+    expect(tagRule.Properties.EventPattern.detail.eventName).toEqual(['TagResource', 'UntagResource']);
+    expect(tagRule.Properties.State).toEqual('ENABLED');
+    expect(Object.values(tagRule.Properties.Targets[0].InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
+      '$.detail.eventName', '$.detail.requestParameters.secretId', '$.detail.userIdentity.arn',
+      '$.detail.requestParameters.tags', '$.detail.requestParameters.tagKeys',
+    ]));
+    // metricChanges counts both.
+    const metric = monitoring.metricChanges() as cloudwatch.MathExpression;
+    expect(Object.keys(metric.usingMetrics)).toHaveLength(2);
+  });
+
   test('metric methods point at the rules\' TriggeredRules metric', () => {
     const { stack, monitoring } = monitored();
-    const metric = monitoring.metricChanges() as cloudwatch.Metric;
+    const metric = monitoring.metricRotationFailures() as cloudwatch.Metric;
     expect(metric.namespace).toBe('AWS/Events');
     expect(metric.metricName).toBe('TriggeredRules');
-    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.changeRules[0].ruleName));
+    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.rotationFailedRules[0].ruleName));
     expect((monitoring.metricRotationFailures({ statistic: 'Maximum' }) as cloudwatch.Metric).statistic).toBe('Maximum');
   });
 
@@ -336,8 +424,9 @@ describe('monitoring wired into the constructs', () => {
     const a = new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')], monitoring: { alertEmails: ['ops@example.com'] } });
     const b = new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
     const template = Template.fromStack(stack);
-    // One set of rules for the stack, not one per secret.
-    template.resourceCountIs('AWS::Events::Rule', 4);
+    // One set of rules for the stack, not one per secret: changes, tag changes, rotations, failed rotations, deprecated
+    // access and changes to the secrets' keys; alarms on failed rotations and deprecated access.
+    template.resourceCountIs('AWS::Events::Rule', 6);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
@@ -347,7 +436,7 @@ describe('monitoring wired into the constructs', () => {
     const changeRules = Object.values(template.findResources('AWS::Events::Rule'))
       .filter(rule => rule.Properties.EventPattern.detail.eventName?.includes('PutSecretValue'));
     expect(changeRules).toHaveLength(1);
-    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail.responseElements.arn);
+    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail);
     for (const secret of [a, b]) expect(matchers).toContain(stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret));
   });
 
@@ -388,15 +477,17 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
     const stack = newStack();
     const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
     const secretId = stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret);
+    const keyRef = stack.getLogicalId((secret.encryptionKey as kms.Key).node.defaultChild as kms.CfnKey);
     // CloudFormation names a secret `<logical id>-<random>`; Secrets Manager appends six characters to the ARN.
     const generatedName = `${secretId}-Ab12Cd34Ef56`;
     const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value, {
       [secretId]: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${generatedName}-XyZ123`,
+      [keyRef]: KEY_ID,
     }));
     const renamed = Object.fromEntries(Object.entries(fixtures).map(([name, event]) => [name, aboutSecretNamed(event, generatedName, 'XyZ123')]));
     // The twin: the same logical id in another stack or an earlier deployment, with other random characters.
     expectMatchesExactlyAsDocumented(resolved, EXPECTED, renamed, {},
-      name => aboutSecretNamed(fixtures[name], `${secretId}-Zz98Yy76Xx54`, 'QqQ999'));
+      name => aboutAnotherKey(aboutSecretNamed(fixtures[name], `${secretId}-Zz98Yy76Xx54`, 'QqQ999')));
   });
 
   test('40 secrets in one stack share a few rules, which match the events of each and of no other secret', () => {
@@ -407,12 +498,15 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
       const secretName = i === 17 ? 'prod/db' : i % 2 ? `app/service-${i}` : undefined;
       const secret = new ProtectedSecret(stack, `Secret${i}`, { secretName, readers: [role(stack, `Reader${i}`)] });
       const id = stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret);
+      // Each secret's own key: secret 17's is the fixtures' key.
+      refs[stack.getLogicalId((secret.encryptionKey as kms.Key).node.defaultChild as kms.CfnKey)] = i === 17 ? KEY_ID
+        : `${String(i).padStart(8, '0')}-12ab-34cd-56ef-1234567890ab`;
       refs[id] = `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${secretName ?? `${id}-Ab12Cd34Ef56`}-${i === 17 ? 'AbCdEf' : `Zz${String(i).padStart(4, '0')}`}`;
     }
     const template = Template.fromStack(stack);
     const ruleCount = Object.keys(template.findResources('AWS::Events::Rule')).length;
-    // Four kinds of rules, each holding secrets until its pattern is full: far fewer than 4 per secret.
-    expect(ruleCount).toBeLessThanOrEqual(12);
+    // Six kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 6 per secret.
+    expect(ruleCount).toBeLessThanOrEqual(17);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value, refs)));
   });
 });
@@ -438,11 +532,12 @@ describe('the rules\' secret lists, rendered at synth', () => {
     const template = Template.fromStack(stack);
     expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain(joinedAs);
     // deploymentValue refuses a Ref it has no value for: a rule still naming the id the secret joined with fails here.
+    // The secret's rules (its key's rule names the key, not the secret).
     const resolved = patterns(template, value => deploymentValue(value, {
       RenamedSecret: `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${generatedName}-XyZ123`,
-    }));
+    }), EXPECTED_WITHOUT_KEY);
     const renamed = Object.fromEntries(Object.entries(fixtures).map(([name, event]) => [name, aboutSecretNamed(event, generatedName, 'XyZ123')]));
-    expectMatchesExactlyAsDocumented(resolved, EXPECTED, renamed, {},
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED_WITHOUT_KEY, renamed, {},
       name => aboutSecretNamed(fixtures[name], 'RenamedSecret-Zz98Yy76Xx54', 'QqQ999'));
   });
 
@@ -451,9 +546,9 @@ describe('the rules\' secret lists, rendered at synth', () => {
     const secret = new secretsmanager.Secret(stack, 'Db', { secretName: 'prod/db' });
     new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
     const secretId = stack.resolve((secret.node.defaultChild as secretsmanager.CfnSecret).logicalId);
-    const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value, { [secretId]: SECRET_ARN }));
+    const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value, { [secretId]: SECRET_ARN }), EXPECTED_WITHOUT_KEY);
     // The twin is named `staging/prod/db`: it ends with the watched secret's name.
-    expectMatchesExactlyAsDocumented(resolved, EXPECTED, fixtures, {},
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED_WITHOUT_KEY, fixtures, {},
       name => aboutSecretNamed(fixtures[name], 'staging/prod/db', 'QqQ999'));
   });
 
@@ -463,15 +558,15 @@ describe('the rules\' secret lists, rendered at synth', () => {
     const imported = (value: any): any => Array.isArray(value) ? value.map(imported)
       : value && typeof value === 'object' ? (value['Fn::ImportValue'] ? { Ref: 'Imported' } : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, imported(v)])))
         : value;
-    const resolved = patterns(Template.fromStack(alerts), value => deploymentValue(imported(value), { Imported: SECRET_ARN }));
-    expectMatchesExactlyAsDocumented(resolved, EXPECTED, fixtures, {},
+    const resolved = patterns(Template.fromStack(alerts), value => deploymentValue(imported(value), { Imported: SECRET_ARN }), EXPECTED_WITHOUT_KEY);
+    expectMatchesExactlyAsDocumented(resolved, EXPECTED_WITHOUT_KEY, fixtures, {},
       name => aboutSecretNamed(fixtures[name], 'staging/prod/db', 'QqQ999'));
   });
 
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
     const { secrets, alerts, secret } = watchedFromAnotherStack();
     const rules = Object.values(Template.fromStack(alerts).findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(5);
     for (const rule of rules) {
       const pattern = JSON.stringify(rule.Properties.EventPattern);
       expect(pattern).toContain('Fn::ImportValue');
@@ -485,7 +580,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
 
 /** What each account-wide rule must match; being account-wide, they match the same events of any other secret. */
 const ACCOUNT_EXPECTED: Record<string, string[]> = {
-  LifecycleRule: ['create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
+  LifecycleRule: ['create-secret', 'delete-secret', 'delete-secret-capitalized-arn', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
   RotationFailedRule: ['rotation-failed'],
   AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
 };
@@ -604,6 +699,35 @@ describe('the trail the alerts rely on', () => {
     // ... which a Bucket Key replaces with the bucket's ARN, so neither would match.
     const [bucket] = Object.values(template.findResources('AWS::S3::Bucket'));
     for (const rule of bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration) expect(rule.BucketKeyEnabled).not.toBe(true);
+  });
+
+  test('SecretsTrail: the bucket lets CloudTrail deliver only for trails of this account (confused deputy), as the simulator decides', async () => {
+    const stack = newStack();
+    new SecretsTrail(stack, 'Trail');
+    const template = Template.fromStack(stack);
+    const statements: any[] = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement;
+    const forCloudTrail = statements.filter(st => st.Effect === 'Allow' && st.Principal?.Service === 'cloudtrail.amazonaws.com');
+    expect(forCloudTrail.map(st => st.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
+    const trailsOfThisAccount = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudtrail:eu-west-1:111111111111:trail/*']] };
+    for (const st of forCloudTrail) expect(st.Condition.ArnLike).toEqual({ 'aws:SourceArn': trailsOfThisAccount });
+
+    const resolved = new ResolvedTemplate('Test', template.toJSON());
+    const [[bucketId]] = resolved.ofType('AWS::S3::Bucket');
+    const bucketArn = resolved.arnOf(bucketId);
+    const policy = resolved.resolve(Object.values(template.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument);
+    const cloudTrail = (trailArn: string): Caller => ({
+      label: `CloudTrail for ${trailArn}`,
+      principal: 'cloudtrail.amazonaws.com',
+      context: { 'aws:SourceArn': trailArn, 'aws:SourceAccount': trailArn.split(':')[4] },
+    });
+    const ours = cloudTrail('arn:aws:cloudtrail:eu-west-1:111111111111:trail/SecretsTrail');
+    const theirs = cloudTrail('arn:aws:cloudtrail:eu-west-1:222222222222:trail/attacker');
+    const logFile = `${bucketArn}/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/11/26/log.json.gz`;
+    const acl = { 's3:x-amz-acl': 'bucket-owner-full-control' };
+    expect(await decide(ours, 's3:GetBucketAcl', bucketArn, policy)).toBe('Allowed');
+    expect(await decide(ours, 's3:PutObject', logFile, policy, acl)).toBe('Allowed');
+    expect(await decide(theirs, 's3:GetBucketAcl', bucketArn, policy)).not.toBe('Allowed');
+    expect(await decide(theirs, 's3:PutObject', logFile, policy, acl)).not.toBe('Allowed');
   });
 
   test('SecretsTrail with excludeKmsAndRdsDataEvents: advanced event selectors instead of event selectors', () => {

@@ -15,10 +15,15 @@ export const PENDING_DELETION_MESSAGE = 'You can\'t perform this operation on th
 
 const field = (path: string) => events.EventField.fromPath(path);
 
-/** Alert texts; the rules' input transformers fill in the secret and the caller from each event. */
+/**
+ * Alert texts; the rules' input transformers fill in the secret and the caller from each event. A change names the
+ * secret's ARN under `responseElements.arn` or, for some calls, `aRN`
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html): each event holds one of
+ * the two, so the message shows both side by side.
+ */
 export function changeMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(
-    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.responseElements.arn')}`
+    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.responseElements.arn')}${field('$.detail.responseElements.aRN')}`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
   );
@@ -28,6 +33,20 @@ export function rotationMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(
     `Secrets Manager: ${field('$.detail.eventName')} for ${field('$.detail.additionalEventData.SecretId')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
+  );
+}
+
+/**
+ * The alert on a call that weakened a watched secret's key. The event names the key, not the secret: the library's keys
+ * carry an alias named for their secret, which `aws kms list-aliases --key-id` shows.
+ */
+export function keyChangeMessage(stackName: string): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `AWS KMS: ${field('$.detail.eventName')} on key ${field('$.detail.requestParameters.keyId')}`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
+    + ` This key encrypts a watched secret of ${stackName}: \`aws kms list-aliases --key-id <key>\` names it.`
+    + ' A deleted or disabled key makes the secret unreadable; a new key policy or grant can let others decrypt it.',
   );
 }
 
