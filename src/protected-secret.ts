@@ -444,7 +444,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (!(options.enabled ?? true)) return undefined;
     // The stack's one monitoring: its rules hold many secrets, so a secret adds no rule or alarm of its own.
     const monitoring = SecretMonitoring.forStack(this, options);
-    monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess });
+    monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess, watchTagChanges: options.watchTagChanges });
     return monitoring;
   }
 

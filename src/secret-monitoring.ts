@@ -134,6 +134,16 @@ export interface SecretAlertOptions extends SecretAlertDestinationOptions {
    * @default true
    */
   readonly watchDeprecatedAccess?: boolean;
+
+  /**
+   * Alert when the secret's tags change (`TagResource`, `UntagResource`). Turn it on when IAM policies decide access
+   * by the secret's tags (`secretsmanager:ResourceTag/...`): a tag change is then an access change. Off by default:
+   * these calls name the secret only as the caller did, so their rules hold a few secrets each and add rules
+   * (about four for 49 databases, past the 500 resources of one stack).
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access-abac.html
+   * @default false
+   */
+  readonly watchTagChanges?: boolean;
 }
 
 /**
@@ -174,6 +184,12 @@ export interface WatchSecretOptions {
    * @default - the monitoring's `watchDeprecatedAccess`
    */
   readonly watchDeprecatedAccess?: boolean;
+
+  /**
+   * Alert when the secret's tags change.
+   * @default - the monitoring's `watchTagChanges`
+   */
+  readonly watchTagChanges?: boolean;
 }
 
 /** One kind of rule: its pattern around the secrets' matchers, its message and whether it has an alarm. */
@@ -183,8 +199,6 @@ interface RuleKind {
   /** The event source the rule matches. */
   readonly source: string;
   readonly pattern: (matchers: any[]) => events.EventPattern;
-  /** How many times the pattern lists each secret's matchers, for the size accounting. */
-  readonly matcherCopies?: number;
   readonly matchers: (naming: SecretNaming) => any[];
   readonly message: () => events.RuleTargetInput;
   readonly readOnly?: boolean;
@@ -220,7 +234,7 @@ export class SecretMonitoring extends Construct {
   public static forStack(scope: Construct, options: MonitoringOptions = {}): SecretMonitoring {
     const stack = Stack.of(scope);
     const id = options.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(options.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
-    const { enabled: _enabled, watchDeprecatedAccess: _perSecret, ...shared } = options;
+    const { enabled: _enabled, watchDeprecatedAccess: _perSecret, watchTagChanges: _tagsPerSecret, ...shared } = options;
     let created = false;
     const monitoring = findOrCreate(stack, id, SecretMonitoring, (monitoringScope, monitoringId) => {
       created = true;
@@ -237,6 +251,7 @@ export class SecretMonitoring extends Construct {
   private readonly alarmAction: cloudwatch.IAlarmAction;
   private readonly sharedTopic?: SecretAlertTopic;
   private readonly watchDeprecatedAccessByDefault: boolean;
+  private readonly watchTagChangesByDefault: boolean;
   private readonly kinds: Record<RuleKindName, RuleKind>;
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
   private readonly watched = new Set<secretsmanager.ISecret>();
@@ -252,6 +267,7 @@ export class SecretMonitoring extends Construct {
     this.sharedTopic = destination.sharedTopic;
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
+    this.watchTagChangesByDefault = props.watchTagChanges ?? false;
     this.kinds = ruleKinds(Stack.of(this).stackName);
     this.join(props);
 
@@ -292,7 +308,8 @@ export class SecretMonitoring extends Construct {
   public addSecret(secret: secretsmanager.ISecret, options: WatchSecretOptions = {}): void {
     if (this.watched.has(secret)) return;
     this.watched.add(secret);
-    const kinds = [this.kinds.change, this.kinds.tagChange, this.kinds.rotation, this.kinds.rotationFailed];
+    const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
+    if (options.watchTagChanges ?? this.watchTagChangesByDefault) kinds.push(this.kinds.tagChange);
     if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
     // Kinds that match the secret the same way share one resolution of its matchers' deployed length (resolving is
     // most of what adding a secret costs at synth).
@@ -306,7 +323,7 @@ export class SecretMonitoring extends Construct {
         entry = { matchers: naming.wrap(matchers), size: deployedLength(stack, matchers, naming.resolved) + 1 };
         measured.set(kind.matchers, entry);
       }
-      this.place(kind, entry.matchers, entry.size * (kind.matcherCopies ?? 1));
+      this.place(kind, entry.matchers, entry.size);
     }
     this.watchKey(secret.encryptionKey);
   }
@@ -485,21 +502,11 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       id: 'Change',
       source,
       description: `Calls that change the watched secrets of ${stackName}`,
-      // Every successful change answers with the secret's full ARN, however the caller named it, under `arn` or, for
-      // some calls, `aRN`: "you may need to include both the keys `arn` and `aRN`"
-      // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html; the calls are listed
-      // at https://repost.aws/knowledge-center/secrets-manager-arn). `$or` matches either
-      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html). Each
-      // secret is listed twice, which addSecret counts (matcherCopies).
+      // Every successful change answers with the secret's full ARN, however the caller named it.
       pattern: matchers => ({
         detailType: apiCall,
-        detail: {
-          eventSource: ['secretsmanager.amazonaws.com'],
-          eventName: CHANGE_EVENTS,
-          $or: [{ responseElements: { arn: matchers } }, { responseElements: { aRN: matchers } }],
-        },
+        detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: CHANGE_EVENTS, responseElements: { arn: matchers } },
       }),
-      matcherCopies: 2,
       matchers: arnSuffix,
       message: changeMessage,
     },

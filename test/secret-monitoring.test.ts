@@ -21,11 +21,7 @@ const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES
 
 /** Which fixtures each rule must match; every other fixture it must not. */
 const EXPECTED: Record<string, string[]> = {
-  // delete-secret-capitalized-arn: the secret's ARN under `responseElements.aRN`, as some calls record it.
-  ChangeRule: [
-    'create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret',
-    'delete-secret-capitalized-arn',
-  ],
+  ChangeRule: ['create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret'],
   RotationRule: ['rotation-succeeded', 'rotation-abandoned'],
   RotationFailedRule: ['rotation-failed'],
   DeprecatedAccessRule: [
@@ -33,9 +29,9 @@ const EXPECTED: Record<string, string[]> = {
     'get-secret-value-pending-deletion', 'put-secret-value-pending-deletion',
   ],
   KeyChangeRule: ['schedule-key-deletion', 'put-key-policy', 'create-grant', 'disable-key'],
-  // Tags answer with no response elements: matched on the secret as the caller named it (name, then full ARN).
-  TagChangeRule: ['tag-resource', 'untag-resource'],
 };
+/** With `watchTagChanges`: tag calls too, matched on the secret as the caller named it. */
+const EXPECTED_WITH_TAGS: Record<string, string[]> = { ...EXPECTED, TagChangeRule: ['tag-resource', 'untag-resource'] };
 /** A secret whose key is not of this app (imported, or AWS managed) gets no key-change rule. */
 const { KeyChangeRule: _keyKind, ...EXPECTED_WITHOUT_KEY } = EXPECTED;
 
@@ -115,7 +111,7 @@ function expectMatchesExactlyAsDocumented(rulePatterns: Record<string, object[]>
 
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
   test('the fixtures cover every expected match and some events no rule may match', () => {
-    const expected = new Set(Object.values(EXPECTED).flat());
+    const expected = new Set(Object.values(EXPECTED_WITH_TAGS).flat());
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort())
       .toEqual(['cancel-key-deletion', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current', 'put-secret-value-access-denied', 'rotation-started']);
@@ -128,6 +124,23 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     const template = Template.fromStack(stack);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value), EXPECTED_WITHOUT_KEY), EXPECTED_WITHOUT_KEY);
     expect(JSON.stringify(template.toJSON())).not.toContain('aws.kms');
+  });
+
+  test('watchTagChanges: tag and untag calls on the secret alert too (tags can grant access), by name or by ARN', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', { secretCompleteArn: SECRET_ARN, encryptionKey: key });
+    const monitoring = new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], watchTagChanges: true });
+    const keyRef = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    expectMatchesExactlyAsDocumented(patterns(Template.fromStack(stack), value => deploymentValue(value, { [keyRef]: KEY_ID }), EXPECTED_WITH_TAGS), EXPECTED_WITH_TAGS);
+    // changeRules and metricChanges include the tag rules.
+    expect(monitoring.changeRules).toHaveLength(2);
+  });
+
+  test('without watchTagChanges (the default) no rule watches tags', () => {
+    const stack = newStack();
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN)] });
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::Events::Rule')).filter(id => /TagChange/.test(id))).toEqual([]);
   });
 
   test('an imported secret with a key of this app: changes to that key are alerted too', () => {
@@ -172,7 +185,7 @@ describe('SecretMonitoring resources', () => {
     const { stack, monitoring, template } = monitored();
     const topicRef = stack.resolve(monitoring.alertTopic.topicArn);
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(5);
+    expect(rules).toHaveLength(4);
     for (const rule of rules) {
       expect(rule.Properties.Targets).toHaveLength(1);
       const target = rule.Properties.Targets[0];
@@ -184,9 +197,6 @@ describe('SecretMonitoring resources', () => {
     }
     const changeTarget = rules.find(r => r.Properties.EventPattern.detail.eventName.includes('PutSecretValue'))!.Properties.Targets[0];
     expect(Object.values(changeTarget.InputTransformer.InputPathsMap)).toContain('$.detail.userIdentity.arn');
-    // The secret is named whichever key the call recorded its ARN under.
-    expect(Object.values(changeTarget.InputTransformer.InputPathsMap))
-      .toEqual(expect.arrayContaining(['$.detail.responseElements.arn', '$.detail.responseElements.aRN']));
   });
 
   test('only the deprecated-access rule receives read-only management events', () => {
@@ -291,7 +301,7 @@ describe('SecretMonitoring resources', () => {
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
     const { monitoring, template } = monitored({ watchDeprecatedAccess: false });
-    template.resourceCountIs('AWS::Events::Rule', 4);
+    template.resourceCountIs('AWS::Events::Rule', 3);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     expect(monitoring.metricDeprecatedAccess()).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
@@ -377,28 +387,12 @@ describe('SecretMonitoring resources', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'sec@example.com' });
   });
 
-  test('someone tags or untags a watched secret (tags can grant access): the change alerts name the secret, the caller and the tags', () => {
-    const { stack, monitoring, template } = monitored();
-    // The change rules are the calls answered with the secret's ARN, and the tag calls, matched on the secret as named.
-    expect(monitoring.changeRules).toHaveLength(2);
-    const tagRule = template.toJSON().Resources[stack.resolve(monitoring.changeRules[1].ruleName).Ref];
-    expect(tagRule.Properties.EventPattern.detail.eventName).toEqual(['TagResource', 'UntagResource']);
-    expect(tagRule.Properties.State).toEqual('ENABLED');
-    expect(Object.values(tagRule.Properties.Targets[0].InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
-      '$.detail.eventName', '$.detail.requestParameters.secretId', '$.detail.userIdentity.arn',
-      '$.detail.requestParameters.tags', '$.detail.requestParameters.tagKeys',
-    ]));
-    // metricChanges counts both.
-    const metric = monitoring.metricChanges() as cloudwatch.MathExpression;
-    expect(Object.keys(metric.usingMetrics)).toHaveLength(2);
-  });
-
   test('metric methods point at the rules\' TriggeredRules metric', () => {
     const { stack, monitoring } = monitored();
-    const metric = monitoring.metricRotationFailures() as cloudwatch.Metric;
+    const metric = monitoring.metricChanges() as cloudwatch.Metric;
     expect(metric.namespace).toBe('AWS/Events');
     expect(metric.metricName).toBe('TriggeredRules');
-    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.rotationFailedRules[0].ruleName));
+    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.changeRules[0].ruleName));
     expect((monitoring.metricRotationFailures({ statistic: 'Maximum' }) as cloudwatch.Metric).statistic).toBe('Maximum');
   });
 
@@ -424,9 +418,9 @@ describe('monitoring wired into the constructs', () => {
     const a = new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')], monitoring: { alertEmails: ['ops@example.com'] } });
     const b = new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
     const template = Template.fromStack(stack);
-    // One set of rules for the stack, not one per secret: changes, tag changes, rotations, failed rotations, deprecated
-    // access and changes to the secrets' keys; alarms on failed rotations and deprecated access.
-    template.resourceCountIs('AWS::Events::Rule', 6);
+    // One set of rules for the stack, not one per secret: changes, rotations, failed rotations, deprecated access and
+    // changes to the secrets' keys; alarms on failed rotations and deprecated access.
+    template.resourceCountIs('AWS::Events::Rule', 5);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
@@ -436,7 +430,7 @@ describe('monitoring wired into the constructs', () => {
     const changeRules = Object.values(template.findResources('AWS::Events::Rule'))
       .filter(rule => rule.Properties.EventPattern.detail.eventName?.includes('PutSecretValue'));
     expect(changeRules).toHaveLength(1);
-    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail);
+    const matchers = JSON.stringify(changeRules[0].Properties.EventPattern.detail.responseElements.arn);
     for (const secret of [a, b]) expect(matchers).toContain(stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret));
   });
 
@@ -505,8 +499,8 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
     }
     const template = Template.fromStack(stack);
     const ruleCount = Object.keys(template.findResources('AWS::Events::Rule')).length;
-    // Six kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 6 per secret.
-    expect(ruleCount).toBeLessThanOrEqual(17);
+    // Five kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 5 per secret.
+    expect(ruleCount).toBeLessThanOrEqual(14);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value, refs)));
   });
 });
@@ -566,7 +560,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
     const { secrets, alerts, secret } = watchedFromAnotherStack();
     const rules = Object.values(Template.fromStack(alerts).findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(5);
+    expect(rules).toHaveLength(4);
     for (const rule of rules) {
       const pattern = JSON.stringify(rule.Properties.EventPattern);
       expect(pattern).toContain('Fn::ImportValue');
@@ -580,7 +574,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
 
 /** What each account-wide rule must match; being account-wide, they match the same events of any other secret. */
 const ACCOUNT_EXPECTED: Record<string, string[]> = {
-  LifecycleRule: ['create-secret', 'delete-secret', 'delete-secret-capitalized-arn', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
+  LifecycleRule: ['create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
   RotationFailedRule: ['rotation-failed'],
   AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
 };

@@ -15,15 +15,10 @@ export const PENDING_DELETION_MESSAGE = 'You can\'t perform this operation on th
 
 const field = (path: string) => events.EventField.fromPath(path);
 
-/**
- * Alert texts; the rules' input transformers fill in the secret and the caller from each event. A change names the
- * secret's ARN under `responseElements.arn` or, for some calls, `aRN`
- * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html): each event holds one of
- * the two, so the message shows both side by side.
- */
+/** Alert texts; the rules' input transformers fill in the secret and the caller from each event. */
 export function changeMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(
-    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.responseElements.arn')}${field('$.detail.responseElements.aRN')}`
+    `Secrets Manager: ${field('$.detail.eventName')} on ${field('$.detail.responseElements.arn')}`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`,
   );

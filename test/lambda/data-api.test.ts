@@ -13,10 +13,20 @@ let h: Harness;
 let rdsData: RecordingProxy;
 let secretsManager: RecordingProxy;
 const aurora = new AuroraPasswordCheck();
+/** How many more Data API requests answer that the cluster is resuming. */
+let pausedFor = 0;
 
 beforeAll(async () => {
   h = await startHarness({
-    rdsDataEndpoint: async moto => (rdsData = await recordingProxy(moto, (_action, body) => aurora.onDataApi(body))).endpoint,
+    rdsDataEndpoint: async moto => (rdsData = await recordingProxy(moto, (_action, body) => {
+      if (pausedFor > 0) {
+        pausedFor--;
+        // What the Data API answers while it resumes a paused Aurora Serverless v2 instance (the SDK's
+        // DatabaseResumingException, HTTP 400).
+        return { status: 400, errorType: 'DatabaseResumingException', message: 'The Aurora DB instance is resuming after being auto-paused. Please wait a few seconds and try again.' };
+      }
+      return aurora.onDataApi(body);
+    })).endpoint,
     secretsManagerEndpoint: async moto => (secretsManager = await recordingProxy(moto, (action, body) => {
       aurora.onSecretsManager(action, body);
       return undefined;
@@ -116,3 +126,17 @@ test('nothing the function logged or threw holds a password', async () => {
     for (const error of h.thrown) expect(`${error.message}\n${error.stack}`.includes(password)).toBe(false);
   }
 });
+
+test('a paused Aurora Serverless v2 cluster: the rotation waits while the Data API resumes it, and completes', async () => {
+  // The Data API answers DatabaseResumingException while it resumes an auto-paused instance: "Wait a few seconds and
+  // try again" (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html).
+  const { arn } = await auroraSecret('postgres');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  pausedFor = 2;
+  try {
+    await rotate(h, arn, token);
+  } finally {
+    pausedFor = 0;
+  }
+  expect((await stageValue(h, arn, 'AWSCURRENT')).versionId).toBe(token);
+}, 30_000);

@@ -15,12 +15,15 @@ export interface RecordingProxy {
   close(): void;
 }
 
+/** An error answer of another type than BadRequestException: its HTTP status, error type and message. */
+export interface ErrorAnswer { readonly status: number; readonly errorType: string; readonly message: string }
+
 /**
  * Sees each request before it goes on; a string answers it instead with a 400 BadRequestException carrying that
- * message (how AWS JSON APIs report a refused request). A promise holds the request back until it settles (a slow
- * answer, for tests about what the function sends meanwhile).
+ * message (how AWS JSON APIs report a refused request), an ErrorAnswer with that error. A promise holds the request
+ * back until it settles (a slow answer, for tests about what the function sends meanwhile).
  */
-export type RequestHook = (action: string, body: string) => string | undefined | Promise<string | undefined>;
+export type RequestHook = (action: string, body: string) => string | ErrorAnswer | undefined | Promise<string | undefined>;
 
 export async function recordingProxy(target: string, hook?: RequestHook): Promise<RecordingProxy> {
   const requests: RecordedRequest[] = [];
@@ -33,10 +36,11 @@ export async function recordingProxy(target: string, hook?: RequestHook): Promis
       const amzTarget = req.headers['x-amz-target'];
       const recorded = { action: amzTarget ? String(amzTarget).split('.').pop()! : String(req.url).replace(/^\//, ''), body: body.toString('utf8') };
       requests.push(recorded);
-      const answer = (refusal: string | undefined) => {
+      const answer = (refusal: string | ErrorAnswer | undefined) => {
         if (refusal !== undefined) {
-          res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' });
-          res.end(JSON.stringify({ message: refusal }));
+          const error = typeof refusal === 'string' ? { status: 400, errorType: 'BadRequestException', message: refusal } : refusal;
+          res.writeHead(error.status, { 'content-type': 'application/json', 'x-amzn-errortype': error.errorType });
+          res.end(JSON.stringify({ message: error.message }));
           return;
         }
         const forwarded = { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers };
