@@ -131,10 +131,10 @@ test('a paused Aurora Serverless v2 cluster: the rotation waits while the Data A
   // The Data API answers DatabaseResumingException while it resumes an auto-paused instance: "Wait a few seconds and
   // try again" (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html).
   const { arn } = await auroraSecret('postgres');
-  const token = await startRotationLikeSecretsManager(h, arn);
   pausedFor = 2;
+  let token: string;
   try {
-    await rotate(h, arn, token);
+    token = await rotate(h, arn);
   } finally {
     pausedFor = 0;
   }

@@ -11,6 +11,12 @@ import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFail
 import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
+/**
+ * The waits between attempts while the Data API resumes a paused cluster: 31 s in all, within the function's
+ * 60-second timeout (src/rotation-function.ts).
+ */
+const RESUME_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
+
 /** Name prefix of the short-lived login secrets; the function's role may create and delete only these. */
 export const LOGIN_SECRET_PREFIX = 'rotation-login/';
 
@@ -82,20 +88,34 @@ class DataApiSession implements DatabaseSession {
   }
 
   private async execute(sql: string): Promise<void> {
-    try {
-      await rdsData.send(new ExecuteStatementCommand({
-        resourceArn: this.target.dbClusterArn,
-        secretArn: this.loginSecretArn,
-        database: this.target.dbname,
-        sql,
-      }));
-    } catch (error) {
-      const message = (error as Error).message ?? '';
-      if (error instanceof BadRequestException && /password|authentication|access denied/i.test(message)) {
-        throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rdsData.send(new ExecuteStatementCommand({
+          resourceArn: this.target.dbClusterArn,
+          secretArn: this.loginSecretArn,
+          database: this.target.dbname,
+          sql,
+        }));
+        return;
+      } catch (error) {
+        // A paused Aurora Serverless v2 instance (minimum capacity 0): the request resumes it, and the Data API asks
+        // to "wait a few seconds and try again" (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html).
+        if ((error as Error).name === 'DatabaseResumingException' && attempt < RESUME_WAITS_MS.length) {
+          await new Promise(resolve => setTimeout(resolve, RESUME_WAITS_MS[attempt]));
+          continue;
+        }
+        this.fail(error);
       }
-      if (error instanceof BadRequestException) throw error;
-      throw new DatabaseUnreachableError(`The Data API of ${this.target.dbClusterArn} did not answer (${(error as Error).name}); check that the Data API is enabled and the function can reach it.`);
     }
+  }
+
+  /** Throws what a failed request means for the rotation. */
+  private fail(error: unknown): never {
+    const message = (error as Error).message ?? '';
+    if (error instanceof BadRequestException && /password|authentication|access denied/i.test(message)) {
+      throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);
+    }
+    if (error instanceof BadRequestException) throw error;
+    throw new DatabaseUnreachableError(`The Data API of ${this.target.dbClusterArn} did not answer (${(error as Error).name}); check that the Data API is enabled and the function can reach it.`);
   }
 }
