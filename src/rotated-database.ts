@@ -9,7 +9,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { FIRST_USER_TAG } from './private/alternating-users';
+import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
@@ -194,10 +194,14 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     if (props.superuserSecret) fields.masterarn = props.superuserSecret.secretArn;
     const secret = createDatabaseSecret(this, props, `Credentials of ${username} on ${this.node.path}, rotated by the bundled rotation function`,
       fields, props.secretName);
-    // The application user does not exist in the new database: the tag lets the first rotation create it (and its
-    // clone) as the superuser. The function creates only the user the tag names, and only if neither account exists
-    // (lambda/rotation/steps/set-secret.ts), so a writer of the secret cannot aim it at an account of their choosing.
-    if (props.superuserSecret) Tags.of(secret.secret).add(FIRST_USER_TAG, username);
+    // The application user does not exist in the new database: the tags let the first rotation create it (and its
+    // clone) as this database's superuser. The function creates only the user the tag names, only as the superuser
+    // secret the other tag names, and only if neither account exists (lambda/rotation/steps/set-secret.ts): a writer
+    // of the secret (who may not tag it) can aim it neither at another account nor at another database.
+    if (props.superuserSecret) {
+      Tags.of(secret.secret).add(FIRST_USER_TAG, username);
+      Tags.of(secret.secret).add(FIRST_USER_SUPERUSER_TAG, props.superuserSecret.secretArn);
+    }
     return secret;
   }
 

@@ -317,6 +317,8 @@ test('alternating users: the application secret names its user in the first-user
   const resources = Template.fromStack(stack).toJSON().Resources;
   const tagsOf = (secret: ProtectedSecret) => resources[logicalId(stack, secret.secret)].Properties.Tags ?? [];
   expect(tagsOf(db.secret)).toContainEqual({ Key: 'cdk-protected-secrets:first-rotation-creates-user', Value: 'orders' });
+  // ... and the superuser secret that may create it: the ARN the secret's masterarn holds, the database's own.
+  expect(tagsOf(db.secret)).toContainEqual({ Key: 'cdk-protected-secrets:first-rotation-superuser', Value: { Ref: logicalId(stack, superuser.secret) } });
   for (const other of [superuser, singleUserDb.secret]) {
     expect(tagsOf(other).map((tag: { Key: string }) => tag.Key)).not.toContain('cdk-protected-secrets:first-rotation-creates-user');
   }

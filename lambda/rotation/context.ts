@@ -19,6 +19,8 @@ export interface RotationContext {
    * sets it to the user it names in the secret; see steps/set-secret.ts).
    */
   readonly firstUser?: string;
+  /** The superuser secret the first rotation may act as, from the secret's `FIRST_USER_SUPERUSER_TAG`. */
+  readonly firstUserSuperuser?: string;
 }
 
 /**
@@ -26,6 +28,8 @@ export interface RotationContext {
  * database until the first rotation creates it.
  */
 export const FIRST_USER_TAG = 'cdk-protected-secrets:first-rotation-creates-user';
+/** ... and the superuser secret (its ARN, as `masterarn` holds it) that may create that user: the database's own. */
+export const FIRST_USER_SUPERUSER_TAG = 'cdk-protected-secrets:first-rotation-superuser';
 
 /** Logs in with `credentials` to the database `target` names; throws on any failure. */
 export async function login(ctx: RotationContext, credentials: DatabaseSecret, target: DatabaseSecret = credentials): Promise<DatabaseSession> {

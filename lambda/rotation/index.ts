@@ -1,7 +1,7 @@
 // The rotation function's entry point: checks the event and the secret's stages, then runs one step.
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from './clients';
-import { FIRST_USER_TAG, RotationContext } from './context';
+import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG, RotationContext } from './context';
 import { InvalidEventError, RotationNotEnabledError, TokenNotStagedError } from './errors';
 import { log, mask } from './log';
 import { createSecret, prefetch } from './steps/create-secret';
@@ -65,6 +65,7 @@ export async function handler(event: RotationEvent): Promise<void> {
       kmsKeyId: metadata.KmsKeyId,
       versionIdsToStages: metadata.VersionIdsToStages ?? {},
       firstUser: metadata.Tags?.find(tag => tag.Key === FIRST_USER_TAG)?.Value,
+      firstUserSuperuser: metadata.Tags?.find(tag => tag.Key === FIRST_USER_SUPERUSER_TAG)?.Value,
     });
   } catch (error) {
     // What the handler throws is logged by the Lambda runtime and shown by Secrets Manager, outside log.ts: mask

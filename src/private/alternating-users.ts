@@ -4,3 +4,6 @@
  * this constant, so the two cannot drift apart unnoticed.
  */
 export const FIRST_USER_TAG = 'cdk-protected-secrets:first-rotation-creates-user';
+
+/** ... and the superuser secret that may create it (its ARN, as the secret's `masterarn` holds it). */
+export const FIRST_USER_SUPERUSER_TAG = 'cdk-protected-secrets:first-rotation-superuser';

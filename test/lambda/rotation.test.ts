@@ -12,7 +12,7 @@ import {
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 // The tag RotatedDatabase puts on an alternating-users secret: the bundled function must honour the construct's key.
-import { FIRST_USER_TAG } from '../../src/private/alternating-users';
+import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from '../../src/private/alternating-users';
 
 const execFileAsync = promisify(execFile);
 
@@ -189,13 +189,15 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
   });
 
   describe('alternating users, as RotatedDatabase creates them: the user is named in the secret\'s first-user tag and does not exist yet', () => {
-    async function pinned(tagged: (username: string) => string = username => username) {
+    /** As RotatedDatabase writes it: the tags name the user and the superuser secret; `fields` are a writer's edits. */
+    async function pinned(tagged: (username: string) => string = username => username, fields: (masterArn: string) => Record<string, unknown> = () => ({})) {
       const server = serverFor(h, engine);
       const masterArn = await createDatabaseSecret(h, engine, { username: server.superuser, password: server.superuserPassword });
       const username = unique('first');
       const password = `Generated-${username}-pw`;
-      const secretArn = await createDatabaseSecret(h, engine, { username, password, masterarn: masterArn }, { [FIRST_USER_TAG]: tagged(username) });
-      return { username, password, secretArn };
+      const secretArn = await createDatabaseSecret(h, engine, { username, password, masterarn: masterArn, ...fields(masterArn) },
+        { [FIRST_USER_TAG]: tagged(username), [FIRST_USER_SUPERUSER_TAG]: masterArn });
+      return { username, password, secretArn, masterArn };
     }
 
     test('the first rotation creates the user and its clone; AWSCURRENT logs in; the next rotation moves back to the user', async () => {
@@ -215,7 +217,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       expect(await canLogIn(h, engine, first.username, first.password)).toBe(true);
     });
 
-    test('privileges a DBA gives the user after the first rotation reach the clone', async () => {
+    test('privileges a DBA gives the user after the first rotation reach the clone (PostgreSQL at once, MySQL/MariaDB by the copy of the next rotations)', async () => {
       const { username, secretArn } = await pinned();
       await rotate(h, secretArn);
       if (engine === 'postgres') {
@@ -224,6 +226,10 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       } else {
         h.mariadb.sql(`CREATE DATABASE ${username}_db; GRANT SELECT ON ${username}_db.* TO '${username}'@'%';`);
       }
+      // The application logs in as the clone: on PostgreSQL it has the grant through the role at once; on MariaDB only
+      // once a rotation has copied it (the README says to grant to both users).
+      const first = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(await canReadOwnersData(h, engine, first.username, first.password, username)).toBe(engine === 'postgres');
       await rotate(h, secretArn);
       await rotate(h, secretArn);
       const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
@@ -238,6 +244,29 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'AuthenticationFailed' });
       expect(await userExists(engine, username)).toBe(false);
       expect(await userExists(engine, `${username}_clone`)).toBe(false);
+    });
+
+    test('a writer who points masterarn at another superuser secret creates nobody: the tag names the database\'s own', async () => {
+      // Another superuser of the same server stands for another database's: the writer cannot tag, only write values.
+      const other = unique('otherboss');
+      await createSuperuser(h, engine, other, `Initial-${other}-pw`);
+      const otherMasterArn = await createDatabaseSecret(h, engine, { username: other, password: `Initial-${other}-pw` });
+      const { username, secretArn } = await pinned(name => name, () => ({ masterarn: otherMasterArn }));
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'AuthenticationFailed' });
+      expect(await userExists(engine, username)).toBe(false);
+      expect(await userExists(engine, `${username}_clone`)).toBe(false);
+    });
+
+    test('a superuser secret that names no host (or another) creates nobody: the first rotation acts only on its database', async () => {
+      const { username, secretArn, masterArn } = await pinned();
+      const master = (await stageValue(h, masterArn, 'AWSCURRENT')).value;
+      await h.sm.send(new PutSecretValueCommand({ SecretId: masterArn, SecretString: JSON.stringify({ username: master.username, password: master.password }) }));
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'SecretMalformed', message: expect.stringContaining('must name the same host') });
+      expect(await userExists(engine, username)).toBe(false);
     });
 
     test('the tag never lets the superuser act for a user that exists: its password must log in', async () => {

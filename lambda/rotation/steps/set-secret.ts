@@ -53,15 +53,17 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
  *
  * One exception, the first rotation of a RotatedDatabase: its secret names a user the database does not have yet
  * (AWS's functions expect you to create it, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
- * When the secret's first-user tag names AWSCURRENT's user and neither that user nor its clone exists, the superuser
- * creates both: the user with a password nobody is given, the clone with the pending one. A writer of the secret who
- * names another user gains nothing: the tag must name it, only accounts that do not exist are created, and the
- * new accounts hold no privilege and no password the writer chose.
+ * When the secret's tags name AWSCURRENT's user and its superuser secret (`masterarn`), the superuser secret names the
+ * same host, and neither the user nor its clone exists, the superuser creates both: the user with a password nobody
+ * is given, the clone with the pending one. The tags are written by CloudFormation, not by a writer of the secret (who
+ * may not tag it), so a writer can neither aim the superuser of another database at it, nor name another user, nor
+ * choose a password; only accounts that do not exist are created, and they hold no privilege.
  */
 async function alternate(ctx: RotationContext, current: DatabaseSecret, pending: DatabaseSecret): Promise<void> {
   const proof = await tryLogin(ctx, current);
   if (proof) await proof.close();
-  const firstRotation = !proof && ctx.firstUser === current.username && pending.username === `${current.username}${CLONE_SUFFIX}`;
+  const firstRotation = !proof && ctx.firstUser === current.username && pending.username === `${current.username}${CLONE_SUFFIX}`
+    && ctx.firstUserSuperuser !== undefined && ctx.firstUserSuperuser === current.masterarn;
   if (!proof && !firstRotation) {
     throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
   }
@@ -73,6 +75,9 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
   }
   if (master.host && current.host && master.host !== current.host) {
     throw new SecretMalformedError(`The superuser secret ${masterArn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
+  }
+  if (firstRotation && (master.host === undefined || master.host !== current.host || (master.port !== undefined && master.port !== current.port))) {
+    throw new SecretMalformedError(`The first rotation of ${ctx.secretArn} creates its user as the superuser of ${masterArn}, which must name the same host and port (${current.host}:${current.port}); it names ${master.host ?? 'no host'}${master.port !== undefined ? `:${master.port}` : ''}.`);
   }
   const session = await loginAsSuperuser(ctx, masterArn, master, current);
   if (firstRotation) {
