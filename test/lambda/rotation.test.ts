@@ -190,7 +190,10 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
 
   describe('alternating users, as RotatedDatabase creates them: the user is named in the secret\'s first-user tag and does not exist yet', () => {
     /** As RotatedDatabase writes it: the tags name the user and the superuser secret; `fields` are a writer's edits. */
-    async function pinned(tagged: (username: string) => string = username => username, fields: (masterArn: string) => Record<string, unknown> = () => ({})) {
+    async function pinned(
+      tagged: (username: string) => string = username => username,
+      fields: (masterArn: string) => Record<string, unknown> = () => ({}),
+    ) {
       const server = serverFor(h, engine);
       const masterArn = await createDatabaseSecret(h, engine, { username: server.superuser, password: server.superuserPassword });
       const username = unique('first');
@@ -265,7 +268,9 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       await h.sm.send(new PutSecretValueCommand({ SecretId: masterArn, SecretString: JSON.stringify({ username: master.username, password: master.password }) }));
       const token = await startRotationLikeSecretsManager(h, secretArn);
       await step(secretArn, token, 'createSecret');
-      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'SecretMalformed', message: expect.stringContaining('must name the same host') });
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+        kind: 'SecretMalformed', message: expect.stringContaining('must name the same host'),
+      });
       expect(await userExists(engine, username)).toBe(false);
     });
 
