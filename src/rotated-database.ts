@@ -294,7 +294,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     errors.add('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }
-  const refusedPassword = superuserPasswordError(props.superuserSecret);
+  const refusedPassword = superuserPasswordError(props.superuserSecret, props.engine.engineType);
   if (refusedPassword) errors.add(refusedPassword);
   if (props.rotationFunction && (props.rotationFunctionSubnets || props.createSecretsManagerEndpoint !== undefined)) {
     errors.add('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');

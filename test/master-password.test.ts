@@ -45,6 +45,21 @@ describe('a superuser secret whose generator may produce characters RDS refuses 
     expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: admin })).not.toThrow();
   });
 
+  const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+  test.each<[string, number, boolean, rds.IInstanceEngine]>([
+    ['MariaDB', 42, false, mariadb],
+    ['MariaDB', 41, true, mariadb],
+    ['PostgreSQL', 128, true, postgres],
+    ['PostgreSQL', 129, false, postgres],
+  ])('%s: a generated password of %d characters is accepted: %s', (_name, passwordLength, accepted, engine) => {
+    // RDS: MySQL and MariaDB master passwords have 8 to 41 characters, PostgreSQL's 8 to 128 (CreateDBInstance).
+    const { stack, vpc } = setup();
+    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { ...ADMIN_TEMPLATE, excludeCharacters: '"@/', passwordLength } });
+    const create = () => new RotatedDatabase(stack, 'Db', { vpc, engine, superuserSecret: admin });
+    if (accepted) expect(create).not.toThrow();
+    else expect(create).toThrow(new RegExp(`\`superuserSecret\` \\(Test/Admin\\) generates passwords of ${passwordLength} characters.*passwordLength`, 's'));
+  });
+
   test('an imported secret cannot be checked and is accepted', () => {
     const { stack, vpc } = setup();
     const admin = secretsmanager.Secret.fromSecretAttributes(stack, 'Admin', {

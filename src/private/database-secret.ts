@@ -56,6 +56,9 @@ export function databaseBasePropErrors(props: RotatedDatabaseBaseProps): string[
  */
 const RDS_REFUSED_PASSWORD_CHARACTERS = '/"@';
 
+/** RDS's longest master password per engine (CreateDBInstance MasterUserPassword, "Length Constraints"). */
+const MASTER_PASSWORD_MAX_LENGTH: Record<string, number> = { mysql: 41, mariadb: 41, postgres: 128 };
+
 /**
  * Why RDS would refuse the passwords `superuserSecret` generates as a master password, when its generator is known at
  * synth (a `ProtectedSecret` or `aws-cdk-lib` `Secret` of this app); undefined when it excludes `/`, `"` and `@` or
@@ -64,14 +67,23 @@ const RDS_REFUSED_PASSWORD_CHARACTERS = '/"@';
  * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html), so a 32-character password
  * drawn from Secrets Manager's 94 characters holds one of them with probability 1 - (91/94)^32, about 65%.
  */
-export function superuserPasswordError(superuserSecret: secretsmanager.ISecret | undefined): string | undefined {
+export function superuserPasswordError(superuserSecret: secretsmanager.ISecret | undefined, engineType?: string): string | undefined {
   if (!superuserSecret) return undefined;
   const secret = ProtectedSecret.isProtectedSecret(superuserSecret) ? superuserSecret.secret : superuserSecret;
   const resource = secret.node.defaultChild;
   if (!CfnResource.isCfnResource(resource) || resource.cfnResourceType !== secretsmanager.CfnSecret.CFN_RESOURCE_TYPE_NAME) return undefined;
   const generator = (resource as secretsmanager.CfnSecret).generateSecretString;
   if (generator === undefined || Token.isUnresolved(generator)) return undefined;
-  const { excludeCharacters, excludePunctuation } = generator as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+  const { excludeCharacters, excludePunctuation, passwordLength } = generator as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+  // Secrets Manager generates 32 characters unless told otherwise
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html).
+  const length = passwordLength ?? 32;
+  const maxLength = engineType ? MASTER_PASSWORD_MAX_LENGTH[engineType] : undefined;
+  if (maxLength !== undefined && !Token.isUnresolved(length) && length > maxLength) {
+    return `\`superuserSecret\` (${superuserSecret.node.path}) generates passwords of ${length} characters; RDS for ${engineType} takes master passwords `
+      + `of 8 to ${maxLength} characters (MasterUserPassword, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html). `
+      + `Set the secret's \`generateSecretString.passwordLength\` to at most ${maxLength}.`;
+  }
   if (excludePunctuation === true || Token.isUnresolved(excludePunctuation) || Token.isUnresolved(excludeCharacters)) return undefined;
   const allowed = [...RDS_REFUSED_PASSWORD_CHARACTERS].filter(c => !(excludeCharacters ?? '').includes(c));
   if (allowed.length === 0) return undefined;
