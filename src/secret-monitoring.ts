@@ -391,7 +391,9 @@ export class SecretMonitoring extends Construct {
    * Watches a secret's key, once however many secrets it encrypts, when it is a key of this app: a key imported by
    * ARN belongs to another app, which watches it, and an AWS managed key takes no policy or grant from users.
    */
-  private watchKey(key: kms.IKey | undefined): void {
+  private watchKey(given: kms.IKey | undefined): void {
+    // An alias of this app stands for its key: its keyId is the alias name, which CloudTrail's resources never carry.
+    const key = given instanceof kms.Alias ? given.aliasTargetKey : given;
     if (!key || !Resource.isOwnedResource(key) || this.watchedKeys.has(key)) return;
     this.watchedKeys.add(key);
     const matchers = keyMatchers(key);

@@ -153,6 +153,17 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     expectMatchesExactlyAsDocumented(patterns(Template.fromStack(stack), value => deploymentValue(value, { [keyRef]: KEY_ID })));
   });
 
+  test('a secret encrypted through an alias of this app: changes to the alias\'s key are alerted', () => {
+    // An alias's keyId is the alias name, which CloudTrail's resources never carry: the rule must name the key.
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const alias = new kms.Alias(stack, 'Alias', { aliasName: 'alias/prod-db', targetKey: key });
+    const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', { secretCompleteArn: SECRET_ARN, encryptionKey: alias });
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
+    const keyRef = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    expectMatchesExactlyAsDocumented(patterns(Template.fromStack(stack), value => deploymentValue(value, { [keyRef]: KEY_ID })));
+  });
+
   test('a key imported by ARN is another app\'s to watch: no key-change rule', () => {
     const stack = newStack();
     const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:eu-west-1:111111111111:key/${KEY_ID}`);
