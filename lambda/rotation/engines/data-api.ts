@@ -67,16 +67,17 @@ class DataApiSession implements DatabaseSession {
     await this.setPassword(this.target.username, password);
   }
 
+  // Alternating users only: not supported through the Data API.
   public async ensureUser(): Promise<void> {
-    throw new UnsupportedEngineError('Alternating users are not supported through the RDS Data API; rotate Aurora clusters single-user.');
+    alternatingUsersUnsupported();
   }
 
   public async userExists(): Promise<boolean> {
-    return this.ensureUser().then(() => false);
+    alternatingUsersUnsupported();
   }
 
   public async createPair(): Promise<void> {
-    await this.ensureUser();
+    alternatingUsersUnsupported();
   }
 
   public async ping(): Promise<void> {
@@ -118,4 +119,8 @@ class DataApiSession implements DatabaseSession {
     if (error instanceof BadRequestException) throw error;
     throw new DatabaseUnreachableError(`The Data API of ${this.target.dbClusterArn} did not answer (${(error as Error).name}); check that the Data API is enabled and the function can reach it.`);
   }
+}
+
+function alternatingUsersUnsupported(): never {
+  throw new UnsupportedEngineError('Alternating users are not supported through the RDS Data API; rotate Aurora clusters single-user.');
 }
