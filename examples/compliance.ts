@@ -34,14 +34,8 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
       suppress(node.function, inPacks('LambdaConcurrency', ['NIST.800.53.R5', 'HIPAA.Security']),
         'Secrets Manager calls the function once per step and secret, so concurrency is bounded by the secrets rotating; reserving concurrency would make the stack fail to deploy in accounts at the default limit of 10.');
       suppress(node.function.role!, ['AwsSolutions-IAM5'],
-        'Wildcard resources only where the action has no resource-level permissions: the network-interface actions a VPC function needs, and secretsmanager:GetRandomPassword. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix for Data API logins).',
+        'Wildcard resources only where the action has no resource-level permissions: the network-interface actions a VPC function needs. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix of the Data API logins, granted in the function\'s own stack).',
         ['Resource::*', 'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rotation-login/*']);
-    }
-    if (node instanceof RotatedAuroraCluster && Stack.of(node.rotationFunction) !== stack) {
-      // A function of another stack: its grants on this cluster are written in this stack's policy for it.
-      suppress(node.rotationFunction.grantableIn(node) as unknown as IConstruct, ['AwsSolutions-IAM5'],
-        'The Data API logs in with a secret, so the rotation function proves a pending password through short-lived secrets under the rotation-login/ prefix, created and deleted within one rotation step.',
-        ['Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rotation-login/*']);
     }
     if (node instanceof RotatedDatabase || node instanceof RotatedAuroraCluster) {
       suppress(node instanceof RotatedDatabase ? node.instance : node.cluster, inPacks('RDSInBackupPlan', ['NIST.800.53.R5', 'HIPAA.Security']),

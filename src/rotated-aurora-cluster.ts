@@ -157,12 +157,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     const statement = new iam.PolicyStatement({ actions: ['rds-data:ExecuteStatement'], resources: [this.cluster.clusterArn] });
     DATA_API_STATEMENTS.set(grantee, statement);
     grantee.grantPrincipal.addToPrincipalPolicy(statement);
-    // The Data API logs in with a secret, so the function proves a pending password through a short-lived
-    // secret of its own (created, used and deleted within one step), under a name prefix only it may use.
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resources: [Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rotation-login/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-    }));
+    // The login secrets the Data API engine uses are the function's own (RotationFunction.addEngine).
   }
 }
 

@@ -38,6 +38,8 @@ import { PropErrors } from './private/validation';
 const ASSET_DIR = path.join(__dirname, '..', 'assets', 'rotation');
 /** The bundle with every engine: for functions serving several engines, or secrets of engines never declared. */
 const ALL_ENGINES_BUNDLE = 'all';
+/** Name prefix of the Data API engine's short-lived login secrets (lambda/rotation/engines/data-api.ts, LOGIN_SECRET_PREFIX). */
+const DATA_API_LOGIN_PREFIX = 'rotation-login/';
 
 /**
  * A database engine the rotation function carries code for. Each engine has its own bundle, so a function ships
@@ -228,9 +230,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * Declares that the function rotates secrets of `engine`. The function ships the bundle of that engine alone
    * when it is the only one declared (smaller, faster to start), and the bundle with every engine when several
    * are, or none (secrets added with `addSecret` alone may be of any engine). RotatedDatabase and
-   * RotatedAuroraCluster declare theirs; call this for other secrets the function rotates.
+   * RotatedAuroraCluster declare theirs; call this for other secrets the function rotates. `DATA_API` also lets the
+   * function create its short-lived login secrets (`rotation-login/*`), which only its role may read.
    */
   public addEngine(engine: RotationEngine): void {
+    if (engine === RotationEngine.DATA_API && !this.engines.has(engine)) this.allowDataApiLogins();
     this.engines.add(engine);
   }
 
@@ -361,6 +365,23 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // Ingress on the database's group and egress on the function's are both written in the database's stack
     // (aws-cdk-lib places a rule naming a group of another stack with that group's peer).
     database.connections.allowDefaultPortFrom(this.connections, 'Rotation function');
+  }
+
+  /**
+   * The Data API logs in with a secret, not a password, so the function proves a password through a short-lived
+   * secret of its own (created, used and deleted within one step, lambda/rotation/engines/data-api.ts), under a name
+   * prefix only it may use. Each login secret's resource policy denies its value to everyone but this role, whose ARN
+   * the function reads from its environment: the secret holds a working password of the database user.
+   */
+  private allowDataApiLogins(): void {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: [
+        'secretsmanager:CreateSecret', 'secretsmanager:PutResourcePolicy', 'secretsmanager:PutSecretValue',
+        'secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret',
+      ],
+      resources: [Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${DATA_API_LOGIN_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }));
+    this.function.addEnvironment('LOGIN_SECRET_READER_ARN', this.role.roleArn);
   }
 
   /**

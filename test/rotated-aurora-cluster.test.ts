@@ -1,6 +1,6 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase } from '../src';
+import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotationEngine, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
@@ -58,7 +58,28 @@ test('the function may run Data API statements on this cluster only, and reaches
   // Short-lived login secrets: only under the function's own prefix.
   const loginSecrets = statements.find(s => actionsOf(s).includes('secretsmanager:CreateSecret'));
   expect(JSON.stringify(loginSecrets.Resource)).toContain(':secret:rotation-login/*');
+  // ... each closed to everyone but the function's role, which the function reads from its environment.
+  expect(actionsOf(loginSecrets)).toEqual(expect.arrayContaining(['secretsmanager:PutResourcePolicy', 'secretsmanager:PutSecretValue']));
+  t.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ LOGIN_SECRET_READER_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] } }) },
+  });
   t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+});
+
+test('only a function that rotates through the Data API may create login secrets and names their reader', () => {
+  const synth = (engines: RotationEngine[]) => {
+    const stack = new Stack(new App(), 'Direct', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const fn = new RotationFunction(stack, 'Rotation', { vpc });
+    for (const engine of engines) fn.addEngine(engine);
+    const t = Template.fromStack(stack);
+    return [
+      JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy')).split('rotation-login/*').length - 1,
+      JSON.stringify(t.findResources('AWS::Lambda::Function')).includes('LOGIN_SECRET_READER_ARN'),
+    ];
+  };
+  expect(synth([RotationEngine.POSTGRES])).toEqual([0, false]);
+  expect(synth([RotationEngine.POSTGRES, RotationEngine.DATA_API, RotationEngine.DATA_API])).toEqual([1, true]);
 });
 
 test('shares the rotation function with instances in the same VPC and subnets', () => {

@@ -20,16 +20,16 @@ export class AuroraPasswordCheck {
 
   /** Called with every Secrets Manager request body: remembers what each login secret holds. */
   public onSecretsManager(action: string, body: string): void {
-    if (action !== 'CreateSecret') return;
     const request = JSON.parse(body);
-    if (String(request.Name).startsWith('rotation-login/')) this.logins.set(request.Name, JSON.parse(request.SecretString));
+    // The value arrives with CreateSecret or, for a secret created empty, with PutSecretValue (which names it by ARN).
+    const name = action === 'CreateSecret' ? String(request.Name) : action === 'PutSecretValue' ? loginSecretName(String(request.SecretId)) : '';
+    if (name.startsWith('rotation-login/') && request.SecretString !== undefined) this.logins.set(name, JSON.parse(request.SecretString));
   }
 
   /** Called with every Data API request body: an error message to answer with, or undefined to pass it on. */
   public onDataApi(body: string): string | undefined {
     const request = JSON.parse(body);
-    // The login secret's name is in its ARN, before the six-character suffix Secrets Manager adds.
-    const name = String(request.secretArn).split(':secret:')[1].replace(/-[A-Za-z0-9]{6}$/, '');
+    const name = loginSecretName(String(request.secretArn));
     const login = this.logins.get(name);
     if (!login || !this.accepts(login.username, login.password)) {
       return `FATAL: password authentication failed for user "${login?.username ?? 'unknown'}"`;
@@ -54,4 +54,9 @@ export class AuroraPasswordCheck {
     const inner = createHash('sha1').update(password, 'utf8').digest();
     return hash === `*${createHash('sha1').update(inner).digest('hex').toUpperCase()}`;
   }
+}
+
+/** A secret's name from its ARN: what follows `:secret:`, less the six characters Secrets Manager appends. */
+function loginSecretName(arnOrName: string): string {
+  return arnOrName.includes(':secret:') ? arnOrName.split(':secret:')[1].replace(/-[A-Za-z0-9]{6}$/, '') : arnOrName;
 }

@@ -5,9 +5,10 @@
 // run the SQL: the direct engines (rotation.test.ts) prove the same SQL against real PostgreSQL and MariaDB servers.
 import { randomUUID } from 'crypto';
 import { CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { Caller, decide } from '../iam-matrix';
 import { AuroraPasswordCheck } from './aurora-password-check';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
-import { Harness, everyKnownPassword, rotate, stageValue, startHarness, startRotationLikeSecretsManager } from './rotation-harness';
+import { Harness, ROTATION_ROLE_ARN, everyKnownPassword, rotate, stageValue, startHarness, startRotationLikeSecretsManager } from './rotation-harness';
 
 let h: Harness;
 let rdsData: RecordingProxy;
@@ -95,6 +96,64 @@ test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends
   expect(deleted.every(d => d.ForceDeleteWithoutRecovery === true)).toBe(true);
   const left = await h.sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['rotation-login/'] }] }));
   expect(left.SecretList ?? []).toEqual([]);
+
+  // Each login secret was created empty and closed to everyone but the function's role before it held the credentials.
+  const smRequests = secretsManager.requests.map(r => ({ action: r.action, body: JSON.parse(r.body) }));
+  for (const c of created) {
+    expect(c.SecretString).toBeUndefined();
+    const ofThis = (action: string) => smRequests.findIndex(r => r.action === action && String(r.body.SecretId).includes(`:secret:${c.Name}-`));
+    const policy = ofThis('PutResourcePolicy');
+    const value = ofThis('PutSecretValue');
+    expect(policy).toBeGreaterThanOrEqual(0);
+    expect(value).toBeGreaterThan(policy);
+    expect(JSON.parse(smRequests[policy].body.ResourcePolicy).Statement[0].Condition).toEqual({ StringNotEquals: { 'aws:PrincipalArn': ROTATION_ROLE_ARN } });
+  }
+});
+
+test('a login secret\'s policy (as the function sent it, evaluated by an IAM policy engine): only the function\'s role reads it; an administrator may still delete it', async () => {
+  const { arn } = await auroraSecret('postgres');
+  secretsManager.requests.length = 0;
+  await rotate(h, arn);
+  const sent = secretsManager.requests.filter(r => r.action === 'PutResourcePolicy').map(r => JSON.parse(r.body));
+  expect(sent.length).toBeGreaterThan(0);
+  const account = '123456789012';
+  const role = (label: string, roleArn: string, actions: string[]): Caller => ({
+    label,
+    principal: roleArn,
+    identityPolicy: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
+    context: { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account },
+  });
+  // The function's role holds what RotationFunction grants on the prefix; the administrator everything.
+  const fn = role('rotation function', ROTATION_ROLE_ARN, ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret']);
+  const admin = role('administrator', `arn:aws:iam::${account}:role/Admin`, ['secretsmanager:*']);
+  for (const request of sent) {
+    const policy = JSON.parse(request.ResourcePolicy);
+    const loginArn: string = request.SecretId;
+    expect(loginArn).toMatch(/:secret:rotation-login\//);
+    expect(await decide(fn, 'secretsmanager:GetSecretValue', loginArn, policy)).toBe('Allowed');
+    expect(await decide(fn, 'secretsmanager:PutSecretValue', loginArn, policy)).toBe('Allowed');
+    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage']) {
+      expect(await decide(admin, action, loginArn, policy)).toBe('ExplicitlyDenied');
+    }
+    expect(await decide(admin, 'secretsmanager:DeleteSecret', loginArn, policy)).toBe('Allowed');
+  }
+});
+
+test('without the role that may read its login secrets, the function creates none and says what to deploy; AWSCURRENT stays', async () => {
+  const { arn, password } = await auroraSecret('postgres');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  const reader = process.env.LOGIN_SECRET_READER_ARN;
+  delete process.env.LOGIN_SECRET_READER_ARN;
+  secretsManager.requests.length = 0;
+  try {
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' }))
+      .rejects.toThrow(/LOGIN_SECRET_READER_ARN is not set.*addEngine\(RotationEngine.DATA_API\)/);
+  } finally {
+    process.env.LOGIN_SECRET_READER_ARN = reader;
+  }
+  expect(secretsManager.requests.filter(r => r.action === 'CreateSecret')).toEqual([]);
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
 test('alternating users through the Data API is refused with a message that says what to do; AWSCURRENT stays', async () => {

@@ -14,6 +14,9 @@ import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { MariaDbServer, MotoServer, PostgresServer, PostgresSettings, makeTls } from './servers';
 
+/** The rotation function's role as the tests' function runs under it (its ARN only: moto enforces no policy). */
+export const ROTATION_ROLE_ARN = 'arn:aws:iam::123456789012:role/RotationFunctionRole';
+
 export type Engine = 'postgres' | 'mariadb';
 
 export interface Harness {
@@ -77,6 +80,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     AWS_REGION: 'us-east-1',
     CA_BUNDLE_PATH: tls.caPath,
     TLS_MODE: 'verify-full',
+    // The role RotationFunction names as the one reader of the Data API engine's login secrets.
+    LOGIN_SECRET_READER_ARN: ROTATION_ROLE_ARN,
   });
   const invocationStubArn = await createInvocationStub(moto.endpoint);
   const logs: string[] = [];

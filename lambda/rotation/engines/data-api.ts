@@ -1,13 +1,14 @@
 // Aurora through the RDS Data API. The Data API logs in with a secret, not a password, so every login here
 // goes through a short-lived secret that holds exactly the credentials being tried (encrypted with the rotated
-// secret's key and deleted when the session closes): that is what proves a pending password works.
+// secret's key, readable by the function's role alone, and deleted when the session closes): that is what proves a
+// pending password works.
 import { randomUUID } from 'crypto';
 import { BadRequestException, ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
-import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, PutResourcePolicyCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { nativePasswordHash, scramVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
 import { secretsManager } from '../clients';
-import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
@@ -24,16 +25,30 @@ export const LOGIN_SECRET_PREFIX = 'rotation-login/';
 // Data client. The SDK reads AWS_ENDPOINT_URL_RDS_DATA itself (the tests point it at a local emulator).
 const rdsData = new RDSDataClient({});
 
+/** The environment variable that holds the function's role ARN, the one reader of its login secrets (RotationFunction sets it). */
+export const LOGIN_READER_VARIABLE = 'LOGIN_SECRET_READER_ARN';
+
 export const dataApi: DatabaseEngine = {
   async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
+    const reader = process.env[LOGIN_READER_VARIABLE];
+    if (!reader) {
+      throw new InvalidConfigurationError(`${LOGIN_READER_VARIABLE} is not set, so a login secret for the Data API could not be kept from other readers; `
+        + 'declare the engine with `rotationFunction.addEngine(RotationEngine.DATA_API)` (RotatedAuroraCluster does) and deploy again.');
+    }
+    // Created without a value, closed to every other principal, and only then given the credentials: no moment
+    // exists, not even when the function is stopped between two calls, at which the credentials are readable by others.
     const created = await secretsManager.send(new CreateSecretCommand({
       Name: `${LOGIN_SECRET_PREFIX}${randomUUID()}`,
       Description: 'Short-lived login for a rotation through the RDS Data API; deleted by the rotation function',
       KmsKeyId: context.kmsKeyId,
-      SecretString: JSON.stringify({ username: credentials.username, password: credentials.password }),
     }));
     const session = new DataApiSession(target, created.ARN!);
     try {
+      await secretsManager.send(new PutResourcePolicyCommand({ SecretId: created.ARN, ResourcePolicy: loginSecretPolicy(reader) }));
+      await secretsManager.send(new PutSecretValueCommand({
+        SecretId: created.ARN,
+        SecretString: JSON.stringify({ username: credentials.username, password: credentials.password }),
+      }));
       await session.ping();
     } catch (error) {
       await session.close();
@@ -42,6 +57,31 @@ export const dataApi: DatabaseEngine = {
     return session;
   },
 };
+
+/**
+ * A login secret's resource policy: nobody but the function's role may read or change it. It holds a password that
+ * works (AWSCURRENT's, or the pending one), encrypted with the rotated secret's key, which the account's principals
+ * may use through Secrets Manager; without this policy, any principal allowed `GetSecretValue` on `*` (an
+ * administrator) could read the credential the rotated secret's own policy denies it, while the login exists or,
+ * after a step stopped before its cleanup (a timeout), until someone deletes it. The Data API reads the secret as the
+ * caller ("Data API transparently calls Secrets Manager, which allows (or denies) the user's request for the secret",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.access.html), so the role is the one reader
+ * needed; `aws:PrincipalArn` of a role session is the role's ARN
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+ */
+export function loginSecretPolicy(readerRoleArn: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'OnlyTheRotationFunctionUsesThisLogin',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalArn': readerRoleArn } },
+    }],
+  });
+}
 
 class DataApiSession implements DatabaseSession {
   private readonly postgres: boolean;
