@@ -363,6 +363,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
   private readonly exemptServiceNames: string[] = [];
+  /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
+  private readonly deployerArns: string[] = [];
   private accessorCount = 0;
 
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
@@ -663,15 +665,44 @@ export class ProtectedSecret extends ProtectedSecretBase {
       // The synthesizer leaves placeholders the CLI fills in (the partition always, account and region in an
       // environment-agnostic stack); a policy needs the pseudo parameters.
       const placeholders: Record<string, string> = { '${AWS::Partition}': Aws.PARTITION, '${AWS::AccountId}': Aws.ACCOUNT_ID, '${AWS::Region}': Aws.REGION };
-      this.exemptPrincipalArns.push(Object.entries(placeholders)
-        .reduce((arn, [placeholder, value]) => arn.split(placeholder).join(value), synthesizer.cloudFormationExecutionRoleArn));
+      const executionRole = Object.entries(placeholders)
+        .reduce((arn, [placeholder, value]) => arn.split(placeholder).join(value), synthesizer.cloudFormationExecutionRoleArn);
+      this.exemptPrincipalArns.push(executionRole);
+      this.deployerArns.push(executionRole);
     }
     for (const principal of deployRoles) {
       if (principal instanceof iam.AccountPrincipal) {
         throw new Error(`ProtectedSecret ${this.node.path}: \`deployRoles\` contains the account ${principal.accountId}; name the roles or users that deploy, not the whole account.`);
       }
       this.exempt(principal, 'deployRoles', false);
+      this.deployerArns.push(...principal.policyFragment.principalJson.AWS ?? []);
     }
+  }
+
+  /**
+   * Denies adding, changing or removing the secret's tags whose keys start with `prefix` to everyone but the
+   * principals that deploy it (while the deny is on, and when one is known): such tags are the deployment's
+   * instructions to the rotation function (RotatedDatabase's first-rotation tags), which no reader or writer of the
+   * secret may rewrite. `TagResource` and `UntagResource` carry the keys of the request in `aws:TagKeys`
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html), and
+   * `ForAnyValue` matches a request with any such key among others
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+   * CloudFormation tags the secret as one of those principals; a secret is tagged at creation before it has this policy.
+   * @internal
+   */
+  public _denyTagChangesToEveryoneElse(prefix: string): void {
+    if (!this.denyOthers || this.deployerArns.length === 0) return;
+    this.secret.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyLibraryTagChangesToEveryoneElse',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+      resources: ['*'],
+      conditions: {
+        'ForAnyValue:StringLike': { 'aws:TagKeys': [`${prefix}*`] },
+        'StringNotEquals': { 'aws:PrincipalArn': lazyUnique(this.deployerArns) },
+      },
+    }));
   }
 
   private addDenyOthers(): void {

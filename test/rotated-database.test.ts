@@ -1,5 +1,6 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide } from './iam-matrix';
 import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -322,6 +323,40 @@ test('alternating users: the application secret names its user in the first-user
   for (const other of [superuser, singleUserDb.secret]) {
     expect(tagsOf(other).map((tag: { Key: string }) => tag.Key)).not.toContain('cdk-protected-secrets:first-rotation-creates-user');
   }
+});
+
+test('alternating users: only the deployment may change the first-rotation tags (the secret\'s policy, evaluated by an IAM policy engine)', async () => {
+  // A principal that could rewrite the tags could aim the first rotation at another user or superuser secret
+  // (lambda/rotation/steps/set-secret.ts). Callers: a writer of the secret who may also tag it, an administrator,
+  // and CloudFormation's execution role, which writes the tags.
+  const { stack, vpc } = setup();
+  const superuser = new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
+  });
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
+  const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
+  db.secret.grantWrite(writer);
+  const template = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
+  const secretArn: string = template.resolve({ Ref: logicalId(stack, db.secret.secret) });
+  const policy = template.secretPolicies().get(secretArn);
+  const caller = (label: string, arn: string): Caller => ({
+    label, principal: arn, identityPolicy: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }],
+    context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': ACCOUNT },
+  });
+  const writerArn: string = template.resolve({ 'Fn::GetAtt': [logicalId(stack, writer), 'Arn'] });
+  const execRole = caller('execution role', `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`);
+  const library = ['cdk-protected-secrets:first-rotation-superuser'];
+  const mixed = ['team', 'cdk-protected-secrets:first-rotation-creates-user'];
+  const decisions = async (who: Caller) => Promise.all([
+    decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': library }),
+    decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': mixed }),
+    decide(who, 'secretsmanager:UntagResource', secretArn, policy, { 'aws:TagKeys': library }),
+    decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': ['team'] }),
+  ]);
+  const deniedButOtherTags = ['ExplicitlyDenied', 'ExplicitlyDenied', 'ExplicitlyDenied', 'Allowed'];
+  expect(await decisions(caller('writer', writerArn))).toEqual(deniedButOtherTags);
+  expect(await decisions(caller('administrator', `arn:aws:iam::${ACCOUNT}:role/Admin`))).toEqual(deniedButOtherTags);
+  expect(await decisions(execRole)).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed']);
 });
 
 test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {
