@@ -365,6 +365,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private readonly exemptServiceNames: string[] = [];
   /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
   private readonly deployerArns: string[] = [];
+  private readonly protectedTagPrefixes = new Set<string>();
   private accessorCount = 0;
 
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
@@ -682,8 +683,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
   /**
    * Denies adding, changing or removing the secret's tags whose keys start with `prefix` to everyone but the
    * principals that deploy it (while the deny is on, and when one is known): such tags are the deployment's
-   * instructions to the rotation function (RotatedDatabase's first-rotation tags), which no reader or writer of the
-   * secret may rewrite. `TagResource` and `UntagResource` carry the keys of the request in `aws:TagKeys`
+   * instructions to the rotation function (RotatedDatabase's first-rotation tags, which the function reads on any
+   * secret it rotates), which no reader or writer of the secret may rewrite. `TagResource` and `UntagResource` carry the keys of the request in `aws:TagKeys`
    * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html), and
    * `ForAnyValue` matches a request with any such key among others
    * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
@@ -691,7 +692,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * @internal
    */
   public _denyTagChangesToEveryoneElse(prefix: string): void {
-    if (!this.denyOthers || this.deployerArns.length === 0) return;
+    if (!this.denyOthers || this.deployerArns.length === 0 || this.protectedTagPrefixes.has(prefix)) return;
+    this.protectedTagPrefixes.add(prefix);
     this.secret.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'DenyLibraryTagChangesToEveryoneElse',
       effect: iam.Effect.DENY,

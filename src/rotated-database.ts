@@ -9,7 +9,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG, LIBRARY_TAG_PREFIX } from './private/alternating-users';
+import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
@@ -197,11 +197,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     // The application user does not exist in the new database: the tags let the first rotation create it (and its
     // clone) as this database's superuser. The function creates only the user the tag names, only as the superuser
     // secret the other tag names, and only if neither account exists (lambda/rotation/steps/set-secret.ts): a writer
-    // of the secret (whom its policy denies changing these tags) can aim it neither at another account nor at another database.
+    // of the secret (whom its policy denies changing these tags, see RotationFunction.addSecret) can aim it neither at
+    // another account nor at another database.
     if (props.superuserSecret) {
       Tags.of(secret.secret).add(FIRST_USER_TAG, username);
       Tags.of(secret.secret).add(FIRST_USER_SUPERUSER_TAG, props.superuserSecret.secretArn);
-      secret._denyTagChangesToEveryoneElse(LIBRARY_TAG_PREFIX);
     }
     return secret;
   }

@@ -325,7 +325,7 @@ test('alternating users: the application secret names its user in the first-user
   }
 });
 
-test('alternating users: only the deployment may change the first-rotation tags (the secret\'s policy, evaluated by an IAM policy engine)', async () => {
+test('only the deployment may change the first-rotation tags of any secret the function rotates (the secrets\' policies, evaluated by an IAM policy engine)', async () => {
   // A principal that could rewrite the tags could aim the first rotation at another user or superuser secret
   // (lambda/rotation/steps/set-secret.ts). Callers: a writer of the secret who may also tag it, an administrator,
   // and CloudFormation's execution role, which writes the tags.
@@ -334,29 +334,38 @@ test('alternating users: only the deployment may change the first-rotation tags 
     generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
   });
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
+  // A single-user database on the same (shared) function: a writer who could tag its secret with the first-rotation
+  // tags, and write a masterarn and host of the other database into it, would get accounts created there.
+  const singleUser = new RotatedDatabase(stack, 'Single', { vpc, engine: mariadb });
+  expect(singleUser.rotationFunction).toBe(db.rotationFunction);
   const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
   db.secret.grantWrite(writer);
+  singleUser.secret.grantWrite(writer);
   const template = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
-  const secretArn: string = template.resolve({ Ref: logicalId(stack, db.secret.secret) });
-  const policy = template.secretPolicies().get(secretArn);
   const caller = (label: string, arn: string): Caller => ({
-    label, principal: arn, identityPolicy: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }],
+    label,
+    principal: arn,
+    identityPolicy: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }],
     context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': ACCOUNT },
   });
   const writerArn: string = template.resolve({ 'Fn::GetAtt': [logicalId(stack, writer), 'Arn'] });
   const execRole = caller('execution role', `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`);
   const library = ['cdk-protected-secrets:first-rotation-superuser'];
   const mixed = ['team', 'cdk-protected-secrets:first-rotation-creates-user'];
-  const decisions = async (who: Caller) => Promise.all([
-    decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': library }),
-    decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': mixed }),
-    decide(who, 'secretsmanager:UntagResource', secretArn, policy, { 'aws:TagKeys': library }),
-    decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': ['team'] }),
-  ]);
-  const deniedButOtherTags = ['ExplicitlyDenied', 'ExplicitlyDenied', 'ExplicitlyDenied', 'Allowed'];
-  expect(await decisions(caller('writer', writerArn))).toEqual(deniedButOtherTags);
-  expect(await decisions(caller('administrator', `arn:aws:iam::${ACCOUNT}:role/Admin`))).toEqual(deniedButOtherTags);
-  expect(await decisions(execRole)).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed']);
+  for (const secret of [db.secret, singleUser.secret]) {
+    const secretArn: string = template.resolve({ Ref: logicalId(stack, secret.secret) });
+    const policy = template.secretPolicies().get(secretArn);
+    const decisions = async (who: Caller) => Promise.all([
+      decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': library }),
+      decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': mixed }),
+      decide(who, 'secretsmanager:UntagResource', secretArn, policy, { 'aws:TagKeys': library }),
+      decide(who, 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': ['team'] }),
+    ]);
+    const deniedButOtherTags = ['ExplicitlyDenied', 'ExplicitlyDenied', 'ExplicitlyDenied', 'Allowed'];
+    expect(await decisions(caller('writer', writerArn))).toEqual(deniedButOtherTags);
+    expect(await decisions(caller('administrator', `arn:aws:iam::${ACCOUNT}:role/Admin`))).toEqual(deniedButOtherTags);
+    expect(await decisions(execRole)).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed']);
+  }
 });
 
 test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {

@@ -16,10 +16,17 @@ let secretsManager: RecordingProxy;
 const aurora = new AuroraPasswordCheck();
 /** How many more Data API requests answer that the cluster is resuming. */
 let pausedFor = 0;
+/** Whether the Data API answers that it cannot use the login secret. */
+let secretsError = false;
+/** A refusal of Secrets Manager requests, by action. */
+let refuseSecretsManager: ((action: string) => string | undefined) | undefined;
 
 beforeAll(async () => {
   h = await startHarness({
     rdsDataEndpoint: async moto => (rdsData = await recordingProxy(moto, (_action, body) => {
+      if (secretsError) {
+        return { status: 400, errorType: 'SecretsErrorException', message: 'The secret couldn\'t be decrypted.' };
+      }
       if (pausedFor > 0) {
         pausedFor--;
         // What the Data API answers while it resumes a paused Aurora Serverless v2 instance (the SDK's
@@ -29,6 +36,8 @@ beforeAll(async () => {
       return aurora.onDataApi(body);
     })).endpoint,
     secretsManagerEndpoint: async moto => (secretsManager = await recordingProxy(moto, (action, body) => {
+      const refusal = refuseSecretsManager?.(action);
+      if (refusal) return refusal;
       aurora.onSecretsManager(action, body);
       return undefined;
     })).endpoint,
@@ -107,6 +116,7 @@ test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends
     expect(policy).toBeGreaterThanOrEqual(0);
     expect(value).toBeGreaterThan(policy);
     expect(JSON.parse(smRequests[policy].body.ResourcePolicy).Statement[0].Condition).toEqual({ StringNotEquals: { 'aws:PrincipalArn': ROTATION_ROLE_ARN } });
+    expect(smRequests[policy].body.BlockPublicPolicy).toBe(true);
   }
 });
 
@@ -132,7 +142,8 @@ test('a login secret\'s policy (as the function sent it, evaluated by an IAM pol
     expect(loginArn).toMatch(/:secret:rotation-login\//);
     expect(await decide(fn, 'secretsmanager:GetSecretValue', loginArn, policy)).toBe('Allowed');
     expect(await decide(fn, 'secretsmanager:PutSecretValue', loginArn, policy)).toBe('Allowed');
-    for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage']) {
+    // ... nor remove the policy, which would open a login a timed-out step left behind.
+    for (const action of ['GetSecretValue', 'PutSecretValue', 'UpdateSecret', 'UpdateSecretVersionStage', 'PutResourcePolicy', 'DeleteResourcePolicy'].map(a => `secretsmanager:${a}`)) {
       expect(await decide(admin, action, loginArn, policy)).toBe('ExplicitlyDenied');
     }
     expect(await decide(admin, 'secretsmanager:DeleteSecret', loginArn, policy)).toBe('Allowed');
@@ -154,6 +165,42 @@ test('without the role that may read its login secrets, the function creates non
   }
   expect(secretsManager.requests.filter(r => r.action === 'CreateSecret')).toEqual([]);
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+});
+
+test('a login secret that cannot be closed to others is deleted before it holds credentials; AWSCURRENT stays', async () => {
+  const { arn, password } = await auroraSecret('postgres');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  refuseSecretsManager = action => action === 'PutResourcePolicy' ? 'User is not authorized to perform: secretsmanager:PutResourcePolicy' : undefined;
+  secretsManager.requests.length = 0;
+  try {
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' })).rejects.toThrow();
+  } finally {
+    refuseSecretsManager = undefined;
+  }
+  const created = secretsManager.requests.filter(r => r.action === 'CreateSecret').map(r => JSON.parse(r.body).Name);
+  expect(created).toHaveLength(1);
+  expect(secretsManager.requests.filter(r => r.action === 'PutSecretValue' && r.body.includes(':secret:rotation-login/'))).toEqual([]);
+  expect(secretsManager.requests.filter(r => r.action === 'DeleteSecret').map(r => JSON.parse(r.body).SecretId)).toEqual([expect.stringContaining(`:secret:${created[0]}-`)]);
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+});
+
+test('a Data API that cannot use the login secret is reported as a permissions problem, not as a wrong password or an outage', async () => {
+  const { arn, password } = await auroraSecret('mysql');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  // What the Data API answers when it cannot read or decrypt the secret it was given
+  // (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/SecretsErrorException.html).
+  secretsError = true;
+  try {
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' }))
+      .rejects.toThrow(/refused the request with the login secret .*:secret:rotation-login\/.* \(SecretsErrorException\); check that the function's role/);
+  } finally {
+    secretsError = false;
+  }
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+  const left = await h.sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['rotation-login/'] }] }));
+  expect(left.SecretList ?? []).toEqual([]);
 });
 
 test('alternating users through the Data API is refused with a message that says what to do; AWSCURRENT stays', async () => {

@@ -9,6 +9,7 @@ import { nativePasswordHash, scramVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
 import { secretsManager } from '../clients';
 import { AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
+import { log } from '../log';
 import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
@@ -44,7 +45,13 @@ export const dataApi: DatabaseEngine = {
     }));
     const session = new DataApiSession(target, created.ARN!);
     try {
-      await secretsManager.send(new PutResourcePolicyCommand({ SecretId: created.ARN, ResourcePolicy: loginSecretPolicy(reader) }));
+      // BlockPublicPolicy: a deny-only policy passes the check, and an organization may require the flag
+      // (secretsmanager:BlockPublicPolicy, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
+      await secretsManager.send(new PutResourcePolicyCommand({
+        SecretId: created.ARN,
+        ResourcePolicy: loginSecretPolicy(reader),
+        BlockPublicPolicy: true,
+      }));
       await secretsManager.send(new PutSecretValueCommand({
         SecretId: created.ARN,
         SecretString: JSON.stringify({ username: credentials.username, password: credentials.password }),
@@ -76,7 +83,11 @@ export function loginSecretPolicy(readerRoleArn: string): string {
       Sid: 'OnlyTheRotationFunctionUsesThisLogin',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'],
+      // The value actions, and the policy's own removal (which would open a left-behind login to the account's readers).
+      Action: [
+        'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage',
+        'secretsmanager:PutResourcePolicy', 'secretsmanager:DeleteResourcePolicy',
+      ],
       Resource: '*',
       Condition: { StringNotEquals: { 'aws:PrincipalArn': readerRoleArn } },
     }],
@@ -98,7 +109,8 @@ class DataApiSession implements DatabaseSession {
     try {
       await this.execute(sql);
     } catch (error) {
-      if (error instanceof AuthenticationFailedError || error instanceof DatabaseUnreachableError) throw error;
+      const known = [AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError];
+      if (known.some(kind => error instanceof kind)) throw error;
       throw new PasswordChangeFailedError(`The Data API of ${this.target.dbClusterArn} refused to change user ${username}.`);
     }
   }
@@ -125,7 +137,10 @@ class DataApiSession implements DatabaseSession {
   }
 
   public async close(): Promise<void> {
-    await secretsManager.send(new DeleteSecretCommand({ SecretId: this.loginSecretArn, ForceDeleteWithoutRecovery: true })).catch(() => undefined);
+    // A login that could not be deleted stays readable by the function's role alone (its policy); say which it is.
+    await secretsManager.send(new DeleteSecretCommand({ SecretId: this.loginSecretArn, ForceDeleteWithoutRecovery: true })).catch((error: Error) => {
+      log.warn('could not delete a Data API login secret; only the rotation function can read it: delete it by hand', { secretArn: this.loginSecretArn, error: error.name });
+    });
   }
 
   private async execute(sql: string): Promise<void> {
@@ -153,6 +168,14 @@ class DataApiSession implements DatabaseSession {
   /** Throws what a failed request means for the rotation. */
   private fail(error: unknown): never {
     const message = (error as Error).message ?? '';
+    const name = (error as Error).name;
+    // The Data API could not read the login secret ("The secret couldn't be decrypted", not found, timed out:
+    // https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/SecretsErrorException.html),
+    // or the function may not call it: a matter of permissions, not of the password or the network.
+    if (name === 'SecretsErrorException' || name === 'AccessDeniedException' || name === 'ForbiddenException') {
+      throw new InvalidConfigurationError(`The Data API of ${this.target.dbClusterArn} refused the request with the login secret ${this.loginSecretArn} (${name}); `
+        + 'check that the function\'s role may call rds-data:ExecuteStatement on the cluster and that the rotated secret\'s key lets it encrypt and decrypt through Secrets Manager.');
+    }
     if (error instanceof BadRequestException && /password|authentication|access denied/i.test(message)) {
       throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);
     }
