@@ -22,6 +22,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
@@ -365,7 +366,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private readonly exemptServiceNames: string[] = [];
   /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
   private readonly deployerArns: string[] = [];
-  private readonly protectedTagPrefixes = new Set<string>();
   private accessorCount = 0;
 
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
@@ -430,6 +430,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals', false);
     this.exemptDeployers(props.deployRoles ?? []);
     if (this.denyOthers) this.addDenyOthers();
+    this.denyLibraryTagChangesToEveryoneElse();
     // An aspect, because grants made after construction may create the resource policy later.
     Aspects.of(this).add(new BlockPublicPolicy());
   }
@@ -659,7 +660,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (!(synthesizer instanceof DefaultStackSynthesizer) && deployRoles.length === 0 && this.denyOthers) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
         `ProtectedSecret ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and \`deployRoles\` is empty, `
-        + 'so CloudFormation, acting as whoever deploys, will be denied dynamic references to the value and updates of the secret. '
+        + 'so CloudFormation, acting as whoever deploys, will be denied dynamic references to the value and updates of the secret, '
+        + 'and the library\'s `cdk-protected-secrets:` tags (which steer a first rotation) are not kept from the secret\'s writers. '
         + 'List the deploying role or user in `deployRoles`.');
     }
     if (synthesizer instanceof DefaultStackSynthesizer) {
@@ -681,19 +683,19 @@ export class ProtectedSecret extends ProtectedSecretBase {
   }
 
   /**
-   * Denies adding, changing or removing the secret's tags whose keys start with `prefix` to everyone but the
-   * principals that deploy it (while the deny is on, and when one is known): such tags are the deployment's
-   * instructions to the rotation function (RotatedDatabase's first-rotation tags, which the function reads on any
-   * secret it rotates), which no reader or writer of the secret may rewrite. `TagResource` and `UntagResource` carry the keys of the request in `aws:TagKeys`
-   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html), and
+   * Denies adding, changing or removing the library's tags (`cdk-protected-secrets:`) to everyone but the principals
+   * that deploy the secret, while the deny is on and one is known (otherwise `noDeployRole` warns). Such tags are the
+   * deployment's instructions to the rotation function (RotatedDatabase's first-rotation tags), which reads them on any
+   * secret it rotates, however the secret came to it (a database construct, `addSecret`, `addRotationSchedule`): no
+   * reader or writer may rewrite them. `TagResource` and `UntagResource` carry the keys of the request in
+   * `aws:TagKeys` (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html), and
    * `ForAnyValue` matches a request with any such key among others
    * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
    * CloudFormation tags the secret as one of those principals; a secret is tagged at creation before it has this policy.
-   * @internal
+   * Like the value deny, it leaves the policy itself under IAM: whoever may rewrite the policy may lift it.
    */
-  public _denyTagChangesToEveryoneElse(prefix: string): void {
-    if (!this.denyOthers || this.deployerArns.length === 0 || this.protectedTagPrefixes.has(prefix)) return;
-    this.protectedTagPrefixes.add(prefix);
+  private denyLibraryTagChangesToEveryoneElse(): void {
+    if (!this.denyOthers || this.deployerArns.length === 0) return;
     this.secret.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'DenyLibraryTagChangesToEveryoneElse',
       effect: iam.Effect.DENY,
@@ -701,7 +703,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
       resources: ['*'],
       conditions: {
-        'ForAnyValue:StringLike': { 'aws:TagKeys': [`${prefix}*`] },
+        'ForAnyValue:StringLike': { 'aws:TagKeys': [`${LIBRARY_TAG_PREFIX}*`] },
         'StringNotEquals': { 'aws:PrincipalArn': lazyUnique(this.deployerArns) },
       },
     }));

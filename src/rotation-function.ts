@@ -22,7 +22,6 @@ import {
   cx_api as cxapi,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
-import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
@@ -39,11 +38,6 @@ import { PropErrors } from './private/validation';
 const ASSET_DIR = path.join(__dirname, '..', 'assets', 'rotation');
 /** The bundle with every engine: for functions serving several engines, or secrets of engines never declared. */
 const ALL_ENGINES_BUNDLE = 'all';
-/** A ProtectedSecret of any copy of this library, which can deny changes of the library's tags (see addSecret). */
-interface LibraryTagsProtectable {
-  _denyTagChangesToEveryoneElse?(prefix: string): void;
-}
-
 /** Name prefix of the Data API engine's short-lived login secrets (lambda/rotation/engines/data-api.ts, LOGIN_SECRET_PREFIX). */
 const DATA_API_LOGIN_PREFIX = 'rotation-login/';
 
@@ -262,11 +256,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * so a function shared across stacks creates no cyclic reference.
    */
   public addSecret(secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret): void {
-    // The function reads its instructions for a first rotation from the library's tags on any secret it rotates
-    // (lambda/rotation/steps/set-secret.ts), and may read every superuser secret it logs in with: on a secret of this
-    // library only the principals that deploy it may change those tags, so that no writer of one database's secret can
-    // aim the first-rotation path at another database.
-    if (hasMarker(secret, 'ProtectedSecret')) (secret as unknown as LibraryTagsProtectable)._denyTagChangesToEveryoneElse?.(LIBRARY_TAG_PREFIX);
     const grantee = this.grantableOn(secret);
     secret.grantRead(grantee);
     secret.grantWrite(grantee);

@@ -1,5 +1,6 @@
 import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -524,4 +525,30 @@ describe('review r1: principals the deny or KMS cannot honour', () => {
     // Without the deny, the account is IAM's business as before.
     expect(() => stackWith(() => ({ denyOthers: false, readers: [new iam.AccountRootPrincipal()] }))).not.toThrow();
   });
+});
+
+test('whatever rotates it, only the deployment may change the library\'s tags of a secret; other tags stay under IAM (the IAM policy engine)', async () => {
+  // The library's rotation function reads its first-rotation instructions from these tags on any secret it rotates,
+  // including one given to it with addRotationSchedule or addSecret rather than by a database construct.
+  const stack = new Stack(new App(), 'Tags', { env: ENV });
+  const writer = role(stack, 'Writer');
+  const secret = new ProtectedSecret(stack, 'Secret', { writers: [writer] });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  secret.addRotationSchedule('Rotation', { rotationLambda: new RotationFunction(stack, 'Rotation', { vpc }).function });
+  const template = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
+  const secretArn: string = template.resolve({ Ref: stack.getLogicalId(secret.secret.node.defaultChild as any) });
+  const policy = template.secretPolicies().get(secretArn);
+  const caller = (arn: string): Caller => ({
+    label: arn,
+    principal: arn,
+    identityPolicy: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }],
+    context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': ACCOUNT },
+  });
+  const tagging = async (arn: string, keys: string[]) => decide(caller(arn), 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': keys });
+  const writerArn: string = template.resolve({ 'Fn::GetAtt': [stack.getLogicalId(writer.node.defaultChild as any), 'Arn'] });
+  const executionRole = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`;
+  expect(await tagging(writerArn, ['cdk-protected-secrets:first-rotation-superuser'])).toBe('ExplicitlyDenied');
+  expect(await tagging(`arn:aws:iam::${ACCOUNT}:role/Admin`, ['team', 'cdk-protected-secrets:first-rotation-creates-user'])).toBe('ExplicitlyDenied');
+  expect(await tagging(writerArn, ['team'])).toBe('Allowed');
+  expect(await tagging(executionRole, ['cdk-protected-secrets:first-rotation-superuser'])).toBe('Allowed');
 });

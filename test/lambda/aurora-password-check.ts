@@ -3,7 +3,13 @@
 // sits in front of moto (as a recording proxy's hook) and does what Aurora would do with the function's requests:
 // it refuses a statement whose login secret holds a password other than the user's current one, and it takes the
 // user's new password from the hash an ALTER USER statement sends. Everything else goes to moto unchanged.
+// A refused login is answered as Aurora Serverless v2 and provisioned clusters answer a database error,
+// DatabaseErrorException with the server's message and SQLSTATE (as in aws/aws-cli#8577: "ERROR: database ... does not
+// exist; SQLState: 3D000"), or, with `serverlessV1`, as Serverless v1 does, BadRequestException with the message alone
+// ("FATAL: password authentication failed for user ...", ArsenyYankovsky/typeorm-aurora-data-api-driver#86;
+// "Access denied for user '...'@'...' (using password: YES)", aws-amplify/amplify-cli#4384).
 import { createHash, createHmac, pbkdf2Sync } from 'crypto';
+import { ErrorAnswer } from './recording-proxy';
 
 export class AuroraPasswordCheck {
   /** The password each database user has now, as Aurora would check it. */
@@ -12,10 +18,17 @@ export class AuroraPasswordCheck {
   private readonly logins = new Map<string, { username: string; password: string }>();
   /** The stored hash of a changed password; the plaintext is never seen, as on a real server. */
   private readonly hashes = new Map<string, string>();
+  /** The engine of each user's cluster, which words the refusal. */
+  private readonly engines = new Map<string, 'postgres' | 'mysql'>();
+  /** Answer as an Aurora Serverless v1 cluster does (BadRequestException) rather than v2 (DatabaseErrorException). */
+  public serverlessV1 = false;
+  /** A MySQL error that refuses every ALTER USER (a user without the privilege), or undefined. */
+  public refuseAlterWith?: { code: number; sqlState: string; message: string };
 
-  public setPassword(username: string, password: string): void {
+  public setPassword(username: string, password: string, engine: 'postgres' | 'mysql' = 'postgres'): void {
     this.current.set(username, password);
     this.hashes.delete(username);
+    this.engines.set(username, engine);
   }
 
   /** Called with every Secrets Manager request body: remembers what each login secret holds. */
@@ -26,13 +39,19 @@ export class AuroraPasswordCheck {
     if (name.startsWith('rotation-login/') && request.SecretString !== undefined) this.logins.set(name, JSON.parse(request.SecretString));
   }
 
-  /** Called with every Data API request body: an error message to answer with, or undefined to pass it on. */
-  public onDataApi(body: string): string | undefined {
+  /** Called with every Data API request body: the error to answer with, or undefined to pass it on. */
+  public onDataApi(body: string): string | ErrorAnswer | undefined {
     const request = JSON.parse(body);
     const name = loginSecretName(String(request.secretArn));
     const login = this.logins.get(name);
+    const username = login?.username ?? 'unknown';
     if (!login || !this.accepts(login.username, login.password)) {
-      return `FATAL: password authentication failed for user "${login?.username ?? 'unknown'}"`;
+      return this.engines.get(username) === 'mysql'
+        ? this.databaseError(`Access denied for user '${username}'@'10.0.1.23' (using password: YES)`, '28000')
+        : this.databaseError(`FATAL: password authentication failed for user "${username}"`, '28P01');
+    }
+    if (this.refuseAlterWith && /^ALTER USER/.test(request.sql)) {
+      return this.databaseError(this.refuseAlterWith.message, this.refuseAlterWith.sqlState);
     }
     const changed = /^ALTER USER ["'`]?([^"'`@]+)["'`]?.* (?:PASSWORD|AS) '([^']+)'$/.exec(request.sql);
     if (changed) {
@@ -40,6 +59,10 @@ export class AuroraPasswordCheck {
       this.hashes.set(changed[1], changed[2]);
     }
     return undefined;
+  }
+
+  private databaseError(message: string, sqlState: string): string | ErrorAnswer {
+    return this.serverlessV1 ? message : { status: 400, errorType: 'DatabaseErrorException', message: `${message}; SQLState: ${sqlState}` };
   }
 
   private accepts(username: string, password: string): boolean {

@@ -53,7 +53,7 @@ afterAll(async () => {
 async function auroraSecret(engine: 'postgres' | 'mysql', extra: Record<string, unknown> = {}, username = 'dbadmin'): Promise<{ arn: string; password: string }> {
   const password = `Initial-${randomUUID()}`;
   h.passwords.add(password);
-  aurora.setPassword(username, password);
+  aurora.setPassword(username, password, engine);
   const result = await h.sm.send(new CreateSecretCommand({
     Name: `rotation-test/aurora/${randomUUID()}`,
     SecretString: JSON.stringify({
@@ -201,6 +201,38 @@ test('a Data API that cannot use the login secret is reported as a permissions p
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
   const left = await h.sm.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: ['rotation-login/'] }] }));
   expect(left.SecretList ?? []).toEqual([]);
+});
+
+test.each([
+  ['Serverless v2 or provisioned (DatabaseErrorException)', false],
+  ['Serverless v1 (BadRequestException)', true],
+] as const)('%s: a refused login is a wrong password, so a full rotation completes', async (_kind, serverlessV1) => {
+  // The first login of setSecret tries the pending password, which the cluster refuses until setSecret changes it.
+  aurora.serverlessV1 = serverlessV1;
+  try {
+    for (const engine of ['postgres', 'mysql'] as const) {
+      const { arn } = await auroraSecret(engine);
+      const token = await rotate(h, arn);
+      expect((await stageValue(h, arn, 'AWSCURRENT')).versionId).toBe(token);
+    }
+  } finally {
+    aurora.serverlessV1 = false;
+  }
+});
+
+test('a password change the cluster refuses for lack of privilege is reported as such, not as a wrong password; AWSCURRENT stays', async () => {
+  const { arn, password } = await auroraSecret('mysql');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  // MySQL error 1227 (ER_SPECIFIC_ACCESS_DENIED_ERROR): "Access denied; you need (at least one of) the %s privilege(s)
+  // for this operation" (https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html).
+  aurora.refuseAlterWith = { code: 1227, sqlState: '42000', message: 'Access denied; you need (at least one of) the CREATE USER privilege(s) for this operation' };
+  try {
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' })).rejects.toThrow(/refused to change user dbadmin/);
+  } finally {
+    aurora.refuseAlterWith = undefined;
+  }
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
 test('alternating users through the Data API is refused with a message that says what to do; AWSCURRENT stays', async () => {

@@ -3,7 +3,7 @@
 // secret's key, readable by the function's role alone, and deleted when the session closes): that is what proves a
 // pending password works.
 import { randomUUID } from 'crypto';
-import { BadRequestException, ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
+import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { CreateSecretCommand, DeleteSecretCommand, PutResourcePolicyCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { nativePasswordHash, scramVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
@@ -18,6 +18,23 @@ import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
  * 60-second timeout (src/rotation-function.ts).
  */
 const RESUME_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
+
+/**
+ * The errors in which the Data API passes on what the database answered: `DatabaseErrorException` ("There was an
+ * error in processing the SQL statement") from Aurora Serverless v2 and provisioned clusters, `BadRequestException`
+ * from Serverless v1 ("This error only appears in calls from Aurora Serverless v1 databases",
+ * https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/BadRequestException.html).
+ */
+const SQL_ERRORS = ['DatabaseErrorException', 'BadRequestException'];
+
+/**
+ * A login the database refused for its password, as each engine words it: PostgreSQL "password authentication failed
+ * for user" (SQLSTATE 28P01, invalid_password), MySQL "Access denied for user '<user>'@'<host>' (using password: YES)"
+ * (error 1045). Not MySQL's "Access denied; you need ... privilege" (1227), which refuses a statement, not a login.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ * @see https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html
+ */
+const LOGIN_REFUSED = /password authentication failed for user|SQLState: 28P01|Access denied for user .*\(using password/i;
 
 /** Name prefix of the short-lived login secrets; the function's role may create and delete only these. */
 export const LOGIN_SECRET_PREFIX = 'rotation-login/';
@@ -176,10 +193,11 @@ class DataApiSession implements DatabaseSession {
       throw new InvalidConfigurationError(`The Data API of ${this.target.dbClusterArn} refused the request with the login secret ${this.loginSecretArn} (${name}); `
         + 'check that the function\'s role may call rds-data:ExecuteStatement on the cluster and that the rotated secret\'s key lets it encrypt and decrypt through Secrets Manager.');
     }
-    if (error instanceof BadRequestException && /password|authentication|access denied/i.test(message)) {
+    if (SQL_ERRORS.includes(name) && LOGIN_REFUSED.test(message)) {
       throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);
     }
-    if (error instanceof BadRequestException) throw error;
+    // Any other error of the database (a statement it refused): setPassword reports it as a refused password change.
+    if (SQL_ERRORS.includes(name)) throw error;
     throw new DatabaseUnreachableError(`The Data API of ${this.target.dbClusterArn} did not answer (${(error as Error).name}); check that the Data API is enabled and the function can reach it.`);
   }
 }
