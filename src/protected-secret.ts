@@ -661,7 +661,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
         `ProtectedSecret ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and \`deployRoles\` is empty, `
         + 'so CloudFormation, acting as whoever deploys, will be denied dynamic references to the value and updates of the secret, '
-        + 'and the library\'s `cdk-protected-secrets:` tags (which steer a first rotation) are not kept from the secret\'s writers. '
+        + 'and the library\'s `cdk-protected-secrets:` tags (which steer a first rotation) are not protected by the secret\'s policy. '
         + 'List the deploying role or user in `deployRoles`.');
     }
     if (synthesizer instanceof DefaultStackSynthesizer) {

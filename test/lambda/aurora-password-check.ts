@@ -22,6 +22,8 @@ export class AuroraPasswordCheck {
   private readonly engines = new Map<string, 'postgres' | 'mysql'>();
   /** Answer as an Aurora Serverless v1 cluster does (BadRequestException) rather than v2 (DatabaseErrorException). */
   public serverlessV1 = false;
+  /** An answer to every request, as from a cluster that cannot open a session (too many clients, unavailable). */
+  public sessionError?: ErrorAnswer;
   /** A MySQL error that refuses every ALTER USER (a user without the privilege), or undefined. */
   public refuseAlterWith?: { code: number; sqlState: string; message: string };
 
@@ -41,6 +43,7 @@ export class AuroraPasswordCheck {
 
   /** Called with every Data API request body: the error to answer with, or undefined to pass it on. */
   public onDataApi(body: string): string | ErrorAnswer | undefined {
+    if (this.sessionError) return this.sessionError;
     const request = JSON.parse(body);
     const name = loginSecretName(String(request.secretArn));
     const login = this.logins.get(name);

@@ -235,6 +235,34 @@ test('a password change the cluster refuses for lack of privilege is reported as
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
+test('a cluster out of connection slots at finishSecret: single-user rotation still promotes the password setSecret set', async () => {
+  // setSecret changed the password and testSecret proved it; a session the cluster cannot open then is an unreachable
+  // database, not a refused password, and the old password no longer works (steps/finish-secret.ts).
+  const { arn } = await auroraSecret('postgres');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  for (const step of ['createSecret', 'setSecret', 'testSecret']) await h.handler({ SecretId: arn, ClientRequestToken: token, Step: step });
+  aurora.sessionError = { status: 400, errorType: 'DatabaseErrorException', message: 'FATAL: sorry, too many clients already; SQLState: 53300' };
+  try {
+    await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'finishSecret' });
+  } finally {
+    aurora.sessionError = undefined;
+  }
+  expect((await stageValue(h, arn, 'AWSCURRENT')).versionId).toBe(token);
+});
+
+test('a Data API that does not answer: setSecret says so and changes nothing', async () => {
+  const { arn, password } = await auroraSecret('mysql');
+  const token = await startRotationLikeSecretsManager(h, arn);
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  aurora.sessionError = { status: 503, errorType: 'DatabaseUnavailableException', message: 'The writer instance in the DB cluster isn\'t available.' };
+  try {
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' })).rejects.toThrow(/did not answer \(DatabaseUnavailableException\)/);
+  } finally {
+    aurora.sessionError = undefined;
+  }
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+});
+
 test('alternating users through the Data API is refused with a message that says what to do; AWSCURRENT stays', async () => {
   const master = await auroraSecret('postgres', {}, 'master');
   const { arn, password } = await auroraSecret('postgres', { masterarn: master.arn });

@@ -150,7 +150,18 @@ class DataApiSession implements DatabaseSession {
   }
 
   public async ping(): Promise<void> {
-    await this.execute('SELECT 1');
+    try {
+      await this.execute('SELECT 1');
+    } catch (error) {
+      // `SELECT 1` fails as a statement only when the session does (too many connections, a database starting up or
+      // not there): the database is unreachable for this login, as the direct engines report it, which finishSecret
+      // tells apart from a refused password (a refused login is already AuthenticationFailedError here).
+      const name = (error as Error).name;
+      if (SQL_ERRORS.includes(name)) {
+        throw new DatabaseUnreachableError(`The Data API of ${this.target.dbClusterArn} could not open a session (${name}: ${(error as Error).message}).`);
+      }
+      throw error;
+    }
   }
 
   public async close(): Promise<void> {
@@ -188,10 +199,10 @@ class DataApiSession implements DatabaseSession {
     const name = (error as Error).name;
     // The Data API could not read the login secret ("The secret couldn't be decrypted", not found, timed out:
     // https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/SecretsErrorException.html),
-    // or the function may not call it: a matter of permissions, not of the password or the network.
-    if (name === 'SecretsErrorException' || name === 'AccessDeniedException' || name === 'ForbiddenException') {
+    // found it invalid (InvalidSecretException), or the function may not call it: not a matter of the password.
+    if (['SecretsErrorException', 'InvalidSecretException', 'AccessDeniedException', 'ForbiddenException'].includes(name)) {
       throw new InvalidConfigurationError(`The Data API of ${this.target.dbClusterArn} refused the request with the login secret ${this.loginSecretArn} (${name}); `
-        + 'check that the function\'s role may call rds-data:ExecuteStatement on the cluster and that the rotated secret\'s key lets it encrypt and decrypt through Secrets Manager.');
+        + 'check that the function\'s role may call rds-data:ExecuteStatement on the cluster and that the rotated secret\'s key lets it encrypt and decrypt through Secrets Manager, or rotate again if it timed out.');
     }
     if (SQL_ERRORS.includes(name) && LOGIN_REFUSED.test(message)) {
       throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);
