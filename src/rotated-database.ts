@@ -197,7 +197,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     // The application user does not exist in the new database: the tags let the first rotation create it (and its
     // clone) as this database's superuser. The function creates only the user the tag names, only as the superuser
     // secret the other tag names, and only if neither account exists (lambda/rotation/steps/set-secret.ts): a writer
-    // of the secret (whom its policy denies changing these tags, see RotationFunction.addSecret) can aim it neither at
+    // of the secret (whom its policy denies changing these tags, see ProtectedSecret) can aim it neither at
     // another account nor at another database.
     if (props.superuserSecret) {
       Tags.of(secret.secret).add(FIRST_USER_TAG, username);

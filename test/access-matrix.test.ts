@@ -30,7 +30,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { CHECKED_APPS } from './checked-apps';
-import { ACCOUNT, CODE, Caller, OTHER_ACCOUNT, REGION, ResolvedApp, ResolvedTemplate, decide } from './iam-matrix';
+import { ACCOUNT, CODE, Caller, OTHER_ACCOUNT, REGION, ResolvedApp, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret } from '../src';
 
 const ADMINISTRATOR_ACCESS = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
@@ -46,8 +46,7 @@ const KEY_CELLS = ['Decrypt via service', 'Decrypt direct', 'GenerateDataKey via
 const TOPIC_CELLS = ['Publish, own account', 'Publish, other account', 'GenerateDataKey, own account', 'GenerateDataKey, other account'];
 
 function roleCaller(label: string, arn: string, identityPolicy: any[] | undefined, extra: Record<string, string | string[]> = {}): Caller {
-  const account = arn.split(':')[4];
-  return { label, principal: arn, identityPolicy, context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': account, 'kms:CallerAccount': account, ...extra } };
+  return principalCaller(label, arn, identityPolicy, { 'kms:CallerAccount': arn.split(':')[4], ...extra });
 }
 
 interface Synthesized { readonly name: string; readonly app: ResolvedApp }

@@ -191,6 +191,17 @@ export interface Caller {
   readonly context: Record<string, string | string[]>;
 }
 
+/**
+ * A role or user calling as itself: aws:PrincipalArn is its ARN (for a role session, the role's) and
+ * aws:PrincipalAccount the account in that ARN.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+ */
+export function principalCaller(
+  label: string, arn: string, identityPolicy: Json[] | undefined, extra: Record<string, string | string[]> = {},
+): Caller {
+  return { label, principal: arn, identityPolicy, context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': arn.split(':')[4], ...extra } };
+}
+
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 /** One request evaluated by the simulator against the resource's policy and the caller's identity policies. */

@@ -1,6 +1,6 @@
 import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide } from './iam-matrix';
+import { ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -538,12 +538,7 @@ test('whatever rotates it, only the deployment may change the library\'s tags of
   const template = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
   const secretArn: string = template.resolve({ Ref: stack.getLogicalId(secret.secret.node.defaultChild as any) });
   const policy = template.secretPolicies().get(secretArn);
-  const caller = (arn: string): Caller => ({
-    label: arn,
-    principal: arn,
-    identityPolicy: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }],
-    context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': ACCOUNT },
-  });
+  const caller = (arn: string) => principalCaller(arn, arn, [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }]);
   const tagging = async (arn: string, keys: string[]) => decide(caller(arn), 'secretsmanager:TagResource', secretArn, policy, { 'aws:TagKeys': keys });
   const writerArn: string = template.resolve({ 'Fn::GetAtt': [stack.getLogicalId(writer.node.defaultChild as any), 'Arn'] });
   const executionRole = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`;

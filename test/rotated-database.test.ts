@@ -1,6 +1,6 @@
 import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide } from './iam-matrix';
+import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -342,12 +342,7 @@ test('only the deployment may change the first-rotation tags of any secret the f
   db.secret.grantWrite(writer);
   singleUser.secret.grantWrite(writer);
   const template = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
-  const caller = (label: string, arn: string): Caller => ({
-    label,
-    principal: arn,
-    identityPolicy: [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }],
-    context: { 'aws:PrincipalArn': arn, 'aws:PrincipalAccount': ACCOUNT },
-  });
+  const caller = (label: string, arn: string) => principalCaller(label, arn, [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }]);
   const writerArn: string = template.resolve({ 'Fn::GetAtt': [logicalId(stack, writer), 'Arn'] });
   const execRole = caller('execution role', `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`);
   const library = ['cdk-protected-secrets:first-rotation-superuser'];

@@ -5,7 +5,7 @@
 // run the SQL: the direct engines (rotation.test.ts) prove the same SQL against real PostgreSQL and MariaDB servers.
 import { randomUUID } from 'crypto';
 import { CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { Caller, decide } from '../iam-matrix';
+import { decide, principalCaller } from '../iam-matrix';
 import { AuroraPasswordCheck } from './aurora-password-check';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import { Harness, ROTATION_ROLE_ARN, everyKnownPassword, rotate, stageValue, startHarness, startRotationLikeSecretsManager } from './rotation-harness';
@@ -127,12 +127,7 @@ test('a login secret\'s policy (as the function sent it, evaluated by an IAM pol
   const sent = secretsManager.requests.filter(r => r.action === 'PutResourcePolicy').map(r => JSON.parse(r.body));
   expect(sent.length).toBeGreaterThan(0);
   const account = '123456789012';
-  const role = (label: string, roleArn: string, actions: string[]): Caller => ({
-    label,
-    principal: roleArn,
-    identityPolicy: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
-    context: { 'aws:PrincipalArn': roleArn, 'aws:PrincipalAccount': account },
-  });
+  const role = (label: string, roleArn: string, actions: string[]) => principalCaller(label, roleArn, [{ Effect: 'Allow', Action: actions, Resource: '*' }]);
   // The function's role holds what RotationFunction grants on the prefix; the administrator everything.
   const fn = role('rotation function', ROTATION_ROLE_ARN, ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret']);
   const admin = role('administrator', `arn:aws:iam::${account}:role/Admin`, ['secretsmanager:*']);
