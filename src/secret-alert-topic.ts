@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, RemovalPolicy, Resource, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { phoneNumberErrors } from './private/monitoring';
@@ -7,7 +7,6 @@ import { findOrCreate } from './private/singleton';
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
 const RULES_SERVICE = 'events.amazonaws.com';
 const ALARMS_SERVICE = 'cloudwatch.amazonaws.com';
-const PUBLISHING_SERVICES = [RULES_SERVICE, ALARMS_SERVICE];
 /** What a publishing service needs of an encrypted topic's key (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). */
 const TOPIC_KEY_ACTIONS = ['kms:GenerateDataKey*', 'kms:Decrypt'];
 
@@ -68,13 +67,16 @@ export class SecretAlertTopic extends Construct {
 
   /**
    * Lets this account's EventBridge rules and CloudWatch alarms publish to `topic`, and nobody call it without TLS.
-   * The topic policy names both services with `aws:SourceAccount`, so a rule or alarm of another account cannot
-   * publish. For a topic encrypted with a key of this app, the key policy lets CloudWatch use the key for alarms of
-   * this account, and EventBridge for topics of this account only (its requests to KMS carry no `aws:SourceAccount`,
-   * which SNS documents as unsupported for EventBridge). Monitoring calls this for the
+   * The topic policy names CloudWatch with `aws:SourceAccount`, so an alarm of another account cannot publish.
+   * EventBridge is named without a condition: AWS documents that conditions cannot be used in SNS topic policies for
+   * EventBridge, so a rule of another account that names the topic is not refused by the topic policy. For a topic
+   * encrypted with a key of this app, the key policy lets CloudWatch use the key for alarms of this account, and
+   * EventBridge for topics of this account only (its requests to KMS carry no `aws:SourceAccount`, which SNS documents
+   * as unsupported for EventBridge). Monitoring calls this for the
    * shared topic and for an `alertTopic` of your own; calling it twice for a topic adds nothing. An imported topic or
    * key takes no statement: synth then warns (`cdk-protected-secrets:alert-topic-policy`) with the statements to add.
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
    * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
    */
   public static allowPublishers(topic: sns.ITopic): void {
@@ -157,16 +159,25 @@ export class SecretAlertTopic extends Construct {
 /** The statements that let this account's rules and alarms publish to `topic`: on the topic's policy, and its key's. */
 function publisherStatements(topic: sns.ITopic): { topic: iam.PolicyStatement[]; key: iam.PolicyStatement[] } {
   const account = Stack.of(topic).account;
-  const publishers = PUBLISHING_SERVICES.map(service => new iam.ServicePrincipal(service));
   const fromThisAccount = { StringEquals: { 'aws:SourceAccount': account } };
   return {
     topic: [
       new iam.PolicyStatement({
-        sid: 'RulesAndAlarmsOfThisAccountPublish',
-        principals: publishers,
+        sid: 'AlarmsOfThisAccountPublish',
+        principals: [new iam.ServicePrincipal(ALARMS_SERVICE)],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
         conditions: fromThisAccount,
+      }),
+      // No condition: "You can't use Condition blocks in Amazon SNS topic policies for EventBridge"
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions), and
+      // aws-cdk-lib's SnsTopic target adds none either. With `aws:SourceAccount` here no rule could publish, and every
+      // rule's alert would be dropped with only the rule's FailedInvocations metric to show it.
+      new iam.PolicyStatement({
+        sid: 'RulesPublish',
+        principals: [new iam.ServicePrincipal(RULES_SERVICE)],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
       }),
       new iam.PolicyStatement({
         sid: 'DenyEveryCallWithoutTls',
@@ -199,10 +210,21 @@ function publisherStatements(topic: sns.ITopic): { topic: iam.PolicyStatement[];
         principals: [new iam.ServicePrincipal(RULES_SERVICE)],
         actions: TOPIC_KEY_ACTIONS,
         resources: ['*'],
-        conditions: { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': Stack.of(topic).formatArn({ service: 'sns', resource: '*' }) } },
+        conditions: { StringLike: { 'kms:EncryptionContext:aws:sns:topicArn': topicsOfItsAccount(topic) } },
       }),
     ],
   };
+}
+
+/**
+ * The ARNs of every topic in the account and region of `topic`. For a topic of this app, those of its stack (its own
+ * ARN would make the key policy wait for the topic, which waits for the key); for an imported topic, those of the
+ * account and region in its ARN, which SNS puts in the encryption context, not the importing stack's.
+ */
+function topicsOfItsAccount(topic: sns.ITopic): string {
+  if (Resource.isOwnedResource(topic) || Token.isUnresolved(topic.topicArn)) return Stack.of(topic).formatArn({ service: 'sns', resource: '*' });
+  const { partition, region, account } = Arn.split(topic.topicArn, ArnFormat.NO_RESOURCE_NAME);
+  return `arn:${partition}:sns:${region}:${account}:*`;
 }
 
 /**

@@ -17,8 +17,10 @@
 //   and kms:CallerAccount = the caller's account; a direct KMS call carries no kms:ViaService.
 //   https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
 //   https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
-// - EventBridge rules and CloudWatch alarms publish as their service principal with aws:SourceAccount = the account
-//   of the rule or alarm. https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+// - CloudWatch alarms publish as their service principal with aws:SourceAccount = the account of the alarm
+//   (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html); EventBridge rules as theirs, with no source
+//   key: "You can't use Condition blocks in Amazon SNS topic policies for EventBridge"
+//   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions).
 //   SNS then uses the topic's key for them in the encryption context aws:sns:topicArn; for EventBridge that KMS request
 //   carries no aws:SourceAccount (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
 //
@@ -154,7 +156,12 @@ async function matrixOf(s: Synthesized): Promise<Row[]> {
       if (keyArn) keys.set(keyArn, { resource: `key of ${resource}`, via: 'sns' });
       for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
         const cells = [];
-        const publisher = (account: string): Caller => ({ label: service, principal: service, context: { 'aws:SourceAccount': account, 'aws:PrincipalServiceName': service } });
+        // EventBridge's request to SNS carries no source keys ("You can't use Condition blocks in Amazon SNS topic
+        // policies for EventBridge", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions):
+        // a rule of this account and a rule of another look the same to the topic policy.
+        const publisher = (account: string): Caller => service === 'events.amazonaws.com'
+          ? { label: service, principal: service, context: { 'aws:PrincipalServiceName': service } }
+          : { label: service, principal: service, context: { 'aws:SourceAccount': account, 'aws:PrincipalServiceName': service } };
         for (const account of [ACCOUNT, OTHER_ACCOUNT]) cells.push(CODE[await decide(publisher(account), 'sns:Publish', arn, topicPolicies.get(arn))]);
         for (const account of [ACCOUNT, OTHER_ACCOUNT]) {
           // SNS encrypts the message with the topic's key for the publishing service, in the encryption context
@@ -264,7 +271,7 @@ const EXPECTED: string[] = [
   'example | ProtectedSecretsExample/CatalogDb/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'example | ProtectedSecretsExample/CatalogDb/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'example | ProtectedSecretsExample/CatalogDb/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'example | ProtectedSecretsExample/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'example | ProtectedSecretsExample/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'example | ProtectedSecretsExample/ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'example | key of ProtectedSecretsExample/PaymentsApiKey/Secret | reader (readers) | allow no no no',
   'example | key of ProtectedSecretsExample/PaymentsApiKey/Secret | writer (writers) | allow no allow no',
@@ -316,7 +323,7 @@ const EXPECTED: string[] = [
   'example | key of ProtectedSecretsExample/ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
   'example | key of ProtectedSecretsExample/ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
   'example | key of ProtectedSecretsExample/ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
-  'example | ProtectedSecretsAccount/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'example | ProtectedSecretsAccount/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'example | ProtectedSecretsAccount/ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'example | key of ProtectedSecretsAccount/ProtectedSecretsAlertTopic/Topic | reader (readers) | no no no no',
   'example | key of ProtectedSecretsAccount/ProtectedSecretsAlertTopic/Topic | writer (writers) | no no no no',
@@ -334,7 +341,7 @@ const EXPECTED: string[] = [
   'multi-stack | Data/OrdersDb/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'multi-stack | Data/OrdersDb/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'multi-stack | Data/OrdersDb/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'multi-stack | Data/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'multi-stack | Data/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'multi-stack | Data/ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'multi-stack | key of Data/OrdersDb/Secret/Secret | reader (readers) | allow no no no',
   'multi-stack | key of Data/OrdersDb/Secret/Secret | rotation function role | allow no allow no',
@@ -366,7 +373,7 @@ const EXPECTED: string[] = [
   'multi-stack | Billing/Ledger/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'multi-stack | Billing/Ledger/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'multi-stack | Billing/Ledger/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'multi-stack | Billing/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'multi-stack | Billing/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'multi-stack | Billing/ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'multi-stack | key of Billing/InvoicesAdmin/Secret | reader (readers) | no no no no',
   'multi-stack | key of Billing/InvoicesAdmin/Secret | rotation function role | allow no allow no',
@@ -397,7 +404,7 @@ const EXPECTED: string[] = [
   'postgres-single-user | Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'postgres-single-user | Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'postgres-single-user | Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'postgres-single-user | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'postgres-single-user | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'postgres-single-user | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'postgres-single-user | key of Db/Secret/Secret | rotation function role | allow no allow no',
   'postgres-single-user | key of Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
@@ -419,7 +426,7 @@ const EXPECTED: string[] = [
   'mariadb-alternating | Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'mariadb-alternating | Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'mariadb-alternating | Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'mariadb-alternating | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'mariadb-alternating | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'mariadb-alternating | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'mariadb-alternating | key of Admin/Secret | rotation function role | allow no allow no',
   'mariadb-alternating | key of Admin/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
@@ -441,7 +448,7 @@ const EXPECTED: string[] = [
   'aurora-postgres-data-api | Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'aurora-postgres-data-api | Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'aurora-postgres-data-api | Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'aurora-postgres-data-api | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'aurora-postgres-data-api | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'aurora-postgres-data-api | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'aurora-postgres-data-api | key of Db/Secret/Secret | rotation function role | allow no allow no',
   'aurora-postgres-data-api | key of Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
@@ -458,7 +465,7 @@ const EXPECTED: string[] = [
   'shared-rotation-function | ProtectedSecretsSharedOrders/Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'shared-rotation-function | ProtectedSecretsSharedOrders/Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'shared-rotation-function | ProtectedSecretsSharedOrders/Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'shared-rotation-function | ProtectedSecretsSharedOrders/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'shared-rotation-function | ProtectedSecretsSharedOrders/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'shared-rotation-function | ProtectedSecretsSharedOrders/ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedOrders/Db/Secret/Secret | rotation function role | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedOrders/Db/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
@@ -480,7 +487,7 @@ const EXPECTED: string[] = [
   'shared-rotation-function | ProtectedSecretsSharedBilling/Db/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
   'shared-rotation-function | ProtectedSecretsSharedBilling/Db/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
   'shared-rotation-function | ProtectedSecretsSharedBilling/Db/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
-  'shared-rotation-function | ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow no allow no',
+  'shared-rotation-function | ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
   'shared-rotation-function | ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/Admin/Secret | rotation function role | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/Admin/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
@@ -526,7 +533,7 @@ function markdown(rows: Row[]): string {
     '',
     table('key', ['Key', 'Caller', ...KEY_CELLS]),
     '',
-    '**Alert topic** (publishers of this account, or of another one; GenerateDataKey through SNS, for a topic in the publisher account, and from EventBridge without `aws:SourceAccount`, as SNS documents)',
+    '**Alert topic** (publishers of this account, or of another one; GenerateDataKey through SNS, for a topic in the publisher account. EventBridge\'s requests carry no `aws:SourceAccount`, as EventBridge and SNS document, so its rows do not tell the accounts apart: the topic policy cannot refuse a rule of another account that names the topic, and the key lets EventBridge encrypt only for topics of this account)',
     '',
     table('topic', ['Topic', 'Publisher', ...TOPIC_CELLS]),
   ].join('\n');

@@ -231,12 +231,11 @@ describe('SecretMonitoring resources', () => {
     const statements: any[] = Object.values(template.findResources('AWS::SNS::TopicPolicy'))
       .flatMap(p => p.Properties.PolicyDocument.Statement);
     const publish = statements.filter(s => s.Effect === 'Allow');
-    expect(publish).toHaveLength(1);
-    expect(publish[0]).toMatchObject({
-      Action: 'sns:Publish',
-      Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
-      Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
-    });
+    expect(publish.map(s => [s.Action, s.Principal.Service, s.Condition])).toEqual([
+      ['sns:Publish', 'cloudwatch.amazonaws.com', { StringEquals: { 'aws:SourceAccount': '111111111111' } }],
+      // EventBridge: no condition can apply (see the next test).
+      ['sns:Publish', 'events.amazonaws.com', undefined],
+    ]);
     // TLS for every call to the topic, not only Publish: a subscriber over plain HTTP is refused as well.
     const tlsDeny = statements.find(s => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
     expect(tlsDeny.Action).toEqual(expect.arrayContaining(['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']));
@@ -256,6 +255,29 @@ describe('SecretMonitoring resources', () => {
     for (const s of keyStatements.filter(st => [].concat(st.Action).some((a: string) => /Decrypt|GenerateDataKey|Encrypt/.test(a)))) {
       expect(s === alarms || s === rules || s.Condition?.StringEquals?.['kms:ViaService'] === 'sns.eu-west-1.amazonaws.com').toBe(true);
     }
+  });
+
+  // EventBridge's user guide: "You can't use Condition blocks in Amazon SNS topic policies for EventBridge"
+  // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions), so its
+  // request to SNS carries no aws:SourceAccount a condition could match: a publisher statement that requires it lets
+  // no rule publish, and every rule's alert is dropped (its only trace the rule's FailedInvocations metric).
+  test('the alert topic lets this account\'s rules publish as EventBridge sends them (no source keys), and alarms only from this account', async () => {
+    const stack = newStack();
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN)] });
+    const template = Template.fromStack(stack);
+    const resolved = new ResolvedTemplate('Test', template.toJSON());
+    const [[topicId]] = resolved.ofType('AWS::SNS::Topic');
+    const topicArn = resolved.resolve({ Ref: topicId });
+    const policy = resolved.resolve(Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument);
+    const rules: Caller = { label: 'EventBridge', principal: 'events.amazonaws.com', context: { 'aws:PrincipalServiceName': 'events.amazonaws.com' } };
+    const alarms = (account: string): Caller => ({
+      label: `CloudWatch for ${account}`,
+      principal: 'cloudwatch.amazonaws.com',
+      context: { 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com', 'aws:SourceAccount': account },
+    });
+    expect(await decide(rules, 'sns:Publish', topicArn, policy)).toBe('Allowed');
+    expect(await decide(alarms('111111111111'), 'sns:Publish', topicArn, policy)).toBe('Allowed');
+    expect(await decide(alarms('222222222222'), 'sns:Publish', topicArn, policy)).not.toBe('Allowed');
   });
 
   test('alarms on failed rotations and deprecated access say what to do and notify the topic', () => {
@@ -331,14 +353,17 @@ describe('SecretMonitoring resources', () => {
     for (const rule of Object.values(template.findResources('AWS::Events::Rule'))) {
       expect(rule.Properties.Targets[0].Arn).toEqual(topicRef);
     }
-    // The user's topic gets the same publisher statement as the shared one: this account's rules and alarms only.
+    // The user's topic gets the same publisher statements as the shared one: alarms of this account, and rules.
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: 'sns:Publish',
-          Principal: { Service: ['events.amazonaws.com', 'cloudwatch.amazonaws.com'] },
-          Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
-        })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+          }),
+          Match.objectLike({ Sid: 'RulesPublish', Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' }, Condition: Match.absent() }),
+        ]),
       },
     });
   });
@@ -368,9 +393,24 @@ describe('SecretMonitoring resources', () => {
     const annotations = Annotations.fromStack(stack);
     annotations.hasWarning('/Test/Theirs', Match.stringLikeRegexp(
       'arn:aws:sns:eu-west-1:111111111111:security-alerts.*imported.*topic policy.*'
-      + '"Action":"sns:Publish".*"aws:SourceAccount":"111111111111".*"Principal":\\{"Service":\\["events.amazonaws.com","cloudwatch.amazonaws.com"\\]\\}'
+      + '"Action":"sns:Publish".*"aws:SourceAccount":"111111111111".*"Principal":\\{"Service":"cloudwatch.amazonaws.com"\\}'
+      + '.*"Action":"sns:Publish","Effect":"Allow","Principal":\\{"Service":"events.amazonaws.com"\\}'
       + '.*If the topic is encrypted.*key\'s policy also needs.*"kms:GenerateDataKey\\*".*sns-key-management'));
     annotations.hasWarning('/Test/Theirs', Match.stringLikeRegexp('\\[ack: cdk-protected-secrets:alert-topic-policy\\]'));
+  });
+
+  // SNS encrypts a topic's messages in the encryption context aws:sns:topicArn, the topic's own ARN
+  // (https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html): a key statement for a
+  // topic of another account or region must name that account and region, or its owner adds a statement that never
+  // matches and every rule's alert is still dropped.
+  test('an imported topic of another account and region: the key statement the warning gives names the topic\'s account and region', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Central', 'arn:aws:sns:us-east-1:222222222222:security-alerts');
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
+    const warning = Annotations.fromStack(stack).findWarning('/Test/Central', Match.stringLikeRegexp('alert topic'))[0].entry.data as string;
+    expect(warning).toContain('"kms:EncryptionContext:aws:sns:topicArn":"arn:aws:sns:us-east-1:222222222222:*"');
+    expect(warning).not.toContain('arn:aws:sns:eu-west-1:111111111111:*');
   });
 
   test('a topic of this app encrypted with an imported key: synth warns that the key policy needs the publishers\' statements', () => {
