@@ -174,6 +174,30 @@ describe('vpc', () => {
     expect(build).toThrow(message);
   });
 
+  // RDS: "DB subnet groups must contain at least one subnet in at least two AZs in the AWS Region"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html, DBSubnetGroupDoesNotCoverEnoughAZs):
+  // a one-AZ VPC, common in development, synthesized and then failed at deploy.
+  test.each<[string, (vpc: ec2.IVpc) => any, RegExp]>([
+    ['RotatedDatabase', vpc => ({ vpc, engine: postgres }), /RotatedDatabase Test\/Db: the database's subnets are all in one Availability Zone \(eu-west-1a\).*DBSubnetGroupDoesNotCoverEnoughAZs.*maxAzs: 2/],
+    ['RotatedAuroraCluster', vpc => ({ vpc, engine: auroraPostgres }), /RotatedAuroraCluster Test\/Db: the database's subnets are all in one Availability Zone/],
+  ])('%s in a VPC of one Availability Zone', (kind, props, message) => {
+    const s = stack();
+    s.node.setContext(`availability-zones:account=${ENV.account}:region=${ENV.region}`, ['eu-west-1a', 'eu-west-1b', 'eu-west-1c']);
+    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const build = () => kind === 'RotatedDatabase' ? new RotatedDatabase(s, 'Db', props(vpc)) : new RotatedAuroraCluster(s, 'Db', props(vpc));
+    expect(build).toThrow(message);
+  });
+
+  test('vpcSubnets in one Availability Zone of a VPC with two', () => {
+    const s = stack();
+    s.node.setContext(`availability-zones:account=${ENV.account}:region=${ENV.region}`, ['eu-west-1a', 'eu-west-1b']);
+    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, vpcSubnets: { availabilityZones: ['eu-west-1b'] } }))
+      .toThrow(/`vpcSubnets` selects subnets in one Availability Zone \(eu-west-1b\)/);
+    // Two zones are fine.
+    new RotatedDatabase(s, 'Db2', { vpc, engine: postgres });
+  });
+
   test('vpcSubnets selecting public subnets', () => {
     const s = stack();
     const vpc = new ec2.Vpc(s, 'Vpc', {

@@ -1,4 +1,5 @@
-import { aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Stack, Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { defaultDatabaseSubnets } from './database';
 
 /**
  * What is wrong with where a database would go. Checked before anything is built, so a missing `vpc` (from
@@ -18,11 +19,30 @@ export function databaseNetworkErrors(props: { vpc?: ec2.IVpc; vpcSubnets?: ec2.
     if (selected.hasPublic) {
       return ['`vpcSubnets` selects public subnets, whose route table leads to the internet; select isolated or private subnets (`ec2.SubnetType.PRIVATE_ISOLATED`).'];
     }
-    return [];
+    return availabilityZoneErrors(vpc, selected, '`vpcSubnets` selects subnets');
   }
   if (vpc.isolatedSubnets.length === 0 && vpc.privateSubnets.length === 0) {
     return [`\`vpc\` has only public subnets (${vpc.node.path}); the database and its rotation function need isolated or private subnets: `
       + 'add a `PRIVATE_ISOLATED` subnet group to the VPC, or pass `vpcSubnets` that select private subnets.'];
   }
-  return [];
+  return availabilityZoneErrors(vpc, vpc.selectSubnets(defaultDatabaseSubnets(vpc)), 'the database\'s subnets are all');
+}
+
+/**
+ * RDS refuses a DB subnet group in one Availability Zone of a Region that has more: "DB subnet groups must contain at
+ * least one subnet in at least two AZs in the AWS Region" (DBSubnetGroupDoesNotCoverEnoughAZs), so the deployment
+ * would fail. Checked only when the zones are known at synth (a VPC of this app, or one looked up or imported with
+ * its zones) and the Region is known to have two or more.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html
+ */
+function availabilityZoneErrors(vpc: ec2.IVpc, selected: ec2.SelectedSubnets, what: string): string[] {
+  const zones = selected.availabilityZones;
+  if (zones.length === 0 || zones.some(zone => Token.isUnresolved(zone))) return [];
+  const regionZones = Stack.of(vpc).availabilityZones;
+  if (regionZones.length < 2 || regionZones.some(zone => Token.isUnresolved(zone))) return [];
+  const distinct = [...new Set(zones)];
+  if (distinct.length >= 2) return [];
+  return [`${what} in one Availability Zone (${distinct[0]}) of \`vpc\` ${vpc.node.path}; RDS refuses a DB subnet group that does not cover at least two `
+    + '(DBSubnetGroupDoesNotCoverEnoughAZs, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html), so the deployment would fail. '
+    + 'Give the VPC a second zone (`maxAzs: 2`) or select subnets in two zones.'];
 }
