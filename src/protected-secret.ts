@@ -73,7 +73,8 @@ export interface ProtectedSecretAttributes {
   /**
    * The customer-managed key the secret is encrypted with. Grants then add use of the key through Secrets Manager
    * (`kms:ViaService`) to the grantee's IAM policy; the key's own policy must let the account's IAM policies
-   * grant it (the default key policy does).
+   * grant it (the default key policy does). Pass the key, not an alias imported by name (KMS does not match an alias
+   * in IAM policies): that is refused.
    * @default - grants cover the secret only, not its key
    */
   readonly encryptionKey?: kms.IKey;
@@ -104,7 +105,8 @@ export interface ProtectedSecretProps {
 
   /**
    * The customer-managed KMS key that encrypts the secret. A key of this app gets a key policy statement that
-   * lets Secrets Manager use it; an imported key must already allow that.
+   * lets Secrets Manager use it; an imported key must already allow that. An alias imported by name
+   * (`kms.Alias.fromAliasName`) is refused: KMS does not match an alias in the IAM policies the grants write.
    * @default - a new key with rotation enabled, an alias, and a policy that allows use only through Secrets Manager
    */
   readonly encryptionKey?: kms.IKey;
@@ -322,6 +324,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * Imports a secret that was created elsewhere, so it can be granted and referenced through Parameter Store.
    */
   public static fromProtectedSecretAttributes(scope: Construct, id: string, attrs: ProtectedSecretAttributes): IProtectedSecret {
+    const aliasError = aliasImportedByNameError(attrs.encryptionKey);
+    if (aliasError) throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${aliasError}`);
     const secret = secretsmanager.Secret.fromSecretAttributes(scope, `${id}Secret`, {
       secretCompleteArn: attrs.secretCompleteArn,
       encryptionKey: attrs.encryptionKey,
@@ -919,7 +923,29 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
       errors.add(`\`encryptionKey\` is in region ${key.env.region} but the secret is in ${stack.region}; Secrets Manager needs a key in the secret's region.`);
     }
   }
+  const aliasError = aliasImportedByNameError(key);
+  if (aliasError) errors.add(aliasError);
   errors.throwIfAny();
+}
+
+/**
+ * An alias imported by name (`kms.Alias.fromAliasName`) stands for a key whose ARN is unknown: its `keyArn` is the
+ * alias's ARN, which KMS never matches in an IAM policy ("You cannot use a key id, alias name, or alias ARN to
+ * identify a KMS key in an IAM policy statement"), and its key policy cannot be changed. Every grant of the secret
+ * would deploy and then be refused by KMS. An alias of this app, or one imported with its target key, grants on the key.
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
+ */
+function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined {
+  if (!key || !('aliasName' in key)) return undefined;
+  try {
+    void (key as kms.IAlias).aliasTargetKey;
+    return undefined;
+  } catch {
+    const alias = (key as kms.IAlias).aliasName;
+    return `\`encryptionKey\` is the alias ${alias}, imported by name, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
+      + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
+      + `by KMS. Pass the key itself, \`kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<id>')\`, or \`kms.Alias.fromAliasAttributes\` with its \`aliasTargetKey\`.`;
+  }
 }
 
 /** A list resolved at synth, so grants made after construction still count; omitted from the policy when empty. */

@@ -450,6 +450,11 @@ describe('ProtectedSecret validation names the offending prop', () => {
     ['a role session (assumed-role ARN) as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:sts::111111111111:assumed-role/app/session-1')] }), /`readers` contains the role session arn:aws:sts::111111111111:assumed-role\/app\/session-1.*iam.Role.fromRoleArn/],
     ['a whole account as deploy role', s => ({ readers: [role(s, 'R')], deployRoles: [new iam.AccountRootPrincipal()] }), /`deployRoles` contains the account/],
     ['break glass without deny', s => ({ denyOthers: false, readers: [role(s, 'R')], breakGlassPrincipals: [role(s, 'B')] }), /`breakGlassPrincipals` only makes sense/],
+    // KMS: "You cannot use a key id, alias name, or alias ARN to identify a KMS key in an IAM policy statement"
+    // (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): the grants on the alias ARN
+    // would deploy and every reader, writer and rotation would then be refused by KMS.
+    ['a key imported by alias name', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Alias.fromAliasName(s, 'Shared', 'alias/shared') }),
+      /`encryptionKey` is the alias alias\/shared, imported by name.*cmks-in-iam-policies.*kms.Key.fromKeyArn/],
   ])('%s', (_name, props, message) => {
     expect(() => stackWith(props)).toThrow(message);
   });
@@ -461,6 +466,14 @@ describe('ProtectedSecret validation names the offending prop', () => {
     const stack = new Stack(app, 'Test', { env: ENV });
     expect(() => new ProtectedSecret(stack, 'Db', { encryptionKey: key, readers: [role(stack, 'R')] }))
       .toThrow(/`encryptionKey` is in region us-east-1 but the secret is in eu-west-1/);
+  });
+
+  test('an imported protected secret whose key is an alias imported by name', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf',
+      encryptionKey: kms.Alias.fromAliasName(stack, 'Shared', 'alias/shared'),
+    })).toThrow(/ProtectedSecret Test\/Imported: `encryptionKey` is the alias alias\/shared, imported by name/);
   });
 
   test('nobody could read: empty readers and writers with denyOthers fails at synth', () => {
