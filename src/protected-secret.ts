@@ -944,7 +944,7 @@ function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined
     const alias = (key as kms.IAlias).aliasName;
     return `\`encryptionKey\` is the alias ${alias}, imported by name, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
       + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
-      + `by KMS. Pass the key itself, \`kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<id>')\`, or \`kms.Alias.fromAliasAttributes\` with its \`aliasTargetKey\`.`;
+      + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';
   }
 }
 
