@@ -24,7 +24,12 @@ import { RotationEngine, RotationFunction } from './rotation-function';
  * Properties for a `RotatedAuroraCluster`.
  */
 export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
-  /** The Aurora engine: `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`. */
+  /**
+   * The Aurora engine: `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`, of a version with the RDS
+   * Data API on Serverless v2 (Aurora PostgreSQL 13.11, 14.8, 15.3, 16.1, 17.4, 18.3 and later minors; an earlier
+   * Aurora PostgreSQL version is refused).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
+   */
   readonly engine: rds.IClusterEngine;
 
   /**
@@ -164,6 +169,28 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
 /** The Data API statement of each rotation grantee (a function, or its policy in another stack), shared by clusters. */
 const DATA_API_STATEMENTS = new WeakMap<iam.IGrantable, iam.PolicyStatement>();
 
+/**
+ * The first Aurora PostgreSQL minor version of each major with the RDS Data API on Serverless v2 and provisioned
+ * clusters. The rotation function reaches Aurora only through the Data API. A later major is taken to have it.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
+ */
+const AURORA_POSTGRES_DATA_API_SINCE: Record<number, number> = { 13: 11, 14: 8, 15: 3, 16: 1, 17: 4, 18: 3 };
+
+/** Why the cluster's engine version has no Data API, when its version is known at synth. */
+function dataApiVersionError(engine: rds.IClusterEngine): string | undefined {
+  const version = engine.engineVersion?.fullVersion;
+  if (engine.engineType !== 'aurora-postgresql' || version === undefined || Token.isUnresolved(version)) return undefined;
+  const [major, minor] = version.split('.').map(Number);
+  if (!Number.isInteger(major) || !Number.isInteger(minor)) return undefined;
+  const since = AURORA_POSTGRES_DATA_API_SINCE[major];
+  const lowest = Math.min(...Object.keys(AURORA_POSTGRES_DATA_API_SINCE).map(Number));
+  if (major >= lowest && (since === undefined || minor >= since)) return undefined;
+  const use = since === undefined ? `${lowest}.${AURORA_POSTGRES_DATA_API_SINCE[lowest]} or a later major` : `${major}.${since} or later`;
+  return `\`engine\` is Aurora PostgreSQL ${version}, which has no RDS Data API, the only way the rotation function reaches Aurora: the `
+    + `HTTP endpoint this construct turns on is not offered there, and no rotation could run. Use ${use} `
+    + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html).';
+}
+
 function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEngineTraits {
   const errors = new PropErrors('RotatedAuroraCluster', scope);
   if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`.');
@@ -183,6 +210,8 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEn
     const reserved = props.engine ? reservedUsernameError(props.engine.engineType, username) : undefined;
     if (reserved) errors.add(reserved);
   }
+  const dataApi = props.engine ? dataApiVersionError(props.engine) : undefined;
+  if (dataApi) errors.add(dataApi);
   const min = props.serverlessV2MinCapacity ?? 0.5;
   const max = props.serverlessV2MaxCapacity ?? 2;
   if (min < 0 || max > 256 || min > max) errors.add(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);

@@ -117,6 +117,29 @@ test('monitoringInterval of 0 switches Enhanced Monitoring off', () => {
   t.resourcePropertiesCountIs('AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'monitoring.rds.amazonaws.com' } })] }) }, 0);
 });
 
+// The rotation function reaches Aurora only through the RDS Data API, which Aurora PostgreSQL Serverless v2 and
+// provisioned clusters have from 13.11, 14.8, 15.3, 16.1, 17.4 and 18.3 on
+// (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html).
+test.each<[string, rds.AuroraPostgresEngineVersion]>([
+  ['13.7', rds.AuroraPostgresEngineVersion.VER_13_7],
+  ['14.6', rds.AuroraPostgresEngineVersion.VER_14_6],
+  ['15.2', rds.AuroraPostgresEngineVersion.VER_15_2],
+  ['16.0', rds.AuroraPostgresEngineVersion.VER_16_0],
+  ['17.2', rds.AuroraPostgresEngineVersion.VER_17_2],
+])('Aurora PostgreSQL %s, before the Data API, is refused with the version to use', (version, engineVersion) => {
+  expect(() => build({ engine: rds.DatabaseClusterEngine.auroraPostgres({ version: engineVersion }) }))
+    .toThrow(new RegExp(`\`engine\` is Aurora PostgreSQL ${version.replace('.', '\\.')}, which has no RDS Data API.*${version.split('.')[0]}\\.\\d+ or later.*Data_API`));
+});
+
+test.each<[string, rds.AuroraPostgresEngineVersion]>([
+  ['13.11', rds.AuroraPostgresEngineVersion.VER_13_11],
+  ['14.8', rds.AuroraPostgresEngineVersion.VER_14_8],
+  ['16.1', rds.AuroraPostgresEngineVersion.VER_16_1],
+  ['17.4', rds.AuroraPostgresEngineVersion.VER_17_4],
+])('Aurora PostgreSQL %s has the Data API', (_version, engineVersion) => {
+  expect(() => build({ engine: rds.DatabaseClusterEngine.auroraPostgres({ version: engineVersion }) })).not.toThrow();
+});
+
 test.each<[string, Partial<RotatedAuroraClusterProps>, RegExp]>([
   ['monitoring interval RDS does not offer', { monitoringInterval: Duration.seconds(20) }, /`monitoringInterval` must be 0 \(off\), 1, 5, 10, 15, 30 or 60 seconds, got 20/],
   ['bad cluster identifier', { clusterIdentifier: 'Bad_Name' }, /`clusterIdentifier` must be lowercase/],
