@@ -71,6 +71,16 @@ export interface ProtectedSecretAttributes {
   readonly secretCompleteArn: string;
 
   /**
+   * The secret's name, without the six-character suffix: what the Parameter Store reference names
+   * (`/aws/reference/secretsmanager/<name>`). Needed for `parameterStoreReference` and `grantReadViaParameterStore`
+   * when `secretCompleteArn` is known only at deploy (a token, such as a value read from a parameter or another
+   * stack), which cannot be cut at synth.
+   * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/integration-ps-secretsmanager.html
+   * @default - parsed from `secretCompleteArn` when it is known at synth
+   */
+  readonly secretName?: string;
+
+  /**
    * The customer-managed key the secret is encrypted with. Grants then add use of the key through Secrets Manager
    * (`kms:ViaService`) to the grantee's IAM policy; the key's own policy must let the account's IAM policies
    * grant it (the default key policy does). Pass the key, not an alias imported by name (KMS does not match an alias
@@ -330,9 +340,25 @@ export class ProtectedSecret extends ProtectedSecretBase {
       secretCompleteArn: attrs.secretCompleteArn,
       encryptionKey: attrs.encryptionKey,
     });
+    const nameUnknown = attrs.secretName === undefined && Token.isUnresolved(attrs.secretCompleteArn);
+    const given = attrs.secretName;
+    if (given !== undefined && !Token.isUnresolved(given) && !Token.isUnresolved(secret.secretName) && given !== secret.secretName) {
+      throw new Error(`ProtectedSecret ${scope.node.path}/${id}: \`secretName\` is "${attrs.secretName}", but \`secretCompleteArn\` names the secret "${secret.secretName}"; `
+        + 'leave `secretName` out (it is read from a literal ARN) or pass the name the ARN carries.');
+    }
     return new class extends ProtectedSecretBase {
       public readonly secretArn = secret.secretArn;
-      public readonly secretName = secret.secretName;
+      public readonly secretName = attrs.secretName ?? secret.secretName;
+
+      public get parameterStoreReference(): string {
+        // aws-cdk-lib's name of a token ARN is its whole last field, suffix included, which the reference cannot take:
+        // Secrets Manager refuses a name with the suffix (ResourceNotFoundException or AccessDeniedException).
+        if (nameUnknown) {
+          throw new Error(`ProtectedSecret ${this.node.path}: \`secretCompleteArn\` is known only at deploy, so the secret's name without its suffix `
+            + 'cannot be read from it for the Parameter Store reference (/aws/reference/secretsmanager/<name>); pass `secretName` to `fromProtectedSecretAttributes`.');
+        }
+        return super.parameterStoreReference;
+      }
       public readonly encryptionKey = secret.encryptionKey;
       /** @internal */
       protected readonly _delegate = secret;

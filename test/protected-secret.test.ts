@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
@@ -493,6 +493,29 @@ describe('ProtectedSecret as ISecret', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: arn })]) },
     });
+  });
+
+  // The reference names the secret without its random suffix: "/aws/reference/secretsmanager/secret_ID_in_Secrets_Manager"
+  // (https://docs.aws.amazon.com/systems-manager/latest/userguide/integration-ps-secretsmanager.html); with the suffix,
+  // Secrets Manager answers "ResourceNotFoundException or an AccessDeniedException"
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html, SecretId). An ARN known only
+  // at deploy (read from a parameter or another stack) cannot be cut at synth.
+  test('imported by an ARN known only at deploy: the Parameter Store reference asks for secretName instead of naming the suffix', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const arn = ssm.StringParameter.valueForStringParameter(stack, '/app/db-secret-arn');
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', { secretCompleteArn: arn });
+    expect(() => imported.parameterStoreReference).toThrow(/ProtectedSecret Test\/Imported: `secretCompleteArn` is known only at deploy.*pass `secretName`/);
+    expect(() => imported.grantReadViaParameterStore(role(stack, 'App'))).toThrow(/pass `secretName`/);
+
+    const named = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Named', { secretCompleteArn: arn, secretName: 'prod/db' });
+    expect(named.parameterStoreReference).toBe('/aws/reference/secretsmanager/prod/db');
+    named.grantReadViaParameterStore(role(stack, 'App2'));
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(JSON.stringify(statements.find(st => st.Action.includes('ssm:GetParameter')).Resource)).toContain(':parameter/aws/reference/secretsmanager/prod/db"');
+
+    expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Mismatch', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf', secretName: 'prod/other',
+    })).toThrow(/`secretName` is "prod\/other", but `secretCompleteArn` names the secret "prod\/db"/);
   });
 
   test('works where aws-cdk-lib wants a secret (Lambda environment from a secret field)', () => {
