@@ -60,9 +60,13 @@ export class SecretsKey extends kms.Key {
     this.node.addValidation({ validate: () => this.checkPolicySize() });
   }
 
-  /** Warns before KMS refuses the policy: every reader of every secret sharing the key adds a statement. */
+  /**
+   * Warns before KMS refuses the policy: every reader of every secret sharing the key adds a statement. Measured as
+   * aws-cdk-lib renders it (resolving the document, not its `toJSON()`, so the statements each secret repeats are
+   * counted once, as in the template).
+   */
   private checkPolicySize(): string[] {
-    const size = Buffer.byteLength(JSON.stringify(Stack.of(this).resolve(this.policy?.toJSON() ?? {})), 'utf8');
+    const size = Buffer.byteLength(JSON.stringify(this.policy ? Stack.of(this).resolve(this.policy) : {}), 'utf8');
     if (size > KEY_POLICY_LIMIT_BYTES * 0.9) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:shared-key-policy-size',
         `SecretsKey ${this.node.path}: its policy is about ${Math.round(size / 1024)} KB, near KMS's 32 KB limit (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit). Give some secrets their own key (leave \`encryptionKey\` unset) or a second SecretsKey.`);
