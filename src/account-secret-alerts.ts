@@ -95,8 +95,8 @@ export class AccountSecretAlerts extends Construct {
   private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
     const rule = new events.Rule(this, id, { description, eventPattern: { source: ['aws.secretsmanager'], ...pattern } });
     const topic = this.alertTopic;
-    // As in SecretMonitoring: alertDestination let this account's rules publish (scoped by aws:SourceAccount); the
-    // stock target would add a second, unscoped statement to the topic and its key.
+    // As in SecretMonitoring: alertDestination already let the rules publish and use the key for topics of this
+    // account only; the stock target would add a second statement to the topic and an unscoped one to its key.
     rule.addTarget({ bind: () => ({ arn: topic.topicArn, input: message }) });
     return rule;
   }

@@ -309,7 +309,7 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
     return iam.Grant.addToPrincipal({
       grantee,
       actions,
-      resourceArns: [key.keyArn],
+      resourceArns: [keyArnOf(key)],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
     });
   }
@@ -538,7 +538,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       iam.Grant.addToPrincipal({
         grantee: principal,
         actions: writes ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'],
-        resourceArns: [key.keyArn],
+        resourceArns: [keyArnOf(key)],
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
       });
       return;
@@ -855,7 +855,7 @@ class RoleNamedByArn implements iam.IPrincipal {
     if (!key) return;
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions,
-      resources: [key.keyArn],
+      resources: [keyArnOf(key)],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.secretStack.region}.amazonaws.com` } },
     }));
   }
@@ -952,6 +952,22 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   const aliasError = aliasImportedByNameError(key);
   if (aliasError) errors.add(aliasError);
   errors.throwIfAny();
+}
+
+/**
+ * The ARN of the key `key` stands for, for the IAM statements this library writes itself: an alias's `keyArn` is the
+ * alias's ARN, which KMS never matches in an IAM policy, so an alias of this app or one imported with its target key
+ * is named by that key's ARN (aws-cdk-lib's own grants on an alias already go to its target key).
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
+ */
+function keyArnOf(key: kms.IKey): string {
+  if (!('aliasName' in key)) return key.keyArn;
+  try {
+    return keyArnOf((key as kms.IAlias).aliasTargetKey);
+  } catch {
+    // Imported by name: refused by validation (aliasImportedByNameError) before any grant.
+    return key.keyArn;
+  }
 }
 
 /**

@@ -469,8 +469,9 @@ export class SecretMonitoring extends Construct {
 
   private target(message: events.RuleTargetInput): events.IRuleTarget {
     const topic = this.alertTopic;
-    // SecretAlertTopic.allowPublishers already let this account's rules publish (scoped by aws:SourceAccount); the
-    // stock target would add a second, unscoped statement to the topic and its key.
+    // SecretAlertTopic.allowPublishers already let the rules publish (the topic statement EventBridge needs) and use
+    // the key for topics of this account only; the stock target would add a second statement to the topic and an
+    // unscoped one to its key.
     return { bind: () => ({ arn: topic.topicArn, input: message }) };
   }
 

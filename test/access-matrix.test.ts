@@ -533,7 +533,7 @@ function markdown(rows: Row[]): string {
     '',
     table('key', ['Key', 'Caller', ...KEY_CELLS]),
     '',
-    '**Alert topic** (publishers of this account, or of another one; GenerateDataKey through SNS, for a topic in the publisher account. EventBridge\'s requests carry no `aws:SourceAccount`, as EventBridge and SNS document, so its rows do not tell the accounts apart: the topic policy cannot refuse a rule of another account that names the topic, and the key lets EventBridge encrypt only for topics of this account)',
+    '**Alert topic** (publishers of this account, or of another one; GenerateDataKey through SNS, for a topic in the publisher account. EventBridge\'s requests carry no `aws:SourceAccount`, as EventBridge and SNS document, so its rows do not tell the accounts apart: the topic policy cannot refuse a rule of another account that names the topic, and the key, which lets EventBridge encrypt for the topics of this account only, encrypts for that rule\'s messages too, since they go to a topic of this account)',
     '',
     table('topic', ['Topic', 'Publisher', ...TOPIC_CELLS]),
   ].join('\n');

@@ -468,6 +468,31 @@ describe('ProtectedSecret validation names the offending prop', () => {
       .toThrow(/`encryptionKey` is in region us-east-1 but the secret is in eu-west-1/);
   });
 
+  // An alias's keyArn is the alias's ARN, which KMS never matches in an IAM policy
+  // (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): the grants the construct writes
+  // itself must name the key the alias stands for.
+  test('a key given as an alias with its target key (fromAliasAttributes): every grant names the key\'s ARN, never the alias', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const alias = kms.Alias.fromAliasAttributes(stack, 'Shared', { aliasName: 'alias/shared', aliasTargetKey: kms.Key.fromKeyArn(stack, 'Key', keyArn) });
+    const reader = role(stack, 'Reader');
+    const secret = new ProtectedSecret(stack, 'Db', { encryptionKey: alias, readers: [reader], writers: [role(stack, 'Writer')] });
+    secret.grantRead(role(stack, 'Grantee'));
+    // A role of another stack with a fixed name takes its key use in its own policy.
+    const apps = new Stack(app, 'Apps', { env: ENV });
+    secret.grantRead(new iam.Role(apps, 'Reports', { roleName: 'reports', assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') }));
+    const kmsResources = [stack, apps].flatMap(st => Object.values(Template.fromStack(st).findResources('AWS::IAM::Policy')))
+      .flatMap(p => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [].concat(st.Action).some((a: string) => a.startsWith('kms:')))
+      .map((st: any) => JSON.stringify(stack.resolve(st.Resource)));
+    expect(kmsResources.length).toBeGreaterThanOrEqual(4);
+    for (const resource of kmsResources) {
+      expect(resource).not.toContain('alias/');
+      expect(resource).toContain('key/1234abcd');
+    }
+  });
+
   test('an imported protected secret whose key is an alias imported by name', () => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {

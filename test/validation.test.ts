@@ -198,6 +198,15 @@ describe('vpc', () => {
     new RotatedDatabase(s, 'Db2', { vpc, engine: postgres });
   });
 
+  // aws-cdk-lib throws when a subnet imported without its zone is asked for it; RDS and Lambda never ask, so such
+  // subnets must still be accepted (the zone check is skipped).
+  test('vpcSubnets imported by ID without their zones are accepted', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const subnets = [ec2.Subnet.fromSubnetId(s, 'A', 'subnet-11111111'), ec2.Subnet.fromSubnetId(s, 'B', 'subnet-22222222')];
+    expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, vpcSubnets: { subnets } })).not.toThrow();
+  });
+
   test('vpcSubnets selecting public subnets', () => {
     const s = stack();
     const vpc = new ec2.Vpc(s, 'Vpc', {

@@ -32,11 +32,17 @@ export function databaseNetworkErrors(props: { vpc?: ec2.IVpc; vpcSubnets?: ec2.
  * RDS refuses a DB subnet group in one Availability Zone of a Region that has more: "DB subnet groups must contain at
  * least one subnet in at least two AZs in the AWS Region" (DBSubnetGroupDoesNotCoverEnoughAZs), so the deployment
  * would fail. Checked only when the zones are known at synth (a VPC of this app, or one looked up or imported with
- * its zones) and the Region is known to have two or more.
+ * its zones; not subnets imported by ID alone) and the Region is known to have two or more.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html
  */
 function availabilityZoneErrors(vpc: ec2.IVpc, selected: ec2.SelectedSubnets, what: string): string[] {
-  const zones = selected.availabilityZones;
+  let zones: string[];
+  try {
+    zones = selected.availabilityZones;
+  } catch {
+    // A subnet imported without its zone (Subnet.fromSubnetId): the zones are not known here, and RDS checks them.
+    return [];
+  }
   if (zones.length === 0 || zones.some(zone => Token.isUnresolved(zone))) return [];
   const regionZones = Stack.of(vpc).availabilityZones;
   if (regionZones.length < 2 || regionZones.some(zone => Token.isUnresolved(zone))) return [];
