@@ -45,13 +45,18 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
   readonly username?: string;
 
   /**
-   * Serverless v2 capacity range of the writer, in Aurora capacity units.
-   * @default - 0.5 to 2
+   * Lower bound of the writer's Serverless v2 capacity, in Aurora capacity units. 0 pauses an idle writer, on the
+   * engine versions that support auto-pause; RDS refuses less than 0.5 on the others (the rotation function waits
+   * for a paused cluster to resume).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html
+   * @default 0.5
    */
   readonly serverlessV2MinCapacity?: number;
 
   /**
-   * Upper bound of the writer's serverless v2 capacity, in Aurora capacity units.
+   * Upper bound of the writer's Serverless v2 capacity, in Aurora capacity units: at most 256 on recent engine
+   * versions, 128 on older ones.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html
    * @default 2
    */
   readonly serverlessV2MaxCapacity?: number;
