@@ -24,7 +24,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
-import { keyAdministrationStatements } from './private/key-policy';
+import { keyAdministrationStatements, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
@@ -887,9 +887,12 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
     resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
     resource: secret,
   });
-  secret.encryptionKey?.grantEncrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
+  // Secrets Manager acts for the writer, who "must have" kms:GenerateDataKey and kms:Decrypt: a PutSecretValue retried
+  // with the same token decrypts the existing version to compare it
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz).
+  secret.encryptionKey?.grantEncryptDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
   // A role of another stack is not named by the key policy (see exemptGrantee): it gets the write's key use itself.
-  if (grantee instanceof RoleNamedByArn) grantee.grantKeyUseThroughSecretsManager(secret.encryptionKey, ['kms:GenerateDataKey']);
+  if (grantee instanceof RoleNamedByArn) grantee.grantKeyUseThroughSecretsManager(secret.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt']);
   return result;
 }
 
@@ -952,22 +955,6 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   const aliasError = aliasImportedByNameError(key);
   if (aliasError) errors.add(aliasError);
   errors.throwIfAny();
-}
-
-/**
- * The ARN of the key `key` stands for, for the IAM statements this library writes itself: an alias's `keyArn` is the
- * alias's ARN, which KMS never matches in an IAM policy, so an alias of this app or one imported with its target key
- * is named by that key's ARN (aws-cdk-lib's own grants on an alias already go to its target key).
- * @see https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
- */
-function keyArnOf(key: kms.IKey): string {
-  if (!('aliasName' in key)) return key.keyArn;
-  try {
-    return keyArnOf((key as kms.IAlias).aliasTargetKey);
-  } catch {
-    // Imported by name: refused by validation (aliasImportedByNameError) before any grant.
-    return key.keyArn;
-  }
 }
 
 /**

@@ -25,6 +25,7 @@ import { Construct, IDependable } from 'constructs';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
+import { keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesProblem } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
@@ -259,11 +260,42 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const grantee = this.grantableOn(secret);
     secret.grantRead(grantee);
     secret.grantWrite(grantee);
+    this.allowKeyOfAnotherApp(secret, ['kms:Decrypt', 'kms:GenerateDataKey']);
     this.namedAfterFunction(secret);
     if (superuserSecret) {
       superuserSecret.grantRead(this.grantableOn(superuserSecret));
+      this.allowKeyOfAnotherApp(superuserSecret, ['kms:Decrypt']);
       this.namedAfterFunction(superuserSecret);
     }
+  }
+
+  /**
+   * A secret of this app whose key is of another app (imported by ARN, or an alias imported with it) grants the role
+   * in its resource policy, but the key takes no policy statement from this app, and aws-cdk-lib's key grant to the
+   * role through Secrets Manager goes nowhere: the role's own policy must allow the key's use through Secrets Manager,
+   * which acts for the function, who "must have" kms:GenerateDataKey and kms:Decrypt
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz).
+   * The key is named by its ARN, never an alias's (keyArnOf). One statement per grantee and set of actions, so the
+   * role's policy grows by a key ARN per secret, not a statement.
+   */
+  private allowKeyOfAnotherApp(secret: secretsmanager.ISecret, actions: string[]): void {
+    const key = secret.encryptionKey;
+    if (!key || Resource.isOwnedResource(key) || (key instanceof kms.Alias && Resource.isOwnedResource(key.aliasTargetKey))) return;
+    const grantee = this.grantableIn(secret);
+    const byActions = KEY_STATEMENTS.get(grantee) ?? new Map<string, iam.PolicyStatement>();
+    KEY_STATEMENTS.set(grantee, byActions);
+    const existing = byActions.get(actions.join());
+    if (existing) {
+      existing.addResources(keyArnOf(key));
+      return;
+    }
+    const statement = new iam.PolicyStatement({
+      actions,
+      resources: [keyArnOf(key)],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(secret).region}.amazonaws.com` } },
+    });
+    byActions.set(actions.join(), statement);
+    grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 
   /**
@@ -657,6 +689,9 @@ function isSharedEndpoint(c: unknown): boolean {
  * The role as a principal that takes no statement in its own policies: aws-cdk-lib's grants (Grant.addToPrincipalOrResource)
  * then write them in the resource's policy, naming the role; key grants, through kms.ViaServicePrincipal, in the key's.
  */
+/** The function role's statements for keys of other apps, by grantee (the function, or its policy in another stack) and actions. */
+const KEY_STATEMENTS = new WeakMap<iam.IGrantable, Map<string, iam.PolicyStatement>>();
+
 class ResourcePolicyGrantee implements iam.IPrincipal {
   public readonly grantPrincipal: iam.IPrincipal = this;
   public readonly assumeRoleAction: string;

@@ -203,7 +203,10 @@ describe('ProtectedSecret grants', () => {
     expect(denyStatement(t).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(reader.roleArn));
   });
 
-  test('grantWrite gives PutSecretValue/UpdateSecretVersionStage (never UpdateSecret) and kms:Encrypt + GenerateDataKey via Secrets Manager', () => {
+  // Secrets Manager "acts on behalf of the user who is creating or changing the secret value", who "must have" both
+  // kms:GenerateDataKey and kms:Decrypt (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz):
+  // a PutSecretValue retried with the same token decrypts the existing version to compare it.
+  test('grantWrite gives PutSecretValue/UpdateSecretVersionStage (never UpdateSecret) and kms:GenerateDataKey + Decrypt via Secrets Manager', () => {
     const { stack, secret, template } = stackWith(() => ({}));
     const writer = role(stack, 'Writer');
     secret.grantWrite(writer);
@@ -212,7 +215,7 @@ describe('ProtectedSecret grants', () => {
     });
     expect(JSON.stringify(template().findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:UpdateSecret"');
     const kmsGrants = kmsStatementsFor(stack, writer);
-    expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(kmsGrants.flatMap(s => [].concat(s.Action))).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:Decrypt']));
     for (const s of kmsGrants) expect(s.Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
   });
 });

@@ -1,9 +1,10 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
+const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
 const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
@@ -239,6 +240,36 @@ describe('RotatedDatabase shared rotation function', () => {
 });
 
 describe('RotatedDatabase least privilege', () => {
+  // Secrets Manager uses the key for the function, which "must have" kms:GenerateDataKey and kms:Decrypt
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz).
+  // A key of another app takes no key policy statement from this one, so the function's own policy must allow it,
+  // naming the key (never an alias: https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html).
+  test.each<[string, (stack: Stack) => kms.IKey]>([
+    ['a key imported by ARN', stack => kms.Key.fromKeyArn(stack, 'Key', KEY_ARN)],
+    ['an alias imported with its key', stack => kms.Alias.fromAliasAttributes(stack, 'Alias', { aliasName: 'alias/db', aliasTargetKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) })],
+  ])('with %s, the rotation function may use the key through Secrets Manager', async (_name, key) => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, encryptionKey: key(stack) });
+    const t = new ResolvedTemplate('Test', Template.fromStack(stack).toJSON());
+    const roleArn = t.resolve(stack.resolve(db.rotationFunction.function.role!.roleArn));
+    const roleRef = stack.resolve((db.rotationFunction.function.role!.node.defaultChild as iam.CfnRole).ref);
+    const identity = [...t.ofType('AWS::IAM::ManagedPolicy'), ...t.ofType('AWS::IAM::Policy')]
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles ?? []).includes(JSON.stringify(roleRef)))
+      .flatMap(([, p]) => t.resolve(p.Properties.PolicyDocument).Statement);
+    const fn: Caller = principalCaller('rotation function', roleArn, identity);
+    const viaSecretsManager = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
+    // The other app's key policy delegates to the account's IAM policies (KMS's default key policy), as the README
+    // requires of an imported key: the function's own policy must then allow the use.
+    const defaultKeyPolicy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+    };
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+      expect(await decide(fn, action, KEY_ARN, defaultKeyPolicy, viaSecretsManager)).toBe('Allowed');
+      expect(await decide(fn, action, KEY_ARN, defaultKeyPolicy)).not.toBe('Allowed');
+    }
+  });
+
   test('the function may touch only the rotated secrets, and no Secrets Manager action is on *', () => {
     const { stack, vpc } = setup();
     const a = new RotatedDatabase(stack, 'A', { vpc, engine: postgres });

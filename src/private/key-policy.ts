@@ -1,4 +1,4 @@
-import { aws_iam as iam } from 'aws-cdk-lib';
+import { aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 
 /**
  * What the account keeps on a key it must always be able to administer: none of these actions encrypts or
@@ -39,4 +39,20 @@ export function keyAdministrationStatements(): iam.PolicyStatement[] {
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }),
   ];
+}
+
+/**
+ * The ARN of the key `key` stands for, for the IAM statements this library writes itself: an alias's `keyArn` is the
+ * alias's ARN, which KMS never matches in an IAM policy, so an alias of this app or one imported with its target key
+ * is named by that key's ARN (aws-cdk-lib's own grants on an alias already go to its target key).
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
+ */
+export function keyArnOf(key: kms.IKey): string {
+  if (!('aliasName' in key)) return key.keyArn;
+  try {
+    return keyArnOf((key as kms.IAlias).aliasTargetKey);
+  } catch {
+    // Imported by name: refused by validation (aliasImportedByNameError) before any grant.
+    return key.keyArn;
+  }
 }
