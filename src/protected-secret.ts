@@ -236,8 +236,8 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   }
 
   /**
-   * Grants changing the secret's value and encrypting with the key (through Secrets Manager only),
-   * and exempts the grantee from the explicit deny of an owned secret.
+   * Grants changing the secret's value and using the key for it (encrypt, and decrypt, which Secrets Manager needs
+   * for the writer too; through Secrets Manager only), and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
     const exempted = this._exemptGrantee(grantee);
