@@ -24,7 +24,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
-import { keyAdministrationStatements, keyArnOf } from './private/key-policy';
+import { isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
@@ -305,7 +305,7 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    */
   private grantKeyOfAnotherApp(grantee: iam.IGrantable, actions: string[]): iam.Grant {
     const key = this.encryptionKey;
-    if (!key || Resource.isOwnedResource(key)) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
+    if (!key || isKeyOfThisApp(key)) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
     return iam.Grant.addToPrincipal({
       grantee,
       actions,
@@ -531,7 +531,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       resources: ['*'],
     }));
     const writes = actions.includes('secretsmanager:PutSecretValue');
-    if (!Resource.isOwnedResource(key)) {
+    if (!isKeyOfThisApp(key)) {
       // A key imported by ARN has no policy here, so key.grantDecrypt would add nothing and the reader would get
       // AccessDenied from KMS: give the use through Secrets Manager in the principal's own IAM policy instead, as
       // grantKeyOfAnotherApp does for grants (the key's policy must delegate to the account's IAM policies).
@@ -877,8 +877,8 @@ class BlockPublicPolicy implements IAspect {
 }
 
 /**
- * aws-cdk-lib's grantWrite without `UpdateSecret`: the secret actions a new version needs, and the key's encrypt
- * actions through Secrets Manager only.
+ * aws-cdk-lib's grantWrite without `UpdateSecret`: the secret actions a new version needs, and the key's encrypt and
+ * decrypt actions through Secrets Manager only.
  */
 function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
   const result = iam.Grant.addToPrincipalOrResource({

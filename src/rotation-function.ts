@@ -25,7 +25,7 @@ import { Construct, IDependable } from 'constructs';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
-import { keyArnOf } from './private/key-policy';
+import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesProblem } from './private/password-policy';
 import { resourcePolicyOf } from './private/rotation';
@@ -280,7 +280,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   private allowKeyOfAnotherApp(secret: secretsmanager.ISecret, actions: string[]): void {
     const key = secret.encryptionKey;
-    if (!key || Resource.isOwnedResource(key) || (key instanceof kms.Alias && Resource.isOwnedResource(key.aliasTargetKey))) return;
+    if (!key || isKeyOfThisApp(key)) return;
     const grantee = this.grantableIn(secret);
     const byActions = KEY_STATEMENTS.get(grantee) ?? new Map<string, iam.PolicyStatement>();
     KEY_STATEMENTS.set(grantee, byActions);

@@ -474,11 +474,14 @@ describe('ProtectedSecret validation names the offending prop', () => {
   // An alias's keyArn is the alias's ARN, which KMS never matches in an IAM policy
   // (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): the grants the construct writes
   // itself must name the key the alias stands for.
-  test('a key given as an alias with its target key (fromAliasAttributes): every grant names the key\'s ARN, never the alias', () => {
+  test.each<[string, (stack: Stack, key: kms.IKey) => kms.IKey]>([
+    ['imported with its target key (fromAliasAttributes)', (stack, key) => kms.Alias.fromAliasAttributes(stack, 'Shared', { aliasName: 'alias/shared', aliasTargetKey: key })],
+    ['of this app over a key imported by ARN', (stack, key) => new kms.Alias(stack, 'Shared', { aliasName: 'alias/shared', targetKey: key })],
+  ])('a key given as an alias %s: every grant names the key\'s ARN, never the alias', (_name, aliasOf) => {
     const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const app = new App();
     const stack = new Stack(app, 'Test', { env: ENV });
-    const alias = kms.Alias.fromAliasAttributes(stack, 'Shared', { aliasName: 'alias/shared', aliasTargetKey: kms.Key.fromKeyArn(stack, 'Key', keyArn) });
+    const alias = aliasOf(stack, kms.Key.fromKeyArn(stack, 'Key', keyArn));
     const reader = role(stack, 'Reader');
     const secret = new ProtectedSecret(stack, 'Db', { encryptionKey: alias, readers: [reader], writers: [role(stack, 'Writer')] });
     secret.grantRead(role(stack, 'Grantee'));

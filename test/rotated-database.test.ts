@@ -247,6 +247,7 @@ describe('RotatedDatabase least privilege', () => {
   test.each<[string, (stack: Stack) => kms.IKey]>([
     ['a key imported by ARN', stack => kms.Key.fromKeyArn(stack, 'Key', KEY_ARN)],
     ['an alias imported with its key', stack => kms.Alias.fromAliasAttributes(stack, 'Alias', { aliasName: 'alias/db', aliasTargetKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) })],
+    ['an alias of this app over a key imported by ARN', stack => new kms.Alias(stack, 'Alias', { aliasName: 'alias/db', targetKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN) })],
   ])('with %s, the rotation function may use the key through Secrets Manager', async (_name, key) => {
     const { stack, vpc } = setup();
     const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, encryptionKey: key(stack) });

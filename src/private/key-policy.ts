@@ -1,4 +1,4 @@
-import { aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Resource, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 
 /**
  * What the account keeps on a key it must always be able to administer: none of these actions encrypts or
@@ -48,11 +48,24 @@ export function keyAdministrationStatements(): iam.PolicyStatement[] {
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
  */
 export function keyArnOf(key: kms.IKey): string {
-  if (!('aliasName' in key)) return key.keyArn;
+  return keyBehind(key).keyArn;
+}
+
+/**
+ * Whether the key `key` stands for is a key of this app, whose policy takes the grants' statements. An alias of this
+ * app over a key imported by ARN is not: its grants would reach the imported key, whose policy this app cannot write.
+ */
+export function isKeyOfThisApp(key: kms.IKey): boolean {
+  return Resource.isOwnedResource(keyBehind(key));
+}
+
+/** The key an alias stands for (through any aliases), or `key` itself; an alias imported by name stands for itself. */
+function keyBehind(key: kms.IKey): kms.IKey {
+  if (!('aliasName' in key)) return key;
   try {
-    return keyArnOf((key as kms.IAlias).aliasTargetKey);
+    return keyBehind((key as kms.IAlias).aliasTargetKey);
   } catch {
     // Imported by name: refused by validation (aliasImportedByNameError) before any grant.
-    return key.keyArn;
+    return key;
   }
 }
