@@ -24,7 +24,7 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
-import { isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
+import { aliasImportedByName, isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
@@ -965,16 +965,11 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
  */
 function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined {
-  if (!key || !('aliasName' in key)) return undefined;
-  try {
-    void (key as kms.IAlias).aliasTargetKey;
-    return undefined;
-  } catch {
-    const alias = (key as kms.IAlias).aliasName;
-    return `\`encryptionKey\` is the alias ${alias}, imported by name, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
-      + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
-      + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';
-  }
+  const alias = key ? aliasImportedByName(key) : undefined;
+  if (!alias) return undefined;
+  return `\`encryptionKey\` is the alias ${alias.aliasName}, imported by name, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
+    + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
+    + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';
 }
 
 /** A list resolved at synth, so grants made after construction still count; omitted from the policy when empty. */

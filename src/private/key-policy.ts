@@ -59,6 +59,15 @@ export function isKeyOfThisApp(key: kms.IKey): boolean {
   return Resource.isOwnedResource(keyBehind(key));
 }
 
+/**
+ * The alias imported by name (`kms.Alias.fromAliasName`) that `key` is or stands for, if any: its key is unknown to
+ * this app (aws-cdk-lib throws on its `aliasTargetKey`), so its grants can name only the alias.
+ */
+export function aliasImportedByName(key: kms.IKey): kms.IAlias | undefined {
+  const behind = keyBehind(key);
+  return 'aliasName' in behind ? behind as kms.IAlias : undefined;
+}
+
 /** The key an alias stands for (through any aliases), or `key` itself; an alias imported by name stands for itself. */
 function keyBehind(key: kms.IKey): kms.IKey {
   if (!('aliasName' in key)) return key;
