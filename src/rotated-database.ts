@@ -112,10 +112,18 @@ interface InstanceEngineTraits {
   readonly maxUsernameLength: number;
 }
 
+/**
+ * A DB instance's parameter group takes booleans as `1` or `0`: RDS's MySQL page says "set the
+ * require_secure_transport parameter to 1 (ON)" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/mysql-ssl-connections.require-ssl.html),
+ * and checkov's CKV2_AWS_69 accepts only `1` for MySQL and MariaDB instances. `ON` is the Aurora MySQL cluster
+ * parameter's spelling (RotatedAuroraCluster), not an instance's.
+ */
+const REQUIRE_TLS = { require_secure_transport: '1' };
+
 const ENGINE_TRAITS: Record<string, InstanceEngineTraits> = {
   postgres: { port: 5432, tlsParameter: { 'rds.force_ssl': '1' }, logExports: ['postgresql', 'upgrade'], maxUsernameLength: 63 },
-  mysql: { port: 3306, tlsParameter: { require_secure_transport: 'ON' }, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
-  mariadb: { port: 3306, tlsParameter: { require_secure_transport: 'ON' }, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
+  mysql: { port: 3306, tlsParameter: REQUIRE_TLS, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
+  mariadb: { port: 3306, tlsParameter: REQUIRE_TLS, logExports: ['audit', 'error', 'general', 'slowquery'], maxUsernameLength: 32 },
 };
 
 /**

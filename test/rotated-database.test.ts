@@ -73,8 +73,8 @@ describe('RotatedDatabase defaults', () => {
 
   test.each([
     ['postgres', postgres, { 'rds.force_ssl': '1' }],
-    ['mysql', mysql, { require_secure_transport: 'ON' }],
-    ['mariadb', mariadb, { require_secure_transport: 'ON' }],
+    ['mysql', mysql, { require_secure_transport: '1' }],
+    ['mariadb', mariadb, { require_secure_transport: '1' }],
   ])('TLS is enforced by the %s parameter group', (_name, engine, parameters) => {
     const { t } = single({ engine });
     t.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: parameters });
