@@ -42,10 +42,10 @@ interface Suppression {
 
 /**
  * An aspect that reports secrets and databases that are not secure by default, wherever they come from:
- * a secret without a customer-managed key, a secret whose value is in the template, a credential written as a
- * literal into a secret's `secretStringTemplate`, a secret without rotation, a secret resource policy that
- * allows everyone (`*`) without a condition, and an RDS instance or cluster whose master password is not from
- * Secrets Manager. Each finding names the rule (`SecretsGuard.<Rule>`) and is attached to the resource.
+ * a secret (or a replica of it) without a customer-managed key, a secret whose value is written into the template as
+ * a literal, a credential written as a literal into a secret's `secretStringTemplate`, a secret without rotation, a
+ * secret resource policy that allows everyone (`*`) without a condition on who calls, and an RDS instance or cluster
+ * whose master password is not from Secrets Manager. Each finding names the rule (`SecretsGuard.<Rule>`) and is attached to the resource.
  * A finding that is accepted on purpose is suppressed per construct, with a reason: `SecretsGuard.suppress`.
  *
  * @example

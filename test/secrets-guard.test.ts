@@ -141,6 +141,16 @@ describe('LiteralValueInSecretTemplate', () => {
     expect(templateFindings({ username: 'app', note: 'AKIAIOSFODNN7EXAMPLE' })).toEqual([expect.stringMatching(/"note"/)]);
   });
 
+  test('a literal credential beside a value CloudFormation fills in (a Join) is still reported', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const host = new rds.CfnDBCluster(stack, 'Cluster', { engine: 'aurora-postgresql', manageMasterUserPassword: true, masterUsername: 'dbadmin' }).attrEndpointAddress;
+    compliantSecret(stack, 'S', { secretStringTemplate: stack.toJsonString({ username: 'app', host, apiKey: 'sk_live_abcdefghijkl' }), generateStringKey: 'password' });
+    Aspects.of(app).add(new SecretsGuard());
+    const errors = app.synth().getStackArtifact(stack.artifactId).messages.filter(m => m.level === 'error').map(m => String(m.entry.data));
+    expect(errors).toEqual([expect.stringMatching(/\[SecretsGuard\.LiteralValueInSecretTemplate\] Test\/S\/Resource: .*"apiKey"/)]);
+  });
+
   test('an ARN under a key-like name is a reference, not a credential', () => {
     expect(templateFindings({ username: 'app', kmsKey: 'arn:aws:kms:eu-west-1:111111111111:key/1234' })).toEqual([]);
   });
@@ -180,5 +190,228 @@ describe('suppression', () => {
     const stack = new Stack(new App(), 'Test');
     expect(() => SecretsGuard.suppress(stack, 'SecretWithoutRotaion', 'a typo in the rule id'))
       .toThrow(/there is no rule "SecretWithoutRotaion"; the rules are .*SecretWithoutRotation/);
+  });
+});
+
+describe('SecretWithoutRotation: a secret rotated through its attachment to a database', () => {
+  function rdsInstance(stack: Stack) {
+    return new rds.DatabaseInstance(stack, 'Db', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
+      vpc: vpcOf(stack),
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      credentials: rds.Credentials.fromGeneratedSecret('admin', { encryptionKey: new kms.Key(stack, 'Key') }),
+    });
+  }
+
+  test('an RDS instance rotated with addRotationSingleUser (the schedule names the attachment, not the secret) is rotated', () => {
+    expect(findings(stack => rdsInstance(stack).addRotationSingleUser())).toEqual({ errors: [], warnings: [] });
+  });
+
+  test('a schedule added by hand to the database\'s secret (the attachment) is followed to the secret too', () => {
+    expect(findings(stack => {
+      rdsInstance(stack).secret!.addRotationSchedule('Rotation', {
+        rotationLambda: lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:rotate'),
+      });
+    })).toEqual({ errors: [], warnings: [] });
+  });
+
+  test('an attached secret with no schedule is still reported', () => {
+    expect(findings(stack => rdsInstance(stack)).errors).toEqual(['SecretWithoutRotation Test/Db/Secret/Resource']);
+  });
+
+  test('a schedule on another database\'s attachment does not count for this secret', () => {
+    expect(findings(stack => {
+      const rotated = rdsInstance(stack);
+      rotated.addRotationSingleUser();
+      new rds.DatabaseInstance(stack, 'Other', {
+        engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }),
+        vpc: rotated.vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        credentials: rds.Credentials.fromGeneratedSecret('admin', { encryptionKey: new kms.Key(stack, 'OtherKey') }),
+      });
+    }).errors).toEqual(['SecretWithoutRotation Test/Other/Secret/Resource']);
+  });
+});
+
+describe('SecretWithoutCustomerManagedKey: replicas and the AWS managed key named explicitly', () => {
+  function keyFindings(build: (stack: Stack) => secretsmanager.Secret): string[] {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    build(stack);
+    Aspects.of(app).add(new SecretsGuard({ requireRotation: false }));
+    return app.synth().getStackArtifact(stack.artifactId).messages.filter(m => m.level === 'error').map(m => String(m.entry.data));
+  }
+
+  test('a replica without a key of its own is encrypted with aws/secretsmanager in that region, and is reported by region', () => {
+    const messages = keyFindings(stack => new secretsmanager.Secret(stack, 'S', {
+      encryptionKey: new kms.Key(stack, 'K'),
+      replicaRegions: [
+        { region: 'us-east-1' },
+        { region: 'eu-central-1', encryptionKey: kms.Key.fromKeyArn(stack, 'Replica', 'arn:aws:kms:eu-central-1:111111111111:key/1234') },
+        { region: 'ap-south-1' },
+      ],
+    }));
+    expect(messages).toEqual([expect.stringMatching(/\[SecretsGuard\.SecretWithoutCustomerManagedKey\] Test\/S\/Resource: .*replica/)]);
+    expect(messages[0]).toMatch(/us-east-1/);
+    expect(messages[0]).toMatch(/ap-south-1/);
+    expect(messages[0]).not.toMatch(/eu-central-1/);
+    expect(messages[0]).not.toMatch(/the secret itself/);
+  });
+
+  test('every replica with a customer-managed key passes', () => {
+    expect(keyFindings(stack => new secretsmanager.Secret(stack, 'S', {
+      encryptionKey: new kms.Key(stack, 'K'),
+      replicaRegions: [{ region: 'us-east-1', encryptionKey: kms.Key.fromKeyArn(stack, 'Replica', 'arn:aws:kms:us-east-1:111111111111:key/1234') }],
+    }))).toEqual([]);
+  });
+
+  test.each<[string, (stack: Stack) => kms.IKey]>([
+    ['the alias imported by name (an alias ARN in the template)', stack => kms.Alias.fromAliasName(stack, 'A', 'alias/aws/secretsmanager')],
+    ['the alias ARN', stack => kms.Key.fromKeyArn(stack, 'A', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/secretsmanager')],
+  ])('naming aws/secretsmanager explicitly is the AWS managed key too: %s', (_how, key) => {
+    expect(keyFindings(stack => new secretsmanager.Secret(stack, 'S', { encryptionKey: key(stack) })))
+      .toEqual([expect.stringMatching(/\[SecretsGuard\.SecretWithoutCustomerManagedKey\] Test\/S\/Resource: .*aws\/secretsmanager/)]);
+  });
+
+  test('naming aws/secretsmanager by its alias name in the template is the AWS managed key too', () => {
+    expect(keyFindings(stack => {
+      const secret = new secretsmanager.Secret(stack, 'S', { encryptionKey: new kms.Key(stack, 'K') });
+      (secret.node.defaultChild as secretsmanager.CfnSecret).kmsKeyId = 'alias/aws/secretsmanager';
+      return secret;
+    })).toEqual([expect.stringMatching(/\[SecretsGuard\.SecretWithoutCustomerManagedKey\] Test\/S\/Resource: .*aws\/secretsmanager/)]);
+  });
+
+  test('an alias of the app\'s own that merely ends in "secretsmanager" is not the AWS managed key', () => {
+    expect(keyFindings(stack => new secretsmanager.Secret(stack, 'S', {
+      encryptionKey: kms.Key.fromKeyArn(stack, 'A', 'arn:aws:kms:eu-west-1:111111111111:alias/team/aws/secretsmanager'),
+    }))).toEqual([]);
+  });
+});
+
+describe('MasterPasswordNotFromSecretsManager: databases that inherit their password', () => {
+  test.each<[string, (stack: Stack) => void]>([
+    ['a secondary cluster of a global database', stack => {
+      new rds.CfnDBCluster(stack, 'Db', { engine: 'aurora-postgresql', globalClusterIdentifier: 'orders-global' });
+    }],
+    ['an Aurora cross-Region read replica cluster', stack => {
+      new rds.CfnDBCluster(stack, 'Db', { engine: 'aurora-mysql', replicationSourceIdentifier: 'arn:aws:rds:us-east-1:111111111111:cluster:orders' });
+    }],
+    ['a cluster restored to a point in time by resource id', stack => {
+      new rds.CfnDBCluster(stack, 'Db', { engine: 'aurora-postgresql', sourceDbClusterResourceId: 'cluster-ABCDEFGHIJKL', useLatestRestorableTime: true });
+    }],
+    ['an instance restored from a Multi-AZ cluster snapshot', stack => {
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', dbInstanceClass: 'db.m5.large', dbClusterSnapshotIdentifier: 'orders-snap' });
+    }],
+    ['a read replica instance of a Multi-AZ cluster', stack => {
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', dbInstanceClass: 'db.m5.large', sourceDbClusterIdentifier: 'orders' });
+    }],
+    ['an instance restored from replicated automated backups', stack => {
+      new rds.CfnDBInstance(stack, 'Db', {
+        engine: 'postgres', dbInstanceClass: 'db.m5.large', sourceDbInstanceAutomatedBackupsArn: 'arn:aws:rds:us-east-1:111111111111:auto-backup:ab-EXAMPLE', useLatestRestorableTime: true,
+      });
+    }],
+    ['an instance restored to a point in time by resource id', stack => {
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', dbInstanceClass: 'db.m5.large', sourceDbiResourceId: 'db-ABCDEFGHIJKL', useLatestRestorableTime: true });
+    }],
+  ])('%s without a password passes', (_case, build) => {
+    expect(findings(build).errors).toEqual([]);
+  });
+
+  test.each<[string, (stack: Stack) => void]>([
+    ['a secondary cluster of a global database', stack => {
+      new rds.CfnDBCluster(stack, 'Db', { engine: 'aurora-postgresql', globalClusterIdentifier: 'orders-global', masterUserPassword: 'hunter2hunter2' });
+    }],
+    ['a read replica instance', stack => {
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', dbInstanceClass: 'db.m5.large', sourceDbInstanceIdentifier: 'orders', masterUserPassword: 'hunter2hunter2' });
+    }],
+    ['an instance restored from a snapshot', stack => {
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'postgres', dbInstanceClass: 'db.m5.large', dbSnapshotIdentifier: 'orders-snap', masterUserPassword: 'hunter2hunter2' });
+    }],
+    ['an Aurora instance of a cluster', stack => {
+      new rds.CfnDBInstance(stack, 'Db', { engine: 'aurora-postgresql', dbInstanceClass: 'db.r6g.large', dbClusterIdentifier: 'orders', masterUserPassword: 'hunter2hunter2' });
+    }],
+  ])('%s with a literal password in the template is still reported', (_case, build) => {
+    expect(findings(build).errors).toEqual(['MasterPasswordNotFromSecretsManager Test/Db']);
+  });
+});
+
+describe('SecretPolicyAllowsEveryone: only conditions on who calls narrow "*"', () => {
+  function policyFindings(conditions: Record<string, any>): string[] {
+    return findings(stack => {
+      compliantSecret(stack, 'S').addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()], actions: ['secretsmanager:GetSecretValue'], resources: ['*'], conditions,
+      }));
+    }).errors;
+  }
+  const EVERYONE = ['SecretPolicyAllowsEveryone Test/S/Policy/Resource'];
+
+  test.each<[string, Record<string, any>]>([
+    ['TLS only', { Bool: { 'aws:SecureTransport': 'true' } }],
+    ['a source IP range that covers the internet', { IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } }],
+    ['any account but one', { StringNotEquals: { 'aws:PrincipalAccount': '222222222222' } }],
+    ['the account, but only if the request carries it', { StringEqualsIfExists: { 'aws:PrincipalAccount': '111111111111' } }],
+    ['every value of a single-valued key (true when the key is absent)', { 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': 'o-example' } }],
+    ['a wildcard account', { StringLike: { 'aws:PrincipalAccount': '*' } }],
+    ['a role name in any account', { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/app', 'arn:aws:iam::*:role/app'] } }],
+  ])('AnyPrincipal with %s is still everyone', (_case, conditions) => {
+    expect(policyFindings(conditions)).toEqual(EVERYONE);
+  });
+
+  test.each<[string, Record<string, any>]>([
+    ['the caller\'s account', { StringEquals: { 'aws:PrincipalAccount': '111111111111' } }],
+    ['the caller\'s account, key spelt in another case', { StringEquals: { 'AWS:principalaccount': '111111111111' } }],
+    ['TLS and the caller\'s organization', { Bool: { 'aws:SecureTransport': 'true' }, StringEquals: { 'aws:PrincipalOrgID': 'o-example' } }],
+    ['role ARNs of the account', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/app-*' } }],
+    ['a VPC endpoint', { StringEquals: { 'aws:SourceVpce': 'vpce-1234' } }],
+  ])('AnyPrincipal narrowed to %s is not everyone', (_case, conditions) => {
+    expect(policyFindings(conditions)).toEqual([]);
+  });
+});
+
+describe('SecretValueInTemplate: only literal values are in the template', () => {
+  function valueFindings(secretString: (stack: Stack) => any): string[] {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const secret = compliantSecret(stack, 'S');
+    (secret.node.defaultChild as secretsmanager.CfnSecret).secretString = secretString(stack);
+    (secret.node.defaultChild as secretsmanager.CfnSecret).generateSecretString = undefined;
+    Aspects.of(app).add(new SecretsGuard());
+    return app.synth().getStackArtifact(stack.artifactId).messages.filter(m => m.level === 'error').map(m => String(m.entry.data));
+  }
+  const accessKey = (stack: Stack) => new iam.AccessKey(stack, 'AccessKey', { user: new iam.User(stack, 'User') });
+
+  test('an access key\'s secret (Fn::GetAtt) is filled in by CloudFormation at deploy time, not written into the template', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const key = accessKey(stack);
+    const secret = new secretsmanager.Secret(stack, 'S', { encryptionKey: new kms.Key(stack, 'K'), secretStringValue: key.secretAccessKey });
+    secret.addRotationSchedule('Rotation', { rotationLambda: lambda.Function.fromFunctionArn(stack, 'Fn', 'arn:aws:lambda:eu-west-1:111111111111:function:rotate') });
+    Aspects.of(app).add(new SecretsGuard());
+    expect(app.synth().getStackArtifact(stack.artifactId).messages.filter(m => m.level === 'error').map(m => String(m.entry.data))).toEqual([]);
+  });
+
+  test('a JSON value whose credential comes from CloudFormation and whose user name is a literal passes', () => {
+    expect(valueFindings(stack => stack.toJsonString({ username: 'app', password: accessKey(stack).secretAccessKey.unsafeUnwrap() }))).toEqual([]);
+  });
+
+  test('a dynamic reference is resolved by CloudFormation, not written into the template', () => {
+    expect(valueFindings(() => '{{resolve:ssm-secure:/app/password:1}}')).toEqual([]);
+  });
+
+  test('a plain string is the value itself, and is reported without showing it', () => {
+    const messages = valueFindings(() => 'hunter2');
+    expect(messages).toEqual([expect.stringMatching(/\[SecretsGuard\.SecretValueInTemplate\] Test\/S\/Resource: .*SecretString/)]);
+    expect(messages[0]).not.toMatch(/hunter2/);
+  });
+
+  test('a literal credential joined with values from CloudFormation is reported by field', () => {
+    const messages = valueFindings(stack => stack.toJsonString({ clientId: accessKey(stack).accessKeyId, clientSecret: 'hunter2hunter2' }));
+    expect(messages).toEqual([expect.stringMatching(/\[SecretsGuard\.SecretValueInTemplate\] Test\/S\/Resource: .*"clientSecret"/)]);
+    expect(messages[0]).not.toMatch(/hunter2/);
+  });
+
+  test('literal text joined to a value from CloudFormation is reported', () => {
+    expect(valueFindings(stack => ({ 'Fn::Join': ['', ['prefix-hunter2-', accessKey(stack).secretAccessKey.unsafeUnwrap()]] })))
+      .toEqual([expect.stringMatching(/\[SecretsGuard\.SecretValueInTemplate\] Test\/S\/Resource:/)]);
   });
 });

@@ -41,10 +41,25 @@ const CREDENTIAL_SHAPES: RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{35}\b/, // Google API key
 ];
 
-/** Stands for a value CloudFormation fills in, so the template can still be parsed as JSON. */
-const GENERATED = '\u0000cfn-value\u0000';
+/**
+ * Stands for a value CloudFormation fills in, so the template can still be parsed as JSON: private-use characters, as
+ * JSON refuses control characters inside a string (a NUL here made every template with a token in a string value
+ * unparsable, and its literals went unreported).
+ */
+const GENERATED = '\uE000cfn-value\uE000';
 
-function parseTemplate(resolved: unknown): unknown {
+/**
+ * A dynamic reference, which CloudFormation resolves at deploy time and never stores in the template
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html).
+ */
+const DYNAMIC_REFERENCE = /\{\{resolve:[^}]*\}\}/g;
+
+/**
+ * A resolved string property as it stands in the template, with `GENERATED` in place of each value CloudFormation fills
+ * in (a part of an `Fn::Join` that is not a literal, a dynamic reference); undefined when the whole property is another
+ * intrinsic (`Fn::GetAtt`, `Ref`, ...), which holds no literal.
+ */
+export function templateText(resolved: unknown): string | undefined {
   let text: string | undefined;
   if (typeof resolved === 'string') {
     text = resolved;
@@ -53,6 +68,22 @@ function parseTemplate(resolved: unknown): unknown {
     const [separator, parts] = (resolved as any)['Fn::Join'];
     text = (parts as unknown[]).map(p => typeof p === 'string' ? p : GENERATED).join(separator);
   }
+  // A Ref inside a dynamic reference splits it over literal parts of a Join; they are joined again before matching.
+  return text?.replace(DYNAMIC_REFERENCE, GENERATED);
+}
+
+/** Whether `templateText` has a value CloudFormation fills in. */
+export function hasGeneratedPart(text: string): boolean {
+  return text.includes(GENERATED);
+}
+
+/** `templateText` without the values CloudFormation fills in: what is written in the template. */
+export function literalPartsOf(text: string): string {
+  return text.split(GENERATED).join('');
+}
+
+function parseTemplate(resolved: unknown): unknown {
+  const text = templateText(resolved);
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text);

@@ -1,10 +1,55 @@
-import { aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { GuardRule } from './rule';
 
-/** A secret encrypted with the AWS managed key `aws/secretsmanager`, whose policy nobody can narrow. */
+/**
+ * A secret encrypted with the AWS managed key `aws/secretsmanager`, whose policy nobody can narrow: in its own Region
+ * or in any Region it is replicated to.
+ *
+ * Secrets Manager uses `aws/secretsmanager` when `KmsKeyId` is left out, for the secret
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-kmskeyid)
+ * and for each replica: "If you don't include this field, Secrets Manager uses aws/secretsmanager"
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-replicaregion.html).
+ * Naming it (`alias/aws/secretsmanager`, or an alias ARN ending in `:alias/aws/secretsmanager`) is the same key.
+ */
 export const secretWithoutCustomerManagedKey: GuardRule = {
   id: 'SecretWithoutCustomerManagedKey',
-  check: node => node instanceof secretsmanager.CfnSecret && !node.kmsKeyId
-    ? 'the secret is encrypted with the AWS managed key aws/secretsmanager; give it a customer-managed key (ProtectedSecret does).'
-    : undefined,
+  check: node => {
+    if (!(node instanceof secretsmanager.CfnSecret)) return undefined;
+    const stack = Stack.of(node);
+    const where: string[] = [];
+    if (isAwsManagedKey(stack.resolve(node.kmsKeyId))) where.push('the secret itself (KmsKeyId)');
+    const replicas = replicasWithAwsManagedKey(stack.resolve(node.replicaRegions));
+    if (replicas.length > 0) where.push(`its replica${replicas.length > 1 ? 's' : ''} in ${replicas.join(', ')} (ReplicaRegions[].KmsKeyId)`);
+    if (where.length === 0) return undefined;
+    return `the AWS managed key aws/secretsmanager encrypts ${where.join(' and ')}; `
+      + 'give each a customer-managed key (ProtectedSecret does; for a replica, encryptionKey in replicaRegions or addReplicaRegion(region, key)).';
+  },
 };
+
+/** Leaving the key out, or naming `aws/secretsmanager` by alias name or alias ARN. */
+function isAwsManagedKey(resolved: unknown): boolean {
+  if (resolved === undefined || resolved === null || resolved === '') return true;
+  const text = literalText(resolved);
+  return text !== undefined && /(^|:)alias\/aws\/secretsmanager$/.test(text);
+}
+
+/**
+ * The key as text, with the values CloudFormation fills in (a partition, a region) left as blanks: aws-cdk-lib writes
+ * an alias imported by name as `Fn::Join ["", ["arn:", {Ref: AWS::Partition}, ":kms:<region>:<account>:alias/..."]]`.
+ */
+function literalText(resolved: unknown): string | undefined {
+  if (typeof resolved === 'string') return resolved;
+  const join = (resolved as any)?.['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return (join[1] as unknown[]).map(part => typeof part === 'string' ? part : '').join(join[0]);
+  }
+  return undefined;
+}
+
+/** The Regions of replicas without a key of their own or with `aws/secretsmanager`. */
+function replicasWithAwsManagedKey(resolved: unknown): string[] {
+  if (!Array.isArray(resolved)) return [];
+  return resolved
+    .filter(replica => replica !== null && typeof replica === 'object' && isAwsManagedKey(replica.KmsKeyId ?? replica.kmsKeyId))
+    .map(replica => String(literalText(replica.Region ?? replica.region) ?? JSON.stringify(replica.Region ?? replica.region)));
+}
