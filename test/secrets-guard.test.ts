@@ -410,6 +410,12 @@ describe('SecretValueInTemplate: only literal values are in the template', () =>
     expect(messages[0]).not.toMatch(/hunter2/);
   });
 
+  test('Fn::Sub: a literal around a substitution is reported, a substitution alone is not', () => {
+    expect(valueFindings(() => ({ 'Fn::Sub': 'hunter2-${AWS::Region}' })))
+      .toEqual([expect.stringMatching(/\[SecretsGuard\.SecretValueInTemplate\] Test\/S\/Resource:/)]);
+    expect(valueFindings(() => ({ 'Fn::Sub': '${AccessKey.SecretAccessKey}' }))).toEqual([]);
+  });
+
   test('literal text joined to a value from CloudFormation is reported', () => {
     expect(valueFindings(stack => ({ 'Fn::Join': ['', ['prefix-hunter2-', accessKey(stack).secretAccessKey.unsafeUnwrap()]] })))
       .toEqual([expect.stringMatching(/\[SecretsGuard\.SecretValueInTemplate\] Test\/S\/Resource:/)]);

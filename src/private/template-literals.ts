@@ -56,8 +56,8 @@ const DYNAMIC_REFERENCE = /\{\{resolve:[^}]*\}\}/g;
 
 /**
  * A resolved string property as it stands in the template, with `GENERATED` in place of each value CloudFormation fills
- * in (a part of an `Fn::Join` that is not a literal, a dynamic reference); undefined when the whole property is another
- * intrinsic (`Fn::GetAtt`, `Ref`, ...), which holds no literal.
+ * in (a part of an `Fn::Join` that is not a literal, a `${...}` of an `Fn::Sub`, a dynamic reference); undefined when
+ * the whole property is another intrinsic (`Fn::GetAtt`, `Ref`, ...), which holds no literal.
  */
 export function templateText(resolved: unknown): string | undefined {
   let text: string | undefined;
@@ -67,6 +67,10 @@ export function templateText(resolved: unknown): string | undefined {
     // stack.toJsonString with tokens resolves to Fn::Join: keep the literal parts, stand in for the others.
     const [separator, parts] = (resolved as any)['Fn::Join'];
     text = (parts as unknown[]).map(p => typeof p === 'string' ? p : GENERATED).join(separator);
+  } else if (isSub(resolved)) {
+    // Fn::Sub substitutes ${Name} at deploy time; ${!Name} is written as the literal ${Name}.
+    const sub = (resolved as any)['Fn::Sub'];
+    text = (typeof sub === 'string' ? sub : sub[0] as string).replace(/\$\{(?!!)[^}]*\}/g, GENERATED);
   }
   // A Ref inside a dynamic reference splits it over literal parts of a Join; they are joined again before matching.
   return text?.replace(DYNAMIC_REFERENCE, GENERATED);
@@ -90,6 +94,11 @@ function parseTemplate(resolved: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+function isSub(value: unknown): boolean {
+  const sub = (value as any)?.['Fn::Sub'];
+  return typeof sub === 'string' || (Array.isArray(sub) && typeof sub[0] === 'string');
 }
 
 function isJoin(value: unknown): boolean {

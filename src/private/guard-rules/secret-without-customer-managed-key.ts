@@ -16,13 +16,16 @@ export const secretWithoutCustomerManagedKey: GuardRule = {
   check: node => {
     if (!(node instanceof secretsmanager.CfnSecret)) return undefined;
     const stack = Stack.of(node);
-    const where: string[] = [];
-    if (isAwsManagedKey(stack.resolve(node.kmsKeyId))) where.push('the secret itself (KmsKeyId)');
+    const findings: string[] = [];
+    if (isAwsManagedKey(stack.resolve(node.kmsKeyId))) {
+      findings.push('the AWS managed key aws/secretsmanager encrypts the secret itself (KmsKeyId); give it a customer-managed key (ProtectedSecret does)');
+    }
     const replicas = replicasWithAwsManagedKey(stack.resolve(node.replicaRegions));
-    if (replicas.length > 0) where.push(`its replica${replicas.length > 1 ? 's' : ''} in ${replicas.join(', ')} (ReplicaRegions[].KmsKeyId)`);
-    if (where.length === 0) return undefined;
-    return `the AWS managed key aws/secretsmanager encrypts ${where.join(' and ')}; `
-      + 'give each a customer-managed key (ProtectedSecret does; for a replica, encryptionKey in replicaRegions or addReplicaRegion(region, key)).';
+    if (replicas.length > 0) {
+      findings.push(`the AWS managed key aws/secretsmanager encrypts its replica${replicas.length > 1 ? 's' : ''} in ${replicas.join(', ')} `
+        + '(ReplicaRegions[].KmsKeyId); give each replica a customer-managed key of its Region (encryptionKey in replicaRegions, or addReplicaRegion(region, key))');
+    }
+    return findings.length === 0 ? undefined : `${findings.join('; ')}.`;
   },
 };
 
