@@ -98,6 +98,9 @@ export interface RotationFunctionProps {
    * Length of the passwords the function generates. The function makes them itself, with Node.js's cryptographically
    * secure generator, from the character types and options of Secrets Manager's GetRandomPassword (the options below
    * are its parameters, under the names AWS's rotation functions use), so its role needs no `GetRandomPassword`.
+   * From 8 to 128; at most 41 when the function rotates the master user of MySQL, MariaDB or an Aurora cluster (RDS's
+   * MasterUserPassword limit).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default 32
    */
   readonly passwordLength?: number;
@@ -187,6 +190,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public readonly grantPrincipal: iam.IPrincipal;
   /** The library's Secrets Manager endpoint this function uses (shared by all rotation functions of the VPC), if any. */
   public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The length of the passwords the function generates, for the databases that check it against their master password's limit.
+   * @internal
+   */
+  public readonly _passwordLength: number;
 
   private readonly vpc: ec2.IVpc;
   private readonly vpcSubnets: ec2.SubnetSelection;
@@ -207,6 +215,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
     this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
     this.privateDnsEnabled = props.privateDnsEnabled ?? false;
+    this._passwordLength = props.passwordLength ?? 32;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -803,7 +812,12 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
   const errors = new PropErrors('RotationFunction', scope);
   if (!props.vpc) errors.add('`vpc` is required: pass the VPC of the databases whose secrets the function rotates.');
   if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
-    errors.add(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
+    // CreateDBInstance's MasterUserPassword: "RDS for PostgreSQL - Must contain from 8 to 128 characters", "RDS for MySQL -
+    // Must contain from 8 to 41 characters" (MariaDB alike); CreateDBCluster's: 8 to 41. The per-engine limit is checked
+    // where a database rotates its master user with this function (rotatedMasterPasswordError).
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+    errors.add(`\`passwordLength\` must be between 8 and 128 (RDS for PostgreSQL's longest master password; RDS for MySQL and MariaDB and Aurora clusters `
+      + `take at most 41, checked where a database uses the function), got ${props.passwordLength}.`);
   }
   if (props.excludeNumbers && props.excludePunctuation && props.excludeUppercase && props.excludeLowercase) {
     errors.add('`excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true: no character is left to make a password from; include at least one type.');
