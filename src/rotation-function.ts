@@ -816,7 +816,7 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
     // Must contain from 8 to 41 characters" (MariaDB alike); CreateDBCluster's: 8 to 41. The per-engine limit is checked
     // where a database rotates its master user with this function (rotatedMasterPasswordError).
     // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
-    errors.add(`\`passwordLength\` must be between 8 and 128 (RDS for PostgreSQL's longest master password; RDS for MySQL and MariaDB and Aurora clusters `
+    errors.add('`passwordLength` must be between 8 and 128 (RDS for PostgreSQL\'s longest master password; RDS for MySQL and MariaDB and Aurora clusters '
       + `take at most 41, checked where a database uses the function), got ${props.passwordLength}.`);
   }
   if (props.excludeNumbers && props.excludePunctuation && props.excludeUppercase && props.excludeLowercase) {
