@@ -90,6 +90,8 @@ export interface RotationFunctionProps {
    * Turn on private DNS for the endpoints the library creates: every workload in the VPC then resolves Secrets
    * Manager (and the Data API) to them, while their security groups admit only rotation functions. Only for a VPC
    * you own, with no other endpoint for these services, after allowing your other workloads into the endpoints.
+   * The VPC needs `enableDnsHostnames` and `enableDnsSupport` (checked at synth for a VPC of this app).
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html
    * @default false
    */
   readonly privateDnsEnabled?: boolean;
@@ -567,6 +569,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private useSharedEndpoint(
     service: ec2.InterfaceVpcEndpointAwsService, name: string, description: string, variable: string,
   ): ec2.InterfaceVpcEndpoint {
+    if (this.privateDnsEnabled) this.requireVpcDns();
     const vpcStack = Stack.of(this.vpc);
     const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
     const shared = findOrCreate(vpcStack, id, SharedEndpoint, (endpointScope, endpointId) => new SharedEndpoint(endpointScope, endpointId, {
@@ -583,6 +586,22 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       addInfo(this, `Rotation function ${this.node.path} reaches ${description} through ${shared.node.path} (private DNS off: only rotation functions use it, by its own DNS name in ${variable}; the VPC's DNS is unchanged).`);
     }
     return shared.endpoint;
+  }
+
+  /**
+   * An endpoint with private DNS in a VPC of this app without DNS hostnames or DNS support would fail to create:
+   * CreateVpcEndpoint's PrivateDnsEnabled says "To use a private hosted zone, you must set the following VPC attributes
+   * to true: enableDnsHostnames and enableDnsSupport" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html).
+   * Only a VPC whose CfnVPC is in the app can be read; an imported one is left to the deploy.
+   */
+  private requireVpcDns(): void {
+    const cfnVpc = this.vpc.node.defaultChild;
+    if (!(cfnVpc instanceof ec2.CfnVPC)) return;
+    const off = (['enableDnsHostnames', 'enableDnsSupport'] as const).filter(attribute => cfnVpc[attribute] === false);
+    if (off.length === 0) return;
+    throw new Error(`RotationFunction ${this.node.path}: \`privateDnsEnabled\` is true, but VPC ${this.vpc.node.path} has ${off.map(a => `\`${a}: false\``).join(' and ')}; `
+      + 'CreateVpcEndpoint takes private DNS only in a VPC with enableDnsHostnames and enableDnsSupport true '
+      + '(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html). Set them to true on the VPC, or leave `privateDnsEnabled` off.');
   }
 
   /** Lets the function into `endpoint` and, where its DNS name is known, makes the AWS SDK call it by that name. */
