@@ -90,6 +90,8 @@ export interface RotationFunctionProps {
    * Turn on private DNS for the endpoints the library creates: every workload in the VPC then resolves Secrets
    * Manager (and the Data API) to them, while their security groups admit only rotation functions. Only for a VPC
    * you own, with no other endpoint for these services, after allowing your other workloads into the endpoints.
+   * The VPC needs `enableDnsHostnames` and `enableDnsSupport` (checked at synth for a VPC of this app).
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html
    * @default false
    */
   readonly privateDnsEnabled?: boolean;
@@ -98,6 +100,9 @@ export interface RotationFunctionProps {
    * Length of the passwords the function generates. The function makes them itself, with Node.js's cryptographically
    * secure generator, from the character types and options of Secrets Manager's GetRandomPassword (the options below
    * are its parameters, under the names AWS's rotation functions use), so its role needs no `GetRandomPassword`.
+   * From 8 to 128; at most 41 when the function rotates the master user of MySQL, MariaDB or an Aurora cluster (RDS's
+   * MasterUserPassword limit).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default 32
    */
   readonly passwordLength?: number;
@@ -187,6 +192,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public readonly grantPrincipal: iam.IPrincipal;
   /** The library's Secrets Manager endpoint this function uses (shared by all rotation functions of the VPC), if any. */
   public readonly secretsManagerEndpoint?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The length of the passwords the function generates, for the databases that check it against their master password's limit.
+   * @internal
+   */
+  public readonly _passwordLength: number;
 
   private readonly vpc: ec2.IVpc;
   private readonly vpcSubnets: ec2.SubnetSelection;
@@ -207,6 +217,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.vpcSubnets = props.vpcSubnets ?? defaultSubnets(props.vpc);
     this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
     this.privateDnsEnabled = props.privateDnsEnabled ?? false;
+    this._passwordLength = props.passwordLength ?? 32;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -558,6 +569,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private useSharedEndpoint(
     service: ec2.InterfaceVpcEndpointAwsService, name: string, description: string, variable: string,
   ): ec2.InterfaceVpcEndpoint {
+    if (this.privateDnsEnabled) this.requireVpcDns();
     const vpcStack = Stack.of(this.vpc);
     const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
     const shared = findOrCreate(vpcStack, id, SharedEndpoint, (endpointScope, endpointId) => new SharedEndpoint(endpointScope, endpointId, {
@@ -574,6 +586,22 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       addInfo(this, `Rotation function ${this.node.path} reaches ${description} through ${shared.node.path} (private DNS off: only rotation functions use it, by its own DNS name in ${variable}; the VPC's DNS is unchanged).`);
     }
     return shared.endpoint;
+  }
+
+  /**
+   * An endpoint with private DNS in a VPC of this app without DNS hostnames or DNS support would fail to create:
+   * CreateVpcEndpoint's PrivateDnsEnabled says "To use a private hosted zone, you must set the following VPC attributes
+   * to true: enableDnsHostnames and enableDnsSupport" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html).
+   * Only a VPC whose CfnVPC is in the app can be read; an imported one is left to the deploy.
+   */
+  private requireVpcDns(): void {
+    const cfnVpc = this.vpc.node.defaultChild;
+    if (!(cfnVpc instanceof ec2.CfnVPC)) return;
+    const off = (['enableDnsHostnames', 'enableDnsSupport'] as const).filter(attribute => cfnVpc[attribute] === false);
+    if (off.length === 0) return;
+    throw new Error(`RotationFunction ${this.node.path}: \`privateDnsEnabled\` is true, but VPC ${this.vpc.node.path} has ${off.map(a => `\`${a}: false\``).join(' and ')}; `
+      + 'CreateVpcEndpoint takes private DNS only in a VPC with enableDnsHostnames and enableDnsSupport true '
+      + '(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html). Set them to true on the VPC, or leave `privateDnsEnabled` off.');
   }
 
   /** Lets the function into `endpoint` and, where its DNS name is known, makes the AWS SDK call it by that name. */
@@ -803,7 +831,12 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
   const errors = new PropErrors('RotationFunction', scope);
   if (!props.vpc) errors.add('`vpc` is required: pass the VPC of the databases whose secrets the function rotates.');
   if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
-    errors.add(`\`passwordLength\` must be between 8 and 128 (RDS's limit for master passwords is 128), got ${props.passwordLength}.`);
+    // CreateDBInstance's MasterUserPassword: "RDS for PostgreSQL - Must contain from 8 to 128 characters", "RDS for MySQL -
+    // Must contain from 8 to 41 characters" (MariaDB alike); CreateDBCluster's: 8 to 41. The per-engine limit is checked
+    // where a database rotates its master user with this function (rotatedMasterPasswordError).
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+    errors.add('`passwordLength` must be between 8 and 128 (RDS for PostgreSQL\'s longest master password; RDS for MySQL and MariaDB and Aurora clusters '
+      + `take at most 41, checked where a database uses the function), got ${props.passwordLength}.`);
   }
   if (props.excludeNumbers && props.excludePunctuation && props.excludeUppercase && props.excludeLowercase) {
     errors.add('`excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true: no character is left to make a password from; include at least one type.');

@@ -5,7 +5,8 @@ import { Duration } from 'aws-cdk-lib';
  */
 export interface RotationOptions {
   /**
-   * How often to rotate. Cannot be combined with `scheduleExpression`.
+   * How often to rotate: a whole number of hours, from 4 hours to 999 days. Cannot be combined with `scheduleExpression`.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
    * @default Duration.days(30)
    */
   readonly automaticallyAfter?: Duration;

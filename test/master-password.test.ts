@@ -6,7 +6,7 @@ import { App, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secrets
 import { Template } from 'aws-cdk-lib/assertions';
 import { CHECKED_APPS } from './checked-apps';
 import { buildMariaDbAlternating } from '../integ/integ.mariadb-alternating';
-import { ProtectedSecret, RotatedDatabase } from '../src';
+import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
@@ -91,4 +91,59 @@ test.each(CHECKED_APPS)('every RDS master password (instance or cluster) of the 
       expect({ secretId, missing: [...'/@"'].filter(c => !(generator.ExcludeCharacters ?? '').includes(c)) }).toEqual({ secretId, missing: [] });
     }
   }
+});
+
+// The function's passwords become the master password when it rotates the master user (single-user mode, or the
+// superuser's own schedule). RDS's MasterUserPassword takes "RDS for MariaDB - Must contain from 8 to 41 characters",
+// the same for MySQL, 8 to 128 for PostgreSQL (CreateDBInstance), and "Must contain from 8 to 41 characters" for an
+// Aurora cluster (CreateDBCluster): https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html,
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html.
+describe('a rotation function whose passwords are longer than the master password RDS takes for the engine', () => {
+  const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+  const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+  const admin = (stack: Stack) => new ProtectedSecret(stack, 'Admin', { generateSecretString: { ...ADMIN_TEMPLATE, excludeCharacters: '"@/' } });
+
+  test('RotationFunction\'s own bound names PostgreSQL\'s 128 and the 41 of MySQL and MariaDB, not "RDS\'s limit is 128"', () => {
+    const { stack, vpc } = setup();
+    expect(() => new RotationFunction(stack, 'Fn', { vpc, passwordLength: 200 }))
+      .toThrow(/`passwordLength` must be between 8 and 128 \(RDS for PostgreSQL's longest master password; RDS for MySQL and MariaDB and Aurora clusters take at most 41, checked where a database uses the function\), got 200/);
+  });
+
+  test('single-user MySQL: a function generating 64 characters would set a master password RDS for MySQL refuses', () => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, passwordLength: 64 });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mysql, rotationFunction: fn }))
+      .toThrow(/RotatedDatabase Test\/Db: `rotationFunction` \(Test\/Fn\) generates passwords of 64 characters \(`passwordLength`\) and rotates the master user, whose password RDS for mysql takes with 8 to 41 characters \(MasterUserPassword, https:\/\/docs\.aws\.amazon\.com\/AmazonRDS\/latest\/APIReference\/API_CreateDBInstance\.html\): give the function a `passwordLength` of at most 41/);
+  });
+
+  test('MariaDB with alternating users rotates the superuser too: the shared function made with 42 characters is refused', () => {
+    const { stack, vpc } = setup();
+    RotationFunction.shared(stack, { vpc, passwordLength: 42 });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: admin(stack) }))
+      .toThrow(/generates passwords of 42 characters \(`passwordLength`\) and rotates the master user, whose password RDS for mariadb takes with 8 to 41 characters/);
+  });
+
+  test('an Aurora cluster\'s master password takes at most 41 characters, whatever the engine', () => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, passwordLength: 100 });
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
+    expect(() => new RotatedAuroraCluster(stack, 'Db', { vpc, engine, rotationFunction: fn }))
+      .toThrow(/RotatedAuroraCluster Test\/Db: `rotationFunction` \(Test\/Fn\) generates passwords of 100 characters \(`passwordLength`\) and rotates the master user, whose password an Aurora cluster takes with 8 to 41 characters \(MasterUserPassword, https:\/\/docs\.aws\.amazon\.com\/AmazonRDS\/latest\/APIReference\/API_CreateDBCluster\.html\)/);
+  });
+
+  test.each<[string, (stack: Stack, vpc: ec2.Vpc, fn: RotationFunction) => unknown]>([
+    ['MySQL with alternating users and the superuser not rotated (the function sets only the application user\'s)',
+      (stack, vpc, fn) => new RotatedDatabase(stack, 'Db', { vpc, engine: mysql, superuserSecret: admin(stack), rotateSuperuser: false, rotationFunction: fn })],
+    ['single-user PostgreSQL, which takes 128', (stack, vpc, fn) => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, rotationFunction: fn })],
+  ])('64 characters are accepted for %s', (_name, create) => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, passwordLength: 64 });
+    expect(() => create(stack, vpc, fn)).not.toThrow();
+  });
+
+  test('41 characters are accepted for single-user MySQL', () => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, passwordLength: 41 });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mysql, rotationFunction: fn })).not.toThrow();
+  });
 });

@@ -436,7 +436,7 @@ describe('RotatedDatabase validation names the offending prop', () => {
     ['unsupported engine', { engine: rds.DatabaseInstanceEngine.oracleSe2({ version: rds.OracleEngineVersion.VER_19 }) }, /`engine` must be PostgreSQL, MySQL or MariaDB/],
     ['bad username', { username: '1admin' }, /`username` must start with a letter/],
     ['both schedules', { automaticallyAfter: Duration.days(7), scheduleExpression: 'rate(7 days)' }, /either `automaticallyAfter` or `scheduleExpression`/],
-    ['too frequent', { automaticallyAfter: Duration.hours(1) }, /`automaticallyAfter` must be between 4 hours and 1000 days/],
+    ['too frequent', { automaticallyAfter: Duration.hours(1) }, /`automaticallyAfter` rotates every 1 hour; Secrets Manager rotates at most every 4 hours/],
     ['bad expression', { scheduleExpression: 'every sunday' }, /`scheduleExpression` must be a rate\(...\) or cron\(...\)/],
     ['window too long', { rotationWindow: Duration.hours(30) }, /`rotationWindow` must be a whole number of hours from 1 to 24/],
     ['backups too long', { backupRetention: Duration.days(40) }, /`backupRetention` must be between 1 and 35 days/],

@@ -85,3 +85,39 @@ test('the role may do every EC2 action of AWS\'s minimum policy for a function i
     .flatMap((s: any) => [].concat(s.Action));
   expect(onEverything).toEqual(expect.arrayContaining(minimum));
 });
+
+// CreateVpcEndpoint's PrivateDnsEnabled: "To use a private hosted zone, you must set the following VPC attributes to
+// true: enableDnsHostnames and enableDnsSupport" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html).
+describe('privateDnsEnabled in a VPC of this app without DNS hostnames or DNS support', () => {
+  function inVpc(vpcProps: ec2.VpcProps) {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], ...vpcProps });
+    return () => new RotationFunction(stack, 'Rotation', { vpc, privateDnsEnabled: true });
+  }
+
+  // aws-cdk-lib's Vpc refuses DNS hostnames without DNS support, so these are the two ways a Vpc can lack them.
+  test.each<[string, ec2.VpcProps]>([
+    ['`enableDnsHostnames: false`', { enableDnsHostnames: false }],
+    ['`enableDnsHostnames: false` and `enableDnsSupport: false`', { enableDnsSupport: false, enableDnsHostnames: false }],
+  ])('the Secrets Manager endpoint would fail to create: refused, naming %s and the fix', (attributes, vpcProps) => {
+    expect(inVpc(vpcProps)).toThrow(new RegExp(`RotationFunction Stack/Rotation: \`privateDnsEnabled\` is true, but VPC Stack/Vpc has ${attributes}; `
+      + 'CreateVpcEndpoint takes private DNS only in a VPC with enableDnsHostnames and enableDnsSupport true \\(https://docs\\.aws\\.amazon\\.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint\\.html\\)\\. '
+      + 'Set them to true on the VPC, or leave `privateDnsEnabled` off'));
+  });
+
+  test('a VPC with both on (aws-cdk-lib\'s default) is accepted', () => {
+    expect(inVpc({})).not.toThrow();
+  });
+
+  test('without private DNS the attributes do not matter', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, enableDnsHostnames: false, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    expect(() => new RotationFunction(stack, 'Rotation', { vpc })).not.toThrow();
+  });
+
+  test('an imported VPC cannot be checked and is accepted', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-12345678', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-1234'] });
+    expect(() => new RotationFunction(stack, 'Rotation', { vpc, privateDnsEnabled: true })).not.toThrow();
+  });
+});

@@ -1,5 +1,5 @@
 // Bad inputs a new user tries, each of which must fail at synth with a message naming the prop and the fix.
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { ProtectedSecret, ProtectedSecretProps, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -139,10 +139,70 @@ describe('scheduleExpression', () => {
       .not.toThrow();
   });
 
+  // AWS's own example: cron(0 2/10 * * ? *) starts windows at 2:00, 12:00, 22:00 "and then the next day at 2:00",
+  // so the gap across midnight counts (4 hours there); rotations are at most every four hours
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html).
+  test('hours 2 apart across midnight on consecutive days (23:00, then 1:00 the next day) are refused', () => {
+    expect(db('cron(0 1,23 * * ? *)')).toThrow(/`scheduleExpression` "cron\(0 1,23 \* \* \? \*\)" rotates 2 hours apart \(from 23:00 to 1:00 the next day\); Secrets Manager rotates at most every 4 hours/);
+  });
+
+  test.each(['cron(0 2/10 * * ? *)', 'cron(0 1,23 ? * MON *)', 'cron(0 0,20 * * ? *)'])('%s, at least 4 hours apart across midnight or not on consecutive days, is accepted', expression => {
+    expect(db(expression)).not.toThrow();
+  });
+
   test('the Aurora cluster checks it too', () => {
     const s = stack();
     expect(() => new RotatedAuroraCluster(s, 'Db', { vpc: isolatedVpc(s), engine: auroraPostgres, scheduleExpression: 'rate(2 hours)' }))
       .toThrow(/RotatedAuroraCluster Test\/Db: `scheduleExpression` rotates every 2 hours/);
+  });
+});
+
+// aws-cdk-lib renders `automaticallyAfter` as `rate(N hours|days)` (or `rate(N minutes)` when not whole hours), which
+// Secrets Manager takes or refuses at deploy like any scheduleExpression.
+describe('automaticallyAfter', () => {
+  const db = (automaticallyAfter: Duration, rotationWindow?: Duration) => () => {
+    const s = stack();
+    return new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, automaticallyAfter, rotationWindow });
+  };
+
+  test('a window longer than the hours between rotations (6-hour rotation, 8-hour window)', () => {
+    expect(db(Duration.hours(6), Duration.hours(8)))
+      .toThrow(/RotatedDatabase Test\/Db: `rotationWindow` of 8 hours is longer than the 6 hours between rotations of `automaticallyAfter` \(6 hours, rendered "rate\(6 hours\)"\); shorten it to at most 6 hours/);
+  });
+
+  test('1000 days, which aws-cdk-lib allows and Secrets Manager does not', () => {
+    expect(db(Duration.days(1000)))
+      .toThrow(/`automaticallyAfter` rotates every 1000 days; Secrets Manager allows at most 999 days between rotations: use Duration.days\(999\) or less/);
+  });
+
+  test('4.5 hours, rendered in minutes, which Secrets Manager cannot read', () => {
+    expect(db(Duration.minutes(270)))
+      .toThrow(/`automaticallyAfter` of 4 hours 30 minutes is not a whole number of hours \(aws-cdk-lib would render "rate\(270 minutes\)"\); Secrets Manager's rate\(\) counts hours or days: use Duration.hours\(4\) or Duration.hours\(5\)/);
+  });
+
+  test('fewer than 4 hours', () => {
+    expect(db(Duration.hours(3))).toThrow(/`automaticallyAfter` rotates every 3 hours; Secrets Manager rotates at most every 4 hours: use Duration.hours\(4\) or longer/);
+  });
+
+  test.each<[Duration, Duration | undefined]>([
+    [Duration.hours(4), Duration.hours(4)],
+    [Duration.hours(36), Duration.hours(24)],
+    [Duration.days(999), undefined],
+    [Duration.days(1), Duration.hours(24)],
+  ])('%s with a window of %s is accepted', (after, window) => {
+    expect(db(after, window)).not.toThrow();
+  });
+
+  test('ProtectedSecret.addRotationSchedule checks it too', () => {
+    const s = stack();
+    const protectedSecret = new ProtectedSecret(s, 'Secret', { readers: [reader(s)] });
+    const fn = new lambda.Function(s, 'MyRotation', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+    expect(() => protectedSecret.addRotationSchedule('Rotation', { rotationLambda: fn, automaticallyAfter: Duration.days(1000) }))
+      .toThrow(/Test\/Secret: addRotationSchedule\('Rotation'\): `automaticallyAfter` rotates every 1000 days; Secrets Manager allows at most 999 days/);
   });
 });
 

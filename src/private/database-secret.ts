@@ -59,6 +59,31 @@ const RDS_REFUSED_PASSWORD_CHARACTERS = '/"@';
 /** RDS's longest master password per engine (CreateDBInstance MasterUserPassword, "Length Constraints"). */
 const MASTER_PASSWORD_MAX_LENGTH: Record<string, number> = { mysql: 41, mariadb: 41, postgres: 128 };
 
+/** An Aurora cluster's longest master password, whatever the engine: CreateDBCluster MasterUserPassword "Must contain from 8 to 41 characters". */
+const CLUSTER_MASTER_PASSWORD_MAX_LENGTH = 41;
+
+const CREATE_DB_INSTANCE_PAGE = 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html';
+const CREATE_DB_CLUSTER_PAGE = 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html';
+
+/**
+ * Why the passwords `rotationFunction` generates cannot be the master password it rotates (single-user mode, or the
+ * superuser's own schedule): they are longer than RDS's MasterUserPassword takes for the database, so the master
+ * password in the secret would be one RDS refuses (it could not be set back through RDS, in a restore or a reset).
+ * `engineType` undefined is an Aurora cluster.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
+ */
+export function rotatedMasterPasswordError(rotationFunction: RotationFunction, engineType?: string): string | undefined {
+  const [maxLength, database, page] = engineType === undefined
+    ? [CLUSTER_MASTER_PASSWORD_MAX_LENGTH, 'an Aurora cluster', CREATE_DB_CLUSTER_PAGE]
+    : [MASTER_PASSWORD_MAX_LENGTH[engineType], `RDS for ${engineType}`, CREATE_DB_INSTANCE_PAGE];
+  const length = rotationFunction._passwordLength;
+  if (maxLength === undefined || length <= maxLength) return undefined;
+  return `\`rotationFunction\` (${rotationFunction.node.path}) generates passwords of ${length} characters (\`passwordLength\`) and rotates the master user, `
+    + `whose password ${database} takes with 8 to ${maxLength} characters (MasterUserPassword, ${page}): give the function a \`passwordLength\` of at most ${maxLength}`
+    + (engineType === undefined ? '.' : ', or rotate with alternating users (`superuserSecret`) and `rotateSuperuser: false`.');
+}
+
 /**
  * Why RDS would refuse the passwords `superuserSecret` generates as a master password, when its generator is known at
  * synth (a `ProtectedSecret` or `aws-cdk-lib` `Secret` of this app); undefined when it excludes `/`, `"` and `@` or

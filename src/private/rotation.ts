@@ -3,22 +3,20 @@ import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
 import { hasMarker } from './marker';
-import { scheduleExpressionErrors } from './schedule-expression';
+import { automaticallyAfterErrors, scheduleExpressionErrors } from './schedule-expression';
 import { findOrCreate } from './singleton';
 
 /** Messages for `RotationOptions` that cannot work, each naming the prop. */
 export function rotationOptionErrors(options: RotationOptions): string[] {
   const errors: string[] = [];
   if (options.automaticallyAfter && options.scheduleExpression) errors.push('give either `automaticallyAfter` or `scheduleExpression`, not both.');
-  const after = options.automaticallyAfter;
-  if (after && !after.isUnresolved()) {
-    const hours = after.toHours({ integral: false });
-    if (hours < 4 || hours > 1000 * 24) errors.push(`\`automaticallyAfter\` must be between 4 hours and 1000 days, got ${after.toHumanString()}.`);
-  }
   const window = options.rotationWindow;
   const windowHours = window && !window.isUnresolved() ? window.toHours({ integral: false }) : undefined;
   const validWindow = windowHours !== undefined && windowHours >= 1 && windowHours <= 24 && Number.isInteger(windowHours);
   if (windowHours !== undefined && !validWindow) errors.push(`\`rotationWindow\` must be a whole number of hours from 1 to 24, got ${window!.toHumanString()}.`);
+  // aws-cdk-lib renders automaticallyAfter as a rate(), which Secrets Manager checks at deploy as it does a scheduleExpression.
+  const after = options.automaticallyAfter;
+  if (after && !after.isUnresolved()) errors.push(...automaticallyAfterErrors(after, validWindow ? windowHours : undefined));
   const expr = options.scheduleExpression;
   if (expr !== undefined && !Token.isUnresolved(expr)) errors.push(...scheduleExpressionErrors(expr, validWindow ? windowHours : undefined));
   return errors;
@@ -92,6 +90,10 @@ export function scheduleRotationByFunction(
     // Without the role, neither the grants nor the deny's exemption can name it: every rotation would be denied.
     throw new Error(`${scope.node.path}: addRotationSchedule('${id}') got \`rotationLambda\` ${fn.node.path}, a function without a known role, so its role can be neither granted the secret nor exempted from the deny. Import it with its role: lambda.Function.fromFunctionAttributes(scope, id, { functionArn, role }).`);
   }
+  // aws-cdk-lib's RotationSchedule takes up to 1000 days and Durations in minutes, which Secrets Manager refuses at deploy.
+  const after = options.automaticallyAfter;
+  const afterErrors = after && !after.isUnresolved() ? automaticallyAfterErrors(after) : [];
+  if (afterErrors.length > 0) throw new Error(`${scope.node.path}: addRotationSchedule('${id}'): ${afterErrors.join(' ')}`);
   const permission = invokePermission(scope, id, secret, fn.functionArn);
   const grants = grant(fn);
   // A function of yours may call GetRandomPassword (AWS's do), which has no resource type, so `*`

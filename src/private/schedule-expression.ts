@@ -1,47 +1,109 @@
+import { Duration, aws_events as events } from 'aws-cdk-lib';
+
 /**
  * What Secrets Manager accepts as a rotation `ScheduleExpression`, checked at synth so a bad one fails before
  * the deployment does.
  *
- * - `rate(N hour|hours|day|days)`: at least every 4 hours, at most every 999 days.
+ * - `rate(N hour|hours|day|days)`: at least every 4 hours, at most every 999 days ("The maximum rotation period is
+ *   999 days").
  * - `cron(Minutes Hours Day-of-month Month Day-of-week Year)`: six fields, minutes `0` (rotation windows open on
  *   the hour), year `*` (schedules more than a year apart are not supported); rotations at least 4 hours apart.
  *   An hour field with increments resets each day (`0/12` is 0:00 and 12:00), so the gaps checked are those
- *   between the hours of one day.
- * - With a rotation window (`windowHours`): it must end before the next rotation (for a schedule in hours, at
- *   most the hours between rotations) and must not run into the next UTC day (start hour plus window at most 24;
- *   a rate() window starts at midnight).
+ *   between the hours of one day and, when every day rotates, the one across midnight: AWS's own example
+ *   `cron(0 2/10 * * ? *)` runs "2:00, 12:00, and 22:00, and then the next day at 2:00".
+ * - With a rotation window (`windowHours`): it must end before the next rotation (for a schedule in hours, "less
+ *   than or equal to the number of hours between rotations") and must not run into the next UTC day (start hour
+ *   plus window at most 24; a rate() window starts at midnight).
  *
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
  */
 export function scheduleExpressionErrors(expression: string, windowHours?: number): string[] {
   const rate = /^rate\((.*)\)$/.exec(expression);
-  if (rate) return rateErrors(expression, rate[1].trim(), windowHours);
+  if (rate) return rateErrors(expression, rate[1].trim(), windowHours, expressionSource(expression));
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (cron) return cronErrors(expression, cron[1].trim().split(/\s+/), windowHours);
   return [`\`scheduleExpression\` must be a rate(...) or cron(...) expression, got "${expression}"; e.g. "rate(30 days)" or "cron(0 4 ? * SUN *)".`];
 }
 
+/**
+ * What is wrong with `automaticallyAfter` as Secrets Manager will see it. aws-cdk-lib's RotationSchedule only checks
+ * 4 hours to 1000 days and renders the Duration with `Schedule.rate`: `rate(1000 days)`, or `rate(270 minutes)` for a
+ * Duration that is not whole hours, both of which Secrets Manager refuses at deploy ("Unit can be hour, hours, day,
+ * or days"; "The maximum rotation period is 999 days"). The rendered expression is checked as a `scheduleExpression`
+ * is, with the window.
+ *
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
+ */
+export function automaticallyAfterErrors(after: Duration, windowHours?: number): string[] {
+  const millis = after.toMilliseconds();
+  const write = (value: number, unit: 'hours' | 'days') => `Duration.${unit}(${value})`;
+  if (millis % HOUR_MILLIS !== 0) {
+    const hours = millis / HOUR_MILLIS;
+    const [lower, upper] = [Math.max(MIN_HOURS, Math.floor(hours)), Math.max(MIN_HOURS, Math.ceil(hours))];
+    const rendered = renderedRate(after);
+    return [`\`automaticallyAfter\` of ${after.toHumanString()} is not a whole number of hours${rendered ? ` (aws-cdk-lib would render "${rendered}")` : ''}; `
+      + `Secrets Manager's rate() counts hours or days: use ${lower === upper ? write(lower, 'hours') : `${write(lower, 'hours')} or ${write(upper, 'hours')}`}.`];
+  }
+  // A zero Duration renders no rate at all (Schedule.rate refuses it): report it as too frequent, as before.
+  const expression = renderedRate(after) ?? 'rate(0 hours)';
+  const match = /^rate\((.*)\)$/.exec(expression)!;
+  return rateErrors(expression, match[1], windowHours, {
+    subject: '`automaticallyAfter`',
+    schedule: `\`automaticallyAfter\` (${after.toHumanString()}, rendered "${expression}")`,
+    write,
+  });
+}
+
+/** The rate() aws-cdk-lib's RotationSchedule renders for `after`, or undefined when it renders none. */
+function renderedRate(after: Duration): string | undefined {
+  try {
+    return events.Schedule.rate(after).expressionString;
+  } catch {
+    // Below a minute, or zero: Schedule.rate has no expression for it.
+    return undefined;
+  }
+}
+
+/** How messages about a rate name the prop it came from and write a value that works. */
+interface RateSource {
+  /** The prop, e.g. "`scheduleExpression`". */
+  readonly subject: string;
+  /** The schedule as the rotation window's message names it. */
+  readonly schedule: string;
+  /** A rate of `value` `unit` as the user would write it in that prop. */
+  readonly write: (value: number, unit: 'hours' | 'days') => string;
+}
+
+function expressionSource(expression: string): RateSource {
+  return {
+    subject: '`scheduleExpression`',
+    schedule: `\`scheduleExpression\` "${expression}"`,
+    write: (value, unit) => `"rate(${value} ${unit})"`,
+  };
+}
+
+const HOUR_MILLIS = 3_600_000;
 const MIN_HOURS = 4;
 const MAX_RATE_DAYS = 999;
 
-function rateErrors(expression: string, body: string, windowHours?: number): string[] {
+function rateErrors(expression: string, body: string, windowHours: number | undefined, source: RateSource): string[] {
   const match = /^(\d+)\s+(hour|hours|day|days)$/.exec(body);
-  if (!match) return [`\`scheduleExpression\` "${expression}" must count hours or days, as in "rate(12 hours)" or "rate(30 days)".`];
+  if (!match) return [`${source.subject} "${expression}" must count hours or days, as in ${source.write(12, 'hours')} or ${source.write(30, 'days')}.`];
   const value = Number(match[1]);
   const hours = match[2].startsWith('hour') ? value : value * 24;
   const every = `${value} ${match[2]}`;
   if (hours < MIN_HOURS) {
-    return [`\`scheduleExpression\` rotates every ${every}; Secrets Manager rotates at most every ${MIN_HOURS} hours: use "rate(${MIN_HOURS} hours)" or longer.`];
+    return [`${source.subject} rotates every ${every}; Secrets Manager rotates at most every ${MIN_HOURS} hours: use ${source.write(MIN_HOURS, 'hours')} or longer.`];
   }
   if (hours > MAX_RATE_DAYS * 24) {
-    return [`\`scheduleExpression\` rotates every ${every}; Secrets Manager allows at most ${MAX_RATE_DAYS} days between rotations: use "rate(${MAX_RATE_DAYS} days)" or less.`];
+    return [`${source.subject} rotates every ${every}; Secrets Manager allows at most ${MAX_RATE_DAYS} days between rotations: use ${source.write(MAX_RATE_DAYS, 'days')} or less.`];
   }
-  if (windowHours !== undefined && hours < 24 && windowHours > hours) return [windowLongerThanGap(expression, windowHours, hours)];
+  if (windowHours !== undefined && hours < 24 && windowHours > hours) return [windowLongerThanGap(source.schedule, windowHours, hours)];
   return [];
 }
 
-function windowLongerThanGap(expression: string, windowHours: number, gap: number): string {
-  return `\`rotationWindow\` of ${windowHours} hours is longer than the ${gap} hours between rotations of \`scheduleExpression\` "${expression}"; `
+function windowLongerThanGap(schedule: string, windowHours: number, gap: number): string {
+  return `\`rotationWindow\` of ${windowHours} hours is longer than the ${gap} hours between rotations of ${schedule}; `
     + `shorten it to at most ${gap} hours.`;
 }
 
@@ -50,7 +112,7 @@ function cronErrors(expression: string, fields: string[], windowHours?: number):
     return [`\`scheduleExpression\` "${expression}" must have six fields (Minutes Hours Day-of-month Month Day-of-week Year), got ${fields.length}; e.g. "cron(0 4 ? * SUN *)".`];
   }
   const errors: string[] = [];
-  const [minutes, hoursField, , , , year] = fields;
+  const [minutes, hoursField, dayOfMonth, , dayOfWeek, year] = fields;
   if (minutes !== '0') errors.push(`\`scheduleExpression\` "${expression}" must have 0 in the minutes field: Secrets Manager opens rotation windows on the hour.`);
   if (year !== '*') errors.push(`\`scheduleExpression\` "${expression}" must have * in the year field: Secrets Manager does not rotate more than a year apart.`);
   const hours = expandHours(hoursField);
@@ -58,10 +120,16 @@ function cronErrors(expression: string, fields: string[], windowHours?: number):
     errors.push(`\`scheduleExpression\` "${expression}" has an hours field Secrets Manager cannot read ("${hoursField}"); use hours 0-23 with , - / or *.`);
   } else {
     const gap = smallestGap(hours);
+    // Every day rotates, so the last hour of one day is followed by the first hour of the next.
+    const acrossMidnight = everyDay(dayOfMonth, dayOfWeek) && hours.length > 1 ? hours[0] + 24 - hours[hours.length - 1] : undefined;
     if (gap !== undefined && gap < MIN_HOURS) {
       errors.push(`\`scheduleExpression\` "${expression}" rotates ${gap} hour${gap === 1 ? '' : 's'} apart; Secrets Manager rotates at most every ${MIN_HOURS} hours: space the hours at least ${MIN_HOURS} apart (e.g. "0/${MIN_HOURS}").`);
+    } else if (acrossMidnight !== undefined && acrossMidnight < MIN_HOURS) {
+      const [first, last] = [hours[0], hours[hours.length - 1]];
+      errors.push(`\`scheduleExpression\` "${expression}" rotates ${acrossMidnight} hour${acrossMidnight === 1 ? '' : 's'} apart (from ${last}:00 to ${first}:00 the next day); `
+        + `Secrets Manager rotates at most every ${MIN_HOURS} hours: leave at least ${MIN_HOURS} hours between the last hour of the day and the first.`);
     } else if (windowHours !== undefined && gap !== undefined && windowHours > gap) {
-      errors.push(windowLongerThanGap(expression, windowHours, gap));
+      errors.push(windowLongerThanGap(expressionSource(expression).schedule, windowHours, gap));
     } else if (windowHours !== undefined && hours.length > 0 && hours[hours.length - 1] + windowHours > 24) {
       const start = hours[hours.length - 1];
       errors.push(`\`rotationWindow\` of ${windowHours} hours from ${start}:00 would run into the next UTC day; start earlier in `
@@ -99,4 +167,13 @@ function smallestGap(hours: number[]): number | undefined {
   let gap: number | undefined;
   for (let i = 1; i < hours.length; i++) gap = Math.min(gap ?? Infinity, hours[i] - hours[i - 1]);
   return gap;
+}
+
+/**
+ * Whether the day fields select every day (`*` in one, `*` or `?` in the other), so consecutive days both rotate.
+ * Other day patterns are not expanded: a gap across midnight is then only checked where it surely occurs.
+ */
+function everyDay(dayOfMonth: string | undefined, dayOfWeek: string | undefined): boolean {
+  const any = (field: string | undefined) => field === '*' || field === '?';
+  return any(dayOfMonth) && any(dayOfWeek) && (dayOfMonth === '*' || dayOfWeek === '*');
 }
