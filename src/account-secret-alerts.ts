@@ -1,6 +1,7 @@
-import { Stack, Token, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
+import { Stack, Token, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cloudwatchActions, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/delivery-alarms';
 import { hasMarker, markClass } from './private/marker';
 import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
@@ -47,6 +48,13 @@ export class AccountSecretAlerts extends Construct {
   public readonly rotationFailedRule: events.Rule;
   /** Matches Secrets Manager calls refused by a policy, when watched. */
   public readonly accessDeniedRule?: events.Rule;
+  /**
+   * Alarms when EventBridge could not deliver alerts of these rules to the topic (their `FailedInvocations`): a topic
+   * or key policy that refuses EventBridge would otherwise drop every alert unseen.
+   */
+  public readonly alertDeliveryAlarm: cloudwatch.Alarm;
+
+  private readonly delivery: DeliveryAlarms;
 
   constructor(scope: Construct, id: string, props: AccountSecretAlertsProps = {}) {
     super(scope, id);
@@ -55,11 +63,23 @@ export class AccountSecretAlerts extends Construct {
     const destination = alertDestination(this, props);
     this.alertTopic = destination.topic;
     subscribe(destination.sharedTopic, props);
+    this.delivery = new DeliveryAlarms(this, new cloudwatchActions.SnsAction(this.alertTopic), `the account alerts ${this.node.path}`);
     this.lifecycleRule = this.watchLifecycle();
     this.rotationFailedRule = this.watchFailedRotations();
     if (props.watchAccessDenied ?? true) this.accessDeniedRule = this.watchAccessDenied();
+    this.alertDeliveryAlarm = this.delivery.alarms[0];
     warnWithoutTrail(this, { trail: () => props.trail, needsReadEvents: () => this.accessDeniedRule !== undefined });
     this.node.addValidation({ validate: () => this.duplicates() });
+  }
+
+  /**
+   * The number of alerts EventBridge could not deliver to the topic, summed over the rules (EventBridge
+   * `FailedInvocations`).
+   * @default - sum over 5 minutes
+   */
+  public metricAlertDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const rules = [this.lifecycleRule, this.rotationFailedRule, ...this.accessDeniedRule ? [this.accessDeniedRule] : []];
+    return sumOverRules(rules, rule => failedInvocations(rule, props), props)!;
   }
 
   /** Secrets created, deleted or restored, and resource policies put or deleted: successful calls only. */
@@ -98,6 +118,7 @@ export class AccountSecretAlerts extends Construct {
     // As in SecretMonitoring: alertDestination already let the rules publish and use the key for topics of this
     // account only; the stock target would add a second statement to the topic and an unscoped one to its key.
     rule.addTarget({ bind: () => ({ arn: topic.topicArn, input: message }) });
+    this.delivery.watch(rule);
     return rule;
   }
 

@@ -28,7 +28,7 @@ import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesProblem } from './private/password-policy';
-import { resourcePolicyOf } from './private/rotation';
+import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { PropErrors } from './private/validation';
 
@@ -41,6 +41,13 @@ const ASSET_DIR = path.join(__dirname, '..', 'assets', 'rotation');
 const ALL_ENGINES_BUNDLE = 'all';
 /** Name prefix of the Data API engine's short-lived login secrets (lambda/rotation/engines/data-api.ts, LOGIN_SECRET_PREFIX). */
 const DATA_API_LOGIN_PREFIX = 'rotation-login/';
+/**
+ * Room a shared function keeps in its resource-based policy for the next database: two invoke statements (alternating
+ * users with `rotateSuperuser`), each with a secret name up to 512 characters.
+ */
+const SHARED_FUNCTION_HEADROOM = 2 * 1100;
+/** A shared function created to take the next databases of a VPC, and the first one whose role and network it shares. */
+const SHARES_WITH = new WeakMap<RotationFunctionProps, RotationFunction>();
 
 /**
  * A database engine the rotation function carries code for. Each engine has its own bundle, so a function ships
@@ -177,7 +184,20 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const subnetIds = stack.resolve(options.vpc.selectSubnets(options.vpcSubnets ?? defaultSubnets(options.vpc)).subnetIds);
     const key = `${Names.nodeUniqueId(options.vpc.node)}${JSON.stringify(subnetIds)}`;
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
-    const fn = findOrCreate(stack, id, RotationFunction, (vpcStack, fnId) => new RotationFunction(vpcStack, fnId, options));
+    // Each secret adds a statement to the function's resource-based policy, which Lambda caps at 20 KB: when the
+    // VPC's function has no room left for two more (a database with alternating users and `rotateSuperuser` adds
+    // two), the next function of the VPC serves the next databases. The first keeps its id, so deployed stacks keep it.
+    // The next function shares the first one's role, security group and log key (`SHARES_WITH`): it adds a function,
+    // its log group and its errors alarm, and every grant already written for the role holds for it.
+    let fn: RotationFunction | undefined;
+    let first: RotationFunction | undefined;
+    for (let n = 1; ; n++) {
+      const sharing: SharedRotationFunctionOptions = { ...options };
+      if (first) SHARES_WITH.set(sharing, first);
+      fn = findOrCreate(stack, n === 1 ? id : `${id}${n}`, RotationFunction, (vpcStack, fnId) => new RotationFunction(vpcStack, fnId, sharing));
+      first ??= fn;
+      if (invokePolicyLength(fn) + SHARED_FUNCTION_HEADROOM <= FUNCTION_POLICY_LIMIT) break;
+    }
     if (Stack.of(scope) !== stack) {
       addInfo(scope, `${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
     }
@@ -198,9 +218,18 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   public readonly _passwordLength: number;
 
+  /**
+   * The function whose role, security group and log key this one shares (the first shared function of its VPC), or
+   * this one: rotation targets groups and grants written in other stacks are the network owner's.
+   * @internal
+   */
+  public readonly _networkOwner: RotationFunction;
+
   private readonly vpc: ec2.IVpc;
   private readonly vpcSubnets: ec2.SubnetSelection;
   private readonly role: iam.IRole;
+  private readonly securityGroup: ec2.SecurityGroup;
+  private readonly logKey: kms.IKey;
   private readonly createEndpoints: boolean;
   private readonly privateDnsEnabled: boolean;
   private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
@@ -219,13 +248,17 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.privateDnsEnabled = props.privateDnsEnabled ?? false;
     this._passwordLength = props.passwordLength ?? 32;
 
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    const owner = SHARES_WITH.get(props);
+    this._networkOwner = owner ?? this;
+    const securityGroup = owner?.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Rotation function: reaches only its databases and Secrets Manager',
       allowAllOutbound: false,
     });
-    const role = this.createRole();
-    const logGroup = this.createLogGroup(props.logRetention, role);
+    this.securityGroup = securityGroup;
+    const role = owner?.role ?? this.createRole();
+    this.logKey = owner?.logKey ?? this.createLogKey();
+    const logGroup = this.createLogGroup(props.logRetention, role, owner === undefined);
     this.function = this.createFunction(props, role, logGroup, securityGroup);
     this.connections = this.function.connections;
     this.grantPrincipal = role;
@@ -351,8 +384,10 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public grantableIn(scope: Construct): iam.IGrantable {
     const stack = Stack.of(scope);
     if (stack === Stack.of(this)) return this;
-    const id = `RotationAccess${createHash('sha256').update(this.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
-    return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => new RotationAccess(scopeStack, accessId, this.role, this.node.path));
+    // Functions that share a role share its policy in each other stack too.
+    const owner = this._networkOwner;
+    const id = `RotationAccess${createHash('sha256').update(owner.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
+    return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => new RotationAccess(scopeStack, accessId, this.role, owner.node.path));
   }
 
   /**
@@ -444,7 +479,34 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * managed policy's '*'. The log holds step outcomes and secret ARNs, never values; encrypted all the same, with a
    * key for logs only.
    */
-  private createLogGroup(retention: logs.RetentionDays | undefined, role: iam.IRole): logs.LogGroup {
+  private createLogGroup(retention: logs.RetentionDays | undefined, role: iam.IRole, newRole: boolean): logs.LogGroup {
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: retention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.logKey,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    if (newRole) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        // Lambda manages the function's network interfaces with this role; AWS documents these actions on "*"
+        // (DescribeNetworkInterfaces works only there, and the interface IDs are Lambda's, unknown at synth).
+        // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html. DescribeSubnets too: AWS's "minimum
+        // permissions for a Lambda function to execute while accessing a resource within a VPC" name it since v3
+        // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
+        actions: [
+          'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }));
+    }
+    return logGroup;
+  }
+
+  /** The key of the function's log (and of the logs of the functions that share this one's role). */
+  private createLogKey(): kms.Key {
     const stack = Stack.of(this);
     const logKey = new kms.Key(this, 'LogKey', {
       description: `Encrypts the log of ${this.node.path}`,
@@ -459,27 +521,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
       },
     }));
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: retention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: logKey,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      // Lambda manages the function's network interfaces with this role; AWS documents these actions on "*"
-      // (DescribeNetworkInterfaces works only there, and the interface IDs are Lambda's, unknown at synth).
-      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html. DescribeSubnets too: AWS's "minimum
-      // permissions for a Lambda function to execute while accessing a resource within a VPC" name it since v3
-      // (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html).
-      actions: [
-        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }));
-    return logGroup;
+    return logKey;
   }
 
   private createFunction(

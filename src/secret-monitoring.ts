@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/delivery-alarms';
 import { longestDeployed } from './private/deployed-size';
 import { hasMarker } from './private/marker';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
@@ -249,6 +250,7 @@ export class SecretMonitoring extends Construct {
   public readonly alertTopic: sns.ITopic;
 
   private readonly alarmAction: cloudwatch.IAlarmAction;
+  private readonly delivery: DeliveryAlarms;
   private readonly sharedTopic?: SecretAlertTopic;
   private readonly watchDeprecatedAccessByDefault: boolean;
   private readonly watchTagChangesByDefault: boolean;
@@ -266,6 +268,7 @@ export class SecretMonitoring extends Construct {
     this.alertTopic = destination.topic;
     this.sharedTopic = destination.sharedTopic;
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
+    this.delivery = new DeliveryAlarms(this, this.alarmAction, `the secret monitoring ${this.node.path}`);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
     this.watchTagChangesByDefault = props.watchTagChanges ?? false;
     this.kinds = ruleKinds(Stack.of(this).stackName);
@@ -300,6 +303,11 @@ export class SecretMonitoring extends Construct {
   public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
   /** Alarms on deprecated access, one per deprecated-access rule. */
   public get deprecatedAccessAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.deprecatedAccess); }
+  /**
+   * Alarms when EventBridge could not deliver alerts of this monitoring's rules to the topic (their `FailedInvocations`),
+   * one per ten rules: a topic or key policy that refuses EventBridge would otherwise drop every alert unseen.
+   */
+  public get alertDeliveryAlarms(): cloudwatch.Alarm[] { return this.delivery.alarms; }
 
   /**
    * Watches one more secret: it joins the rules that still have room, or a new group of rules when they are full.
@@ -359,6 +367,17 @@ export class SecretMonitoring extends Construct {
    */
   public metricRotationFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
     return this.metricOf(this.kinds.rotationFailed, props)!;
+  }
+
+  /**
+   * The number of alerts EventBridge could not deliver to the topic, summed over all rules of this monitoring
+   * (EventBridge `FailedInvocations`). A CloudWatch alarm may read at most 10 metrics: with more rules, alarm on
+   * `alertDeliveryAlarms` instead. Undefined while the monitoring watches nothing (it has no rule yet).
+   * @default - sum over 5 minutes
+   */
+  public metricAlertDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    const rules = [...this.groups.values()].flatMap(groups => groups.map(group => group.rule));
+    return sumOverRules(rules, rule => failedInvocations(rule, props), props);
   }
 
   /**
@@ -436,6 +455,7 @@ export class SecretMonitoring extends Construct {
       eventPattern: pattern,
     });
     rule.addTarget(this.target(kind.message()));
+    this.delivery.watch(rule);
     if (kind.readOnly) (rule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
     const alarm = kind.alarmDescription
       ? this.alarm(`${kind.id}Alarm${suffix}`, triggeredRules(rule), kind.alarmDescription)
@@ -456,15 +476,7 @@ export class SecretMonitoring extends Construct {
   }
 
   private metricOfRules(rules: events.Rule[], props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    if (rules.length === 0) return undefined;
-    if (rules.length === 1) return triggeredRules(rules[0], props);
-    const usingMetrics = Object.fromEntries(rules.map((rule, i) => [`r${i}`, triggeredRules(rule, props)]));
-    return new cloudwatch.MathExpression({
-      expression: `SUM([${Object.keys(usingMetrics).join(',')}])`,
-      usingMetrics,
-      period: props?.period ?? Duration.minutes(5),
-      label: props?.label,
-    });
+    return sumOverRules(rules, rule => triggeredRules(rule, props), props);
   }
 
   private target(message: events.RuleTargetInput): events.IRuleTarget {

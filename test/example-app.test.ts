@@ -34,8 +34,8 @@ describe('example app', () => {
     // (changes, rotations, failed rotations, deprecated access, changes to the secrets' keys).
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     template.resourceCountIs('AWS::Events::Rule', 5);
-    // The failed-rotation and deprecated-access alarms plus one on the shared rotation function's errors.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // The failed-rotation, deprecated-access and failed-delivery alarms plus one on the shared rotation function's errors.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secrets-oncall@example.com' });
   });

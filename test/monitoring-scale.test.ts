@@ -69,9 +69,10 @@ describe('monitoring at account scale', () => {
       return ['AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::SNS::Topic']
         .map(type => Object.keys(template.findResources(type)).length);
     };
-    // Five rules (the fifth on the secrets' keys), two alarms, one topic, whether the stack has one secret or nine.
+    // Five rules (the fifth on the secrets' keys), three alarms (failed rotations, deprecated access, failed alert
+    // deliveries), one topic, whether the stack has one secret or nine.
     expect(monitoringResources(9)).toEqual(monitoringResources(1));
-    expect(monitoringResources(1)).toEqual([5, 2, 1]);
+    expect(monitoringResources(1)).toEqual([5, 3, 1]);
   });
 
   test('a stack of 40 secrets has as many monitoring resources as a stack of 1, give or take a few groups', () => {
@@ -83,8 +84,8 @@ describe('monitoring at account scale', () => {
     const one = count(1);
     const forty = count(40);
     // Rules and alarms grow with groups of secrets that fill a pattern, not with each secret. At 40 secrets: 2 change,
-    // 2 rotation, 2 failed-rotation and 4 deprecated-access rules with their 6 alarms, 2 key-change rules: 18, against
-    // 7 for one secret.
-    expect(forty - one).toBeLessThanOrEqual(11);
+    // 2 rotation, 2 failed-rotation and 4 deprecated-access rules with their 6 alarms, 2 key-change rules, and 2 alarms
+    // on failed alert deliveries (10 rules each): 20, against 8 for one secret.
+    expect(forty - one).toBeLessThanOrEqual(12);
   });
 });

@@ -62,6 +62,61 @@ test('49 rotated databases in one stack (the footprint goal): every rotation pol
   expectWithinQuotas([template]);
 });
 
+/**
+ * Lambda's quota on a function's resource-based policy: 20 KB, which "can't be changed"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html,
+ * https://repost.aws/knowledge-center/lambda-resource-based-policy-size-error). Each AWS::Lambda::Permission is one
+ * statement; CloudFormation names it after the stack and the permission (`<stack>-<logical id>-<random>`, at most
+ * 100 characters, AddPermission's StatementId) and the function after the stack and the function.
+ */
+const FUNCTION_POLICY_BYTES = 20 * 1024;
+
+/** Each function's resource-based policy as Lambda would keep it, from the templates' invoke permissions. */
+function functionPolicies(templates: Record<string, any>[], stackNames: string[]): Map<string, number> {
+  const generated = (stack: string, logicalId: string, max: number) => `${stack}-${logicalId}-ABCDEFGHIJKL`.slice(0, max);
+  const sizes = new Map<string, number>();
+  templates.forEach((template, i) => {
+    for (const [id, r] of Object.entries<Resource>(template.Resources)) {
+      if (r.Type !== 'AWS::Lambda::Permission') continue;
+      // The function, by logical ID: a GetAtt in its own stack, an import (whose name holds the ID) in another.
+      const fnRef = JSON.stringify(r.Properties.FunctionName);
+      const fnId = /"([A-Za-z0-9]*Function[A-Za-z0-9]*)/.exec(fnRef.replace(/Fn::GetAtt","|Fn::ImportValue","/g, '"'))![1];
+      const statement = {
+        Sid: generated(stackNames[i], id, 100),
+        Effect: 'Allow',
+        Principal: { Service: r.Properties.Principal },
+        Action: r.Properties.Action,
+        Resource: `arn:aws:lambda:eu-west-1:111111111111:function:${generated('Network', fnId, 64)}`,
+        Condition: {
+          StringEquals: { 'AWS:SourceAccount': '111111111111' },
+          ArnLike: { 'AWS:SourceArn': longestDeployed(r.Properties.SourceArn, () => REFERENCE) },
+        },
+      };
+      sizes.set(fnId, (sizes.get(fnId) ?? '{"Version":"2012-10-17","Id":"default","Statement":[]}'.length) + JSON.stringify(statement).length + 1);
+    }
+  });
+  return sizes;
+}
+
+test('49 rotated databases in one stack: no rotation function is invoked for more secrets than its 20 KB policy holds', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const vpc = isolatedVpc(stack);
+  for (let i = 0; i < 49; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres });
+  const policies = functionPolicies([app.synth().getStackArtifact(stack.artifactId).template], ['Data']);
+  expect(policies.size).toBeGreaterThanOrEqual(2);
+  for (const [fn, bytes] of policies) expect({ fn, bytes, fits: bytes <= FUNCTION_POLICY_BYTES }).toEqual(expect.objectContaining({ fits: true }));
+});
+
+test('a function of yours given to 45 databases fails at synth, naming it and the fix, before Lambda refuses its policy', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const vpc = isolatedVpc(stack);
+  const rotationFunction = new RotationFunction(stack, 'Rotation', { vpc });
+  for (let i = 0; i < 45; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres, rotationFunction });
+  expect(() => app.synth()).toThrow(/Data\/Rotation would be invoked for 45 secrets.*20 KB.*rotationFunction: new RotationFunction/);
+});
+
 test('one rotation function in a network stack serving databases of 12 stacks: its role fits IAM\'s quotas', () => {
   const app = new App();
   const network = new Stack(app, 'Network', { env: ENV });

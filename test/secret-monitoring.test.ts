@@ -109,6 +109,33 @@ function expectMatchesExactlyAsDocumented(rulePatterns: Record<string, object[]>
   expect(matched(true)).toEqual(Object.fromEntries(Object.keys(expected).map(k => [k, [...(twinMatches[k] ?? [])].sort()])));
 }
 
+/**
+ * The alarms on EventBridge's FailedInvocations and the rules each reads: every rule of the stack must be read by
+ * one alarm, at most 10 rules per alarm (CloudWatch's hard limit for metric math alarms), each summing all it reads.
+ */
+function deliveryAlarms(stack: Stack): { rulesRead: string[][]; rules: string[]; actions: any[] } {
+  const template = Template.fromStack(stack);
+  const rules = Object.keys(template.findResources('AWS::Events::Rule')).sort();
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+    .filter(alarm => JSON.stringify(alarm.Properties.Metrics ?? []).includes('FailedInvocations'));
+  const rulesRead = alarms.map(alarm => {
+    const metrics: any[] = alarm.Properties.Metrics;
+    const read = metrics.filter(m => m.MetricStat);
+    for (const m of read) {
+      expect(m.MetricStat).toEqual({
+        Metric: { Namespace: 'AWS/Events', MetricName: 'FailedInvocations', Dimensions: [{ Name: 'RuleName', Value: { Ref: expect.any(String) } }] },
+        Period: 300,
+        Stat: 'Sum',
+      });
+    }
+    const returned = metrics.filter(m => m.ReturnData !== false);
+    expect(returned).toEqual([{ Id: expect.any(String), Expression: `SUM([${read.map(m => m.Id).join(',')}])`, ReturnData: true }]);
+    expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    return read.map(m => m.MetricStat.Metric.Dimensions[0].Value.Ref);
+  });
+  return { rulesRead, rules, actions: alarms.map(alarm => alarm.Properties.AlarmActions) };
+}
+
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
   test('the fixtures cover every expected match and some events no rule may match', () => {
     const expected = new Set(Object.values(EXPECTED_WITH_TAGS).flat());
@@ -303,6 +330,18 @@ describe('SecretMonitoring resources', () => {
     });
   });
 
+  test('a topic or key policy that refuses EventBridge drops alerts: an alarm on every rule\'s failed deliveries says so', () => {
+    const { stack, monitoring } = monitored();
+    const { rulesRead, rules, actions } = deliveryAlarms(stack);
+    expect(rulesRead).toHaveLength(1);
+    expect([...rulesRead[0]].sort()).toEqual(rules);
+    expect(actions).toEqual([[stack.resolve(monitoring.alertTopic.topicArn)]]);
+    expect(monitoring.alertDeliveryAlarms).toHaveLength(1);
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('could not deliver alerts.*events.amazonaws.com publish.*kms:GenerateDataKey'),
+    });
+  });
+
   test('someone schedules deletion of, disables or re-policies a secret\'s key: one rule alerts, naming the key, the caller and the secret\'s stack', () => {
     const stack = newStack();
     const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
@@ -336,7 +375,8 @@ describe('SecretMonitoring resources', () => {
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
     const { monitoring, template } = monitored({ watchDeprecatedAccess: false });
     template.resourceCountIs('AWS::Events::Rule', 3);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    // The failed-rotation alarm and the one on failed alert deliveries.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     expect(monitoring.metricDeprecatedAccess()).toBeUndefined();
     expect(JSON.stringify(template.toJSON())).not.toContain('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
   });
@@ -471,9 +511,9 @@ describe('monitoring wired into the constructs', () => {
     const b = new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
     const template = Template.fromStack(stack);
     // One set of rules for the stack, not one per secret: changes, rotations, failed rotations, deprecated access and
-    // changes to the secrets' keys; alarms on failed rotations and deprecated access.
+    // changes to the secrets' keys; alarms on failed rotations, deprecated access and failed alert deliveries.
     template.resourceCountIs('AWS::Events::Rule', 5);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
     // Two secret keys and one alert key.
@@ -554,6 +594,20 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
     // Five kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 5 per secret.
     expect(ruleCount).toBeLessThanOrEqual(14);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value, refs)));
+  });
+
+  test('more than 10 rules: each alarm on failed deliveries reads at most 10 (CloudWatch\'s limit), together all of them', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring', { watchTagChanges: true });
+    for (let i = 0; i < 40; i++) {
+      monitoring.addSecret(secretsmanager.Secret.fromSecretNameV2(stack, `Imported${i}`, `team-${i}/${'service'.repeat(8)}/database-credentials`));
+    }
+    const { rulesRead, rules } = deliveryAlarms(stack);
+    expect(rules.length).toBeGreaterThan(10);
+    expect(rulesRead.length).toBe(Math.ceil(rules.length / 10));
+    for (const read of rulesRead) expect(read.length).toBeLessThanOrEqual(10);
+    expect(rulesRead.flat().sort()).toEqual(rules);
+    expect(monitoring.alertDeliveryAlarms).toHaveLength(rulesRead.length);
   });
 });
 
@@ -651,6 +705,16 @@ describe('AccountSecretAlerts', () => {
       expect(rule.Properties.State).toEqual(id === deniedId ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
     }
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+14155550100' });
+  });
+
+  test('an alarm reads the failed deliveries of its three rules and notifies the topic', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts');
+    const { rulesRead, rules, actions } = deliveryAlarms(stack);
+    expect(rules).toHaveLength(3);
+    expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
+    expect(actions).toEqual([[stack.resolve(alerts.alertTopic.topicArn)]]);
+    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2])');
   });
 
   test('a second one for the same account and region fails at synth, naming both', () => {

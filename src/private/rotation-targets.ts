@@ -41,11 +41,13 @@ export function joinRotationTargets(
 /** The function's targets group in `scope`'s stack for `vpc`, created on first use at the stack's root. */
 function rotationTargetsGroup(scope: Construct, rotationFunction: RotationFunction, vpc: ec2.IVpc): ec2.SecurityGroup {
   const stack = Stack.of(scope);
-  const key = `${rotationFunction.node.path}|${Names.nodeUniqueId(vpc.node)}`;
+  // Functions that share a security group (the shared functions of a VPC) share their targets groups too.
+  const owner = rotationFunction._networkOwner;
+  const key = `${owner.node.path}|${Names.nodeUniqueId(vpc.node)}`;
   const id = `ProtectedSecretsRotationTargets${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
   return findOrCreate(stack, id, ec2.SecurityGroup, (groupScope, groupId) => new ec2.SecurityGroup(groupScope, groupId, {
     vpc,
-    description: ec2Description('Databases of this stack rotated by ', rotationFunction.node.path, ': admits only that function, on their ports'),
+    description: ec2Description('Databases of this stack rotated by ', owner.node.path, ': admits only that function, on their ports'),
     // A database needs no outbound rule of this group, and its members must not reach anything through it.
     allowAllOutbound: false,
   }));

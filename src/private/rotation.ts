@@ -2,6 +2,7 @@ import { Duration, Names, Resource, Stack, Token, aws_iam as iam, aws_lambda as 
 import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
+import { longestDeployed } from './deployed-size';
 import { hasMarker } from './marker';
 import { automaticallyAfterErrors, scheduleExpressionErrors } from './schedule-expression';
 import { findOrCreate } from './singleton';
@@ -42,7 +43,7 @@ export function scheduleRotation(
   id: string = 'RotationSchedule',
   alsoReads?: secretsmanager.ISecret,
 ): secretsmanager.RotationSchedule {
-  const permission = invokePermission(scope, id, secret, rotationFunction.functionArn);
+  const permission = invokePermission(scope, id, secret, rotationFunction, rotationFunction.functionArn);
   const schedule = new secretsmanager.RotationSchedule(scope, id, {
     secret,
     rotationLambda: functionReference(scope, rotationFunction, rotationFunction.functionArn),
@@ -94,7 +95,9 @@ export function scheduleRotationByFunction(
   const after = options.automaticallyAfter;
   const afterErrors = after && !after.isUnresolved() ? automaticallyAfterErrors(after) : [];
   if (afterErrors.length > 0) throw new Error(`${scope.node.path}: addRotationSchedule('${id}'): ${afterErrors.join(' ')}`);
-  const permission = invokePermission(scope, id, secret, fn.functionArn);
+  // A RotationFunction's inner function counts with the RotationFunction: one policy either way.
+  const owner = hasMarker(fn.node.scope, 'RotationFunction') ? fn.node.scope! : fn;
+  const permission = invokePermission(scope, id, secret, owner, fn.functionArn);
   const grants = grant(fn);
   // A function of yours may call GetRandomPassword (AWS's do), which has no resource type, so `*`
   // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
@@ -141,15 +144,86 @@ export function resourcePolicyOf(secret: secretsmanager.ISecret): secretsmanager
   return policy instanceof secretsmanager.ResourcePolicy ? policy : undefined;
 }
 
-/** Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). */
-function invokePermission(scope: Construct, id: string, secret: secretsmanager.ISecret, functionArn: string): lambda.CfnPermission {
-  return new lambda.CfnPermission(scope, `${id}InvokePermission`, {
+/**
+ * Lambda's quota on a function's resource-based policy: "Function resource-based policy | 20 KB"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), which "can't be changed"; past it, adding
+ * a permission fails with "The final policy size is bigger than the limit"
+ * (https://repost.aws/knowledge-center/lambda-resource-based-policy-size-error). Each rotated secret adds one statement.
+ */
+export const FUNCTION_POLICY_LIMIT = 20 * 1024;
+
+/** The policy document around the statements, as Lambda keeps it (`aws lambda get-policy`). */
+const POLICY_WRAPPER = '{"Version":"2012-10-17","Id":"default","Statement":[]}'.length;
+
+/**
+ * AddPermission's StatementId is at most 100 characters (https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html);
+ * CloudFormation generates it from the stack name and the permission's logical ID, so it is counted at the most.
+ */
+const STATEMENT_ID_LENGTH = 100;
+
+/** The invoke permissions written for each function, wherever they are (its stack or the secrets' stacks). */
+const INVOKE_POLICIES = new WeakMap<IConstruct, { bytes: number; statements: number }>();
+
+/** The most a function's resource-based policy can be once CloudFormation has deployed its invoke permissions. */
+export function invokePolicyLength(fn: IConstruct): number {
+  return POLICY_WRAPPER + (INVOKE_POLICIES.get(fn)?.bytes ?? 0);
+}
+
+/**
+ * Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). Each permission
+ * is a statement of the function's resource-based policy, counted against Lambda's 20 KB (`fn`, the construct whose
+ * policy it is): one function cannot serve more than about 36 secrets.
+ */
+function invokePermission(scope: Construct, id: string, secret: secretsmanager.ISecret, fn: IConstruct, functionArn: string): lambda.CfnPermission {
+  const permission = new lambda.CfnPermission(scope, `${id}InvokePermission`, {
     action: 'lambda:InvokeFunction',
     functionName: functionArn,
     principal: 'secretsmanager.amazonaws.com',
     sourceAccount: Stack.of(scope).account,
     // Lambda matches SourceArn with ArnLike: a secret known only by its partial ARN matches with its random suffix.
     sourceArn: secret.secretFullArn ?? `${secret.secretArn}-??????`,
+  });
+  countInvokeStatement(fn, permission);
+  return permission;
+}
+
+function countInvokeStatement(fn: IConstruct, permission: lambda.CfnPermission): void {
+  const stack = Stack.of(permission);
+  // A secret of this stack with a generated name: its logical ID, a dash, a random suffix CloudFormation adds and
+  // Secrets Manager's six characters; anything else known only at deployment: as long as a function or secret ARN is.
+  const reference = (logicalId?: string) => logicalId === undefined ? 'x'.repeat(256) : `${logicalId}-${'x'.repeat(16)}-xxxxxx`;
+  const statement = {
+    Sid: 'x'.repeat(STATEMENT_ID_LENGTH),
+    Effect: 'Allow',
+    Principal: { Service: 'secretsmanager.amazonaws.com' },
+    Action: 'lambda:InvokeFunction',
+    // The function's ARN; a name CloudFormation generates is at most 64 characters (CreateFunction's FunctionName).
+    Resource: `arn:aws-us-gov:lambda:${'x'.repeat(14)}:${'x'.repeat(12)}:function:${'x'.repeat(64)}`,
+    Condition: {
+      StringEquals: { 'AWS:SourceAccount': 'x'.repeat(12) },
+      ArnLike: { 'AWS:SourceArn': longestDeployed(stack.resolve(permission.sourceArn), reference) },
+    },
+  };
+  const counted = INVOKE_POLICIES.get(fn);
+  const bytes = JSON.stringify(statement).length + 1;
+  if (counted) {
+    counted.bytes += bytes;
+    counted.statements += 1;
+    return;
+  }
+  INVOKE_POLICIES.set(fn, { bytes, statements: 1 });
+  fn.node.addValidation({
+    validate: () => {
+      const length = invokePolicyLength(fn);
+      if (length <= FUNCTION_POLICY_LIMIT) return [];
+      const { statements } = INVOKE_POLICIES.get(fn)!;
+      return [
+        `${fn.node.path} would be invoked for ${statements} secrets, and its resource-based policy would reach up to ${length} bytes:`
+        + ` Lambda refuses a policy over 20 KB (${FUNCTION_POLICY_LIMIT} bytes), which fails the deployment at the permission past it.`
+        + ' Give some of the databases another function (`rotationFunction: new RotationFunction(...)`); the shared function of a VPC'
+        + ' (`RotationFunction.shared`) does so by itself.',
+      ];
+    },
   });
 }
 
