@@ -7,8 +7,15 @@ import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private
 import { warnWithoutTrail } from './private/trail-check';
 import { SecretAlertDestinationOptions } from './secret-monitoring';
 
-/** Calls that change which secrets exist or who may use them. */
-const LIFECYCLE_EVENTS = ['CreateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy'];
+/**
+ * Calls that change which secrets exist or who may use them: a replica is a copy of the secret in another region
+ * (ReplicateSecretToRegions makes one, RemoveRegionsFromReplication deletes it, StopReplicationToReplica makes it a
+ * secret of its own: https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+ */
+const LIFECYCLE_EVENTS = [
+  'CreateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy',
+  'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
+];
 
 /** The error codes CloudTrail records when a policy refuses a call (IAM, resource policy, SCP or key policy). */
 const ACCESS_DENIED_CODES = ['AccessDenied', 'AccessDeniedException'];
@@ -28,7 +35,7 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
 
 /**
  * Alerts on every secret of the account in this region, including secrets no stack of yours created: any secret
- * created, deleted or restored, any resource policy put or deleted, any rotation that failed, and any call a policy
+ * created, deleted, restored or replicated, any resource policy put or deleted, any rotation that failed, and any call a policy
  * refused. Create one per account and region (a second one in the same app and environment fails at synth; across
  * apps, each would send every alert again).
  *
@@ -42,7 +49,7 @@ export class AccountSecretAlerts extends Construct {
 
   /** The topic alerts go to. */
   public readonly alertTopic: sns.ITopic;
-  /** Matches secrets created, deleted (scheduled) or restored, and resource policies put or deleted. */
+  /** Matches secrets created, deleted (scheduled), restored or replicated, and resource policies put or deleted. */
   public readonly lifecycleRule: events.Rule;
   /** Matches failed rotations of any secret. */
   public readonly rotationFailedRule: events.Rule;
@@ -82,9 +89,9 @@ export class AccountSecretAlerts extends Construct {
     return sumOverRules(rules, rule => failedInvocations(rule, props), props)!;
   }
 
-  /** Secrets created, deleted or restored, and resource policies put or deleted: successful calls only. */
+  /** Secrets created, deleted, restored or replicated, and resource policies put or deleted: successful calls only. */
   private watchLifecycle(): events.Rule {
-    return this.rule('LifecycleRule', 'Any secret of the account created, deleted or restored, or its resource policy changed', {
+    return this.rule('LifecycleRule', 'Any secret of the account created, deleted, restored or replicated, or its resource policy changed', {
       detailType: ['AWS API Call via CloudTrail'],
       detail: {
         eventSource: ['secretsmanager.amazonaws.com'],

@@ -21,7 +21,10 @@ const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES
 
 /** Which fixtures each rule must match; every other fixture it must not. */
 const EXPECTED: Record<string, string[]> = {
-  ChangeRule: ['create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret'],
+  ChangeRule: [
+    'create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret',
+    'replicate-secret-to-regions', 'remove-regions-from-replication', 'stop-replication-to-replica',
+  ],
   RotationRule: ['rotation-succeeded', 'rotation-abandoned'],
   RotationFailedRule: ['rotation-failed'],
   DeprecatedAccessRule: [
@@ -680,7 +683,11 @@ describe('the rules\' secret lists, rendered at synth', () => {
 
 /** What each account-wide rule must match; being account-wide, they match the same events of any other secret. */
 const ACCOUNT_EXPECTED: Record<string, string[]> = {
-  LifecycleRule: ['create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy'],
+  LifecycleRule: [
+    'create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy',
+    // A copy of the secret made, removed or turned into a secret of its own, in another region.
+    'replicate-secret-to-regions', 'remove-regions-from-replication', 'stop-replication-to-replica',
+  ],
   RotationFailedRule: ['rotation-failed'],
   AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
 };
