@@ -20,7 +20,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
-import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/delivery-alarms';
+import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { longestDeployed } from './private/deployed-size';
 import { hasMarker } from './private/marker';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
@@ -769,14 +769,7 @@ function uniqueByJson(values: any[]): any[] {
 }
 
 function triggeredRules(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: 'AWS/Events',
-    metricName: 'TriggeredRules',
-    dimensionsMap: { RuleName: rule.ruleName },
-    statistic: cloudwatch.Stats.SUM,
-    period: Duration.minutes(5),
-    ...props,
-  });
+  return ruleMetric('TriggeredRules', rule, props);
 }
 
 const field = (path: string) => events.EventField.fromPath(path);

@@ -8,18 +8,25 @@ import { truncate } from './monitoring';
  */
 const METRICS_PER_ALARM = 10;
 
-/** A rule's alerts that EventBridge could not deliver to the topic. */
-export function failedInvocations(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-  // EventBridge's FailedInvocations: "The number of invocations that failed permanently", with the RuleName
-  // dimension only, sent "only ... if it isn't zero" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+/** An EventBridge metric of a rule of the default bus (dimension `RuleName`), summed over 5 minutes unless `props` say otherwise. */
+export function ruleMetric(metricName: string, rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: 'AWS/Events',
-    metricName: 'FailedInvocations',
+    metricName,
     dimensionsMap: { RuleName: rule.ruleName },
     statistic: cloudwatch.Stats.SUM,
     period: Duration.minutes(5),
     ...props,
   });
+}
+
+/**
+ * A rule's alerts that EventBridge could not deliver to the topic: FailedInvocations, "The number of invocations that
+ * failed permanently", with the RuleName dimension only, sent "only ... if it isn't zero"
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+ */
+export function failedInvocations(rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return ruleMetric('FailedInvocations', rule, props);
 }
 
 /** The sum of a metric over several rules, as one metric (a graph may sum any number; an alarm at most 10). */
