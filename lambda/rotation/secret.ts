@@ -1,7 +1,7 @@
 // Reading database secrets: the JSON shape AWS's RDS rotation functions use.
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from './clients';
-import { SecretMalformedError, TokenNotStagedError } from './errors';
+import { SecretMalformedError, TokenNotStagedError, UnsupportedEngineError } from './errors';
 import { redact } from './log';
 
 export interface DatabaseSecret {
@@ -44,6 +44,11 @@ export function parseDatabaseSecret(secretString: string | undefined, which: str
   const missing = required.filter(field => typeof value[field] !== 'string' || value[field] === '');
   if (missing.length > 0) {
     throw new SecretMalformedError(`${which} is missing ${missing.join(', ')}; add ${missing.length > 1 ? 'them' : 'it'} to the secret's JSON (attaching the secret to the database writes host, port, engine and dbname).`);
+  }
+  // The Data API engine rotates single users only. Refused on every read of the rotated secret, so createSecret stores
+  // no `_clone` version and setSecret neither reads the superuser secret nor logs in as it.
+  if (!options.superuser && value.dbClusterArn && value.masterarn) {
+    throw new UnsupportedEngineError(`${which} has both masterarn and dbClusterArn. Alternating users are not supported through the RDS Data API; remove masterarn to rotate the cluster's user single-user.`);
   }
   if (value.port !== undefined && !Number.isInteger(Number(value.port))) {
     throw new SecretMalformedError(`${which} has a port that is not a number.`);
