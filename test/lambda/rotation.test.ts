@@ -911,7 +911,8 @@ describe('alternating users: a writer of the application secret points AWSCURREN
     const theirPassword = `Writers-${username}-pw`;
     await createDatabaseUser(h, 'postgres', username, theirPassword, theirs());
     const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
-    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify({ ...current, port: theirs().port, password: theirPassword }) }));
+    const moved = { ...current, port: theirs().port, password: theirPassword };
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(moved) }));
 
     const offset = logSize();
     const token = await startRotationLikeSecretsManager(h, secretArn);

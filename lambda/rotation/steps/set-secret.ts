@@ -107,9 +107,10 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
 function boundToSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, current: DatabaseSecret): DatabaseSecret {
   const defaultPort = /postgres/.test(current.engine) ? 5432 : 3306;
   const at = (secret: DatabaseSecret) => `${secret.host}:${secret.port ?? defaultPort}`;
-  if (master.host === undefined || master.host.toLowerCase() !== current.host?.toLowerCase() || (master.port ?? defaultPort) !== (current.port ?? defaultPort)) {
+  const sameHost = master.host !== undefined && master.host.toLowerCase() === current.host?.toLowerCase();
+  if (!sameHost || (master.port ?? defaultPort) !== (current.port ?? defaultPort)) {
     throw new SecretMalformedError(`The superuser secret ${masterArn} ${master.host === undefined ? 'names no host' : `is for ${at(master)}`}, and AWSCURRENT of ${ctx.secretArn} is for ${at(current)}; `
-      + 'the superuser logs in only where its own secret says, which must name the same host and port (add them to it: an RDS-managed master secret has neither, so use a superuser secret of your own, or rotate single-user).');
+      + 'the superuser logs in only where its own secret says, which must name the same host and port (an RDS-managed master secret names none: use a superuser secret of your own, or rotate single-user).');
   }
   return { ...current, host: master.host, port: master.port ?? defaultPort };
 }
