@@ -295,7 +295,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
 
   /**
    * Lets the function rotate `secret`: read and write its versions (and use its key through Secrets Manager),
-   * and read `superuserSecret` when alternating users. A secret created in this app grants the role in its own
+   * and read `superuserSecret` when alternating users (it must name the database's `host` and `port`, as `secret`
+   * does: the function logs the superuser in only there, and refuses a superuser secret without a host). A secret created in this app grants the role in its own
    * resource policy (and key policy), so the role's policies do not grow with every secret; an imported secret's grant
    * goes to the role's policy in the secret's stack (`grantableIn`). Either way it is written in the secret's stack,
    * so a function shared across stacks creates no cyclic reference.

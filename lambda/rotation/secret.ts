@@ -1,7 +1,7 @@
 // Reading database secrets: the JSON shape AWS's RDS rotation functions use.
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from './clients';
-import { SecretMalformedError, TokenNotStagedError } from './errors';
+import { SecretMalformedError, TokenNotStagedError, UnsupportedEngineError } from './errors';
 import { redact } from './log';
 
 export interface DatabaseSecret {
@@ -20,9 +20,9 @@ export interface DatabaseSecret {
 
 export interface ReadOptions {
   /**
-   * A superuser secret: `{username, password}` alone is enough, the form RDS gives the master secrets it manages
-   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html). The superuser logs in to the
-   * database of the secret being rotated, so that secret's host, port and engine are used.
+   * A superuser secret: `{username, password}` is all the reader requires. It is read as a superuser's, so its host
+   * and port are where the superuser may log in; setSecret (steps/set-secret.ts) refuses one without a host, such as
+   * the master secrets RDS manages (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html).
    */
   readonly superuser?: boolean;
 }
@@ -44,6 +44,11 @@ export function parseDatabaseSecret(secretString: string | undefined, which: str
   const missing = required.filter(field => typeof value[field] !== 'string' || value[field] === '');
   if (missing.length > 0) {
     throw new SecretMalformedError(`${which} is missing ${missing.join(', ')}; add ${missing.length > 1 ? 'them' : 'it'} to the secret's JSON (attaching the secret to the database writes host, port, engine and dbname).`);
+  }
+  // The Data API engine rotates single users only. Refused on every read of the rotated secret, so createSecret stores
+  // no `_clone` version and setSecret neither reads the superuser secret nor logs in as it.
+  if (!options.superuser && value.dbClusterArn && value.masterarn) {
+    throw new UnsupportedEngineError(`${which} has masterarn and dbClusterArn. Alternating users are not supported through the RDS Data API; remove masterarn to rotate single-user.`);
   }
   if (value.port !== undefined && !Number.isInteger(Number(value.port))) {
     throw new SecretMalformedError(`${which} has a port that is not a number.`);

@@ -9,7 +9,7 @@
 // ("FATAL: password authentication failed for user ...", ArsenyYankovsky/typeorm-aurora-data-api-driver#86;
 // "Access denied for user '...'@'...' (using password: YES)", aws-amplify/amplify-cli#4384).
 import { createHash, createHmac, pbkdf2Sync } from 'crypto';
-import { ErrorAnswer } from './recording-proxy';
+import { ErrorAnswer, ResultAnswer } from './recording-proxy';
 
 export class AuroraPasswordCheck {
   /** The password each database user has now, as Aurora would check it. */
@@ -26,6 +26,11 @@ export class AuroraPasswordCheck {
   public sessionError?: ErrorAnswer;
   /** A MySQL error that refuses every ALTER USER (a user without the privilege), or undefined. */
   public refuseAlterWith?: { code: number; sqlState: string; message: string };
+  /**
+   * The PostgreSQL cluster's `password_encryption`, which `current_setting` answers: scram-sha-256 from Aurora
+   * PostgreSQL 14's default parameter group, md5 before (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html).
+   */
+  public passwordEncryption: 'scram-sha-256' | 'md5' = 'scram-sha-256';
 
   public setPassword(username: string, password: string, engine: 'postgres' | 'mysql' = 'postgres'): void {
     this.current.set(username, password);
@@ -42,7 +47,7 @@ export class AuroraPasswordCheck {
   }
 
   /** Called with every Data API request body: the error to answer with, or undefined to pass it on. */
-  public onDataApi(body: string): string | ErrorAnswer | undefined {
+  public onDataApi(body: string): string | ErrorAnswer | ResultAnswer | undefined {
     if (this.sessionError) return this.sessionError;
     const request = JSON.parse(body);
     const name = loginSecretName(String(request.secretArn));
@@ -55,6 +60,11 @@ export class AuroraPasswordCheck {
     }
     if (this.refuseAlterWith && /^ALTER USER/.test(request.sql)) {
       return this.databaseError(this.refuseAlterWith.message, this.refuseAlterWith.sqlState);
+    }
+    // moto's Data API answers every query with no rows: the setting is answered here, in the Data API's shape
+    // (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html, records of Fields).
+    if (/current_setting\('password_encryption'\)/.test(request.sql)) {
+      return { result: { records: [[{ stringValue: this.passwordEncryption }]], numberOfRecordsUpdated: 0 } };
     }
     const changed = /^ALTER USER ["'`]?([^"'`@]+)["'`]?.* (?:PASSWORD|AS) '([^']+)'$/.exec(request.sql);
     if (changed) {
@@ -71,6 +81,7 @@ export class AuroraPasswordCheck {
   private accepts(username: string, password: string): boolean {
     const hash = this.hashes.get(username);
     if (hash === undefined) return this.current.get(username) === password;
+    if (hash.startsWith('md5')) return hash === `md5${createHash('md5').update(password + username, 'utf8').digest('hex')}`;
     if (hash.startsWith('SCRAM-SHA-256$')) {
       const [, iterations, salt, keys] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$(.+)$/.exec(hash)!;
       const salted = pbkdf2Sync(password, Buffer.from(salt, 'base64'), Number(iterations), 32, 'sha256');

@@ -258,14 +258,43 @@ test('a Data API that does not answer: setSecret says so and changes nothing', a
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
-test('alternating users through the Data API is refused with a message that says what to do; AWSCURRENT stays', async () => {
+test('alternating users through the Data API (masterarn with dbClusterArn) is refused by createSecret, before the superuser secret is read or any login; AWSCURRENT stays', async () => {
   const master = await auroraSecret('postgres', {}, 'master');
   const { arn, password } = await auroraSecret('postgres', { masterarn: master.arn });
   const token = await startRotationLikeSecretsManager(h, arn);
-  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
-  await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' }))
-    .rejects.toThrow(/Alternating users are not supported through the RDS Data API; rotate Aurora clusters single-user/);
+  secretsManager.requests.length = 0;
+  rdsData.requests.length = 0;
+  for (const step of ['createSecret', 'setSecret']) {
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: step })).rejects.toMatchObject({
+      kind: 'UnsupportedEngine',
+      message: expect.stringMatching(new RegExp(`${arn}.*masterarn.*dbClusterArn.*Alternating users are not supported through the RDS Data API.*single-user`)),
+    });
+  }
+  // No _clone version, no superuser secret read, no login secret made (it would hold a password), no SQL sent.
+  const sent = secretsManager.requests.map(r => ({ action: r.action, body: JSON.parse(r.body) }));
+  expect(sent.filter(r => r.action === 'PutSecretValue' || r.action === 'CreateSecret')).toEqual([]);
+  expect(sent.filter(r => String(r.body.SecretId) === master.arn)).toEqual([]);
+  expect(rdsData.requests).toEqual([]);
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
+});
+
+test('Aurora PostgreSQL set to password_encryption = md5 (the default before version 14): the Data API stores an md5 verifier, and the rotation completes', async () => {
+  // Aurora PostgreSQL 14's default parameter group sets scram-sha-256; clusters before it, and Serverless v1 (no SCRAM),
+  // keep md5 (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html).
+  aurora.passwordEncryption = 'md5';
+  try {
+    const { arn } = await auroraSecret('postgres');
+    rdsData.requests.length = 0;
+    const token = await rotate(h, arn);
+    const current = await stageValue(h, arn, 'AWSCURRENT');
+    expect(current.versionId).toBe(token);
+    const alter = statements().filter(s => /^ALTER USER/.test(s.sql));
+    expect(alter).toHaveLength(1);
+    expect(alter[0].sql).toMatch(/^ALTER USER "dbadmin" WITH PASSWORD 'md5[0-9a-f]{32}'$/);
+    expect(alter[0].sql).not.toContain(current.value.password);
+  } finally {
+    aurora.passwordEncryption = 'scram-sha-256';
+  }
 });
 
 test('a cluster whose password was changed elsewhere: setSecret says so, and AWSCURRENT is untouched', async () => {

@@ -18,12 +18,16 @@ export interface RecordingProxy {
 /** An error answer of another type than BadRequestException: its HTTP status, error type and message. */
 export interface ErrorAnswer { readonly status: number; readonly errorType: string; readonly message: string }
 
+/** An answer given in the service's place (a query's result moto cannot compute): HTTP 200 with this JSON body. */
+export interface ResultAnswer { readonly result: unknown }
+
 /**
  * Sees each request before it goes on; a string answers it instead with a 400 BadRequestException carrying that
- * message (how AWS JSON APIs report a refused request), an ErrorAnswer with that error. A promise holds the request
- * back until it settles (a slow answer, for tests about what the function sends meanwhile).
+ * message (how AWS JSON APIs report a refused request), an ErrorAnswer with that error, a ResultAnswer with that
+ * result. A promise holds the request back until it settles (a slow answer, for tests about what the function sends
+ * meanwhile).
  */
-export type RequestHook = (action: string, body: string) => string | ErrorAnswer | undefined | Promise<string | undefined>;
+export type RequestHook = (action: string, body: string) => string | ErrorAnswer | ResultAnswer | undefined | Promise<string | undefined>;
 
 export async function recordingProxy(target: string, hook?: RequestHook): Promise<RecordingProxy> {
   const requests: RecordedRequest[] = [];
@@ -36,7 +40,12 @@ export async function recordingProxy(target: string, hook?: RequestHook): Promis
       const amzTarget = req.headers['x-amz-target'];
       const recorded = { action: amzTarget ? String(amzTarget).split('.').pop()! : String(req.url).replace(/^\//, ''), body: body.toString('utf8') };
       requests.push(recorded);
-      const answer = (refusal: string | ErrorAnswer | undefined) => {
+      const answer = (refusal: string | ErrorAnswer | ResultAnswer | undefined) => {
+        if (refusal !== undefined && typeof refusal === 'object' && 'result' in refusal) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(refusal.result));
+          return;
+        }
         if (refusal !== undefined) {
           const error = typeof refusal === 'string' ? { status: 400, errorType: 'BadRequestException', message: refusal } : refusal;
           res.writeHead(error.status, { 'content-type': 'application/json', 'x-amzn-errortype': error.errorType });

@@ -316,8 +316,9 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     }
 
     test.each<[string, (superuser: string) => string, (password: string) => string, string]>([
-      ['the superuser\'s clone: the next rotation would change the superuser\'s password', su => `${su}_clone`, () => 'anything-at-all', 'AuthenticationFailed'],
-      ['the superuser itself: the next rotation would make a clone that is a member of the superuser role', su => su, () => 'anything-at-all', 'AuthenticationFailed'],
+      // Refused on the names alone, before any login (the checks on what the secrets name come first: steps/set-secret.ts).
+      ['the superuser\'s clone: the next rotation would change the superuser\'s password', su => `${su}_clone`, () => 'anything-at-all', 'SecretMalformed'],
+      ['the superuser itself: the next rotation would make a clone that is a member of the superuser role', su => su, () => 'anything-at-all', 'SecretMalformed'],
       ['the superuser with its real password (a reader of the superuser secret)', su => su, password => password, 'SecretMalformed'],
     ])('%s; setSecret refuses, AWSCURRENT and the superuser are untouched', async (_, forgedUser, forgedPassword, kind) => {
       const { superuser, superuserPassword, masterArn, secretArn } = await victim();
@@ -360,7 +361,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     }
   });
 
-  test('an RDS-managed superuser secret ({username, password} only) is accepted; the host comes from the rotated secret', async () => {
+  test('a superuser secret that names no host ({username, password}, as RDS-managed master secrets hold) is refused before the superuser logs in: nothing binds the database it would log in to', async () => {
     const server = serverFor(h, engine);
     const masterArn = (await h.sm.send(new CreateSecretCommand({
       Name: unique('rds-managed-master'),
@@ -369,8 +370,12 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     const username = unique('rdsm');
     await createDatabaseUser(h, engine, username, `Initial-${username}-pw`);
     const secretArn = await createDatabaseSecret(h, engine, { username, password: `Initial-${username}-pw`, masterarn: masterArn });
-    await rotate(h, secretArn);
-    expect((await stageValue(h, secretArn, 'AWSCURRENT')).value.username).toBe(`${username}_clone`);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+      kind: 'SecretMalformed', message: expect.stringMatching(new RegExp(`superuser secret ${masterArn} names no host.*must name the same host and port`)),
+    });
+    expect(await userExists(engine, `${username}_clone`)).toBe(false);
     expect(await currentLogsIn(engine, secretArn)).toBe(true);
   });
 
@@ -870,6 +875,57 @@ describe('PostgreSQL with password_encryption = md5', () => {
     const [row] = await queryAsSuperuser(h, 'postgres', 'SELECT rolpassword FROM pg_authid WHERE rolname = $1', [current.username], md5());
     expect(row.rolpassword).toMatch(/^md5[0-9a-f]{32}$/);
     expect(await canLogIn(h, 'postgres', current.username, current.password, md5())).toBe(true);
+  });
+});
+
+describe('alternating users: a writer of the application secret points AWSCURRENT at a server of theirs, where they know a login', () => {
+  // The md5 variant stands for the writer's server: another PostgreSQL on the same host, on another port, whose
+  // superuser has the real one's name and password, so a superuser login sent there would succeed, and show.
+  const theirs = () => h.variants.md5;
+  const logSize = () => readFileSync(theirs().statementLogPath).length;
+
+  /** What the writer's server logged since `offset`, once a marker login sent now has reached its log. */
+  async function loggedSince(offset: number): Promise<string> {
+    const marker = unique('marker');
+    await canLogIn(h, 'postgres', marker, 'not-a-password', theirs());
+    for (let waited = 0; waited < 5000; waited += 50) {
+      const logged = readFileSync(theirs().statementLogPath).subarray(offset).toString('utf8');
+      if (logged.includes(`"${marker}"`)) return logged;
+      await sleep(50);
+    }
+    throw new Error(`the marker login ${marker} never reached ${theirs().statementLogPath}`);
+  }
+
+  test.each([
+    ['names no host (an RDS-managed master secret holds only username and password)', () => ({})],
+    ['names the database\'s host and port, where AWSCURRENT now names the same host, another port', () => ({ host: '127.0.0.1', port: h.postgres.port })],
+  ])('a superuser secret that %s: setSecret refuses, and the superuser never logs in there', async (_case, address) => {
+    const masterArn = (await h.sm.send(new CreateSecretCommand({
+      Name: unique('bound-master'),
+      SecretString: JSON.stringify({ username: h.postgres.superuser, password: h.postgres.superuserPassword, ...address() }),
+    }))).ARN!;
+    const username = unique('moved');
+    await createDatabaseUser(h, 'postgres', username, `Initial-${username}-pw`);
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password: `Initial-${username}-pw`, masterarn: masterArn });
+    // The writer makes the same user on their server, with a password they know, and moves AWSCURRENT there.
+    const theirPassword = `Writers-${username}-pw`;
+    await createDatabaseUser(h, 'postgres', username, theirPassword, theirs());
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    const moved = { ...current, port: theirs().port, password: theirPassword };
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(moved) }));
+
+    const offset = logSize();
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+      kind: 'SecretMalformed', message: expect.stringContaining('must name the same host and port'),
+    });
+    const superuserLogin = new RegExp(`user=${h.postgres.superuser}\\b|for user "${h.postgres.superuser}"`);
+    expect(await loggedSince(offset)).not.toMatch(superuserLogin);
+    const [clone] = await queryAsSuperuser(h, 'postgres', 'SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1', [`${username}_clone`], theirs());
+    expect(clone.n).toBe(0);
+    // The check can see a superuser login: the test's own, just now, is in the log.
+    expect(await loggedSince(offset)).toMatch(superuserLogin);
   });
 });
 

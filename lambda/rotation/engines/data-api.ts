@@ -3,9 +3,9 @@
 // secret's key, readable by the function's role alone, and deleted when the session closes): that is what proves a
 // pending password works.
 import { randomUUID } from 'crypto';
-import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
+import { ExecuteStatementCommand, ExecuteStatementCommandOutput, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { CreateSecretCommand, DeleteSecretCommand, PutResourcePolicyCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { nativePasswordHash, scramVerifier } from './password-hashes';
+import { nativePasswordHash, postgresVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
 import { secretsManager } from '../clients';
 import { AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
@@ -113,20 +113,29 @@ export function loginSecretPolicy(readerRoleArn: string): string {
 
 class DataApiSession implements DatabaseSession {
   private readonly postgres: boolean;
+  /** The cluster's password_encryption (PostgreSQL), read on the first password change. */
+  private encryption?: string;
 
   constructor(private readonly target: DatabaseSecret, private readonly loginSecretArn: string) {
     this.postgres = /postgres/.test(target.engine);
   }
 
   public async setPassword(username: string, password: string): Promise<void> {
-    // Hashes, never the password: the statement may be recorded (Data API events in CloudTrail, the server's logs).
-    const sql = this.postgres
-      ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(scramVerifier(password))}`
-      : `ALTER USER ${mysqlEscape(username)}@'%' IDENTIFIED WITH mysql_native_password AS ${mysqlEscape(nativePasswordHash(password))}`;
     try {
+      // Hashes, never the password: the statement may be recorded (Data API events in CloudTrail, the server's logs).
+      // PostgreSQL: the verifier type the cluster stores, as for a direct connection (engines/postgres.ts). Aurora
+      // PostgreSQL's default parameter group sets scram-sha-256 from version 14 only, and Serverless v1 does not
+      // support SCRAM (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html):
+      // a SCRAM verifier would lock out a cluster's clients that only do md5.
+      if (this.postgres) {
+        this.encryption ??= (await this.execute("SELECT current_setting('password_encryption')")).records?.[0]?.[0]?.stringValue;
+      }
+      const sql = this.postgres
+        ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(postgresVerifier(this.encryption, username, password, `Aurora cluster ${this.target.dbClusterArn}`))}`
+        : `ALTER USER ${mysqlEscape(username)}@'%' IDENTIFIED WITH mysql_native_password AS ${mysqlEscape(nativePasswordHash(password))}`;
       await this.execute(sql);
     } catch (error) {
-      const known = [AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError];
+      const known = [AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError, PasswordChangeFailedError];
       if (known.some(kind => error instanceof kind)) throw error;
       throw new PasswordChangeFailedError(`The Data API of ${this.target.dbClusterArn} refused to change user ${username}.`);
     }
@@ -171,16 +180,15 @@ class DataApiSession implements DatabaseSession {
     });
   }
 
-  private async execute(sql: string): Promise<void> {
+  private async execute(sql: string): Promise<ExecuteStatementCommandOutput> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await rdsData.send(new ExecuteStatementCommand({
+        return await rdsData.send(new ExecuteStatementCommand({
           resourceArn: this.target.dbClusterArn,
           secretArn: this.loginSecretArn,
           database: this.target.dbname,
           sql,
         }));
-        return;
       } catch (error) {
         // A paused Aurora Serverless v2 instance (minimum capacity 0): the request resumes it, and the Data API asks
         // to "wait a few seconds and try again" (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html).

@@ -5,7 +5,7 @@ import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFail
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
-import { md5Verifier, scramVerifier } from './password-hashes';
+import { postgresVerifier } from './password-hashes';
 import { unknownPassword } from './unknown-password';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -62,20 +62,8 @@ class PostgresSession implements DatabaseSession {
     await this.setPassword(result.rows[0].username, password);
   }
 
-  /**
-   * The verifier of the type the server is set to store (`password_encryption`): a server kept on md5 has clients
-   * that cannot do SCRAM, and a SCRAM verifier would lock them out. Either way the server gets a verifier, never
-   * the password.
-   */
   private verifier(username: string, password: string): string {
-    switch (this.encryption) {
-      case 'md5':
-        return md5Verifier(username, password);
-      case 'scram-sha-256':
-        return scramVerifier(password);
-      default:
-        throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} has password_encryption = ${this.encryption}; the rotation stores md5 or scram-sha-256 verifiers only.`);
-    }
+    return postgresVerifier(this.encryption, username, password, `PostgreSQL at ${this.where}`);
   }
 
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {

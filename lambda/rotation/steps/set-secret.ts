@@ -51,15 +51,29 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
  * whoever may write the application secret must not be able to aim the superuser at another account (the
  * superuser itself, or a new member of its role). So AWSCURRENT must log in first, as in AWS's functions.
  *
+ * Nor may that writer choose where the superuser logs in: the superuser's password goes only to the host and port of
+ * its own secret, which AWSCURRENT must name too, checked before any login. AWS's multi-user functions check the same
+ * (the master's host, from its secret or, for an RDS-managed master secret that holds only `username` and `password`,
+ * from RDS's DescribeDBInstances; https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRDSPostgreSQLRotationMultiUser/lambda_function.py,
+ * set_secret). This function makes no RDS call (its role has no RDS permission), so a superuser secret without a host
+ * is refused: with nothing to bind it, AWSCURRENT's host, which the writer controls, would decide.
+ *
  * One exception, the first rotation of a RotatedDatabase: its secret names a user the database does not have yet
  * (AWS's functions expect you to create it, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
- * When the secret's tags name AWSCURRENT's user and its superuser secret (`masterarn`), the superuser secret names the
- * same host, and neither the user nor its clone exists, the superuser creates both: the user with a password nobody
- * is given, the clone with the pending one. The tags are written by CloudFormation, not by a writer of the secret (who
- * may not tag it), so a writer can neither aim the superuser of another database at it, nor name another user, nor
- * choose a password; only accounts that do not exist are created, and they hold no privilege.
+ * When the secret's tags name AWSCURRENT's user and its superuser secret (`masterarn`), and neither the user nor its
+ * clone exists, the superuser creates both: the user with a password nobody is given, the clone with the pending one.
+ * The tags are written by CloudFormation, not by a writer of the secret (who may not tag it), so a writer can neither
+ * aim the superuser of another database at it, nor name another user, nor choose a password; only accounts that do
+ * not exist are created, and they hold no privilege.
  */
 async function alternate(ctx: RotationContext, current: DatabaseSecret, pending: DatabaseSecret): Promise<void> {
+  const masterArn = current.masterarn!;
+  const master = await requireDatabaseSecret(masterArn, 'AWSCURRENT', undefined, { superuser: true });
+  if (master.username === current.username || master.username === pending.username) {
+    throw new SecretMalformedError(`${ctx.secretArn} names the superuser ${master.username} of ${masterArn} as its own user; alternating rotation never changes the superuser. Rotate the superuser secret on its own.`);
+  }
+  const superuserTarget = boundToSuperuser(ctx, masterArn, master, current);
+
   const proof = await tryLogin(ctx, current);
   if (proof) await proof.close();
   const firstRotation = !proof && ctx.firstUser === current.username && pending.username === `${current.username}${CLONE_SUFFIX}`
@@ -68,18 +82,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
     throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
   }
 
-  const masterArn = current.masterarn!;
-  const master = await requireDatabaseSecret(masterArn, 'AWSCURRENT', undefined, { superuser: true });
-  if (master.username === current.username || master.username === pending.username) {
-    throw new SecretMalformedError(`${ctx.secretArn} names the superuser ${master.username} of ${masterArn} as its own user; alternating rotation never changes the superuser. Rotate the superuser secret on its own.`);
-  }
-  if (master.host && current.host && master.host !== current.host) {
-    throw new SecretMalformedError(`The superuser secret ${masterArn} is for host ${master.host}, but ${ctx.secretArn} is for ${current.host}; masterarn must name the same database's superuser.`);
-  }
-  if (firstRotation && (master.host === undefined || master.host !== current.host || (master.port !== undefined && master.port !== current.port))) {
-    throw new SecretMalformedError(`The first rotation of ${ctx.secretArn} creates its user as the superuser of ${masterArn}, which must name the same host and port (${current.host}:${current.port}); it names ${master.host ?? 'no host'}${master.port !== undefined ? `:${master.port}` : ''}.`);
-  }
-  const session = await loginAsSuperuser(ctx, masterArn, master, current);
+  const session = await loginAsSuperuser(ctx, masterArn, master, superuserTarget);
   if (firstRotation) {
     await withSession(session, async s => {
       for (const username of [current.username, pending.username]) {
@@ -97,9 +100,25 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
 }
 
 /**
+ * Where the superuser logs in: the host and port of its own secret (a missing port is the engine's default), which
+ * AWSCURRENT of the rotated secret must name too. The rotated secret adds the rest (engine, dbname, `ssl`, whose
+ * plaintext opt-in is the construct's, per rotated secret).
+ */
+function boundToSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, current: DatabaseSecret): DatabaseSecret {
+  const defaultPort = /postgres/.test(current.engine) ? 5432 : 3306;
+  const at = (secret: DatabaseSecret) => `${secret.host}:${secret.port ?? defaultPort}`;
+  const sameHost = master.host !== undefined && master.host.toLowerCase() === current.host?.toLowerCase();
+  if (!sameHost || (master.port ?? defaultPort) !== (current.port ?? defaultPort)) {
+    throw new SecretMalformedError(`The superuser secret ${masterArn} ${master.host === undefined ? 'names no host' : `is for ${at(master)}`}, and AWSCURRENT of ${ctx.secretArn} is for ${at(current)}; `
+      + 'the superuser logs in only where its own secret says, which must name the same host and port (an RDS-managed master secret names none: use a superuser secret of your own, or rotate single-user).');
+  }
+  return { ...current, host: master.host, port: master.port ?? defaultPort };
+}
+
+/**
  * Logs in as the superuser with its AWSCURRENT password or, when the superuser secret is itself being rotated and its
- * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap. The superuser logs in to
- * the rotated secret's database (an RDS-managed master secret holds no host).
+ * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap. `target` is the address
+ * boundToSuperuser allowed.
  */
 async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, target: DatabaseSecret): Promise<DatabaseSession> {
   const session = await tryLogin(ctx, master, target);
