@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { App, Aspects, Stack, Stage, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
 import { Caller, ResolvedTemplate, decide } from './iam-matrix';
@@ -694,7 +695,7 @@ describe('the trail the alerts rely on', () => {
     // A trail that is not an organization trail is "created ... only for the current AWS account"
     // (CreateTrail, IsOrganizationTrail: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html),
     // and a SecretsTrail is never one. It is multi-region, so the region does not matter.
-    function securedAt(app: App, name: string, env?: { account?: string; region?: string }) {
+    function securedAt(app: Construct, name: string, env?: { account?: string; region?: string }) {
       const stack = new Stack(app, name, { env });
       new ProtectedSecret(stack, 'Secret', { readers: [role(stack, 'Reader')] });
       return stack;
