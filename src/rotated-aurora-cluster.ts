@@ -117,6 +117,11 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     this.rotationFunction.addDataApiEndpoint();
     this.grantDataApiRotation();
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, this.cluster.secret!, props);
+    // The first rotation may start as soon as the schedule exists, and the Data API runs "queries on writer instances
+    // in a DB cluster" only (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
+    // The secret's attachment names the cluster, which CloudFormation completes before the writer (a DBInstance of
+    // its own): the schedule waits for the whole cluster construct, writer included.
+    this.rotationSchedule.node.addDependency(this.cluster);
   }
 
   /** The master credentials, with the `dbClusterArn` that switches the rotation function to the Data API. */

@@ -182,8 +182,10 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     const networkPath = joinRotationTargets(this.rotationFunction, this.instance, props.vpc, props.port ?? traits.port, props.removalPolicy);
     this.rotationSchedule = scheduleRotation(this, this.secret, this.rotationFunction, attachment, props, undefined, props.superuserSecret);
     this.superuserRotationSchedule = this.rotateSuperuser(props);
-    // The first rotation starts as soon as a schedule exists: the function must reach the database by then.
-    for (const schedule of [this.rotationSchedule, this.superuserRotationSchedule]) schedule?.node.addDependency(networkPath);
+    // The first rotation starts as soon as a schedule exists: the function must reach the database by then. The
+    // attachments already wait for the instance through their TargetId; the schedules name it too, so that stays
+    // true whatever the attachment becomes.
+    for (const schedule of [this.rotationSchedule, this.superuserRotationSchedule]) schedule?.node.addDependency(networkPath, this.instance);
   }
 
   /**

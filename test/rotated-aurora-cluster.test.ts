@@ -149,3 +149,32 @@ test.each<[string, Partial<RotatedAuroraClusterProps>, RegExp]>([
 ])('validation: %s', (_name, extra, message) => {
   expect(() => build(extra)).toThrow(message);
 });
+
+describe('the first rotation waits for the writer instance', () => {
+  // rotateImmediatelyOnUpdate (on by default) rotates as soon as the schedule exists, and setSecret sets the password
+  // through the Data API, which runs "queries on writer instances in a DB cluster" only
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html). The secret's attachment
+  // names the cluster, which CloudFormation finishes before the writer, a DBInstance of its own.
+  const writerId = (stack: Stack, aurora: RotatedAuroraCluster) =>
+    stack.getLogicalId(aurora.cluster.node.findChild('Writer').node.findChild('Resource') as any);
+
+  test('the schedule depends on the writer instance', () => {
+    const { stack, aurora } = build();
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    expect(resources[writerId(stack, aurora)].Type).toBe('AWS::RDS::DBInstance');
+    expect(resources[stack.getLogicalId(aurora.rotationSchedule.node.defaultChild as any)].DependsOn).toContain(writerId(stack, aurora));
+  });
+
+  test('with the rotation function shared from another stack, the schedule still waits for the writer, without a cycle', () => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV });
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const rotationFunction = new RotationFunction(network, 'Rotation', { vpc });
+    const stack = new Stack(app, 'Data', { env: ENV });
+    const aurora = new RotatedAuroraCluster(stack, 'Aurora', { vpc, engine: auroraPostgres, rotationFunction });
+    // Synthesizing the whole app fails on a cyclic reference between the stacks or within one.
+    const assembly = app.synth();
+    const resources = assembly.getStackByName('Data').template.Resources;
+    expect(resources[stack.getLogicalId(aurora.rotationSchedule.node.defaultChild as any)].DependsOn).toContain(writerId(stack, aurora));
+  });
+});

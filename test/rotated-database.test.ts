@@ -516,3 +516,21 @@ test('the first rotation waits, directly or through what it waits for, for every
   const permissions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Permission').map(([id]) => id);
   expect(permissions.every(id => before.has(id))).toBe(true);
 });
+
+test.each([['single user', false], ['alternating users', true]] as const)(
+  '%s: every first rotation waits for the DB instance itself, not only for a secret attachment', (_mode, alternating) => {
+    // rotateImmediatelyOnUpdate rotates as soon as the schedule exists, and setSecret logs in to the instance.
+    // CloudFormation creates a resource after everything it names or lists in DependsOn
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html).
+    const { stack, vpc } = setup();
+    const superuserSecret = alternating ? new ProtectedSecret(stack, 'Admin', {
+      generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' },
+    }) : undefined;
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret });
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const instanceId = logicalId(stack, db.instance);
+    expect(resources[instanceId].Type).toBe('AWS::RDS::DBInstance');
+    const schedules = [db.rotationSchedule, db.superuserRotationSchedule].filter(s => s !== undefined);
+    expect(schedules).toHaveLength(alternating ? 2 : 1);
+    for (const schedule of schedules) expect(resources[logicalId(stack, schedule!)].DependsOn).toContain(instanceId);
+  });

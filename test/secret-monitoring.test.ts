@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Aspects, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Stage, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
 import { Caller, ResolvedTemplate, decide } from './iam-matrix';
@@ -759,6 +760,44 @@ describe('the trail the alerts rely on', () => {
     otherApp.synth();
     expect(warnings(withTrailInApp)).toEqual([]);
     expect(warnings(stated)).toEqual([]);
+  });
+
+  describe('a SecretsTrail logs its own account only', () => {
+    // A trail that is not an organization trail is "created ... only for the current AWS account"
+    // (CreateTrail, IsOrganizationTrail: https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html),
+    // and a SecretsTrail is never one. It is multi-region, so the region does not matter.
+    function securedAt(app: Construct, name: string, env?: { account?: string; region?: string }) {
+      const stack = new Stack(app, name, { env });
+      new ProtectedSecret(stack, 'Secret', { readers: [role(stack, 'Reader')] });
+      return stack;
+    }
+
+    test('a trail in the audit account leaves the payments account warned', () => {
+      const app = new App();
+      new SecretsTrail(new Stack(app, 'Audit', { env: ENV }), 'Trail');
+      const payments = securedAt(app, 'Payments', { account: '222222222222', region: 'eu-west-1' });
+      app.synth();
+      expect(warnings(payments)).toEqual([expect.stringMatching(/fire only while a CloudTrail trail with logging enabled records them/)]);
+    });
+
+    test('a trail of the same account counts, from another region and another stage', () => {
+      const app = new App();
+      const prod = new Stage(app, 'Prod');
+      new SecretsTrail(new Stack(prod, 'Audit', { env: { account: ENV.account, region: 'us-east-1' } }), 'Trail');
+      const orders = securedAt(new Stage(app, 'Other'), 'Orders', ENV);
+      app.synth();
+      expect(warnings(orders)).toEqual([]);
+    });
+
+    test('when either account is unknown at synth (environment-agnostic), the trail counts: it may be the same account', () => {
+      for (const [trailEnv, securedEnv] of [[undefined, ENV], [ENV, undefined]]) {
+        const app = new App();
+        new SecretsTrail(new Stack(app, 'Audit', { env: trailEnv }), 'Trail');
+        const secured = securedAt(app, 'Orders', securedEnv);
+        app.synth();
+        expect(warnings(secured)).toEqual([]);
+      }
+    });
   });
 
   test('a SecretsTrail that an aspect adds in a later stack counts: the check looks when the app is validated', () => {

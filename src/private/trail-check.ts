@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { MonitoringTrail, SecretsTrail } from '../secrets-trail';
 import { appConstructsOfKind, shareAppWalkInValidation } from './app-walk';
@@ -14,7 +14,7 @@ export interface TrailNeeds {
 /**
  * Warns at synth when nothing says which trail feeds the rules: without one, every "AWS API Call via CloudTrail"
  * rule stays silent (https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). A `SecretsTrail`
- * anywhere in the app counts as stated.
+ * of the same account, in any stack or stage of the app, counts as stated.
  */
 export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
   // A validation, not an aspect: it runs once per synthesis after every aspect has added what it adds, and finds a
@@ -41,9 +41,21 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
   });
 }
 
+/**
+ * A `SecretsTrail` of the app that logs `scope`'s account. A trail that is not an organization trail logs "only the
+ * current AWS account" (CreateTrail, IsOrganizationTrail:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html), and a SecretsTrail never is
+ * one: a trail of another account leaves this one unlogged. A SecretsTrail is multi-region, so any region counts. An
+ * account unknown at synth (an environment-agnostic stack) may be the same one, so it counts rather than warn wrongly.
+ */
 function trailInApp(scope: Construct): MonitoringTrail | undefined {
-  const found = appConstructsOfKind(scope, isSecretsTrail)[0];
+  const account = Stack.of(scope).account;
+  const found = appConstructsOfKind(scope, isSecretsTrail).find(trail => sameAccountOrUnknown(Stack.of(trail).account, account));
   return found ? MonitoringTrail.fromSecretsTrail(found as SecretsTrail) : undefined;
+}
+
+function sameAccountOrUnknown(a: string, b: string): boolean {
+  return Token.isUnresolved(a) || Token.isUnresolved(b) || a === b;
 }
 
 function isSecretsTrail(node: IConstruct): boolean {
