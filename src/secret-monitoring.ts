@@ -22,7 +22,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { longestDeployed } from './private/deployed-size';
-import { hasMarker } from './private/marker';
+import { secretResource } from './private/secret-name';
 import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
@@ -689,13 +689,6 @@ function secretNaming(stack: Stack, secret: secretsmanager.ISecret): SecretNamin
 }
 
 /** The `AWS::SecretsManager::Secret` behind a secret construct, if it has one. */
-function secretResource(secret: secretsmanager.ISecret): secretsmanager.CfnSecret | undefined {
-  // A ProtectedSecret (of any copy of this library) holds its aws-cdk-lib Secret as `secret`.
-  const l2: unknown = hasMarker(secret, 'ProtectedSecret') ? (secret as any).secret : secret;
-  if (!secretsmanager.Secret.isSecret(l2)) return undefined;
-  const resource = (l2 as secretsmanager.Secret).node.defaultChild;
-  return resource instanceof secretsmanager.CfnSecret ? resource : undefined;
-}
 
 /** A secret's matcher in plain CloudFormation, naming the secret by the logical ID its resource has when rendered. */
 class ResolvedMatcher {

@@ -71,6 +71,18 @@ test('49 rotated databases in one stack (the footprint goal): every rotation pol
  */
 const FUNCTION_POLICY_BYTES = 20 * 1024;
 
+/**
+ * A secret's ARN as CloudFormation gives it: a secret of the template by its `Name`, or the name CloudFormation
+ * generates (the logical ID, a dash and a random suffix); Secrets Manager adds `-` and six characters.
+ */
+function deployedSecretArn(template: Record<string, any>, sourceArn: any): string {
+  const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
+  const secret = typeof sourceArn?.Ref === 'string' ? template.Resources[sourceArn.Ref] : undefined;
+  if (secret?.Type !== 'AWS::SecretsManager::Secret') return longestDeployed(sourceArn, () => REFERENCE);
+  const name = secret.Properties.Name;
+  return arn(typeof name === 'string' ? name : `${sourceArn.Ref}-ABCDEFGHIJKL`);
+}
+
 /** Each function's resource-based policy as Lambda would keep it, from the templates' invoke permissions. */
 function functionPolicies(templates: Record<string, any>[], stackNames: string[]): Map<string, number> {
   const generated = (stack: string, logicalId: string, max: number) => `${stack}-${logicalId}-ABCDEFGHIJKL`.slice(0, max);
@@ -89,7 +101,7 @@ function functionPolicies(templates: Record<string, any>[], stackNames: string[]
         Resource: `arn:aws:lambda:eu-west-1:111111111111:function:${generated('Network', fnId, 64)}`,
         Condition: {
           StringEquals: { 'AWS:SourceAccount': '111111111111' },
-          ArnLike: { 'AWS:SourceArn': longestDeployed(r.Properties.SourceArn, () => REFERENCE) },
+          ArnLike: { 'AWS:SourceArn': deployedSecretArn(template, r.Properties.SourceArn) },
         },
       };
       sizes.set(fnId, (sizes.get(fnId) ?? '{"Version":"2012-10-17","Id":"default","Statement":[]}'.length) + JSON.stringify(statement).length + 1);
@@ -105,6 +117,16 @@ test('49 rotated databases in one stack: no rotation function is invoked for mor
   for (let i = 0; i < 49; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres });
   const policies = functionPolicies([app.synth().getStackArtifact(stack.artifactId).template], ['Data']);
   expect(policies.size).toBeGreaterThanOrEqual(2);
+  for (const [fn, bytes] of policies) expect({ fn, bytes, fits: bytes <= FUNCTION_POLICY_BYTES }).toEqual(expect.objectContaining({ fits: true }));
+});
+
+test('45 databases whose secrets have names of 200 characters: still no function past 20 KB', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Data', { env: ENV });
+  const vpc = isolatedVpc(stack);
+  const long = (i: number) => `team-${String(i).padStart(2, '0')}/${'payments-ledger-reconciliation/'.repeat(6)}database`.padEnd(200, 'x');
+  for (let i = 0; i < 45; i++) new RotatedDatabase(stack, `Db${i}`, { vpc, engine: postgres, secretName: long(i) });
+  const policies = functionPolicies([app.synth().getStackArtifact(stack.artifactId).template], ['Data']);
   for (const [fn, bytes] of policies) expect({ fn, bytes, fits: bytes <= FUNCTION_POLICY_BYTES }).toEqual(expect.objectContaining({ fits: true }));
 });
 

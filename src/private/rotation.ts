@@ -2,9 +2,9 @@ import { Duration, Names, Resource, Stack, Token, aws_iam as iam, aws_lambda as 
 import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
-import { longestDeployed } from './deployed-size';
 import { hasMarker } from './marker';
 import { automaticallyAfterErrors, scheduleExpressionErrors } from './schedule-expression';
+import { MAX_SECRET_NAME_LENGTH, secretResource } from './secret-name';
 import { findOrCreate } from './singleton';
 
 /** Messages for `RotationOptions` that cannot work, each naming the prop. */
@@ -183,15 +183,27 @@ function invokePermission(scope: Construct, id: string, secret: secretsmanager.I
     // Lambda matches SourceArn with ArnLike: a secret known only by its partial ARN matches with its random suffix.
     sourceArn: secret.secretFullArn ?? `${secret.secretArn}-??????`,
   });
-  countInvokeStatement(fn, permission);
+  countInvokeStatement(fn, permission, secret);
   return permission;
 }
 
-function countInvokeStatement(fn: IConstruct, permission: lambda.CfnPermission): void {
+/**
+ * The longest ARN `secret` can have once deployed: Secrets Manager's ARN, the name and `-` with six characters
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources). A secret of
+ * this app with a name given in the template: that name; with a name CloudFormation generates: its logical ID, a dash
+ * and a random suffix; anything else (an import, a name known only at deployment): the longest name, 512 characters.
+ */
+function longestSecretArn(stack: Stack, secret: secretsmanager.ISecret): number {
+  const resource = secretResource(secret);
+  const name = resource && Stack.of(resource) === stack ? stack.resolve(resource.name) : null;
+  const nameLength = typeof name === 'string' ? name.length
+    : name === undefined ? stack.resolve(resource!.logicalId).length + 1 + 16
+      : MAX_SECRET_NAME_LENGTH;
+  return `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:`.length + nameLength + '-xxxxxx'.length;
+}
+
+function countInvokeStatement(fn: IConstruct, permission: lambda.CfnPermission, secret: secretsmanager.ISecret): void {
   const stack = Stack.of(permission);
-  // A secret of this stack with a generated name: its logical ID, a dash, a random suffix CloudFormation adds and
-  // Secrets Manager's six characters; anything else known only at deployment: as long as a function or secret ARN is.
-  const reference = (logicalId?: string) => logicalId === undefined ? 'x'.repeat(256) : `${logicalId}-${'x'.repeat(16)}-xxxxxx`;
   const statement = {
     Sid: 'x'.repeat(STATEMENT_ID_LENGTH),
     Effect: 'Allow',
@@ -201,7 +213,7 @@ function countInvokeStatement(fn: IConstruct, permission: lambda.CfnPermission):
     Resource: `arn:aws-us-gov:lambda:${'x'.repeat(14)}:${'x'.repeat(12)}:function:${'x'.repeat(64)}`,
     Condition: {
       StringEquals: { 'AWS:SourceAccount': 'x'.repeat(12) },
-      ArnLike: { 'AWS:SourceArn': longestDeployed(stack.resolve(permission.sourceArn), reference) },
+      ArnLike: { 'AWS:SourceArn': 'x'.repeat(longestSecretArn(stack, secret)) },
     },
   };
   const counted = INVOKE_POLICIES.get(fn);

@@ -1,12 +1,13 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { hasMarker } from './marker';
 
 /**
  * Secrets Manager's limits on a secret's name: 1 to 512 characters, ASCII letters, digits and `/_+=.@-`.
  * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name; the
  *   length is the `NameType` shape of the service model, min 1 max 512)
  */
-const MAX_SECRET_NAME_LENGTH = 512;
+export const MAX_SECRET_NAME_LENGTH = 512;
 const SECRET_NAME_CHARACTERS = /^[A-Za-z0-9/_+=.@-]+$/;
 
 /** What is wrong with a secret name, one message per problem; a token is checked at deploy time instead. */
@@ -54,4 +55,13 @@ export function duplicateSecretNameError(scope: IConstruct, name: string | undef
   }
   names.set(key, scope.node.path);
   return undefined;
+}
+
+/** The CloudFormation resource of a secret of this app (an aws-cdk-lib Secret, or the one a ProtectedSecret holds), if any. */
+export function secretResource(secret: secretsmanager.ISecret): secretsmanager.CfnSecret | undefined {
+  // A ProtectedSecret (of any copy of this library) holds its aws-cdk-lib Secret as `secret`.
+  const l2: unknown = hasMarker(secret, 'ProtectedSecret') ? (secret as any).secret : secret;
+  if (!secretsmanager.Secret.isSecret(l2)) return undefined;
+  const resource = (l2 as secretsmanager.Secret).node.defaultChild;
+  return resource instanceof secretsmanager.CfnSecret ? resource : undefined;
 }
