@@ -186,6 +186,9 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     // attachments already wait for the instance through their TargetId; the schedules name it too, so that stays
     // true whatever the attachment becomes.
     for (const schedule of [this.rotationSchedule, this.superuserRotationSchedule]) schedule?.node.addDependency(networkPath, this.instance);
+    // With alternating users, setSecret logs the superuser in only at the host and port its own secret names, which
+    // the superuser secret's attachment (the instance's) writes: the first rotation waits for it too.
+    if (this.alternatingUsers) this.rotationSchedule.node.addDependency(this.instance.secret!);
   }
 
   /**

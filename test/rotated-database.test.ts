@@ -534,3 +534,19 @@ test.each([['single user', false], ['alternating users', true]] as const)(
     expect(schedules).toHaveLength(alternating ? 2 : 1);
     for (const schedule of schedules) expect(resources[logicalId(stack, schedule!)].DependsOn).toContain(instanceId);
   });
+
+test('alternating users: the first rotation waits until the superuser\'s secret holds its host and port too', () => {
+  // setSecret logs the superuser in only at the host and port its own secret names, and refuses a superuser secret
+  // without them; the superuser's attachment writes them (SecretTargetAttachment "completes the final link ... by
+  // adding the database connection information to the secret JSON",
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secrettargetattachment.html).
+  const { stack, vpc } = setup();
+  const superuserSecret = new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/"@' },
+  });
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret });
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+  const attachments = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::SecretTargetAttachment');
+  const superuserAttachment = attachments.find(([, r]) => JSON.stringify(r.Properties.SecretId).includes(logicalId(stack, superuserSecret.secret)))![0];
+  expect(resources[logicalId(stack, db.rotationSchedule)].DependsOn).toContain(superuserAttachment);
+});
