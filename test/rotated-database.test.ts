@@ -547,6 +547,7 @@ test('alternating users: the first rotation waits until the superuser\'s secret 
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret });
   const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
   const attachments = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::SecretTargetAttachment');
-  const superuserAttachment = attachments.find(([, r]) => JSON.stringify(r.Properties.SecretId).includes(logicalId(stack, superuserSecret.secret)))![0];
+  const superuserId = logicalId(stack, superuserSecret.secret);
+  const superuserAttachment = attachments.find(([, r]) => JSON.stringify(r.Properties.SecretId).includes(superuserId))![0];
   expect(resources[logicalId(stack, db.rotationSchedule)].DependsOn).toContain(superuserAttachment);
 });
