@@ -172,7 +172,7 @@ export function invokePolicyLength(fn: IConstruct): number {
 /**
  * Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). Each permission
  * is a statement of the function's resource-based policy, counted against Lambda's 20 KB (`fn`, the construct whose
- * policy it is): one function cannot serve more than about 36 secrets.
+ * policy it is): one function serves about 38 secrets with generated names, fewer with long ones.
  */
 function invokePermission(scope: Construct, id: string, secret: secretsmanager.ISecret, fn: IConstruct, functionArn: string): lambda.CfnPermission {
   const permission = new lambda.CfnPermission(scope, `${id}InvokePermission`, {
@@ -189,9 +189,9 @@ function invokePermission(scope: Construct, id: string, secret: secretsmanager.I
 
 /**
  * The longest ARN `secret` can have once deployed: Secrets Manager's ARN, the name and `-` with six characters
- * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources). A secret of
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html, Name). A secret of
  * this app with a name given in the template: that name; with a name CloudFormation generates: its logical ID, a dash
- * and a random suffix; anything else (an import, a name known only at deployment): the longest name, 512 characters.
+ * and a random suffix (counted at 16 characters; the format is what aws-cdk-lib's Secret parses, not an AWS page); anything else (an import, a name known only at deployment): the longest name, 512 characters.
  */
 function longestSecretArn(stack: Stack, secret: secretsmanager.ISecret): number {
   const resource = secretResource(secret);
