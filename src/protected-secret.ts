@@ -581,11 +581,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (Object.keys(principal.policyFragment.conditions).length > 0) {
       fail('contains a principal with conditions (for example an OrganizationPrincipal); pass the plain principal and add conditions with addToResourcePolicy.');
     }
-    const account = principal.principalAccount;
-    const stackAccount = Stack.of(this).account;
-    if (account !== undefined && Token.compareStrings(account, stackAccount) === TokenComparison.DIFFERENT) {
-      fail(`contains a principal of account ${account}, but the secret is in ${stackAccount}. Cross-account access is not supported: it needs the key policy and the other account's IAM policy too. Give a role in ${stackAccount} access and let the other account assume it.`);
-    }
+    this.refuseOtherAccount(principal, propName);
     // An account in aws:PrincipalAccount exempts every role and user of it: with the account of the secret, the deny
     // would deny nobody of that account, silently.
     if (principal instanceof iam.AccountPrincipal && this.denyOthers) {
@@ -638,6 +634,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
       this.exempt(grantee.grantPrincipal, 'grantee');
       return grantee;
     }
+    // The ARN below is built in the secret's account: a role of another account's stack must not pass as one of it.
+    this.refuseOtherAccount(grantee.grantPrincipal, 'grantee');
     const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee);
     this.exempt(new iam.ArnPrincipal(arn), 'grantee');
     const named = new RoleNamedByArn(grantee.grantPrincipal, arn, Stack.of(this));
@@ -649,6 +647,16 @@ export class ProtectedSecret extends ProtectedSecretBase {
     // @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
     named.grantKeyUseThroughSecretsManager(this.encryptionKey, ['kms:Decrypt']);
     return named;
+  }
+
+  /** Refuses a principal of another account than the secret's, whose access this construct cannot grant. */
+  private refuseOtherAccount(principal: iam.IPrincipal, propName: string): void {
+    const account = principal.principalAccount;
+    const stackAccount = Stack.of(this).account;
+    if (account !== undefined && Token.compareStrings(account, stackAccount) === TokenComparison.DIFFERENT) {
+      throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains a principal of account ${account}, but the secret is in ${stackAccount}. `
+        + `Cross-account access is not supported: it needs the key policy and the other account's IAM policy too. Give a role in ${stackAccount} access and let the other account assume it.`);
+    }
   }
 
   /**

@@ -1,9 +1,18 @@
 import { Annotations, Names, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { longestDeployed } from './private/deployed-size';
 import { keyAdministrationStatements } from './private/key-policy';
 
 /** KMS's limit on a key policy document. @see https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit */
 const KEY_POLICY_LIMIT_BYTES = 32 * 1024;
+
+/**
+ * A principal the template names by an intrinsic (a role of this app, `Fn::GetAtt`; one of another stack,
+ * `Fn::ImportValue`) at its longest once deployed: a role ARN in the longest partition whose name has IAM's maximum
+ * of 64 characters (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length).
+ * In the template such a reader takes about 40 characters, a third of what KMS receives.
+ */
+const LONGEST_PRINCIPAL_ARN = `arn:aws-us-gov:iam::${'0'.repeat(12)}:role/${'x'.repeat(64)}`;
 
 /**
  * Properties for a `SecretsKey`.
@@ -61,12 +70,14 @@ export class SecretsKey extends kms.Key {
   }
 
   /**
-   * Warns before KMS refuses the policy: every reader of every secret sharing the key adds a statement. Measured as
-   * aws-cdk-lib renders it (resolving the document, not its `toJSON()`, so the statements each secret repeats are
-   * counted once, as in the template).
+   * Warns before KMS refuses the policy: every reader of every secret sharing the key adds a statement (or, with
+   * `@aws-cdk/aws-iam:minimizePolicies`, a principal to one statement). Measured as KMS receives it: the document as
+   * aws-cdk-lib renders it (resolving it, not its `toJSON()`, so the statements each secret repeats are counted once,
+   * as in the template), with each principal the template names by an intrinsic at its longest ARN.
    */
   private checkPolicySize(): string[] {
-    const size = Buffer.byteLength(JSON.stringify(this.policy ? Stack.of(this).resolve(this.policy) : {}), 'utf8');
+    const rendered = this.policy ? Stack.of(this).resolve(this.policy) : {};
+    const size = Buffer.byteLength(JSON.stringify(longestDeployed(rendered, () => LONGEST_PRINCIPAL_ARN)), 'utf8');
     if (size > KEY_POLICY_LIMIT_BYTES * 0.9) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:shared-key-policy-size',
         `SecretsKey ${this.node.path}: its policy is about ${Math.round(size / 1024)} KB, near KMS's 32 KB limit (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit). Give some secrets their own key (leave \`encryptionKey\` unset) or a second SecretsKey.`);

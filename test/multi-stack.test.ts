@@ -274,6 +274,18 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
     expect(() => app.synth()).not.toThrow();
   });
 
+  // The exemption would name the role by an ARN in the secret's account, which the role is not in: the call would be
+  // refused at run time by the deny and the key policy (which delegates to its own account only), silently at synth.
+  test('a role of a stack in another account is refused at synth, as `readers` refuses it', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const partner = new Stack(app, 'Partner', { env: { account: '222222222222', region: ENV.region } });
+    const orders = new ProtectedSecret(data, 'Orders', { readers: [new iam.Role(data, 'Owner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] });
+    const reports = new iam.Role(partner, 'Reports', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName: 'orders-reports' });
+    expect(() => orders.grantRead(reports)).toThrow(/Data\/Orders: `grantee` contains a principal of account 222222222222, but the secret is in 111111111111/);
+    expect(() => orders.grantWrite(reports)).toThrow(/account 222222222222/);
+  });
+
   test('a role with a generated name fails at synth with the fix, not with a cyclic reference', () => {
     expect(() => grantAcrossStacks()).toThrow(/Data\/Orders.*Apps\/Reports.*(readers|secretReaders).*roleName/s);
   });

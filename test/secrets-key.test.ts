@@ -60,6 +60,32 @@ test('a shared key whose policy nears KMS\'s 32 KB limit is flagged at synth, na
   expect(JSON.stringify(key.Properties.KeyPolicy).length).toBeGreaterThan(0.9 * 32 * 1024);
 });
 
+/** The key policy as KMS receives it: each reader role's ARN (a `Fn::GetAtt` in the template) at its longest. */
+function deployedPolicyBytes(keyPolicy: any): number {
+  // arn:aws-us-gov:iam::<12-digit account>:role/<name of at most 64 characters>
+  const roleArn = `arn:aws-us-gov:iam::123456789012:role/${'x'.repeat(64)}`;
+  return JSON.stringify(keyPolicy, (_key, value) => (value && value['Fn::GetAtt'] ? roleArn : value)).length;
+}
+
+// A reader is a `Fn::GetAtt` of about 40 characters in the template and an ARN of up to 102 once deployed: measured
+// in the template, the warning came after KMS would refuse the policy.
+test.each([
+  ['one statement per reader', {}, 110],
+  ['readers merged into one statement (@aws-cdk/aws-iam:minimizePolicies)', { '@aws-cdk/aws-iam:minimizePolicies': true }, 300],
+])('a shared key whose deployed policy nears 32 KB is flagged although its template is smaller: %s', (_name, context, readers) => {
+  const stack = new Stack(new App({ context }), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  // Ten readers a secret keeps the stack under CloudFormation's 500 resources.
+  const perSecret = 10;
+  for (let i = 0; i < readers / perSecret; i++) {
+    const roles = Array.from({ length: perSecret }, (_, j) => new iam.Role(stack, `Reader${i}x${j}`, { assumedBy: new iam.AccountRootPrincipal() }));
+    new ProtectedSecret(stack, `Secret${i}`, { encryptionKey: SecretsKey.forStack(stack), readers: roles, monitoring: { enabled: false } });
+  }
+  const [key] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'));
+  expect(JSON.stringify(key.Properties.KeyPolicy).length).toBeLessThan(0.9 * 32 * 1024);
+  expect(deployedPolicyBytes(key.Properties.KeyPolicy)).toBeGreaterThan(0.9 * 32 * 1024);
+  Annotations.fromStack(stack).hasWarning('/Stack/ProtectedSecretsKey', Match.stringLikeRegexp('near KMS\'s 32 KB limit'));
+});
+
 // aws-cdk-lib removes identical statements when it renders a policy: each secret on the key adds the same account
 // statements, which are not what KMS's limit counts. Measured before that, the warning fired for a deployed key
 // policy of 18 KB.
