@@ -461,8 +461,9 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.exemptDeployers(props.deployRoles ?? []);
     if (this.denyOthers) this.addDenyOthers();
     this.denyLibraryTagChangesToEveryoneElse();
-    // An aspect, because grants made after construction may create the resource policy later.
-    Aspects.of(this).add(new BlockPublicPolicy());
+    // An aspect, because grants made after construction may create the resource policy later (and the removal policy
+    // may change after construction too).
+    Aspects.of(this).add(new BlockPublicPolicy(this.secret));
   }
 
   private publishArn(parameterName: string | undefined): ssm.StringParameter | undefined {
@@ -879,8 +880,19 @@ class RoleNamedByArn implements iam.IPrincipal {
 
 /** Turns on `BlockPublicPolicy` for every secret resource policy it visits. */
 class BlockPublicPolicy implements IAspect {
+  constructor(private readonly secret: secretsmanager.Secret) {}
+
   public visit(node: IConstruct): void {
-    if (node instanceof secretsmanager.CfnResourcePolicy) node.blockPublicPolicy = true;
+    if (!(node instanceof secretsmanager.CfnResourcePolicy)) return;
+    node.blockPublicPolicy = true;
+    // The policy stays and goes with the secret (whatever removal policy it has when the app synthesizes): without a
+    // DeletionPolicy CloudFormation deletes a resource that leaves the stack, so a retained secret would lose its deny
+    // and stay readable by any role of the account allowed GetSecretValue and kms:Decrypt in IAM (aws-cdk-lib's key
+    // statement lets the account use the key through Secrets Manager).
+    // @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+    const secretResource = this.secret.node.defaultChild as CfnResource;
+    node.cfnOptions.deletionPolicy = secretResource.cfnOptions.deletionPolicy;
+    node.cfnOptions.updateReplacePolicy = secretResource.cfnOptions.updateReplacePolicy;
   }
 }
 

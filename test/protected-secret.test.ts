@@ -93,6 +93,21 @@ describe('ProtectedSecret key', () => {
   });
 });
 
+// Without a DeletionPolicy CloudFormation deletes a resource that leaves the stack: a retained secret would stay with
+// aws-cdk-lib's key statement for the account (through Secrets Manager) and lose its deny, readable by any role whose
+// IAM policy allows GetSecretValue and kms:Decrypt.
+test('the resource policy stays and goes with the secret: retained by default, on removal and on replacement', () => {
+  const policyOf = (t: Template) => Object.values(t.findResources('AWS::SecretsManager::ResourcePolicy'))[0];
+  const retained = policyOf(stackWith(stack => ({ readers: [role(stack, 'Reader')] })).template());
+  expect([retained.DeletionPolicy, retained.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  const destroyed = policyOf(stackWith(stack => ({ readers: [role(stack, 'Reader')], removalPolicy: RemovalPolicy.DESTROY })).template());
+  expect([destroyed.DeletionPolicy, destroyed.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
+  // applyRemovalPolicy after construction moves the policy with the secret too.
+  const { stack, template } = stackWith(s => ({ readers: [role(s, 'Reader')] }));
+  (stack.node.findAll().find(c => c instanceof ProtectedSecret) as ProtectedSecret).applyRemovalPolicy(RemovalPolicy.DESTROY);
+  expect(policyOf(template()).DeletionPolicy).toEqual('Delete');
+});
+
 describe('ProtectedSecret resource policy', () => {
   test('readers may read, writers may also write, everyone else is denied the value, public policies are blocked', () => {
     const { stack, template } = stackWith(s => ({ readers: [role(s, 'Reader')], writers: [role(s, 'Writer')] }));
