@@ -30,6 +30,7 @@ import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesProblem } from './private/password-policy';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
+import { subnetSelectionKey } from './private/subnet-selection';
 import { PropErrors } from './private/validation';
 
 /**
@@ -181,8 +182,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // one endpoint per service, and what names their secrets is written in their own stacks (see `grantableIn`).
     // An imported VPC belongs to the stack that imports it.
     const stack = Stack.of(options.vpc);
-    const subnetIds = stack.resolve(options.vpc.selectSubnets(options.vpcSubnets ?? defaultSubnets(options.vpc)).subnetIds);
-    const key = `${Names.nodeUniqueId(options.vpc.node)}${JSON.stringify(subnetIds)}`;
+    // Named by the selection, not the subnets it holds today: a VPC that gains a zone keeps its function.
+    const key = subnetSelectionKey(options.vpc, options.vpcSubnets ?? defaultSubnets(options.vpc));
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
     // Each secret adds a statement to the function's resource-based policy, which Lambda caps at 20 KB: when the
     // VPC's function has no room left for two more (a database with alternating users and `rotateSuperuser` adds

@@ -88,6 +88,39 @@ test('by default, databases and clusters of one VPC and subnets share a subnet g
   expect(new Set(users)).toEqual(new Set(groups));
 });
 
+// DBSubnetGroupName and DBClusterIdentifier's subnet group are replaced-on-change properties: a shared group named by
+// the subnets it holds today would become a new group when the VPC gains a zone or a subnet, and every database
+// using it a new, empty one. The group (and the shared rotation function) is named by the selection instead, and its
+// SubnetIds change in place. Likewise for a VPC looked up again (new subnet IDs, same selection).
+test('adding a zone to the VPC keeps every database\'s subnet group and the shared rotation function: only their subnets change', () => {
+  const synth = (maxAzs: number) => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    stack.node.setContext('availability-zones:account=123456789012:region=us-east-1', ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new RotatedDatabase(stack, 'Orders', { vpc, engine: postgres17 });
+    new RotatedAuroraCluster(stack, 'Ledger', { vpc, engine: auroraPostgres });
+    const t = Template.fromStack(stack);
+    const groups = Object.entries(t.findResources('AWS::RDS::DBSubnetGroup'));
+    const functions = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    return {
+      groupIds: groups.map(([id]) => id),
+      subnetCount: groups.map(([, group]) => group.Properties.SubnetIds.length),
+      instance: Object.values(t.findResources('AWS::RDS::DBInstance')).find(db => !db.Properties.DBClusterIdentifier)!.Properties.DBSubnetGroupName,
+      cluster: Object.values(t.findResources('AWS::RDS::DBCluster'))[0].Properties.DBSubnetGroupName,
+      functions,
+    };
+  };
+  const two = synth(2);
+  const three = synth(3);
+  expect(two.subnetCount).toEqual([2]);
+  expect(three.subnetCount).toEqual([3]);
+  expect(three.groupIds).toEqual(two.groupIds);
+  expect(three.instance).toEqual(two.instance);
+  expect(three.cluster).toEqual(two.cluster);
+  expect(two.functions.length).toBeGreaterThan(0);
+  expect(three.functions).toEqual(two.functions);
+});
+
 // A stack deployed with an earlier version: moving its databases to the shared group would replace them.
 for (const optOut of [false, 'false']) {
   test(`with \`shareDbSubnetGroups: ${JSON.stringify(optOut)}\`, each database and cluster keeps its own subnet group, as aws-cdk-lib named it`, () => {

@@ -1,8 +1,9 @@
 // What the database constructs share.
 import { createHash } from 'crypto';
-import { Duration, Names, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { findOrCreate } from './singleton';
+import { subnetSelectionKey } from './subnet-selection';
 
 /** The secret's key is usable only through Secrets Manager; storage encryption also needs RDS to use it. */
 export function allowRdsToUseKey(key: kms.IKey): void {
@@ -84,7 +85,7 @@ function oncePerStack<T extends Construct>(scope: Construct, prefix: string, key
 export const SHARE_DB_SUBNET_GROUPS_CONTEXT = 'cdk-protected-secrets:shareDbSubnetGroups';
 
 /**
- * One DB subnet group per VPC and subnet selection in the database's stack, kept when a database that uses it is
+ * One DB subnet group per VPC and subnet selection (as written: `subnetSelectionKey`) in the database's stack, kept when a database that uses it is
  * retained (CloudFormation could not delete a group a retained database still uses). With
  * SHARE_DB_SUBNET_GROUPS_CONTEXT `false` (or `"false"`, as `cdk -c` passes it): undefined, so aws-cdk-lib creates the
  * database's own group under the construct path and logical ID it always had.
@@ -94,8 +95,7 @@ export function sharedSubnetGroup(
 ): rds.ISubnetGroup | undefined {
   const share = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
   if (share === false || share === 'false') return undefined;
-  const subnetIds = vpc.selectSubnets(vpcSubnets).subnetIds;
-  const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', [Names.nodeUniqueId(vpc.node), subnetIds], (stack, id) =>
+  const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', subnetSelectionKey(vpc, vpcSubnets), (stack, id) =>
     new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${vpc.node.path}` }));
   if (removalPolicy === RemovalPolicy.RETAIN) group.applyRemovalPolicy(RemovalPolicy.RETAIN);
   return group;

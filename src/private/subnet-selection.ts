@@ -1,0 +1,26 @@
+import { Names, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+
+/**
+ * What names a resource the databases of a VPC share (their DB subnet group, the rotation function): the VPC and the
+ * subnet selection as written, not the subnets it selects today. Those change when the VPC gains a zone or a subnet,
+ * or is looked up again; a shared DB subnet group named by them would then be a new group, and DBSubnetGroupName is
+ * a property CloudFormation changes by REPLACING the instance (an empty new database), where the group's own
+ * SubnetIds change in place
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbinstance.html, "Updating DB
+ * instances"; https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbsubnet-group.html,
+ * SubnetIds: "Update requires: No interruption"). Subnets listed by the user are named by their IDs: that list is
+ * the selection.
+ */
+export function subnetSelectionKey(vpc: ec2.IVpc, selection: ec2.SubnetSelection): string {
+  const stack = Stack.of(vpc);
+  return JSON.stringify([
+    Names.nodeUniqueId(vpc.node),
+    selection.subnetType ?? null,
+    selection.subnetGroupName ?? null,
+    selection.availabilityZones ? [...selection.availabilityZones].sort() : null,
+    selection.onePerAz ?? null,
+    selection.subnets ? stack.resolve(selection.subnets.map(subnet => subnet.subnetId)) : null,
+    // Filters are objects of aws-cdk-lib's SubnetFilter classes: their class and fields say what they select.
+    selection.subnetFilters ? stack.resolve(selection.subnetFilters.map(filter => [filter.constructor.name, { ...filter }])) : null,
+  ]);
+}
