@@ -211,7 +211,7 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEn
   if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`.');
   const traits = props.engine ? ENGINE_TRAITS[props.engine.engineType] : undefined;
   if (props.engine && !traits) errors.add(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
-  errors.addAll(databaseBasePropErrors(props));
+  errors.addAll(databaseBasePropErrors(scope, props));
   const id = props.clusterIdentifier;
   if (id !== undefined && !Token.isUnresolved(id) && !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) {
     errors.add(`\`clusterIdentifier\` must be lowercase letters, digits and single hyphens, starting with a letter, got "${id}".`);

@@ -293,7 +293,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   if (props.engine && !traits) {
     errors.add(`\`engine\` must be PostgreSQL, MySQL or MariaDB (the engines the bundled rotation function supports), got ${props.engine.engineType}.`);
   }
-  errors.addAll(databaseBasePropErrors(props));
+  errors.addAll(databaseBasePropErrors(scope, props));
   const username = props.username;
   if (username !== undefined && !Token.isUnresolved(username) && traits) {
     if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(username)) errors.add(`\`username\` must start with a letter and contain only letters, digits and underscores, got "${username}".`);

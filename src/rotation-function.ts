@@ -50,6 +50,9 @@ const SHARED_FUNCTION_HEADROOM = 2 * 1100;
 /** A shared function created to take the next databases of a VPC, and the first one whose role and network it shares. */
 const SHARES_WITH = new WeakMap<RotationFunctionProps, RotationFunction>();
 
+/** IAM's default quota of managed policies attached to a role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). */
+const MANAGED_POLICIES_PER_ROLE = 10;
+
 /**
  * A database engine the rotation function carries code for. Each engine has its own bundle, so a function ships
  * only the drivers its databases need.
@@ -183,7 +186,17 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // An imported VPC belongs to the stack that imports it.
     const stack = Stack.of(options.vpc);
     // Named by the selection, not the subnets it holds today: a VPC that gains a zone keeps its function.
-    const key = subnetSelectionKey(options.vpc, options.vpcSubnets ?? defaultSubnets(options.vpc));
+    // The databases of each other stack get functions of their own (in the VPC's stack, sharing its endpoints), so
+    // which function serves a database never depends on the databases of other stacks. With one function for all,
+    // the ~38 secrets a function's policy holds (below) were counted across stacks: a database added to or removed
+    // from one stack moved another stack's databases between functions, and the VPC stack's update then removed
+    // exports that stack still imported, which CloudFormation refuses ("You can't modify or remove an output value
+    // that is referenced by another stack":
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html).
+    // Each role then also carries one other stack's managed policy, far from IAM's 10 per role.
+    const consumer = Stack.of(scope);
+    const key = subnetSelectionKey(options.vpc, options.vpcSubnets ?? defaultSubnets(options.vpc))
+      + (consumer === stack ? '' : `@${Names.nodeUniqueId(consumer.node)}`);
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
     // Each secret adds a statement to the function's resource-based policy, which Lambda caps at 20 KB: when the
     // VPC's function has no room left for two more (a database with alternating users and `rotateSuperuser` adds
@@ -239,6 +252,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private readonly plaintextSecretArns: string[] = [];
   private readonly engines = new Set<RotationEngine>();
   private readonly code = new BundleCode();
+  /** The role's grants written in other stacks (on the network owner): each attaches a managed policy to the role. */
+  private readonly accessesInOtherStacks: RotationAccess[] = [];
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -270,6 +285,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // Databases declare their engines after the function exists (one function serves a VPC), so the asset is
     // chosen when the app is prepared for synthesis, from every engine declared by then.
     Aspects.of(this).add({ visit: node => { if (node === this) this.bindBundle(); } });
+    if (!owner) this.node.addValidation({ validate: () => this.warnOfManagedPolicyQuota() });
   }
 
   /**
@@ -389,7 +405,31 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // Functions that share a role share its policy in each other stack too.
     const owner = this._networkOwner;
     const id = `RotationAccess${createHash('sha256').update(owner.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
-    return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => new RotationAccess(scopeStack, accessId, this.role, owner.node.path));
+    return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => {
+      const access = new RotationAccess(scopeStack, accessId, this.role, owner.node.path);
+      owner.accessesInOtherStacks.push(access);
+      return access;
+    });
+  }
+
+  /**
+   * Warns when the role would have more managed policies attached than IAM allows by default: its own, and one per
+   * other stack whose grants had no resource policy of the app to go in (an Aurora cluster's Data API, an imported
+   * secret, a key of another app). IAM attaches 10 managed policies to a role unless the account's quota was raised
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), so the stack that attaches the
+   * eleventh fails to deploy with LimitExceeded. A warning, not an error: the quota can be raised to 20.
+   */
+  private warnOfManagedPolicyQuota(): string[] {
+    const stacks = this.accessesInOtherStacks.filter(access => access.attachesPolicy).map(access => Stack.of(access).stackName);
+    const attached = (this.role instanceof ManagedPolicyRole ? 1 : 0) + stacks.length;
+    if (attached > MANAGED_POLICIES_PER_ROLE) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:role-managed-policies',
+        `RotationFunction ${this.node.path}: its role would have ${attached} managed policies attached (its own and one each for ${stacks.join(', ')}), `
+        + `and IAM attaches ${MANAGED_POLICIES_PER_ROLE} to a role unless the account's quota was raised (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): `
+        + 'the stack that attaches one too many fails to deploy with LimitExceeded. Leave `rotationFunction` unset on the databases of some of those stacks '
+        + '(RotationFunction.shared gives each stack a function and role of its own), or give them another RotationFunction.');
+    }
+    return [];
   }
 
   /**
@@ -789,11 +829,16 @@ class ResourcePolicyGrantee implements iam.IPrincipal {
 
 /** The rotation role's grants written in another stack: a customer-managed policy there, attached to the role. */
 class RotationAccess extends Construct implements iam.IGrantable {
-  public readonly grantPrincipal: iam.IPrincipal;
+  public readonly grantPrincipal: RolePolicyInScope;
 
   constructor(scope: Construct, id: string, role: iam.IRole, functionPath: string) {
     super(scope, id);
     this.grantPrincipal = new RolePolicyInScope(this, role, `Rotation function ${functionPath}: the secrets of this stack it rotates`);
+  }
+
+  /** Whether a grant wrote a statement here, which attaches this stack's managed policy to the role. */
+  public get attachesPolicy(): boolean {
+    return this.grantPrincipal.policy !== undefined;
   }
 }
 
@@ -802,7 +847,8 @@ class RolePolicyInScope implements iam.IPrincipal {
   public readonly grantPrincipal: iam.IPrincipal = this;
   public readonly assumeRoleAction: string;
   public readonly principalAccount?: string;
-  private policy?: iam.ManagedPolicy;
+  /** The managed policy, once a statement was added. */
+  public policy?: iam.ManagedPolicy;
 
   constructor(private readonly scope: Construct, private readonly role: iam.IRole, private readonly description: string) {
     this.assumeRoleAction = role.assumeRoleAction;

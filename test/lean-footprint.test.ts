@@ -121,6 +121,22 @@ test('adding a zone to the VPC keeps every database\'s subnet group and the shar
   expect(three.functions).toEqual(two.functions);
 });
 
+// The names deployed stacks hold: a change to how they are derived renames the group (replacing every database in
+// it) and the function. Pinned for the bench's VPC shape, in one stack and for a database of another stack.
+test('the shared subnet group and rotation function keep their logical IDs', () => {
+  const app = new App();
+  const network = new Stack(app, 'Network', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = new ec2.Vpc(network, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const own = new RotatedDatabase(network, 'Orders', { vpc, engine: postgres17 });
+  const other = new RotatedDatabase(new Stack(app, 'Billing', { env: { account: '123456789012', region: 'us-east-1' } }), 'Invoices', { vpc, engine: postgres17 });
+  const ids = (stack: Stack) => Object.keys(Template.fromStack(stack).toJSON().Resources).filter(id => /^(ProtectedSecretsDbSubnets|RotationFunction[0-9A-F]{8}Function[0-9A-F]{8}$)/.test(id)).sort();
+  expect(own.rotationFunction.node.id).toEqual('RotationFunction56CE7C32');
+  expect(other.rotationFunction.node.id).toEqual('RotationFunctionE9F6850C');
+  // Billing's function lives in the network stack too.
+  expect(ids(network)).toEqual(['ProtectedSecretsDbSubnets806A6709', 'RotationFunction56CE7C32FunctionA4F7D2FF', 'RotationFunctionE9F6850CFunction611E739D']);
+  expect(ids(Stack.of(other))).toEqual(['ProtectedSecretsDbSubnets806A6709']);
+});
+
 // A stack deployed with an earlier version: moving its databases to the shared group would replace them.
 for (const optOut of [false, 'false']) {
   test(`with \`shareDbSubnetGroups: ${JSON.stringify(optOut)}\`, each database and cluster keeps its own subnet group, as aws-cdk-lib named it`, () => {

@@ -157,18 +157,59 @@ describe('a rotation function in a Network stack shared by databases of two othe
 });
 
 describe('databases that leave the function to the library, with the VPC in another stack', () => {
-  test('share one function and one endpoint in the VPC\'s stack', () => {
+  test('each stack\'s databases get a function of their own in the VPC\'s stack; all share one endpoint', () => {
     const app = new App();
     const network = new Stack(app, 'Network', { env: ENV });
     const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
     const a = new RotatedDatabase(new Stack(app, 'A', { env: ENV }), 'Db', { vpc, engine });
+    const a2 = new RotatedDatabase(Stack.of(a), 'Db2', { vpc, engine });
     const b = new RotatedDatabase(new Stack(app, 'B', { env: ENV }), 'Db', { vpc, engine });
     app.synth();
-    expect(a.rotationFunction).toBe(b.rotationFunction);
+    expect(a2.rotationFunction.node.path).toEqual(a.rotationFunction.node.path);
+    expect(b.rotationFunction.node.path).not.toEqual(a.rotationFunction.node.path);
     expect(Stack.of(a.rotationFunction)).toBe(network);
+    expect(Stack.of(b.rotationFunction)).toBe(network);
+    // Each role carries the policy of one stack: IAM's 10 managed policies a role never cap the number of stacks.
+    expect(b.rotationFunction.function.role!.node.path).not.toEqual(a.rotationFunction.function.role!.node.path);
     const endpoints = [network, Stack.of(a), Stack.of(b)].flatMap(s => Object.values(Template.fromStack(s).findResources('AWS::EC2::VPCEndpoint')));
     expect(endpoints.length).toBe(1);
+  });
+
+  // One function for every stack held about 38 secrets (Lambda's 20 KB policy): a database removed from stack A moved
+  // B's database back to the first function, and the network stack's update then removed the exports of the second,
+  // which B still imports: "You can't modify or remove an output value that is referenced by another stack"
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html).
+  // A VPC is in one account and region; aws-cdk-lib's own messages for this case named an alarm's region, a grantee's
+  // account or a physical name, none of which said what was wrong.
+  test.each([
+    ['region', { account: ENV.account, region: 'us-east-1' }, /`vpc` .*Network\/Vpc is in region eu-west-1, but the database's stack .* us-east-1/],
+    ['account', { account: '222222222222', region: ENV.region }, /`vpc` .*Network\/Vpc is in account 111111111111, but the database's stack .* 222222222222/],
+  ])('a database in another %s than its VPC fails at synth, saying so', (_what, env, message) => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV });
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+    expect(() => new RotatedDatabase(new Stack(app, 'Far', { env }), 'Db', { vpc, engine })).toThrow(message);
+  });
+
+  test('a database added to or removed from one stack never moves another stack\'s database to another function', () => {
+    const importsOfB = (databasesInA: number) => {
+      const app = new App();
+      const network = new Stack(app, 'Network', { env: ENV });
+      const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+      const a = new Stack(app, 'A', { env: ENV });
+      for (let i = 0; i < databasesInA; i++) new RotatedDatabase(a, `Db${i}`, { vpc, engine, monitoring: { enabled: false } });
+      const b = new Stack(app, 'B', { env: ENV });
+      new RotatedDatabase(b, 'Db', { vpc, engine, monitoring: { enabled: false } });
+      const schedule = Object.values(Template.fromStack(b).findResources('AWS::SecretsManager::RotationSchedule'))[0];
+      return JSON.stringify(schedule.Properties.RotationLambdaARN);
+    };
+    const before = importsOfB(33);
+    expect(before).toContain('Fn::ImportValue');
+    expect(importsOfB(32)).toEqual(before);
+    expect(importsOfB(40)).toEqual(before);
   });
 
   test('functions of two stacks in a VPC of a third share its endpoints, without a cycle', () => {

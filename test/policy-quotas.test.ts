@@ -4,7 +4,7 @@
 // https://repost.aws/knowledge-center/iam-increase-policy-size. CloudFormation would fail the deployment with
 // LimitExceeded. Checked at the largest stack the footprint allows, and for a function shared by many stacks.
 import { App, CfnElement, Stack, aws_ec2 as ec2, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 import { longestDeployed } from '../src/private/deployed-size';
 
@@ -150,6 +150,32 @@ test('one rotation function in a network stack serving databases of 12 stacks: i
   }
   const assembly = app.synth();
   expectWithinQuotas([network, ...stacks].map(s => assembly.getStackArtifact(s.artifactId).template));
+});
+
+// A cluster's Data API grant has no resource policy of the app to go in: each stack of clusters attaches a managed
+// policy of its own to the function's role, and IAM attaches at most 10 to a role by default.
+test('a function you share with Aurora clusters of 10 stacks warns that its role passes IAM\'s 10 managed policies; 9 do not', () => {
+  const build = (teams: number) => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV });
+    const vpc = isolatedVpc(network);
+    const rotationFunction = new RotationFunction(network, 'Rotation', { vpc });
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
+    for (let i = 0; i < teams; i++) {
+      new RotatedAuroraCluster(new Stack(app, `Team${i}`, { env: ENV }), 'Ledger', { vpc, engine, rotationFunction, monitoring: { enabled: false } });
+    }
+    app.synth();
+    const attached = rolePolicies(app.node.children.filter((c): c is Stack => c instanceof Stack).map(st => Template.fromStack(st).toJSON()))
+      .find(({ role }) => role.startsWith('RotationRole'))!.managed.length;
+    return { attached, warnings: Annotations.fromStack(network).findWarning('/Network/Rotation', Match.stringLikeRegexp('managed policies')) };
+  };
+  const nine = build(9);
+  expect(nine.attached).toBe(10);
+  expect(nine.warnings).toHaveLength(0);
+  const ten = build(10);
+  expect(ten.attached).toBe(11);
+  expect(ten.warnings).toHaveLength(1);
+  expect(ten.warnings[0].entry.data).toMatch(/11 managed policies.*10.*RotationFunction.shared|11 managed policies.*10/s);
 });
 
 test('a secret of the app grants the role in its own policy; an imported secret, which has none here, in the role\'s', () => {

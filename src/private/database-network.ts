@@ -1,4 +1,5 @@
-import { Stack, Token, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Stack, Token, TokenComparison, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { defaultDatabaseSubnets } from './database';
 
 /**
@@ -6,9 +7,11 @@ import { defaultDatabaseSubnets } from './database';
  * JavaScript, where the type checker does not help) or a VPC without private subnets is reported against
  * our props rather than as a TypeError or an aws-cdk-lib message that names neither prop.
  */
-export function databaseNetworkErrors(props: { vpc?: ec2.IVpc; vpcSubnets?: ec2.SubnetSelection }): string[] {
+export function databaseNetworkErrors(scope: Construct, props: { vpc?: ec2.IVpc; vpcSubnets?: ec2.SubnetSelection }): string[] {
   const vpc = props.vpc;
   if (!vpc) return ['`vpc` is required: pass the VPC the database and its rotation function go in (e.g. `ec2.Vpc.fromLookup(...)`).'];
+  const environmentError = otherEnvironmentError(scope, vpc);
+  if (environmentError) return [environmentError];
   if (props.vpcSubnets) {
     let selected: ec2.SelectedSubnets;
     try {
@@ -26,6 +29,22 @@ export function databaseNetworkErrors(props: { vpc?: ec2.IVpc; vpcSubnets?: ec2.
       + 'add a `PRIVATE_ISOLATED` subnet group to the VPC, or pass `vpcSubnets` that select private subnets.'];
   }
   return availabilityZoneErrors(vpc, vpc.selectSubnets(defaultDatabaseSubnets(vpc)), 'the database\'s subnets are all');
+}
+
+/**
+ * A VPC is in one account and region, and so are the database placed in it and the rotation function that shares its
+ * stack. Compared when both are known at synth (an environment-agnostic stack compares as unknown).
+ */
+function otherEnvironmentError(scope: Construct, vpc: ec2.IVpc): string | undefined {
+  const vpcStack = Stack.of(vpc);
+  const stack = Stack.of(scope);
+  for (const part of ['account', 'region'] as const) {
+    if (Token.compareStrings(vpcStack[part], stack[part]) === TokenComparison.DIFFERENT) {
+      return `\`vpc\` ${vpc.node.path} is in ${part} ${vpcStack[part]}, but the database's stack ${stack.stackName} is in ${part} ${stack[part]}: `
+        + 'a database goes in a VPC of its own account and region. Create the database in a stack of that environment, or give it a VPC of its own.';
+    }
+  }
+  return undefined;
 }
 
 /**

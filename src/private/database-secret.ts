@@ -43,8 +43,8 @@ export function addRotatedSecret(rotationFunction: RotationFunction, secret: sec
 }
 
 /** What is wrong with the props both database constructs share, one message per prop. */
-export function databaseBasePropErrors(props: RotatedDatabaseBaseProps): string[] {
-  return [...databaseNetworkErrors(props), ...rotationOptionErrors(props), ...databasePropErrors(props)];
+export function databaseBasePropErrors(scope: Construct, props: RotatedDatabaseBaseProps): string[] {
+  return [...databaseNetworkErrors(scope, props), ...rotationOptionErrors(props), ...databasePropErrors(props)];
 }
 
 /**
