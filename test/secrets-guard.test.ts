@@ -353,6 +353,8 @@ describe('SecretPolicyAllowsEveryone: only conditions on who calls narrow "*"', 
     ['every value of a single-valued key (true when the key is absent)', { 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': 'o-example' } }],
     ['a wildcard account', { StringLike: { 'aws:PrincipalAccount': '*' } }],
     ['a role name in any account', { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/app', 'arn:aws:iam::*:role/app'] } }],
+    // A user's name is unique in its account only: the same name in any account matches.
+    ['a user name (in any account)', { StringEquals: { 'aws:username': 'deploy' } }],
   ])('AnyPrincipal with %s is still everyone', (_case, conditions) => {
     expect(policyFindings(conditions)).toEqual(EVERYONE);
   });

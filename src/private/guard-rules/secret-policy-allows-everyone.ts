@@ -14,15 +14,18 @@ export const secretPolicyAllowsEveryone: GuardRule = {
 };
 
 /**
- * Global condition keys that describe the caller (its account, organization, ARN, user) or where its request comes
- * from (the calling service's account or resource, a VPC or VPC endpoint), so that an equality on them narrows `*` to
- * someone: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html. `aws:SourceOwner`
+ * Global condition keys that describe the caller (its account, organization, ARN, unique user ID) or where its request
+ * comes from (the calling service's account or resource, a VPC or VPC endpoint), so that an equality on them narrows
+ * `*` to someone: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html. Not
+ * `aws:username`: a user's name is unique within its account only ("Names of users, groups, roles, and instance
+ * profiles must be unique within the account": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+ * so the same name in every other account matches too. `aws:SourceOwner`
  * is not on that page (aws:SourceAccount replaced it) but Amazon SNS and S3 still write it into their own policies.
  * Key names are compared in lower case: "Context key names are not case-sensitive"
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html).
  */
 const IDENTITY_KEYS = [
-  'aws:PrincipalAccount', 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths', 'aws:PrincipalArn', 'aws:userid', 'aws:username',
+  'aws:PrincipalAccount', 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths', 'aws:PrincipalArn', 'aws:userid',
   'aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOwner', 'aws:SourceVpc', 'aws:SourceVpce',
 ];
 const IDENTITY_KEYS_LIST = IDENTITY_KEYS.join(', ');
