@@ -43,7 +43,7 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
     }
     if (node.node.id === 'ProtectedSecretsRdsMonitoringRole') {
       suppress(node, ['AwsSolutions-IAM4'],
-        'AmazonRDSEnhancedMonitoringRole is the policy RDS documents for Enhanced Monitoring; it only writes to RDS\'s own RDSOSMetrics log group.',
+        'AmazonRDSEnhancedMonitoringRole is the policy RDS documents for Enhanced Monitoring; it reaches only RDS\'s own log groups (log-group:RDS*), where RDS writes the metrics.',
         ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole']);
     }
   }
@@ -68,7 +68,7 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
   }
   for (const trail of options.trails ?? []) {
     suppress(trail.bucket, ['AwsSolutions-S1', ...inPacks('S3BucketLoggingEnabled', PACKS.slice(1))],
-      'The bucket of the account trail: only CloudTrail writes to it (bucket policy scoped to this trail), and server access logs would need yet another bucket that logs nowhere. Reads of the log files are S3 data events, which the trail can record where policy requires it.');
+      'The bucket of the account trail: only CloudTrail writes to it (bucket policy scoped to the account\'s trails), and server access logs would need yet another bucket that logs nowhere. Reads of the log files are S3 data events, which the trail can record where policy requires it.');
     suppress(trail.bucket, inPacks('S3BucketReplicationEnabled', PACKS.slice(1)),
       'Cross-region replication needs a second bucket and key in another region, which the organization chooses (often its log archive account); the log files are versioned and validated by CloudTrail digests here.');
     if (trail.logGroup) {
