@@ -259,6 +259,8 @@ export class SecretMonitoring extends Construct {
   private readonly watched = new Set<secretsmanager.ISecret>();
   private readonly watchedKeys = new Set<kms.IKey>();
   private statedTrail?: MonitoringTrail;
+  /** The metrics handed out, each a sum over the rules of its kind at the time: checked at synth against the rules then. */
+  private readonly metricsHandedOut: { method: string; count: number; rulesNow: () => events.IRule[] }[] = [];
 
   constructor(scope: Construct, id: string, props: SecretMonitoringProps = {}) {
     super(scope, id);
@@ -280,6 +282,7 @@ export class SecretMonitoring extends Construct {
       trail: () => this.statedTrail,
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
     });
+    this.node.addValidation({ validate: () => this.outgrownMetricErrors() });
   }
 
   /**
@@ -362,11 +365,13 @@ export class SecretMonitoring extends Construct {
 
   /**
    * The number of failed rotations of the watched secrets (EventBridge `TriggeredRules` of the failed-rotation rules,
-   * summed when the secrets fill more than one rule).
+   * summed when the secrets fill more than one rule). It reads the rules there are when it is called: call it after
+   * every secret the monitoring watches is created (synth fails if more rules came after). Throws before the first
+   * secret. A CloudWatch alarm reads at most 10 metrics, so alarm on it only while there are at most 10 such rules.
    * @default - sum over 5 minutes
    */
   public metricRotationFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    return this.metricOf(this.kinds.rotationFailed, props)!;
+    return this.requiredMetric('metricRotationFailures', () => this.rulesOf(this.kinds.rotationFailed), props);
   }
 
   /**
@@ -376,16 +381,17 @@ export class SecretMonitoring extends Construct {
    * @default - sum over 5 minutes
    */
   public metricAlertDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    const rules = [...this.groups.values()].flatMap(groups => groups.map(group => group.rule));
-    return sumOverRules(rules, rule => failedInvocations(rule, props), props);
+    return this.metricOver('metricAlertDeliveryFailures', () => [...this.groups.values()].flatMap(groups => groups.map(group => group.rule)),
+      rule => failedInvocations(rule, props), props);
   }
 
   /**
-   * The number of calls that changed the watched secrets, tags included (summed over `changeRules`).
+   * The number of calls that changed the watched secrets, tags included (summed over `changeRules`). Like
+   * `metricRotationFailures`, it reads the rules there are when it is called, and throws before the first secret.
    * @default - sum over 5 minutes
    */
   public metricChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    return this.metricOfRules(this.changeRules, props)!;
+    return this.requiredMetric('metricChanges', () => this.changeRules, props);
   }
 
   /**
@@ -394,7 +400,7 @@ export class SecretMonitoring extends Construct {
    * @default - sum over 5 minutes
    */
   public metricKeyChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    return this.metricOf(this.kinds.keyChange, props);
+    return this.metricOver('metricKeyChanges', () => this.rulesOf(this.kinds.keyChange), rule => triggeredRules(rule, props), props);
   }
 
   /**
@@ -403,7 +409,7 @@ export class SecretMonitoring extends Construct {
    * @default - sum over 5 minutes
    */
   public metricDeprecatedAccess(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    return this.metricOf(this.kinds.deprecatedAccess, props);
+    return this.metricOver('metricDeprecatedAccess', () => this.rulesOf(this.kinds.deprecatedAccess), rule => triggeredRules(rule, props), props);
   }
 
   /**
@@ -471,12 +477,35 @@ export class SecretMonitoring extends Construct {
     return (this.groups.get(kind) ?? []).flatMap(group => group.alarm ? [group.alarm] : []);
   }
 
-  private metricOf(kind: RuleKind, props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    return this.metricOfRules(this.rulesOf(kind), props);
+  /**
+   * The sum of a metric over the rules `rulesNow` gives, remembered so the synth can tell when more rules came after:
+   * a metric (and an alarm on it) reads only the rules it was made from, and the stack's shared monitoring takes a
+   * rule for every few dozen secrets that join it.
+   */
+  private metricOver(
+    method: string, rulesNow: () => events.IRule[], metric: (rule: events.IRule) => cloudwatch.Metric, props?: cloudwatch.MetricOptions,
+  ): cloudwatch.IMetric | undefined {
+    const rules = rulesNow();
+    if (rules.length > 0) this.metricsHandedOut.push({ method, count: rules.length, rulesNow });
+    return sumOverRules(rules, metric, props);
   }
 
-  private metricOfRules(rules: events.Rule[], props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    return sumOverRules(rules, rule => triggeredRules(rule, props), props);
+  /** `metricOver` for the kinds every watched secret has: refused before the first secret, rather than undefined. */
+  private requiredMetric(method: string, rulesNow: () => events.IRule[], props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const metric = this.metricOver(method, rulesNow, rule => triggeredRules(rule, props), props);
+    if (!metric) {
+      throw new Error(`SecretMonitoring ${this.node.path}: ${method}() has no rule yet to measure: call it after addSecret (for a stack's shared monitoring, after the secrets that join it are created).`);
+    }
+    return metric;
+  }
+
+  private outgrownMetricErrors(): string[] {
+    return this.metricsHandedOut.flatMap(({ method, count, rulesNow }) => {
+      const now = rulesNow().length;
+      return now === count ? [] : [`${method}() was called when the monitoring had ${count} rule${count === 1 ? '' : 's'} of its kind; it now has ${now} `
+        + '(more secrets joined it after), and the metric, with any alarm on it, reads only the rules it was made from. '
+        + 'Call it after every secret the monitoring watches is created (at the end of the stack), or use the monitoring\'s own alarms.'];
+    });
   }
 
   private target(message: events.RuleTargetInput): events.IRuleTarget {

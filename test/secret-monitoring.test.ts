@@ -492,6 +492,25 @@ describe('SecretMonitoring resources', () => {
     expect((monitoring.metricRotationFailures({ statistic: 'Maximum' }) as cloudwatch.Metric).statistic).toBe('Maximum');
   });
 
+  // A metric sums the rules it was made from: one taken before more secrets joined the monitoring (the stack's shared
+  // one grows with every ProtectedSecret) would miss the rules added after it, and an alarm on it their events.
+  test('a metric taken before the monitoring grew a rule fails the synth, naming the method and the fix', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    const secrets = Array.from({ length: 80 }, (_, i) => new secretsmanager.Secret(stack, `S${i}`));
+    secrets.slice(0, 3).forEach(secret => monitoring.addSecret(secret));
+    new cloudwatch.Alarm(stack, 'Mine', { metric: monitoring.metricRotationFailures(), threshold: 1, evaluationPeriods: 1 });
+    secrets.slice(3).forEach(secret => monitoring.addSecret(secret));
+    expect(monitoring.rotationFailedRules.length).toBeGreaterThan(1);
+    expect(() => Template.fromStack(stack)).toThrow(/metricRotationFailures\(\) was called when .* 1 rule.* now has [2-9]/s);
+  });
+
+  test('a metric of rules that do not exist yet fails at once rather than returning nothing', () => {
+    const monitoring = new SecretMonitoring(newStack(), 'Monitoring');
+    expect(() => monitoring.metricRotationFailures()).toThrow(/metricRotationFailures\(\).*no rule yet.*addSecret/);
+    expect(() => monitoring.metricChanges()).toThrow(/metricChanges\(\).*no rule yet/);
+  });
+
   test.each([
     [{ alertEmails: ['not-an-address'] }, /`emails` contains "not-an-address"/],
     [{ alertPhoneNumbers: ['+44 20 7946 0000'] }, /`alertPhoneNumbers` contains "\+44 20 7946 0000", which is not an E.164 phone number/],
