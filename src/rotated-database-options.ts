@@ -32,6 +32,15 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly secretReaders?: iam.IPrincipal[];
 
   /**
+   * Roles or users that deploy this stack with their own credentials (no CloudFormation service role: the
+   * `CliCredentialsStackSynthesizer`, or `cdk deploy` without a role), exempt from the secret's deny. CloudFormation,
+   * acting as them, resolves the database's `{{resolve:secretsmanager:...}}` master password and writes the host
+   * into the secret; the deny refuses both to anyone else. See `ProtectedSecretProps.deployRoles`.
+   * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
+   */
+  readonly deployRoles?: iam.IPrincipal[];
+
+  /**
    * Alerts on changes to the credentials, on their rotations (with an alarm on the rotation function's errors)
    * and on use of deprecated versions.
    * @default - monitoring on, alerts to the stack's shared KMS-encrypted SNS topic

@@ -19,7 +19,8 @@ export interface RotationOptions {
 
   /**
    * How long the rotation window stays open, between 1 and 24 hours.
-   * @default - Secrets Manager's default: the whole window up to the next rotation
+   * @default - Secrets Manager's default: for a schedule in hours the window closes after one hour, for one in days
+   * at the end of the UTC day (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html)
    */
   readonly rotationWindow?: Duration;
 

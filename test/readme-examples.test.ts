@@ -42,3 +42,39 @@ test.each(blocks.map((code, i) => [i + 1, code]))('README example %d synthesizes
   expect(errors).toEqual([]);
   expect(assembly.stacks.length).toBeGreaterThan(0);
 });
+
+// Running a snippet proves it synthesizes, not that it compiles: `metric.createAlarm(...)` runs on the Metric a
+// method returns while its declared type, IMetric, has no such method, so a TypeScript user's copy did not compile.
+// One program type-checks every snippet as a module of its own, against the source tree, with the names the
+// snippets assume declared.
+test('every README example type-checks against the API', () => {
+  const root = path.join(__dirname, '..');
+  // Inside the project, so the snippets resolve aws-cdk-lib from its node_modules; test-reports is git-ignored.
+  fs.mkdirSync(path.join(root, 'test-reports'), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(root, 'test-reports', 'readme-'));
+  const cdk = "import('aws-cdk-lib')";
+  const declared: Record<string, string> = { app: `${cdk}.App`, stack: `${cdk}.Stack`, vpc: `${cdk}.aws_ec2.IVpc`, service: `${cdk}.aws_iam.IRole` };
+  const files = blocks.map((code, i) => {
+    const prelude = Object.entries(declared)
+      .filter(([name]) => !new RegExp(`\\b(const|let|var)\\s+${name}\\b`).test(code))
+      .map(([name, type]) => `declare const ${name}: ${type};`).join('\n');
+    const file = path.join(dir, `example${i + 1}.ts`);
+    fs.writeFileSync(file, `${code}\n${prelude}\nexport {};\n`);
+    return file;
+  });
+  const program = ts.createProgram(files, {
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    baseUrl: root,
+    paths: { 'cdk-protected-secrets': ['src'] },
+    types: [],
+  });
+  const problems = ts.getPreEmitDiagnostics(program).filter(d => d.file && files.includes(path.resolve(d.file.fileName)))
+    .map(d => `${path.basename(d.file!.fileName)}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(problems).toEqual([]);
+});

@@ -1,7 +1,7 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
-import { ProtectedSecret, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
+import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -550,4 +550,32 @@ test('alternating users: the first rotation waits until the superuser\'s secret 
   const superuserId = logicalId(stack, superuserSecret.secret);
   const superuserAttachment = attachments.find(([, r]) => JSON.stringify(r.Properties.SecretId).includes(superuserId))![0];
   expect(resources[logicalId(stack, db.rotationSchedule)].DependsOn).toContain(superuserAttachment);
+});
+
+// Without a CloudFormation execution role, CloudFormation acts as whoever deploys: it resolves the instance's
+// `{{resolve:secretsmanager:...}}` master password and the attachment writes the host into the secret as that
+// principal, which the secret's deny refuses unless it is listed. The database constructs took no `deployRoles`, so
+// the warning named a prop they do not have and the deployment could not succeed.
+describe('a database deployed without a CloudFormation service role', () => {
+  function cliStack() {
+    const stack = new Stack(new App(), 'Test', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    return { stack, vpc };
+  }
+  const denyOf = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::ResourcePolicy'))
+    .map(p => p.Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse'));
+
+  test.each([
+    ['RotatedDatabase', (stack: Stack, vpc: ec2.IVpc, deployRoles: iam.IPrincipal[]) => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, deployRoles })],
+    ['RotatedAuroraCluster', (stack: Stack, vpc: ec2.IVpc, deployRoles: iam.IPrincipal[]) => new RotatedAuroraCluster(stack, 'Db', {
+      vpc, engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }), deployRoles,
+    })],
+  ])('%s takes deployRoles: the deployer is exempt from the secret\'s deny, and nothing warns', (_name, build) => {
+    const { stack, vpc } = cliStack();
+    const deployer = 'arn:aws:iam::111111111111:role/platform-deployer';
+    build(stack, vpc, [iam.Role.fromRoleArn(stack, 'Deployer', deployer)]);
+    const [deny] = denyOf(stack);
+    expect(deny.Condition.StringNotEquals['aws:PrincipalArn']).toContain(deployer);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('deployRoles'))).toHaveLength(0);
+  });
 });

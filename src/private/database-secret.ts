@@ -21,6 +21,7 @@ export function createDatabaseSecret(
     description,
     encryptionKey: props.encryptionKey,
     readers: props.secretReaders,
+    deployRoles: props.deployRoles,
     monitoring: props.monitoring,
     generateSecretString: {
       secretStringTemplate: Stack.of(scope).toJsonString(fields),
