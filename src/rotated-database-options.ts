@@ -35,7 +35,8 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
    * Roles or users that deploy this stack with their own credentials (no CloudFormation service role: the
    * `CliCredentialsStackSynthesizer`, or `cdk deploy` without a role), exempt from the secret's deny. CloudFormation,
    * acting as them, resolves the database's `{{resolve:secretsmanager:...}}` master password and writes the host
-   * into the secret; the deny refuses both to anyone else. See `ProtectedSecretProps.deployRoles`.
+   * into the secret; the deny refuses both to anyone else. See `ProtectedSecretProps.deployRoles`. With
+   * `superuserSecret`, the instance's master password is that secret's: exempt the deployers there too.
    * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
    */
   readonly deployRoles?: iam.IPrincipal[];

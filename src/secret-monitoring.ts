@@ -486,7 +486,8 @@ export class SecretMonitoring extends Construct {
     method: string, rulesNow: () => events.IRule[], metric: (rule: events.IRule) => cloudwatch.Metric, props?: cloudwatch.MetricOptions,
   ): cloudwatch.IMetric | undefined {
     const rules = rulesNow();
-    if (rules.length > 0) this.metricsHandedOut.push({ method, count: rules.length, rulesNow });
+    // Also when there is no rule yet (undefined): an alarm skipped for it would stay skipped once rules come.
+    this.metricsHandedOut.push({ method, count: rules.length, rulesNow });
     return sumOverRules(rules, metric, props);
   }
 
@@ -502,7 +503,8 @@ export class SecretMonitoring extends Construct {
   private outgrownMetricErrors(): string[] {
     return this.metricsHandedOut.flatMap(({ method, count, rulesNow }) => {
       const now = rulesNow().length;
-      return now === count ? [] : [`${method}() was called when the monitoring had ${count} rule${count === 1 ? '' : 's'} of its kind; it now has ${now} `
+      return now === count ? [] : [`${method}() was called when the monitoring had ${count} rule${count === 1 ? '' : 's'} of its kind`
+        + `${count === 0 ? ' (it returned undefined)' : ''}; it now has ${now} `
         + '(more secrets joined it after), and the metric, with any alarm on it, reads only the rules it was made from. '
         + 'Call it after every secret the monitoring watches is created (at the end of the stack), or use the monitoring\'s own alarms.'];
     });

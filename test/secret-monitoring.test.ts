@@ -505,6 +505,14 @@ describe('SecretMonitoring resources', () => {
     expect(() => Template.fromStack(stack)).toThrow(/metricRotationFailures\(\) was called when .* 1 rule.* now has [2-9]/s);
   });
 
+  test('an optional metric that returned undefined before its first rule fails the synth once the rule exists', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    expect(monitoring.metricKeyChanges()).toBeUndefined();
+    monitoring.addSecret(new secretsmanager.Secret(stack, 'S', { encryptionKey: new kms.Key(stack, 'Key') }));
+    expect(() => Template.fromStack(stack)).toThrow(/metricKeyChanges\(\) was called when the monitoring had 0 rules of its kind \(it returned undefined\); it now has 1/);
+  });
+
   test('a metric of rules that do not exist yet fails at once rather than returning nothing', () => {
     const monitoring = new SecretMonitoring(newStack(), 'Monitoring');
     expect(() => monitoring.metricRotationFailures()).toThrow(/metricRotationFailures\(\).*no rule yet.*addSecret/);
