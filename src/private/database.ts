@@ -85,8 +85,9 @@ function oncePerStack<T extends Construct>(scope: Construct, prefix: string, key
 export const SHARE_DB_SUBNET_GROUPS_CONTEXT = 'cdk-protected-secrets:shareDbSubnetGroups';
 
 /**
- * One DB subnet group per VPC and subnet selection (as written: `subnetSelectionKey`) in the database's stack, kept when a database that uses it is
- * retained (CloudFormation could not delete a group a retained database still uses). With
+ * One DB subnet group per VPC and subnet selection (as written: `subnetSelectionKey`) in the database's stack, kept
+ * when a database that uses it is retained (CloudFormation could not delete a group a retained database still uses).
+ * With
  * SHARE_DB_SUBNET_GROUPS_CONTEXT `false` (or `"false"`, as `cdk -c` passes it): undefined, so aws-cdk-lib creates the
  * database's own group under the construct path and logical ID it always had.
  */

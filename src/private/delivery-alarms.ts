@@ -46,8 +46,9 @@ export function sumOverRules(
 
 /**
  * Alarms on alerts EventBridge could not deliver: a topic policy or key policy that refuses EventBridge. (A deleted
- * topic, or its key disabled, fails the alarm's own notification too: the alarm notifies the same topic.) Such a failure is otherwise silent, and it silences every alert of the rule: "If an event isn't delivered after
- * all retry attempts are exhausted, the event is dropped" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html),
+ * topic, or its key disabled, fails the alarm's own notification too: the alarm notifies the same topic.) Such a
+ * failure is otherwise silent, and it silences every alert of the rule: "If an event isn't delivered after all retry
+ * attempts are exhausted, the event is dropped" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html),
  * and only the rule's FailedInvocations metric counts it. One alarm per ten rules, each
  * reading the sum of its rules' FailedInvocations; the alarm notifies through CloudWatch, which the topic lets
  * publish by a statement of its own.
