@@ -160,12 +160,15 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   public readonly alternatingUsers: boolean;
 
   private readonly iamAuthentication: boolean;
+  /** The user the secret holds and the function rotates by password (the master, or the application user). */
+  private readonly rotatedUsername: string;
 
   constructor(scope: Construct, id: string, props: RotatedDatabaseProps) {
     super(scope, id);
     const traits = validate(this, props);
     this.alternatingUsers = props.superuserSecret !== undefined;
     this.iamAuthentication = props.iamAuthentication ?? false;
+    this.rotatedUsername = props.username ?? (this.alternatingUsers ? 'app' : 'dbadmin');
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
 
     this.secret = this.createSecret(props);
@@ -192,17 +195,32 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Grants `rds-db:connect` as `dbUser` (the secret's user by default). Needs `iamAuthentication`.
+   * Grants `rds-db:connect` as `dbUser`, a database user of your own that logs in with IAM (on PostgreSQL, one granted
+   * `rds_iam`; on MySQL and MariaDB, one identified with `AWSAuthenticationPlugin`). Needs `iamAuthentication`.
+   * Not a user the secret rotates by password (the secret's user, or its `_clone` with alternating users): "a specific
+   * user can log in to a database using only one authentication method", and on PostgreSQL "if the rds_iam role is
+   * added to the master user, IAM authentication takes precedence over password authentication", so that user would
+   * no longer log in with the secret and rotation would fail.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/database-authentication.html
    */
-  public grantConnect(grantee: iam.IGrantable, dbUser?: string): iam.Grant {
+  public grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
     if (!this.iamAuthentication) {
       throw new Error(`RotatedDatabase ${this.node.path}: grantConnect needs \`iamAuthentication: true\`.`);
     }
-    return this.instance.grantConnect(grantee, dbUser ?? this.secret.secretValueFromJson('username').unsafeUnwrap());
+    if (dbUser === undefined) {
+      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` is required: name a database user of your own that logs in with IAM.`);
+    }
+    const rotated = this.alternatingUsers ? [this.rotatedUsername, `${this.rotatedUsername}_clone`] : [this.rotatedUsername];
+    if (!Token.isUnresolved(dbUser) && rotated.includes(dbUser)) {
+      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` "${dbUser}" is the user the secret rotates by password; `
+        + 'a user logs in with one authentication method only, so making it an IAM user would lock the secret (and rotation) out. '
+        + 'Create a separate database user for IAM authentication and name it here.');
+    }
+    return this.instance.grantConnect(grantee, dbUser);
   }
   /** The credentials secret: the master user's in single-user mode, the application user's with alternating users. */
   private createSecret(props: RotatedDatabaseProps): ProtectedSecret {
-    const username = props.username ?? (this.alternatingUsers ? 'app' : 'dbadmin');
+    const username = this.rotatedUsername;
     const fields: Record<string, string> = { username };
     if (props.superuserSecret) fields.masterarn = props.superuserSecret.secretArn;
     const secret = createDatabaseSecret(this, props, `Credentials of ${username} on ${this.node.path}, rotated by the bundled rotation function`,

@@ -427,7 +427,25 @@ describe('RotatedDatabase grantConnect', () => {
 
   test('refuses without IAM authentication, naming the prop', () => {
     const { db, role } = withApp(false);
-    expect(() => db.grantConnect(role)).toThrow(/`iamAuthentication: true`/);
+    expect(() => db.grantConnect(role, 'reporting')).toThrow(/`iamAuthentication: true`/);
+  });
+
+  // "A specific user can log in to a database using only one authentication method ... If the rds_iam role is added
+  // to the master user, IAM authentication takes precedence over password authentication"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/database-authentication.html): a user the function
+  // rotates by password, once made an IAM user, no longer logs in with the secret, and the next rotation fails.
+  test('refuses a user the secret rotates by password, and needs the database user named', () => {
+    const { db, role } = withApp(true);
+    expect(() => (db.grantConnect as any)(role)).toThrow(/`dbUser` is required/);
+    expect(() => db.grantConnect(role, 'dbadmin')).toThrow(/"dbadmin" is the user .* rotates by password/);
+    const { stack, vpc } = setup();
+    const superuser = new ProtectedSecret(stack, 'Admin', {
+      readers: [new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() })],
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'dbadmin' }), generateStringKey: 'password', excludeCharacters: '/@"\\ \'' },
+    });
+    const alternating = new RotatedDatabase(stack, 'Alt', { vpc, engine: postgres, iamAuthentication: true, superuserSecret: superuser, username: 'orders' });
+    expect(() => alternating.grantConnect(role, 'orders_clone')).toThrow(/"orders_clone" is the user .* rotates by password/);
+    expect(() => alternating.grantConnect(role, 'orders')).toThrow(/rotates by password/);
   });
 });
 
