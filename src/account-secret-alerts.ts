@@ -5,6 +5,7 @@ import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/deliv
 import { hasMarker, markClass } from './private/marker';
 import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
+import { PropErrors } from './private/validation';
 import { SecretAlertDestinationOptions } from './secret-monitoring';
 
 /**
@@ -154,6 +155,7 @@ function accessDeniedMessage(): events.RuleTargetInput {
 }
 
 function validateProps(scope: AccountSecretAlerts, props: AccountSecretAlertsProps): void {
-  const errors = alertDestinationErrors(props);
-  if (errors.length) throw new Error(`AccountSecretAlerts ${scope.node.path}: ${errors.join(' ')}`);
+  const errors = new PropErrors('AccountSecretAlerts', scope);
+  errors.addAll(alertDestinationErrors(scope, props));
+  errors.throwIfAny();
 }

@@ -22,6 +22,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { alertDestinationErrors } from './private/alert-destination';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { aliasImportedByName, isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
@@ -253,8 +254,12 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
       grantee,
       actions: ['ssm:GetParameter', 'ssm:GetParameters'],
       // The reference name already starts with a slash, so no separator after `parameter`.
+      // In the secret's own region and account (an imported secret's, from its ARN): a reference names the secret by
+      // name only, so it is called in the region and account that hold the secret.
       resourceArns: [Arn.format({
         service: 'ssm',
+        region: this.env.region,
+        account: this.env.account,
         resource: 'parameter',
         resourceName: this.parameterStoreReference.slice(1),
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
@@ -310,7 +315,8 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
       grantee,
       actions,
       resourceArns: [keyArnOf(key)],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      // The secret's region (an imported secret's, from its ARN), where Secrets Manager calls KMS for it.
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.env.region}.amazonaws.com` } },
     });
   }
 }
@@ -340,6 +346,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
       secretCompleteArn: attrs.secretCompleteArn,
       encryptionKey: attrs.encryptionKey,
     });
+    const otherAccount = crossAccountImportError(scope, secret);
+    if (otherAccount) throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${otherAccount}`);
     const nameUnknown = attrs.secretName === undefined && Token.isUnresolved(attrs.secretCompleteArn);
     const given = attrs.secretName;
     if (given !== undefined && !Token.isUnresolved(given) && !Token.isUnresolved(secret.secretName) && given !== secret.secretName) {
@@ -910,10 +918,26 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
   // Secrets Manager acts for the writer, who "must have" kms:GenerateDataKey and kms:Decrypt: a PutSecretValue retried
   // with the same token decrypts the existing version to compare it
   // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz).
-  secret.encryptionKey?.grantEncryptDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
+  secret.encryptionKey?.grantEncryptDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${secret.env.region}.amazonaws.com`, grantee.grantPrincipal));
   // A role of another stack is not named by the key policy (see exemptGrantee): it gets the write's key use itself.
   if (grantee instanceof RoleNamedByArn) grantee.grantKeyUseThroughSecretsManager(secret.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt']);
   return result;
+}
+
+/**
+ * Why a secret of another account cannot be imported, if it is one. Its grants could never work: a ProtectedSecret
+ * refuses readers and writers of another account, a key in another account trusts only its own account unless its
+ * policy names ours, and the Parameter Store reference names the secret by name, which resolves in the caller's own
+ * account ("To retrieve a secret from another account, you must use an ARN",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
+ */
+function crossAccountImportError(scope: IConstruct, secret: secretsmanager.ISecret): string | undefined {
+  const here = Stack.of(scope).account;
+  const there = secret.env.account;
+  if (Token.isUnresolved(here) || Token.isUnresolved(there) || here === there) return undefined;
+  return `\`secretCompleteArn\` names a secret of account ${there}, but this stack deploys to ${here}. Cross-account access is not supported: `
+    + 'its grants could not take effect and its Parameter Store reference would resolve in this account. Import it with aws-cdk-lib\'s '
+    + '`secretsmanager.Secret.fromSecretAttributes` instead, after its owner grants this account in the secret\'s resource policy and key policy.';
 }
 
 function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): void {
@@ -958,6 +982,9 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   if (props.denyOthers === false && props.breakGlassPrincipals?.length) {
     errors.add('`breakGlassPrincipals` only makes sense with `denyOthers` on: remove them or leave `denyOthers` on.');
   }
+  if (props.denyOthers === false && props.deployRoles?.length) {
+    errors.add('`deployRoles` are exempted from the deny, which `denyOthers: false` removes: remove them or leave `denyOthers` on.');
+  }
   const { enabled: monitored, ...monitoringOptions } = props.monitoring ?? {};
   const ignored = Object.entries(monitoringOptions)
     .filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0))
@@ -965,6 +992,7 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   if (monitored === false && ignored.length > 0) {
     errors.add(`\`monitoring.enabled\` is false, so ${ignored.join(', ')} would be ignored; remove them or turn monitoring on.`);
   }
+  if (monitored !== false) errors.addAll(alertDestinationErrors(scope, monitoringOptions, 'monitoring.'));
   const key = props.encryptionKey;
   if (key) {
     const stack = Stack.of(scope);

@@ -1,8 +1,9 @@
 import { Annotations, Arn, ArnFormat, RemovalPolicy, Resource, Stack, Token, aws_iam as iam, aws_kms as kms, aws_sns as sns, aws_sns_subscriptions as subscriptions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
-import { phoneNumberErrors } from './private/monitoring';
+import { emailErrors, phoneNumberErrors } from './private/monitoring';
 import { findOrCreate } from './private/singleton';
+import { PropErrors } from './private/validation';
 
 /** The services that publish alerts: EventBridge for rules, CloudWatch for alarms. */
 const RULES_SERVICE = 'events.amazonaws.com';
@@ -101,6 +102,10 @@ export class SecretAlertTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretAlertTopicProps = {}) {
     super(scope, id);
+    const errors = new PropErrors('SecretAlertTopic', this);
+    errors.addAll(emailErrors('emails', props.emails));
+    errors.addAll(phoneNumberErrors('phoneNumbers', props.phoneNumbers));
+    errors.throwIfAny();
     this.key = new kms.Key(this, 'Key', {
       description: `Encrypts the secret alerts of ${this.node.path}`,
       enableKeyRotation: true,
@@ -134,9 +139,8 @@ export class SecretAlertTopic extends Construct {
    * Subscribes an email address to the alerts; adding the same address twice subscribes it once.
    */
   public addEmail(email: string): void {
-    if (!Token.isUnresolved(email) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-      throw new Error(`SecretAlertTopic ${this.node.path}: \`emails\` contains "${email}", which is not an email address.`);
-    }
+    const errors = emailErrors('email', [email]);
+    if (errors.length) throw new Error(`SecretAlertTopic ${this.node.path}: addEmail: ${errors.join(' ')}`);
     if (this.emails.has(email)) return;
     this.emails.add(email);
     this.topic.addSubscription(new subscriptions.EmailSubscription(email));
@@ -145,11 +149,10 @@ export class SecretAlertTopic extends Construct {
   /**
    * Subscribes a phone number (E.164) to the alerts as text messages; adding the same number twice subscribes it once.
    * @param phoneNumber the number, such as `+14155550100`
-   * @param prop the prop the number came from, for the error message
    */
-  public addPhoneNumber(phoneNumber: string, prop: string = 'phoneNumbers'): void {
-    const errors = phoneNumberErrors(prop, [phoneNumber]);
-    if (errors.length) throw new Error(`SecretAlertTopic ${this.node.path}: ${errors.join(' ')}`);
+  public addPhoneNumber(phoneNumber: string): void {
+    const errors = phoneNumberErrors('phoneNumber', [phoneNumber]);
+    if (errors.length) throw new Error(`SecretAlertTopic ${this.node.path}: addPhoneNumber: ${errors.join(' ')}`);
     if (this.phoneNumbers.has(phoneNumber)) return;
     this.phoneNumbers.add(phoneNumber);
     this.topic.addSubscription(new subscriptions.SmsSubscription(phoneNumber));

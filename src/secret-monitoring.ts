@@ -26,6 +26,7 @@ import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChan
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
+import { PropErrors } from './private/validation';
 import { SecretAlertTopic } from './secret-alert-topic';
 import { MonitoringTrail } from './secrets-trail';
 
@@ -258,7 +259,8 @@ export class SecretMonitoring extends Construct {
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
   private readonly watched = new Set<secretsmanager.ISecret>();
   private readonly watchedKeys = new Set<kms.IKey>();
-  private statedTrail?: MonitoringTrail;
+  /** The trails the monitoring's users stated: they describe the account's trails, so one that logs reads serves all. */
+  private readonly statedTrails: MonitoringTrail[] = [];
   /** The metrics handed out, each a sum over the rules of its kind at the time: checked at synth against the rules then. */
   private readonly metricsHandedOut: { method: string; count: number; rulesNow: () => events.IRule[] }[] = [];
 
@@ -279,7 +281,7 @@ export class SecretMonitoring extends Construct {
     for (const secret of props.secrets ?? []) this.addSecret(secret);
     for (const fn of props.rotationFunctions ?? []) this.addRotationFunction(fn);
     warnWithoutTrail(this, {
-      trail: () => this.statedTrail,
+      trail: () => this.statedTrails.find(t => t.logsReadEvents) ?? this.statedTrails[0],
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
     });
     this.node.addValidation({ validate: () => this.outgrownMetricErrors() });
@@ -433,7 +435,7 @@ export class SecretMonitoring extends Construct {
       }
       subscribe(this.sharedTopic, options);
     }
-    this.statedTrail ??= options.trail;
+    if (options.trail) this.statedTrails.push(options.trail);
   }
 
   /**
@@ -824,6 +826,7 @@ function sharedRegistry(scope: Construct): Construct {
 }
 
 function validateProps(scope: SecretMonitoring, props: SecretMonitoringProps): void {
-  const errors = alertDestinationErrors(props);
-  if (errors.length) throw new Error(`SecretMonitoring ${scope.node.path}: ${errors.join(' ')}`);
+  const errors = new PropErrors('SecretMonitoring', scope);
+  errors.addAll(alertDestinationErrors(scope, props));
+  errors.throwIfAny();
 }

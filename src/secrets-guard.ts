@@ -79,6 +79,11 @@ export class SecretsGuard implements IAspect {
 
   constructor(props: SecretsGuardProps = {}) {
     this.severity = props.severity ?? GuardSeverity.ERROR;
+    // From JavaScript any string gets here, and anything but ERROR would silently make every finding a warning.
+    const severities = Object.values(GuardSeverity) as string[];
+    if (!severities.includes(this.severity)) {
+      throw new Error(`SecretsGuard: \`severity\` must be one of ${severities.map(v => `"${v}"`).join(', ')} (GuardSeverity), got "${this.severity}".`);
+    }
     const requireRotation = props.requireRotation ?? true;
     this.rules = GUARD_RULES.filter(rule => requireRotation || rule.id !== ROTATION_RULE_ID);
   }

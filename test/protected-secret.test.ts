@@ -564,6 +564,42 @@ describe('ProtectedSecret as ISecret', () => {
     })).toThrow(/`secretName` is "prod\/other", but `secretCompleteArn` names the secret "prod\/db"/);
   });
 
+  // KMS sees the call from Secrets Manager in the secret's region ("kms:ViaService ... ec2.us-west-2.amazonaws.com",
+  // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service), and the
+  // reference is called where the secret is, since it names the secret by name only.
+  test('imported from another region: the key grant and the reference parameter name that region', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf',
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    });
+    imported.grantReadViaParameterStore(role(stack, 'App'));
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    const viaServices = statements.filter(st => [].concat(st.Action).some((a: string) => a.startsWith('kms:')))
+      .map(st => st.Condition.StringEquals['kms:ViaService']);
+    expect(viaServices.length).toBeGreaterThan(0);
+    expect(new Set(viaServices)).toEqual(new Set(['secretsmanager.us-east-1.amazonaws.com']));
+    const ssmArn = JSON.stringify(stack.resolve(statements.find(st => [].concat(st.Action).includes('ssm:GetParameter' as never)).Resource));
+    expect(ssmArn).toContain(':ssm:us-east-1:111111111111:parameter/aws/reference/secretsmanager/prod/db');
+  });
+
+  test('a secret of another account is refused at import, saying what to use instead', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf',
+    })).toThrow(/ProtectedSecret Test\/Imported: `secretCompleteArn` names a secret of account 222222222222, but this stack deploys to 111111111111.*secretsmanager\.Secret\.fromSecretAttributes/);
+    // An environment-agnostic stack cannot tell: the import stands.
+    const agnostic = new Stack(new App(), 'Agnostic');
+    expect(() => ProtectedSecret.fromProtectedSecretAttributes(agnostic, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf',
+    })).not.toThrow();
+  });
+
+  test('deployRoles with denyOthers off is refused: there is no deny to exempt them from', () => {
+    expect(() => stackWith(s => ({ denyOthers: false, readers: [role(s, 'R')], deployRoles: [role(s, 'Deployer')] })))
+      .toThrow(/`deployRoles` are exempted from the deny, which `denyOthers: false` removes/);
+  });
+
   test('works where aws-cdk-lib wants a secret (Lambda environment from a secret field)', () => {
     const { stack, secret, template } = stackWith(s => ({ readers: [role(s, 'R')] }));
     const fn = new lambda.Function(stack, 'Fn', {

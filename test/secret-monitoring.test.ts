@@ -3,7 +3,7 @@ import { join } from 'path';
 import { App, Aspects, Stack, Stage, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
-import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretMonitoring, SecretsTrail } from '../src';
+import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretAlertTopic, SecretMonitoring, SecretsTrail } from '../src';
 import { matchAll } from './event-ruler/matcher';
 import { Caller, ResolvedTemplate, decide } from './iam-matrix';
 
@@ -447,13 +447,13 @@ describe('SecretMonitoring resources', () => {
   // (https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html): a key statement for a
   // topic of another account or region must name that account and region, or its owner adds a statement that never
   // matches and every rule's alert is still dropped.
-  test('an imported topic of another account and region: the key statement the warning gives names the topic\'s account and region', () => {
+  test('an imported topic of another account: the key statement the warning gives names the topic\'s account', () => {
     const stack = newStack();
-    const topic = sns.Topic.fromTopicArn(stack, 'Central', 'arn:aws:sns:us-east-1:222222222222:security-alerts');
+    const topic = sns.Topic.fromTopicArn(stack, 'Central', 'arn:aws:sns:eu-west-1:222222222222:security-alerts');
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
     new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], alertTopic: topic });
     const warning = Annotations.fromStack(stack).findWarning('/Test/Central', Match.stringLikeRegexp('alert topic'))[0].entry.data as string;
-    expect(warning).toContain('"kms:EncryptionContext:aws:sns:topicArn":"arn:aws:sns:us-east-1:222222222222:*"');
+    expect(warning).toContain('"kms:EncryptionContext:aws:sns:topicArn":"arn:aws:sns:eu-west-1:222222222222:*"');
     expect(warning).not.toContain('arn:aws:sns:eu-west-1:111111111111:*');
   });
 
@@ -520,11 +520,45 @@ describe('SecretMonitoring resources', () => {
   });
 
   test.each([
-    [{ alertEmails: ['not-an-address'] }, /`emails` contains "not-an-address"/],
+    [{ alertEmails: ['not-an-address'] }, /SecretMonitoring Test\/Monitoring: `alertEmails` contains "not-an-address", which is not an email address/],
     [{ alertPhoneNumbers: ['+44 20 7946 0000'] }, /`alertPhoneNumbers` contains "\+44 20 7946 0000", which is not an E.164 phone number/],
     [{ alertPhoneNumbers: ['0207946000'] }, /`alertPhoneNumbers` contains "0207946000"/],
   ])('bad props fail at synth naming the prop: %j', (props, message) => {
     expect(() => monitored(props as any)).toThrow(message);
+  });
+
+  test('a secret\'s bad alert subscriptions name the secret and its `monitoring` prop, for the first secret of the stack and later ones', () => {
+    const stack = newStack();
+    new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')] });
+    expect(() => new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops'] } }))
+      .toThrow(/^ProtectedSecret Test\/B: `monitoring.alertEmails` contains "ops", which is not an email address/);
+    expect(() => new ProtectedSecret(stack, 'C', { readers: [role(stack, 'RC')], monitoring: { alertPhoneNumbers: ['0207946000'] } }))
+      .toThrow(/^ProtectedSecret Test\/C: `monitoring.alertPhoneNumbers` contains "0207946000"/);
+    expect(() => new ProtectedSecret(newStack(), 'First', { readers: [], writers: [], denyOthers: false, monitoring: { alertEmails: ['ops'] } }))
+      .toThrow(/^ProtectedSecret Test\/First: `monitoring.alertEmails` contains "ops"/);
+  });
+
+  // "The targets you associate with a rule must be in the same Region as the rule"
+  // (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+  test('an alert topic of another region is refused, on the monitoring and on a secret', () => {
+    const stack = newStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Far', 'arn:aws:sns:ca-central-1:111111111111:alerts');
+    expect(() => new SecretMonitoring(stack, 'Monitoring', { alertTopic: topic }))
+      .toThrow(/SecretMonitoring Test\/Monitoring: `alertTopic` is in region ca-central-1, but the rules and alarms that publish to it are in eu-west-1/);
+    expect(() => new ProtectedSecret(stack, 'S', { readers: [role(stack, 'R')], monitoring: { alertTopic: topic } }))
+      .toThrow(/ProtectedSecret Test\/S: `monitoring.alertTopic` is in region ca-central-1/);
+    expect(() => new SecretMonitoring(stack, 'Near', { alertTopic: sns.Topic.fromTopicArn(stack, 'Here', 'arn:aws:sns:eu-west-1:111111111111:alerts') })).not.toThrow();
+  });
+
+  test('SecretAlertTopic names its own props and methods in errors', () => {
+    const stack = newStack();
+    expect(() => new SecretAlertTopic(stack, 'Bad', { emails: ['ops'], phoneNumbers: ['0207946000'] }))
+      .toThrow(/SecretAlertTopic Test\/Bad: 2 props are invalid:\n  - `emails` contains "ops".*\n  - `phoneNumbers` contains "0207946000"/);
+    const topic = new SecretAlertTopic(stack, 'Alerts');
+    expect(() => topic.addPhoneNumber('0155 550100')).toThrow(/SecretAlertTopic Test\/Alerts: addPhoneNumber: `phoneNumber` contains "0155 550100"/);
+    expect(() => topic.addEmail('ops')).toThrow(/SecretAlertTopic Test\/Alerts: addEmail: `email` contains "ops"/);
+    // One parameter: the prop-naming is the library's own business, not a parameter every Go caller must pass nil for.
+    expect(SecretAlertTopic.prototype.addPhoneNumber.length).toBe(1);
   });
 
   test('alertEmails with a topic passed in fails, naming both props', () => {
@@ -787,6 +821,15 @@ describe('the trail the alerts rely on', () => {
     otherApp.synth();
     expect(warnings(withTrailInApp)).toEqual([]);
     expect(warnings(stated)).toEqual([]);
+  });
+
+  test('a later secret that states a trail logging reads counts, though an earlier one stated a trail without them', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Monitored', { env: ENV });
+    new ProtectedSecret(stack, 'A', { readers: [role(stack, 'RA')], monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: false }) } });
+    new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) } });
+    app.synth();
+    expect(warnings(stack)).toEqual([]);
   });
 
   describe('a SecretsTrail logs its own account only', () => {

@@ -69,6 +69,10 @@ test('a secret with a conditioned wildcard principal is not "everyone"', () => {
   expect(result.errors).toEqual([]);
 });
 
+test('a severity that is not a GuardSeverity (from JavaScript) is refused rather than read as a warning', () => {
+  expect(() => new SecretsGuard({ severity: 'errror' as GuardSeverity })).toThrow(/SecretsGuard: `severity` must be one of "error", "warning" \(GuardSeverity\), got "errror"/);
+});
+
 test('severity WARNING reports the same findings as warnings, and requireRotation: false drops the rotation check', () => {
   const result = findings(stack => {
     new secretsmanager.Secret(stack, 'Plain');

@@ -1,5 +1,6 @@
 // Bad inputs a new user tries, each of which must fail at synth with a message naming the prop and the fix.
 import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ProtectedSecret, ProtectedSecretProps, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -25,9 +26,16 @@ function secret(props: (s: Stack) => ProtectedSecretProps) {
 }
 
 describe('secretName', () => {
-  test('a leading slash would make the Parameter Store reference /aws/reference/secretsmanager//prod/api-key', () => {
-    expect(secret(() => ({ secretName: '/prod/api-key' })))
-      .toThrow(/ProtectedSecret Test\/Secret: `secretName` must not start with "\/", got "\/prod\/api-key"; drop the leading slash \("prod\/api-key"\)/);
+  // Systems Manager's guide gave /aws/reference/secretsmanager//dev/dbPass for a name like /dev/dbPass
+  // (awsdocs/aws-systems-manager-user-guide, integration-ps-secretsmanager.md, commit df50f6f).
+  test('a leading slash is allowed: the Parameter Store reference then has two slashes', () => {
+    const s = stack();
+    const created = new ProtectedSecret(s, 'Secret', { readers: [reader(s)], secretName: '/prod/api-key' });
+    expect(created.parameterStoreReference).toBe('/aws/reference/secretsmanager//prod/api-key');
+    created.grantReadViaParameterStore(new iam.Role(s, 'Viewer', { assumedBy: new iam.AccountRootPrincipal() }));
+    const statements = Object.values(Template.fromStack(s).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    const ssmArn = JSON.stringify(statements.find(st => [].concat(st.Action).includes('ssm:GetParameter' as never)).Resource);
+    expect(ssmArn).toContain(':parameter/aws/reference/secretsmanager//prod/api-key"');
   });
 
   test('longer than the 512 characters Secrets Manager allows', () => {
@@ -312,12 +320,12 @@ describe('every error at once', () => {
   test('ProtectedSecret reports all its bad props together, each with its prop', () => {
     let message = '';
     try {
-      secret(() => ({ secretName: '/prod/api-key', arnParameterName: 'db/arn', keyAlias: 'mykey' }))();
+      secret(() => ({ secretName: 'prod/api key', arnParameterName: 'db/arn', keyAlias: 'mykey' }))();
     } catch (e) {
       message = (e as Error).message;
     }
     expect(message).toMatch(/^ProtectedSecret Test\/Secret: 3 props are invalid:\n/);
-    expect(message).toMatch(/\n {2}- `secretName` must not start with "\/"/);
+    expect(message).toMatch(/\n {2}- `secretName` may contain only ASCII letters/);
     expect(message).toMatch(/\n {2}- `arnParameterName` must start with a forward slash/);
     expect(message).toMatch(/\n {2}- `keyAlias` must look like "alias\/<name>"/);
   });

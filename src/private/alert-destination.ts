@@ -1,9 +1,9 @@
 // Where alerts go, for every alerting construct: the shared topic or the caller's own, and its subscriptions.
-import { aws_sns as sns } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Stack, Token, TokenComparison, aws_sns as sns } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { SecretAlertTopic } from '../secret-alert-topic';
 import type { SecretAlertDestinationOptions } from '../secret-monitoring';
-import { phoneNumberErrors } from './monitoring';
+import { emailErrors, phoneNumberErrors } from './monitoring';
 
 /** The topic alerts go to, and the stack's shared topic when no topic of one's own was given. */
 export interface AlertDestination {
@@ -22,14 +22,28 @@ export function alertDestination(scope: Construct, options: SecretAlertDestinati
 /** Subscribes `alertEmails` and `alertPhoneNumbers` to the shared topic (validation refuses them with a topic of one's own). */
 export function subscribe(sharedTopic: SecretAlertTopic | undefined, options: SecretAlertDestinationOptions): void {
   for (const email of options.alertEmails ?? []) sharedTopic?.addEmail(email);
-  for (const phone of options.alertPhoneNumbers ?? []) sharedTopic?.addPhoneNumber(phone, 'alertPhoneNumbers');
+  for (const phone of options.alertPhoneNumbers ?? []) sharedTopic?.addPhoneNumber(phone);
 }
 
-/** What is wrong with where alerts would go, one message per prop. */
-export function alertDestinationErrors(options: SecretAlertDestinationOptions): string[] {
-  const errors = phoneNumberErrors('alertPhoneNumbers', options.alertPhoneNumbers);
+/**
+ * What is wrong with where alerts would go, one message per problem, each naming the prop as the user wrote it:
+ * `prefix` is `monitoring.` when the options are a secret's `monitoring`.
+ */
+export function alertDestinationErrors(scope: IConstruct, options: SecretAlertDestinationOptions, prefix = ''): string[] {
+  const errors = [
+    ...emailErrors(`${prefix}alertEmails`, options.alertEmails),
+    ...phoneNumberErrors(`${prefix}alertPhoneNumbers`, options.alertPhoneNumbers),
+  ];
   if (options.alertTopic && (options.alertEmails?.length || options.alertPhoneNumbers?.length)) {
-    errors.push('`alertEmails` and `alertPhoneNumbers` only subscribe to the shared alert topic; subscribe them to your own `alertTopic` yourself.');
+    errors.push(`\`${prefix}alertEmails\` and \`${prefix}alertPhoneNumbers\` only subscribe to the shared alert topic; subscribe them to your own \`${prefix}alertTopic\` yourself.`);
+  }
+  // "The targets you associate with a rule must be in the same Region as the rule"
+  // (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification), and the alarms' SNS actions name it too.
+  const topicRegion = options.alertTopic?.env.region;
+  const region = Stack.of(scope).region;
+  if (topicRegion !== undefined && !Token.isUnresolved(topicRegion) && Token.compareStrings(topicRegion, region) === TokenComparison.DIFFERENT) {
+    errors.push(`\`${prefix}alertTopic\` is in region ${topicRegion}, but the rules and alarms that publish to it are in ${region}; `
+      + 'EventBridge targets a topic of its own region only. Use a topic of this region (or leave it out for the stack\'s shared topic).');
   }
   return errors;
 }

@@ -53,6 +53,14 @@ export function truncate(text: string, max: number): string {
 const E164 = /^\+[1-9]\d{1,14}$/;
 
 /** An error naming the prop for each number that is not E.164. */
+/** Each of `emails` that is not an email address, one message each; a token is checked by SNS at deploy time. */
+export function emailErrors(prop: string, emails: string[] = []): string[] {
+  return emails.filter(e => !Token.isUnresolved(e) && !EMAIL.test(e))
+    .map(e => `\`${prop}\` contains "${e}", which is not an email address.`);
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 export function phoneNumberErrors(prop: string, numbers: string[] = []): string[] {
   return numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
     .map(n => `\`${prop}\` contains "${n}", which is not an E.164 phone number (a plus sign, the country code and the number, such as +14155550100).`);

@@ -15,11 +15,9 @@ export function secretNameErrors(name: string | undefined): string[] {
   if (name === undefined || Token.isUnresolved(name)) return [];
   const errors: string[] = [];
   if (name.length === 0) errors.push('`secretName` must not be empty; leave it out to let CloudFormation generate a name.');
-  // Parameter Store serves the secret as /aws/reference/secretsmanager/<name>: a leading slash doubles it.
-  if (name.startsWith('/')) {
-    errors.push(`\`secretName\` must not start with "/", got "${name}"; drop the leading slash ("${name.replace(/^\/+/, '')}"): `
-      + `its Parameter Store reference would be /aws/reference/secretsmanager/${name}.`);
-  }
+  // A leading slash is allowed: Parameter Store then serves the secret as /aws/reference/secretsmanager//<rest>, the
+  // form Systems Manager's guide gave for a name like /dev/dbPass (awsdocs/aws-systems-manager-user-guide,
+  // integration-ps-secretsmanager.md, commit df50f6f), and the reference is built from the name as it is.
   if (name.length > MAX_SECRET_NAME_LENGTH) {
     errors.push(`\`secretName\` must be at most ${MAX_SECRET_NAME_LENGTH} characters, got ${name.length}; shorten it.`);
   }
