@@ -342,10 +342,17 @@ export class ProtectedSecret extends ProtectedSecretBase {
   public static fromProtectedSecretAttributes(scope: Construct, id: string, attrs: ProtectedSecretAttributes): IProtectedSecret {
     const aliasError = aliasImportedByNameError(attrs.encryptionKey);
     if (aliasError) throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${aliasError}`);
-    const secret = secretsmanager.Secret.fromSecretAttributes(scope, `${id}Secret`, {
-      secretCompleteArn: attrs.secretCompleteArn,
-      encryptionKey: attrs.encryptionKey,
-    });
+    let secret: secretsmanager.ISecret;
+    try {
+      secret = secretsmanager.Secret.fromSecretAttributes(scope, `${id}Secret`, {
+        secretCompleteArn: attrs.secretCompleteArn,
+        encryptionKey: attrs.encryptionKey,
+      });
+    } catch (e) {
+      // aws-cdk-lib's message ("does not appear to be complete") names neither this construct nor where to find the ARN.
+      throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${(e as Error).message}. Pass the secret's complete ARN, with the six-character `
+        + 'suffix Secrets Manager adds to the name (the ARN that DescribeSecret or the console shows).');
+    }
     const otherAccount = crossAccountImportError(scope, secret);
     if (otherAccount) throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${otherAccount}`);
     const nameUnknown = attrs.secretName === undefined && Token.isUnresolved(attrs.secretCompleteArn);

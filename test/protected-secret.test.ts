@@ -583,6 +583,13 @@ describe('ProtectedSecret as ISecret', () => {
     expect(ssmArn).toContain(':ssm:us-east-1:111111111111:parameter/aws/reference/secretsmanager/prod/db');
   });
 
+  test('a partial ARN is refused naming the construct and where to find the complete one', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db',
+    })).toThrow(/^ProtectedSecret Test\/Imported: .*complete.*Pass the secret's complete ARN, with the six-character suffix/);
+  });
+
   test('a secret of another account is refused at import, saying what to use instead', () => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
