@@ -25,9 +25,11 @@ import { Construct, IConstruct } from 'constructs';
 import { alertDestinationErrors } from './private/alert-destination';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
+import { duplicateInEnvironmentError } from './private/environment-claims';
 import { aliasImportedByName, isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
+import { keyAliasErrors } from './private/kms-alias';
 import { hasMarker, markClass } from './private/marker';
-import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
+import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesErrors } from './private/password-policy';
 import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
@@ -102,14 +104,16 @@ export interface ProtectedSecretProps {
   readonly secretName?: string;
 
   /**
-   * A description of the secret.
+   * A description of the secret, at most 2,048 characters.
    * @default - no description
    */
   readonly description?: string;
 
   /**
    * How the secret's value is generated. Use `secretStringTemplate` with `generateStringKey` for a JSON secret
-   * with one generated field. A plaintext value is deliberately not accepted: it would be written into the template.
+   * with one generated field (the template must be a JSON object). A plaintext value is deliberately not accepted: it
+   * would be written into the template. `passwordLength` is a whole number from 8 to 4096, and the options must leave
+   * characters to draw from.
    * @default - a 32-character value without the characters that break connection strings
    */
   readonly generateSecretString?: secretsmanager.SecretStringGenerator;
@@ -123,7 +127,10 @@ export interface ProtectedSecretProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * The alias of the key the construct creates. Cannot be combined with `encryptionKey`.
+   * The alias of the key the construct creates. Cannot be combined with `encryptionKey`. It is `alias/` and a name of
+   * letters, digits, `/`, `_` and `-`, at most 256 characters in all, not under the reserved `alias/aws/`, and not the
+   * alias of another key of the app in the same account and region.
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
    * @default - `alias/protected-secret/<unique id of this construct>`
    */
   readonly keyAlias?: string;
@@ -172,7 +179,10 @@ export interface ProtectedSecretProps {
 
   /**
    * Publish the secret's ARN (never its value) as an SSM `StringParameter` with this name, for discovery.
-   * The name must start with a forward slash and must not be under `/aws/`.
+   * The name must start with a forward slash, hold only letters, digits, `_`, `.`, `-` and `/`, not begin with `aws`
+   * or `ssm` (in any case), have at most 15 levels, fit Systems Manager's 1,011 characters counted with the parameter
+   * ARN's prefix, and not be the name of another secret's parameter in the same account and region.
+   * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
    * @default - no parameter
    */
   readonly arnParameterName?: string;
@@ -952,40 +962,21 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   errors.addAll(secretNameErrors(props.secretName));
   const duplicate = duplicateSecretNameError(scope, props.secretName);
   if (duplicate) errors.add(duplicate);
-  const name = props.arnParameterName;
-  if (name !== undefined && !Token.isUnresolved(name)) {
-    if (!name.startsWith('/')) errors.add(`\`arnParameterName\` must start with a forward slash, got "${name}"; use "/${name}".`);
-    if (name.toLowerCase().startsWith('/aws/')) errors.add(`\`arnParameterName\` must not be under the reserved /aws/ path, got "${name}"; choose a path of your own.`);
+  if (props.description !== undefined && !Token.isUnresolved(props.description) && props.description.length > MAX_DESCRIPTION_LENGTH) {
+    errors.add(`\`description\` must be at most ${MAX_DESCRIPTION_LENGTH} characters (Secrets Manager's limit), got ${props.description.length}; shorten it.`);
   }
+  errors.addAll(parameterNameErrors(scope, props.arnParameterName));
+  const arnParameterTaken = duplicateInEnvironmentError(scope, scope.node.path, 'ssmParameter', props.arnParameterName, 'arnParameterName',
+    'give each secret its own parameter name (SSM parameter names are unique per account and region).');
+  if (arnParameterTaken) errors.add(arnParameterTaken);
   const alias = props.keyAlias;
-  if (alias !== undefined && !Token.isUnresolved(alias)) {
-    if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(alias)) errors.add(`\`keyAlias\` must look like "alias/<name>" using letters, digits, "/", "_" and "-", got "${alias}".`);
-    if (alias.startsWith('alias/aws/')) errors.add(`\`keyAlias\` must not use the reserved alias/aws/ prefix, got "${alias}".`);
-    if (props.encryptionKey) errors.add('`keyAlias` only applies to the key the construct creates; it cannot be combined with `encryptionKey`: remove one of them.');
+  errors.addAll(keyAliasErrors(alias, 'keyAlias'));
+  if (alias !== undefined && props.encryptionKey) {
+    errors.add('`keyAlias` only applies to the key the construct creates; it cannot be combined with `encryptionKey`: remove one of them.');
   }
-  const gen = props.generateSecretString;
-  if (gen && Boolean(gen.secretStringTemplate) !== Boolean(gen.generateStringKey)) {
-    errors.add('`generateSecretString.secretStringTemplate` and `generateSecretString.generateStringKey` must be given together.');
-  }
-  if (gen?.secretStringTemplate && !Token.isUnresolved(gen.secretStringTemplate)) {
-    try {
-      JSON.parse(gen.secretStringTemplate);
-    } catch {
-      errors.add('`generateSecretString.secretStringTemplate` must be a JSON object, e.g. \'{"username":"app"}\'.');
-    }
-  }
-  if (gen?.secretStringTemplate) {
-    // The template lands in the CloudFormation template as it is; only generateStringKey is generated.
-    for (const field of credentialFieldsInTemplate(Stack.of(scope).resolve(gen.secretStringTemplate))) {
-      errors.add(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field}" (value withheld), `
-        + 'which would be written into the CloudFormation template in plaintext; remove it from the template and let '
-        + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own; if it is not a credential, '
-        + 'rename the field (a name ending in password, secret, token or key is read as one).');
-    }
-  }
-  if (gen?.passwordLength !== undefined && (gen.passwordLength < 8 || gen.passwordLength > 4096)) {
-    errors.add(`\`generateSecretString.passwordLength\` must be between 8 and 4096, got ${gen.passwordLength}.`);
-  }
+  const aliasTaken = duplicateInEnvironmentError(scope, scope.node.path, 'kmsAlias', alias, 'keyAlias', 'give each key its own alias.');
+  if (aliasTaken) errors.add(aliasTaken);
+  errors.addAll(generatorErrors(scope, props.generateSecretString));
   if (props.denyOthers === false && props.breakGlassPrincipals?.length) {
     errors.add('`breakGlassPrincipals` only makes sense with `denyOthers` on: remove them or leave `denyOthers` on.');
   }
@@ -1011,6 +1002,100 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   if (aliasError) errors.add(aliasError);
   errors.throwIfAny();
 }
+
+/**
+ * Secrets Manager's limit on a secret's description: the `DescriptionType` shape of its service model, max 2048.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
+ */
+const MAX_DESCRIPTION_LENGTH = 2048;
+
+/** What is wrong with `generateSecretString`, one message per problem; tokens are left to the deploy. */
+function generatorErrors(scope: IConstruct, gen: secretsmanager.SecretStringGenerator | undefined): string[] {
+  if (!gen) return [];
+  const errors: string[] = [];
+  if (Boolean(gen.secretStringTemplate) !== Boolean(gen.generateStringKey)) {
+    errors.push('`generateSecretString.secretStringTemplate` and `generateSecretString.generateStringKey` must be given together.');
+  }
+  if (gen.secretStringTemplate && !Token.isUnresolved(gen.secretStringTemplate)) {
+    // Secrets Manager adds `generateStringKey` to the template, which only an object can take: an array, a string or a
+    // number parses as JSON all the same.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(gen.secretStringTemplate);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      errors.push(`\`generateSecretString.secretStringTemplate\` must be a JSON object, e.g. '{"username":"app"}', got ${JSON.stringify(gen.secretStringTemplate)}.`);
+    }
+  }
+  if (gen.secretStringTemplate) {
+    // The template lands in the CloudFormation template as it is; only generateStringKey is generated.
+    for (const field of credentialFieldsInTemplate(Stack.of(scope).resolve(gen.secretStringTemplate))) {
+      errors.push(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field}" (value withheld), `
+        + 'which would be written into the CloudFormation template in plaintext; remove it from the template and let '
+        + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own; if it is not a credential, '
+        + 'rename the field (a name ending in password, secret, token or key is read as one).');
+    }
+  }
+  // GenerateSecretString's PasswordLength is an Integer
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-generatesecretstring.html),
+  // GetRandomPassword's 1 to 4096 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html);
+  // below 8 is this library's floor. A token (a CloudFormation parameter) is checked by CloudFormation.
+  const length = gen.passwordLength;
+  if (length !== undefined && !Token.isUnresolved(length) && (!Number.isInteger(length) || length < 8 || length > 4096)) {
+    errors.push(`\`generateSecretString.passwordLength\` must be a whole number from 8 to 4096, got ${length}.`);
+  }
+  // Space is a character of its own with IncludeSpace: then the four types may all be excluded.
+  if (gen.includeSpace !== true) {
+    const excluded = gen.excludeCharacters === undefined ? '' : Token.isUnresolved(gen.excludeCharacters) ? undefined : gen.excludeCharacters;
+    errors.push(...passwordRulesErrors(gen, excluded, 'generateSecretString.'));
+  }
+  return errors;
+}
+
+/**
+ * Systems Manager's rules for the name of the parameter `arnParameterName` creates (a token is left to the deploy):
+ * - a leading slash (the construct's own rule, so the name is a path of the hierarchy);
+ * - "Parameter names can consist of the following symbols and letters only: a-zA-Z0-9_.-" and "/" between levels;
+ * - "A parameter name cannot be prefixed with "aws" or "ssm" (case-insensitive)", the leading slash included: the
+ *   guide's examples that "fail with an exception" are awsTestParameter, SSM-testparameter and /aws/testparam1;
+ * - "The maximum length for the fully qualified parameter name you specify is 1011 characters", which counts "the
+ *   characters in the ARN that precede the name you specify", e.g. the 45 of `arn:aws:ssm:us-east-2:111122223333:parameter/`
+ *   (PutParameter's Name); a name with a leading slash shares that last slash (`...:parameter/Dev/x` for `/Dev/x`);
+ * - "Parameter hierarchies are limited to a maximum depth of fifteen levels".
+ * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
+ * @see https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+ */
+function parameterNameErrors(scope: IConstruct, name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) return [];
+  const errors: string[] = [];
+  if (!name.startsWith('/')) errors.push(`\`arnParameterName\` must start with a forward slash, got "${name}"; use "/${name}".`);
+  if (!/^[a-zA-Z0-9_.\-/]+$/.test(name)) {
+    errors.push(`\`arnParameterName\` may contain only letters, digits, "_", ".", "-" and "/" between levels, got "${name}"; replace the other characters.`);
+  }
+  if (/^\/?(aws|ssm)/i.test(name)) {
+    errors.push(`\`arnParameterName\` must not begin with "aws" or "ssm" (in any letter case, after the leading slash), got "${name}"; Systems Manager reserves them: choose a path of your own.`);
+  }
+  const levels = name.replace(/^\//, '').split('/').length;
+  if (levels > MAX_PARAMETER_LEVELS) {
+    errors.push(`\`arnParameterName\` has ${levels} levels, got "${name}"; Systems Manager allows at most ${MAX_PARAMETER_LEVELS}: use a shallower path.`);
+  }
+  const stack = Stack.of(scope);
+  // Parts of the ARN that are tokens (an environment-agnostic stack) are counted at their shortest, so only a name too long
+  // everywhere is refused: partition "aws", a nine-character Region such as us-east-1, and the account's 12 digits.
+  const partition = Token.isUnresolved(stack.partition) ? 'aws' : stack.partition;
+  const region = Token.isUnresolved(stack.region) ? 'us-east-1' : stack.region;
+  const arnLength = `arn:${partition}:ssm:${region}:${'0'.repeat(12)}:parameter/`.length + name.replace(/^\//, '').length;
+  if (arnLength > MAX_PARAMETER_NAME_LENGTH) {
+    errors.push(`\`arnParameterName\` is ${name.length} characters, and with its ARN's prefix ${arnLength}; Systems Manager allows at most ${MAX_PARAMETER_NAME_LENGTH} `
+      + `counting that prefix: shorten it by ${arnLength - MAX_PARAMETER_NAME_LENGTH}.`);
+  }
+  return errors;
+}
+
+const MAX_PARAMETER_LEVELS = 15;
+const MAX_PARAMETER_NAME_LENGTH = 1011;
 
 /**
  * An alias imported by name (`kms.Alias.fromAliasName`) stands for a key whose ARN is unknown: its `keyArn` is the

@@ -12,7 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
-import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordError } from './private/database-secret';
+import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
@@ -109,8 +109,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     this.rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, { vpc: props.vpc, vpcSubnets });
     // The cluster's secret is the master user's: the function sets the master password.
     const errors = new PropErrors('RotatedAuroraCluster', this);
-    const tooLong = rotatedMasterPasswordError(this.rotationFunction);
-    if (tooLong) errors.add(tooLong);
+    errors.addAll(rotatedMasterPasswordErrors(this.rotationFunction));
     errors.throwIfAny();
     addRotatedSecret(this.rotationFunction, this.secret);
     this.rotationFunction.addEngine(RotationEngine.DATA_API);

@@ -11,7 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
-import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordError, superuserPasswordError } from './private/database-secret';
+import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -287,8 +287,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     // The function sets the master password in single-user mode, and with the superuser's own schedule.
     if (!this.alternatingUsers || (props.rotateSuperuser ?? true)) {
       const errors = new PropErrors('RotatedDatabase', this);
-      const tooLong = rotatedMasterPasswordError(rotationFunction, props.engine.engineType);
-      if (tooLong) errors.add(tooLong);
+      errors.addAll(rotatedMasterPasswordErrors(rotationFunction, props.engine.engineType));
       errors.throwIfAny();
     }
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);

@@ -27,7 +27,7 @@ import { stageBundle } from './private/bundle-staging';
 import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
-import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesProblem } from './private/password-policy';
+import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesErrors } from './private/password-policy';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { subnetSelectionKey } from './private/subnet-selection';
@@ -111,15 +111,17 @@ export interface RotationFunctionProps {
    * Length of the passwords the function generates. The function makes them itself, with Node.js's cryptographically
    * secure generator, from the character types and options of Secrets Manager's GetRandomPassword (the options below
    * are its parameters, under the names AWS's rotation functions use), so its role needs no `GetRandomPassword`.
-   * From 8 to 128; at most 41 when the function rotates the master user of MySQL, MariaDB or an Aurora cluster (RDS's
-   * MasterUserPassword limit).
+   * A whole number from 8 to 128; at most 41 when the function rotates the master user of MySQL, MariaDB or an Aurora
+   * cluster (RDS's MasterUserPassword limit). A token (a CloudFormation parameter) is passed to the function as it
+   * resolves, unchecked at synth; the function refuses a value that is not a whole number from 8 to 4096.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default 32
    */
   readonly passwordLength?: number;
 
   /**
-   * Characters never used in generated passwords (replaces the default list).
+   * Characters never used in generated passwords (replaces the default list). Where the function rotates a database's
+   * master user, it must hold `/`, `"` and `@` (or `excludePunctuation` be true): RDS refuses them in MasterUserPassword.
    * @default - space and the punctuation that breaks connection strings, URLs and shell quoting, or that RDS refuses
    * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html
    */
@@ -178,7 +180,9 @@ export interface SharedRotationFunctionOptions extends RotationFunctionProps {}
  */
 export class RotationFunction extends Construct implements ec2.IConnectable, iam.IGrantable {
   /**
-   * The rotation function for the given VPC and subnets, created on first use in the VPC's stack.
+   * The rotation function for the given VPC and subnets, created on first use in the VPC's stack with `options`.
+   * A later call for the same VPC and subnets gets that function: options it leaves out are the function's, and one
+   * it gives with another value than the function's is refused (the function cannot honour both).
    */
   public static shared(scope: Construct, options: SharedRotationFunctionOptions): RotationFunction {
     // The function lives with the VPC (the network's stack): databases of every stack then share one function and
@@ -203,10 +207,13 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // two), the next function of the VPC serves the next databases. The first keeps its id, so deployed stacks keep it.
     // The next function shares the first one's role, security group and log key (`SHARES_WITH`): it adds a function,
     // its log group and its errors alarm, and every grant already written for the role holds for it.
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof RotationFunction) existing.refuseOtherOptions(scope, options);
     let fn: RotationFunction | undefined;
     let first: RotationFunction | undefined;
     for (let n = 1; ; n++) {
-      const sharing: SharedRotationFunctionOptions = { ...options };
+      // The next functions take the first one's options, whoever asks for them.
+      const sharing: SharedRotationFunctionOptions = { ...(first?._options ?? options) };
       if (first) SHARES_WITH.set(sharing, first);
       fn = findOrCreate(stack, n === 1 ? id : `${id}${n}`, RotationFunction, (vpcStack, fnId) => new RotationFunction(vpcStack, fnId, sharing));
       first ??= fn;
@@ -231,6 +238,17 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * @internal
    */
   public readonly _passwordLength: number;
+  /**
+   * The characters the function leaves out of its passwords (`excludeCharacters`, or the default list), and whether it
+   * leaves out punctuation, for the databases that check them against the characters RDS refuses in a master password.
+   * @internal
+   */
+  public readonly _passwordCharacters: { readonly excludeCharacters: string; readonly excludePunctuation: boolean };
+  /**
+   * The props the function was created with, which a later `shared` call for its VPC and subnets must not contradict.
+   * @internal
+   */
+  public readonly _options: RotationFunctionProps;
 
   /**
    * The function whose role, security group and log key this one shares (the first shared function of its VPC), or
@@ -263,6 +281,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.createEndpoints = props.createSecretsManagerEndpoint ?? true;
     this.privateDnsEnabled = props.privateDnsEnabled ?? false;
     this._passwordLength = props.passwordLength ?? 32;
+    this._passwordCharacters = {
+      excludeCharacters: props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS,
+      excludePunctuation: props.excludePunctuation ?? false,
+    };
+    this._options = props;
 
     const owner = SHARES_WITH.get(props);
     this._networkOwner = owner ?? this;
@@ -298,6 +321,42 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public addEngine(engine: RotationEngine): void {
     if (engine === RotationEngine.DATA_API && !this.engines.has(engine)) this.allowDataApiLogins();
     this.engines.add(engine);
+  }
+
+  /**
+   * Refuses a `shared` call at `scope` whose options contradict this function's: the function already exists with its
+   * own, so the caller's would be silently dropped (a `passwordLength` the caller's database needs, or
+   * `createSecretsManagerEndpoint: false` for subnets that reach Secrets Manager otherwise). An option the call leaves
+   * out takes the function's.
+   */
+  private refuseOtherOptions(scope: Construct, options: SharedRotationFunctionOptions): void {
+    const errors = new PropErrors('RotationFunction.shared', scope);
+    // Tokens (a CloudFormation parameter) are the same option when they resolve to the same expression.
+    const same = (a: unknown, b: unknown) => a === b || (Token.isUnresolved(a) || Token.isUnresolved(b))
+      && JSON.stringify(Stack.of(this).resolve(a)) === JSON.stringify(Stack.of(this).resolve(b));
+    const show = (value: unknown) => value === undefined ? 'none'
+      : typeof value === 'string' ? JSON.stringify(value) : value instanceof Construct ? value.node.path : String(value);
+    const effective: Record<string, unknown> = {
+      passwordLength: this._passwordLength,
+      excludeCharacters: this._passwordCharacters.excludeCharacters,
+      excludeNumbers: this._options.excludeNumbers ?? false,
+      excludePunctuation: this._passwordCharacters.excludePunctuation,
+      excludeUppercase: this._options.excludeUppercase ?? false,
+      excludeLowercase: this._options.excludeLowercase ?? false,
+      requireEachIncludedType: this._options.requireEachIncludedType ?? true,
+      logRetention: this._options.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      createSecretsManagerEndpoint: this.createEndpoints && this._options.secretsManagerEndpoint === undefined,
+      secretsManagerEndpoint: this._options.secretsManagerEndpoint,
+      privateDnsEnabled: this.privateDnsEnabled,
+    };
+    for (const [option, value] of Object.entries(effective)) {
+      const given = (options as unknown as Record<string, unknown>)[option];
+      if (given === undefined || same(given, value)) continue;
+      errors.add(`\`${option}\` is ${show(given)}, but the shared rotation function ${this.node.path} of this VPC and subnets already exists with ${show(value)}, `
+        + `so ${show(given)} would be ignored: give every user of the VPC and subnets the same \`${option}\` (or leave it out), `
+        + 'or give this one a function of its own (`new RotationFunction(...)`, passed as `rotationFunction` to a database).');
+    }
+    errors.throwIfAny();
   }
 
   /** The bundle this function ships, from the engines declared so far: one engine's, or the combined one. */
@@ -899,42 +958,29 @@ function passwordFlag(name: string, value: boolean | undefined): Record<string, 
   return value === undefined ? {} : { [name]: String(value) };
 }
 
-/** What `excludeCharacters` leaves of the included character types: each type required must keep a character. */
-function excludedCharactersErrors(props: RotationFunctionProps): string[] {
-  const excludedTypes = ([
-    ['numbers', props.excludeNumbers], ['punctuation', props.excludePunctuation],
-    ['uppercase', props.excludeUppercase], ['lowercase', props.excludeLowercase],
-  ] as const).filter(([, excluded]) => excluded).map(([type]) => type);
-  // Every type excluded is refused above, naming the four flags.
-  const found = passwordRulesProblem(props.excludeCharacters!, excludedTypes, props.requireEachIncludedType ?? true);
-  if (found?.problem === 'every character excluded') {
-    return ['`excludeCharacters` holds every character of the included types: no character is left to make a password from.'];
-  }
-  if (found?.problem === 'required type emptied') {
-    const propOf = (type: string) => `\`exclude${type[0].toUpperCase()}${type.slice(1)}: true\``;
-    return [`\`excludeCharacters\` holds every ${found.types.join(' and ')} character, and \`requireEachIncludedType\` (true by default) asks for one of each included type: set ${found.types.map(propOf).join(' and ')}, set \`requireEachIncludedType: false\`, or keep one of those characters.`];
-  }
-  return [];
-}
-
 function validate(scope: Construct, props: RotationFunctionProps): void {
   const errors = new PropErrors('RotationFunction', scope);
   if (!props.vpc) errors.add('`vpc` is required: pass the VPC of the databases whose secrets the function rotates.');
-  if (props.passwordLength !== undefined && (props.passwordLength < 8 || props.passwordLength > 128)) {
+  // A token (a CloudFormation parameter) goes into PASSWORD_LENGTH as CloudFormation resolves it; the function refuses a
+  // value that is not a whole number from 8 to 4096 when it rotates (lambda/rotation/password.ts), and the master
+  // password limit (rotatedMasterPasswordErrors) cannot be checked for it at synth.
+  const length = props.passwordLength;
+  if (length !== undefined && !Token.isUnresolved(length) && !Number.isInteger(length)) {
+    errors.add(`\`passwordLength\` must be a whole number, got ${length}: the function refuses any other PASSWORD_LENGTH, so every rotation would fail.`);
+  } else if (length !== undefined && !Token.isUnresolved(length) && (length < 8 || length > 128)) {
     // CreateDBInstance's MasterUserPassword: "RDS for PostgreSQL - Must contain from 8 to 128 characters", "RDS for MySQL -
     // Must contain from 8 to 41 characters" (MariaDB alike); CreateDBCluster's: 8 to 41. The per-engine limit is checked
-    // where a database rotates its master user with this function (rotatedMasterPasswordError).
+    // where a database rotates its master user with this function (rotatedMasterPasswordErrors).
     // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
     errors.add('`passwordLength` must be between 8 and 128 (RDS for PostgreSQL\'s longest master password; RDS for MySQL and MariaDB and Aurora clusters '
       + `take at most 41, checked where a database uses the function), got ${props.passwordLength}.`);
   }
-  if (props.excludeNumbers && props.excludePunctuation && props.excludeUppercase && props.excludeLowercase) {
-    errors.add('`excludeNumbers`, `excludePunctuation`, `excludeUppercase` and `excludeLowercase` are all true: no character is left to make a password from; include at least one type.');
-  }
-  if (props.excludeCharacters !== undefined && !Token.isUnresolved(props.excludeCharacters) && props.excludeCharacters.length > 4096) {
-    errors.add(`\`excludeCharacters\` must be at most 4096 characters (GetRandomPassword's limit), got ${props.excludeCharacters.length}.`);
-  } else if (props.excludeCharacters !== undefined && !Token.isUnresolved(props.excludeCharacters)) {
-    errors.addAll(excludedCharactersErrors(props));
+  const excludeCharacters = props.excludeCharacters ?? EXCLUDED_PASSWORD_CHARACTERS;
+  const knownCharacters = Token.isUnresolved(excludeCharacters) ? undefined : excludeCharacters;
+  if (knownCharacters !== undefined && knownCharacters.length > 4096) {
+    errors.add(`\`excludeCharacters\` must be at most 4096 characters (GetRandomPassword's limit), got ${knownCharacters.length}.`);
+  } else {
+    errors.addAll(passwordRulesErrors(props, knownCharacters));
   }
   if (props.secretsManagerEndpoint && props.createSecretsManagerEndpoint === true) {
     errors.add('`createSecretsManagerEndpoint` cannot be true when `secretsManagerEndpoint` is given: remove one of them.');

@@ -1,7 +1,10 @@
 import { Annotations, Names, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { longestDeployed } from './private/deployed-size';
+import { duplicateInEnvironmentError } from './private/environment-claims';
 import { keyAdministrationStatements } from './private/key-policy';
+import { keyAliasErrors, validAliasName } from './private/kms-alias';
+import { PropErrors } from './private/validation';
 
 /** KMS's limit on a key policy document. @see https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit */
 const KEY_POLICY_LIMIT_BYTES = 32 * 1024;
@@ -20,7 +23,9 @@ const LONGEST_PRINCIPAL_ARN = `arn:aws-us-gov:iam::${'0'.repeat(12)}:role/${'x'.
  */
 export interface SecretsKeyProps {
   /**
-   * The key's alias.
+   * The key's alias. It is `alias/` and a name of letters, digits, `/`, `_` and `-`, at most 256 characters in all,
+   * not under the reserved `alias/aws/`, and not the alias of another key of the app in the same account and region.
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
    * @default - `alias/protected-secrets/<unique id of this construct>`
    */
   readonly alias?: string;
@@ -62,7 +67,7 @@ export class SecretsKey extends kms.Key {
     super(scope, id, {
       description: `Encrypts the secrets (and databases) of ${Stack.of(scope).stackName} that share it`,
       enableKeyRotation: true,
-      alias: props.alias ?? `alias/protected-secrets/${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${id}`,
+      alias: validatedAlias(scope, id, props.alias),
       // The same policy as the keys ProtectedSecret creates: administration, no use; grants add scoped use.
       policy: new iam.PolicyDocument({ statements: keyAdministrationStatements() }),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -85,4 +90,23 @@ export class SecretsKey extends kms.Key {
     }
     return [];
   }
+}
+
+/**
+ * The alias the key gets, checked before aws-cdk-lib's Key sees it (its own refusal names neither the construct nor
+ * the prop): a given alias must follow KMS's rules and be the only one of its name in the app's account and region (a
+ * second CreateAlias of the name fails at deploy); the default is derived from the construct's id, which may hold
+ * characters KMS refuses in an alias (a ".") or be long enough to pass its 256 characters.
+ */
+function validatedAlias(scope: Construct, id: string, alias: string | undefined): string {
+  const path = [scope.node.path, id].filter(part => part !== '').join('/');
+  if (alias === undefined) {
+    return validAliasName('protected-secrets/', `${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${id}`);
+  }
+  const errors = new PropErrors('SecretsKey', path);
+  errors.addAll(keyAliasErrors(alias, 'alias'));
+  const duplicate = duplicateInEnvironmentError(scope, path, 'kmsAlias', alias, 'alias', 'give each key its own alias.');
+  if (duplicate) errors.add(duplicate);
+  errors.throwIfAny();
+  return alias;
 }

@@ -11,6 +11,7 @@ import {
 import { Construct } from 'constructs';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
+import { PropErrors } from './private/validation';
 
 /**
  * Properties for a `SecretsTrail`.
@@ -33,13 +34,14 @@ export interface SecretsTrailProps {
   readonly sendToCloudWatchLogs?: boolean;
 
   /**
-   * How long the CloudWatch Logs copy is kept, when `sendToCloudWatchLogs` is on.
+   * How long the CloudWatch Logs copy is kept; only with `sendToCloudWatchLogs: true`.
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly cloudWatchLogsRetention?: logs.RetentionDays;
 
   /**
-   * How long log files stay in the bucket before the lifecycle rule deletes them.
+   * How long log files stay in the bucket before the lifecycle rule deletes them: a whole number of days, at least 1.
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html
    * @default Duration.days(365)
    */
   readonly logFileRetention?: Duration;
@@ -78,6 +80,7 @@ export class SecretsTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsTrailProps = {}) {
     super(scope, id);
+    validate(this, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.key = this.createKey(removalPolicy);
@@ -230,6 +233,27 @@ export class SecretsTrail extends Construct {
 }
 
 markClass(SecretsTrail, 'SecretsTrail');
+
+const DAY_MILLIS = 86_400_000;
+
+function validate(scope: SecretsTrail, props: SecretsTrailProps): void {
+  const errors = new PropErrors('SecretsTrail', scope);
+  const retention = props.logFileRetention;
+  // The lifecycle rule's Expiration Days: "The value must be a non-zero positive integer"
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html). A token is left to the deploy.
+  if (retention !== undefined && !retention.isUnresolved()) {
+    const days = retention.toMilliseconds() / DAY_MILLIS;
+    if (!Number.isInteger(days) || days < 1) {
+      const fix = days < 1 ? 'Duration.days(1)' : `Duration.days(${Math.floor(days)}) or Duration.days(${Math.ceil(days)})`;
+      errors.add(`\`logFileRetention\` must be a whole number of days, at least 1 (S3's lifecycle expiration counts days), got ${retention.toHumanString()}; use ${fix}.`);
+    }
+  }
+  if (props.cloudWatchLogsRetention !== undefined && !props.sendToCloudWatchLogs) {
+    errors.add(`\`cloudWatchLogsRetention\` is ${props.cloudWatchLogsRetention} days, but \`sendToCloudWatchLogs\` is not true, so there is no log group to keep: `
+      + 'set `sendToCloudWatchLogs: true`, or remove `cloudWatchLogsRetention`.');
+  }
+  errors.throwIfAny();
+}
 
 /**
  * Options for a trail that already logs this account, such as an organization trail.

@@ -147,3 +147,43 @@ describe('a rotation function whose passwords are longer than the master passwor
     expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mysql, rotationFunction: fn })).not.toThrow();
   });
 });
+
+// The same MasterUserPassword constraint for the passwords the function sets: "Can include any printable ASCII
+// character except "/", """, or "@"" (CreateDBInstance, CreateDBCluster).
+describe('a rotation function whose passwords may hold characters RDS refuses in the master password it rotates', () => {
+  const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+  const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+
+  test.each<[string, rds.IInstanceEngine]>([['MySQL', mysql], ['PostgreSQL', postgres], ['MariaDB', mariadb]])(
+    'single-user %s with `excludeCharacters: \'\'` is refused, naming the characters and the fix', (_name, engine) => {
+      const { stack, vpc } = setup();
+      const fn = new RotationFunction(stack, 'Fn', { vpc, excludeCharacters: '' });
+      expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine, rotationFunction: fn }))
+        .toThrow(/RotatedDatabase Test\/Db: `rotationFunction` \(Test\/Fn\) generates passwords that may contain `\/`, `"`, `@` \(its `excludeCharacters` leaves them in\) and rotates the master user.*add them to the function's `excludeCharacters`/);
+    });
+
+  test('an Aurora cluster\'s master user likewise', () => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, excludeCharacters: '@' });
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 });
+    expect(() => new RotatedAuroraCluster(stack, 'Db', { vpc, engine, rotationFunction: fn }))
+      .toThrow(/RotatedAuroraCluster Test\/Db: `rotationFunction` \(Test\/Fn\) generates passwords that may contain `\/`, `"`.*API_CreateDBCluster/);
+  });
+
+  test.each<[string, { excludeCharacters?: string; excludePunctuation?: boolean }]>([
+    ['the default excludeCharacters', {}],
+    ['an excludeCharacters holding the three', { excludeCharacters: '/"@' }],
+    ['no punctuation at all', { excludeCharacters: '', excludePunctuation: true }],
+  ])('%s is accepted', (_name, options) => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, ...options });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mysql, rotationFunction: fn })).not.toThrow();
+  });
+
+  test('with alternating users and the superuser not rotated, the function never sets the master password: accepted', () => {
+    const { stack, vpc } = setup();
+    const fn = new RotationFunction(stack, 'Fn', { vpc, excludeCharacters: '' });
+    const admin = new ProtectedSecret(stack, 'Admin', { generateSecretString: { ...ADMIN_TEMPLATE, excludeCharacters: '"@/' } });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: mysql, superuserSecret: admin, rotateSuperuser: false, rotationFunction: fn })).not.toThrow();
+  });
+});

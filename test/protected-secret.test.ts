@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
+import { App, CfnParameter, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
@@ -452,13 +452,13 @@ describe('ProtectedSecret value', () => {
 describe('ProtectedSecret validation names the offending prop', () => {
   test.each<[string, (s: Stack) => ProtectedSecretProps, RegExp]>([
     ['parameter name without leading slash', s => ({ readers: [role(s, 'R')], arnParameterName: 'db/arn' }), /`arnParameterName` must start with a forward slash/],
-    ['parameter name under /aws/', s => ({ readers: [role(s, 'R')], arnParameterName: '/aws/mine' }), /`arnParameterName` must not be under the reserved \/aws\/ path/],
+    ['parameter name under /aws/', s => ({ readers: [role(s, 'R')], arnParameterName: '/aws/mine' }), /`arnParameterName` must not begin with "aws" or "ssm"/],
     ['alias without prefix', s => ({ readers: [role(s, 'R')], keyAlias: 'mykey' }), /`keyAlias` must look like "alias\/<name>"/],
     ['reserved alias', s => ({ readers: [role(s, 'R')], keyAlias: 'alias/aws/secretsmanager' }), /`keyAlias` must not use the reserved/],
     ['alias with a key passed in', s => ({ readers: [role(s, 'R')], keyAlias: 'alias/x', encryptionKey: new kms.Key(s, 'K') }), /`keyAlias` only applies/],
     ['template without key', s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: '{}' } }), /`generateSecretString.secretStringTemplate` and `generateSecretString.generateStringKey`/],
     ['template that is not JSON', s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: 'user=x', generateStringKey: 'p' } }), /must be a JSON object/],
-    ['too short a password', s => ({ readers: [role(s, 'R')], generateSecretString: { passwordLength: 4 } }), /`generateSecretString.passwordLength` must be between 8 and 4096/],
+    ['too short a password', s => ({ readers: [role(s, 'R')], generateSecretString: { passwordLength: 4 } }), /`generateSecretString.passwordLength` must be a whole number from 8 to 4096, got 4/],
     ['federated reader', () => ({ readers: [new iam.FederatedPrincipal('cognito-identity.amazonaws.com', {})] }), /`readers` contains a principal that is neither/],
     ['AnyPrincipal as reader', () => ({ readers: [new iam.AnyPrincipal()] }), /`readers` contains AnyPrincipal/],
     ['"*" as writer', () => ({ writers: [new iam.ArnPrincipal('*')] }), /`writers` contains AnyPrincipal/],
@@ -475,6 +475,87 @@ describe('ProtectedSecret validation names the offending prop', () => {
       /`encryptionKey` is the alias alias\/shared, imported by name.*cmks-in-iam-policies.*kms.Key.fromKeyArn/],
   ])('%s', (_name, props, message) => {
     expect(() => stackWith(props)).toThrow(message);
+  });
+
+  // Secrets Manager's DescriptionType: max 2048 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+  test('a description over 2,048 characters is refused; 2,048 are accepted', () => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], description: 'd'.repeat(2049) })))
+      .toThrow(/ProtectedSecret Test\/Db: `description` must be at most 2048 characters \(Secrets Manager's limit\), got 2049/);
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], description: 'd'.repeat(2048) }))).not.toThrow();
+  });
+
+  test.each(['[1]', '"x"', '42', 'null'])('a template that is JSON but not an object (%s) is refused', template => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: template, generateStringKey: 'password' } })))
+      .toThrow(/`generateSecretString.secretStringTemplate` must be a JSON object/);
+  });
+
+  // CloudFormation's GenerateSecretString.PasswordLength is an Integer
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-generatesecretstring.html).
+  test('a password length that is not a whole number is refused', () => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], generateSecretString: { passwordLength: 20.5 } })))
+      .toThrow(/`generateSecretString.passwordLength` must be a whole number from 8 to 4096, got 20.5/);
+  });
+
+  test('a password length from a CloudFormation parameter is left to CloudFormation', () => {
+    const { template } = stackWith(s => ({
+      readers: [role(s, 'R')],
+      generateSecretString: { passwordLength: new CfnParameter(s, 'Length', { type: 'Number' }).valueAsNumber },
+    }));
+    template().hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: { Ref: 'Length' } } });
+  });
+
+  test.each<[string, secretsmanager.SecretStringGenerator, RegExp]>([
+    ['all four types excluded', { excludeNumbers: true, excludePunctuation: true, excludeUppercase: true, excludeLowercase: true },
+      /`generateSecretString.excludeNumbers`, `generateSecretString.excludePunctuation`, `generateSecretString.excludeUppercase` and `generateSecretString.excludeLowercase` are all true/],
+    ['every character of the one type left excluded', { excludeNumbers: true, excludePunctuation: true, excludeUppercase: true, excludeCharacters: 'abcdefghijklmnopqrstuvwxyz' },
+      /`generateSecretString.excludeCharacters` holds every character of the included types/],
+    ['every digit excluded while each type is required', { excludeCharacters: '0123456789' },
+      /`generateSecretString.excludeCharacters` holds every numbers character.*set `generateSecretString.excludeNumbers: true`/],
+  ])('password rules that leave nothing to draw from are refused as RotationFunction refuses them: %s', (_name, generator, message) => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], generateSecretString: generator }))).toThrow(message);
+  });
+
+  test.each<[string, string, RegExp]>([
+    // "Parameter hierarchies are limited to a maximum depth of fifteen levels" (PutParameter).
+    ['16 levels', `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}`, /`arnParameterName` has 16 levels.*at most 15/],
+    // 1011 characters counting the ARN's prefix, here `arn:aws:ssm:eu-west-1:111111111111:parameter/` (45).
+    ['a name too long with its ARN prefix', `/${'n'.repeat(967)}`, /`arnParameterName` is 968 characters, and with its ARN's prefix 1012; Systems Manager allows at most 1011/],
+    ['"aws" after the slash, in capitals', '/AWSconfig/arn', /`arnParameterName` must not begin with "aws" or "ssm"/],
+    ['"ssm" after the slash', '/ssm-app/arn', /`arnParameterName` must not begin with "aws" or "ssm"/],
+    ['a space', '/my param/x', /`arnParameterName` may contain only letters, digits, "_", ".", "-" and "\/" between levels, got "\/my param\/x"/],
+  ])('an SSM parameter name Systems Manager refuses: %s', (_name, arnParameterName, message) => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], arnParameterName }))).toThrow(message);
+  });
+
+  test('15 levels and 1011 characters with the ARN prefix are accepted', () => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], arnParameterName: `/${Array.from({ length: 15 }, (_, i) => `l${i}`).join('/')}` }))).not.toThrow();
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], arnParameterName: `/${'n'.repeat(966)}` }))).not.toThrow();
+  });
+
+  // KMS documents alias/aws/ as reserved; aws-cdk-lib refuses it in any case, in a message that names no prop.
+  test('an alias under alias/AWS/ (capitals) names the prop', () => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')], keyAlias: 'alias/AWS/x' })))
+      .toThrow(/ProtectedSecret Test\/Db: `keyAlias` must not use the reserved alias\/aws\/ prefix \(in any letter case\), got "alias\/AWS\/x"/);
+  });
+
+  test('the same keyAlias on two secrets of one account and region is refused', () => {
+    const app = new App();
+    const a = new Stack(app, 'A', { env: ENV });
+    const b = new Stack(app, 'B', { env: ENV });
+    new ProtectedSecret(a, 'Db', { readers: [role(a, 'R')], keyAlias: 'alias/payments' });
+    expect(() => new ProtectedSecret(b, 'Db', { readers: [role(b, 'R')], keyAlias: 'alias/payments' }))
+      .toThrow(/ProtectedSecret B\/Db: `keyAlias` "alias\/payments" is already used by A\/Db in account 111111111111, region eu-west-1; give each key its own alias/);
+  });
+
+  test('the same arnParameterName on two secrets of one account and region is refused, in another region accepted', () => {
+    const app = new App();
+    const a = new Stack(app, 'A', { env: ENV });
+    const b = new Stack(app, 'B', { env: ENV });
+    const c = new Stack(app, 'C', { env: { ...ENV, region: 'us-east-1' } });
+    new ProtectedSecret(a, 'Db', { readers: [role(a, 'R')], arnParameterName: '/payments/arn' });
+    expect(() => new ProtectedSecret(c, 'Db', { readers: [role(c, 'R')], arnParameterName: '/payments/arn' })).not.toThrow();
+    expect(() => new ProtectedSecret(b, 'Db', { readers: [role(b, 'R')], arnParameterName: '/payments/arn' }))
+      .toThrow(/ProtectedSecret B\/Db: `arnParameterName` "\/payments\/arn" is already used by A\/Db in account 111111111111, region eu-west-1/);
   });
 
   test('a key from another region', () => {

@@ -1,7 +1,7 @@
 // RotationFunction's password options and plaintext opt-in: what reaches the function's environment, and what is refused.
-import { App, CfnElement, Stack, aws_ec2 as ec2, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RotationFunction, RotationFunctionProps } from '../src';
+import { RotatedDatabase, RotationFunction, RotationFunctionProps } from '../src';
 
 function build(props: Partial<RotationFunctionProps> = {}) {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
@@ -119,5 +119,50 @@ describe('privateDnsEnabled in a VPC of this app without DNS hostnames or DNS su
     const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-12345678', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-1234'] });
     expect(() => new RotationFunction(stack, 'Rotation', { vpc, privateDnsEnabled: true })).not.toThrow();
+  });
+});
+
+describe('passwordLength', () => {
+  // lambda/rotation/password.ts refuses a PASSWORD_LENGTH that is not a whole number: every rotation would fail.
+  test('a length that is not a whole number is refused at synth, naming the prop', () => {
+    expect(() => build({ passwordLength: 20.5 })).toThrow(/RotationFunction Stack\/Rotation: `passwordLength` must be a whole number, got 20.5/);
+  });
+
+  test('a length from a CloudFormation parameter reaches the function as CloudFormation resolves it, not as a garbled number', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const length = new CfnParameter(stack, 'Length', { type: 'Number' }).valueAsNumber;
+    new RotationFunction(stack, 'Rotation', { vpc, passwordLength: length });
+    expect(environment(stack).PASSWORD_LENGTH).toEqual({ Ref: 'Length' });
+  });
+});
+
+describe('RotationFunction.shared called again for the same VPC and subnets', () => {
+  const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+  function network() {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    return { stack, vpc };
+  }
+
+  test('with another passwordLength is refused, naming both values and the fix (it was silently ignored)', () => {
+    const { stack, vpc } = network();
+    const first = RotationFunction.shared(stack, { vpc, passwordLength: 32 });
+    expect(() => RotationFunction.shared(stack, { vpc, passwordLength: 20 }))
+      .toThrow(new RegExp(`RotationFunction.shared Stack: \`passwordLength\` is 20, but the shared rotation function ${first.node.path} of this VPC and subnets already exists with 32`));
+  });
+
+  test('with the same options, or leaving them out, gets the same function', () => {
+    const { stack, vpc } = network();
+    const first = RotationFunction.shared(stack, { vpc, passwordLength: 20, excludeCharacters: '/"@' });
+    expect(RotationFunction.shared(stack, { vpc, passwordLength: 20, excludeCharacters: '/"@' })).toBe(first);
+    expect(RotationFunction.shared(stack, { vpc })).toBe(first);
+  });
+
+  test('two databases sharing the VPC and subnets with different createSecretsManagerEndpoint: the later is refused', () => {
+    const { stack, vpc } = network();
+    new RotatedDatabase(stack, 'Orders', { vpc, engine: mysql, createSecretsManagerEndpoint: false });
+    expect(() => new RotatedDatabase(stack, 'Invoices', { vpc, engine: mysql, createSecretsManagerEndpoint: true }))
+      .toThrow(/RotationFunction.shared Stack\/Invoices: `createSecretsManagerEndpoint` is true, but the shared rotation function .* already exists with false, so true would be ignored/);
   });
 });

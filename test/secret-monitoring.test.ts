@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Aspects, Stack, Stage, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Stack, Stage, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretAlertTopic, SecretMonitoring, SecretsTrail } from '../src';
@@ -830,6 +830,31 @@ describe('the trail the alerts rely on', () => {
     new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) } });
     app.synth();
     expect(warnings(stack)).toEqual([]);
+  });
+
+  describe('SecretsTrail props S3 or CloudTrail would refuse or ignore', () => {
+    // The lifecycle rule's Expiration Days: "The value must be a non-zero positive integer"
+    // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html).
+    test.each<[string, Duration, RegExp]>([
+      ['zero days', Duration.days(0), /SecretsTrail Audit\/Trail: `logFileRetention` must be a whole number of days, at least 1.*got 0 days; use Duration.days\(1\)/],
+      ['12 hours', Duration.hours(12), /`logFileRetention` must be a whole number of days, at least 1.*got 12 hours; use Duration.days\(1\)/],
+      ['36 hours', Duration.hours(36), /`logFileRetention` must be a whole number of days.*use Duration.days\(1\) or Duration.days\(2\)/],
+    ])('logFileRetention of %s is refused at synth, naming the prop', (_name, logFileRetention, message) => {
+      expect(() => new SecretsTrail(new Stack(new App(), 'Audit', { env: ENV }), 'Trail', { logFileRetention })).toThrow(message);
+    });
+
+    test('logFileRetention of 48 hours is two days', () => {
+      const stack = new Stack(new App(), 'Audit', { env: ENV });
+      new SecretsTrail(stack, 'Trail', { logFileRetention: Duration.hours(48) });
+      Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 2 })] },
+      });
+    });
+
+    test('cloudWatchLogsRetention without sendToCloudWatchLogs is refused with the fix (it was silently ignored)', () => {
+      expect(() => new SecretsTrail(new Stack(new App(), 'Audit', { env: ENV }), 'Trail', { cloudWatchLogsRetention: logs.RetentionDays.ONE_MONTH }))
+        .toThrow(/SecretsTrail Audit\/Trail: `cloudWatchLogsRetention` is 30 days, but `sendToCloudWatchLogs` is not true.*set `sendToCloudWatchLogs: true`, or remove `cloudWatchLogsRetention`/);
+    });
   });
 
   describe('a SecretsTrail logs its own account only', () => {

@@ -114,3 +114,52 @@ test('49 rotated databases sharing a key fit in one stack, 7 resources each (mon
   expect((many - one) / 48).toBeLessThan(7.5);
   expect(many).toBeLessThanOrEqual(500);
 });
+
+describe('the alias', () => {
+  // KMS: "The alias must be string of 1–256 characters. It can contain only alphanumeric characters, forward slashes
+  // (/), underscores (_), and dashes (-)" (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html).
+  test.each<[string, string, RegExp]>([
+    ['without the alias/ prefix', 'shared', /SecretsKey Stack\/Key: `alias` must look like "alias\/<name>"/],
+    ['with a dot', 'alias/shared.key', /SecretsKey Stack\/Key: `alias` must look like "alias\/<name>".*got "alias\/shared.key"/],
+    ['over 256 characters', `alias/${'a'.repeat(251)}`, /SecretsKey Stack\/Key: `alias` must be at most 256 characters with its "alias\/" prefix \(KMS's limit\), got 257/],
+    ['under alias/aws/ in any case', 'alias/Aws/shared', /SecretsKey Stack\/Key: `alias` must not use the reserved alias\/aws\/ prefix/],
+  ])('an alias KMS refuses is refused naming the prop: %s', (_name, alias, message) => {
+    const { stack } = setup();
+    expect(() => new SecretsKey(stack, 'Key', { alias })).toThrow(message);
+  });
+
+  test('256 characters are accepted', () => {
+    const { stack } = setup();
+    expect(() => new SecretsKey(stack, 'Key', { alias: `alias/${'a'.repeat(250)}` })).not.toThrow();
+  });
+
+  test.each([['a dot', 'payments.v2'], ['300 characters', 'k'.repeat(300)]])('the default alias of an id with %s is one KMS takes', (_name, id) => {
+    const { stack } = setup();
+    new SecretsKey(stack, id);
+    const [alias] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Alias')).map(a => a.Properties.AliasName as string);
+    expect(alias).toMatch(/^alias\/protected-secrets\/[a-zA-Z0-9/_-]+$/);
+    expect(alias.length).toBeLessThanOrEqual(256);
+  });
+
+  test('ids that differ only in characters KMS refuses still get different aliases', () => {
+    const { stack } = setup();
+    new SecretsKey(stack, 'a.b');
+    new SecretsKey(stack, 'a_b.');
+    new SecretsKey(stack, 'ab');
+    const aliases = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Alias')).map(a => a.Properties.AliasName);
+    expect(new Set(aliases).size).toBe(3);
+  });
+
+  test('an id KMS takes keeps the alias it always had (a deployed key keeps its alias)', () => {
+    const { stack } = setup();
+    SecretsKey.forStack(stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/protected-secrets/Stack-ProtectedSecretsKey' });
+  });
+
+  test('an alias another key of the app has in the account and region is refused, naming both props', () => {
+    const { stack } = setup();
+    new ProtectedSecret(stack, 'Api', { keyAlias: 'alias/payments', readers: [new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() })] });
+    expect(() => new SecretsKey(stack, 'Key', { alias: 'alias/payments' }))
+      .toThrow(/SecretsKey Stack\/Key: `alias` "alias\/payments" is already used by Stack\/Api \(its `keyAlias`\) in account 123456789012, region us-east-1; give each key its own alias/);
+  });
+});

@@ -123,11 +123,25 @@ describe('scheduleExpression', () => {
     ['cron(30 4 * * ? *)', /`scheduleExpression` "cron\(30 4 \* \* \? \*\)" must have 0 in the minutes field/],
     ['cron(0 4 * * ? 2027)', /must have \* in the year field/],
     ['cron(0 4 * *)', /must have six fields/],
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html: day-of-month 1-31,
+    // month 1-12 or JAN-DEC, day-of-week 1-7 or SUN-SAT, and "If you specify a value in one of the fields, you must
+    // use a ? in the other".
+    ['cron(0 4 32 * ? *)', /`scheduleExpression` "cron\(0 4 32 \* \? \*\)" has a day-of-month field Secrets Manager cannot read \("32"\); use 1-31/],
+    ['cron(0 4 ? 13 * *)', /has a month field Secrets Manager cannot read \("13"\); use 1-12 or JAN-DEC/],
+    ['cron(0 4 ? * FOO *)', /has a day-of-week field Secrets Manager cannot read \("FOO"\); use 1-7 or SUN-SAT/],
+    ['cron(0 4 ? * SUN#6 *)', /has a day-of-week field Secrets Manager cannot read \("SUN#6"\)/],
+    ['cron(0 4 1 * MON *)', /gives both the day-of-month \("1"\) and the day-of-week \("MON"\); Secrets Manager takes one of them with \? in the other/],
+    ['cron(0 4 * * * *)', /gives both the day-of-month \("\*"\) and the day-of-week \("\*"\)/],
   ])('%s is refused', (expression, message) => {
     expect(db(expression)).toThrow(message);
   });
 
-  test.each(['rate(4 hours)', 'rate(1 day)', 'rate(30 days)', 'cron(0 4 ? * SUN *)', 'cron(0 0/4 * * ? *)', 'cron(0 8,20 * * ? *)'])('%s is accepted', expression => {
+  test.each([
+    'rate(4 hours)', 'rate(1 day)', 'rate(30 days)', 'cron(0 4 ? * SUN *)', 'cron(0 0/4 * * ? *)', 'cron(0 8,20 * * ? *)',
+    // The examples of AWS's page that give one day field.
+    'cron(0 18 ? * SAT *)', 'cron(0 8 1 * ? *)', 'cron(0 17 L * ? *)', 'cron(0 8 ? * MON-FRI *)', 'cron(0 16 1,15 * ? *)', 'cron(0 0 ? * SUN#1 *)',
+    'cron(0 8 1/7 * ? *)', 'cron(0 1 ? JAN,APR,JUL,OCT SUNL *)',
+  ])('%s is accepted', expression => {
     expect(db(expression)).not.toThrow();
   });
 

@@ -68,21 +68,36 @@ const CREATE_DB_CLUSTER_PAGE = 'https://docs.aws.amazon.com/AmazonRDS/latest/API
 
 /**
  * Why the passwords `rotationFunction` generates cannot be the master password it rotates (single-user mode, or the
- * superuser's own schedule): they are longer than RDS's MasterUserPassword takes for the database, so the master
- * password in the secret would be one RDS refuses (it could not be set back through RDS, in a restore or a reset).
- * `engineType` undefined is an Aurora cluster.
+ * superuser's own schedule): they are longer than RDS's MasterUserPassword takes for the database, or may hold a
+ * character it refuses ("/", """ or "@"), so the master password in the secret would be one RDS refuses (it could not
+ * be set back through RDS, in a restore or a reset). `engineType` undefined is an Aurora cluster.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
  */
-export function rotatedMasterPasswordError(rotationFunction: RotationFunction, engineType?: string): string | undefined {
+export function rotatedMasterPasswordErrors(rotationFunction: RotationFunction, engineType?: string): string[] {
   const [maxLength, database, page] = engineType === undefined
     ? [CLUSTER_MASTER_PASSWORD_MAX_LENGTH, 'an Aurora cluster', CREATE_DB_CLUSTER_PAGE]
     : [MASTER_PASSWORD_MAX_LENGTH[engineType], `RDS for ${engineType}`, CREATE_DB_INSTANCE_PAGE];
+  if (maxLength === undefined) return [];
+  const errors: string[] = [];
   const length = rotationFunction._passwordLength;
-  if (maxLength === undefined || length <= maxLength) return undefined;
-  return `\`rotationFunction\` (${rotationFunction.node.path}) generates passwords of ${length} characters (\`passwordLength\`) and rotates the master user, `
-    + `whose password ${database} takes with 8 to ${maxLength} characters (MasterUserPassword, ${page}): give the function a \`passwordLength\` of at most ${maxLength}`
-    + (engineType === undefined ? '.' : ', or rotate with alternating users (`superuserSecret`) and `rotateSuperuser: false`.');
+  // A token (a CloudFormation parameter) is known only at deploy time.
+  if (!Token.isUnresolved(length) && length > maxLength) {
+    errors.push(`\`rotationFunction\` (${rotationFunction.node.path}) generates passwords of ${length} characters (\`passwordLength\`) and rotates the master user, `
+      + `whose password ${database} takes with 8 to ${maxLength} characters (MasterUserPassword, ${page}): give the function a \`passwordLength\` of at most ${maxLength}`
+      + (engineType === undefined ? '.' : ', or rotate with alternating users (`superuserSecret`) and `rotateSuperuser: false`.'));
+  }
+  const { excludeCharacters, excludePunctuation } = rotationFunction._passwordCharacters;
+  // The three are punctuation (PASSWORD_CHARACTER_TYPES): excluding punctuation keeps them out too.
+  const allowed = excludePunctuation || Token.isUnresolved(excludeCharacters)
+    ? [] : [...RDS_REFUSED_PASSWORD_CHARACTERS].filter(c => !excludeCharacters.includes(c));
+  if (allowed.length > 0) {
+    errors.push(`\`rotationFunction\` (${rotationFunction.node.path}) generates passwords that may contain ${allowed.map(c => `\`${c}\``).join(', ')} (its \`excludeCharacters\` `
+      + `leaves them in) and rotates the master user, whose password ${database} refuses them (MasterUserPassword, ${page}): add them to the function's `
+      + `\`excludeCharacters\` (e.g. \`excludeCharacters: '${RDS_REFUSED_PASSWORD_CHARACTERS}'\`, or leave it out: the default excludes them)`
+      + (engineType === undefined ? '.' : ', or rotate with alternating users (`superuserSecret`) and `rotateSuperuser: false`.'));
+  }
+  return errors;
 }
 
 /**

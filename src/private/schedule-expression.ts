@@ -8,6 +8,9 @@ import { Duration, aws_events as events } from 'aws-cdk-lib';
  *   999 days").
  * - `cron(Minutes Hours Day-of-month Month Day-of-week Year)`: six fields, minutes `0` (rotation windows open on
  *   the hour), year `*` (schedules more than a year apart are not supported); rotations at least 4 hours apart.
+ *   Day-of-month 1-31 with `, - * ? / L`, month 1-12 or JAN-DEC with `, - * /`, day-of-week 1-7 or SUN-SAT with
+ *   `# , - * ? / L`, and `?` in one of the two day fields ("You can't specify the Day-of-month and Day-of-week fields
+ *   in the same cron expression. If you specify a value in one of the fields, you must use a ? in the other").
  *   An hour field with increments resets each day (`0/12` is 0:00 and 12:00), so the gaps checked are those
  *   between the hours of one day and, when every day rotates, the one across midnight: AWS's own example
  *   `cron(0 2/10 * * ? *)` runs "2:00, 12:00, and 22:00, and then the next day at 2:00".
@@ -112,9 +115,10 @@ function cronErrors(expression: string, fields: string[], windowHours?: number):
     return [`\`scheduleExpression\` "${expression}" must have six fields (Minutes Hours Day-of-month Month Day-of-week Year), got ${fields.length}; e.g. "cron(0 4 ? * SUN *)".`];
   }
   const errors: string[] = [];
-  const [minutes, hoursField, dayOfMonth, , dayOfWeek, year] = fields;
+  const [minutes, hoursField, dayOfMonth, month, dayOfWeek, year] = fields;
   if (minutes !== '0') errors.push(`\`scheduleExpression\` "${expression}" must have 0 in the minutes field: Secrets Manager opens rotation windows on the hour.`);
   if (year !== '*') errors.push(`\`scheduleExpression\` "${expression}" must have * in the year field: Secrets Manager does not rotate more than a year apart.`);
+  errors.push(...dayAndMonthErrors(expression, dayOfMonth, month, dayOfWeek));
   const hours = expandHours(hoursField);
   if (hours === undefined) {
     errors.push(`\`scheduleExpression\` "${expression}" has an hours field Secrets Manager cannot read ("${hoursField}"); use hours 0-23 with , - / or *.`);
@@ -176,4 +180,80 @@ function smallestGap(hours: number[]): number | undefined {
 function everyDay(dayOfMonth: string | undefined, dayOfWeek: string | undefined): boolean {
   const any = (field: string | undefined) => field === '*' || field === '?';
   return any(dayOfMonth) && any(dayOfWeek) && (dayOfMonth === '*' || dayOfWeek === '*');
+}
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** A field's values and wildcards, as Secrets Manager's table lists them. */
+interface FieldRule {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Names that stand for min, min + 1, ... (JAN-DEC, SUN-SAT). */
+  readonly names?: string[];
+  /** The wildcards beyond `, - * /`. */
+  readonly question?: boolean;
+  readonly last?: boolean;
+  readonly nth?: boolean;
+  /** How to write the field, for the message. */
+  readonly hint: string;
+}
+
+const DAY_OF_MONTH: FieldRule = { name: 'day-of-month', min: 1, max: 31, question: true, last: true, hint: '1-31 with , - * ? / L' };
+const MONTH: FieldRule = { name: 'month', min: 1, max: 12, names: MONTHS, hint: '1-12 or JAN-DEC with , - * /' };
+const DAY_OF_WEEK: FieldRule = { name: 'day-of-week', min: 1, max: 7, names: DAYS, question: true, last: true, nth: true, hint: '1-7 or SUN-SAT with # , - * ? / L' };
+
+/**
+ * What is wrong with the day-of-month, month and day-of-week fields: a value out of range, a wildcard the field does not
+ * take, or both day fields given (one must be `?`).
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
+ */
+function dayAndMonthErrors(expression: string, dayOfMonth: string, month: string, dayOfWeek: string): string[] {
+  const errors: string[] = [];
+  for (const [field, rule] of [[dayOfMonth, DAY_OF_MONTH], [month, MONTH], [dayOfWeek, DAY_OF_WEEK]] as const) {
+    if (!fieldIsValid(field, rule)) {
+      errors.push(`\`scheduleExpression\` "${expression}" has a ${rule.name} field Secrets Manager cannot read ("${field}"); use ${rule.hint}.`);
+    }
+  }
+  if (dayOfMonth !== '?' && dayOfWeek !== '?') {
+    errors.push(`\`scheduleExpression\` "${expression}" gives both the day-of-month ("${dayOfMonth}") and the day-of-week ("${dayOfWeek}"); `
+      + 'Secrets Manager takes one of them with ? in the other: e.g. "cron(0 4 * * ? *)" (every day) or "cron(0 4 ? * SUN *)" (Sundays).');
+  }
+  return errors;
+}
+
+function fieldIsValid(field: string, rule: FieldRule): boolean {
+  if (field === '?') return rule.question === true;
+  if (field === '*') return true;
+  return field.split(',').every(part => partIsValid(part, rule));
+}
+
+function partIsValid(part: string, rule: FieldRule): boolean {
+  if (rule.last && part === 'L') return true;
+  // "TUE#3": the third Tuesday of the month; "SUNL" (or "1L"): the last Sunday.
+  if (rule.nth) {
+    const nth = /^(\w+)#([1-5])$/.exec(part);
+    if (nth) return valueOf(nth[1], rule) !== undefined;
+  }
+  if (rule.last && rule.names) {
+    const last = /^(\w+)L$/.exec(part);
+    if (last && valueOf(last[1], rule) !== undefined) return true;
+  }
+  const [range, step, ...rest] = part.split('/');
+  if (rest.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) return false;
+  if (range === '*') return step !== undefined;
+  const bounds = range.split('-');
+  if (bounds.length > 2) return false;
+  const values = bounds.map(bound => valueOf(bound, rule));
+  return values.every(value => value !== undefined);
+}
+
+/** The number a value of the field stands for, or undefined when it is out of range or not a value of the field. */
+function valueOf(value: string, rule: FieldRule): number | undefined {
+  const named = rule.names?.indexOf(value.toUpperCase()) ?? -1;
+  if (named >= 0) return rule.min + named;
+  if (!/^\d+$/.test(value)) return undefined;
+  const number = Number(value);
+  return number >= rule.min && number <= rule.max ? number : undefined;
 }

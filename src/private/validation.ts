@@ -13,7 +13,11 @@ import { IConstruct } from 'constructs';
 export class PropErrors {
   private readonly messages: string[] = [];
 
-  constructor(private readonly constructKind: string, private readonly scope: IConstruct) {}
+  /**
+   * @param scope the construct, or its path when the errors are found before it exists (props an aws-cdk-lib base
+   *   class would refuse in its own words, checked before `super()`)
+   */
+  constructor(private readonly constructKind: string, private readonly scope: IConstruct | string) {}
 
   /** Records one problem; the message starts with the prop in backticks. */
   public add(message: string): void {
@@ -36,7 +40,8 @@ export class PropErrors {
    */
   public throwIfAny(): void {
     if (this.messages.length === 0) return;
-    const prefix = `${this.constructKind} ${this.scope.node.path}`;
+    const path = typeof this.scope === 'string' ? this.scope : this.scope.node.path;
+    const prefix = `${this.constructKind} ${path}`;
     if (this.messages.length === 1) throw new Error(`${prefix}: ${this.messages[0]}`);
     throw new Error(`${prefix}: ${this.messages.length} props are invalid:\n${this.messages.map(m => `  - ${m}`).join('\n')}`);
   }
