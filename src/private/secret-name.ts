@@ -1,6 +1,7 @@
-import { Stack, Token, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Token, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { hasMarker } from './marker';
+import { duplicateNameError } from './unique-names';
 
 /**
  * Secrets Manager's limits on a secret's name: 1 to 512 characters, ASCII letters, digits and `/_+=.@-`.
@@ -29,32 +30,12 @@ export function secretNameErrors(name: string | undefined): string[] {
   return errors;
 }
 
-/** The secret names of each app, keyed by account, region and name, with the path that claimed each. */
-const claimedNames = new WeakMap<IConstruct, Map<string, string>>();
-
 /**
- * Claims `name` for `scope` in its account and region, and says who already holds it. Two secrets of one
- * app with the same name collide at deploy time (the second CreateSecret fails), often in another stack
- * deployed later; the check is app-wide so the collision shows at synth.
+ * Claims `name` for `scope` in its account and region, and says who already holds it: two secrets of one app with the
+ * same name collide at deploy time (the second CreateSecret fails).
  */
 export function duplicateSecretNameError(scope: IConstruct, name: string | undefined): string | undefined {
-  if (name === undefined || Token.isUnresolved(name)) return undefined;
-  const stack = Stack.of(scope);
-  const root = scope.node.root;
-  const names = claimedNames.get(root) ?? new Map<string, string>();
-  claimedNames.set(root, names);
-  // An environment-agnostic stack's account and region are the same pseudo-parameter tokens in every stack,
-  // so two agnostic stacks count as one environment, which they are when deployed with the same credentials.
-  const key = JSON.stringify([stack.account, stack.region, name]);
-  const holder = names.get(key);
-  if (holder !== undefined && holder !== scope.node.path) {
-    const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
-      ? 'the same environment'
-      : `account ${stack.account}, region ${stack.region}`;
-    return `\`secretName\` "${name}" is already used by ${holder} in ${where}; give each secret its own name.`;
-  }
-  names.set(key, scope.node.path);
-  return undefined;
+  return duplicateNameError(scope, 'secretName', 'secret', name);
 }
 
 /** The CloudFormation resource of a secret of this app (an aws-cdk-lib Secret, or the one a ProtectedSecret holds), if any. */
