@@ -11,8 +11,9 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
+import { AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
+import { duplicateInEnvironmentError } from './private/environment-claims';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
@@ -27,13 +28,15 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
   /**
    * The Aurora engine: `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`, of a version with the RDS
    * Data API on Serverless v2 (Aurora PostgreSQL 13.11, 14.8, 15.3, 16.1, 17.4, 18.3 and later minors; an earlier
-   * Aurora PostgreSQL version is refused).
+   * Aurora PostgreSQL version is refused). Aurora MySQL needs version 3.02.0 or later, the first with Aurora Serverless v2.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
    */
   readonly engine: rds.IClusterEngine;
 
   /**
-   * The cluster identifier; the secret's `dbClusterArn` is built from it.
+   * The cluster identifier; the secret's `dbClusterArn` is built from it. Unique per account and Region: another
+   * cluster of the app with the same identifier in the same environment is refused.
    * @default - a unique name derived from the construct path
    */
   readonly clusterIdentifier?: string;
@@ -45,18 +48,19 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
   readonly username?: string;
 
   /**
-   * Lower bound of the writer's Serverless v2 capacity, in Aurora capacity units. 0 pauses an idle writer, on the
-   * engine versions that support auto-pause; RDS refuses less than 0.5 on the others (the rotation function waits
-   * for a paused cluster to resume).
+   * Lower bound of the writer's Serverless v2 capacity, in Aurora capacity units, in steps of 0.5. 0 pauses an idle
+   * writer, on the engine versions that support auto-pause; RDS refuses less than 0.5 on the others (the rotation
+   * function waits for a paused cluster to resume). A number at synth, not a token.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html
    * @default 0.5
    */
   readonly serverlessV2MinCapacity?: number;
 
   /**
-   * Upper bound of the writer's Serverless v2 capacity, in Aurora capacity units: at most 256 on recent engine
-   * versions, 128 on older ones.
+   * Upper bound of the writer's Serverless v2 capacity, in Aurora capacity units, in steps of 0.5: at least 1, at most
+   * 256 on recent engine versions, 128 on older ones. A number at synth, not a token.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html
    * @default 2
    */
   readonly serverlessV2MaxCapacity?: number;
@@ -98,9 +102,9 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
 
   constructor(scope: Construct, id: string, props: RotatedAuroraClusterProps) {
     super(scope, id);
-    const traits = validate(this, props);
     const clusterIdentifier = props.clusterIdentifier
       ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' }).toLowerCase().replace(/[^a-z0-9-]/g, '');
+    const traits = validate(this, props, clusterIdentifier);
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
 
     this.secret = this.createSecret(props, clusterIdentifier);
@@ -205,7 +209,52 @@ function dataApiVersionError(engine: rds.IClusterEngine): string | undefined {
     + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html).';
 }
 
-function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEngineTraits {
+/**
+ * Why the cluster's engine version has no Aurora Serverless v2, the only writer this construct creates: Aurora MySQL
+ * has it from version 3.02.0 ("Aurora MySQL version 3: Version 3.02.0 and higher"; version 2 is not listed), when the
+ * version is known at synth.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
+ */
+function serverlessV2VersionError(engine: rds.IClusterEngine): string | undefined {
+  const version = engine.engineVersion?.fullVersion;
+  if (engine.engineType !== 'aurora-mysql' || version === undefined || Token.isUnresolved(version)) return undefined;
+  // aws-cdk-lib spells Aurora MySQL versions `<MySQL major>.mysql_aurora.<Aurora version>`, e.g. 5.7.mysql_aurora.2.11.2.
+  const match = /mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  if (!match) return undefined;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  if (major > 3 || (major === 3 && minor >= 2)) return undefined;
+  const aurora = `${match[1]}.${match[2]}.${match[3]}`;
+  return `\`engine\` is Aurora MySQL ${aurora}, which has no Aurora Serverless v2, the only writer this construct creates: use Aurora MySQL 3.02.0 `
+    + 'or later, e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0` '
+    + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html).';
+}
+
+/**
+ * What is wrong with the Serverless v2 capacity range: values "in half-step increments" from 0 to 256
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html), a maximum that
+ * "must be higher than 0.5 ACUs"
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html).
+ * Checked before aws-cdk-lib's DatabaseCluster, whose own check names neither prop of this construct.
+ */
+function capacityErrors(props: RotatedAuroraClusterProps): string[] {
+  const min = props.serverlessV2MinCapacity ?? 0.5;
+  const max = props.serverlessV2MaxCapacity ?? 2;
+  const errors: string[] = [];
+  for (const [prop, value] of [['serverlessV2MinCapacity', min], ['serverlessV2MaxCapacity', max]] as const) {
+    if (Token.isUnresolved(value)) {
+      // aws-cdk-lib's DatabaseCluster compares the range at synth, where a token is a meaningless number.
+      errors.push(`\`${prop}\` must be a number at synth, not a token: the capacity range is checked when the cluster is synthesized. Pass a literal number of ACUs.`);
+    } else if (!Number.isInteger(value * 2)) {
+      errors.push(`\`${prop}\` must be a multiple of 0.5 ACUs, got ${value}: Aurora Serverless v2 capacity goes in half steps (e.g. ${Math.floor(value * 2) / 2 || 0.5} or ${Math.ceil(value * 2) / 2}).`);
+    }
+  }
+  if (errors.length > 0) return errors;
+  if (max <= 0.5) errors.push(`\`serverlessV2MaxCapacity\` must be higher than 0.5 ACUs (at least 1), got ${max}.`);
+  if (min < 0 || max > 256 || min > max) errors.push(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);
+  return errors;
+}
+
+function validate(scope: Construct, props: RotatedAuroraClusterProps, clusterIdentifier: string): ClusterEngineTraits {
   const errors = new PropErrors('RotatedAuroraCluster', scope);
   if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`.');
   const traits = props.engine ? ENGINE_TRAITS[props.engine.engineType] : undefined;
@@ -216,6 +265,11 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEn
     errors.add(`\`clusterIdentifier\` must be lowercase letters, digits and single hyphens, starting with a letter, got "${id}".`);
   }
   if (id !== undefined && id.length > 63) errors.add(`\`clusterIdentifier\` must be at most 63 characters, got ${id.length}.`);
+  // "DBClusterAlreadyExistsFault: The user already has a DB cluster with the given identifier"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html).
+  const duplicate = duplicateInEnvironmentError(scope, scope.node.path, 'clusterIdentifier', clusterIdentifier, 'clusterIdentifier', 'give each cluster its own identifier.');
+  if (duplicate) errors.add(duplicate);
+  errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
   const username = props.username;
   if (username !== undefined && !Token.isUnresolved(username)) {
     if (!/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/.test(username)) {
@@ -226,9 +280,9 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps): ClusterEn
   }
   const dataApi = props.engine ? dataApiVersionError(props.engine) : undefined;
   if (dataApi) errors.add(dataApi);
-  const min = props.serverlessV2MinCapacity ?? 0.5;
-  const max = props.serverlessV2MaxCapacity ?? 2;
-  if (min < 0 || max > 256 || min > max) errors.add(`\`serverlessV2MinCapacity\` (${min}) and \`serverlessV2MaxCapacity\` (${max}) must satisfy 0 <= min <= max <= 256.`);
+  const serverlessV2 = props.engine ? serverlessV2VersionError(props.engine) : undefined;
+  if (serverlessV2) errors.add(serverlessV2);
+  errors.addAll(capacityErrors(props));
   errors.throwIfAny();
   return traits!;
 }

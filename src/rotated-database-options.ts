@@ -20,7 +20,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly vpcSubnets?: ec2.SubnetSelection;
 
   /**
-   * The name of a database to create; `RotatedDatabase` also writes it to the secret as `dbname`.
+   * The name of a database to create; `RotatedDatabase` also writes it to the secret as `dbname`. A letter, then
+   * letters, digits and underscores: at most 63 characters on PostgreSQL, 64 on MySQL and MariaDB.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default - none (the engine's default database)
    */
   readonly databaseName?: string;
@@ -68,7 +70,7 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly deletionProtection?: boolean;
 
   /**
-   * How long automated backups are kept, between 1 and 35 days.
+   * How long automated backups are kept: a whole number of days, between 1 and 35.
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;

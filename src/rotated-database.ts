@@ -10,7 +10,10 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
-import { AUDIT_EVENTS, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup } from './private/database';
+import {
+  AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup,
+} from './private/database';
+import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
@@ -59,7 +62,7 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly superuserSecret?: secretsmanager.ISecret;
 
   /**
-   * With `superuserSecret`: also rotate the superuser's own password (single user, same function and schedule),
+   * With `superuserSecret` only (refused without it): also rotate the superuser's own password (single user, same function and schedule),
    * so no credential of the database stays the same forever. The superuser secret gets the instance's connection
    * fields either way. Rotations of the two may overlap: the application user's rotation then logs in with the
    * superuser's pending password.
@@ -82,7 +85,8 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly createSecretsManagerEndpoint?: boolean;
 
   /**
-   * Allow IAM database authentication.
+   * Allow IAM database authentication. Not on RDS for MariaDB before 10.11, where AWS does not offer it (refused).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.IamDatabaseAuthentication.html
    * @default false
    */
   readonly iamAuthentication?: boolean;
@@ -94,7 +98,7 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly multiAz?: boolean;
 
   /**
-   * The port the database listens on. Always a number at synth, so security group rules name the port.
+   * The port the database listens on, from 1150 to 65535. A number at synth, not a token, so security group rules name the port.
    * @default - the engine's default port (5432 for PostgreSQL, 3306 for MySQL and MariaDB)
    */
   readonly port?: number;
@@ -303,6 +307,22 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   }
 }
 
+/**
+ * Why IAM database authentication is not available on the instance's engine version, when the version is known at
+ * synth: RDS for MariaDB offers it on 10.11, 11.4 and 11.8, and lists 10.4, 10.5 and 10.6 as "Not available" in every
+ * Region (MySQL and PostgreSQL have it on all their versions).
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.IamDatabaseAuthentication.html
+ */
+function iamAuthenticationVersionError(engine: rds.IInstanceEngine): string | undefined {
+  const version = engine.engineVersion?.fullVersion;
+  if (engine.engineType !== 'mariadb' || version === undefined || Token.isUnresolved(version)) return undefined;
+  const [major, minor] = version.split('.').map(Number);
+  if (!Number.isInteger(major) || !Number.isInteger(minor) || major > 10 || (major === 10 && minor >= 11)) return undefined;
+  return `\`iamAuthentication\` is not available on RDS for MariaDB ${major}.${minor} (${version}): AWS offers IAM database authentication on MariaDB `
+    + '10.11 and later (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.IamDatabaseAuthentication.html). '
+    + 'Use MariaDB 10.11 or later, or leave `iamAuthentication` off.';
+}
+
 function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngineTraits {
   const errors = new PropErrors('RotatedDatabase', scope);
   if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseInstanceEngine.postgres(...)`, `mysql(...)` or `mariaDb(...)`.');
@@ -326,16 +346,30 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
     const reserved = reservedUsernameError(props.engine.engineType, username);
     if (reserved) errors.add(reserved);
   }
-  if (props.port !== undefined && (!Number.isInteger(props.port) || props.port < 1150 || props.port > 65535)) {
+  if (props.port !== undefined && Token.isUnresolved(props.port)) {
+    // The function's targets group and the database's security group name the port in their rules, one rule pair per
+    // port shared by the stack's databases (joinRotationTargets): a token would be a meaningless number there.
+    errors.add('`port` must be a number at synth, not a token: the security group rules between the rotation function and the database '
+      + 'are written for that port. Pass the port as a literal number (1150 to 65535).');
+  } else if (props.port !== undefined && (!Number.isInteger(props.port) || props.port < 1150 || props.port > 65535)) {
     errors.add(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
+  }
+  errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
+  const iamUnavailable = props.iamAuthentication && props.engine ? iamAuthenticationVersionError(props.engine) : undefined;
+  if (iamUnavailable) errors.add(iamUnavailable);
+  if (props.rotateSuperuser !== undefined && !props.superuserSecret) {
+    errors.add(`\`rotateSuperuser\` applies only with \`superuserSecret\` (alternating users), got ${props.rotateSuperuser} without it. `
+      + 'In single-user mode the secret already holds the master user, whose password rotates: remove `rotateSuperuser`, or pass `superuserSecret`.');
   }
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     errors.add('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }
-  const refusedPassword = superuserPasswordError(props.superuserSecret, props.engine.engineType);
+  const refusedPassword = superuserPasswordError(props.superuserSecret, props.engine?.engineType);
   if (refusedPassword) errors.add(refusedPassword);
   if (props.rotationFunction && (props.rotationFunctionSubnets || props.createSecretsManagerEndpoint !== undefined)) {
     errors.add('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');
+  } else if (props.rotationFunctionSubnets && props.vpc) {
+    errors.addAll(rotationFunctionSubnetErrors(props.vpc, props.rotationFunctionSubnets));
   }
   errors.throwIfAny();
   return traits!;

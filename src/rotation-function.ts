@@ -30,7 +30,7 @@ import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS, passwordRulesErrors } from './private/password-policy';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
-import { subnetSelectionKey } from './private/subnet-selection';
+import { selectsPublicSubnets, subnetSelectionKey } from './private/subnet-selection';
 import { PropErrors } from './private/validation';
 
 /**
@@ -988,7 +988,7 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
   if (props.privateDnsEnabled && (props.secretsManagerEndpoint || props.createSecretsManagerEndpoint === false)) {
     errors.add('`privateDnsEnabled` applies to the endpoints the library creates; it cannot be combined with `secretsManagerEndpoint` or `createSecretsManagerEndpoint: false`.');
   }
-  if (props.vpcSubnets?.subnetType === ec2.SubnetType.PUBLIC) {
+  if (props.vpc && props.vpcSubnets && selectsPublicSubnets(props.vpc, props.vpcSubnets)) {
     errors.add('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing; select private or isolated subnets.');
   }
   errors.throwIfAny();

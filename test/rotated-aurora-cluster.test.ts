@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, Token, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotationEngine, RotationFunction } from '../src';
 
@@ -176,5 +176,74 @@ describe('the first rotation waits for the writer instance', () => {
     const assembly = app.synth();
     const resources = assembly.getStackByName('Data').template.Resources;
     expect(resources[stack.getLogicalId(aurora.rotationSchedule.node.defaultChild as any)].DependsOn).toContain(writerId(stack, aurora));
+  });
+});
+
+describe('RotatedAuroraCluster refuses, naming the prop', () => {
+  // Aurora Serverless v2 with Aurora MySQL: version 3 (3.02.0 and higher) only
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html).
+  test.each([
+    ['2.11.2', rds.AuroraMysqlEngineVersion.VER_2_11_2],
+    ['3.01.0', rds.AuroraMysqlEngineVersion.VER_3_01_0],
+  ])('Aurora MySQL %s, which has no Serverless v2', (version, engineVersion) => {
+    expect(() => build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: engineVersion }) }))
+      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${version.replace(/\./g, '\\.')}, which has no Aurora Serverless v2.*3\\.02\\.0`));
+  });
+
+  test('Aurora MySQL 3.02.0 has Serverless v2', () => {
+    expect(() => build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_02_0 }) })).not.toThrow();
+  });
+
+  // ServerlessV2ScalingConfiguration: "half-step increments"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html); the maximum
+  // "must be higher than 0.5 ACUs"
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html).
+  test.each<[string, Partial<RotatedAuroraClusterProps>, RegExp]>([
+    ['a minimum off the half steps', { serverlessV2MinCapacity: 0.75 }, /`serverlessV2MinCapacity` must be a multiple of 0\.5 ACUs, got 0\.75/],
+    ['a maximum off the half steps', { serverlessV2MaxCapacity: 2.25 }, /`serverlessV2MaxCapacity` must be a multiple of 0\.5 ACUs, got 2\.25/],
+    ['a maximum of 0.5', { serverlessV2MinCapacity: 0.5, serverlessV2MaxCapacity: 0.5 }, /`serverlessV2MaxCapacity` must be higher than 0\.5 ACUs/],
+  ])('%s', (_name, extra, message) => {
+    expect(() => build(extra)).toThrow(message);
+  });
+
+  test.each(['serverlessV2MinCapacity', 'serverlessV2MaxCapacity'] as const)('%s given as a token: the reason, without the token\'s number', prop => {
+    let message = '';
+    try {
+      build({ [prop]: Token.asNumber({ Ref: 'Capacity' }) });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(new RegExp(`\`${prop}\` must be a number at synth, not a token`));
+    expect(message).not.toMatch(/e\+\d{3}/);
+  });
+
+  // CreateDBInstance DBName for Aurora: Aurora PostgreSQL 1 to 63, Aurora MySQL 1 to 64; begins with a letter; then
+  // letters, digits and underscores (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+  test.each([['my-db'], ['1db'], ['a'.repeat(64)]])('a databaseName of %s', databaseName => {
+    expect(() => build({ databaseName })).toThrow(/`databaseName`/);
+  });
+
+  test('a backupRetention that is no whole number of days', () => {
+    expect(() => build({ backupRetention: Duration.hours(36) })).toThrow(/`backupRetention` must be a whole number of days/);
+  });
+
+  // A cluster identifier is unique per account and Region (CreateDBCluster: DBClusterAlreadyExistsFault,
+  // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html).
+  test('the same clusterIdentifier twice in one stack', () => {
+    const { stack, vpc } = build({ clusterIdentifier: 'orders' });
+    expect(() => new RotatedAuroraCluster(stack, 'Other', { vpc, engine: auroraPostgres, clusterIdentifier: 'orders' }))
+      .toThrow(/`clusterIdentifier` "orders" is already used by Test\/Aurora in account 111111111111, region eu-west-1/);
+  });
+
+  test('the same clusterIdentifier in two stacks of one environment, and not in another Region', () => {
+    const app = new App();
+    const make = (name: string, env: { account: string; region: string }) => {
+      const stack = new Stack(app, name, { env });
+      const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      return new RotatedAuroraCluster(stack, 'Aurora', { vpc, engine: auroraPostgres, clusterIdentifier: 'orders' });
+    };
+    make('One', ENV);
+    expect(() => make('Elsewhere', { ...ENV, region: 'us-east-1' })).not.toThrow();
+    expect(() => make('Two', ENV)).toThrow(/`clusterIdentifier` "orders" is already used by One\/Aurora/);
   });
 });

@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, Duration, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
@@ -595,5 +595,87 @@ describe('a database deployed without a CloudFormation service role', () => {
     const [deny] = denyOf(stack);
     expect(deny.Condition.StringNotEquals['aws:PrincipalArn']).toContain(deployer);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('deployRoles'))).toHaveLength(0);
+  });
+});
+
+// Defects found by an independent review of input validation: each is reported as one of this library's errors,
+// naming the prop, rather than a TypeError, a garbled token number or an aws-cdk-lib message that names neither.
+describe('RotatedDatabase refuses, naming the prop', () => {
+  test('no engine (from JavaScript): the library\'s own error, not a TypeError', () => {
+    const { stack, vpc } = setup();
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc } as any)).toThrow(/`engine` is required/);
+  });
+
+  // CreateDBInstance DBName: PostgreSQL 1 to 63, MySQL and MariaDB 1 to 64; begins with a letter; then letters,
+  // digits and underscores (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+  test.each<[string, rds.IInstanceEngine, string]>([
+    ['a hyphen', postgres, 'my-db'],
+    ['a leading digit', mysql, '1db'],
+    ['64 characters on PostgreSQL', postgres, 'a'.repeat(64)],
+    ['65 characters on MariaDB', mariadb, 'a'.repeat(65)],
+    ['an empty name', postgres, ''],
+  ])('a databaseName with %s', (_name, engine, databaseName) => {
+    expect(() => single({ engine, databaseName })).toThrow(/`databaseName`/);
+  });
+
+  test.each<[string, rds.IInstanceEngine, string]>([
+    ['63 characters on PostgreSQL', postgres, 'a'.repeat(63)],
+    ['64 characters on MySQL', mysql, 'a'.repeat(64)],
+    ['underscores and digits', mariadb, 'orders_2'],
+  ])('a databaseName with %s is accepted', (_name, engine, databaseName) => {
+    expect(() => single({ engine, databaseName })).not.toThrow();
+  });
+
+  // IAM database authentication on RDS for MariaDB: 10.11, 11.4 and 11.8 only, "Not available" for 10.4, 10.5 and 10.6
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.IamDatabaseAuthentication.html).
+  test.each([
+    ['10.4', rds.MariaDbEngineVersion.VER_10_4],
+    ['10.5', rds.MariaDbEngineVersion.VER_10_5],
+    ['10.6', rds.MariaDbEngineVersion.VER_10_6_22],
+  ])('iamAuthentication on MariaDB %s', (version, engineVersion) => {
+    expect(() => single({ engine: rds.DatabaseInstanceEngine.mariaDb({ version: engineVersion }), iamAuthentication: true }))
+      .toThrow(new RegExp(`\`iamAuthentication\` is not available on RDS for MariaDB ${version.replace('.', '\\.')}.*10\\.11`));
+  });
+
+  test('iamAuthentication on MariaDB 10.11 is accepted', () => {
+    const engine = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_10_11 });
+    expect(() => single({ engine, iamAuthentication: true })).not.toThrow();
+  });
+
+  test('a port given as a token: refused with the reason, without the token\'s number', () => {
+    let message = '';
+    try {
+      single({ port: Token.asNumber({ Ref: 'PortParameter' }) });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/`port` must be a number at synth, not a token/);
+    expect(message).not.toMatch(/e\+\d{3}/);
+  });
+
+  test('a backupRetention that is no whole number of days', () => {
+    expect(() => single({ backupRetention: Duration.hours(36) })).toThrow(/`backupRetention` must be a whole number of days.*got 1 day 12 hours/);
+  });
+
+  test('a monitoringInterval that is no whole number of seconds', () => {
+    expect(() => single({ monitoringInterval: Duration.millis(1500) })).toThrow(/`monitoringInterval` must be 0 \(off\), 1, 5, 10, 15, 30 or 60 seconds, got 1\.5/);
+  });
+
+  test.each([true, false])('rotateSuperuser: %s without superuserSecret', rotateSuperuser => {
+    expect(() => single({ rotateSuperuser })).toThrow(/`rotateSuperuser` applies only with `superuserSecret`/);
+  });
+
+  test('rotationFunctionSubnets that select public subnets by group name', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
+      ],
+    });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, rotationFunctionSubnets: { subnetGroupName: 'web' } }))
+      .toThrow(/`rotationFunctionSubnets` selects public subnets/);
   });
 });

@@ -302,6 +302,22 @@ describe('vpc', () => {
     expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }))
       .toThrow(/`vpcSubnets` selects public subnets/);
   });
+
+  // aws-cdk-lib refuses a Lambda function in public subnets ("Lambda Functions in a public subnet can NOT access the
+  // internet"), naming neither the construct nor the prop, whichever way the selection names them.
+  test('a RotationFunction\'s vpcSubnets selecting public subnets by group name', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    expect(() => new RotationFunction(s, 'Fn', { vpc, vpcSubnets: { subnetGroupName: 'web' } }))
+      .toThrow(/RotationFunction Test\/Fn: `vpcSubnets` must not select public subnets/);
+  });
 });
 
 describe('reserved usernames', () => {

@@ -32,6 +32,25 @@ export function databaseNetworkErrors(scope: Construct, props: { vpc?: ec2.IVpc;
 }
 
 /**
+ * What is wrong with the subnets `rotationFunctionSubnets` selects, when the VPC's subnets are known: aws-cdk-lib's
+ * lambda.Function refuses public subnets, however the selection names them (`subnetType`, `subnetGroupName`, the
+ * subnets themselves), with "Lambda Functions in a public subnet can NOT access the internet", which names neither this
+ * prop nor the construct. A function there gets no public IP, so a public subnet gives it nothing.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
+ */
+export function rotationFunctionSubnetErrors(vpc: ec2.IVpc, selection: ec2.SubnetSelection): string[] {
+  let selected: ec2.SelectedSubnets;
+  try {
+    selected = vpc.selectSubnets(selection);
+  } catch (e) {
+    return [`\`rotationFunctionSubnets\` selects nothing in \`vpc\` ${vpc.node.path}: ${(e as Error).message}; select its private or isolated subnets.`];
+  }
+  if (!selected.hasPublic) return [];
+  return ['`rotationFunctionSubnets` selects public subnets: a Lambda function there gets no public IP, so it reaches neither the internet nor '
+    + 'anything else a public subnet offers; select private or isolated subnets (e.g. `{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }`).'];
+}
+
+/**
  * A VPC is in one account and region, and so are the database placed in it and the rotation function that shares its
  * stack. Compared when both are known at synth (an environment-agnostic stack compares as unknown).
  */

@@ -1,6 +1,6 @@
 // What the database constructs share.
 import { createHash } from 'crypto';
-import { Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { findOrCreate } from './singleton';
 import { subnetSelectionKey } from './subnet-selection';
@@ -50,18 +50,51 @@ export function enhancedMonitoring(scope: Construct, interval: Duration = Durati
   return { monitoringInterval: interval, monitoringRole: role };
 }
 
-/** What is wrong with the props both database constructs share, one message per prop. */
+/**
+ * What is wrong with the props both database constructs share, one message per prop. RDS keeps backups for a whole
+ * number of days (BackupRetentionPeriod, an integer, 1 to 35 here) and collects Enhanced Monitoring metrics every 0, 1,
+ * 5, 10, 15, 30 or 60 seconds (MonitoringInterval): checked before aws-cdk-lib converts them with `toDays()` and
+ * `toSeconds()`, which throw on a fraction with a message that names neither prop.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ */
 export function databasePropErrors(props: { backupRetention?: Duration; monitoringInterval?: Duration }): string[] {
   const errors: string[] = [];
   const backups = props.backupRetention;
-  if (backups && !backups.isUnresolved() && (backups.toDays() < 1 || backups.toDays() > 35)) {
-    errors.push(`\`backupRetention\` must be between 1 and 35 days, got ${backups.toHumanString()}.`);
+  const days = backups && !backups.isUnresolved() ? backups.toDays({ integral: false }) : undefined;
+  if (days !== undefined && !Number.isInteger(days)) {
+    errors.push(`\`backupRetention\` must be a whole number of days (RDS keeps backups by the day), got ${backups!.toHumanString()}; use \`Duration.days(n)\`.`);
+  } else if (days !== undefined && (days < 1 || days > 35)) {
+    errors.push(`\`backupRetention\` must be between 1 and 35 days, got ${backups!.toHumanString()}.`);
   }
-  const seconds = props.monitoringInterval?.isUnresolved() ? undefined : props.monitoringInterval?.toSeconds();
+  const seconds = props.monitoringInterval?.isUnresolved() ? undefined : props.monitoringInterval?.toSeconds({ integral: false });
   if (seconds !== undefined && ![0, 1, 5, 10, 15, 30, 60].includes(seconds)) {
     errors.push(`\`monitoringInterval\` must be 0 (off), 1, 5, 10, 15, 30 or 60 seconds, got ${seconds}.`);
   }
   return errors;
+}
+
+/**
+ * The longest database name per engine: CreateDBInstance's DBName "Must contain 1 to 63 letters, numbers, or
+ * underscores" on RDS for PostgreSQL and 1 to 63 alphanumeric characters on Aurora PostgreSQL; 1 to 64 on RDS for
+ * MySQL, RDS for MariaDB and Aurora MySQL. Every engine: "Must begin with a letter. Subsequent characters can be
+ * letters, underscores, or digits (0-9)". (Each also refuses "a word reserved by the database engine", a list per
+ * engine and version that is not checked here.)
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
+ */
+const MAX_DATABASE_NAME_LENGTH: Record<string, number> = {
+  'postgres': 63, 'aurora-postgresql': 63, 'mysql': 64, 'mariadb': 64, 'aurora-mysql': 64,
+};
+
+/** What is wrong with `databaseName` on `engineType`; a token, or an engine not known here, is left to RDS. */
+export function databaseNameErrors(engineType: string | undefined, name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) return [];
+  const maxLength = engineType === undefined ? undefined : MAX_DATABASE_NAME_LENGTH[engineType];
+  if (maxLength === undefined) return [];
+  if (/^[A-Za-z][A-Za-z0-9_]*$/.test(name) && name.length <= maxLength) return [];
+  return [`\`databaseName\` must be 1 to ${maxLength} letters, digits and underscores starting with a letter on ${engineType}, got "${name}"`
+    + `${name.length > maxLength ? ` (${name.length} characters)` : ''}; leave it out for no database of your own `
+    + '(DBName, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).'];
 }
 
 /**

@@ -24,3 +24,16 @@ export function subnetSelectionKey(vpc: ec2.IVpc, selection: ec2.SubnetSelection
     selection.subnetFilters ? stack.resolve(selection.subnetFilters.map(filter => [filter.constructor.name, { ...filter }])) : null,
   ]);
 }
+
+/**
+ * Whether `selection` selects public subnets of `vpc`: judged by the subnets it selects (whether named by type, group
+ * name or the subnets themselves) when the VPC knows them, else by its `subnetType`.
+ */
+export function selectsPublicSubnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection): boolean {
+  try {
+    return vpc.selectSubnets(selection).hasPublic;
+  } catch {
+    // Nothing selected (e.g. an unknown group name): aws-cdk-lib reports that when the function is placed.
+    return selection.subnetType === ec2.SubnetType.PUBLIC;
+  }
+}
