@@ -86,7 +86,7 @@ export interface ProtectedSecretAttributes {
   /**
    * The customer-managed key the secret is encrypted with. Grants then add use of the key through Secrets Manager
    * (`kms:ViaService`) to the grantee's IAM policy; the key's own policy must let the account's IAM policies
-   * grant it (the default key policy does). Pass the key, not an alias imported by name (KMS does not match an alias
+   * grant it (the default key policy does for its own account; a key of another account must name this one). Pass the key, not an alias imported by name (KMS does not match an alias
    * in IAM policies): that is refused.
    * @default - grants cover the secret only, not its key
    */
@@ -320,7 +320,16 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    */
   private grantKeyOfAnotherApp(grantee: iam.IGrantable, actions: string[]): iam.Grant {
     const key = this.encryptionKey;
-    if (!key || isKeyOfThisApp(key)) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
+    // aws-cdk-lib's grant on a key of this app names the stack's region in kms:ViaService: right for a secret of that
+    // region only, so a secret imported from another region gets the statement for its own region here too.
+    if (!key) return iam.Grant.drop(grantee, 'no key');
+    if (isKeyOfThisApp(key)) {
+      const sameRegion = Token.compareStrings(this.env.region, Stack.of(this).region) !== TokenComparison.DIFFERENT;
+      if (sameRegion) return iam.Grant.drop(grantee, 'the key policy of a key of this app');
+      // In the key's policy, as aws-cdk-lib's own grant is: a statement in the grantee's policy naming the key would
+      // make each stack depend on the other.
+      return key.grant(new kms.ViaServicePrincipal(`secretsmanager.${this.env.region}.amazonaws.com`, grantee.grantPrincipal), ...actions);
+    }
     return iam.Grant.addToPrincipal({
       grantee,
       actions,
@@ -360,11 +369,12 @@ export class ProtectedSecret extends ProtectedSecretBase {
       });
     } catch (e) {
       // aws-cdk-lib's message ("does not appear to be complete") names neither this construct nor where to find the ARN.
-      throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${(e as Error).message}. Pass the secret's complete ARN, with the six-character `
+      const message = (e as Error).message;
+      if (!/complete/.test(message)) throw e;
+      throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${message}. Pass the secret's complete ARN, with the six-character `
         + 'suffix Secrets Manager adds to the name (the ARN that DescribeSecret or the console shows).');
     }
-    const otherAccount = crossAccountImportError(scope, secret);
-    if (otherAccount) throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${otherAccount}`);
+    const otherAccount = otherAccountOf(scope, secret);
     const nameUnknown = attrs.secretName === undefined && Token.isUnresolved(attrs.secretCompleteArn);
     const given = attrs.secretName;
     if (given !== undefined && !Token.isUnresolved(given) && !Token.isUnresolved(secret.secretName) && given !== secret.secretName) {
@@ -378,6 +388,13 @@ export class ProtectedSecret extends ProtectedSecretBase {
       public get parameterStoreReference(): string {
         // aws-cdk-lib's name of a token ARN is its whole last field, suffix included, which the reference cannot take:
         // Secrets Manager refuses a name with the suffix (ResourceNotFoundException or AccessDeniedException).
+        if (otherAccount) {
+          // "To retrieve a secret from another account, you must use an ARN"
+          // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html): the reference names
+          // the secret by name, which resolves in the caller's own account.
+          throw new Error(`ProtectedSecret ${this.node.path}: the secret is in account ${otherAccount}, and a Parameter Store reference `
+            + '(/aws/reference/secretsmanager/<name>) names a secret of the caller\'s own account; read it with GetSecretValue by its ARN (`grantRead`).');
+        }
         if (nameUnknown) {
           throw new Error(`ProtectedSecret ${this.node.path}: \`secretCompleteArn\` is known only at deploy, so the secret's name without its suffix `
             + 'cannot be read from it for the Parameter Store reference (/aws/reference/secretsmanager/<name>); pass `secretName` to `fromProtectedSecretAttributes`.');
@@ -392,6 +409,16 @@ export class ProtectedSecret extends ProtectedSecretBase {
       protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
         // The owner's deny (denyOthers) refuses every role it does not name, whatever this app's IAM policy allows.
         const who = Construct.isConstruct(grantee) ? grantee.node.path : grantee.grantPrincipal.toString();
+        if (otherAccount) {
+          // Cross-account access needs an allow in the secret's resource policy and the key's policy as well as the
+          // caller's identity policy, which is all this grant writes
+          // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
+          Annotations.of(this).addWarningV2('cdk-protected-secrets:imported-grant',
+            `${this.node.path} is a secret of account ${otherAccount}: the grant to ${who} writes only this account's side. Its owner must also `
+            + 'allow the role in the secret\'s resource policy and in its key\'s policy (a ProtectedSecret takes no readers or writers of another account), '
+            + 'or every call is refused.');
+          return grantee;
+        }
         Annotations.of(this).addWarningV2('cdk-protected-secrets:imported-grant',
           `${this.node.path} is imported: the grant to ${who} takes effect only if the owning ProtectedSecret exempts the role from its deny. `
           + 'List the role in that secret\'s `readers` or `writers` (or grant it there), or its calls are denied.');
@@ -941,20 +968,11 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
   return result;
 }
 
-/**
- * Why a secret of another account cannot be imported, if it is one. Its grants could never work: a ProtectedSecret
- * refuses readers and writers of another account, a key in another account trusts only its own account unless its
- * policy names ours, and the Parameter Store reference names the secret by name, which resolves in the caller's own
- * account ("To retrieve a secret from another account, you must use an ARN",
- * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
- */
-function crossAccountImportError(scope: IConstruct, secret: secretsmanager.ISecret): string | undefined {
+/** The secret's account when it is known at synth and is not the account of `scope`'s stack. */
+function otherAccountOf(scope: IConstruct, secret: secretsmanager.ISecret): string | undefined {
   const here = Stack.of(scope).account;
   const there = secret.env.account;
-  if (Token.isUnresolved(here) || Token.isUnresolved(there) || here === there) return undefined;
-  return `\`secretCompleteArn\` names a secret of account ${there}, but this stack deploys to ${here}. Cross-account access is not supported: `
-    + 'its grants could not take effect and its Parameter Store reference would resolve in this account. Import it with aws-cdk-lib\'s '
-    + '`secretsmanager.Secret.fromSecretAttributes` instead, after its owner grants this account in the secret\'s resource policy and key policy.';
+  return Token.isUnresolved(here) || Token.isUnresolved(there) || here === there ? undefined : there;
 }
 
 function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): void {

@@ -10,6 +10,7 @@ import {
   Resource,
   Stack,
   Token,
+  TokenComparison,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_events as events,
@@ -320,6 +321,13 @@ export class SecretMonitoring extends Construct {
    */
   public addSecret(secret: secretsmanager.ISecret, options: WatchSecretOptions = {}): void {
     if (this.watched.has(secret)) return;
+    // A rule matches the events of its own region's bus: "Both the EventBridge rule and the source event that it
+    // monitors must exist in the same AWS Region" (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
+    const region = Stack.of(this).region;
+    if (Token.compareStrings(secret.env.region, region) === TokenComparison.DIFFERENT) {
+      throw new Error(`SecretMonitoring ${this.node.path}: addSecret got ${secret.node.path}, a secret of region ${secret.env.region}, but the rules are in `
+        + `${region} and would never see its events. Monitor it from a stack of its own region.`);
+    }
     this.watched.add(secret);
     const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
     if (options.watchTagChanges ?? this.watchTagChangesByDefault) kinds.push(this.kinds.tagChange);

@@ -671,16 +671,54 @@ describe('ProtectedSecret as ISecret', () => {
     })).toThrow(/^ProtectedSecret Test\/Imported: .*complete.*Pass the secret's complete ARN, with the six-character suffix/);
   });
 
-  test('a secret of another account is refused at import, saying what to use instead', () => {
+  // Cross-account access needs the caller's identity policy (what the grant writes) and the owner's resource and key
+  // policies (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html); a
+  // reference names the secret by name, which resolves in the caller's account
+  // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html, SecretId).
+  test('a secret of another account: grantRead writes this account\'s side (GetSecretValue and kms:Decrypt) and warns about the owner\'s; no Parameter Store reference', () => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
-    expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
       secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf',
-    })).toThrow(/ProtectedSecret Test\/Imported: `secretCompleteArn` names a secret of account 222222222222, but this stack deploys to 111111111111.*secretsmanager\.Secret\.fromSecretAttributes/);
-    // An environment-agnostic stack cannot tell: the import stands.
-    const agnostic = new Stack(new App(), 'Agnostic');
-    expect(() => ProtectedSecret.fromProtectedSecretAttributes(agnostic, 'Imported', {
-      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf',
-    })).not.toThrow();
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    });
+    imported.grantRead(role(stack, 'App'));
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf' }),
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+    ]));
+    Annotations.fromStack(stack).hasWarning('/Test/Imported', Match.stringLikeRegexp('secret of account 222222222222.*must also allow the role in the secret\'s resource policy and in its key\'s policy'));
+    expect(() => imported.parameterStoreReference).toThrow(/ProtectedSecret Test\/Imported: the secret is in account 222222222222.*caller's own account/);
+    expect(() => imported.grantReadViaParameterStore(role(stack, 'Viewer'))).toThrow(/the secret is in account 222222222222/);
+  });
+
+  test('imported from another region with a key of this app: the grant names the secret\'s region', () => {
+    const app = new App();
+    const owner = new Stack(app, 'Owner', { env: { account: ENV.account, region: 'us-east-1' }, crossRegionReferences: true });
+    const key = new kms.Key(owner, 'Key');
+    const stack = new Stack(app, 'Test', { env: ENV, crossRegionReferences: true });
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf', encryptionKey: key,
+    });
+    imported.grantRead(role(stack, 'App'));
+    const keyStatements = Object.values(Template.fromStack(owner).findResources('AWS::KMS::Key')).flatMap(k => k.Properties.KeyPolicy.Statement);
+    expect(keyStatements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }),
+    ]));
+  });
+
+  test('an import that fails for another reason than the ARN keeps aws-cdk-lib\'s message alone', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf';
+    ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', { secretCompleteArn: arn });
+    let message = '';
+    try {
+      ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', { secretCompleteArn: arn });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/already a Construct with name 'ImportedSecret'/);
+    expect(message).not.toMatch(/six-character suffix/);
   });
 
   test('deployRoles with denyOthers off is refused: there is no deny to exempt them from', () => {

@@ -561,6 +561,14 @@ describe('SecretMonitoring resources', () => {
     expect(SecretAlertTopic.prototype.addPhoneNumber.length).toBe(1);
   });
 
+  test('a secret of another region is refused: the rules would never see its events', () => {
+    const stack = newStack();
+    const far = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Far', 'arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf');
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    expect(() => monitoring.addSecret(far)).toThrow(/SecretMonitoring Test\/Monitoring: addSecret got Test\/Far, a secret of region us-east-1, but the rules are in eu-west-1/);
+    expect(() => monitoring.addSecret(secretsmanager.Secret.fromSecretCompleteArn(stack, 'Near', SECRET_ARN))).not.toThrow();
+  });
+
   test('alertEmails with a topic passed in fails, naming both props', () => {
     const stack = newStack();
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);

@@ -16,9 +16,10 @@ export function secretNameErrors(name: string | undefined): string[] {
   if (name === undefined || Token.isUnresolved(name)) return [];
   const errors: string[] = [];
   if (name.length === 0) errors.push('`secretName` must not be empty; leave it out to let CloudFormation generate a name.');
-  // A leading slash is allowed: Parameter Store then serves the secret as /aws/reference/secretsmanager//<rest>, the
-  // form Systems Manager's guide gave for a name like /dev/dbPass (awsdocs/aws-systems-manager-user-guide,
-  // integration-ps-secretsmanager.md, commit df50f6f), and the reference is built from the name as it is.
+  // A leading slash is allowed. The reference is the reserved path followed by the secret's ID ("must begin with ...
+  // /aws/reference/secretsmanager/secret_ID_in_Secrets_Manager",
+  // https://docs.aws.amazon.com/systems-manager/latest/userguide/integration-ps-secretsmanager.html), so /prod/db is
+  // served as /aws/reference/secretsmanager//prod/db. AWS's guide shows no such name; public configurations read them so.
   if (name.length > MAX_SECRET_NAME_LENGTH) {
     errors.push(`\`secretName\` must be at most ${MAX_SECRET_NAME_LENGTH} characters, got ${name.length}; shorten it.`);
   }
