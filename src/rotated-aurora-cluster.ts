@@ -245,7 +245,7 @@ function capacityErrors(props: RotatedAuroraClusterProps): string[] {
       // aws-cdk-lib's DatabaseCluster compares the range at synth, where a token is a meaningless number.
       errors.push(`\`${prop}\` must be a number at synth, not a token: the capacity range is checked when the cluster is synthesized. Pass a literal number of ACUs.`);
     } else if (!Number.isInteger(value * 2)) {
-      errors.push(`\`${prop}\` must be a multiple of 0.5 ACUs, got ${value}: Aurora Serverless v2 capacity goes in half steps (e.g. ${Math.floor(value * 2) / 2 || 0.5} or ${Math.ceil(value * 2) / 2}).`);
+      errors.push(`\`${prop}\` must be a multiple of 0.5 ACUs, got ${value}: Aurora Serverless v2 capacity goes in half steps (e.g. ${[...new Set([Math.floor(value * 2) / 2 || 0.5, Math.ceil(value * 2) / 2])].join(' or ')}).`);
     }
   }
   if (errors.length > 0) return errors;

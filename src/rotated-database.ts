@@ -357,7 +357,8 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
   const iamUnavailable = props.iamAuthentication && props.engine ? iamAuthenticationVersionError(props.engine) : undefined;
   if (iamUnavailable) errors.add(iamUnavailable);
-  if (props.rotateSuperuser !== undefined && !props.superuserSecret) {
+  // `false` without a superuser secret is a harmless no-op (a wrapper passing its own default through): only `true` is refused.
+  if (props.rotateSuperuser === true && !props.superuserSecret) {
     errors.add(`\`rotateSuperuser\` applies only with \`superuserSecret\` (alternating users), got ${props.rotateSuperuser} without it. `
       + 'In single-user mode the secret already holds the master user, whose password rotates: remove `rotateSuperuser`, or pass `superuserSecret`.');
   }

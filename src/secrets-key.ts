@@ -1,4 +1,4 @@
-import { Annotations, Names, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Annotations, Names, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
@@ -23,7 +23,7 @@ const LONGEST_PRINCIPAL_ARN = `arn:aws-us-gov:iam::${'0'.repeat(12)}:role/${'x'.
  */
 export interface SecretsKeyProps {
   /**
-   * The key's alias. It is `alias/` and a name of letters, digits, `/`, `_` and `-`, at most 256 characters in all,
+   * The key's alias (`alias/` is added when it lacks it). It is `alias/` and a name of letters, digits, `/`, `_` and `-`, at most 256 characters in all,
    * not under the reserved `alias/aws/`, and not the alias of another key of the app in the same account and region.
    * @see https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html
    * @default - `alias/protected-secrets/<unique id of this construct>`
@@ -103,6 +103,8 @@ function validatedAlias(scope: Construct, id: string, alias: string | undefined)
   if (alias === undefined) {
     return validAliasName('protected-secrets/', `${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${id}`);
   }
+  // aws-cdk-lib's Alias adds a missing "alias/" itself, so `alias: 'app-key'` has always meant alias/app-key.
+  if (!Token.isUnresolved(alias) && !alias.startsWith('alias/')) alias = `alias/${alias}`;
   const errors = new PropErrors('SecretsKey', path);
   errors.addAll(keyAliasErrors(alias, 'alias'));
   const duplicate = duplicateInEnvironmentError(scope, path, 'kmsAlias', alias, 'alias', 'give each key its own alias.');

@@ -249,7 +249,8 @@ function validate(scope: SecretsTrail, props: SecretsTrailProps): void {
     }
   }
   if (props.cloudWatchLogsRetention !== undefined && !props.sendToCloudWatchLogs) {
-    errors.add(`\`cloudWatchLogsRetention\` is ${props.cloudWatchLogsRetention} days, but \`sendToCloudWatchLogs\` is not true, so there is no log group to keep: `
+    const kept = props.cloudWatchLogsRetention === logs.RetentionDays.INFINITE ? 'RetentionDays.INFINITE' : `${props.cloudWatchLogsRetention} days`;
+    errors.add(`\`cloudWatchLogsRetention\` is ${kept}, but \`sendToCloudWatchLogs\` is not true, so there is no log group to keep: `
       + 'set `sendToCloudWatchLogs: true`, or remove `cloudWatchLogsRetention`.');
   }
   errors.throwIfAny();

@@ -119,7 +119,6 @@ describe('the alias', () => {
   // KMS: "The alias must be string of 1–256 characters. It can contain only alphanumeric characters, forward slashes
   // (/), underscores (_), and dashes (-)" (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html).
   test.each<[string, string, RegExp]>([
-    ['without the alias/ prefix', 'shared', /SecretsKey Stack\/Key: `alias` must look like "alias\/<name>"/],
     ['with a dot', 'alias/shared.key', /SecretsKey Stack\/Key: `alias` must look like "alias\/<name>".*got "alias\/shared.key"/],
     ['over 256 characters', `alias/${'a'.repeat(251)}`, /SecretsKey Stack\/Key: `alias` must be at most 256 characters with its "alias\/" prefix \(KMS's limit\), got 257/],
     ['under alias/aws/ in any case', 'alias/Aws/shared', /SecretsKey Stack\/Key: `alias` must not use the reserved alias\/aws\/ prefix/],
@@ -154,6 +153,24 @@ describe('the alias', () => {
     const { stack } = setup();
     SecretsKey.forStack(stack);
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/protected-secrets/Stack-ProtectedSecretsKey' });
+  });
+
+  test('an alias given without "alias/" gets it, as aws-cdk-lib always added it', () => {
+    const { stack } = setup();
+    new SecretsKey(stack, 'Key', { alias: 'app-key' });
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/app-key' });
+  });
+
+  test('an id with ":" keeps the default alias aws-cdk-lib gave it before the alias checks (no alias replaced)', () => {
+    const { stack } = setup();
+    new SecretsKey(stack, 'Key:prod');
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/protected-secrets/Stack-Key:prod' });
+  });
+
+  test('the same alias in two environment-agnostic stacks is not refused: they may deploy to different accounts', () => {
+    const app = new App();
+    for (const name of ['Dev', 'Prod']) new SecretsKey(new Stack(app, name), 'Key', { alias: 'alias/app' });
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('an alias another key of the app has in the account and region is refused, naming both props', () => {

@@ -1,5 +1,5 @@
 // Bad inputs a new user tries, each of which must fail at synth with a message naming the prop and the fix.
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ProtectedSecret, ProtectedSecretProps, RotatedAuroraCluster, RotatedDatabase, RotationFunction } from '../src';
 
@@ -62,6 +62,16 @@ describe('secretName', () => {
     new ProtectedSecret(a, 'Key', { readers: [reader(a)], secretName: 'prod/api-key' });
     expect(() => new ProtectedSecret(b, 'Key', { readers: [reader(b)], secretName: 'prod/api-key' }))
       .toThrow(/`secretName` "prod\/api-key" is already used by A\/Key/);
+  });
+
+  // An agnostic stack's environment comes from the deploying credentials (https://docs.aws.amazon.com/cdk/v2/guide/environments.html).
+  test('the same name, key alias and ARN parameter in two environment-agnostic stacks are not refused: they may be two accounts', () => {
+    const app = new App();
+    for (const name of ['Dev', 'Prod']) {
+      const s = new Stack(new Stage(app, name), 'Data');
+      new ProtectedSecret(s, 'Key', { readers: [reader(s)], secretName: 'prod/api-key', keyAlias: 'alias/api', arnParameterName: '/api/arn' });
+    }
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('the same name in another region is a different secret', () => {
@@ -305,6 +315,20 @@ describe('vpc', () => {
 
   // aws-cdk-lib refuses a Lambda function in public subnets ("Lambda Functions in a public subnet can NOT access the
   // internet"), naming neither the construct nor the prop, whichever way the selection names them.
+  test('public subnets given by ID are refused naming the prop, for a RotationFunction and a database\'s rotationFunctionSubnets', () => {
+    const s = stack();
+    const vpc = ec2.Vpc.fromVpcAttributes(s, 'Vpc', {
+      vpcId: 'vpc-12345678',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      publicSubnetIds: ['subnet-p1', 'subnet-p2'],
+      isolatedSubnetIds: ['subnet-i1', 'subnet-i2'],
+    });
+    const subnets = [ec2.Subnet.fromSubnetId(s, 'P1', 'subnet-p1')];
+    expect(() => new RotationFunction(s, 'Fn', { vpc, vpcSubnets: { subnets } })).toThrow(/RotationFunction Test\/Fn: `vpcSubnets` must not select public subnets/);
+    expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, rotationFunctionSubnets: { subnets } }))
+      .toThrow(/RotatedDatabase Test\/Db: .*`rotationFunctionSubnets` selects public subnets/);
+  });
+
   test('a RotationFunction\'s vpcSubnets selecting public subnets by group name', () => {
     const s = stack();
     const vpc = new ec2.Vpc(s, 'Vpc', {

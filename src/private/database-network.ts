@@ -1,6 +1,7 @@
 import { Stack, Token, TokenComparison, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { defaultDatabaseSubnets } from './database';
+import { hasPublicSubnet } from './subnet-selection';
 
 /**
  * What is wrong with where a database would go. Checked before anything is built, so a missing `vpc` (from
@@ -45,7 +46,7 @@ export function rotationFunctionSubnetErrors(vpc: ec2.IVpc, selection: ec2.Subne
   } catch (e) {
     return [`\`rotationFunctionSubnets\` selects nothing in \`vpc\` ${vpc.node.path}: ${(e as Error).message}; select its private or isolated subnets.`];
   }
-  if (!selected.hasPublic) return [];
+  if (!hasPublicSubnet(vpc, selected)) return [];
   return ['`rotationFunctionSubnets` selects public subnets: a Lambda function there gets no public IP, so it reaches neither the internet nor '
     + 'anything else a public subnet offers; select private or isolated subnets (e.g. `{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }`).'];
 }

@@ -22,17 +22,17 @@ export function duplicateInEnvironmentError(
 ): string | undefined {
   if (name === undefined || Token.isUnresolved(name)) return undefined;
   const stack = Stack.of(scope);
+  // An environment-agnostic stack's account and region are resolved at deploy, from the deploying credentials
+  // (https://docs.aws.amazon.com/cdk/v2/guide/environments.html): two such stacks (a Dev and a Prod stage) may go to
+  // different accounts, where the same name is fine, so only stacks whose environment is known are compared.
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return undefined;
   const root = scope.node.root;
   const names = claims.get(root) ?? new Map<string, Holder>();
   claims.set(root, names);
-  // An environment-agnostic stack's account and region are the same pseudo-parameter tokens in every stack,
-  // so two agnostic stacks count as one environment, which they are when deployed with the same credentials.
   const key = JSON.stringify([namespace, stack.account, stack.region, name]);
   const holder = names.get(key);
   if (holder !== undefined && holder.path !== path) {
-    const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
-      ? 'the same environment'
-      : `account ${stack.account}, region ${stack.region}`;
+    const where = `account ${stack.account}, region ${stack.region}`;
     const its = holder.prop === prop ? '' : ` (its \`${holder.prop}\`)`;
     return `\`${prop}\` "${name}" is already used by ${holder.path}${its} in ${where}; ${fix}`;
   }

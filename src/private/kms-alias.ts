@@ -11,6 +11,8 @@ export const MAX_ALIAS_LENGTH = 256;
 const ALIAS_PREFIX = 'alias/';
 const ALIAS_CHARACTERS = /^[a-zA-Z0-9/_-]+$/;
 const RESERVED_PREFIX = 'alias/aws/';
+/** What aws-cdk-lib's kms.Alias accepts (besides the reserved prefix, which cannot occur under the library's own). */
+const AWS_CDK_LIB_ALIAS = /^alias\/[a-zA-Z0-9:/_-]+$/;
 
 /** What is wrong with a KMS alias given in `prop`, one message per problem; a token is left to the deploy. */
 export function keyAliasErrors(alias: string | undefined, prop: string): string[] {
@@ -40,7 +42,9 @@ export function keyAliasErrors(alias: string | undefined, prop: string): string[
  */
 export function validAliasName(prefix: string, name: string): string {
   const alias = `${ALIAS_PREFIX}${prefix}${name}`;
-  if (keyAliasErrors(alias, 'alias').length === 0) return alias;
+  // An alias aws-cdk-lib took before these checks is kept, ":" included (its Alias and the AWS::KMS::Alias schema allow
+  // it, KMS's guide does not list it): changing it would replace the alias of a deployed key.
+  if (keyAliasErrors(alias, 'alias').length === 0 || (AWS_CDK_LIB_ALIAS.test(alias) && alias.length <= MAX_ALIAS_LENGTH)) return alias;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8).toUpperCase();
   const kept = name.replace(/[^a-zA-Z0-9/_-]/g, '');
   const room = MAX_ALIAS_LENGTH - ALIAS_PREFIX.length - prefix.length - hash.length - 1;

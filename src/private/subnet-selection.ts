@@ -31,9 +31,19 @@ export function subnetSelectionKey(vpc: ec2.IVpc, selection: ec2.SubnetSelection
  */
 export function selectsPublicSubnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection): boolean {
   try {
-    return vpc.selectSubnets(selection).hasPublic;
+    return hasPublicSubnet(vpc, vpc.selectSubnets(selection));
   } catch {
     // Nothing selected (e.g. an unknown group name): aws-cdk-lib reports that when the function is placed.
     return selection.subnetType === ec2.SubnetType.PUBLIC;
   }
+}
+
+/**
+ * Whether `selected` holds a public subnet of `vpc`, by subnet ID as aws-cdk-lib's Function compares them: a subnet
+ * given by ID (`ec2.Subnet.fromSubnetId`) is another object than the VPC's own, so `hasPublic` misses it.
+ */
+export function hasPublicSubnet(vpc: ec2.IVpc, selected: ec2.SelectedSubnets): boolean {
+  if (selected.hasPublic) return true;
+  const publicIds = new Set(vpc.publicSubnets.map(subnet => subnet.subnetId));
+  return selected.subnetIds.some(id => publicIds.has(id));
 }
