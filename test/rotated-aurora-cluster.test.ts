@@ -199,7 +199,8 @@ describe('RotatedAuroraCluster refuses, naming the prop', () => {
   // "must be higher than 0.5 ACUs"
   // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-serverlessv2scalingconfiguration.html).
   test.each<[string, Partial<RotatedAuroraClusterProps>, RegExp]>([
-    ['a minimum off the half steps', { serverlessV2MinCapacity: 0.75 }, /`serverlessV2MinCapacity` must be a multiple of 0\.5 ACUs, got 0\.75/],
+    ['a minimum off the half steps', { serverlessV2MinCapacity: 0.75 }, /`serverlessV2MinCapacity` must be a multiple of 0\.5 ACUs, got 0\.75.*\(e\.g\. 0\.5 or 1\)/],
+    ['a minimum under the first half step', { serverlessV2MinCapacity: 0.25 }, /got 0\.25: .*\(e\.g\. 0\.5\)\./],
     ['a maximum off the half steps', { serverlessV2MaxCapacity: 2.25 }, /`serverlessV2MaxCapacity` must be a multiple of 0\.5 ACUs, got 2\.25/],
     ['a maximum of 0.5', { serverlessV2MinCapacity: 0.5, serverlessV2MaxCapacity: 0.5 }, /`serverlessV2MaxCapacity` must be higher than 0\.5 ACUs/],
   ])('%s', (_name, extra, message) => {

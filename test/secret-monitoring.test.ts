@@ -859,6 +859,11 @@ describe('the trail the alerts rely on', () => {
       });
     });
 
+    test('an infinite cloudWatchLogsRetention without sendToCloudWatchLogs is named as such, not as 9999 days', () => {
+      expect(() => new SecretsTrail(new Stack(new App(), 'Audit', { env: ENV }), 'Trail', { cloudWatchLogsRetention: logs.RetentionDays.INFINITE }))
+        .toThrow(/`cloudWatchLogsRetention` is RetentionDays.INFINITE, but/);
+    });
+
     test('cloudWatchLogsRetention without sendToCloudWatchLogs is refused with the fix (it was silently ignored)', () => {
       expect(() => new SecretsTrail(new Stack(new App(), 'Audit', { env: ENV }), 'Trail', { cloudWatchLogsRetention: logs.RetentionDays.ONE_MONTH }))
         .toThrow(/SecretsTrail Audit\/Trail: `cloudWatchLogsRetention` is 30 days, but `sendToCloudWatchLogs` is not true.*set `sendToCloudWatchLogs: true`, or remove `cloudWatchLogsRetention`/);
