@@ -133,7 +133,8 @@ describe('ProtectedSecret resource policy', () => {
             Sid: 'DenyValueAccessToEveryoneElse',
             Effect: 'Deny',
             Principal: { AWS: '*' },
-            Action: Match.arrayWith(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret']),
+            // Every action that reads or sets the value or its stages, exactly.
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage'],
             // No aws:CalledVia key: calling through CloudFormation exempts nobody by itself.
             Condition: {
               StringNotEquals: { 'aws:PrincipalArn': [readerArn, writerArn, CFN_EXEC_ROLE_ARN] },
@@ -726,7 +727,7 @@ describe('ProtectedSecret as ISecret', () => {
       .toThrow(/`deployRoles` are exempted from the deny, which `denyOthers: false` removes/);
   });
 
-  test('works where aws-cdk-lib wants a secret (Lambda environment from a secret field)', () => {
+  test('works where aws-cdk-lib wants a secret: a Lambda function given its ARN and granted read through ISecret', () => {
     const { stack, secret, template } = stackWith(s => ({ readers: [role(s, 'R')] }));
     const fn = new lambda.Function(stack, 'Fn', {
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -734,8 +735,18 @@ describe('ProtectedSecret as ISecret', () => {
       code: lambda.Code.fromInline('exports.handler=()=>{}'),
       environment: { SECRET_ARN: secret.secretArn },
     });
-    secret.grantRead(fn);
-    expect(JSON.stringify(template().toJSON())).toContain('secretsmanager:GetSecretValue');
+    const asISecret: secretsmanager.ISecret = secret;
+    asISecret.grantRead(fn);
+    const t = template();
+    const roleRef = stack.resolve((fn.role!.node.defaultChild as iam.CfnRole).ref);
+    const fnStatements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .filter(p => JSON.stringify(p.Properties.Roles) === JSON.stringify([roleRef]))
+      .flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(fnStatements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: stack.resolve(secret.secretArn) }),
+    ]));
+    // And the function's role is exempt from the deny, so the grant takes effect.
+    expect(JSON.stringify(denyStatement(t).Condition)).toContain(JSON.stringify(stack.resolve(fn.role!.roleArn)));
   });
 });
 

@@ -277,9 +277,13 @@ describe('RotatedDatabase least privilege', () => {
     const b = new RotatedDatabase(stack, 'B', { vpc, engine: mariadb });
     const t = Template.fromStack(stack);
     const roleId = stack.getLogicalId(a.rotationFunction.function.role!.node.defaultChild as any);
-    const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
-      .filter(p => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    // Every policy the role holds: managed policies attached to it and inline policies (AWS::IAM::Policy) alike.
+    const attached = (type: string) => Object.values(t.findResources(type))
+      .filter(p => JSON.stringify(p.Properties.Roles ?? []).includes(JSON.stringify({ Ref: roleId })))
       .flatMap(p => p.Properties.PolicyDocument.Statement);
+    const statements = [...attached('AWS::IAM::ManagedPolicy'), ...attached('AWS::IAM::Policy'),
+      ...(t.toJSON().Resources[roleId].Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)];
+    expect(statements.length).toBeGreaterThan(0);
     const secretRefs = [a, b].map(db => JSON.stringify({ Ref: logicalId(stack, db.secret.secret) }));
 
     for (const s of statements) {

@@ -99,7 +99,9 @@ test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends
   // Every login secret was created under the prefix the function's role is limited to, and deleted at once.
   const created = secretsManager.requests.filter(r => r.action === 'CreateSecret').map(r => JSON.parse(r.body));
   const deleted = secretsManager.requests.filter(r => r.action === 'DeleteSecret').map(r => JSON.parse(r.body));
-  expect(created.length).toBe(sent.length > 0 ? created.length : 0);
+  // A login secret per statement batch at least (the statements above were all sent with one).
+  expect(created.length).toBeGreaterThan(0);
+  expect(new Set(sent.map(s => s.secretArn)).size).toBeLessThanOrEqual(created.length);
   expect(created.every(c => c.Name.startsWith('rotation-login/'))).toBe(true);
   expect(deleted).toHaveLength(created.length);
   expect(deleted.every(d => d.ForceDeleteWithoutRecovery === true)).toBe(true);

@@ -981,7 +981,6 @@ describe('password options (the seven AWS\'s functions read)', () => {
     ['EXCLUDE_PUNCTUATION', 'true', p => expect(p).toMatch(/^[A-Za-z0-9]+$/)],
     ['EXCLUDE_UPPERCASE', 'true', p => expect(p).not.toMatch(/[A-Z]/)],
     ['EXCLUDE_LOWERCASE', 'true', p => expect(p).not.toMatch(/[a-z]/)],
-    ['REQUIRE_EACH_INCLUDED_TYPE', 'false', p => expect(p).toHaveLength(32)],
   ])('%s=%s shapes the new password', async (variable, value, check) => {
     const { secretArn } = await singleUser('postgres');
     process.env[variable] = value;
@@ -992,6 +991,28 @@ describe('password options (the seven AWS\'s functions read)', () => {
       delete process.env[variable];
     }
     check((await stageValue(h, secretArn, 'AWSPENDING')).value.password);
+    expect(askedForPassword()).toEqual([]);
+  });
+
+  // With every digit in EXCLUDE_CHARACTERS, the default (one of each included type) has no digit to require, and fails;
+  // REQUIRE_EACH_INCLUDED_TYPE=false makes the password without one.
+  test('REQUIRE_EACH_INCLUDED_TYPE=false lets EXCLUDE_CHARACTERS empty a type, which the default refuses', async () => {
+    const refused = await singleUser('postgres');
+    const allowed = await singleUser('postgres');
+    process.env.EXCLUDE_CHARACTERS = '0123456789';
+    try {
+      const refusedToken = await startRotationLikeSecretsManager(h, refused.secretArn);
+      await expect(step(refused.secretArn, refusedToken, 'createSecret')).rejects.toThrow(/EXCLUDE_CHARACTERS holds every numbers? character, and REQUIRE_EACH_INCLUDED_TYPE/);
+      process.env.REQUIRE_EACH_INCLUDED_TYPE = 'false';
+      const token = await startRotationLikeSecretsManager(h, allowed.secretArn);
+      await step(allowed.secretArn, token, 'createSecret');
+    } finally {
+      delete process.env.EXCLUDE_CHARACTERS;
+      delete process.env.REQUIRE_EACH_INCLUDED_TYPE;
+    }
+    const password = (await stageValue(h, allowed.secretArn, 'AWSPENDING')).value.password;
+    expect(password).toHaveLength(32);
+    expect(password).not.toMatch(/[0-9]/);
     expect(askedForPassword()).toEqual([]);
   });
 
