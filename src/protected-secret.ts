@@ -166,13 +166,14 @@ export interface ProtectedSecretProps {
    * from the deny so CloudFormation, acting for them, can resolve dynamic references to the value and attach it to
    * a database. Whoever may deploy a template can read the value that way, so list only the deployers you trust
    * with it. The stack synthesizer's CloudFormation execution role (`DefaultStackSynthesizer`) is always exempt.
+   * Refused with `denyOthers: false`, which leaves no deny to exempt them from.
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html
    * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
    */
   readonly deployRoles?: iam.IPrincipal[];
 
   /**
-   * Principals exempt from the explicit deny, for emergency access. They still need an IAM policy that allows
+   * Principals exempt from the explicit deny, for emergency access (refused with `denyOthers: false`). They still need an IAM policy that allows
    * the action.
    * @default - none
    */

@@ -35,14 +35,16 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
   readonly engine: rds.IClusterEngine;
 
   /**
-   * The cluster identifier; the secret's `dbClusterArn` is built from it. Unique per account and Region: another
-   * cluster of the app with the same identifier in the same environment is refused.
+   * The cluster identifier; the secret's `dbClusterArn` is built from it: lowercase letters, digits and single hyphens,
+   * starting with a letter, at most 63 characters. Unique per account and Region: another cluster of the app with the
+   * same identifier in the same known environment is refused.
    * @default - a unique name derived from the construct path
    */
   readonly clusterIdentifier?: string;
 
   /**
-   * The master user whose credentials the secret holds.
+   * The master user whose credentials the secret holds: a letter, then at most 15 letters, digits and underscores, and
+   * not a name the engine or RDS reserves.
    * @default 'dbadmin'
    */
   readonly username?: string;

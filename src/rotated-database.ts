@@ -62,7 +62,7 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly superuserSecret?: secretsmanager.ISecret;
 
   /**
-   * With `superuserSecret` only (refused without it): also rotate the superuser's own password (single user, same function and schedule),
+   * With `superuserSecret` only (`true` without it is refused; `false` without it does nothing): also rotate the superuser's own password (single user, same function and schedule),
    * so no credential of the database stays the same forever. The superuser secret gets the instance's connection
    * fields either way. Rotations of the two may overlap: the application user's rotation then logs in with the
    * superuser's pending password.
@@ -71,7 +71,7 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly rotateSuperuser?: boolean;
 
   /**
-   * Subnets for the shared rotation function. Ignored when `rotationFunction` is given.
+   * Subnets for the shared rotation function. Cannot be combined with `rotationFunction` (refused: that function has its own).
    * @default - the database's subnets
    */
   readonly rotationFunctionSubnets?: ec2.SubnetSelection;

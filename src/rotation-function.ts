@@ -76,7 +76,7 @@ export interface RotationFunctionProps {
   readonly vpc: ec2.IVpc;
 
   /**
-   * Where in the VPC the function runs.
+   * Where in the VPC the function runs; public subnets are refused (a function there gets no public IP).
    * @default - the VPC's private subnets with egress, or its isolated subnets when it has none
    */
   readonly vpcSubnets?: ec2.SubnetSelection;

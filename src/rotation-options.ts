@@ -18,7 +18,7 @@ export interface RotationOptions {
   readonly scheduleExpression?: string;
 
   /**
-   * How long the rotation window stays open, between 1 and 24 hours.
+   * How long the rotation window stays open, in whole hours between 1 and 24.
    * @default - Secrets Manager's default: for a schedule in hours the window closes after one hour, for one in days
    * at the end of the UTC day (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html)
    */

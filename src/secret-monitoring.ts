@@ -154,7 +154,7 @@ export interface SecretAlertOptions extends SecretAlertDestinationOptions {
  */
 export interface MonitoringOptions extends SecretAlertOptions {
   /**
-   * Whether to monitor the secret at all.
+   * Whether to monitor the secret at all. With `false`, no other monitoring option may be set (they would be ignored).
    * @default true
    */
   readonly enabled?: boolean;

@@ -329,6 +329,20 @@ describe('vpc', () => {
       .toThrow(/RotatedDatabase Test\/Db: .*`rotationFunctionSubnets` selects public subnets/);
   });
 
+  test('a database\'s vpcSubnets of public subnets given by ID, or selecting none, are refused naming RotatedDatabase and the prop', () => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'web', subnetType: ec2.SubnetType.PUBLIC }, { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const subnets = vpc.publicSubnets.map((subnet, i) => ec2.Subnet.fromSubnetId(s, `Public${i}`, subnet.subnetId));
+    expect(() => new RotatedDatabase(s, 'ById', { vpc, engine: postgres, vpcSubnets: { subnets } }))
+      .toThrow(/^RotatedDatabase Test\/ById: `vpcSubnets` selects public subnets/);
+    expect(() => new RotatedDatabase(s, 'None', { vpc, engine: postgres, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED, availabilityZones: ['eu-west-1z'] } }))
+      .toThrow(/^RotatedDatabase Test\/None: `vpcSubnets` selects no subnet of `vpc` Test\/Vpc/);
+  });
+
   test('a RotationFunction\'s vpcSubnets selecting public subnets by group name', () => {
     const s = stack();
     const vpc = new ec2.Vpc(s, 'Vpc', {

@@ -20,7 +20,11 @@ export function databaseNetworkErrors(scope: Construct, props: { vpc?: ec2.IVpc;
     } catch (e) {
       return [`\`vpcSubnets\` selects nothing in \`vpc\` ${vpc.node.path}: ${(e as Error).message}; select its isolated or private subnets.`];
     }
-    if (selected.hasPublic) {
+    if (selected.subnetIds.length === 0) {
+      return [`\`vpcSubnets\` selects no subnet of \`vpc\` ${vpc.node.path}; select its isolated or private subnets (check the zones and group names it names).`];
+    }
+    // By subnet ID too: a subnet given by ID (ec2.Subnet.fromSubnetId) is another object than the VPC's own.
+    if (hasPublicSubnet(vpc, selected)) {
       return ['`vpcSubnets` selects public subnets, whose route table leads to the internet; select isolated or private subnets (`ec2.SubnetType.PRIVATE_ISOLATED`).'];
     }
     return availabilityZoneErrors(vpc, selected, '`vpcSubnets` selects subnets');
