@@ -25,6 +25,7 @@ import { Construct, IConstruct } from 'constructs';
 import { alertDestinationErrors } from './private/alert-destination';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
+import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { aliasImportedByName, isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
 import { keyAliasErrors } from './private/kms-alias';
@@ -470,6 +471,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.arnParameter = this.publishArn(props.arnParameterName);
     this.monitoring = this.joinMonitoring(props.monitoring ?? {});
     this.node.addValidation({ validate: () => this.unusableErrors() });
+    this.node.addValidation({ validate: () => this.warnOfPolicySize() });
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
   }
@@ -535,6 +537,26 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const monitoring = SecretMonitoring.forStack(this, options);
     monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess, watchTagChanges: options.watchTagChanges });
     return monitoring;
+  }
+
+  /**
+   * Warns before Secrets Manager refuses the resource policy: it takes at most 20,480 characters (PutResourcePolicy's
+   * ResourcePolicy, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html), and
+   * each reader or writer adds an Allow statement and an exemption in the deny (about 300 characters deployed, so
+   * about 60 of them fit). Measured as Secrets Manager receives it, each principal the template names by an intrinsic at
+   * its longest ARN; a policy of a few statements is not resolved at all, to keep synth fast.
+   */
+  private warnOfPolicySize(): string[] {
+    // aws-cdk-lib's Secret keeps its policy private; it is the ResourcePolicy child it creates on the first statement.
+    const document = (this.secret.node.tryFindChild('Policy') as secretsmanager.ResourcePolicy | undefined)?.document;
+    if (!document || document.statementCount + this.exemptPrincipalArns.length < POLICY_SIZE_CHECK_FROM) return [];
+    const size = JSON.stringify(longestDeployed(Stack.of(this).resolve(document), () => LONGEST_ROLE_ARN)).length;
+    if (size > RESOURCE_POLICY_LIMIT * 0.9) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:resource-policy-size',
+        `ProtectedSecret ${this.node.path}: its resource policy is about ${size.toLocaleString('en-US')} characters when deployed, near Secrets Manager's `
+        + `limit of ${RESOURCE_POLICY_LIMIT.toLocaleString('en-US')}. Give the readers one role they assume, or read through fewer principals.`);
+    }
+    return [];
   }
 
   private unusableErrors(): string[] {
@@ -824,6 +846,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
 }
 
 markClass(ProtectedSecret, 'ProtectedSecret');
+
+/** Secrets Manager's limit on a resource policy, in characters (NonEmptyResourcePolicyType: 1 to 20,480). */
+const RESOURCE_POLICY_LIMIT = 20_480;
+/** Statements plus exempt principals below which the policy cannot come near the limit (about 300 characters each). */
+const POLICY_SIZE_CHECK_FROM = 40;
 
 /** What to use instead of a rotation whose function's role cannot be exempted from the deny. */
 const ROTATION_FIX = 'or use RotationFunction / RotatedDatabase (which exempt their role), or set `denyOthers: false`.';

@@ -1,6 +1,6 @@
 import { Annotations, Names, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { longestDeployed } from './private/deployed-size';
+import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { keyAdministrationStatements } from './private/key-policy';
 import { keyAliasErrors, validAliasName } from './private/kms-alias';
@@ -9,14 +9,6 @@ import { PropErrors } from './private/validation';
 /** KMS's limit on a key policy document. @see https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit */
 const KEY_POLICY_LIMIT_BYTES = 32 * 1024;
 
-/**
- * A principal the template names by an intrinsic (a role of this app, `Fn::GetAtt`; one of another stack,
- * `Fn::ImportValue`) at its longest once deployed: a role ARN in the longest partition whose name has IAM's maximum
- * of 64 characters (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length).
- * In the template such a reader takes about 40 characters, a third of what KMS receives. A role with a `path` (up to
- * 512 characters) is longer by its path; counting every reader at that length would warn from a few dozen readers.
- */
-const LONGEST_PRINCIPAL_ARN = `arn:aws-us-gov:iam::${'0'.repeat(12)}:role/${'x'.repeat(64)}`;
 
 /**
  * Properties for a `SecretsKey`.
@@ -83,7 +75,7 @@ export class SecretsKey extends kms.Key {
    */
   private checkPolicySize(): string[] {
     const rendered = this.policy ? Stack.of(this).resolve(this.policy) : {};
-    const size = Buffer.byteLength(JSON.stringify(longestDeployed(rendered, () => LONGEST_PRINCIPAL_ARN)), 'utf8');
+    const size = Buffer.byteLength(JSON.stringify(longestDeployed(rendered, () => LONGEST_ROLE_ARN)), 'utf8');
     if (size > KEY_POLICY_LIMIT_BYTES * 0.9) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:shared-key-policy-size',
         `SecretsKey ${this.node.path}: its policy is about ${Math.round(size / 1024)} KB, near KMS's 32 KB limit (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-limit). Give some secrets their own key (leave \`encryptionKey\` unset) or a second SecretsKey.`);

@@ -109,6 +109,19 @@ test('the resource policy stays and goes with the secret: retained by default, o
 });
 
 describe('ProtectedSecret resource policy', () => {
+  // PutResourcePolicy takes at most 20,480 characters (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html).
+  test('a policy near Secrets Manager\'s 20,480 characters warns at synth; one of a few readers does not', () => {
+    const size = (readers: number) => {
+      const { stack, app } = stackWith(s => ({ readers: Array.from({ length: readers }, (_, i) => role(s, `Reader${i}`)) }));
+      app.synth();
+      return Annotations.fromStack(stack).findWarning('/Test/Db', Match.stringLikeRegexp('resource policy is about .* characters when deployed')).length;
+    };
+    expect(size(3)).toBe(0);
+    expect(size(30)).toBe(0);
+    expect(size(70)).toBe(1);
+  });
+
+
   test('readers may read, writers may also write, everyone else is denied the value, public policies are blocked', () => {
     const { stack, template } = stackWith(s => ({ readers: [role(s, 'Reader')], writers: [role(s, 'Writer')] }));
     const t = template();
