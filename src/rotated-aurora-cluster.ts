@@ -28,7 +28,8 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
   /**
    * The Aurora engine: `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`, of a version with the RDS
    * Data API on Serverless v2 (Aurora PostgreSQL 13.11, 14.8, 15.3, 16.1, 17.4, 18.3 and later minors; an earlier
-   * Aurora PostgreSQL version is refused). Aurora MySQL needs version 3.02.0 or later, the first with Aurora Serverless v2.
+   * Aurora PostgreSQL version is refused). Aurora MySQL needs version 3.02.0 or later, the first with Aurora Serverless v2;
+   * its Data API may need a later minor, which is not checked here: see the Data API page below for your version.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
    */
