@@ -29,6 +29,21 @@ function kmsStatementsFor(stack: Stack, principal: iam.IRole): any[] {
   return [...fromIam, ...fromKey].filter(s => [].concat(s.Action).some((a: string) => a.startsWith('kms:')));
 }
 
+/** A protected secret imported into the test stack (eu-west-1, account 111111111111) from `region` and `account`, with its key. */
+function importedFrom(region: string, account: string) {
+  const stack = new Stack(new App(), 'Test', { env: ENV });
+  const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+    secretCompleteArn: `arn:aws:secretsmanager:${region}:${account}:secret:prod/db-AbCdEf`,
+    encryptionKey: kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`),
+  });
+  return { stack, imported };
+}
+
+/** The statements of every IAM policy of `stack`. */
+function iamStatements(stack: Stack): any[] {
+  return Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+}
+
 /** The DefaultStackSynthesizer's CloudFormation execution role of the test stack, as the template names it. */
 const CFN_EXEC_ROLE_ARN = {
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1']],
@@ -663,13 +678,9 @@ describe('ProtectedSecret as ISecret', () => {
   // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service), and the
   // reference is called where the secret is, since it names the secret by name only.
   test('imported from another region: the key grant and the reference parameter name that region', () => {
-    const stack = new Stack(new App(), 'Test', { env: ENV });
-    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
-      secretCompleteArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf',
-      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
-    });
+    const { stack, imported } = importedFrom('us-east-1', '111111111111');
     imported.grantReadViaParameterStore(role(stack, 'App'));
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    const statements = iamStatements(stack);
     const viaServices = statements.filter(st => [].concat(st.Action).some((a: string) => a.startsWith('kms:')))
       .map(st => st.Condition.StringEquals['kms:ViaService']);
     expect(viaServices.length).toBeGreaterThan(0);
@@ -690,13 +701,9 @@ describe('ProtectedSecret as ISecret', () => {
   // reference names the secret by name, which resolves in the caller's account
   // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html, SecretId).
   test('a secret of another account: grantRead writes this account\'s side (GetSecretValue and kms:Decrypt) and warns about the owner\'s; no Parameter Store reference', () => {
-    const stack = new Stack(new App(), 'Test', { env: ENV });
-    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
-      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf',
-      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
-    });
+    const { stack, imported } = importedFrom('eu-west-1', '222222222222');
     imported.grantRead(role(stack, 'App'));
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    const statements = iamStatements(stack);
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf' }),
       expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),

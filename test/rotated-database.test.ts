@@ -9,16 +9,14 @@ const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngi
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
 const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
 
-function setup() {
+/** A stack and a VPC of two subnet groups: isolated `db` and `second` (isolated `apps` unless given). */
+function setup(second: ec2.SubnetConfiguration = { name: 'apps', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }) {
   const app = new App();
   const stack = new Stack(app, 'Test', { env: ENV });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     maxAzs: 2,
     natGateways: 0,
-    subnetConfiguration: [
-      { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      { name: 'apps', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    ],
+    subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, second],
   });
   return { app, stack, vpc };
 }
@@ -674,15 +672,7 @@ describe('RotatedDatabase refuses, naming the prop', () => {
   });
 
   test('rotationFunctionSubnets that select public subnets by group name', () => {
-    const stack = new Stack(new App(), 'Test', { env: ENV });
-    const vpc = new ec2.Vpc(stack, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [
-        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-        { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
-      ],
-    });
+    const { stack, vpc } = setup({ name: 'web', subnetType: ec2.SubnetType.PUBLIC });
     expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, rotationFunctionSubnets: { subnetGroupName: 'web' } }))
       .toThrow(/`rotationFunctionSubnets` selects public subnets/);
   });

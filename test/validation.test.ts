@@ -16,6 +16,15 @@ function reader(s: Stack) {
   return new iam.Role(s, `Reader${s.node.children.length}`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 }
 
+/** A VPC with a public subnet group `web` and an isolated one `db`. */
+function publicAndIsolatedVpc(s: Stack) {
+  return new ec2.Vpc(s, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'web', subnetType: ec2.SubnetType.PUBLIC }, { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
+}
+
 function isolatedVpc(s: Stack) {
   return new ec2.Vpc(s, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
 }
@@ -301,14 +310,7 @@ describe('vpc', () => {
 
   test('vpcSubnets selecting public subnets', () => {
     const s = stack();
-    const vpc = new ec2.Vpc(s, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [
-        { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      ],
-    });
+    const vpc = publicAndIsolatedVpc(s);
     expect(() => new RotatedDatabase(s, 'Db', { vpc, engine: postgres, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }))
       .toThrow(/`vpcSubnets` selects public subnets/);
   });
@@ -331,11 +333,7 @@ describe('vpc', () => {
 
   test('a database\'s vpcSubnets of public subnets given by ID, or selecting none, are refused naming RotatedDatabase and the prop', () => {
     const s = stack();
-    const vpc = new ec2.Vpc(s, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'web', subnetType: ec2.SubnetType.PUBLIC }, { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-    });
+    const vpc = publicAndIsolatedVpc(s);
     const subnets = vpc.publicSubnets.map((subnet, i) => ec2.Subnet.fromSubnetId(s, `Public${i}`, subnet.subnetId));
     expect(() => new RotatedDatabase(s, 'ById', { vpc, engine: postgres, vpcSubnets: { subnets } }))
       .toThrow(/^RotatedDatabase Test\/ById: `vpcSubnets` selects public subnets/);
@@ -345,14 +343,7 @@ describe('vpc', () => {
 
   test('a RotationFunction\'s vpcSubnets selecting public subnets by group name', () => {
     const s = stack();
-    const vpc = new ec2.Vpc(s, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [
-        { name: 'web', subnetType: ec2.SubnetType.PUBLIC },
-        { name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      ],
-    });
+    const vpc = publicAndIsolatedVpc(s);
     expect(() => new RotationFunction(s, 'Fn', { vpc, vpcSubnets: { subnetGroupName: 'web' } }))
       .toThrow(/RotationFunction Test\/Fn: `vpcSubnets` must not select public subnets/);
   });
