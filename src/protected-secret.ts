@@ -472,6 +472,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.monitoring = this.joinMonitoring(props.monitoring ?? {});
     this.node.addValidation({ validate: () => this.unusableErrors() });
     this.node.addValidation({ validate: () => this.warnOfPolicySize() });
+    this.node.addValidation({ validate: () => this.replicaWithoutKeyErrors() });
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
   }
@@ -557,6 +558,19 @@ export class ProtectedSecret extends ProtectedSecretBase {
         + `limit of ${RESOURCE_POLICY_LIMIT.toLocaleString('en-US')}. Give the readers one role they assume, or read through fewer principals.`);
     }
     return [];
+  }
+
+  /**
+   * A replica added on `secret` (`addReplicaRegion(region)`) without a key would be encrypted with the AWS managed key:
+   * "If you don't include this field, Secrets Manager uses aws/secretsmanager"
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-replicaregion.html).
+   */
+  private replicaWithoutKeyErrors(): string[] {
+    const cfnSecret = this.secret.node.defaultChild as secretsmanager.CfnSecret;
+    const replicas = Stack.of(this).resolve(cfnSecret.replicaRegions) as Array<{ region: string; kmsKeyId?: unknown }> | undefined;
+    return (replicas ?? []).filter(replica => replica.kmsKeyId === undefined).map(replica =>
+      `the replica in ${JSON.stringify(replica.region)} (added with \`secret.addReplicaRegion\`) has no key, so Secrets Manager would encrypt it with the AWS managed key `
+      + 'aws/secretsmanager, not a customer-managed one: pass a key of that region, `secret.addReplicaRegion(region, key)`.');
   }
 
   private unusableErrors(): string[] {

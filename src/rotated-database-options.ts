@@ -44,6 +44,13 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly deployRoles?: iam.IPrincipal[];
 
   /**
+   * Principals exempt from the secret's deny, for emergency access (a DBA's break-glass role). They still need an IAM
+   * policy that allows the action. See `ProtectedSecretProps.breakGlassPrincipals`.
+   * @default - none
+   */
+  readonly breakGlassPrincipals?: iam.IPrincipal[];
+
+  /**
    * Alerts on changes to the credentials, on their rotations (with an alarm on the rotation function's errors)
    * and on use of deprecated versions.
    * @default - monitoring on, alerts to the stack's shared KMS-encrypted SNS topic
@@ -76,7 +83,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly backupRetention?: Duration;
 
   /**
-   * What happens to the database when it leaves the stack.
+   * What happens to the database when it leaves the stack. The secret and its key keep their own policy (retained):
+   * for a stack you destroy and deploy again, also call `applyRemovalPolicy` on `secret`, or a secret with a
+   * `secretName` left behind makes the next CreateSecret of that name fail.
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;

@@ -123,6 +123,18 @@ test('the resource policy stays and goes with the secret: retained by default, o
   expect(policyOf(template()).DeletionPolicy).toEqual('Delete');
 });
 
+// "If you don't include this field, Secrets Manager uses aws/secretsmanager"
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-replicaregion.html).
+test('a replica added on the underlying secret without a key is refused at synth; with a key of its region it stands', () => {
+  const { app, secret } = stackWith(s => ({ readers: [role(s, 'R')] }));
+  secret.secret.addReplicaRegion('eu-central-1');
+  expect(() => app.synth()).toThrow(/the replica in "eu-central-1" \(added with `secret.addReplicaRegion`\) has no key.*aws\/secretsmanager/);
+
+  const withKey = stackWith(s => ({ readers: [role(s, 'R')] }));
+  withKey.secret.secret.addReplicaRegion('eu-central-1', kms.Key.fromKeyArn(withKey.stack, 'Far', 'arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'));
+  expect(() => withKey.app.synth()).not.toThrow();
+});
+
 describe('ProtectedSecret resource policy', () => {
   // PutResourcePolicy takes at most 20,480 characters (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html).
   test('a policy near Secrets Manager\'s 20,480 characters warns at synth; one of a few readers does not', () => {

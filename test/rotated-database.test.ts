@@ -298,6 +298,15 @@ describe('RotatedDatabase least privilege', () => {
     expect(t.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  test('breakGlassPrincipals reach the secret: a DBA\'s emergency role is exempt from its deny', () => {
+    const { stack, vpc } = setup();
+    const dba = new iam.Role(stack, 'Dba', { assumedBy: new iam.AccountRootPrincipal() });
+    new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, breakGlassPrincipals: [dba] });
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'DenyValueAccessToEveryoneElse', Condition: Match.objectLike({ StringNotEquals: Match.objectLike({ 'aws:PrincipalArn': Match.arrayWith([stack.resolve(dba.roleArn)]) }) }) })]) },
+    });
+  });
+
   test('the function is exempt from the secret\'s deny-others statement', () => {
     const { stack, db, t } = single();
     const roleArn = stack.resolve(db.rotationFunction.function.role!.roleArn);

@@ -22,6 +22,7 @@ export function createDatabaseSecret(
     encryptionKey: props.encryptionKey,
     readers: props.secretReaders,
     deployRoles: props.deployRoles,
+    breakGlassPrincipals: props.breakGlassPrincipals,
     monitoring: props.monitoring,
     generateSecretString: {
       secretStringTemplate: Stack.of(scope).toJsonString(fields),
