@@ -543,14 +543,17 @@ export class ProtectedSecret extends ProtectedSecretBase {
   /**
    * Warns before Secrets Manager refuses the resource policy: it takes at most 20,480 characters (PutResourcePolicy's
    * ResourcePolicy, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html), and
-   * each reader or writer adds an Allow statement and an exemption in the deny (about 300 characters deployed, so
-   * about 60 of them fit). Measured as Secrets Manager receives it, each principal the template names by an intrinsic at
-   * its longest ARN; a policy of a few statements is not resolved at all, to keep synth fast.
+   * each reader or writer adds an Allow statement and an exemption in the deny (about 340 characters deployed, so
+   * about 55 of them fit). Measured as Secrets Manager receives it, each principal the template names by an intrinsic at
+   * its longest ARN; a policy of few statements and short literal ARNs is not resolved at all, to keep synth fast.
    */
   private warnOfPolicySize(): string[] {
     // aws-cdk-lib's Secret keeps its policy private; it is the ResourcePolicy child it creates on the first statement.
     const document = (this.secret.node.tryFindChild('Policy') as secretsmanager.ResourcePolicy | undefined)?.document;
-    if (!document || document.statementCount + this.exemptPrincipalArns.length < POLICY_SIZE_CHECK_FROM) return [];
+    // Literal ARNs count at their length: a role path may be 512 characters, so few readers can fill the policy too.
+    const literalLength = this.exemptPrincipalArns.filter(arn => !Token.isUnresolved(arn)).reduce((sum, arn) => sum + arn.length, 0);
+    const few = document && document.statementCount + this.exemptPrincipalArns.length < POLICY_SIZE_CHECK_FROM;
+    if (!document || (few && literalLength < RESOURCE_POLICY_LIMIT / 4)) return [];
     const size = JSON.stringify(longestDeployed(Stack.of(this).resolve(document), () => LONGEST_ROLE_ARN)).length;
     if (size > RESOURCE_POLICY_LIMIT * 0.9) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:resource-policy-size',
@@ -567,8 +570,12 @@ export class ProtectedSecret extends ProtectedSecretBase {
    */
   private replicaWithoutKeyErrors(): string[] {
     const cfnSecret = this.secret.node.defaultChild as secretsmanager.CfnSecret;
-    const replicas = Stack.of(this).resolve(cfnSecret.replicaRegions) as Array<{ region: string; kmsKeyId?: unknown }> | undefined;
-    return (replicas ?? []).filter(replica => replica.kmsKeyId === undefined).map(replica =>
+    const replicas: unknown = Stack.of(this).resolve(cfnSecret.replicaRegions);
+    // A list set as a whole by an intrinsic (a parameter) is the user's to check.
+    if (!Array.isArray(replicas)) return [];
+    // The AWS managed key named by its alias (an ARN that ends in alias/aws/secretsmanager, literal or joined) is no key either.
+    const keyless = (key: unknown) => key === undefined || /alias\/aws\/secretsmanager"?\]*\]*\}*$/.test(JSON.stringify(key));
+    return (replicas as Array<{ region: unknown; kmsKeyId?: unknown }>).filter(replica => replica && keyless(replica.kmsKeyId)).map(replica =>
       `the replica in ${JSON.stringify(replica.region)} (added with \`secret.addReplicaRegion\`) has no key, so Secrets Manager would encrypt it with the AWS managed key `
       + 'aws/secretsmanager, not a customer-managed one: pass a key of that region, `secret.addReplicaRegion(region, key)`.');
   }

@@ -44,8 +44,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly deployRoles?: iam.IPrincipal[];
 
   /**
-   * Principals exempt from the secret's deny, for emergency access (a DBA's break-glass role). They still need an IAM
-   * policy that allows the action. See `ProtectedSecretProps.breakGlassPrincipals`.
+   * Principals exempt from the deny of the database's own `secret`, for emergency access (a DBA's break-glass role).
+   * They still need an IAM policy that allows the action. A `superuserSecret` is yours: give it its own
+   * `breakGlassPrincipals`. See `ProtectedSecretProps.breakGlassPrincipals`.
    * @default - none
    */
   readonly breakGlassPrincipals?: iam.IPrincipal[];

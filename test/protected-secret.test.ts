@@ -1,4 +1,4 @@
-import { App, CfnParameter, CliCredentialsStackSynthesizer, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
+import { App, CfnParameter, CliCredentialsStackSynthesizer, Fn, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
@@ -130,6 +130,15 @@ test('a replica added on the underlying secret without a key is refused at synth
   secret.secret.addReplicaRegion('eu-central-1');
   expect(() => app.synth()).toThrow(/the replica in "eu-central-1" \(added with `secret.addReplicaRegion`\) has no key.*aws\/secretsmanager/);
 
+  const managed = stackWith(s => ({ readers: [role(s, 'R')] }));
+  managed.secret.secret.addReplicaRegion('eu-central-1', kms.Alias.fromAliasName(managed.stack, 'Managed', 'alias/aws/secretsmanager'));
+  expect(() => managed.app.synth()).toThrow(/the replica in "eu-central-1" .* has no key/);
+
+  // A list a parameter sets as a whole is the user's to check, and must not crash the synth.
+  const whole = stackWith(s => ({ readers: [role(s, 'R')] }));
+  (whole.secret.secret.node.defaultChild as secretsmanager.CfnSecret).replicaRegions = Fn.ref('Replicas') as any;
+  expect(() => whole.app.synth()).not.toThrow();
+
   const withKey = stackWith(s => ({ readers: [role(s, 'R')] }));
   withKey.secret.secret.addReplicaRegion('eu-central-1', kms.Key.fromKeyArn(withKey.stack, 'Far', 'arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab'));
   expect(() => withKey.app.synth()).not.toThrow();
@@ -146,6 +155,15 @@ describe('ProtectedSecret resource policy', () => {
     expect(size(3)).toBe(0);
     expect(size(30)).toBe(0);
     expect(size(70)).toBe(1);
+  });
+
+  test('a few readers with long role paths (IAM allows 512 characters) warn too', () => {
+    const path = Array.from({ length: 50 }, () => 'teamxxxxx').join('/');
+    const { stack, app } = stackWith(s => ({
+      readers: Array.from({ length: 17 }, (_, i) => iam.Role.fromRoleArn(s, `Long${i}`, `arn:aws:iam::111111111111:role/${path}/reader-${i}`, { mutable: false })),
+    }));
+    app.synth();
+    expect(Annotations.fromStack(stack).findWarning('/Test/Db', Match.stringLikeRegexp('resource policy is about')).length).toBe(1);
   });
 
 
