@@ -98,6 +98,28 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   readonly multiAz?: boolean;
 
   /**
+   * The storage to allocate, in GiB: a whole number from 20 to 65536 on General Purpose SSD (gp2, gp3), from 5 to
+   * 3072 on magnetic storage (`standard`).
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+   * @default 100
+   */
+  readonly allocatedStorage?: number;
+
+  /**
+   * The storage type: General Purpose SSD (`GP2`, `GP3`) or magnetic (`STANDARD`). Provisioned IOPS (`IO1`, `IO2`) needs
+   * an IOPS setting this construct does not take, so it is refused.
+   * @default rds.StorageType.GP2
+   */
+  readonly storageType?: rds.StorageType;
+
+  /**
+   * The most RDS may grow the storage to by itself (storage autoscaling), in GiB: at least 10% more than `allocatedStorage`.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
+   * @default - no storage autoscaling
+   */
+  readonly maxAllocatedStorage?: number;
+
+  /**
    * The port the database listens on, from 1150 to 65535. A number at synth, not a token, so security group rules name the port.
    * @default - the engine's default port (5432 for PostgreSQL, 3306 for MySQL and MariaDB)
    */
@@ -257,6 +279,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       parameterGroup: sharedParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required'),
       iamAuthentication: this.iamAuthentication,
       multiAz: props.multiAz ?? true,
+      // aws-cdk-lib's defaults, kept as they were: "You can't reduce the amount of storage on a volume after you have allocated
+      // storage for it" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.ModifyingExisting.ScalingUp.html).
+      allocatedStorage: props.allocatedStorage ?? 100,
+      storageType: props.storageType ?? rds.StorageType.GP2,
+      maxAllocatedStorage: props.maxAllocatedStorage,
       deletionProtection: props.deletionProtection ?? true,
       backupRetention: props.backupRetention ?? Duration.days(7),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
@@ -323,6 +350,33 @@ function iamAuthenticationVersionError(engine: rds.IInstanceEngine): string | un
     + 'Use MariaDB 10.11 or later, or leave `iamAuthentication` off.';
 }
 
+/**
+ * CreateDBInstance's AllocatedStorage for RDS for PostgreSQL, MySQL and MariaDB: "General Purpose (SSD) storage (gp2,
+ * gp3): Must be an integer from 20 to 65536", "Provisioned IOPS storage (io1, io2): Must be an integer from 100 to
+ * 65536", "Magnetic storage (standard): Must be an integer from 5 to 3072"
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+ */
+function storageErrors(props: RotatedDatabaseProps): string[] {
+  const errors: string[] = [];
+  const type = props.storageType ?? rds.StorageType.GP2;
+  if (type === rds.StorageType.IO1 || type === rds.StorageType.IO2) {
+    errors.push(`\`storageType\` ${type} (Provisioned IOPS) needs an IOPS setting this construct does not take: use \`rds.StorageType.GP3\`, or an aws-cdk-lib DatabaseInstance.`);
+  }
+  const [min, max] = type === rds.StorageType.STANDARD ? [5, 3072] : [20, 65536];
+  const size = props.allocatedStorage;
+  if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < min || size > max)) {
+    errors.push(`\`allocatedStorage\` must be a whole number of GiB from ${min} to ${max} on ${type} storage, got ${size}.`);
+  }
+  // The maximum storage threshold must be at least 10% more than the allocated storage
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
+  const most = props.maxAllocatedStorage;
+  const least = Math.ceil((Token.isUnresolved(size) ? 0 : size ?? 100) * 11 / 10);
+  if (most !== undefined && !Token.isUnresolved(most) && (!Number.isInteger(most) || most < least || most > max)) {
+    errors.push(`\`maxAllocatedStorage\` must be a whole number of GiB from ${least} (10% above \`allocatedStorage\`) to ${max}, got ${most}.`);
+  }
+  return errors;
+}
+
 function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngineTraits {
   const errors = new PropErrors('RotatedDatabase', scope);
   if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseInstanceEngine.postgres(...)`, `mysql(...)` or `mariaDb(...)`.');
@@ -355,6 +409,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
     errors.add(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
+  errors.addAll(storageErrors(props));
   const iamUnavailable = props.iamAuthentication && props.engine ? iamAuthenticationVersionError(props.engine) : undefined;
   if (iamUnavailable) errors.add(iamUnavailable);
   // `false` without a superuser secret is a harmless no-op (a wrapper passing its own default through): only `true` is refused.

@@ -298,6 +298,24 @@ describe('RotatedDatabase least privilege', () => {
     expect(t.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  test('storage: allocatedStorage, storageType and maxAllocatedStorage reach the instance; the defaults stay 100 GiB of gp2', () => {
+    const { t } = single({ allocatedStorage: 20, storageType: rds.StorageType.GP3, maxAllocatedStorage: 200 });
+    t.hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '20', StorageType: 'gp3', MaxAllocatedStorage: 200 });
+    single().t.hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '100', StorageType: 'gp2', MaxAllocatedStorage: Match.absent() });
+  });
+
+  // CreateDBInstance AllocatedStorage (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html);
+  // the autoscaling threshold at least 10% above it (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
+  test.each<[string, Partial<RotatedDatabaseProps>, RegExp]>([
+    ['gp2 under 20 GiB', { allocatedStorage: 10 }, /`allocatedStorage` must be a whole number of GiB from 20 to 65536 on gp2 storage, got 10/],
+    ['a fraction', { allocatedStorage: 20.5, storageType: rds.StorageType.GP3 }, /from 20 to 65536 on gp3 storage, got 20\.5/],
+    ['magnetic over 3072 GiB', { allocatedStorage: 4000, storageType: rds.StorageType.STANDARD }, /from 5 to 3072 on standard storage, got 4000/],
+    ['Provisioned IOPS without IOPS', { storageType: rds.StorageType.IO1 }, /`storageType` io1 \(Provisioned IOPS\) needs an IOPS setting/],
+    ['a threshold under 10% above', { allocatedStorage: 100, maxAllocatedStorage: 105 }, /`maxAllocatedStorage` must be a whole number of GiB from 110 \(10% above `allocatedStorage`\) to 65536, got 105/],
+  ])('storage refused at synth, naming the prop: %s', (_name, props, message) => {
+    expect(() => single(props)).toThrow(message);
+  });
+
   test('breakGlassPrincipals reach the secret: a DBA\'s emergency role is exempt from its deny', () => {
     const { stack, vpc } = setup();
     const dba = new iam.Role(stack, 'Dba', { assumedBy: new iam.AccountRootPrincipal() });
