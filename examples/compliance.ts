@@ -32,9 +32,9 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
       suppress(node.function, inPacks('LambdaDLQ', ['NIST.800.53.R5', 'HIPAA.Security']),
         'Secrets Manager invokes rotation functions synchronously and records failures itself (RotationFailed); a dead-letter queue only receives asynchronous invocations.');
       suppress(node.function, inPacks('LambdaConcurrency', ['NIST.800.53.R5', 'HIPAA.Security']),
-        'Secrets Manager calls the function once per step and secret, so concurrency is bounded by the secrets rotating; reserving concurrency would make the stack fail to deploy in accounts at the default limit of 10.');
+        'Secrets Manager calls the function once per step and secret, so concurrency is bounded by the secrets rotating; reserving concurrency would make the stack fail to deploy in accounts with reduced quotas (new accounts), since a function may reserve only what leaves 100 unreserved (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).');
       suppress(node.function.role!, ['AwsSolutions-IAM5'],
-        'Wildcard resources only where the action has no resource-level permissions: the network-interface actions a VPC function needs. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix of the Data API logins, granted in the function\'s own stack).',
+        'Wildcard resources only for the network-interface actions Lambda uses to place the function in the VPC: ec2:DescribeNetworkInterfaces works only on "*" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html), and the others act on subnets and security groups that in a shared VPC belong to another account. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix of the Data API logins, granted in the function\'s own stack). cdk-nag matches this by resource, so it would also hide a "*" statement you add to this role yourself.',
         ['Resource::*', 'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rotation-login/*']);
     }
     if (node instanceof RotatedDatabase || node instanceof RotatedAuroraCluster) {

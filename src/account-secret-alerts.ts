@@ -76,7 +76,12 @@ export class AccountSecretAlerts extends Construct {
     this.rotationFailedRule = this.watchFailedRotations();
     if (props.watchAccessDenied ?? true) this.accessDeniedRule = this.watchAccessDenied();
     this.alertDeliveryAlarm = this.delivery.alarms[0];
-    warnWithoutTrail(this, { trail: () => props.trail, needsReadEvents: () => this.accessDeniedRule !== undefined });
+    warnWithoutTrail(this, {
+      trail: () => props.trail,
+      needsReadEvents: () => this.accessDeniedRule !== undefined,
+      readAlerts: 'refused reads',
+      readAlertsOff: 'watchAccessDenied: false',
+    });
     this.node.addValidation({ validate: () => this.duplicates() });
   }
 

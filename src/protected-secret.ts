@@ -18,6 +18,7 @@ import {
   TokenComparison,
   aws_iam as iam,
   aws_kms as kms,
+  aws_lambda as lambda,
   aws_secretsmanager as secretsmanager,
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
@@ -283,13 +284,23 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   /**
    * Rotates the secret with your own Lambda function (or a hosted rotation). The function gets an invoke permission
    * for this secret and account only (`SourceArn`, `SourceAccount`) and the grants rotation needs, which exempt its
-   * role from the deny of an owned secret.
+   * role from the deny of an owned secret. With monitoring on, the function gets an alarm on its errors and alerts on
+   * changes to it (`SecretMonitoring.addRotationFunction`): its role may read and write the secret.
    */
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
     // A hosted rotation's function and invoke permission come from Secrets Manager's transform, not from this library.
     if (!options.rotationLambda) return this._delegate.addRotationSchedule(id, options);
-    return scheduleRotationByFunction(this, id, this._delegate, options.rotationLambda, options, fn => [this.grantRead(fn), this.grantWrite(fn)]);
+    const grant = (fn: iam.IGrantable) => [this.grantRead(fn), this.grantWrite(fn)];
+    const schedule = scheduleRotationByFunction(this, id, this._delegate, options.rotationLambda, options, grant);
+    this._watchRotationFunction(options.rotationLambda);
+    return schedule;
   }
+
+  /**
+   * Puts a rotation function of this secret under its monitoring; an imported secret has none.
+   * @internal
+   */
+  protected _watchRotationFunction(_fn: lambda.IFunction): void {}
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     return this._delegate.addToResourcePolicy(statement);
@@ -446,6 +457,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   /** @internal */
   protected readonly _delegate: secretsmanager.ISecret;
 
+
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
   private readonly exemptServiceNames: string[] = [];
@@ -475,6 +487,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.node.addValidation({ validate: () => this.replicaWithoutKeyErrors() });
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
+  }
+
+  /** @internal */
+  protected _watchRotationFunction(fn: lambda.IFunction): void {
+    this.monitoring?.addRotationFunction(fn);
   }
 
   public applyRemovalPolicy(policy: RemovalPolicy): void {

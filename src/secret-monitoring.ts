@@ -23,7 +23,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { longestDeployed } from './private/deployed-size';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
@@ -63,6 +63,28 @@ const TAG_EVENTS = ['TagResource', 'UntagResource'];
  * (`Decrypt`, `DescribeKey`, `ListGrants`) change nothing.
  */
 const KEY_CHANGE_EVENTS = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 'CreateGrant', 'DisableKeyRotation'];
+
+/**
+ * Calls that change what a rotation function runs or who may invoke it. The function's role may read and write every
+ * secret it rotates (their resource policies exempt it from the deny), so a new code package, a layer or a runtime
+ * wrapper in its configuration, a code-signing change, or a new way in (a permission, a function URL, an event source
+ * mapping) reaches all of them. Matched by `prefix`: Lambda's CloudTrail `eventName` "might include date and version
+ * information", such as `GetFunction20150331`, "but it is still referring to the same public API"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html). `DeleteFunction` also matches
+ * `DeleteFunctionConcurrency`, `DeleteFunctionCodeSigningConfig` and `DeleteFunctionUrlConfig`, changes too; the read
+ * calls (`GetFunction`, `GetPolicy`) and `Invoke` (a data event) are not matched.
+ */
+const FUNCTION_CHANGE_EVENTS = [
+  'UpdateFunctionCode', 'UpdateFunctionConfiguration', 'DeleteFunction',
+  'AddPermission', 'RemovePermission', 'PutFunctionCodeSigningConfig', 'PutFunctionConcurrency',
+  'CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'CreateEventSourceMapping',
+];
+
+/**
+ * The longest function name: "If you specify only the function name, it is limited to 64 characters in length"
+ * (https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionConfiguration, FunctionName).
+ */
+const FUNCTION_NAME_LENGTH = 64;
 
 /**
  * The length of a KMS key ID, which CloudFormation's `Ref` of a key gives (aws-cdk-lib's `keyId`): a UUID such as
@@ -260,6 +282,7 @@ export class SecretMonitoring extends Construct {
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
   private readonly watched = new Set<secretsmanager.ISecret>();
   private readonly watchedKeys = new Set<kms.IKey>();
+  private readonly watchedFunctions = new Set<lambda.IFunction>();
   /** The trails the monitoring's users stated: they describe the account's trails, so one that logs reads serves all. */
   private readonly statedTrails: MonitoringTrail[] = [];
   /** The metrics handed out, each a sum over the rules of its kind at the time: checked at synth against the rules then. */
@@ -284,6 +307,8 @@ export class SecretMonitoring extends Construct {
     warnWithoutTrail(this, {
       trail: () => this.statedTrails.find(t => t.logsReadEvents) ?? this.statedTrails[0],
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
+      readAlerts: 'reads of AWSPREVIOUS and uses of secrets scheduled for deletion',
+      readAlertsOff: 'watchDeprecatedAccess: false',
     });
     this.node.addValidation({ validate: () => this.outgrownMetricErrors() });
   }
@@ -305,6 +330,12 @@ export class SecretMonitoring extends Construct {
    * the watched secrets, for keys of this app (a key imported by ARN is its own app's to watch).
    */
   public get keyChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.keyChange); }
+  /**
+   * Matches calls that change the code, configuration, permissions, function URL or event sources of the rotation
+   * functions given to `addRotationFunction` (of this account and region): such a function may read and write every
+   * secret it rotates.
+   */
+  public get rotationFunctionChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.rotationFunctionChange); }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
   public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
   /** Alarms on deprecated access, one per deprecated-access rule. */
@@ -350,10 +381,13 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * Adds an alarm on a rotation function's `Errors` metric. A function is alarmed once per alert topic and stack,
-   * however many monitorings add it, so a shared rotation function gets one alarm.
+   * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function (see
+   * `rotationFunctionChangeRules`) when it is of this stack's account and region, whose event bus sees its calls. A
+   * function is alarmed once per alert topic and stack, however many monitorings add it, so a shared rotation
+   * function gets one alarm.
    */
   public addRotationFunction(fn: lambda.IFunction): cloudwatch.IAlarm {
+    this.watchFunction(fn);
     const registry = sharedRegistry(this);
     const id = `RotationErrors${Names.nodeUniqueId(fn.node)}${Names.nodeUniqueId(this.alertTopic.node)}`;
     return findOrCreate(registry, id, cloudwatch.Alarm, (alarmScope, alarmId) => {
@@ -414,6 +448,15 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
+   * The number of calls that changed the watched rotation functions (see `rotationFunctionChangeRules`); undefined
+   * when the monitoring watches no function. Deployments that change a function count too.
+   * @default - sum over 5 minutes
+   */
+  public metricRotationFunctionChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    return this.metricOver('metricRotationFunctionChanges', () => this.rulesOf(this.kinds.rotationFunctionChange), rule => triggeredRules(rule, props), props);
+  }
+
+  /**
    * The number of reads of deprecated versions and uses of the secrets while scheduled for deletion;
    * undefined when no watched secret has `watchDeprecatedAccess` on.
    * @default - sum over 5 minutes
@@ -433,6 +476,21 @@ export class SecretMonitoring extends Construct {
     this.watchedKeys.add(key);
     const matchers = keyMatchers(key);
     this.place(this.kinds.keyChange, matchers, keyMatchersLength(Stack.of(this), matchers) + 1);
+  }
+
+  /**
+   * Watches a rotation function's changes, once however many secrets it rotates. A function of another account or
+   * region is not watched: its calls reach that account's and region's event bus, not this one's
+   * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
+   */
+  private watchFunction(fn: lambda.IFunction): void {
+    const stack = Stack.of(this);
+    const elsewhere = Token.compareStrings(fn.env.region, stack.region) === TokenComparison.DIFFERENT
+      || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;
+    if (elsewhere || this.watchedFunctions.has(fn)) return;
+    this.watchedFunctions.add(fn);
+    const matchers = functionMatchers(fn.functionName);
+    this.place(this.kinds.rotationFunctionChange, matchers, functionMatchersLength(stack, matchers) + 1);
   }
 
   /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
@@ -542,7 +600,7 @@ export class SecretMonitoring extends Construct {
   }
 }
 
-type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange';
+type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange' | 'rotationFunctionChange';
 
 function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
@@ -657,7 +715,45 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       // https://docs.aws.amazon.com/kms/latest/developerguide/grants.html). `metricKeyChanges` is there to alarm on.
       message: () => keyChangeMessage(stackName),
     },
+    rotationFunctionChange: {
+      id: 'RotationFunctionChange',
+      source: 'aws.lambda',
+      description: `Changes to the code, configuration or permissions of the rotation functions of the watched secrets of ${stackName}`,
+      // Lambda's CloudTrail events come to EventBridge as "AWS API Call via CloudTrail" from aws.lambda
+      // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-lambda.html); the function is named as the
+      // caller gave it (`requestParameters.functionName`, as in the guide's DeleteFunction example).
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['lambda.amazonaws.com'],
+          eventName: FUNCTION_CHANGE_EVENTS.map(name => ({ prefix: name })) as any,
+          requestParameters: { functionName: matchers },
+          errorCode: [{ exists: false }] as any,
+        },
+      }),
+      // Functions are placed by watchFunction, not with the secrets' matchers.
+      matchers: () => [],
+      // No alarm, as for the key-change rule: deployments change the function. `metricRotationFunctionChanges` is there to alarm on.
+      message: () => functionChangeMessage(stackName),
+    },
   };
+}
+
+/**
+ * A function's matchers: callers name it by name, full ARN or partial ARN (`123456789012:function:my-function`; the
+ * parameter's pattern also takes shorter partial ARNs such as `123456789012:my-function`)
+ * (https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionConfiguration, FunctionName), and the event
+ * records it as given. A name cannot hold `:`, so the suffix `:<name>` matches every ARN of this function; it also
+ * matches another function's alias of that exact name (an alert too many, never one too few). A name with a version
+ * or alias appended addresses that version, not the function Secrets Manager invokes, and is not matched.
+ */
+function functionMatchers(name: string): any[] {
+  return [name, { suffix: concat(':', name) }];
+}
+
+/** The deployed length of a function's matchers: a name of a function of this app (a reference) at its longest. */
+function functionMatchersLength(stack: Stack, matchers: any[]): number {
+  return JSON.stringify(longestDeployed(stack.resolve(matchers), () => 'x'.repeat(FUNCTION_NAME_LENGTH))).length;
 }
 
 /**

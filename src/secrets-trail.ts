@@ -47,7 +47,10 @@ export interface SecretsTrailProps {
   readonly logFileRetention?: Duration;
 
   /**
-   * What happens to the bucket and the key when they leave the stack.
+   * What happens to the bucket and the key when they leave the stack. With `DESTROY`, deleting the stack fails once the
+   * trail has delivered a log file: CloudFormation deletes only empty buckets ("Deletion fails for buckets that have
+   * contents", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html), and this
+   * one is versioned. Empty it first (every version), or keep the default and delete it yourself when its logs may go.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -112,9 +115,22 @@ export class SecretsTrail extends Construct {
       cloudWatchLogGroup: this.logGroup,
     }));
     if (props.excludeKmsAndRdsDataEvents) {
-      // A trail takes event selectors or advanced event selectors, not both.
+      // "You can use either AdvancedEventSelectors or EventSelectors, but not both"
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html).
       const cfnTrail = trail.node.defaultChild as cloudtrail.CfnTrail;
       cfnTrail.addPropertyDeletionOverride('EventSelectors');
+      // The deletion would also drop a selector added later through `trail` (addS3EventSelector and the like): refuse it.
+      this.node.addValidation({
+        validate: () => {
+          const added = Stack.of(this).resolve(cfnTrail.eventSelectors);
+          return Array.isArray(added) && added.length > 0
+            ? ['the trail has event selectors added through `trail` (such as addS3EventSelector), which a trail with '
+              + '`excludeKmsAndRdsDataEvents` cannot have: CloudTrail takes either event selectors or advanced event selectors, not both '
+              + '(https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html), and these would be dropped. '
+              + 'Leave out `excludeKmsAndRdsDataEvents`, or add the data events as advanced event selectors of the CfnTrail.']
+            : [];
+        },
+      });
       cfnTrail.advancedEventSelectors = [{
         name: 'Management events, read and write, without AWS KMS and RDS Data API',
         fieldSelectors: [

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Aspects, Duration, Stack, Stage, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretAlertTopic, SecretMonitoring, SecretsTrail } from '../src';
@@ -34,6 +34,14 @@ const EXPECTED: Record<string, string[]> = {
   ],
   KeyChangeRule: ['schedule-key-deletion', 'put-key-policy', 'create-grant', 'disable-key'],
 };
+/**
+ * What the rotation-function rule must match: the function by name, full ARN and partial ARN, with versioned and
+ * unversioned event names (the Lambda guide's DeleteFunction example has none).
+ */
+const FUNCTION_CHANGES = [
+  'lambda-add-permission', 'lambda-create-function-url-config', 'lambda-delete-function',
+  'lambda-update-function-code', 'lambda-update-function-configuration',
+];
 /** With `watchTagChanges`: tag calls too, matched on the secret as the caller named it. */
 const EXPECTED_WITH_TAGS: Record<string, string[]> = { ...EXPECTED, TagChangeRule: ['tag-resource', 'untag-resource'] };
 /** A secret whose key is not of this app (imported, or AWS managed) gets no key-change rule. */
@@ -142,10 +150,12 @@ function deliveryAlarms(stack: Stack): { rulesRead: string[][]; rules: string[];
 
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
   test('the fixtures cover every expected match and some events no rule may match', () => {
-    const expected = new Set(Object.values(EXPECTED_WITH_TAGS).flat());
+    const expected = new Set([...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES]);
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
-    expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort())
-      .toEqual(['cancel-key-deletion', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current', 'put-secret-value-access-denied', 'rotation-started']);
+    expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort()).toEqual([
+      'cancel-key-deletion', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
+      'lambda-get-function', 'lambda-update-function-configuration-denied', 'put-secret-value-access-denied', 'rotation-started',
+    ]);
   });
 
   test('an imported secret: each rule matches its events and nothing else, and no event of another secret', () => {
@@ -374,6 +384,63 @@ describe('SecretMonitoring resources', () => {
     const metric = monitoring.metricKeyChanges() as cloudwatch.Metric;
     expect(metric.metricName).toBe('TriggeredRules');
     expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(ruleName);
+  });
+
+  test('someone changes the code, configuration or permissions of a rotation function: one rule alerts (Event Ruler), naming the call and the caller', () => {
+    const stack = newStack();
+    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const fn = new lambda.Function(stack, 'Rotator', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+    secret.addRotationSchedule('Rotation', { rotationLambda: fn });
+    const monitoring = secret.monitoring!;
+    expect(monitoring.rotationFunctionChangeRules).toHaveLength(1);
+    const template = Template.fromStack(stack);
+    const ruleName = stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName);
+    const rule = template.toJSON().Resources[ruleName.Ref];
+    // The function's physical name, as the fixtures name it (and their twins another function's).
+    const name = 'Test-RotationFunctionAbCd-Xy12Zz34Ww56';
+    const pattern = deploymentValue(rule.Properties.EventPattern, { [stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)]: name });
+    const cases = Object.entries(fixtures).flatMap(([file, event]) => [
+      { file, event },
+      // Another function whose name starts or ends like the watched one's, by name and by ARN.
+      { file: `${file} (longer name)`, event: JSON.parse(JSON.stringify(event).split(name).join(`${name}2`)) },
+      { file: `${file} (other prefix)`, event: JSON.parse(JSON.stringify(event).split(name).join(`Pre${name}`)) },
+    ]);
+    const results = matchAll(cases.map(({ event }) => ({ pattern, event })));
+    expect(cases.filter((_c, i) => results[i]).map(c => c.file).sort()).toEqual(FUNCTION_CHANGES);
+    const target = rule.Properties.Targets[0];
+    expect(target.Arn).toEqual(stack.resolve(monitoring.alertTopic.topicArn));
+    expect(Object.values(target.InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
+      '$.detail.eventName', '$.detail.requestParameters.functionName', '$.detail.userIdentity.arn', '$.detail.eventTime',
+    ]));
+    expect(target.InputTransformer.InputTemplate).toMatch(/rotates watched secrets of Test and may read and write them/);
+    // No alarm: deployments change the function. The metric is there to alarm on.
+    const alarmedRules = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(alarm => alarm.Properties.Dimensions?.[0]?.Value);
+    expect(alarmedRules).not.toContainEqual(ruleName);
+    const metric = monitoring.metricRotationFunctionChanges() as cloudwatch.Metric;
+    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(ruleName);
+    // The function also gets its errors alarm, as the database constructs' functions do.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(fn.functionName) }],
+    });
+  });
+
+  test('a rotation function of another region or account is not watched (its calls never reach this bus); one added twice is watched once', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    const elsewhere = lambda.Function.fromFunctionArn(stack, 'Elsewhere', 'arn:aws:lambda:us-east-1:111111111111:function:rotator');
+    const otherAccount = lambda.Function.fromFunctionArn(stack, 'OtherAccount', 'arn:aws:lambda:eu-west-1:222222222222:function:rotator');
+    monitoring.addRotationFunction(elsewhere);
+    monitoring.addRotationFunction(otherAccount);
+    expect(monitoring.rotationFunctionChangeRules).toEqual([]);
+    const here = lambda.Function.fromFunctionArn(stack, 'Here', 'arn:aws:lambda:eu-west-1:111111111111:function:rotator');
+    monitoring.addRotationFunction(here);
+    monitoring.addRotationFunction(here);
+    expect(monitoring.rotationFunctionChangeRules).toHaveLength(1);
+    const pattern = Template.fromStack(stack).toJSON().Resources[stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName).Ref]
+      .Properties.EventPattern;
+    expect(pattern.detail.requestParameters.functionName).toEqual(['rotator', { suffix: ':rotator' }]);
   });
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
@@ -924,6 +991,16 @@ describe('the trail the alerts rely on', () => {
     expect(warnings(stack)).toEqual([expect.stringMatching(/the organization trail does not log read management events.*watchDeprecatedAccess: false/)]);
   });
 
+  test('AccountSecretAlerts with a trail that logs writes only: the warning names its own prop, watchAccessDenied', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Account', { env: ENV });
+    new AccountSecretAlerts(stack, 'Alerts', { trail: MonitoringTrail.existing({ logsReadEvents: false, description: 'the organization trail' }) });
+    app.synth();
+    const found = warnings(stack);
+    expect(found).toEqual([expect.stringMatching(/the organization trail does not log read management events, so alerts on refused reads never fire.*`watchAccessDenied: false`/)]);
+    expect(found[0]).not.toMatch(/watchDeprecatedAccess|AWSPREVIOUS/);
+  });
+
   test('SecretsTrail: multi-region, read and write management events, validated log files in a locked-down, encrypted bucket', () => {
     const stack = newStack();
     const trail = new SecretsTrail(stack, 'Trail', { sendToCloudWatchLogs: true });
@@ -1006,6 +1083,14 @@ describe('the trail the alerts rely on', () => {
         { Field: 'eventSource', NotEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] },
       ],
     }]);
+  });
+
+  test('SecretsTrail with excludeKmsAndRdsDataEvents: a data-event selector added through `trail` is refused, not silently dropped', () => {
+    const stack = newStack();
+    const secretsTrail = new SecretsTrail(stack, 'Trail', { excludeKmsAndRdsDataEvents: true });
+    const bucket = new s3.Bucket(stack, 'Data');
+    secretsTrail.trail.addS3EventSelector([{ bucket }], { readWriteType: cloudtrail.ReadWriteType.WRITE_ONLY });
+    expect(() => Template.fromStack(stack)).toThrow(/Test\/Trail\] the trail has event selectors added through `trail` .*`excludeKmsAndRdsDataEvents`.*advanced event selectors/s);
   });
 });
 

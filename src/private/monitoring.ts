@@ -45,6 +45,20 @@ export function keyChangeMessage(stackName: string): events.RuleTargetInput {
   );
 }
 
+/**
+ * The alert on a call that changed a watched rotation function: the function's role may read and write the secrets it
+ * rotates, so a change nobody deployed is a way to them.
+ */
+export function functionChangeMessage(stackName: string): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `AWS Lambda: ${field('$.detail.eventName')} on ${field('$.detail.requestParameters.functionName')}`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
+    + ` This function rotates watched secrets of ${stackName} and may read and write them: a change to its code,`
+    + ' configuration or permissions reaches every secret it rotates. Expected only from your deployments.',
+  );
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
@@ -52,7 +66,6 @@ export function truncate(text: string, max: number): string {
 /** E.164: a plus sign, then up to 15 digits, the first not 0. */
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-/** An error naming the prop for each number that is not E.164. */
 /** Each of `emails` that is not an email address, one message each; a token is checked by SNS at deploy time. */
 export function emailErrors(prop: string, emails: string[] = []): string[] {
   return emails.filter(e => !Token.isUnresolved(e) && !EMAIL.test(e))
@@ -61,6 +74,7 @@ export function emailErrors(prop: string, emails: string[] = []): string[] {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** Each of `numbers` that is not E.164, one message each naming the prop. */
 export function phoneNumberErrors(prop: string, numbers: string[] = []): string[] {
   return numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
     .map(n => `\`${prop}\` contains "${n}", which is not an E.164 phone number (a plus sign, the country code and the number, such as +14155550100).`);

@@ -5,6 +5,10 @@ import { appConstructsOfKind, shareAppWalkInValidation } from './app-walk';
 
 /** What a construct that matches CloudTrail events needs from the account's trail. */
 export interface TrailNeeds {
+  /** The alerts on reads, as the warning names them (`reads of AWSPREVIOUS and refused reads`). */
+  readonly readAlerts: string;
+  /** The prop that leaves them out, as the user writes it (`watchDeprecatedAccess: false`). */
+  readonly readAlertsOff: string;
   /** The trail the user stated, if any. */
   trail(): MonitoringTrail | undefined;
   /** Whether some rule matches read-only events (which the trail must log too). */
@@ -32,8 +36,8 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
         ].join(' '));
       } else if (needs.needsReadEvents() && !stated.logsReadEvents) {
         Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-reads', [
-          `${stated.description} does not log read management events, so alerts on reads (AWSPREVIOUS, refused reads)`,
-          'never fire. Log read events on that trail, or set `watchDeprecatedAccess: false`.',
+          `${stated.description} does not log read management events, so alerts on ${needs.readAlerts} never fire.`,
+          `Log read events on that trail, or set \`${needs.readAlertsOff}\`.`,
         ].join(' '));
       }
       return [];
