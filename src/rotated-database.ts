@@ -14,7 +14,7 @@ import {
   AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, enhancedMonitoring, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup,
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
-import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, mysqlPasswordQuotingErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
+import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -315,12 +315,12 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       vpcSubnets: props.rotationFunctionSubnets ?? vpcSubnets,
       createSecretsManagerEndpoint: props.createSecretsManagerEndpoint,
     });
-    const errors = new PropErrors('RotatedDatabase', this);
-    errors.addAll(mysqlPasswordQuotingErrors(rotationFunction, props.engine.engineType));
     // The function sets the master password in single-user mode, and with the superuser's own schedule.
-    const setsMasterPassword = !this.alternatingUsers || (props.rotateSuperuser ?? true);
-    if (setsMasterPassword) errors.addAll(rotatedMasterPasswordErrors(rotationFunction, props.engine.engineType));
-    errors.throwIfAny();
+    if (!this.alternatingUsers || (props.rotateSuperuser ?? true)) {
+      const errors = new PropErrors('RotatedDatabase', this);
+      errors.addAll(rotatedMasterPasswordErrors(rotationFunction, props.engine.engineType));
+      errors.throwIfAny();
+    }
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     return rotationFunction;

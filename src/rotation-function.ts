@@ -123,9 +123,8 @@ export interface RotationFunctionProps {
   /**
    * Characters never used in generated passwords (replaces the default list). Where the function rotates a database's
    * master user, it must hold `/`, `"` and `@` (or `excludePunctuation` be true): RDS refuses them in MasterUserPassword.
-   * Where it rotates RDS for MySQL, it must also hold `\` and `'`: MySQL receives the password as SQL text, which a
-   * server with `NO_BACKSLASH_ESCAPES` in its sql_mode reads differently
-   * (https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes).
+   * RDS for MySQL receives the password as SQL text: a password holding a quote or a backslash is escaped as the
+   * server's sql_mode reads it (`NO_BACKSLASH_ESCAPES` or not).
    * @default - space and the punctuation that breaks connection strings, URLs and shell quoting, or that RDS refuses
    * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html
    */

@@ -14,6 +14,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cloudwatchActions,
   aws_events as events,
+  aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
   aws_secretsmanager as secretsmanager,
@@ -22,8 +23,8 @@ import {
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
-import { longestDeployed } from './private/deployed-size';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage, rotationMessage, truncate } from './private/monitoring';
+import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
+import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage, roleUseMessage, rotationMessage, truncate } from './private/monitoring';
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
@@ -75,10 +76,18 @@ const KEY_CHANGE_EVENTS = ['PutKeyPolicy', 'ScheduleKeyDeletion', 'DisableKey', 
  * calls (`GetFunction`, `GetPolicy`) and `Invoke` (a data event) are not matched.
  */
 const FUNCTION_CHANGE_EVENTS = [
-  'UpdateFunctionCode', 'UpdateFunctionConfiguration', 'DeleteFunction',
+  'UpdateFunctionCode', 'UpdateFunctionConfiguration', 'DeleteFunction', 'UpdateAlias',
   'AddPermission', 'RemovePermission', 'PutFunctionCodeSigningConfig', 'PutFunctionConcurrency',
-  'CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'CreateEventSourceMapping',
+  'CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'CreateEventSourceMapping', 'UpdateEventSourceMapping',
 ];
+
+/**
+ * Calls that make a function, new or another one, run as a rotation function's role: "Lambda automatically assumes your
+ * execution role when you invoke your function" (https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html),
+ * and the role's trust policy names Lambda, not the function, so such a function reads and writes what the rotation
+ * function does. `Role` is the role's ARN (CreateFunction, UpdateFunctionConfiguration), recorded as given.
+ */
+const ROLE_USE_EVENTS = ['CreateFunction', 'UpdateFunctionConfiguration'];
 
 /**
  * The longest function name: "If you specify only the function name, it is limited to 64 characters in length"
@@ -283,6 +292,7 @@ export class SecretMonitoring extends Construct {
   private readonly watched = new Set<secretsmanager.ISecret>();
   private readonly watchedKeys = new Set<kms.IKey>();
   private readonly watchedFunctions = new Set<lambda.IFunction>();
+  private readonly watchedRoles = new Set<iam.IRole>();
   /** The trails the monitoring's users stated: they describe the account's trails, so one that logs reads serves all. */
   private readonly statedTrails: MonitoringTrail[] = [];
   /** The metrics handed out, each a sum over the rules of its kind at the time: checked at synth against the rules then. */
@@ -331,11 +341,13 @@ export class SecretMonitoring extends Construct {
    */
   public get keyChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.keyChange); }
   /**
-   * Matches calls that change the code, configuration, permissions, function URL or event sources of the rotation
-   * functions given to `addRotationFunction` (of this account and region): such a function may read and write every
-   * secret it rotates.
+   * Matches calls that change the code, configuration, permissions, function URL, aliases or event sources of the
+   * rotation functions given to `addRotationFunction` (of this account and region), and calls that create or
+   * reconfigure any function to run as such a function's role: that role may read and write every secret it rotates.
    */
-  public get rotationFunctionChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.rotationFunctionChange); }
+  public get rotationFunctionChangeRules(): events.Rule[] {
+    return [...this.rulesOf(this.kinds.rotationFunctionChange), ...this.rulesOf(this.kinds.rotationRoleUse)];
+  }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
   public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
   /** Alarms on deprecated access, one per deprecated-access rule. */
@@ -453,7 +465,7 @@ export class SecretMonitoring extends Construct {
    * @default - sum over 5 minutes
    */
   public metricRotationFunctionChanges(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
-    return this.metricOver('metricRotationFunctionChanges', () => this.rulesOf(this.kinds.rotationFunctionChange), rule => triggeredRules(rule, props), props);
+    return this.metricOver('metricRotationFunctionChanges', () => this.rotationFunctionChangeRules, rule => triggeredRules(rule, props), props);
   }
 
   /**
@@ -483,7 +495,9 @@ export class SecretMonitoring extends Construct {
    * region is not watched: its calls reach that account's and region's event bus, not this one's
    * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
    */
-  private watchFunction(fn: lambda.IFunction): void {
+  private watchFunction(given: lambda.IFunction): void {
+    // An alias or version runs its function's code and configuration, which the calls name unqualified.
+    const fn = given instanceof lambda.Alias ? given.version.lambda : given instanceof lambda.Version ? given.lambda : given;
     const stack = Stack.of(this);
     const elsewhere = Token.compareStrings(fn.env.region, stack.region) === TokenComparison.DIFFERENT
       || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;
@@ -491,6 +505,15 @@ export class SecretMonitoring extends Construct {
     this.watchedFunctions.add(fn);
     const matchers = functionMatchers(fn.functionName);
     this.place(this.kinds.rotationFunctionChange, matchers, functionMatchersLength(stack, matchers) + 1);
+    const role = fn.role;
+    if (role && !this.watchedRoles.has(role)) {
+      this.watchedRoles.add(role);
+      // IAM names are case-insensitive ("Role names are not distinguished by case",
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
+      const roleMatchers = [{ 'equals-ignore-case': role.roleArn }];
+      const size = JSON.stringify(longestDeployed(stack.resolve(roleMatchers), () => LONGEST_ROLE_ARN)).length + 1;
+      this.place(this.kinds.rotationRoleUse, roleMatchers, size);
+    }
   }
 
   /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
@@ -600,7 +623,8 @@ export class SecretMonitoring extends Construct {
   }
 }
 
-type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange' | 'rotationFunctionChange';
+type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange' | 'rotationFunctionChange'
+  | 'rotationRoleUse';
 
 function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
   const apiCall = ['AWS API Call via CloudTrail'];
@@ -735,6 +759,23 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       matchers: () => [],
       // No alarm, as for the key-change rule: deployments change the function. `metricRotationFunctionChanges` is there to alarm on.
       message: () => functionChangeMessage(stackName),
+    },
+    rotationRoleUse: {
+      id: 'RotationRoleUse',
+      source: 'aws.lambda',
+      description: `Functions given the role of a rotation function of the watched secrets of ${stackName}`,
+      pattern: matchers => ({
+        detailType: apiCall,
+        detail: {
+          eventSource: ['lambda.amazonaws.com'],
+          eventName: ROLE_USE_EVENTS.map(name => ({ prefix: name })) as any,
+          requestParameters: { role: matchers },
+          errorCode: [{ exists: false }] as any,
+        },
+      }),
+      // Roles are placed by watchFunction.
+      matchers: () => [],
+      message: () => roleUseMessage(stackName),
     },
   };
 }

@@ -30,10 +30,11 @@ describe('example app', () => {
   });
 
   test('every secret is monitored: rules, alarms and one shared alert topic', () => {
-    // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's six rules
-    // (changes, rotations, failed rotations, deprecated access, changes to the secrets' keys, changes to the rotation function).
+    // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's seven rules
+    // (changes, rotations, failed rotations, deprecated access, changes to the secrets' keys, changes to the rotation
+    // function and functions given its role).
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    template.resourceCountIs('AWS::Events::Rule', 6);
+    template.resourceCountIs('AWS::Events::Rule', 7);
     // The failed-rotation, deprecated-access and failed-delivery alarms plus one on the shared rotation function's errors.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.resourceCountIs('AWS::SNS::Topic', 1);

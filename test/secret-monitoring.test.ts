@@ -42,6 +42,8 @@ const FUNCTION_CHANGES = [
   'lambda-add-permission', 'lambda-create-function-url-config', 'lambda-delete-function',
   'lambda-update-function-code', 'lambda-update-function-configuration',
 ];
+/** What the rotation-role rule must match: a new function, or another one, given the rotation function's role (in any case). */
+const ROLE_USES = ['lambda-create-function-with-rotation-role', 'lambda-update-function-configuration-role'];
 /** With `watchTagChanges`: tag calls too, matched on the secret as the caller named it. */
 const EXPECTED_WITH_TAGS: Record<string, string[]> = { ...EXPECTED, TagChangeRule: ['tag-resource', 'untag-resource'] };
 /** A secret whose key is not of this app (imported, or AWS managed) gets no key-change rule. */
@@ -74,6 +76,11 @@ function deploymentValue(value: any, refs: Record<string, string> = {}): any {
     if (value.Ref) {
       if (!(value.Ref in refs)) throw new Error(`no value for Ref ${value.Ref}`);
       return refs[value.Ref];
+    }
+    if (value['Fn::GetAtt']) {
+      const attribute = value['Fn::GetAtt'].join('.');
+      if (!(attribute in refs)) throw new Error(`no value for Fn::GetAtt ${attribute}`);
+      return refs[attribute];
     }
     if (value['Fn::Join']) return value['Fn::Join'][1].map((v: any) => deploymentValue(v, refs)).join(value['Fn::Join'][0]);
     if (value['Fn::Split']) return String(deploymentValue(value['Fn::Split'][1], refs)).split(value['Fn::Split'][0]);
@@ -150,7 +157,7 @@ function deliveryAlarms(stack: Stack): { rulesRead: string[][]; rules: string[];
 
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
   test('the fixtures cover every expected match and some events no rule may match', () => {
-    const expected = new Set([...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES]);
+    const expected = new Set([...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES, ...ROLE_USES]);
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort()).toEqual([
       'cancel-key-deletion', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
@@ -394,21 +401,33 @@ describe('SecretMonitoring resources', () => {
     });
     secret.addRotationSchedule('Rotation', { rotationLambda: fn });
     const monitoring = secret.monitoring!;
-    expect(monitoring.rotationFunctionChangeRules).toHaveLength(1);
+    // One rule on the function, one on its role.
+    expect(monitoring.rotationFunctionChangeRules).toHaveLength(2);
     const template = Template.fromStack(stack);
-    const ruleName = stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName);
+    const [ruleName, roleRuleName] = monitoring.rotationFunctionChangeRules.map(r => stack.resolve(r.ruleName));
     const rule = template.toJSON().Resources[ruleName.Ref];
-    // The function's physical name, as the fixtures name it (and their twins another function's).
+    // The function's and role's physical names, as the fixtures name them (and their twins another function's and role's).
     const name = 'Test-RotationFunctionAbCd-Xy12Zz34Ww56';
-    const pattern = deploymentValue(rule.Properties.EventPattern, { [stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)]: name });
+    const roleName = 'Test-RotationFunctionRole1A2B3C4D-AbCdEfGh1234';
+    const refs = {
+      [stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)]: name,
+      [`${stack.getLogicalId(fn.role!.node.defaultChild as iam.CfnRole)}.Arn`]: `arn:aws:iam::111111111111:role/${roleName}`,
+    };
+    const anyCase = (text: string) => new RegExp(text, 'gi');
+    const rulePatterns = [rule, template.toJSON().Resources[roleRuleName.Ref]].map(r => deploymentValue(r.Properties.EventPattern, refs));
     const cases = Object.entries(fixtures).flatMap(([file, event]) => [
       { file, event },
-      // Another function whose name starts or ends like the watched one's, by name and by ARN.
-      { file: `${file} (longer name)`, event: JSON.parse(JSON.stringify(event).split(name).join(`${name}2`)) },
-      { file: `${file} (other prefix)`, event: JSON.parse(JSON.stringify(event).split(name).join(`Pre${name}`)) },
+      // Another function (and role) whose name starts or ends like the watched one's, by name and by ARN.
+      { file: `${file} (longer name)`, event: JSON.parse(JSON.stringify(event).split(name).join(`${name}2`).replace(anyCase(roleName), `${roleName}2`)) },
+      { file: `${file} (other prefix)`, event: JSON.parse(JSON.stringify(event).split(name).join(`Pre${name}`).replace(anyCase(roleName), `Pre${roleName}`)) },
     ]);
-    const results = matchAll(cases.map(({ event }) => ({ pattern, event })));
-    expect(cases.filter((_c, i) => results[i]).map(c => c.file).sort()).toEqual(FUNCTION_CHANGES);
+    const [functionResults, roleResults] = rulePatterns
+      .map(pattern => matchAll(cases.map(({ event }) => ({ pattern, event }))));
+    expect(cases.filter((_c, i) => functionResults[i]).map(c => c.file).sort()).toEqual(FUNCTION_CHANGES);
+    // A function given the rotation role, whatever its name; IAM names are case-insensitive, so the role is too.
+    expect(cases.filter((_c, i) => roleResults[i]).map(c => c.file).sort()).toEqual(ROLE_USES);
+    const roleTarget = template.toJSON().Resources[roleRuleName.Ref].Properties.Targets[0];
+    expect(roleTarget.InputTransformer.InputTemplate).toMatch(/with role <[^>]+>.*exempt from the watched secrets' deny/);
     const target = rule.Properties.Targets[0];
     expect(target.Arn).toEqual(stack.resolve(monitoring.alertTopic.topicArn));
     expect(Object.values(target.InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
@@ -418,8 +437,10 @@ describe('SecretMonitoring resources', () => {
     // No alarm: deployments change the function. The metric is there to alarm on.
     const alarmedRules = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(alarm => alarm.Properties.Dimensions?.[0]?.Value);
     expect(alarmedRules).not.toContainEqual(ruleName);
-    const metric = monitoring.metricRotationFunctionChanges() as cloudwatch.Metric;
-    expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(ruleName);
+    expect(alarmedRules).not.toContainEqual(roleRuleName);
+    const metric = monitoring.metricRotationFunctionChanges() as cloudwatch.MathExpression;
+    const rulesSummed = Object.values(metric.usingMetrics).map(m => stack.resolve((m as cloudwatch.Metric).dimensions!.RuleName));
+    expect(rulesSummed).toEqual([ruleName, roleRuleName]);
     // The function also gets its errors alarm, as the database constructs' functions do.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(fn.functionName) }],

@@ -102,32 +102,6 @@ export function rotatedMasterPasswordErrors(rotationFunction: RotationFunction, 
 }
 
 /**
- * The characters a password sent to MySQL as SQL text cannot safely hold. The function gives RDS for MySQL the password
- * itself in `IDENTIFIED BY` (MariaDB, PostgreSQL and the Data API get a hash or verifier), escaped with backslashes;
- * with NO_BACKSLASH_ESCAPES in the server's sql_mode "backslash becomes an ordinary character like any other"
- * (https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes), so a `\` would be set
- * doubled and a `'` would end the string early: the database would hold another password than the secret.
- */
-const MYSQL_UNQUOTABLE_PASSWORD_CHARACTERS = '\\\'';
-
-/**
- * Why the passwords `rotationFunction` generates cannot be set on RDS for MySQL whatever its sql_mode: they may hold a
- * backslash or a quote (see MYSQL_UNQUOTABLE_PASSWORD_CHARACTERS). For every user the function sets there, not only
- * the master user. The default `excludeCharacters` leaves both out.
- */
-export function mysqlPasswordQuotingErrors(rotationFunction: RotationFunction, engineType: string): string[] {
-  if (engineType !== 'mysql') return [];
-  const { excludeCharacters, excludePunctuation } = rotationFunction._passwordCharacters;
-  if (excludePunctuation || Token.isUnresolved(excludeCharacters)) return [];
-  const allowed = [...MYSQL_UNQUOTABLE_PASSWORD_CHARACTERS].filter(c => !excludeCharacters.includes(c));
-  if (allowed.length === 0) return [];
-  return [`\`rotationFunction\` (${rotationFunction.node.path}) generates passwords that may contain ${allowed.map(c => `\`${c}\``).join(', ')} (its \`excludeCharacters\` `
-    + 'leaves them in) and rotates RDS for MySQL, which receives the password as SQL text: on a server whose sql_mode has NO_BACKSLASH_ESCAPES '
-    + '(https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes) the user would get another password than the secret\'s. '
-    + 'Add them to the function\'s `excludeCharacters` (or leave it out: the default excludes them).'];
-}
-
-/**
  * Why RDS would refuse the passwords `superuserSecret` generates as a master password, when its generator is known at
  * synth (a `ProtectedSecret` or `aws-cdk-lib` `Secret` of this app); undefined when it excludes `/`, `"` and `@` or
  * cannot be checked (an imported secret, a value given rather than generated, tokens). RDS accepts "any printable

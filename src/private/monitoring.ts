@@ -59,6 +59,18 @@ export function functionChangeMessage(stackName: string): events.RuleTargetInput
   );
 }
 
+/** The alert on a function created or reconfigured to run as a rotation function's role. */
+export function roleUseMessage(stackName: string): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `AWS Lambda: ${field('$.detail.eventName')} of ${field('$.detail.requestParameters.functionName')}`
+    + ` with role ${field('$.detail.requestParameters.role')}`
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
+    + ` That role is a rotation function's of ${stackName}, exempt from the watched secrets' deny: the function may read and write them.`
+    + ' Expected only from your deployments of the rotation function itself.',
+  );
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }

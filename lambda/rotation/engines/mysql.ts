@@ -59,7 +59,7 @@ class MysqlSession implements DatabaseSession {
     if (await this.isMariaDb()) {
       await this.run('ALTER USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
     } else {
-      await this.run('ALTER USER ?@? IDENTIFIED BY ?', [username, USER_HOST, password], username);
+      await this.run(`ALTER USER ${this.account(username)} IDENTIFIED BY ${await this.passwordLiteral(password)}`, [], username);
     }
   }
 
@@ -67,8 +67,11 @@ class MysqlSession implements DatabaseSession {
     // ALTER USER needs CREATE USER on MariaDB even for oneself; SET PASSWORD does not. MySQL 8 dropped PASSWORD().
     const [rows] = await this.connection.query('SELECT CURRENT_USER() AS account');
     const username = (rows as { account: string }[])[0].account.split('@')[0];
-    if (await this.isMariaDb()) await this.run('SET PASSWORD = ?', [nativePasswordHash(password)], username);
-    else await this.run('ALTER USER CURRENT_USER() IDENTIFIED BY ?', [password], username);
+    if (await this.isMariaDb()) {
+      await this.run('SET PASSWORD = ?', [nativePasswordHash(password)], username);
+    } else {
+      await this.run(`ALTER USER CURRENT_USER() IDENTIFIED BY ${await this.passwordLiteral(password)}`, [], username);
+    }
   }
 
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
@@ -110,9 +113,34 @@ class MysqlSession implements DatabaseSession {
   /** CREATE USER for each [name, password] at RDS's host, in one statement; MariaDB gets hashes (see isMariaDb). */
   private async createUsers(users: [string, string][]): Promise<void> {
     const mariadb = await this.isMariaDb();
-    const clause = mariadb ? '?@? IDENTIFIED BY PASSWORD ?' : '?@? IDENTIFIED BY ?';
-    const values = users.flatMap(([name, password]) => [name, USER_HOST, mariadb ? nativePasswordHash(password) : password]);
-    await this.run(`CREATE USER ${users.map(() => clause).join(', ')}`, values, users[users.length - 1][0]);
+    const clauses: string[] = [];
+    for (const [name, password] of users) {
+      const literal = mariadb ? `PASSWORD ${this.connection.escape(nativePasswordHash(password))}` : await this.passwordLiteral(password);
+      clauses.push(`${this.account(name)} IDENTIFIED BY ${literal}`);
+    }
+    await this.run(`CREATE USER ${clauses.join(', ')}`, [], users[users.length - 1][0]);
+  }
+
+  /** `'name'@'%'`: names and the host hold no character the two escaping modes treat differently. */
+  private account(username: string): string {
+    return `${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`;
+  }
+
+  /**
+   * The password as MySQL's `IDENTIFIED BY` takes it, a string literal: escaped by mysql2 with backslashes, or, on a server whose sql_mode has NO_BACKSLASH_ESCAPES (a backslash is then "an ordinary character like any
+   * other", https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes), a literal whose only
+   * escape is the doubled quote. The mode is read only for a password holding a character mysql2 would escape: the
+   * default excludeCharacters leaves none in, so a default rotation costs no round trip more. The statements carry no
+   * placeholder, which mysql2 would also look for inside the literal.
+   */
+  private async passwordLiteral(password: string): Promise<string> {
+    if (!/[\0\b\t\n\r\x1a"'\\]/.test(password) || !(await this.noBackslashEscapes())) return this.connection.escape(password);
+    return `'${password.replace(/'/g, "''")}'`;
+  }
+
+  private async noBackslashEscapes(): Promise<boolean> {
+    const [rows] = await this.connection.query('SELECT @@SESSION.sql_mode AS mode');
+    return /NO_BACKSLASH_ESCAPES/i.test(String((rows as { mode: string }[])[0].mode));
   }
 
   /**

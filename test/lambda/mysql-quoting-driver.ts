@@ -1,0 +1,49 @@
+// Run by mysql-quoting.test.ts in a process of its own: the engine loads mysql2 with a dynamic import, which jest's
+// module system refuses. Usage: ts-node mysql-quoting-driver.ts '<json: port, superuser, superuserPassword, passwords>'.
+// Prints, for each password, whether each statement set exactly that password (a login with it succeeds).
+import { mysql } from '../../lambda/rotation/engines/mysql';
+import { DatabaseSecret } from '../../lambda/rotation/secret';
+
+const { port, superuser, superuserPassword, passwords, prefix } = JSON.parse(process.argv[2]);
+const target = { engine: 'mysql', host: '127.0.0.1', port, username: 'app', password: '' } as DatabaseSecret;
+const context = { secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:app-AbCdEf' };
+
+/** A session on the function's MySQL path (plaintext IDENTIFIED BY, what RDS for MySQL gets). */
+async function session(username: string, password: string) {
+  const s = await mysql.connect({ ...target, username, password }, { ...target, username }, context);
+  (s as unknown as { mariadb: boolean }).mariadb = false;
+  return s;
+}
+
+async function logsIn(username: string, password: string): Promise<boolean> {
+  try {
+    await (await mysql.connect({ ...target, username, password }, { ...target, username }, context)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const results: Record<string, Record<string, boolean | string>> = {};
+  for (const [i, password] of (passwords as string[]).entries()) {
+    const user = `${prefix}${i}`;
+    const result: Record<string, boolean | string> = {};
+    results[password] = result;
+    const admin = await session(superuser, superuserPassword);
+    try {
+      await admin.createPair(user, `${user}_clone`, password);
+      result.createPair = await logsIn(`${user}_clone`, password);
+      await admin.setPassword(user, password);
+      result.setPassword = await logsIn(user, password);
+      await admin.setPassword(`${user}_clone`, 'Plain0pass1word');
+    } catch (error) {
+      result.error = (error as Error).message;
+    } finally {
+      await admin.close();
+    }
+  }
+  process.stdout.write(JSON.stringify(results));
+}
+
+main().catch(error => { process.stderr.write(String(error)); process.exit(1); });

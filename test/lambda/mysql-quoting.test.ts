@@ -1,0 +1,38 @@
+// The MySQL code path's password statements on a server whose sql_mode has NO_BACKSLASH_ESCAPES, where "backslash
+// becomes an ordinary character like any other" (https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes).
+// A stand-in, named as such: no MySQL server installs here (Debian's default-mysql-server is MariaDB), so the tests run
+// the function's MySQL path (plaintext `IDENTIFIED BY`, what RDS for MySQL gets) against a real MariaDB server, which
+// takes that statement and that sql_mode the same way.
+import { execFileSync } from 'child_process';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { MariaDbServer, makeTls } from './servers';
+
+let server: MariaDbServer;
+let caPath: string;
+
+beforeAll(async () => {
+  const tls = makeTls(mkdtempSync(join(tmpdir(), 'mysql-quoting-')));
+  caPath = tls.caPath;
+  server = new MariaDbServer(tls);
+  await server.start();
+}, 120_000);
+
+afterAll(async () => {
+  await server?.destroy();
+});
+
+// The characters mysql2 escapes with a backslash, which the function's default excludeCharacters leaves out and a
+// user's own may let in.
+// A `?` too: mysql2 fills placeholders in the statement's text, and must not take one inside the password for its own.
+const PASSWORDS = ['Ab1\\xyz9876', 'Zq7\'SECRETTAIL42', 'Qw3"dbl"quote', 'Mix\\\'"all3?x', 'Plain0pass1word?'];
+
+test.each([['without', ''], ['with', 'NO_BACKSLASH_ESCAPES']])('sql_mode %s NO_BACKSLASH_ESCAPES: createPair and setPassword set exactly the password, whatever it holds', (name, mode) => {
+  server.sql(`SET GLOBAL sql_mode = '${mode}'`);
+  const output = execFileSync('npx', ['ts-node', '--transpile-only', join(__dirname, 'mysql-quoting-driver.ts'),
+    JSON.stringify({ port: server.port, superuser: server.superuser, superuserPassword: server.superuserPassword, passwords: PASSWORDS, prefix: `q${name}` })],
+  { env: { ...process.env, CA_BUNDLE_PATH: caPath }, encoding: 'utf8', timeout: 60_000 });
+  const results = JSON.parse(output);
+  for (const password of PASSWORDS) expect({ password, ...results[password] }).toEqual({ password, createPair: true, setPassword: true });
+}, 90_000);
