@@ -15,6 +15,7 @@ import {
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
+import { duplicateInEnvironmentError } from './private/environment-claims';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -118,6 +119,15 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
    * @default - no storage autoscaling
    */
   readonly maxAllocatedStorage?: number;
+
+  /**
+   * The DB instance identifier: 1 to 63 letters, digits and hyphens, starting with a letter, without two hyphens in a
+   * row or one at the end. RDS stores it in lowercase, and it is unique per account and Region: another database of
+   * the app with the same identifier (in any case) in the same known environment is refused.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+   * @default - a name CloudFormation generates
+   */
+  readonly instanceIdentifier?: string;
 
   /**
    * The port the database listens on, from 1150 to 65535. A number at synth, not a token, so security group rules name the port.
@@ -268,6 +278,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     const audit = traits.logExports.includes('audit') && props.engine.engineVersion !== undefined;
     return new rds.DatabaseInstance(this, 'Instance', {
       engine: props.engine,
+      instanceIdentifier: props.instanceIdentifier,
       vpc: props.vpc,
       vpcSubnets,
       instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.BURSTABLE4_GRAVITON, ec2.InstanceSize.MICRO),
@@ -409,6 +420,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
     errors.add(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
+  errors.addAll(instanceIdentifierErrors(scope, props.instanceIdentifier));
   errors.addAll(storageErrors(props));
   const iamUnavailable = props.iamAuthentication && props.engine ? iamAuthenticationVersionError(props.engine) : undefined;
   if (iamUnavailable) errors.add(iamUnavailable);
@@ -429,4 +441,20 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   }
   errors.throwIfAny();
   return traits!;
+}
+
+/**
+ * What is wrong with `instanceIdentifier`: CreateDBInstance's DBInstanceIdentifier "Must contain from 1 to 63 letters,
+ * numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens",
+ * and is "stored as a lowercase string" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html),
+ * so two identifiers that differ in case name one instance ("DBInstanceAlreadyExists").
+ */
+function instanceIdentifierErrors(scope: Construct, id: string | undefined): string[] {
+  if (id === undefined || Token.isUnresolved(id)) return [];
+  if (!/^[a-zA-Z](-?[a-zA-Z0-9])*$/.test(id) || id.length > 63) {
+    return [`\`instanceIdentifier\` must be 1 to 63 letters, digits and hyphens, starting with a letter, without two hyphens in a row or one at the end, got "${id}".`];
+  }
+  const duplicate = duplicateInEnvironmentError(scope, scope.node.path, 'instanceIdentifier', id.toLowerCase(), 'instanceIdentifier',
+    'give each database its own identifier.');
+  return duplicate ? [duplicate] : [];
 }

@@ -403,3 +403,34 @@ describe('every error at once', () => {
     expect(message).toMatch(/- `backupRetention` must be between 1 and 35 days/);
   });
 });
+
+// CreateDBInstance's DBInstanceIdentifier: "Must contain from 1 to 63 letters, numbers, or hyphens. First character
+// must be a letter. Can't end with a hyphen or contain two consecutive hyphens", "stored as a lowercase string".
+describe('instanceIdentifier', () => {
+  test('is the instance\'s DBInstanceIdentifier', () => {
+    const s = stack();
+    new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, instanceIdentifier: 'orders-db' });
+    Template.fromStack(s).hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceIdentifier: 'orders-db' });
+  });
+
+  test.each([
+    ['starts with a digit', '1orders'],
+    ['two hyphens in a row', 'orders--db'],
+    ['ends with a hyphen', 'orders-'],
+    ['an underscore', 'orders_db'],
+    ['64 characters', `a${'b'.repeat(63)}`],
+  ])('%s is refused, naming the prop and the rule', (_name, instanceIdentifier) => {
+    const s = stack();
+    expect(() => new RotatedDatabase(s, 'Db', { vpc: isolatedVpc(s), engine: postgres, instanceIdentifier }))
+      .toThrow(/RotatedDatabase Test\/Db: `instanceIdentifier` must be 1 to 63 letters, digits and hyphens, starting with a letter, without two hyphens in a row or one at the end, got/);
+  });
+
+  test('the same identifier twice in one account and region (in any case) is refused: RDS stores it in lowercase', () => {
+    const app = new App();
+    const a = stack(app, 'A');
+    const b = stack(app, 'B');
+    new RotatedDatabase(a, 'Db', { vpc: isolatedVpc(a), engine: postgres, instanceIdentifier: 'orders-db' });
+    expect(() => new RotatedDatabase(b, 'Db', { vpc: isolatedVpc(b), engine: postgres, instanceIdentifier: 'Orders-DB' }))
+      .toThrow(/`instanceIdentifier` "orders-db" is already used by A\/Db/);
+  });
+});
