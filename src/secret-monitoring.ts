@@ -393,8 +393,9 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function (see
-   * `rotationFunctionChangeRules`) when it is of this stack's account and region, whose event bus sees its calls. A
+   * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function and, when its role
+   * is known, on functions given that role (see `rotationFunctionChangeRules`), for a function of this stack's account
+   * and region, whose event bus sees its calls. An alias or version is watched as its function. A
    * function is alarmed once per alert topic and stack, however many monitorings add it, so a shared rotation
    * function gets one alarm.
    */
@@ -496,8 +497,8 @@ export class SecretMonitoring extends Construct {
    * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
    */
   private watchFunction(given: lambda.IFunction): void {
-    // An alias or version runs its function's code and configuration, which the calls name unqualified.
-    const fn = given instanceof lambda.Alias ? given.version.lambda : given instanceof lambda.Version ? given.lambda : given;
+    // An alias or version (built or imported) runs its function's code and configuration, which the calls name unqualified.
+    const fn = given instanceof lambda.QualifiedFunctionBase ? given.lambda : given;
     const stack = Stack.of(this);
     const elsewhere = Token.compareStrings(fn.env.region, stack.region) === TokenComparison.DIFFERENT
       || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;

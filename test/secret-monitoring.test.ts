@@ -447,6 +447,29 @@ describe('SecretMonitoring resources', () => {
     });
   });
 
+  test('an alias or version as the rotation function, built or imported: its function is watched, by its unqualified name', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    const fn = lambda.Function.fromFunctionAttributes(stack, 'Fn', {
+      functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:rotator',
+      role: iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111111111111:role/rotator-role'),
+      sameEnvironment: true,
+    });
+    const version = lambda.Version.fromVersionAttributes(stack, 'V3', { lambda: fn, version: '3' });
+    const imported = lambda.Alias.fromAliasAttributes(stack, 'Live', { aliasName: 'live', aliasVersion: version });
+    monitoring.addRotationFunction(imported);
+    const built = new lambda.Function(stack, 'Built', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+    monitoring.addRotationFunction(new lambda.Alias(stack, 'BuiltLive', { aliasName: 'live', version: built.currentVersion }));
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const functionRule = resources[stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName).Ref];
+    expect(functionRule.Properties.EventPattern.detail.requestParameters.functionName).toEqual([
+      'rotator', { suffix: ':rotator' },
+      stack.resolve(built.functionName), { suffix: { 'Fn::Join': ['', [':', stack.resolve(built.functionName)]] } },
+    ]);
+  });
+
   test('a rotation function of another region or account is not watched (its calls never reach this bus); one added twice is watched once', () => {
     const stack = newStack();
     const monitoring = new SecretMonitoring(stack, 'Monitoring');

@@ -43,6 +43,24 @@ async function main() {
       await admin.close();
     }
   }
+  // The TLS requirement copied to the other user of a pair (ensureUser): a subject with a quote and a backslash.
+  const subject = '/CN=Doe\\, John/O=O\'Brien';
+  type Raw = { connection: { query(sql: string, values?: unknown[]): Promise<[{ subject: Buffer | string }[]]> } };
+  // Set up in a session of its own without NO_BACKSLASH_ESCAPES, where the driver's escaping holds.
+  const setup = await session(superuser, superuserPassword);
+  await (setup as unknown as Raw).connection.query("SET SESSION sql_mode = ''");
+  await (setup as unknown as Raw).connection.query('CREATE USER ?@\'%\' IDENTIFIED BY \'Plain0pass1word\' REQUIRE SUBJECT ?', [`${prefix}tls`, subject]);
+  await setup.close();
+  const admin = await session(superuser, superuserPassword);
+  try {
+    await admin.ensureUser(`${prefix}tls_clone`, 'Plain0pass1word', `${prefix}tls`);
+    const [rows] = await (admin as unknown as Raw).connection.query('SELECT x509_subject AS subject FROM mysql.user WHERE User = ?', [`${prefix}tls_clone`]);
+    results.tlsSubject = { copied: rows[0].subject.toString() === subject };
+  } catch (error) {
+    results.tlsSubject = { error: (error as Error).message };
+  } finally {
+    await admin.close();
+  }
   process.stdout.write(JSON.stringify(results));
 }
 

@@ -28,11 +28,13 @@ afterAll(async () => {
 // A `?` too: mysql2 fills placeholders in the statement's text, and must not take one inside the password for its own.
 const PASSWORDS = ['Ab1\\xyz9876', 'Zq7\'SECRETTAIL42', 'Qw3"dbl"quote', 'Mix\\\'"all3?x', 'Plain0pass1word?'];
 
-test.each([['without', ''], ['with', 'NO_BACKSLASH_ESCAPES']])('sql_mode %s NO_BACKSLASH_ESCAPES: createPair and setPassword set exactly the password, whatever it holds', (name, mode) => {
+test.each([['without', ''], ['with', 'NO_BACKSLASH_ESCAPES']])('sql_mode %s NO_BACKSLASH_ESCAPES: createPair and setPassword set exactly the password, whatever it holds, and a TLS subject is copied exactly', (name, mode) => {
   server.sql(`SET GLOBAL sql_mode = '${mode}'`);
   const output = execFileSync('npx', ['ts-node', '--transpile-only', join(__dirname, 'mysql-quoting-driver.ts'),
     JSON.stringify({ port: server.port, superuser: server.superuser, superuserPassword: server.superuserPassword, passwords: PASSWORDS, prefix: `q${name}` })],
   { env: { ...process.env, CA_BUNDLE_PATH: caPath }, encoding: 'utf8', timeout: 60_000 });
   const results = JSON.parse(output);
   for (const password of PASSWORDS) expect({ password, ...results[password] }).toEqual({ password, createPair: true, setPassword: true });
+  // A certificate subject the other user must require as the first does, copied exactly.
+  expect(results.tlsSubject).toEqual({ copied: true });
 }, 90_000);

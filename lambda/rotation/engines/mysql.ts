@@ -52,6 +52,7 @@ export const mysql: DatabaseEngine = {
 
 class MysqlSession implements DatabaseSession {
   private mariadb?: boolean;
+  private backslashIsOrdinary?: boolean;
 
   constructor(private readonly connection: Connection, private readonly where: string) {}
 
@@ -59,7 +60,7 @@ class MysqlSession implements DatabaseSession {
     if (await this.isMariaDb()) {
       await this.run('ALTER USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
     } else {
-      await this.run(`ALTER USER ${this.account(username)} IDENTIFIED BY ${await this.passwordLiteral(password)}`, [], username);
+      await this.run(`ALTER USER ${this.account(username)} IDENTIFIED BY ${await this.stringLiteral(password)}`, [], username);
     }
   }
 
@@ -70,7 +71,7 @@ class MysqlSession implements DatabaseSession {
     if (await this.isMariaDb()) {
       await this.run('SET PASSWORD = ?', [nativePasswordHash(password)], username);
     } else {
-      await this.run(`ALTER USER CURRENT_USER() IDENTIFIED BY ${await this.passwordLiteral(password)}`, [], username);
+      await this.run(`ALTER USER CURRENT_USER() IDENTIFIED BY ${await this.stringLiteral(password)}`, [], username);
     }
   }
 
@@ -115,7 +116,7 @@ class MysqlSession implements DatabaseSession {
     const mariadb = await this.isMariaDb();
     const clauses: string[] = [];
     for (const [name, password] of users) {
-      const literal = mariadb ? `PASSWORD ${this.connection.escape(nativePasswordHash(password))}` : await this.passwordLiteral(password);
+      const literal = mariadb ? `PASSWORD ${this.connection.escape(nativePasswordHash(password))}` : await this.stringLiteral(password);
       clauses.push(`${this.account(name)} IDENTIFIED BY ${literal}`);
     }
     await this.run(`CREATE USER ${clauses.join(', ')}`, [], users[users.length - 1][0]);
@@ -126,21 +127,27 @@ class MysqlSession implements DatabaseSession {
     return `${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`;
   }
 
+
   /**
-   * The password as MySQL's `IDENTIFIED BY` takes it, a string literal: escaped by mysql2 with backslashes, or, on a server whose sql_mode has NO_BACKSLASH_ESCAPES (a backslash is then "an ordinary character like any
-   * other", https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes), a literal whose only
-   * escape is the doubled quote. The mode is read only for a password holding a character mysql2 would escape: the
-   * default excludeCharacters leaves none in, so a default rotation costs no round trip more. The statements carry no
-   * placeholder, which mysql2 would also look for inside the literal.
+   * A string literal as the server reads it: escaped by mysql2 with backslashes, or, on a server whose sql_mode has
+   * NO_BACKSLASH_ESCAPES (a backslash is then "an ordinary character like any other",
+   * https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sqlmode_no_backslash_escapes), with the doubled quote as
+   * its only escape. For MySQL's `IDENTIFIED BY` (the password itself) and a certificate subject or issuer, which may
+   * hold `\` or `'`. The mode is read only for a value holding a character mysql2 would escape: the default
+   * excludeCharacters leaves none in a password, so a default rotation costs no round trip more. The statements carry
+   * no placeholder, which mysql2 would also look for inside the literal.
    */
-  private async passwordLiteral(password: string): Promise<string> {
-    if (!/[\0\b\t\n\r\x1a"'\\]/.test(password) || !(await this.noBackslashEscapes())) return this.connection.escape(password);
-    return `'${password.replace(/'/g, "''")}'`;
+  private async stringLiteral(value: string): Promise<string> {
+    if (!/[\0\b\t\n\r\x1a"'\\]/.test(value) || !(await this.noBackslashEscapes())) return this.connection.escape(value);
+    return `'${value.replace(/'/g, "''")}'`;
   }
 
   private async noBackslashEscapes(): Promise<boolean> {
-    const [rows] = await this.connection.query('SELECT @@SESSION.sql_mode AS mode');
-    return /NO_BACKSLASH_ESCAPES/i.test(String((rows as { mode: string }[])[0].mode));
+    if (this.backslashIsOrdinary === undefined) {
+      const [rows] = await this.connection.query('SELECT @@SESSION.sql_mode AS mode');
+      this.backslashIsOrdinary = /NO_BACKSLASH_ESCAPES/i.test(String((rows as { mode: string }[])[0].mode));
+    }
+    return this.backslashIsOrdinary;
   }
 
   /**
@@ -156,11 +163,12 @@ class MysqlSession implements DatabaseSession {
     const own = byUser.get(username);
     if (!like || !own || strictness(like) <= strictness(own)) return;
     const text = (value: string | Buffer | null | undefined) => (value === null || value === undefined ? '' : value.toString());
-    const require = { ANY: 'SSL', X509: 'X509' }[text(like.ssl_type)]
-      ?? [['CIPHER', like.ssl_cipher], ['ISSUER', like.x509_issuer], ['SUBJECT', like.x509_subject]]
-        .filter(([, value]) => text(value) !== '')
-        .map(([keyword, value]) => `${keyword} ${this.connection.escape(text(value))}`).join(' AND ');
-    await this.run(`ALTER USER ?@? REQUIRE ${require}`, [username, USER_HOST], username);
+    const specified = [['CIPHER', like.ssl_cipher], ['ISSUER', like.x509_issuer], ['SUBJECT', like.x509_subject]]
+      .filter(([, value]) => text(value) !== '');
+    const literals: string[] = [];
+    for (const [keyword, value] of specified) literals.push(`${keyword} ${await this.stringLiteral(text(value))}`);
+    const require = { ANY: 'SSL', X509: 'X509' }[text(like.ssl_type)] ?? literals.join(' AND ');
+    await this.run(`ALTER USER ${this.account(username)} REQUIRE ${require}`, [], username);
   }
 
   public async ping(): Promise<void> {
