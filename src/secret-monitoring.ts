@@ -747,15 +747,7 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       // Lambda's CloudTrail events come to EventBridge as "AWS API Call via CloudTrail" from aws.lambda
       // (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-lambda.html); the function is named as the
       // caller gave it (`requestParameters.functionName`, as in the guide's DeleteFunction example).
-      pattern: matchers => ({
-        detailType: apiCall,
-        detail: {
-          eventSource: ['lambda.amazonaws.com'],
-          eventName: FUNCTION_CHANGE_EVENTS.map(name => ({ prefix: name })) as any,
-          requestParameters: { functionName: matchers },
-          errorCode: [{ exists: false }] as any,
-        },
-      }),
+      pattern: lambdaCalls(FUNCTION_CHANGE_EVENTS, 'functionName'),
       // Functions are placed by watchFunction, not with the secrets' matchers.
       matchers: () => [],
       // No alarm, as for the key-change rule: deployments change the function. `metricRotationFunctionChanges` is there to alarm on.
@@ -765,20 +757,25 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       id: 'RotationRoleUse',
       source: 'aws.lambda',
       description: `Functions given the role of a rotation function of the watched secrets of ${stackName}`,
-      pattern: matchers => ({
-        detailType: apiCall,
-        detail: {
-          eventSource: ['lambda.amazonaws.com'],
-          eventName: ROLE_USE_EVENTS.map(name => ({ prefix: name })) as any,
-          requestParameters: { role: matchers },
-          errorCode: [{ exists: false }] as any,
-        },
-      }),
+      pattern: lambdaCalls(ROLE_USE_EVENTS, 'role'),
       // Roles are placed by watchFunction.
       matchers: () => [],
       message: () => roleUseMessage(stackName),
     },
   };
+}
+
+/** Successful Lambda calls whose names begin with one of `eventNames` (see FUNCTION_CHANGE_EVENTS), on the matchers' values of `parameter`. */
+function lambdaCalls(eventNames: string[], parameter: string): (matchers: any[]) => events.EventPattern {
+  return matchers => ({
+    detailType: ['AWS API Call via CloudTrail'],
+    detail: {
+      eventSource: ['lambda.amazonaws.com'],
+      eventName: eventNames.map(name => ({ prefix: name })) as any,
+      requestParameters: { [parameter]: matchers },
+      errorCode: [{ exists: false }] as any,
+    },
+  });
 }
 
 /**
