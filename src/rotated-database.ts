@@ -123,8 +123,11 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
   /**
    * The DB instance identifier: 1 to 63 letters, digits and hyphens, starting with a letter, without two hyphens in a
    * row or one at the end. RDS stores it in lowercase, and it is unique per account and Region: another database of
-   * the app with the same identifier (in any case) in the same known environment is refused.
+   * the app with the same identifier (in any case) in the same known environment is refused. Setting, changing or
+   * removing it on a deployed database replaces the instance with an empty one, and a named instance can no longer be
+   * replaced by any other change (the update fails): see the README's "Changes a deployed database cannot take".
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html
    * @default - a name CloudFormation generates
    */
   readonly instanceIdentifier?: string;

@@ -497,8 +497,9 @@ export class SecretMonitoring extends Construct {
    * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
    */
   private watchFunction(given: lambda.IFunction): void {
-    // An alias or version (built or imported) runs its function's code and configuration, which the calls name unqualified.
-    const fn = given instanceof lambda.QualifiedFunctionBase ? given.lambda : given;
+    // An alias or version (built or imported, `$LATEST` too) runs its function's code and configuration, which the
+    // calls name unqualified.
+    const fn = (given as Partial<lambda.IVersion>).lambda ?? given;
     const stack = Stack.of(this);
     const elsewhere = Token.compareStrings(fn.env.region, stack.region) === TokenComparison.DIFFERENT
       || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;

@@ -462,6 +462,7 @@ describe('SecretMonitoring resources', () => {
       runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
     });
     monitoring.addRotationFunction(new lambda.Alias(stack, 'BuiltLive', { aliasName: 'live', version: built.currentVersion }));
+    monitoring.addRotationFunction(built.latestVersion);
     const resources = Template.fromStack(stack).toJSON().Resources;
     const functionRule = resources[stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName).Ref];
     expect(functionRule.Properties.EventPattern.detail.requestParameters.functionName).toEqual([

@@ -55,11 +55,24 @@ async function main() {
   try {
     await admin.ensureUser(`${prefix}tls_clone`, 'Plain0pass1word', `${prefix}tls`);
     const [rows] = await (admin as unknown as Raw).connection.query('SELECT x509_subject AS subject FROM mysql.user WHERE User = ?', [`${prefix}tls_clone`]);
-    results.tlsSubject = { copied: rows[0].subject.toString() === subject };
+    const [accounts] = await (admin as unknown as { connection: { query(sql: string, values: unknown[]): Promise<[{ account: string }[]]> } })
+      .connection.query("SELECT CONCAT(User, '@', Host) AS account FROM mysql.user WHERE User = ?", [`${prefix}tls_clone`]);
+    // Copied exactly, and to that one account: no other host made up of a misread quote.
+    results.tlsSubject = { copied: rows[0].subject.toString() === subject, accounts: accounts.map(a => a.account) };
   } catch (error) {
     results.tlsSubject = { error: (error as Error).message };
   } finally {
     await admin.close();
+  }
+  // A user name the escaping cannot carry under NO_BACKSLASH_ESCAPES is refused before any statement.
+  const named = await session(superuser, superuserPassword);
+  try {
+    await named.setPassword("o'brien", 'Plain0pass1word');
+    results.quotedName = { refused: false };
+  } catch (error) {
+    results.quotedName = { refused: /holds a quote, a backslash or a control character/.test((error as Error).message) };
+  } finally {
+    await named.close();
   }
   process.stdout.write(JSON.stringify(results));
 }

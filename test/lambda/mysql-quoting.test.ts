@@ -28,7 +28,10 @@ afterAll(async () => {
 // A `?` too: mysql2 fills placeholders in the statement's text, and must not take one inside the password for its own.
 const PASSWORDS = ['Ab1\\xyz9876', 'Zq7\'SECRETTAIL42', 'Qw3"dbl"quote', 'Mix\\\'"all3?x', 'Plain0pass1word?'];
 
-test.each([['without', ''], ['with', 'NO_BACKSLASH_ESCAPES']])('sql_mode %s NO_BACKSLASH_ESCAPES: createPair and setPassword set exactly the password, whatever it holds, and a TLS subject is copied exactly', (name, mode) => {
+// MariaDB's default sql_mode, with and without NO_BACKSLASH_ESCAPES (its NO_AUTO_CREATE_USER makes a GRANT that names
+// an unknown account fail rather than create it).
+const DEFAULT_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION';
+test.each([['without', DEFAULT_MODE], ['with', `${DEFAULT_MODE},NO_BACKSLASH_ESCAPES`]])('sql_mode %s NO_BACKSLASH_ESCAPES: createPair and setPassword set exactly the password, whatever it holds, a TLS subject is copied exactly, and a user name with a quote is refused', (name, mode) => {
   server.sql(`SET GLOBAL sql_mode = '${mode}'`);
   const output = execFileSync('npx', ['ts-node', '--transpile-only', join(__dirname, 'mysql-quoting-driver.ts'),
     JSON.stringify({ port: server.port, superuser: server.superuser, superuserPassword: server.superuserPassword, passwords: PASSWORDS, prefix: `q${name}` })],
@@ -36,5 +39,6 @@ test.each([['without', ''], ['with', 'NO_BACKSLASH_ESCAPES']])('sql_mode %s NO_B
   const results = JSON.parse(output);
   for (const password of PASSWORDS) expect({ password, ...results[password] }).toEqual({ password, createPair: true, setPassword: true });
   // A certificate subject the other user must require as the first does, copied exactly.
-  expect(results.tlsSubject).toEqual({ copied: true });
+  expect(results.tlsSubject).toEqual({ copied: true, accounts: [`q${name}tls_clone@%`] });
+  expect(results.quotedName).toEqual({ refused: true });
 }, 90_000);

@@ -42,9 +42,9 @@ expected = {
     # One shared rotation function for both databases.
     "AWS::Lambda::Function": 1,
     "AWS::SNS::Topic": 1,
-    # The stack's monitoring: five rules for all three secrets (changes, rotations, failed rotations, deprecated
-    # access, and changes to the secrets' own keys).
-    "AWS::Events::Rule": 5,
+    # The stack's monitoring: seven rules for all three secrets (changes, rotations, failed rotations, deprecated
+    # access, changes to the secrets' own keys, changes to the rotation function and functions given its role).
+    "AWS::Events::Rule": 7,
 }
 for resource_type, count in expected.items():
     template.resource_count_is(resource_type, count)

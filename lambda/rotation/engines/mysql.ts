@@ -1,7 +1,7 @@
 // MySQL and MariaDB through mysql2, loaded on the first login: createSecret, the step a cold start usually answers,
 // never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
 import type { Connection } from 'mysql2/promise';
-import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError, SecretMalformedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
@@ -11,7 +11,8 @@ import { unknownPassword } from './unknown-password';
 const CONNECT_TIMEOUT_MS = 5_000;
 /** ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR. */
 const AUTH_ERRNOS = new Set([1044, 1045, 1698]);
-const QUOTED = "'(?:[^'\\\\]|\\\\.)*'";
+// A quoted string as SHOW GRANTS writes it: MariaDB doubles a quote inside (`O''Brien`) and a backslash.
+const QUOTED = "'(?:[^'\\\\]|\\\\.|'')*'";
 /** MariaDB's SHOW GRANTS repeats the password hash (`IDENTIFIED BY PASSWORD '*…'`, `IDENTIFIED VIA plugin USING '…'`). */
 const IDENTIFIED_CLAUSE = new RegExp(`\\s+IDENTIFIED\\s+(?:BY\\s+PASSWORD\\s+${QUOTED}|VIA\\s+\\S+(?:\\s+USING\\s+${QUOTED})?|WITH\\s+\\S+(?:\\s+AS\\s+${QUOTED})?)`, 'i');
 /** ... and the TLS requirement, which is copied by its own statement (MySQL 8 refuses REQUIRE in GRANT). */
@@ -57,6 +58,7 @@ class MysqlSession implements DatabaseSession {
   constructor(private readonly connection: Connection, private readonly where: string) {}
 
   public async setPassword(username: string, password: string): Promise<void> {
+    checkName(username);
     if (await this.isMariaDb()) {
       await this.run('ALTER USER ?@? IDENTIFIED BY PASSWORD ?', [username, USER_HOST, nativePasswordHash(password)], username);
     } else {
@@ -76,6 +78,8 @@ class MysqlSession implements DatabaseSession {
   }
 
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
+    checkName(username);
+    checkName(likeUsername);
     // A new user starts with a password nobody is given; the pending one is set last, once the grants and the TLS
     // requirement are in place (AWS's multi-user function also sets it last). Account statements commit one by one
     // here, and a retried setSecret stops at a pending password that logs in: it must never find one on a user whose
@@ -100,11 +104,14 @@ class MysqlSession implements DatabaseSession {
   }
 
   public async userExists(username: string): Promise<boolean> {
+    checkName(username);
     const [rows] = await this.connection.query('SELECT 1 FROM mysql.user WHERE User = ?', [username]);
     return (rows as unknown[]).length > 0;
   }
 
   public async createPair(username: string, clone: string, clonePassword: string): Promise<void> {
+    checkName(username);
+    checkName(clone);
     // One statement: MySQL 8 creates all its accounts or none (https://dev.mysql.com/doc/refman/8.0/en/atomic-ddl.html);
     // MariaDB skips only accounts that exist, and setSecret has just found that neither does. The user is new, so
     // the clone has nothing to copy from it.
@@ -202,6 +209,17 @@ class MysqlSession implements DatabaseSession {
   private async exists(username: string): Promise<boolean> {
     const [rows] = await this.connection.query('SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?', [username, USER_HOST]);
     return (rows as unknown[]).length > 0;
+  }
+}
+
+/**
+ * Refuses a user name holding a character mysql2 escapes with a backslash: names go into statements with mysql2's
+ * escaping, which a server with NO_BACKSLASH_ESCAPES reads otherwise (see stringLiteral). RotatedDatabase allows
+ * letters, digits and underscores only; a secret written by hand may hold anything.
+ */
+function checkName(username: string): void {
+  if (/[\0\b\t\n\r\x1a"'\\]/.test(username)) {
+    throw new SecretMalformedError(`The user name ${JSON.stringify(username)} holds a quote, a backslash or a control character, which the rotation does not put in MySQL statements; rename the user.`);
   }
 }
 

@@ -49,9 +49,9 @@ public final class BindingCheck {
         "AWS::SecretsManager::Secret", 2,
         // The two secrets' keys, the alert topic's and the rotation log's.
         "AWS::KMS::Key", 4,
-        // The stack's monitoring: five rules for both secrets (changes, rotations, failed rotations, deprecated
-        // access, and changes to the secrets' own keys).
-        "AWS::Events::Rule", 5,
+        // The stack's monitoring: seven rules for both secrets (changes, rotations, failed rotations, deprecated
+        // access, changes to the secrets' own keys, changes to the rotation function and functions given its role).
+        "AWS::Events::Rule", 7,
         "AWS::RDS::DBInstance", 1,
         "AWS::SecretsManager::RotationSchedule", 1,
         "AWS::Lambda::Function", 1,
