@@ -505,12 +505,12 @@ export class SecretMonitoring extends Construct {
       || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;
     if (elsewhere || this.watchedFunctions.has(fn)) return;
     this.watchedFunctions.add(fn);
-    const matchers = functionMatchers(fn.functionName);
+    const matchers = functionMatchers(fn.functionName, fn.functionArn);
     this.place(this.kinds.rotationFunctionChange, matchers, functionMatchersLength(stack, matchers) + 1);
     const role = fn.role;
     if (role && !this.watchedRoles.has(role)) {
       this.watchedRoles.add(role);
-      // IAM names are case-insensitive ("Role names are not distinguished by case",
+      // Ignoring case can only match more: IAM role names "aren't distinguished by case" (for uniqueness,
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names).
       const roleMatchers = [{ 'equals-ignore-case': role.roleArn }];
       const size = JSON.stringify(longestDeployed(stack.resolve(roleMatchers), () => LONGEST_ROLE_ARN)).length + 1;
@@ -781,19 +781,24 @@ function lambdaCalls(eventNames: string[], parameter: string): (matchers: any[])
 
 /**
  * A function's matchers: callers name it by name, full ARN or partial ARN (`123456789012:function:my-function`; the
- * parameter's pattern also takes shorter partial ARNs such as `123456789012:my-function`)
- * (https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/UpdateFunctionConfiguration, FunctionName), and the event
- * records it as given. A name cannot hold `:`, so the suffix `:<name>` matches every ARN of this function; it also
- * matches another function's alias of that exact name (an alert too many, never one too few). A name with a version
- * or alias appended addresses that version, not the function Secrets Manager invokes, and is not matched.
+ * parameter's pattern also takes shorter partial ARNs such as `123456789012:my-function`), and "can append a version
+ * number or alias to any of the formats" (https://docs.aws.amazon.com/goto/WebAPI/lambda-2015-03-31/AddPermission,
+ * FunctionName); the event records it as given. A name cannot hold `:`, so the suffix `:<name>` matches every ARN of
+ * this function (and another function's alias of that exact name: an alert too many, never one too few), and the
+ * prefixes `<name>:` and `<ARN>:` a version or alias of it, which runs as the same role: a permission or an event
+ * source on a version reaches the secrets too. A version or alias named by a partial ARN is not matched.
  */
-function functionMatchers(name: string): any[] {
-  return [name, { suffix: concat(':', name) }];
+function functionMatchers(name: string, arn: string): any[] {
+  return [name, { suffix: concat(':', name) }, { prefix: `${name}:` }, { prefix: `${arn}:` }];
 }
 
-/** The deployed length of a function's matchers: a name of a function of this app (a reference) at its longest. */
+/**
+ * The deployed length of a function's matchers: a name of a function of this app (a reference) at its longest, and
+ * any other intrinsic (its ARN, an import) at the longest ARN.
+ */
 function functionMatchersLength(stack: Stack, matchers: any[]): number {
-  return JSON.stringify(longestDeployed(stack.resolve(matchers), () => 'x'.repeat(FUNCTION_NAME_LENGTH))).length;
+  const longestArn = `arn:aws-us-gov:lambda:${'x'.repeat(14)}:${'x'.repeat(12)}:function:${'x'.repeat(FUNCTION_NAME_LENGTH)}`;
+  return JSON.stringify(longestDeployed(stack.resolve(matchers), logicalId => logicalId === undefined ? longestArn : 'x'.repeat(FUNCTION_NAME_LENGTH))).length;
 }
 
 /**

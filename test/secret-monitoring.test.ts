@@ -39,8 +39,8 @@ const EXPECTED: Record<string, string[]> = {
  * unversioned event names (the Lambda guide's DeleteFunction example has none).
  */
 const FUNCTION_CHANGES = [
-  'lambda-add-permission', 'lambda-create-function-url-config', 'lambda-delete-function',
-  'lambda-update-function-code', 'lambda-update-function-configuration',
+  'lambda-add-permission', 'lambda-add-permission-version', 'lambda-create-event-source-mapping-alias',
+  'lambda-create-function-url-config', 'lambda-delete-function', 'lambda-update-function-code', 'lambda-update-function-configuration',
 ];
 /** What the rotation-role rule must match: a new function, or another one, given the rotation function's role (in any case). */
 const ROLE_USES = ['lambda-create-function-with-rotation-role', 'lambda-update-function-configuration-role'];
@@ -411,6 +411,7 @@ describe('SecretMonitoring resources', () => {
     const roleName = 'Test-RotationFunctionRole1A2B3C4D-AbCdEfGh1234';
     const refs = {
       [stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)]: name,
+      [`${stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn`]: `arn:aws:lambda:eu-west-1:111111111111:function:${name}`,
       [`${stack.getLogicalId(fn.role!.node.defaultChild as iam.CfnRole)}.Arn`]: `arn:aws:iam::111111111111:role/${roleName}`,
     };
     const anyCase = (text: string) => new RegExp(text, 'gi');
@@ -465,9 +466,12 @@ describe('SecretMonitoring resources', () => {
     monitoring.addRotationFunction(built.latestVersion);
     const resources = Template.fromStack(stack).toJSON().Resources;
     const functionRule = resources[stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName).Ref];
+    const builtName = stack.resolve(built.functionName);
+    const builtArn = stack.resolve(built.functionArn);
     expect(functionRule.Properties.EventPattern.detail.requestParameters.functionName).toEqual([
-      'rotator', { suffix: ':rotator' },
-      stack.resolve(built.functionName), { suffix: { 'Fn::Join': ['', [':', stack.resolve(built.functionName)]] } },
+      'rotator', { suffix: ':rotator' }, { prefix: 'rotator:' }, { prefix: 'arn:aws:lambda:eu-west-1:111111111111:function:rotator:' },
+      builtName, { suffix: { 'Fn::Join': ['', [':', builtName]] } },
+      { prefix: { 'Fn::Join': ['', [builtName, ':']] } }, { prefix: { 'Fn::Join': ['', [builtArn, ':']] } },
     ]);
   });
 
@@ -485,7 +489,9 @@ describe('SecretMonitoring resources', () => {
     expect(monitoring.rotationFunctionChangeRules).toHaveLength(1);
     const pattern = Template.fromStack(stack).toJSON().Resources[stack.resolve(monitoring.rotationFunctionChangeRules[0].ruleName).Ref]
       .Properties.EventPattern;
-    expect(pattern.detail.requestParameters.functionName).toEqual(['rotator', { suffix: ':rotator' }]);
+    expect(pattern.detail.requestParameters.functionName).toEqual([
+      'rotator', { suffix: ':rotator' }, { prefix: 'rotator:' }, { prefix: 'arn:aws:lambda:eu-west-1:111111111111:function:rotator:' },
+    ]);
   });
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
