@@ -25,7 +25,7 @@ async function logsIn(username: string, password: string): Promise<boolean> {
 }
 
 async function main() {
-  const results: Record<string, Record<string, boolean | string>> = {};
+  const results: Record<string, Record<string, unknown>> = {};
   for (const [i, password] of (passwords as string[]).entries()) {
     const user = `${prefix}${i}`;
     const result: Record<string, boolean | string> = {};
