@@ -17,6 +17,8 @@ const QUOTED = "'(?:[^'\\\\]|\\\\.|'')*'";
 const IDENTIFIED_CLAUSE = new RegExp(`\\s+IDENTIFIED\\s+(?:BY\\s+PASSWORD\\s+${QUOTED}|VIA\\s+\\S+(?:\\s+USING\\s+${QUOTED})?|WITH\\s+\\S+(?:\\s+AS\\s+${QUOTED})?)`, 'i');
 /** ... and the TLS requirement, which is copied by its own statement (MySQL 8 refuses REQUIRE in GRANT). */
 const REQUIRE_CLAUSE = new RegExp(`\\s+REQUIRE\\s+(?:NONE|SSL|X509|(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED}(?:\\s+AND\\s+(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED})*)`, 'i');
+/** The characters mysql2 escapes with a backslash in a string value (its sql-escaper's escape set). */
+const ESCAPED_BY_MYSQL2 = /[\0\b\t\n\r\x1a"'\\]/;
 /** RDS creates users for any host; the rotation keeps to that. */
 const USER_HOST = '%';
 
@@ -134,7 +136,6 @@ class MysqlSession implements DatabaseSession {
     return `${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`;
   }
 
-
   /**
    * A string literal as the server reads it: escaped by mysql2 with backslashes, or, on a server whose sql_mode has
    * NO_BACKSLASH_ESCAPES (a backslash is then "an ordinary character like any other",
@@ -145,7 +146,7 @@ class MysqlSession implements DatabaseSession {
    * no placeholder, which mysql2 would also look for inside the literal.
    */
   private async stringLiteral(value: string): Promise<string> {
-    if (!/[\0\b\t\n\r\x1a"'\\]/.test(value) || !(await this.noBackslashEscapes())) return this.connection.escape(value);
+    if (!ESCAPED_BY_MYSQL2.test(value) || !(await this.noBackslashEscapes())) return this.connection.escape(value);
     return `'${value.replace(/'/g, "''")}'`;
   }
 
@@ -218,7 +219,7 @@ class MysqlSession implements DatabaseSession {
  * letters, digits and underscores only; a secret written by hand may hold anything.
  */
 function checkName(username: string): void {
-  if (/[\0\b\t\n\r\x1a"'\\]/.test(username)) {
+  if (ESCAPED_BY_MYSQL2.test(username)) {
     throw new SecretMalformedError(`The user name ${JSON.stringify(username)} holds a quote, a backslash or a control character, which the rotation does not put in MySQL statements; rename the user.`);
   }
 }
