@@ -4,6 +4,7 @@ import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import { promisify } from 'util';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
@@ -129,6 +130,26 @@ async function alternating(engine: Engine) {
   await createDatabaseUser(h, engine, username, password);
   const secretArn = await createDatabaseSecret(h, engine, { username, password, masterarn: masterArn });
   return { username, password, secretArn };
+}
+
+/** A superuser session holds a lock a change of `username`'s password waits for, until the returned function releases it. */
+async function holdLockOn(engine: Engine, username: string): Promise<() => Promise<void>> {
+  if (engine === 'postgres') {
+    const client = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: 'postgres' });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(`ALTER ROLE "${username}" CONNECTION LIMIT 50`);
+    return async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    };
+  }
+  const connection = await createConnection({ host: '127.0.0.1', port: h.mariadb.port, user: h.mariadb.superuser, password: h.mariadb.superuserPassword });
+  await connection.query('FLUSH TABLES WITH READ LOCK');
+  return async () => {
+    await connection.query('UNLOCK TABLES');
+    await connection.end();
+  };
 }
 
 async function currentLogsIn(engine: Engine, secretArn: string, port?: number): Promise<boolean> {
@@ -415,6 +436,28 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       kind: 'SecretMalformed', message: expect.stringMatching(engine === 'postgres' ? /63 bytes/ : /80 characters/),
     });
   });
+
+  test('single user: a password change another session blocks fails within the statement timeout, changes nothing, and is safe to retry', async () => {
+    // A lock the change must wait for: an open transaction on the role (PostgreSQL), a backup's global read lock
+    // (MariaDB). Without a statement timeout the step waited until Lambda killed it, with no message.
+    const { username, password, secretArn } = await singleUser(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    const release = await holdLockOn(engine, username);
+    const started = Date.now();
+    try {
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+        kind: 'PasswordChangeFailed', message: expect.stringMatching(/did not finish within 10 s.*lock/),
+      });
+    } finally {
+      await release();
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await canLogIn(h, engine, username, password)).toBe(true);
+    for (const Step of ['setSecret', 'testSecret', 'finishSecret']) await step(secretArn, token, Step);
+    expect(await currentLogsIn(engine, secretArn)).toBe(true);
+    expect(await canLogIn(h, engine, username, password)).toBe(false);
+  }, 60_000);
 
   test('single user: an AWSPENDING for another user is refused; that user keeps its password', async () => {
     const { secretArn } = await singleUser(engine);

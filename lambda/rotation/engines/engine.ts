@@ -1,6 +1,14 @@
 // What every database engine module offers the steps.
 import { DatabaseSecret } from '../secret';
 
+/**
+ * How long one statement that changes a user may run, waiting for locks included: well within the function's 60 s,
+ * so a change another session blocks fails with a message. Past the function's timeout Lambda resets the execution
+ * environment (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html): no catch runs and
+ * Secrets Manager shows only "Task timed out".
+ */
+export const STATEMENT_TIMEOUT_S = 10;
+
 export interface DatabaseSession {
   /** Sets the password of an existing user (as a user allowed to manage others). */
   setPassword(username: string, password: string): Promise<void>;

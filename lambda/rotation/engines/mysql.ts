@@ -4,13 +4,15 @@ import type { Connection } from 'mysql2/promise';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError, SecretMalformedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
-import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
+import { ConnectContext, DatabaseEngine, DatabaseSession, STATEMENT_TIMEOUT_S } from './engine';
 import { nativePasswordHash } from './password-hashes';
 import { unknownPassword } from './unknown-password';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 /** ER_DBACCESS_DENIED_ERROR, ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR. */
 const AUTH_ERRNOS = new Set([1044, 1045, 1698]);
+/** ER_LOCK_WAIT_TIMEOUT, and MariaDB's ER_STATEMENT_TIMEOUT (max_statement_time). */
+const SERVER_TIMEOUTS = new Set([1205, 1969]);
 // A quoted string as SHOW GRANTS writes it: MariaDB doubles a quote inside (`O''Brien`) and a backslash.
 const QUOTED = "'(?:[^'\\\\]|\\\\.|'')*'";
 /** MariaDB's SHOW GRANTS repeats the password hash (`IDENTIFIED BY PASSWORD '*…'`, `IDENTIFIED VIA plugin USING '…'`). */
@@ -56,6 +58,7 @@ export const mysql: DatabaseEngine = {
 class MysqlSession implements DatabaseSession {
   private mariadb?: boolean;
   private backslashIsOrdinary?: boolean;
+  private timeoutsSet = false;
 
   constructor(private readonly connection: Connection, private readonly where: string) {}
 
@@ -189,9 +192,32 @@ class MysqlSession implements DatabaseSession {
 
   private async run(sql: string, values: unknown[], username: string): Promise<void> {
     try {
-      await this.connection.query(sql, values);
+      // The server ends a change that waits longer: closing the connection would not, the server runs the statement
+      // once the lock is released. MySQL: lock_wait_timeout, "the timeout in seconds for attempts to acquire metadata
+      // locks" (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_lock_wait_timeout), which
+      // a global read lock is. MariaDB kept a user change waiting on FLUSH TABLES WITH READ LOCK past it (seen here),
+      // so it also gets max_statement_time, which covers "all queries, not just SELECT statements"
+      // (https://mariadb.com/kb/en/server-system-variables/#max_statement_time); MySQL has no such variable.
+      if (!this.timeoutsSet) {
+        const mariadb = await this.isMariaDb();
+        await this.connection.query(`SET SESSION lock_wait_timeout = ${STATEMENT_TIMEOUT_S}${mariadb ? `, max_statement_time = ${STATEMENT_TIMEOUT_S}` : ''}`);
+        this.timeoutsSet = true;
+      }
+      // mysql2's own timeout, for a server that does not answer at all, only stops waiting.
+      await this.connection.query({ sql, values, timeout: (STATEMENT_TIMEOUT_S + 5) * 1000 });
     } catch (error) {
-      throw new PasswordChangeFailedError(`MySQL/MariaDB at ${this.where} refused to change user ${username}: ${(error as { code?: string }).code ?? 'error'} ${(error as { sqlMessage?: string }).sqlMessage ?? ''}`.trim());
+      const { code, errno, sqlMessage } = error as { code?: string; errno?: number; sqlMessage?: string };
+      const change = `MySQL/MariaDB at ${this.where}: changing user ${username}`;
+      if (errno !== undefined && SERVER_TIMEOUTS.has(errno)) {
+        throw new PasswordChangeFailedError(`${change} did not finish within ${STATEMENT_TIMEOUT_S} s, waiting for a lock another session holds `
+          + '(a backup\'s FLUSH TABLES WITH READ LOCK?). The server cancelled it: the password is unchanged. Rotate again once the lock is released.');
+      }
+      if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+        this.connection.destroy();
+        throw new PasswordChangeFailedError(`${change} got no answer within ${STATEMENT_TIMEOUT_S + 5} s; the function closed the connection, and whether the `
+          + 'server made the change is unknown. Rotate again: a retry first checks whether the pending password already logs in.');
+      }
+      throw new PasswordChangeFailedError(`MySQL/MariaDB at ${this.where} refused to change user ${username}: ${code ?? 'error'} ${sqlMessage ?? ''}`.trim());
     }
   }
 

@@ -4,13 +4,15 @@ import type { Client } from 'pg';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
-import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
+import { ConnectContext, DatabaseEngine, DatabaseSession, STATEMENT_TIMEOUT_S } from './engine';
 import { postgresVerifier } from './password-hashes';
 import { unknownPassword } from './unknown-password';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 // invalid_password, invalid_authorization_specification
 const AUTH_ERROR_CODES = new Set(['28P01', '28000']);
+/** query_canceled: statement_timeout ran out. */
+const CANCELED = '57014';
 
 export const postgres: DatabaseEngine = {
   async connect(credentials: DatabaseSecret, target: DatabaseSecret, context: ConnectContext): Promise<DatabaseSession> {
@@ -25,6 +27,9 @@ export const postgres: DatabaseEngine = {
       password: credentials.password,
       ssl: tls ?? false,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Sent with the login, so it costs no round trip. The server aborts a statement that runs longer, "including
+      // time spent waiting for locks" (https://www.postgresql.org/docs/current/runtime-config-client.html).
+      statement_timeout: STATEMENT_TIMEOUT_S * 1000,
     });
     // A server that goes away mid-session emits 'error'; without a listener that would crash the process.
     client.on('error', () => undefined);
@@ -127,6 +132,10 @@ class PostgresSession implements DatabaseSession {
     try {
       await this.client.query(sql);
     } catch (error) {
+      if ((error as { code?: string }).code === CANCELED) {
+        throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: changing user ${username} did not finish within ${STATEMENT_TIMEOUT_S} s, waiting for a lock `
+          + 'another session holds (an open transaction that changed the role?). The server cancelled it: the password is unchanged. Rotate again once that session ends.');
+      }
       // The driver's message names the statement's failure, never its text (which holds the password).
       throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} refused to change user ${username}: ${(error as Error).message}`);
     }
