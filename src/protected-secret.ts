@@ -140,15 +140,16 @@ export interface ProtectedSecretProps {
 
   /**
    * Principals that may read the secret's value (`GetSecretValue`, `DescribeSecret`).
-   * Only IAM principals (roles, users) of the secret's account are accepted: a reader in another account would
-   * also need the key policy and its own account's IAM policy, which this construct does not manage.
+   * IAM principals (roles, users) of the secret's account, or AWS service principals; a principal of another account
+   * (also an `ArnPrincipal` naming one) is refused: a reader there would also need its own account's IAM policy, which
+   * this construct does not manage.
    * @default - none
    */
   readonly readers?: iam.IPrincipal[];
 
   /**
    * Principals that may read and change the secret's value (`PutSecretValue` and `UpdateSecretVersionStage`
-   * in addition to the reader actions). Same-account IAM principals only, as for `readers`.
+   * in addition to the reader actions). The same principals as for `readers`.
    * @default - none
    */
   readonly writers?: iam.IPrincipal[];
@@ -725,8 +726,13 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   /** The AWS principal ARNs of a principal, or none when it has no fragment (a group's getter throws). */
   private principalArnsOf(principal: iam.IPrincipal): string[] {
+    return this.awsPrincipalValues(principal).filter(a => !Token.isUnresolved(a));
+  }
+
+  /** The AWS values of a principal's policy fragment, tokens included, or none when it has no fragment. */
+  private awsPrincipalValues(principal: iam.IPrincipal): string[] {
     try {
-      return (principal.policyFragment.principalJson.AWS ?? []).filter(a => !Token.isUnresolved(a));
+      return principal.policyFragment.principalJson.AWS ?? [];
     } catch {
       return [];
     }
@@ -766,9 +772,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   /** Refuses a principal of another account than the secret's, whose access this construct cannot grant. */
   private refuseOtherAccount(principal: iam.IPrincipal, propName: string): void {
-    const account = principal.principalAccount;
     const stackAccount = Stack.of(this).account;
-    if (account !== undefined && Token.compareStrings(account, stackAccount) === TokenComparison.DIFFERENT) {
+    // An ArnPrincipal has no principalAccount: the account is the one its ARN names (a token partition included).
+    const accounts = [principal.principalAccount, ...this.awsPrincipalValues(principal).map(value => /^arn:[^:]*:(?:iam|sts)::(\d{12}):/.exec(value)?.[1])];
+    const account = accounts.find(a => a !== undefined && Token.compareStrings(a, stackAccount) === TokenComparison.DIFFERENT);
+    if (account !== undefined) {
       throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains a principal of account ${account}, but the secret is in ${stackAccount}. `
         + `Cross-account access is not supported: it needs the key policy and the other account's IAM policy too. Give a role in ${stackAccount} access and let the other account assume it.`);
     }

@@ -151,8 +151,10 @@ export interface SecretAlertDestinationOptions {
   readonly alertPhoneNumbers?: string[];
 
   /**
-   * The trail that records the API calls the rules match. Any `SecretsTrail` in the app counts as stated.
-   * @default - a `SecretsTrail` in the app if there is one; otherwise synth warns that the API-call alerts need a trail
+   * The trail that records the API calls the rules match. A `SecretsTrail` of the same account anywhere in the app
+   * counts as stated (a trail logs only its own account's calls unless it is an organization trail).
+   * @default - a `SecretsTrail` of the same account in the app if there is one; otherwise synth warns that the
+   * API-call alerts need a trail
    */
   readonly trail?: MonitoringTrail;
 }

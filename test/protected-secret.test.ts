@@ -1,4 +1,4 @@
-import { App, CfnParameter, CliCredentialsStackSynthesizer, Fn, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
+import { App, Aws, CfnParameter, CliCredentialsStackSynthesizer, Fn, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
@@ -523,6 +523,10 @@ describe('ProtectedSecret validation names the offending prop', () => {
     ['"*" as writer', () => ({ writers: [new iam.ArnPrincipal('*')] }), /`writers` contains AnyPrincipal/],
     ['a role of another account as reader', s => ({ readers: [iam.Role.fromRoleArn(s, 'Other', 'arn:aws:iam::222222222222:role/app')] }), /`readers` contains a principal of account 222222222222, but the secret is in 111111111111/],
     ['another account as reader', () => ({ readers: [new iam.AccountPrincipal('222222222222')] }), /`readers` contains a principal of account 222222222222/],
+    // An ArnPrincipal has no principalAccount: the account is read from its ARN (review AB).
+    ['a role of another account by ARN as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:iam::222222222222:role/app')] }), /`readers` contains a principal of account 222222222222/],
+    ['a user of another account by ARN, partition a token, as writer', () => ({ writers: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::222222222222:user/ops`)] }),
+      /`writers` contains a principal of account 222222222222/],
     // aws:PrincipalArn of a role session is the role's ARN, so a session ARN would never be exempted.
     ['a role session (assumed-role ARN) as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:sts::111111111111:assumed-role/app/session-1')] }), /`readers` contains the role session arn:aws:sts::111111111111:assumed-role\/app\/session-1.*iam.Role.fromRoleArn/],
     ['a whole account as deploy role', s => ({ readers: [role(s, 'R')], deployRoles: [new iam.AccountRootPrincipal()] }), /`deployRoles` contains the account/],
