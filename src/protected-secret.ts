@@ -194,7 +194,8 @@ export interface ProtectedSecretProps {
 
   /**
    * What happens to the secret and the key the construct creates when they leave the stack.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, except when the deploy that
+   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy leaves nothing behind
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -469,7 +470,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
     super(scope, id);
     validateProps(this, props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
     this.denyOthers = props.denyOthers ?? true;
 
     const key = props.encryptionKey ?? this.createKey(props, removalPolicy);

@@ -11,7 +11,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
+import { AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { reservedUsernameError } from './private/reserved-usernames';
@@ -158,7 +158,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       parameterGroup: sharedParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)'),
       cloudwatchLogsExports: traits.logExports,
       ...enhancedMonitoring(this, props.monitoringInterval),
-      deletionProtection: props.deletionProtection ?? true,
+      deletionProtection: deletionProtection(props),
       backup: { retention: props.backupRetention ?? Duration.days(7) },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
       iamAuthentication: true,

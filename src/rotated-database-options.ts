@@ -21,7 +21,8 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
 
   /**
    * The name of a database to create; `RotatedDatabase` also writes it to the secret as `dbname`. A letter, then
-   * letters, digits and underscores: at most 63 characters on PostgreSQL, 64 on MySQL and MariaDB.
+   * letters, digits and underscores: at most 63 characters on PostgreSQL, 64 on MySQL and MariaDB. Changing it on a
+   * deployed database replaces its instance or cluster (an empty new one).
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default - none (the engine's default database)
    */
@@ -72,8 +73,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly rotationFunction?: RotationFunction;
 
   /**
-   * Refuse deletion of the database.
-   * @default true
+   * Refuse deletion of the database. With deletion protection on, `cdk destroy` (or any removal of the database from
+   * the stack) fails: RDS refuses to delete it. See "Deleting a stack" in the README.
+   * @default true, false when `removalPolicy` is `RemovalPolicy.DESTROY`
    */
   readonly deletionProtection?: boolean;
 

@@ -587,6 +587,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: retention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.logKey,
+      // Kept when the stack goes, but not after a failed first deploy: RetainExceptOnCreate
+      // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -615,7 +618,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const logKey = new kms.Key(this, 'LogKey', {
       description: `Encrypts the log of ${this.node.path}`,
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     logKey.addToResourcePolicy(new iam.PolicyStatement({
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],

@@ -47,7 +47,8 @@ export interface SecretAlertTopicProps {
 
   /**
    * What happens to the topic's key when it leaves the stack.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, except when the deploy that
+   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy leaves nothing behind
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -109,7 +110,7 @@ export class SecretAlertTopic extends Construct {
     this.key = new kms.Key(this, 'Key', {
       description: `Encrypts the secret alerts of ${this.node.path}`,
       enableKeyRotation: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       policy: new iam.PolicyDocument({
         statements: [
           ...keyAdministrationStatements(),

@@ -25,7 +25,8 @@ export interface SecretsKeyProps {
   /**
    * What happens to the key when it leaves the stack. Every secret (and every database's storage) encrypted with it
    * becomes unreadable once it is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, except when the deploy that
+   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy leaves nothing behind
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -62,7 +63,7 @@ export class SecretsKey extends kms.Key {
       alias: validatedAlias(scope, id, props.alias),
       // The same policy as the keys ProtectedSecret creates: administration, no use; grants add scoped use.
       policy: new iam.PolicyDocument({ statements: keyAdministrationStatements() }),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.node.addValidation({ validate: () => this.checkPolicySize() });
   }

@@ -98,10 +98,16 @@ describe('ProtectedSecret key', () => {
     template().resourceCountIs('AWS::KMS::Alias', 0);
   });
 
-  test('retains secret and key by default, destroys them when asked', () => {
+  test('retains secret and keys by default, except when the deploy that creates them rolls back; destroys them when asked', () => {
+    // RetainExceptOnCreate "behaves like Retain for stack operations, except for the stack operation that initially
+    // created the resource" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html):
+    // a failed first deploy leaves no secret (whose name would block the retry) and no key behind.
     const retained = stackWith(stack => ({ readers: [role(stack, 'Reader')] })).template();
-    retained.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
-    retained.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    for (const type of ['AWS::SecretsManager::Secret', 'AWS::KMS::Key']) {
+      const resources = Object.values(retained.findResources(type));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['RetainExceptOnCreate', 'Retain']);
+    }
     const destroyed = stackWith(stack => ({ readers: [role(stack, 'Reader')], removalPolicy: RemovalPolicy.DESTROY })).template();
     destroyed.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
     destroyed.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
@@ -114,7 +120,7 @@ describe('ProtectedSecret key', () => {
 test('the resource policy stays and goes with the secret: retained by default, on removal and on replacement', () => {
   const policyOf = (t: Template) => Object.values(t.findResources('AWS::SecretsManager::ResourcePolicy'))[0];
   const retained = policyOf(stackWith(stack => ({ readers: [role(stack, 'Reader')] })).template());
-  expect([retained.DeletionPolicy, retained.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  expect([retained.DeletionPolicy, retained.UpdateReplacePolicy]).toEqual(['RetainExceptOnCreate', 'Retain']);
   const destroyed = policyOf(stackWith(stack => ({ readers: [role(stack, 'Reader')], removalPolicy: RemovalPolicy.DESTROY })).template());
   expect([destroyed.DeletionPolicy, destroyed.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
   // applyRemovalPolicy after construction moves the policy with the secret too.

@@ -1,4 +1,4 @@
-import { App, Duration, Stack, Token, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotationEngine, RotationFunction } from '../src';
 
@@ -11,6 +11,14 @@ function build(extra: Partial<RotatedAuroraClusterProps> = {}) {
   const aurora = new RotatedAuroraCluster(stack, 'Aurora', { vpc, engine: auroraPostgres, ...extra });
   return { stack, vpc, aurora };
 }
+
+test('removalPolicy DESTROY turns the cluster\'s deletion protection off unless it is set', () => {
+  const protection = (extra: Partial<RotatedAuroraClusterProps>) =>
+    Object.values(Template.fromStack(build(extra).stack).findResources('AWS::RDS::DBCluster'))[0].Properties.DeletionProtection;
+  expect(protection({ removalPolicy: RemovalPolicy.DESTROY })).toBe(false);
+  expect(protection({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true })).toBe(true);
+  expect(protection({})).toBe(true);
+});
 
 test('a Data API cluster encrypted with the secret\'s key, TLS enforced, master credentials from the secret', () => {
   const { stack, aurora } = build({ clusterIdentifier: 'orders' });

@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, Duration, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
@@ -51,6 +51,27 @@ describe('RotatedDatabase defaults', () => {
       PubliclyAccessible: false,
       EnableIAMDatabaseAuthentication: false,
     });
+  });
+
+  test('removalPolicy DESTROY turns deletion protection off unless it is set: RDS refuses to delete a protected instance, so cdk destroy would fail', () => {
+    // "The database can't be deleted when deletion protection is enabled"
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html, DeletionProtection).
+    const protection = (extra: Partial<RotatedDatabaseProps>) => Object.values(single(extra).t.findResources('AWS::RDS::DBInstance'))[0].Properties.DeletionProtection;
+    expect(protection({ removalPolicy: RemovalPolicy.DESTROY })).toBe(false);
+    expect(protection({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true })).toBe(true);
+    expect(protection({ removalPolicy: RemovalPolicy.SNAPSHOT })).toBe(true);
+    expect(protection({})).toBe(true);
+  });
+
+  test('a failed first deploy leaves nothing retained behind: what outlives the stack is kept except by the deploy that creates it', () => {
+    const { t } = single();
+    const policies = Object.entries(t.toJSON().Resources as Record<string, any>).filter(([, r]) => r.DeletionPolicy !== undefined)
+      .map(([, r]) => `${r.Type} ${r.DeletionPolicy}`).sort();
+    expect(policies).toEqual([
+      'AWS::KMS::Key RetainExceptOnCreate', 'AWS::KMS::Key RetainExceptOnCreate', 'AWS::KMS::Key RetainExceptOnCreate',
+      'AWS::Logs::LogGroup RetainExceptOnCreate', 'AWS::RDS::DBInstance Snapshot',
+      'AWS::SecretsManager::ResourcePolicy RetainExceptOnCreate', 'AWS::SecretsManager::Secret RetainExceptOnCreate',
+    ]);
   });
 
   test('the secret is attached to the instance so it holds host, port, dbname and engine', () => {

@@ -45,7 +45,7 @@ test('the shared key has the constructs\' own policy: the account administers it
       ]),
     },
   });
-  t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  t.hasResource('AWS::KMS::Key', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
 });
 
 test('a shared key whose policy nears KMS\'s 32 KB limit is flagged at synth, naming the key and the fix', () => {

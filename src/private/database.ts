@@ -19,6 +19,15 @@ export function allowRdsToUseKey(key: kms.IKey): void {
   }));
 }
 
+/**
+ * Deletion protection unless the user set it: on, except with `removalPolicy: DESTROY`, which asks for the database to
+ * go with the stack and which RDS would refuse ("The database can't be deleted when deletion protection is enabled",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html, DeletionProtection).
+ */
+export function deletionProtection(props: { deletionProtection?: boolean; removalPolicy?: RemovalPolicy }): boolean {
+  return props.deletionProtection ?? props.removalPolicy !== RemovalPolicy.DESTROY;
+}
+
 /** Where a database goes by default: the VPC's isolated subnets, or its private subnets with egress. */
 export function defaultDatabaseSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
   return { subnetType: vpc.isolatedSubnets.length > 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS };
