@@ -1091,6 +1091,14 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
     if (Token.compareStrings(key.env.region, stack.region) === TokenComparison.DIFFERENT) {
       errors.add(`\`encryptionKey\` is in region ${key.env.region} but the secret is in ${stack.region}; Secrets Manager needs a key in the secret's region.`);
     }
+    // The key's policy names the roles that use the secret (its readers, writers, the rotation function's role), and
+    // this stack names the key: each stack would reference the other, which aws-cdk-lib refuses as a cycle at synth.
+    const keyStack = isKeyOfThisApp(key) ? Stack.of(key) : stack;
+    if (keyStack !== stack) {
+      errors.add(`\`encryptionKey\` ${key.node.path} is a key of stack ${keyStack.node.path}, but the secret is in stack ${stack.node.path}: the key's policy would `
+        + 'name the roles that use the secret, and this stack the key, a reference cycle between the two stacks. Use a key of the secret\'s own stack '
+        + '(`SecretsKey.forStack(this)`, or `new SecretsKey(...)` in this stack).');
+    }
   }
   const aliasError = aliasImportedByNameError(key);
   if (aliasError) errors.add(aliasError);

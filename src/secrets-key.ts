@@ -33,7 +33,8 @@ export interface SecretsKeyProps {
 
 /**
  * One customer-managed key for many secrets: pass it as `encryptionKey` to every `ProtectedSecret`, `RotatedDatabase`
- * and `RotatedAuroraCluster` that should share it (`encryptionKey: SecretsKey.forStack(this)`).
+ * and `RotatedAuroraCluster` of its stack that should share it (`encryptionKey: SecretsKey.forStack(this)`); a secret of
+ * another stack is refused, since the key's policy names the secret's roles and the two stacks would reference each other.
  *
  * It has the policy the constructs give their own keys (the account administers it but may use it only through the
  * grants the secrets add, each scoped to Secrets Manager with `kms:ViaService`) and rotation on. Sharing saves a key

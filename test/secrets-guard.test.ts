@@ -1,4 +1,4 @@
-import { App, Aspects, SecretValue, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, Aspects, Fn, SecretValue, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { GuardSeverity, ProtectedSecret, RotatedDatabase, SecretsGuard } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -110,6 +110,20 @@ describe('each rule on its own', () => {
     }, ['LiteralValueInSecretTemplate Test/S/Resource']],
   ])('%s', (_rule, build, expected) => {
     expect(findings(build).errors).toEqual(expected);
+  });
+
+  // Review AE: the AWS managed key named through Fn::Sub (common in templates brought in with CfnInclude), and a
+  // schedule naming its secret by Fn::GetAtt Id ("The ARN of the secret", as Ref is).
+  test('the AWS managed key named through Fn::Sub is found; a schedule that names its secret by GetAtt Id rotates it', () => {
+    const rotate = 'arn:aws:lambda:eu-west-1:111111111111:function:rotate';
+    expect(findings(stack => {
+      const sub = new secretsmanager.CfnSecret(stack, 'Sub', {
+        generateSecretString: {}, kmsKeyId: Fn.sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/secretsmanager'),
+      });
+      new secretsmanager.CfnRotationSchedule(stack, 'SubRotation', { secretId: sub.ref, rotationLambdaArn: rotate, rotationRules: { automaticallyAfterDays: 30 } });
+      const byId = new secretsmanager.CfnSecret(stack, 'ById', { generateSecretString: {}, kmsKeyId: new kms.Key(stack, 'K').keyArn });
+      new secretsmanager.CfnRotationSchedule(stack, 'ByIdRotation', { secretId: byId.attrId, rotationLambdaArn: rotate, rotationRules: { automaticallyAfterDays: 30 } });
+    }).errors).toEqual(['SecretWithoutCustomerManagedKey Test/Sub']);
   });
 
   test('a compliant secret has no finding', () => {

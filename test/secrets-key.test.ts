@@ -180,3 +180,20 @@ describe('the alias', () => {
       .toThrow(/SecretsKey Stack\/Key: `alias` "alias\/payments" is already used by Stack\/Api \(its `keyAlias`\) in account 123456789012, region us-east-1; give each key its own alias/);
   });
 });
+
+test('a key of this app from another stack is refused with the fix: its policy would name this stack\'s roles, and this stack the key (review AE)', () => {
+  const app = new App();
+  const env = { account: '123456789012', region: 'us-east-1' };
+  const keyStack = new Stack(app, 'KeyStack', { env });
+  const appStack = new Stack(app, 'AppStack', { env });
+  const key = new SecretsKey(keyStack, 'Shared');
+  const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  // Before: aws-cdk-lib's "would create a cyclic reference" at synth, naming neither the prop nor the fix.
+  expect(() => new ProtectedSecret(appStack, 'S', { readers: [reader], encryptionKey: key }))
+    .toThrow(/`encryptionKey` KeyStack\/Shared is a key of stack KeyStack.*SecretsKey.forStack/);
+  const vpc = new ec2.Vpc(appStack, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  expect(() => new RotatedDatabase(appStack, 'Db', { vpc, engine: postgres, encryptionKey: key })).toThrow(/`encryptionKey` KeyStack\/Shared is a key of stack KeyStack/);
+  // A key of the secret's own stack is fine, and so is one imported by ARN.
+  expect(() => new ProtectedSecret(appStack, 'Own', { readers: [reader], encryptionKey: SecretsKey.forStack(appStack) })).not.toThrow();
+  app.synth();
+});

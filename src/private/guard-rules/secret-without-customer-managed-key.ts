@@ -38,10 +38,15 @@ function isAwsManagedKey(resolved: unknown): boolean {
 
 /**
  * The key as text, with the values CloudFormation fills in (a partition, a region) left as blanks: aws-cdk-lib writes
- * an alias imported by name as `Fn::Join ["", ["arn:", {Ref: AWS::Partition}, ":kms:<region>:<account>:alias/..."]]`.
+ * an alias imported by name as `Fn::Join ["", ["arn:", {Ref: AWS::Partition}, ":kms:<region>:<account>:alias/..."]]`,
+ * and a template brought in with `CfnInclude` often as `Fn::Sub "arn:${AWS::Partition}:kms:...:alias/..."`.
  */
 function literalText(resolved: unknown): string | undefined {
   if (typeof resolved === 'string') return resolved;
+  const sub = (resolved as any)?.['Fn::Sub'];
+  if (typeof sub === 'string' || (Array.isArray(sub) && typeof sub[0] === 'string')) {
+    return (typeof sub === 'string' ? sub : sub[0] as string).replace(/\$\{(?!!)[^}]*\}/g, '');
+  }
   const join = (resolved as any)?.['Fn::Join'];
   if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
     return (join[1] as unknown[]).map(part => typeof part === 'string' ? part : '').join(join[0]);

@@ -11,7 +11,10 @@ export const secretWithoutRotation: GuardRule = {
 
 function isRotated(secret: secretsmanager.CfnSecret): boolean {
   const stack = Stack.of(secret);
+  // A schedule names its secret by Ref or by Fn::GetAtt Id: both are the secret's ARN (the resource's return values;
+  // aws-cdk-lib's CfnSecret.attrId, from its CloudFormation schema: "The ARN of the secret").
   const ref = JSON.stringify(stack.resolve(secret.ref));
+  const id = JSON.stringify(stack.resolve(secret.attrId));
   const constructs = stack.node.findAll();
   const schedules = constructs.filter((c): c is secretsmanager.CfnRotationSchedule => c instanceof secretsmanager.CfnRotationSchedule);
   if (schedules.length === 0) return false;
@@ -20,7 +23,7 @@ function isRotated(secret: secretsmanager.CfnSecret): boolean {
     let secretId = resolvedOnce(stack, schedule, schedule.secretId);
     // An attachment of an attachment (attach() on an attached secret) names the first; the bound stops a cycle.
     for (let hops = 0; attachments.has(secretId) && hops < attachments.size; hops++) secretId = attachments.get(secretId)!;
-    return secretId === ref;
+    return secretId === ref || secretId === id;
   });
 }
 
