@@ -70,6 +70,19 @@ async function auroraSecret(engine: 'postgres' | 'mysql', extra: Record<string, 
 
 const statements = () => rdsData.requests.filter(r => r.action === 'Execute').map(r => JSON.parse(r.body));
 
+// RotatedAuroraCluster without `databaseName` writes no dbname. Aurora PostgreSQL "always" has a database named
+// postgres (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, DBName); without a
+// database the Data API is reported to connect to one named after the user, which does not exist (review AA).
+test('postgres: a secret without dbname is rotated in the database postgres, as a direct connection is; mysql names none', async () => {
+  for (const engine of ['postgres', 'mysql'] as const) {
+    const { arn } = await auroraSecret(engine, { dbname: undefined });
+    rdsData.requests.length = 0;
+    await rotate(h, arn);
+    const databases = new Set(statements().map(s => s.database));
+    expect([...databases]).toEqual([engine === 'postgres' ? 'postgres' : undefined]);
+  }
+});
+
 test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends the password only as a hash, and logs in through short-lived secrets it deletes', async engine => {
   const { arn } = await auroraSecret(engine);
   rdsData.requests.length = 0;

@@ -186,7 +186,9 @@ class DataApiSession implements DatabaseSession {
         return await rdsData.send(new ExecuteStatementCommand({
           resourceArn: this.target.dbClusterArn,
           secretArn: this.loginSecretArn,
-          database: this.target.dbname,
+          // Aurora PostgreSQL always has a database named postgres, the one a direct connection uses too
+          // (engines/postgres.ts); without one, the Data API is reported to try a database named after the user.
+          database: this.target.dbname ?? (this.postgres ? 'postgres' : undefined),
           sql,
         }));
       } catch (error) {
