@@ -194,8 +194,8 @@ export interface ProtectedSecretProps {
 
   /**
    * What happens to the secret and the key the construct creates when they leave the stack.
-   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, except when the deploy that
-   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy leaves nothing behind
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, deleted when the deploy that
+   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy does not leave it behind
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -660,6 +660,17 @@ export class ProtectedSecret extends ProtectedSecretBase {
       });
       return;
     }
+    // A key of another stack whose policy names a role of this stack: each stack would reference the other, which
+    // aws-cdk-lib refuses as a cycle at synth without naming the prop. A role of the key's stack, or one imported by
+    // ARN, is fine.
+    const keyStack = Stack.of(key as unknown as IConstruct);
+    const referencesThisStack = Construct.isConstruct(principal) && Stack.of(principal) === Stack.of(this)
+      && this.awsPrincipalValues(principal).some(value => Token.isUnresolved(value));
+    if (keyStack !== Stack.of(this) && referencesThisStack) {
+      throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` names ${principal.node.path} of this stack, and \`encryptionKey\` ${key.node.path} is a key of `
+        + `stack ${keyStack.node.path}, whose policy would name the role while this stack names the key: a reference cycle between the two stacks. `
+        + `Use a key of this stack (\`SecretsKey.forStack(this)\`), or a role of ${keyStack.node.path} or imported by ARN.`);
+    }
     // Key policy: the principal may use the key, but only through Secrets Manager.
     const via = new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, principal);
     if (writes) {
@@ -779,7 +790,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const account = accounts.find(a => a !== undefined && Token.compareStrings(a, stackAccount) === TokenComparison.DIFFERENT);
     if (account !== undefined) {
       throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains a principal of account ${account}, but the secret is in ${stackAccount}. `
-        + `Cross-account access is not supported: it needs the key policy and the other account's IAM policy too. Give a role in ${stackAccount} access and let the other account assume it.`);
+        + `Cross-account access is not supported: it needs the other account's own IAM policy too, which this construct does not manage. Give a role in ${stackAccount} access and let the other account assume it.`);
     }
   }
 
@@ -1090,14 +1101,6 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
     const stack = Stack.of(scope);
     if (Token.compareStrings(key.env.region, stack.region) === TokenComparison.DIFFERENT) {
       errors.add(`\`encryptionKey\` is in region ${key.env.region} but the secret is in ${stack.region}; Secrets Manager needs a key in the secret's region.`);
-    }
-    // The key's policy names the roles that use the secret (its readers, writers, the rotation function's role), and
-    // this stack names the key: each stack would reference the other, which aws-cdk-lib refuses as a cycle at synth.
-    const keyStack = isKeyOfThisApp(key) ? Stack.of(key) : stack;
-    if (keyStack !== stack) {
-      errors.add(`\`encryptionKey\` ${key.node.path} is a key of stack ${keyStack.node.path}, but the secret is in stack ${stack.node.path}: the key's policy would `
-        + 'name the roles that use the secret, and this stack the key, a reference cycle between the two stacks. Use a key of the secret\'s own stack '
-        + '(`SecretsKey.forStack(this)`, or `new SecretsKey(...)` in this stack).');
     }
   }
   const aliasError = aliasImportedByNameError(key);

@@ -47,8 +47,8 @@ export interface SecretAlertTopicProps {
 
   /**
    * What happens to the topic's key when it leaves the stack.
-   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, except when the deploy that
-   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy leaves nothing behind
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, deleted when the deploy that
+   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy does not leave it behind
    */
   readonly removalPolicy?: RemovalPolicy;
 }

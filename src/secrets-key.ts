@@ -25,16 +25,17 @@ export interface SecretsKeyProps {
   /**
    * What happens to the key when it leaves the stack. Every secret (and every database's storage) encrypted with it
    * becomes unreadable once it is deleted.
-   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, except when the deploy that
-   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy leaves nothing behind
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when it leaves the stack, deleted when the deploy that
+   * created it rolls back (CloudFormation's RetainExceptOnCreate), so a failed first deploy does not leave it behind
    */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
  * One customer-managed key for many secrets: pass it as `encryptionKey` to every `ProtectedSecret`, `RotatedDatabase`
- * and `RotatedAuroraCluster` of its stack that should share it (`encryptionKey: SecretsKey.forStack(this)`); a secret of
- * another stack is refused, since the key's policy names the secret's roles and the two stacks would reference each other.
+ * and `RotatedAuroraCluster` that should share it (`encryptionKey: SecretsKey.forStack(this)`). A secret of another stack
+ * may use it when the roles the key's policy names are of the key's stack or imported by ARN; a reader of the secret's
+ * own stack is refused (each stack would reference the other).
  *
  * It has the policy the constructs give their own keys (the account administers it but may use it only through the
  * grants the secrets add, each scoped to Secrets Manager with `kms:ViaService`) and rotation on. Sharing saves a key

@@ -2,7 +2,7 @@
 // own keys; and what sharing it does to each database's footprint.
 import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, SecretsKey } from '../src';
+import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotationFunction, SecretsKey } from '../src';
 
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
 const auroraPostgres = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 });
@@ -181,7 +181,7 @@ describe('the alias', () => {
   });
 });
 
-test('a key of this app from another stack is refused with the fix: its policy would name this stack\'s roles, and this stack the key (review AE)', () => {
+test('a key of another stack: a reader of the secret\'s stack is refused with the fix (a cycle); a shared network stack\'s key and function work (reviews AE, AF)', () => {
   const app = new App();
   const env = { account: '123456789012', region: 'us-east-1' };
   const keyStack = new Stack(app, 'KeyStack', { env });
@@ -190,10 +190,13 @@ test('a key of this app from another stack is refused with the fix: its policy w
   const reader = new iam.Role(appStack, 'Reader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
   // Before: aws-cdk-lib's "would create a cyclic reference" at synth, naming neither the prop nor the fix.
   expect(() => new ProtectedSecret(appStack, 'S', { readers: [reader], encryptionKey: key }))
-    .toThrow(/`encryptionKey` KeyStack\/Shared is a key of stack KeyStack.*SecretsKey.forStack/);
-  const vpc = new ec2.Vpc(appStack, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-  expect(() => new RotatedDatabase(appStack, 'Db', { vpc, engine: postgres, encryptionKey: key })).toThrow(/`encryptionKey` KeyStack\/Shared is a key of stack KeyStack/);
-  // A key of the secret's own stack is fine, and so is one imported by ARN.
-  expect(() => new ProtectedSecret(appStack, 'Own', { readers: [reader], encryptionKey: SecretsKey.forStack(appStack) })).not.toThrow();
-  app.synth();
+    .toThrow(/`readers` names AppStack\/Reader of this stack, and `encryptionKey` KeyStack\/Shared is a key of stack KeyStack.*SecretsKey.forStack/);
+  // A reader of the key's stack, or imported by ARN, makes no cycle.
+  const keyReader = new iam.Role(keyStack, 'KeyReader', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+  new ProtectedSecret(appStack, 'Fine', { readers: [keyReader, iam.Role.fromRoleArn(appStack, 'Imported', 'arn:aws:iam::123456789012:role/app')], encryptionKey: key });
+  // The README's shared network stack: its VPC, rotation function and key serve a database of another stack.
+  const vpc = new ec2.Vpc(keyStack, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const rotationFunction = new RotationFunction(keyStack, 'Rotation', { vpc });
+  new RotatedDatabase(appStack, 'Db', { vpc, engine: postgres, rotationFunction, encryptionKey: key });
+  expect(() => app.synth()).not.toThrow();
 });

@@ -27,9 +27,6 @@ export const postgres: DatabaseEngine = {
       password: credentials.password,
       ssl: tls ?? false,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // Sent with the login, so it costs no round trip. The server aborts a statement that runs longer, "including
-      // time spent waiting for locks" (https://www.postgresql.org/docs/current/runtime-config-client.html).
-      statement_timeout: STATEMENT_TIMEOUT_S * 1000,
     });
     // A server that goes away mid-session emits 'error'; without a listener that would crash the process.
     client.on('error', () => undefined);
@@ -51,6 +48,7 @@ export const postgres: DatabaseEngine = {
 class PostgresSession implements DatabaseSession {
   /** The server's password_encryption: the verifier type it would store for a plaintext password. */
   private encryption?: string;
+  private timeoutSet = false;
 
   constructor(private readonly client: Client, private readonly where: string) {}
 
@@ -130,6 +128,13 @@ class PostgresSession implements DatabaseSession {
 
   private async run(sql: string, username: string): Promise<void> {
     try {
+      // The server aborts a statement that runs longer, "including time spent waiting for locks"
+      // (https://www.postgresql.org/docs/current/runtime-config-client.html). Set in the session, not sent with the
+      // login: a pooler such as PgBouncer refuses startup parameters it does not know.
+      if (!this.timeoutSet) {
+        await this.client.query(`SET statement_timeout = ${STATEMENT_TIMEOUT_S * 1000}`);
+        this.timeoutSet = true;
+      }
       await this.client.query(sql);
     } catch (error) {
       if ((error as { code?: string }).code === CANCELED) {
