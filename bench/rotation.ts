@@ -149,8 +149,9 @@ export async function rotationBenchmark(): Promise<string> {
   lines.push('reads AWSPREVIOUS only when AWSCURRENT does not log in (AWS\'s function always reads it), one call fewer; and the');
   lines.push('function makes its passwords itself from GetRandomPassword\'s rules (lambda/rotation/password.ts), another one fewer.');
   lines.push('Database round trips above the floor: that re-login, the current user\'s name and the server\'s');
-  lines.push('password_encryption (PostgreSQL, one query), the server version (MariaDB gets a hash, never the password), and on');
-  lines.push('MySQL/MariaDB the grants and TLS requirement copied to the pending user on every rotation.');
+  lines.push('password_encryption (PostgreSQL, one query), the server version (MariaDB gets a hash, never the password), the');
+  lines.push('session\'s statement timeout set before the change (a lock another session holds fails the step after 10 s rather than');
+  lines.push('at Lambda\'s timeout), and on MySQL/MariaDB the grants and TLS requirement copied to the pending user on every rotation.');
   lines.push('');
   lines.push('Round trips are connections opened plus statements run, read from the servers\' statement logs; a TLS');
   lines.push('connection costs several network round trips of its own. Local servers and moto: the times show the');
