@@ -194,8 +194,8 @@ class MysqlSession implements DatabaseSession {
     try {
       // The server ends a change that waits longer: closing the connection would not, the server runs the statement
       // once the lock is released. MySQL: lock_wait_timeout, "the timeout in seconds for attempts to acquire metadata
-      // locks" (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_lock_wait_timeout), which
-      // a global read lock is. MariaDB kept a user change waiting on FLUSH TABLES WITH READ LOCK past it (seen here),
+      // locks" (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_lock_wait_timeout; not
+      // tested here, no MySQL server installs). MariaDB kept a user change waiting on FLUSH TABLES WITH READ LOCK past it (seen here),
       // so it also gets max_statement_time, which covers "all queries, not just SELECT statements"
       // (https://mariadb.com/kb/en/server-system-variables/#max_statement_time); MySQL has no such variable.
       if (!this.timeoutsSet) {
