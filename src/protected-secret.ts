@@ -90,7 +90,9 @@ export interface ProtectedSecretAttributes {
    * The customer-managed key the secret is encrypted with. Grants then add use of the key through Secrets Manager
    * (`kms:ViaService`) to the grantee's IAM policy; the key's own policy must let the account's IAM policies
    * grant it (the default key policy does for its own account; a key of another account must name this one). Pass the key, not an alias imported by name (KMS does not match an alias
-   * in IAM policies): that is refused.
+   * in IAM policies): that is refused. Required to grant on a secret of another account: its callers need the key in
+   * their own policy, and the AWS managed key cannot be used across accounts
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
    * @default - grants cover the secret only, not its key
    */
   readonly encryptionKey?: kms.IKey;
@@ -142,7 +144,9 @@ export interface ProtectedSecretProps {
    * Principals that may read the secret's value (`GetSecretValue`, `DescribeSecret`).
    * IAM principals (roles, users) of the secret's account, or AWS service principals; a principal of another account
    * (also an `ArnPrincipal` naming one) is refused: a reader there would also need its own account's IAM policy, which
-   * this construct does not manage.
+   * this construct does not manage. A service principal may read only on behalf of the secret's account (the
+   * statement requires `aws:SourceAccount`), so another account's use of the service cannot read it; pass services
+   * and IAM principals separately, not in one `CompositePrincipal`.
    * @default - none
    */
   readonly readers?: iam.IPrincipal[];
@@ -429,6 +433,14 @@ export class ProtectedSecret extends ProtectedSecretBase {
           // Cross-account access needs an allow in the secret's resource policy and the key's policy as well as the
           // caller's identity policy, which is all this grant writes
           // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
+          // That page: "You must also allow the identity to use the KMS key that the secret is encrypted with", which
+          // is a customer-managed key (the AWS managed key cannot be used across accounts): without it the grant
+          // could never read.
+          if (!secret.encryptionKey) {
+            throw new Error(`${this.node.path} is a secret of account ${otherAccount} imported without \`encryptionKey\`, so the grant to ${who} `
+              + 'would lack kms:Decrypt on the secret\'s key, which a caller of another account needs in its own policy, and every read would be refused. '
+              + 'Ask the owner for the key\'s ARN and pass the key (kms.Key.fromKeyArn) as `encryptionKey` of `fromProtectedSecretAttributes`.');
+          }
           Annotations.of(this).addWarningV2('cdk-protected-secrets:imported-grant',
             `${this.node.path} is a secret of account ${otherAccount}: the grant to ${who} writes only this account's side. Its owner must also `
             + 'allow the role in the secret\'s resource policy and in its key\'s policy (a ProtectedSecret takes no readers or writers of another account), '
@@ -642,11 +654,13 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   private allow(principal: iam.IPrincipal, key: kms.IKey, actions: string[], propName: string): void {
     this.exempt(principal, propName);
-    this.secret.addToResourcePolicy(new iam.PolicyStatement({
+    const statement = new iam.PolicyStatement({
       principals: [principal],
       actions,
       resources: ['*'],
-    }));
+    });
+    limitServiceToAccount(statement, principal, Stack.of(this).account);
+    this.secret.addToResourcePolicy(statement);
     const writes = actions.includes('secretsmanager:PutSecretValue');
     if (!isKeyOfThisApp(key)) {
       // A key imported by ARN has no policy here, so key.grantDecrypt would add nothing and the reader would get
@@ -702,6 +716,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
       const [, roleName] = session.split('/');
       fail(`contains the role session ${session}, which never matches: the deny compares aws:PrincipalArn, which for a role session is the role's ARN. `
         + `Pass the role instead: iam.Role.fromRoleArn(this, 'Role', 'arn:aws:iam::<account>:role/<path>${roleName}').`);
+    }
+    if (arns.length > 0 && services.length > 0) {
+      // The service's statement holds only for this account (aws:SourceAccount, see limitServiceToAccount), a key an
+      // IAM principal's request does not carry: in one statement the roles beside it would be refused.
+      fail('contains a principal that joins service principals and IAM principals (a CompositePrincipal); list them as separate principals.');
     }
     if (arns.length === 0 && services.length === 0) {
       fail('contains a principal that is neither an IAM principal nor a service principal (federated and canonical-user principals cannot be scoped by the secret\'s policy).');
@@ -928,11 +947,17 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
     public denyOthers = true;
 
     public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-      return super.grantRead(this.onGrant(grantee), versionStages);
+      const exempted = this.onGrant(grantee);
+      const grant = super.grantRead(exempted, versionStages);
+      limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
+      return grant;
     }
 
     public grantWrite(grantee: iam.IGrantable): iam.Grant {
-      return grantWriteWithoutUpdateSecret(this, this.onGrant(grantee));
+      const exempted = this.onGrant(grantee);
+      const grant = grantWriteWithoutUpdateSecret(this, exempted);
+      limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
+      return grant;
     }
 
     /**
@@ -1053,6 +1078,22 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
   // A role of another stack is not named by the key policy (see exemptGrantee): it gets the write's key use itself.
   if (grantee instanceof RoleNamedByArn) grantee.grantKeyUseThroughSecretsManager(secret.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt']);
   return result;
+}
+
+/**
+ * A service principal acts for every account that uses the service: without a condition, another account's use of
+ * it could read (or overwrite) the secret, the confused deputy. AWS recommends "the aws:SourceArn and
+ * aws:SourceAccount global condition context keys in resource policies" that grant service principals
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html), and a
+ * service principal's call carries aws:SourceAccount ("available when the call to your resource is made directly by
+ * an AWS service principal": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+ * So the secret's statement for a service holds only for the secret's account. The key policy's statement for the
+ * service keeps kms:ViaService alone: the value is reachable only through this statement, and AWS does not say
+ * whether KMS sees aws:SourceAccount on the call Secrets Manager makes for the service.
+ */
+function limitServiceToAccount(statement: iam.PolicyStatement | undefined, principal: iam.IPrincipal, account: string): void {
+  if (!statement || (principal.policyFragment.principalJson.Service ?? []).length === 0) return;
+  statement.addCondition('StringEquals', { 'aws:SourceAccount': account });
 }
 
 /** The secret's account when it is known at synth and is not the account of `scope`'s stack. */

@@ -1,6 +1,6 @@
 import { App, Aws, CfnParameter, CliCredentialsStackSynthesizer, Fn, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
+import { ACCOUNT, OTHER_ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -236,6 +236,40 @@ describe('ProtectedSecret resource policy', () => {
       'aws:PrincipalServiceName': ['rds.amazonaws.com'],
     }));
     expect(denyStatement(template()).Condition.StringNotEquals['aws:PrincipalAccount']).toBeUndefined();
+  });
+
+  test.each([
+    ['reader', 'secretsmanager:GetSecretValue'],
+    ['writer', 'secretsmanager:PutSecretValue'],
+    ['grantRead', 'secretsmanager:GetSecretValue'],
+    ['grantWrite of .secret', 'secretsmanager:PutSecretValue'],
+  ])('a service principal as %s acts only on behalf of the secret\'s account (aws:SourceAccount, review AG)', async (kind, action) => {
+    // Any account's use of the service would otherwise read (or overwrite) the secret: the confused deputy.
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const reader = role(stack, 'Reader');
+    const kafka = new iam.ServicePrincipal('kafka.amazonaws.com');
+    const secret = new ProtectedSecret(stack, 'Db', kind === 'reader' ? { readers: [reader, kafka] } : kind === 'writer' ? { readers: [reader], writers: [kafka] } : { readers: [reader] });
+    if (kind === 'grantRead') secret.grantRead(kafka);
+    if (kind === 'grantWrite of .secret') secret.secret.grantWrite(kafka);
+    const t = new ResolvedTemplate('Test', Template.fromStack(stack).toJSON());
+    const arn = t.resolve({ Ref: t.ofType('AWS::SecretsManager::Secret')[0][0] }) as string;
+    const policy = t.secretPolicies().get(arn);
+    const kafkaFor = (account: string) => ({
+      label: `kafka for ${account}`,
+      principal: 'kafka.amazonaws.com',
+      context: { 'aws:PrincipalServiceName': 'kafka.amazonaws.com', 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:kafka:${REGION}:${account}:cluster/c/x` },
+    });
+    expect(await decide(kafkaFor(ACCOUNT), action, arn, policy)).toBe('Allowed');
+    expect(await decide(kafkaFor(OTHER_ACCOUNT), action, arn, policy)).not.toBe('Allowed');
+    // The role listed beside it keeps its access: the condition is on the service's statement only.
+    const roleArn = t.resolve(stack.resolve(reader.roleArn)) as string;
+    expect(await decide(principalCaller('reader', roleArn, undefined), 'secretsmanager:GetSecretValue', arn, policy)).toBe('Allowed');
+  });
+
+  test('a principal joining a service and a role is refused: the service\'s statement carries a condition the role\'s requests lack', () => {
+    expect(() => stackWith(s => ({ readers: [new iam.CompositePrincipal(role(s, 'Reader'), new iam.ServicePrincipal('kafka.amazonaws.com'))] })))
+      .toThrow(/`readers` contains a principal that joins service principals and IAM principals \(a CompositePrincipal\); list them as separate principals/);
   });
 
   test('a person who deploys without a service role is exempt once listed in deployRoles, beside the execution role', () => {
@@ -751,6 +785,18 @@ describe('ProtectedSecret as ISecret', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Imported', Match.stringLikeRegexp('secret of account 222222222222.*must also allow the role in the secret\'s resource policy and in its key\'s policy'));
     expect(() => imported.parameterStoreReference).toThrow(/ProtectedSecret Test\/Imported: the secret is in account 222222222222.*caller's own account/);
     expect(() => imported.grantReadViaParameterStore(role(stack, 'Viewer'))).toThrow(/the secret is in account 222222222222/);
+  });
+
+  test('a secret of another account imported without its key: a grant is refused, naming `encryptionKey` (review AI)', () => {
+    // Cross-account reads need kms:Decrypt on the secret's customer-managed key in the reader's own policy too: without
+    // the key the grant could never read anything.
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const imported = ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/db-AbCdEf',
+    });
+    const reader = role(stack, 'Reader');
+    expect(() => imported.grantRead(reader)).toThrow(/Test\/Imported is a secret of account 222222222222 imported without `encryptionKey`.*pass the key .*`encryptionKey` of `fromProtectedSecretAttributes`/);
+    expect(() => imported.grantWrite(reader)).toThrow(/imported without `encryptionKey`/);
   });
 
   test('imported from another region with a key of this app: the grant names the secret\'s region', () => {
