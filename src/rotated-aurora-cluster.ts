@@ -11,7 +11,10 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, enhancedMonitoring, sharedParameterGroup, sharedSubnetGroup } from './private/database';
+import {
+  AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring, retainGroupsInUse,
+  sharedParameterGroup, sharedSubnetGroup,
+} from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { reservedUsernameError } from './private/reserved-usernames';
@@ -141,7 +144,9 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
   private createCluster(
     props: RotatedAuroraClusterProps, traits: ClusterEngineTraits, clusterIdentifier: string, vpcSubnets: ec2.SubnetSelection,
   ): rds.DatabaseCluster {
-    return new rds.DatabaseCluster(this, 'Cluster', {
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+    const parameterGroup = sharedParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)');
+    const cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: props.engine,
       clusterIdentifier,
       vpc: props.vpc,
@@ -155,14 +160,16 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       storageEncrypted: true,
       storageEncryptionKey: this.secret.encryptionKey!,
       subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
-      parameterGroup: sharedParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)'),
+      parameterGroup,
       cloudwatchLogsExports: traits.logExports,
       ...enhancedMonitoring(this, props.monitoringInterval),
       deletionProtection: deletionProtection(props),
       backup: { retention: props.backupRetention ?? Duration.days(7) },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
+      removalPolicy,
       iamAuthentication: true,
     });
+    retainGroupsInUse(this, removalPolicy, { parameterGroup, securityGroups: cluster.connections.securityGroups });
+    return cluster;
   }
 
   /**
@@ -262,6 +269,7 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps, clusterIde
   if (!props.engine) errors.add('`engine` is required: pass `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`.');
   const traits = props.engine ? ENGINE_TRAITS[props.engine.engineType] : undefined;
   if (props.engine && !traits) errors.add(`\`engine\` must be Aurora PostgreSQL or Aurora MySQL (the Data API engines), got ${props.engine.engineType}.`);
+  errors.addAll(engineVersionErrors(props.engine, 'rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 })'));
   errors.addAll(databaseBasePropErrors(scope, props));
   const id = props.clusterIdentifier;
   if (id !== undefined && !Token.isUnresolved(id) && !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(id)) {

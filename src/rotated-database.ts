@@ -11,8 +11,8 @@ import {
 import { Construct } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import {
-  AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, enhancedMonitoring,
-  sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup,
+  AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
+  retainGroupsInUse, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup,
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
@@ -94,6 +94,17 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
    * @default false
    */
   readonly iamAuthentication?: boolean;
+
+  /**
+   * Let a change of `engine` to another major version upgrade the instance in place. Without it such a change fails
+   * the stack update: "Major version upgrades must be allowed when specifying a value for the EngineVersion
+   * parameter that's a different major version than the DB instance's current version" (ModifyDBInstance,
+   * AllowMajorVersionUpgrade). A major upgrade takes the database offline for its duration; the shared parameter
+   * group moves to the new family on its own.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html
+   * @default false
+   */
+  readonly allowMajorVersionUpgrade?: boolean;
 
   /**
    * Run a standby in a second Availability Zone.
@@ -282,8 +293,13 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
 
   private createInstance(props: RotatedDatabaseProps, traits: InstanceEngineTraits, vpcSubnets: ec2.SubnetSelection): rds.DatabaseInstance {
     const key = this.secret.encryptionKey!;
-    const audit = traits.logExports.includes('audit') && props.engine.engineVersion !== undefined;
-    return new rds.DatabaseInstance(this, 'Instance', {
+    const audit = traits.logExports.includes('audit');
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
+    const parameterGroup = sharedParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required');
+    // The audit log exists only with the audit plugin, which MySQL and MariaDB load from an option group.
+    const optionGroup = audit ? sharedOptionGroup(this, props.engine,
+      [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }], 'Audit plugin') : undefined;
+    const instance = new rds.DatabaseInstance(this, 'Instance', {
       engine: props.engine,
       instanceIdentifier: props.instanceIdentifier,
       vpc: props.vpc,
@@ -294,7 +310,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       storageEncrypted: true,
       storageEncryptionKey: key,
       subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
-      parameterGroup: sharedParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required'),
+      parameterGroup,
       iamAuthentication: this.iamAuthentication,
       multiAz: props.multiAz ?? true,
       // aws-cdk-lib's defaults, kept as they were: "You can't reduce the amount of storage on a volume after you have allocated
@@ -304,17 +320,17 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       maxAllocatedStorage: props.maxAllocatedStorage,
       deletionProtection: deletionProtection(props),
       backupRetention: props.backupRetention ?? Duration.days(7),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
-      cloudwatchLogsExports: audit ? traits.logExports : traits.logExports.filter(log => log !== 'audit'),
-      // The audit log exists only with the audit plugin, which MySQL and MariaDB load from an option group
-      // (which needs the engine's version).
-      optionGroup: audit ? sharedOptionGroup(this, props.engine,
-        [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }], 'Audit plugin') : undefined,
+      removalPolicy,
+      cloudwatchLogsExports: traits.logExports,
+      optionGroup,
       port: props.port ?? traits.port,
       ...enhancedMonitoring(this, props.monitoringInterval),
       autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: props.allowMajorVersionUpgrade,
       publiclyAccessible: false,
     });
+    retainGroupsInUse(this, removalPolicy, { parameterGroup, optionGroup, securityGroups: instance.connections.securityGroups });
+    return instance;
   }
 
   /**
@@ -402,6 +418,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   if (props.engine && !traits) {
     errors.add(`\`engine\` must be PostgreSQL, MySQL or MariaDB (the engines the bundled rotation function supports), got ${props.engine.engineType}.`);
   }
+  errors.addAll(engineVersionErrors(props.engine, 'rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 })'));
   errors.addAll(databaseBasePropErrors(scope, props));
   const username = props.username;
   if (username !== undefined && !Token.isUnresolved(username) && traits) {

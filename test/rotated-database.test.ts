@@ -725,3 +725,51 @@ describe('RotatedDatabase refuses, naming the prop', () => {
       .toThrow(/`rotationFunctionSubnets` selects public subnets/);
   });
 });
+
+describe('groups a database still uses when the stack is deleted (review AJ)', () => {
+  const deletionPolicies = (t: Template, type: string) => Object.values(t.findResources(type)).map((r: any) => r.DeletionPolicy);
+
+  test('a MySQL or MariaDB instance keeps its option group, which its final snapshot (SNAPSHOT, the default) still uses', () => {
+    for (const engine of [mysql, mariadb]) {
+      expect(deletionPolicies(single({ engine }).t, 'AWS::RDS::OptionGroup')).toEqual(['RetainExceptOnCreate']);
+    }
+    // No final snapshot with DESTROY: the group goes with the instance.
+    expect(deletionPolicies(single({ engine: mysql, removalPolicy: RemovalPolicy.DESTROY }).t, 'AWS::RDS::OptionGroup')).toEqual([undefined]);
+  });
+
+  test('a retained instance keeps the parameter group, option group and security group it still uses', () => {
+    const { stack, db, t } = single({ engine: mariadb, removalPolicy: RemovalPolicy.RETAIN });
+    expect(deletionPolicies(t, 'AWS::RDS::DBParameterGroup')).toEqual(['Retain']);
+    expect(deletionPolicies(t, 'AWS::RDS::OptionGroup')).toEqual(['Retain']);
+    expect(t.toJSON().Resources[logicalId(stack, db.connections.securityGroups[0])].DeletionPolicy).toBe('Retain');
+    // The default (SNAPSHOT) deletes the instance, so its parameter and security groups can go.
+    const defaults = single({ engine: mariadb });
+    expect(deletionPolicies(defaults.t, 'AWS::RDS::DBParameterGroup')).toEqual([undefined]);
+    expect(defaults.t.toJSON().Resources[logicalId(defaults.stack, defaults.db.connections.securityGroups[0])].DeletionPolicy).toBeUndefined();
+  });
+
+  test('a retained Aurora cluster keeps its cluster parameter group and security group', () => {
+    const { stack, vpc } = setup();
+    const cluster = new RotatedAuroraCluster(stack, 'C', {
+      vpc, engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }), removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const t = Template.fromStack(stack);
+    expect(deletionPolicies(t, 'AWS::RDS::DBClusterParameterGroup')).toEqual(['Retain']);
+    expect(t.toJSON().Resources[logicalId(stack, cluster.connections.securityGroups[0])].DeletionPolicy).toBe('Retain');
+  });
+
+  test('a versionless engine is refused naming the construct and `engine`', () => {
+    const { stack, vpc } = setup();
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.POSTGRES }))
+      .toThrow(/RotatedDatabase Test\/Db: .*`engine` must name a version .*got postgres without one/s);
+    expect(() => new RotatedAuroraCluster(stack, 'C', { vpc, engine: rds.DatabaseClusterEngine.AURORA_POSTGRESQL }))
+      .toThrow(/RotatedAuroraCluster Test\/C: .*`engine` must name a version .*got aurora-postgresql without one/s);
+  });
+
+  test('allowMajorVersionUpgrade reaches the instance (off by default: a major upgrade takes the database offline)', () => {
+    const allowed = (extra: Partial<RotatedDatabaseProps>) =>
+      Object.values(single(extra).t.findResources('AWS::RDS::DBInstance'))[0].Properties.AllowMajorVersionUpgrade;
+    expect(allowed({ allowMajorVersionUpgrade: true })).toBe(true);
+    expect(allowed({})).toBeUndefined();
+  });
+});

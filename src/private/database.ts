@@ -1,6 +1,6 @@
 // What the database constructs share.
 import { createHash } from 'crypto';
-import { Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Resource, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { findOrCreate } from './singleton';
 import { subnetSelectionKey } from './subnet-selection';
@@ -163,4 +163,47 @@ export function sharedOptionGroup(
   const description = `${purpose}: the ${engine.engineType} ${engine.engineVersion?.majorVersion} databases of this stack`;
   return oncePerStack(scope, 'ProtectedSecretsOptions', [engine.engineType, engine.engineVersion?.majorVersion, configurations], (stack, id) =>
     new rds.OptionGroup(stack, id, { engine, description, configurations }));
+}
+
+/**
+ * Keeps the groups a database still uses after CloudFormation leaves it, or its final snapshot, behind: CloudFormation
+ * would otherwise try to delete them and the stack's deletion would end in DELETE_FAILED, as for the shared subnet
+ * group (`sharedSubnetGroup`).
+ * - `RETAIN`: the parameter groups ("can't be associated with any DB instances",
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBParameterGroup.html; "any DB clusters",
+ *   API_DeleteDBClusterParameterGroup.html), the option group, and the database's own security groups ("If you attempt
+ *   to delete a security group that is associated with an instance or network interface ... the operation fails with
+ *   DependencyViolation", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSecurityGroup.html).
+ * - `SNAPSHOT` (the default) too: the option group, which the final snapshot keeps using. AWS's API reference names
+ *   only "isn't in the available state"; the refusal "cannot be deleted because it is in use" after the instance is
+ *   gone is reported for final snapshots and CloudFormation's Snapshot policy by AWS's own CloudFormation roadmap
+ *   (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/272) and by users of other tools.
+ * Only groups this library or aws-cdk-lib created for the database are touched, never one the user passed.
+ */
+export function retainGroupsInUse(
+  database: Construct,
+  removalPolicy: RemovalPolicy,
+  groups: { parameterGroup?: rds.IParameterGroup; optionGroup?: rds.IOptionGroup; securityGroups: ec2.ISecurityGroup[] },
+): void {
+  // Kept as the database is: a retained database stays even when the deploy that creates it rolls back; a final
+  // snapshot exists only once a created database is deleted, so a failed first deploy leaves nothing behind.
+  const policy = removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.RETAIN : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+  const retain = (construct: Construct | undefined) => {
+    for (const child of construct?.node.children ?? []) if (CfnResource.isCfnResource(child)) child.applyRemovalPolicy(policy);
+  };
+  if (removalPolicy === RemovalPolicy.RETAIN || removalPolicy === RemovalPolicy.SNAPSHOT) retain(groups.optionGroup as Construct | undefined);
+  if (removalPolicy !== RemovalPolicy.RETAIN) return;
+  retain(groups.parameterGroup as Construct | undefined);
+  const own = new Set(database.node.findAll());
+  for (const group of groups.securityGroups) if (Resource.isOwnedResource(group) && own.has(group)) retain(group);
+}
+
+/**
+ * A versionless engine (`rds.DatabaseInstanceEngine.POSTGRES`) leaves the parameter group, whose family comes from
+ * the version, and the option group without what they need: aws-cdk-lib would fail naming neither the construct nor
+ * the prop.
+ */
+export function engineVersionErrors(engine: rds.IEngine | undefined, example: string): string[] {
+  if (!engine || engine.engineVersion !== undefined) return [];
+  return [`\`engine\` must name a version (the shared parameter group's family comes from it), got ${engine.engineType} without one; for example \`${example}\`.`];
 }
