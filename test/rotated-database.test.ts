@@ -751,7 +751,9 @@ describe('groups a database still uses when the stack is deleted (review AJ)', (
   test('a retained Aurora cluster keeps its cluster parameter group and security group', () => {
     const { stack, vpc } = setup();
     const cluster = new RotatedAuroraCluster(stack, 'C', {
-      vpc, engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }), removalPolicy: RemovalPolicy.RETAIN,
+      vpc,
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     const t = Template.fromStack(stack);
     expect(deletionPolicies(t, 'AWS::RDS::DBClusterParameterGroup')).toEqual(['Retain']);
