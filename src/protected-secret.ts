@@ -145,8 +145,10 @@ export interface ProtectedSecretProps {
    * IAM principals (roles, users) of the secret's account, or AWS service principals; a principal of another account
    * (also an `ArnPrincipal` naming one) is refused: a reader there would also need its own account's IAM policy, which
    * this construct does not manage. A service principal may read only on behalf of the secret's account (the
-   * statement requires `aws:SourceAccount`), so another account's use of the service cannot read it; pass services
-   * and IAM principals separately, not in one `CompositePrincipal`.
+   * statement requires `aws:SourceAccount`), so another account's use of the service cannot read it; for a service
+   * that does not send that key, pass the principal with conditions of your own instead
+   * (`new iam.ServicePrincipal(...).withConditions({ ArnLike: { 'aws:SourceArn': ... } })`). Pass services and IAM
+   * principals separately, not in one `CompositePrincipal`.
    * @default - none
    */
   readonly readers?: iam.IPrincipal[];
@@ -725,7 +727,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (arns.length === 0 && services.length === 0) {
       fail('contains a principal that is neither an IAM principal nor a service principal (federated and canonical-user principals cannot be scoped by the secret\'s policy).');
     }
-    if (Object.keys(principal.policyFragment.conditions).length > 0) {
+    // A service principal may carry the user's own conditions (replacing aws:SourceAccount, see limitServiceToAccount).
+    if (arns.length > 0 && Object.keys(principal.policyFragment.conditions).length > 0) {
       fail('contains a principal with conditions (for example an OrganizationPrincipal); pass the plain principal and add conditions with addToResourcePolicy.');
     }
     this.refuseOtherAccount(principal, propName);
@@ -1084,15 +1087,18 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
  * A service principal acts for every account that uses the service: without a condition, another account's use of
  * it could read (or overwrite) the secret, the confused deputy. AWS recommends "the aws:SourceArn and
  * aws:SourceAccount global condition context keys in resource policies" that grant service principals
- * (https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html), and a
- * service principal's call carries aws:SourceAccount ("available when the call to your resource is made directly by
- * an AWS service principal": https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
- * So the secret's statement for a service holds only for the secret's account. The key policy's statement for the
- * service keeps kms:ViaService alone: the value is reachable only through this statement, and AWS does not say
- * whether KMS sees aws:SourceAccount on the call Secrets Manager makes for the service.
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html), and SES's
+ * secret policy for its service principal is written so (https://docs.aws.amazon.com/ses/latest/dg/eb-policies.html).
+ * The key "is included in the request context only when the call to your resource is being made directly by an AWS
+ * service principal on behalf of a resource for which the configuration triggered the service-to-service request"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount):
+ * a service that reads otherwise would be refused. A service principal given with conditions of the user's own
+ * (`withConditions`, for example on aws:SourceArn) keeps those instead. The key policy's statement for the service
+ * keeps kms:ViaService alone: the value is reachable only through this statement.
  */
 function limitServiceToAccount(statement: iam.PolicyStatement | undefined, principal: iam.IPrincipal, account: string): void {
-  if (!statement || (principal.policyFragment.principalJson.Service ?? []).length === 0) return;
+  const fragment = principal.policyFragment;
+  if (!statement || (fragment.principalJson.Service ?? []).length === 0 || Object.keys(fragment.conditions).length > 0) return;
   statement.addCondition('StringEquals', { 'aws:SourceAccount': account });
 }
 

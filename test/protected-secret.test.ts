@@ -267,6 +267,24 @@ describe('ProtectedSecret resource policy', () => {
     expect(await decide(principalCaller('reader', roleArn, undefined), 'secretsmanager:GetSecretValue', arn, policy)).toBe('Allowed');
   });
 
+  test('a service principal with conditions of the user\'s own keeps them in place of aws:SourceAccount (for a service that does not send it)', async () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const sourceArn = `arn:aws:mediatailor:${REGION}:${ACCOUNT}:sourceLocation/*`;
+    new ProtectedSecret(stack, 'Db', { readers: [new iam.ServicePrincipal('mediatailor.amazonaws.com').withConditions({ ArnLike: { 'aws:SourceArn': sourceArn } })] });
+    const t = new ResolvedTemplate('Test', Template.fromStack(stack).toJSON());
+    const arn = t.resolve({ Ref: t.ofType('AWS::SecretsManager::Secret')[0][0] }) as string;
+    const policy = t.secretPolicies().get(arn);
+    const allow = (policy as any).Statement.find((s: any) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes('mediatailor'));
+    expect(allow.Condition).toEqual({ ArnLike: { 'aws:SourceArn': sourceArn } });
+    const mediatailor = (context: Record<string, string>) => ({ label: 'mediatailor', principal: 'mediatailor.amazonaws.com', context: { 'aws:PrincipalServiceName': 'mediatailor.amazonaws.com', ...context } });
+    expect(await decide(mediatailor({ 'aws:SourceArn': `arn:aws:mediatailor:${REGION}:${ACCOUNT}:sourceLocation/a` }), 'secretsmanager:GetSecretValue', arn, policy)).toBe('Allowed');
+    expect(await decide(mediatailor({ 'aws:SourceArn': `arn:aws:mediatailor:${REGION}:${OTHER_ACCOUNT}:sourceLocation/a` }), 'secretsmanager:GetSecretValue', arn, policy)).not.toBe('Allowed');
+    // An IAM principal with conditions is still refused: the deny's exemption could not carry them.
+    expect(() => new ProtectedSecret(stack, 'Other', { readers: [new iam.PrincipalWithConditions(role(stack, 'R'), { Bool: { 'aws:SecureTransport': 'true' } })] }))
+      .toThrow(/`readers` contains a principal with conditions/);
+  });
+
   test('a principal joining a service and a role is refused: the service\'s statement carries a condition the role\'s requests lack', () => {
     expect(() => stackWith(s => ({ readers: [new iam.CompositePrincipal(role(s, 'Reader'), new iam.ServicePrincipal('kafka.amazonaws.com'))] })))
       .toThrow(/`readers` contains a principal that joins service principals and IAM principals \(a CompositePrincipal\); list them as separate principals/);

@@ -748,6 +748,27 @@ describe('groups a database still uses when the stack is deleted (review AJ)', (
     expect(defaults.t.toJSON().Resources[logicalId(defaults.stack, defaults.db.connections.securityGroups[0])].DeletionPolicy).toBeUndefined();
   });
 
+  test('a shared group keeps the strongest policy of the databases that use it, whatever their order (review AK)', () => {
+    for (const order of [[RemovalPolicy.RETAIN, undefined], [undefined, RemovalPolicy.RETAIN]]) {
+      const { stack, vpc } = setup();
+      order.forEach((removalPolicy, i) => new RotatedDatabase(stack, `Db${i}`, { vpc, engine: mariadb, removalPolicy }));
+      const t = Template.fromStack(stack);
+      expect(deletionPolicies(t, 'AWS::RDS::OptionGroup')).toEqual(['Retain']);
+      expect(deletionPolicies(t, 'AWS::RDS::DBParameterGroup')).toEqual(['Retain']);
+      expect(deletionPolicies(t, 'AWS::RDS::DBSubnetGroup')).toEqual(['Retain']);
+    }
+  });
+
+  test('RETAIN_ON_UPDATE_OR_DELETE keeps the groups too, except when the deploy that creates them rolls back (review AK)', () => {
+    const { stack, db, t } = single({ engine: mariadb, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    for (const type of ['AWS::RDS::DBParameterGroup', 'AWS::RDS::OptionGroup', 'AWS::RDS::DBSubnetGroup']) {
+      expect([type, deletionPolicies(t, type)]).toEqual([type, ['RetainExceptOnCreate']]);
+    }
+    expect(t.toJSON().Resources[logicalId(stack, db.connections.securityGroups[0])].DeletionPolicy).toBe('RetainExceptOnCreate');
+    const targets = Object.entries(t.findResources('AWS::EC2::SecurityGroup')).filter(([id]) => id.startsWith('ProtectedSecretsRotationTargets'));
+    expect(targets.map(([, r]) => r.DeletionPolicy)).toEqual(['RetainExceptOnCreate']);
+  });
+
   test('a retained Aurora cluster keeps its cluster parameter group and security group', () => {
     const { stack, vpc } = setup();
     const cluster = new RotatedAuroraCluster(stack, 'C', {

@@ -140,7 +140,7 @@ export function sharedSubnetGroup(
   if (share === false || share === 'false') return undefined;
   const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', subnetSelectionKey(vpc, vpcSubnets), (stack, id) =>
     new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${vpc.node.path}` }));
-  if (removalPolicy === RemovalPolicy.RETAIN) group.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  keepWhileDatabaseKept(group, removalPolicy);
   return group;
 }
 
@@ -169,7 +169,8 @@ export function sharedOptionGroup(
  * Keeps the groups a database still uses after CloudFormation leaves it, or its final snapshot, behind: CloudFormation
  * would otherwise try to delete them and the stack's deletion would end in DELETE_FAILED, as for the shared subnet
  * group (`sharedSubnetGroup`).
- * - `RETAIN`: the parameter groups ("can't be associated with any DB instances",
+ * - `RETAIN` (`RETAIN_ON_UPDATE_OR_DELETE`: the same, as `RetainExceptOnCreate`): the parameter groups ("can't be
+ *   associated with any DB instances",
  *   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBParameterGroup.html; "any DB clusters",
  *   API_DeleteDBClusterParameterGroup.html), the option group, and the database's own security groups ("If you attempt
  *   to delete a security group that is associated with an instance or network interface ... the operation fails with
@@ -185,17 +186,37 @@ export function retainGroupsInUse(
   removalPolicy: RemovalPolicy,
   groups: { parameterGroup?: rds.IParameterGroup; optionGroup?: rds.IOptionGroup; securityGroups: ec2.ISecurityGroup[] },
 ): void {
-  // Kept as the database is: a retained database stays even when the deploy that creates it rolls back; a final
-  // snapshot exists only once a created database is deleted, so a failed first deploy leaves nothing behind.
-  const policy = removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.RETAIN : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
-  const retain = (construct: Construct | undefined) => {
-    for (const child of construct?.node.children ?? []) if (CfnResource.isCfnResource(child)) child.applyRemovalPolicy(policy);
-  };
-  if (removalPolicy === RemovalPolicy.RETAIN || removalPolicy === RemovalPolicy.SNAPSHOT) retain(groups.optionGroup as Construct | undefined);
-  if (removalPolicy !== RemovalPolicy.RETAIN) return;
-  retain(groups.parameterGroup as Construct | undefined);
+  // The final snapshot exists only once a created database is deleted, so a failed first deploy leaves nothing behind.
+  if (removalPolicy === RemovalPolicy.SNAPSHOT) keepAtLeast(groups.optionGroup as Construct | undefined, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+  keepWhileDatabaseKept(groups.optionGroup as Construct | undefined, removalPolicy);
+  keepWhileDatabaseKept(groups.parameterGroup as Construct | undefined, removalPolicy);
   const own = new Set(database.node.findAll());
-  for (const group of groups.securityGroups) if (Resource.isOwnedResource(group) && own.has(group)) retain(group);
+  for (const group of groups.securityGroups) if (Resource.isOwnedResource(group) && own.has(group)) keepWhileDatabaseKept(group, removalPolicy);
+}
+
+/**
+ * Keeps a group as long as a database that uses it is kept: `Retain` with a retained database (which stays even when
+ * the deploy that creates it rolls back), `RetainExceptOnCreate` with one kept except then. Nothing for a database
+ * that is deleted (SNAPSHOT, DESTROY).
+ */
+export function keepWhileDatabaseKept(group: Construct | undefined, removalPolicy: RemovalPolicy | undefined): void {
+  if (removalPolicy === RemovalPolicy.RETAIN || removalPolicy === RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE) keepAtLeast(group, removalPolicy);
+}
+
+/** The CloudFormation deletion policies that keep a resource, weakest first. */
+const KEEPING = ['RetainExceptOnCreate', 'Retain'];
+
+/**
+ * Gives the resources of `group` `policy`, unless they already keep themselves more strongly: a group shared by the
+ * databases of a stack is kept as the most strongly kept of them, whatever their order.
+ */
+function keepAtLeast(group: Construct | undefined, policy: RemovalPolicy): void {
+  const wanted = policy === RemovalPolicy.RETAIN ? 'Retain' : 'RetainExceptOnCreate';
+  for (const child of group?.node.children ?? []) {
+    if (!CfnResource.isCfnResource(child)) continue;
+    if (KEEPING.indexOf(child.cfnOptions.deletionPolicy ?? '') >= KEEPING.indexOf(wanted)) continue;
+    child.applyRemovalPolicy(policy);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
 import { createHash } from 'crypto';
 import { Names, RemovalPolicy, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { keepWhileDatabaseKept } from './database';
 import { findOrCreate } from './singleton';
 import type { RotationFunction } from '../rotation-function';
 
@@ -25,7 +26,7 @@ export function joinRotationTargets(
 ): ec2.SecurityGroup {
   const targets = rotationTargetsGroup(instance, rotationFunction, vpc);
   // CloudFormation could not delete a group that a retained instance still uses (as for the shared subnet group).
-  if (removalPolicy === RemovalPolicy.RETAIN) targets.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  keepWhileDatabaseKept(targets, removalPolicy);
   // Idempotent: aws-cdk-lib names each rule by its peer and port and creates it once.
   targets.connections.allowFrom(rotationFunction, ec2.Port.tcp(port), ec2Description('Rotation function ', rotationFunction.node.path, ' to its databases'));
   const cfn = instance.node.defaultChild as rds.CfnDBInstance;
