@@ -319,6 +319,7 @@ export class SecretMonitoring extends Construct {
     warnWithoutTrail(this, {
       trail: () => this.statedTrails.find(t => t.logsReadEvents) ?? this.statedTrails[0],
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
+      needsKmsEvents: () => (this.groups.get(this.kinds.keyChange)?.length ?? 0) > 0,
       readAlerts: 'reads of AWSPREVIOUS and uses of secrets scheduled for deletion',
       readAlertsOff: 'watchDeprecatedAccess: false',
     });

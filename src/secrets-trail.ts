@@ -1,7 +1,9 @@
 import {
+  Annotations,
   Duration,
   RemovalPolicy,
   Stack,
+  Token,
   aws_cloudtrail as cloudtrail,
   aws_iam as iam,
   aws_kms as kms,
@@ -9,6 +11,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { PropErrors } from './private/validation';
@@ -80,11 +83,15 @@ export class SecretsTrail extends Construct {
   public readonly key: kms.Key;
   /** The CloudWatch Logs copy, when `sendToCloudWatchLogs` is on. */
   public readonly logGroup?: logs.LogGroup;
+  /** Whether the trail logs AWS KMS's management events (false with `excludeKmsAndRdsDataEvents`). */
+  public readonly logsKmsEvents: boolean;
 
   constructor(scope: Construct, id: string, props: SecretsTrailProps = {}) {
     super(scope, id);
     validate(this, props);
+    this.warnIfNotAlone();
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.logsKmsEvents = !props.excludeKmsAndRdsDataEvents;
 
     this.key = this.createKey(removalPolicy);
     this.bucket = this.createBucket(removalPolicy, props.logFileRetention ?? Duration.days(365));
@@ -222,6 +229,33 @@ export class SecretsTrail extends Construct {
     });
   }
 
+  /**
+   * Warns at synth when another `SecretsTrail` of the app logs the same account: each is multi-region and logs every
+   * management event, and "The first copy of management events is free. You are charged for additional copies of
+   * management events that you are logging on any subsequent trail in the same Region"
+   * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_EventSelector.html). Any `SecretsTrail` of the
+   * account already feeds every monitoring of the app. Accounts unknown at synth are not compared.
+   */
+  private warnIfNotAlone(): void {
+    shareAppWalkInValidation(this);
+    this.node.addValidation({
+      validate: () => {
+        const account = Stack.of(this).account;
+        if (Token.isUnresolved(account)) return [];
+        const others = appConstructsOfKind(this, SecretsTrail.isSecretsTrail)
+          .filter(trail => trail !== this && Stack.of(trail).account === account);
+        if (others.length > 0) {
+          Annotations.of(this).addWarningV2('cdk-protected-secrets:second-trail', [
+            `${this.node.path} and ${others.map(t => t.node.path).join(', ')} are SecretsTrails of account ${account}: each logs the same management`,
+            'events in every region, and CloudTrail charges for every copy after the first. Keep one per account (in any stack of the app):',
+            'it feeds every monitoring of the app.',
+          ].join(' '));
+        }
+        return [];
+      },
+    });
+  }
+
   private createBucket(removalPolicy: RemovalPolicy, retention: Duration): s3.Bucket {
     return new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -283,6 +317,14 @@ export interface ExistingTrailOptions {
   readonly logsReadEvents: boolean;
 
   /**
+   * Whether the trail logs AWS KMS's management events. An advanced event selector `eventSource NotEquals
+   * kms.amazonaws.com` leaves them out (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html),
+   * and the alerts on changes to the secrets' keys (`keyChangeRules`) then never fire: synth warns.
+   * @default true
+   */
+  readonly logsKmsEvents?: boolean;
+
+  /**
    * What the trail is, for the README of your app and the synth messages (for example its ARN).
    * @default 'an existing trail'
    */
@@ -297,12 +339,12 @@ export interface ExistingTrailOptions {
 export class MonitoringTrail {
   /** A `SecretsTrail` of this app (which logs read and write management events). */
   public static fromSecretsTrail(trail: SecretsTrail): MonitoringTrail {
-    return new MonitoringTrail(true, trail.node.path);
+    return new MonitoringTrail(true, trail.node.path, trail.logsKmsEvents);
   }
 
   /** A trail that exists already, for example an organization trail, with the events it logs. */
   public static existing(options: ExistingTrailOptions): MonitoringTrail {
-    return new MonitoringTrail(options.logsReadEvents, options.description ?? 'an existing trail');
+    return new MonitoringTrail(options.logsReadEvents, options.description ?? 'an existing trail', options.logsKmsEvents ?? true);
   }
 
   private constructor(
@@ -310,5 +352,7 @@ export class MonitoringTrail {
     public readonly logsReadEvents: boolean,
     /** What the trail is. */
     public readonly description: string,
+    /** Whether the trail logs AWS KMS's management events. */
+    public readonly logsKmsEvents: boolean,
   ) {}
 }

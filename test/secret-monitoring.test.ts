@@ -1042,6 +1042,39 @@ describe('the trail the alerts rely on', () => {
     expect(warnings(stack)).toEqual([expect.stringMatching(/the organization trail does not log read management events.*watchDeprecatedAccess: false/)]);
   });
 
+  test('a trail without AWS KMS events: synth warns that the key-change alerts never fire (review AH)', () => {
+    // CloudTrail's advanced selectors can leave out KMS's management events
+    // (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html): a rule on them stays silent.
+    const app = new App();
+    const stack = monitoredStack(app);
+    new SecretsTrail(stack, 'Trail', { excludeKmsAndRdsDataEvents: true });
+    app.synth();
+    expect(warnings(stack)).toEqual([expect.stringMatching(/^Monitored\d+\/Trail does not log AWS KMS events, so the alerts on changes to the secrets' keys \(keyChangeRules\) never fire/)]);
+    const org = new App();
+    const withOrgTrail = monitoredStack(org, { trail: MonitoringTrail.existing({ logsReadEvents: true, logsKmsEvents: false, description: 'the organization trail' }) });
+    org.synth();
+    expect(warnings(withOrgTrail)).toEqual([expect.stringMatching(/^the organization trail does not log AWS KMS events/)]);
+    // A trail that logs them, or a monitoring without a key of this app to watch: no warning.
+    const logging = new App();
+    const withTrail = monitoredStack(logging, { trail: MonitoringTrail.existing({ logsReadEvents: true, description: 'the organization trail' }) });
+    logging.synth();
+    expect(warnings(withTrail)).toEqual([]);
+  });
+
+  test('a second SecretsTrail of the same account: synth warns on both, naming the other (review AH)', () => {
+    // Each is multi-region and logs every management event; CloudTrail charges for every copy after the first
+    // (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_EventSelector.html).
+    const app = new App();
+    const dev = new Stack(app, 'Dev', { env: ENV });
+    const prod = new Stack(app, 'Prod', { env: { ...ENV, region: 'us-east-1' } });
+    const other = new Stack(app, 'Other', { env: { ...ENV, account: '222222222222' } });
+    for (const stack of [dev, prod, other]) new SecretsTrail(stack, 'Trail');
+    app.synth();
+    expect(warnings(dev)).toEqual([expect.stringMatching(/^Dev\/Trail and Prod\/Trail are SecretsTrails of account 111111111111: .*Keep one per account/)]);
+    expect(warnings(prod)).toEqual([expect.stringMatching(/^Prod\/Trail and Dev\/Trail are SecretsTrails of account 111111111111/)]);
+    expect(warnings(other)).toEqual([]);
+  });
+
   test('AccountSecretAlerts with a trail that logs writes only: the warning names its own prop, watchAccessDenied', () => {
     const app = new App();
     const stack = new Stack(app, 'Account', { env: ENV });

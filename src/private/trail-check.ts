@@ -13,6 +13,8 @@ export interface TrailNeeds {
   trail(): MonitoringTrail | undefined;
   /** Whether some rule matches read-only events (which the trail must log too). */
   needsReadEvents(): boolean;
+  /** Whether some rule matches AWS KMS's events (which a trail may leave out). */
+  needsKmsEvents?(): boolean;
 }
 
 /**
@@ -34,11 +36,19 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
           'Create one `SecretsTrail` per account (in any stack of this app), or state the trail that exists,',
           'for example an organization trail: `monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) }`.',
         ].join(' '));
-      } else if (needs.needsReadEvents() && !stated.logsReadEvents) {
-        Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-reads', [
-          `${stated.description} does not log read management events, so alerts on ${needs.readAlerts} never fire.`,
-          `Log read events on that trail, or set \`${needs.readAlertsOff}\`.`,
-        ].join(' '));
+      } else {
+        if (needs.needsReadEvents() && !stated.logsReadEvents) {
+          Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-reads', [
+            `${stated.description} does not log read management events, so alerts on ${needs.readAlerts} never fire.`,
+            `Log read events on that trail, or set \`${needs.readAlertsOff}\`.`,
+          ].join(' '));
+        }
+        if (needs.needsKmsEvents?.() && !stated.logsKmsEvents) {
+          Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-kms', [
+            `${stated.description} does not log AWS KMS events, so the alerts on changes to the secrets' keys (keyChangeRules) never fire.`,
+            'Log KMS management events on that trail (leave out `excludeKmsAndRdsDataEvents`), or accept the gap.',
+          ].join(' '));
+        }
       }
       return [];
     },
