@@ -1135,6 +1135,16 @@ test('no generated password reaches the database servers, which log every statem
   }
 });
 
+test('the audit log the library\'s MySQL and MariaDB instances export (CONNECT,QUERY_DDL) holds the rotations\' logins, never a password change', () => {
+  // The README says the audit events leave out the password changes (which the plugin does not count as DDL): the
+  // real plugin, loaded as the instances' option group loads it, saw every rotation of the MariaDB tests.
+  const audit = readFileSync(h.mariadb.auditLogPath, 'utf8');
+  expect(audit).toMatch(/,CONNECT,/);
+  expect(audit.split('\n').filter(line => /,QUERY,/.test(line) && /ALTER USER|SET PASSWORD|IDENTIFIED|PASSWORD\(/i.test(line))).toEqual([]);
+  const generated = [...h.passwords].filter(password => !h.setByTests.has(password));
+  for (const password of generated) expect(audit.includes(password)).toBe(false);
+});
+
 test('the logs are structured JSON with the step and secret ARN, and no password ever appears in them', async () => {
   expect(h.logs.length).toBeGreaterThan(50);
   for (const line of h.logs) {

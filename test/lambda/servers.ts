@@ -6,6 +6,7 @@ import * as net from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { pythonTool } from '../python-tools';
+import { AUDIT_EVENTS } from '../../src/private/database';
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -192,7 +193,10 @@ export class MariaDbServer extends Server {
       `--socket=${this.socket}`, `--pid-file=${join(this.dir, 'mariadb.pid')}`, '--skip-log-bin', '--innodb-buffer-pool-size=16M',
       `--ssl-ca=${this.tls.caPath}`, `--ssl-cert=${this.tls.mariadbCertPath}`, `--ssl-key=${this.tls.keyPath}`,
       // Log every statement, as a badly configured server would, to prove no password reaches the server's logs.
-      '--general-log=1', `--general-log-file=${this.statementLogPath}`, ...(IS_ROOT ? ['--user=root'] : [])], { stdio: 'ignore' });
+      '--general-log=1', `--general-log-file=${this.statementLogPath}`,
+      // The audit plugin as the library's MySQL and MariaDB instances load it (their option group), whose log they export.
+      '--plugin-load-add=server_audit', '--server-audit-logging=ON', `--server-audit-events=${AUDIT_EVENTS}`, `--server-audit-file-path=${this.auditLogPath}`,
+      ...(IS_ROOT ? ['--user=root'] : [])], { stdio: 'ignore' });
     await waitFor(async () => (await portOpen(this.port)) && spawnSync(this.client, ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-e', 'SELECT 1']).status === 0, 'MariaDB');
     if (first) {
       // The superuser the tests and the alternating rotation log in with, over TCP with a password.
@@ -210,6 +214,11 @@ export class MariaDbServer extends Server {
   /** Every statement the server received. */
   public get statementLogPath(): string {
     return join(this.dir, 'statements.log');
+  }
+
+  /** The audit plugin's log, with the events the library's instances audit (AUDIT_EVENTS). */
+  public get auditLogPath(): string {
+    return join(this.dir, 'audit.log');
   }
 
   private get socket(): string {
