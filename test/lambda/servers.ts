@@ -5,8 +5,8 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import * as net from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { pythonTool } from '../python-tools';
 import { AUDIT_EVENTS } from '../../src/private/database';
+import { pythonTool } from '../python-tools';
 
 const IS_ROOT = process.getuid?.() === 0;
 
