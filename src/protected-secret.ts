@@ -654,15 +654,18 @@ export class ProtectedSecret extends ProtectedSecretBase {
     });
   }
 
-  private allow(principal: iam.IPrincipal, key: kms.IKey, actions: string[], propName: string): void {
+  private allow(given: iam.IPrincipal, key: kms.IKey, actions: string[], propName: string): void {
+    let principal = given;
     this.exempt(principal, propName);
     const statement = new iam.PolicyStatement({
-      principals: [principal],
+      principals: [withoutConditions(principal)],
       actions,
       resources: ['*'],
     });
     limitServiceToAccount(statement, principal, Stack.of(this).account);
     this.secret.addToResourcePolicy(statement);
+    // The key policy names the service without the user's conditions (see limitServiceToAccount).
+    principal = withoutConditions(principal);
     const writes = actions.includes('secretsmanager:PutSecretValue');
     if (!isKeyOfThisApp(key)) {
       // A key imported by ARN has no policy here, so key.grantDecrypt would add nothing and the reader would get
@@ -951,14 +954,14 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
 
     public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
       const exempted = this.onGrant(grantee);
-      const grant = super.grantRead(exempted, versionStages);
+      const grant = super.grantRead(withoutConditionsGrantee(exempted), versionStages);
       limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
       return grant;
     }
 
     public grantWrite(grantee: iam.IGrantable): iam.Grant {
       const exempted = this.onGrant(grantee);
-      const grant = grantWriteWithoutUpdateSecret(this, exempted);
+      const grant = grantWriteWithoutUpdateSecret(this, withoutConditionsGrantee(exempted));
       limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
       return grant;
     }
@@ -1093,13 +1096,40 @@ function grantWriteWithoutUpdateSecret(secret: secretsmanager.ISecret, grantee: 
  * service principal on behalf of a resource for which the configuration triggered the service-to-service request"
  * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount):
  * a service that reads otherwise would be refused. A service principal given with conditions of the user's own
- * (`withConditions`, for example on aws:SourceArn) keeps those instead. The key policy's statement for the service
- * keeps kms:ViaService alone: the value is reachable only through this statement.
+ * (`withConditions`, for example on aws:SourceArn; `withConditions({})` for none) gets those instead. The key policy's
+ * statement for the service keeps kms:ViaService alone (see withoutConditions): the value is reachable only through
+ * this statement.
  */
 function limitServiceToAccount(statement: iam.PolicyStatement | undefined, principal: iam.IPrincipal, account: string): void {
-  const fragment = principal.policyFragment;
-  if (!statement || (fragment.principalJson.Service ?? []).length === 0 || Object.keys(fragment.conditions).length > 0) return;
-  statement.addCondition('StringEquals', { 'aws:SourceAccount': account });
+  if (!statement || !isServiceOnly(principal)) return;
+  if (principal instanceof iam.PrincipalWithConditions) {
+    // The user's own, even none (`withConditions({})`: any account's use of the service, stated on purpose).
+    statement.addConditions(principal.policyFragment.conditions);
+  } else {
+    statement.addCondition('StringEquals', { 'aws:SourceAccount': account });
+  }
+}
+
+function isServiceOnly(principal: iam.IPrincipal): boolean {
+  const json = principal.policyFragment.principalJson;
+  return (json.Service ?? []).length > 0 && (json.AWS ?? []).length === 0;
+}
+
+/**
+ * A service principal given with the user's conditions, without them: they go on the secret's statement only
+ * (limitServiceToAccount). aws-cdk-lib's ViaServicePrincipal would copy them into the key policy, where KMS, called
+ * by Secrets Manager for the service, may not see the keys they name (a key missing from the request fails its
+ * condition), and the service could then never read.
+ */
+function withoutConditions(principal: iam.IPrincipal): iam.IPrincipal {
+  if (!(principal instanceof iam.PrincipalWithConditions) || !isServiceOnly(principal)) return principal;
+  const services = principal.policyFragment.principalJson.Service.map(name => new iam.ServicePrincipal(name));
+  return services.length === 1 ? services[0] : new iam.CompositePrincipal(...services);
+}
+
+function withoutConditionsGrantee(grantee: iam.IGrantable): iam.IGrantable {
+  const plain = withoutConditions(grantee.grantPrincipal);
+  return plain === grantee.grantPrincipal ? grantee : { grantPrincipal: plain };
 }
 
 /** The secret's account when it is known at synth and is not the account of `scope`'s stack. */

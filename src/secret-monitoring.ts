@@ -320,6 +320,7 @@ export class SecretMonitoring extends Construct {
       trail: () => this.statedTrails.find(t => t.logsReadEvents) ?? this.statedTrails[0],
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
       needsKmsEvents: () => (this.groups.get(this.kinds.keyChange)?.length ?? 0) > 0,
+      statedTrails: () => this.statedTrails,
       readAlerts: 'reads of AWSPREVIOUS and uses of secrets scheduled for deletion',
       readAlertsOff: 'watchDeprecatedAccess: false',
     });

@@ -272,16 +272,30 @@ describe('ProtectedSecret resource policy', () => {
     const stack = new Stack(app, 'Test', { env: ENV });
     const sourceArn = `arn:aws:mediatailor:${REGION}:${ACCOUNT}:sourceLocation/*`;
     new ProtectedSecret(stack, 'Db', { readers: [new iam.ServicePrincipal('mediatailor.amazonaws.com').withConditions({ ArnLike: { 'aws:SourceArn': sourceArn } })] });
-    const t = new ResolvedTemplate('Test', Template.fromStack(stack).toJSON());
+    const template = Template.fromStack(stack);
+    const t = new ResolvedTemplate('Test', template.toJSON());
     const arn = t.resolve({ Ref: t.ofType('AWS::SecretsManager::Secret')[0][0] }) as string;
     const policy = t.secretPolicies().get(arn);
     const allow = (policy as any).Statement.find((s: any) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes('mediatailor'));
     expect(allow.Condition).toEqual({ ArnLike: { 'aws:SourceArn': sourceArn } });
+    // The key policy names the service without them: KMS, called by Secrets Manager for the service, may not see
+    // aws:SourceArn, and a missing key would fail the condition (review AM).
+    const keyStatements = Object.values(template.findResources('AWS::KMS::Key')).flatMap((k: any) => k.Properties.KeyPolicy.Statement)
+      .filter((st: any) => JSON.stringify(st.Principal).includes('mediatailor'));
+    expect(keyStatements.length).toBeGreaterThan(0);
+    for (const st of keyStatements) expect(Object.keys(st.Condition)).toEqual(['StringEquals']);
     const mediatailor = (context: Record<string, string>) => ({ label: 'mediatailor', principal: 'mediatailor.amazonaws.com', context: { 'aws:PrincipalServiceName': 'mediatailor.amazonaws.com', ...context } });
     expect(await decide(mediatailor({ 'aws:SourceArn': `arn:aws:mediatailor:${REGION}:${ACCOUNT}:sourceLocation/a` }), 'secretsmanager:GetSecretValue', arn, policy)).toBe('Allowed');
     expect(await decide(mediatailor({ 'aws:SourceArn': `arn:aws:mediatailor:${REGION}:${OTHER_ACCOUNT}:sourceLocation/a` }), 'secretsmanager:GetSecretValue', arn, policy)).not.toBe('Allowed');
+    // `withConditions({})`: any account's use of the service, stated on purpose (review AM).
+    const openStack = new Stack(new App(), 'Open', { env: ENV });
+    new ProtectedSecret(openStack, 'Open', { readers: [new iam.ServicePrincipal('mediatailor.amazonaws.com').withConditions({})] });
+    const open = Object.values(Template.fromStack(openStack).findResources('AWS::SecretsManager::ResourcePolicy'))
+      .flatMap((p: any) => p.Properties.ResourcePolicy.Statement)
+      .filter((st: any) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes('mediatailor') && !JSON.stringify(st.Condition ?? {}).includes('sourceLocation'));
+    expect(open.map((st: any) => st.Condition)).toEqual([undefined]);
     // An IAM principal with conditions is still refused: the deny's exemption could not carry them.
-    expect(() => new ProtectedSecret(stack, 'Other', { readers: [new iam.PrincipalWithConditions(role(stack, 'R'), { Bool: { 'aws:SecureTransport': 'true' } })] }))
+    expect(() => new ProtectedSecret(openStack, 'Other', { readers: [new iam.PrincipalWithConditions(role(openStack, 'R'), { Bool: { 'aws:SecureTransport': 'true' } })] }))
       .toThrow(/`readers` contains a principal with conditions/);
   });
 

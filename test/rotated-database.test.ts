@@ -769,6 +769,19 @@ describe('groups a database still uses when the stack is deleted (review AJ)', (
     expect(targets.map(([, r]) => r.DeletionPolicy)).toEqual(['RetainExceptOnCreate']);
   });
 
+  test('a database\'s own subnet group (shareDbSubnetGroups false) is kept under RETAIN_ON_UPDATE_OR_DELETE too (review AM)', () => {
+    const app = new App({ context: { 'cdk-protected-secrets:shareDbSubnetGroups': false } });
+    const stack = new Stack(app, 'Test', { env: ENV });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    new RotatedAuroraCluster(stack, 'Aurora', {
+      vpc,
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_4 }),
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    expect(deletionPolicies(Template.fromStack(stack), 'AWS::RDS::DBSubnetGroup')).toEqual(['RetainExceptOnCreate', 'RetainExceptOnCreate']);
+  });
+
   test('a retained Aurora cluster keeps its cluster parameter group and security group', () => {
     const { stack, vpc } = setup();
     const cluster = new RotatedAuroraCluster(stack, 'C', {

@@ -1059,6 +1059,12 @@ describe('the trail the alerts rely on', () => {
     const withTrail = monitoredStack(logging, { trail: MonitoringTrail.existing({ logsReadEvents: true, description: 'the organization trail' }) });
     logging.synth();
     expect(warnings(withTrail)).toEqual([]);
+    // An organization trail without KMS events beside a SecretsTrail of the account that logs them: fed, no warning (review AM).
+    const both = new App();
+    const withBoth = monitoredStack(both, { trail: MonitoringTrail.existing({ logsReadEvents: true, logsKmsEvents: false, description: 'org' }) });
+    new SecretsTrail(new Stack(both, 'Audit', { env: ENV }), 'Trail');
+    both.synth();
+    expect(warnings(withBoth)).toEqual([]);
   });
 
   test('a second SecretsTrail of the same account: synth warns on both, naming the other (review AH)', () => {

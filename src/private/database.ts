@@ -192,6 +192,8 @@ export function retainGroupsInUse(
   keepWhileDatabaseKept(groups.parameterGroup as Construct | undefined, removalPolicy);
   const own = new Set(database.node.findAll());
   for (const group of groups.securityGroups) if (Resource.isOwnedResource(group) && own.has(group)) keepWhileDatabaseKept(group, removalPolicy);
+  // The database's own subnet group (SHARE_DB_SUBNET_GROUPS_CONTEXT false): aws-cdk-lib keeps it under RETAIN only.
+  for (const construct of own) if (construct instanceof rds.SubnetGroup) keepWhileDatabaseKept(construct, removalPolicy);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface TrailNeeds {
   needsReadEvents(): boolean;
   /** Whether some rule matches AWS KMS's events (which a trail may leave out). */
   needsKmsEvents?(): boolean;
+  /** Every trail the user stated (the KMS check counts any of them, and any SecretsTrail of the account). */
+  statedTrails?(): MonitoringTrail[];
 }
 
 /**
@@ -43,10 +45,13 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
             `Log read events on that trail, or set \`${needs.readAlertsOff}\`.`,
           ].join(' '));
         }
-        if (needs.needsKmsEvents?.() && !stated.logsKmsEvents) {
+        // Any known trail of the account that logs KMS events feeds the key rules, stated or found in the app.
+        const known = [...(needs.statedTrails?.() ?? []), ...trailsInApp(scope)];
+        if (needs.needsKmsEvents?.() && !known.some(trail => trail.logsKmsEvents)) {
           Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-kms', [
-            `${stated.description} does not log AWS KMS events, so the alerts on changes to the secrets' keys (keyChangeRules) never fire.`,
-            'Log KMS management events on that trail (leave out `excludeKmsAndRdsDataEvents`), or accept the gap.',
+            `${known.map(trail => trail.description).join(' and ')} ${known.length > 1 ? 'do' : 'does'} not log AWS KMS events, so the alerts on changes`,
+            'to the secrets\' keys (keyChangeRules) never fire. Log KMS management events on a trail of the account (a SecretsTrail',
+            'without `excludeKmsAndRdsDataEvents`), or acknowledge this warning to accept the gap.',
           ].join(' '));
         }
       }
@@ -63,9 +68,15 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
  * account unknown at synth (an environment-agnostic stack) may be the same one, so it counts rather than warn wrongly.
  */
 function trailInApp(scope: Construct): MonitoringTrail | undefined {
+  return trailsInApp(scope)[0];
+}
+
+/** Every `SecretsTrail` of the app that logs `scope`'s account (see trailInApp). */
+function trailsInApp(scope: Construct): MonitoringTrail[] {
   const account = Stack.of(scope).account;
-  const found = appConstructsOfKind(scope, isSecretsTrail).find(trail => sameAccountOrUnknown(Stack.of(trail).account, account));
-  return found ? MonitoringTrail.fromSecretsTrail(found as SecretsTrail) : undefined;
+  return appConstructsOfKind(scope, isSecretsTrail)
+    .filter(trail => sameAccountOrUnknown(Stack.of(trail).account, account))
+    .map(trail => MonitoringTrail.fromSecretsTrail(trail as SecretsTrail));
 }
 
 function sameAccountOrUnknown(a: string, b: string): boolean {
