@@ -654,8 +654,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     });
   }
 
-  private allow(given: iam.IPrincipal, key: kms.IKey, actions: string[], propName: string): void {
-    let principal = given;
+  private allow(principal: iam.IPrincipal, key: kms.IKey, actions: string[], propName: string): void {
     this.exempt(principal, propName);
     const statement = new iam.PolicyStatement({
       principals: [withoutConditions(principal)],
@@ -664,8 +663,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
     });
     limitServiceToAccount(statement, principal, Stack.of(this).account);
     this.secret.addToResourcePolicy(statement);
-    // The key policy names the service without the user's conditions (see limitServiceToAccount).
-    principal = withoutConditions(principal);
     const writes = actions.includes('secretsmanager:PutSecretValue');
     if (!isKeyOfThisApp(key)) {
       // A key imported by ARN has no policy here, so key.grantDecrypt would add nothing and the reader would get
@@ -691,7 +688,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
         + `Use a key of this stack (\`SecretsKey.forStack(this)\`), or a role of ${keyStack.node.path} or imported by ARN.`);
     }
     // Key policy: the principal may use the key, but only through Secrets Manager.
-    const via = new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, principal);
+    // The key policy names a service without the user's conditions (see withoutConditions).
+    const via = new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(this).region}.amazonaws.com`, withoutConditions(principal));
     if (writes) {
       key.grantEncryptDecrypt(via);
     } else {
