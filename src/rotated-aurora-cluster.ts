@@ -168,7 +168,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       removalPolicy,
       iamAuthentication: true,
     });
-    retainGroupsInUse(this, removalPolicy, { parameterGroup, securityGroups: cluster.connections.securityGroups });
+    retainGroupsInUse(this, removalPolicy, { parameterGroup });
     return cluster;
   }
 

@@ -329,7 +329,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       allowMajorVersionUpgrade: props.allowMajorVersionUpgrade,
       publiclyAccessible: false,
     });
-    retainGroupsInUse(this, removalPolicy, { parameterGroup, optionGroup, securityGroups: instance.connections.securityGroups });
+    retainGroupsInUse(this, removalPolicy, { parameterGroup, optionGroup });
     return instance;
   }
 

@@ -1,6 +1,6 @@
 // What the database constructs share.
 import { createHash } from 'crypto';
-import { CfnResource, Duration, RemovalPolicy, Resource, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { findOrCreate } from './singleton';
 import { subnetSelectionKey } from './subnet-selection';
@@ -184,16 +184,17 @@ export function sharedOptionGroup(
 export function retainGroupsInUse(
   database: Construct,
   removalPolicy: RemovalPolicy,
-  groups: { parameterGroup?: rds.IParameterGroup; optionGroup?: rds.IOptionGroup; securityGroups: ec2.ISecurityGroup[] },
+  groups: { parameterGroup?: rds.IParameterGroup; optionGroup?: rds.IOptionGroup },
 ): void {
   // The final snapshot exists only once a created database is deleted, so a failed first deploy leaves nothing behind.
   if (removalPolicy === RemovalPolicy.SNAPSHOT) keepAtLeast(groups.optionGroup as Construct | undefined, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
   keepWhileDatabaseKept(groups.optionGroup as Construct | undefined, removalPolicy);
   keepWhileDatabaseKept(groups.parameterGroup as Construct | undefined, removalPolicy);
-  const own = new Set(database.node.findAll());
-  for (const group of groups.securityGroups) if (Resource.isOwnedResource(group) && own.has(group)) keepWhileDatabaseKept(group, removalPolicy);
-  // The database's own subnet group (SHARE_DB_SUBNET_GROUPS_CONTEXT false): aws-cdk-lib keeps it under RETAIN only.
-  for (const construct of own) if (construct instanceof rds.SubnetGroup) keepWhileDatabaseKept(construct, removalPolicy);
+  // The security group aws-cdk-lib creates inside the database, and its own subnet group (SHARE_DB_SUBNET_GROUPS_CONTEXT
+  // false), which aws-cdk-lib keeps under RETAIN only; groups the user passed live elsewhere and are not touched.
+  for (const construct of database.node.findAll()) {
+    if (construct instanceof ec2.SecurityGroup || construct instanceof rds.SubnetGroup) keepWhileDatabaseKept(construct, removalPolicy);
+  }
 }
 
 /**
