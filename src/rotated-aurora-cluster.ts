@@ -12,8 +12,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring, retainGroupsInUse,
-  sharedParameterGroup, sharedSubnetGroup,
+  AUDIT_EVENTS, databaseNameErrors, databaseParameterGroup, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
+  parameterErrors, retainGroupsInUse, sharedSubnetGroup,
 } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
 import { duplicateInEnvironmentError } from './private/environment-claims';
@@ -145,7 +145,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     props: RotatedAuroraClusterProps, traits: ClusterEngineTraits, clusterIdentifier: string, vpcSubnets: ec2.SubnetSelection,
   ): rds.DatabaseCluster {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
-    const parameterGroup = sharedParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)');
+    const parameterGroup = databaseParameterGroup(this, props.engine, traits.parameters, 'TLS required (Aurora MySQL: audit log without DCL)', props.parameters);
     const cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: props.engine,
       clusterIdentifier,
@@ -164,7 +164,8 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       cloudwatchLogsExports: traits.logExports,
       ...enhancedMonitoring(this, props.monitoringInterval),
       deletionProtection: deletionProtection(props),
-      backup: { retention: props.backupRetention ?? Duration.days(7) },
+      backup: { retention: props.backupRetention ?? Duration.days(7), preferredWindow: props.preferredBackupWindow },
+      preferredMaintenanceWindow: props.preferredMaintenanceWindow,
       removalPolicy,
       iamAuthentication: true,
     });
@@ -281,6 +282,7 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps, clusterIde
   const duplicate = duplicateInEnvironmentError(scope, scope.node.path, 'clusterIdentifier', clusterIdentifier, 'clusterIdentifier', 'give each cluster its own identifier.');
   if (duplicate) errors.add(duplicate);
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
+  if (traits) errors.addAll(parameterErrors(traits.parameters, props.parameters, props.engine.engineType));
   const username = props.username;
   if (username !== undefined && !Token.isUnresolved(username)) {
     if (!/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/.test(username)) {

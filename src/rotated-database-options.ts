@@ -86,6 +86,35 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly backupRetention?: Duration;
 
   /**
+   * The weekly time range, in UTC, during which RDS may apply maintenance that takes the database offline:
+   * `ddd:hh24:mi-ddd:hh24:mi` (days `mon` to `sun`), at least 30 minutes, not overlapping `preferredBackupWindow`.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+   * @default - a 30-minute window RDS picks at random from an 8-hour block of the Region
+   */
+  readonly preferredMaintenanceWindow?: string;
+
+  /**
+   * The daily time range, in UTC, during which RDS takes the automated backups: `hh24:mi-hh24:mi`, at least 30 minutes,
+   * not overlapping `preferredMaintenanceWindow`.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+   * @default - a 30-minute window RDS picks at random from an 8-hour block of the Region
+   */
+  readonly preferredBackupWindow?: string;
+
+  /**
+   * Engine parameters of the database's parameter group (`RotatedAuroraCluster`: its DB cluster parameter group),
+   * beside the construct's own, which it refuses to let you change: the TLS requirement (`rds.force_ssl`,
+   * `require_secure_transport`) and Aurora MySQL's audit settings (`server_audit_logging`, `server_audit_events`).
+   * A database with parameters gets a group of its own (without, it shares its stack's), so a later change of them
+   * updates the group in place: dynamic parameters apply at once, static ones at the next reboot. Giving a deployed
+   * database its first parameters, or removing them all, moves it to another group, whose parameters RDS applies
+   * only after a reboot (see the README, "Engine parameters").
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RebootInstance.html
+   * @default - only the construct's own parameters
+   */
+  readonly parameters?: Record<string, string>;
+
+  /**
    * What happens to the database when it leaves the stack. The secret and its key keep their own policy (retained):
    * for a stack you destroy and deploy again, also call `applyRemovalPolicy` on `secret`, or a secret with a
    * `secretName` left behind makes the next CreateSecret of that name fail.

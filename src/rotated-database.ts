@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import {
   AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
-  retainGroupsInUse, sharedOptionGroup, sharedParameterGroup, sharedSubnetGroup,
+  databaseParameterGroup, parameterErrors, retainGroupsInUse, sharedOptionGroup, sharedSubnetGroup,
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
@@ -295,7 +295,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     const key = this.secret.encryptionKey!;
     const audit = traits.logExports.includes('audit');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
-    const parameterGroup = sharedParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required');
+    const parameterGroup = databaseParameterGroup(this, props.engine, traits.tlsParameter, 'TLS required', props.parameters);
     // The audit log exists only with the audit plugin, which MySQL and MariaDB load from an option group.
     const optionGroup = audit ? sharedOptionGroup(this, props.engine,
       [{ name: 'MARIADB_AUDIT_PLUGIN', settings: { SERVER_AUDIT_EVENTS: AUDIT_EVENTS } }], 'Audit plugin') : undefined;
@@ -320,6 +320,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       maxAllocatedStorage: props.maxAllocatedStorage,
       deletionProtection: deletionProtection(props),
       backupRetention: props.backupRetention ?? Duration.days(7),
+      preferredBackupWindow: props.preferredBackupWindow,
+      preferredMaintenanceWindow: props.preferredMaintenanceWindow,
       removalPolicy,
       cloudwatchLogsExports: traits.logExports,
       optionGroup,
@@ -444,6 +446,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
     errors.add(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
+  if (traits) errors.addAll(parameterErrors(traits.tlsParameter, props.parameters, props.engine.engineType));
   errors.addAll(instanceIdentifierErrors(scope, props.instanceIdentifier));
   errors.addAll(storageErrors(props));
   const iamUnavailable = props.iamAuthentication && props.engine ? iamAuthenticationVersionError(props.engine) : undefined;

@@ -256,3 +256,29 @@ describe('RotatedAuroraCluster refuses, naming the prop', () => {
     expect(() => make('Two', ENV)).toThrow(/`clusterIdentifier` "orders" is already used by One\/Aurora/);
   });
 });
+
+describe('cluster parameters and maintenance windows', () => {
+  const auroraMysql = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_08_0 });
+
+  test('parameters join the construct\'s own in the cluster parameter group; the windows reach the cluster', () => {
+    const { stack } = build({ parameters: { log_min_duration_statement: '500' }, preferredMaintenanceWindow: 'sat:04:00-sat:05:00', preferredBackupWindow: '02:00-03:00' });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'log_min_duration_statement': '500', 'rds.force_ssl': '1' } });
+    t.hasResourceProperties('AWS::RDS::DBCluster', { PreferredMaintenanceWindow: 'sat:04:00-sat:05:00', PreferredBackupWindow: '02:00-03:00' });
+  });
+
+  test.each(['require_secure_transport', 'server_audit_logging', 'Server_Audit_Events'])('Aurora MySQL refuses %s, which the construct sets', name => {
+    expect(() => build({ engine: auroraMysql, parameters: { [name]: '0' } })).toThrow(new RegExp(`\`parameters\` must not set "${name}": the construct sets`));
+  });
+
+  test('Aurora MySQL takes other parameters beside the audit settings', () => {
+    const t = Template.fromStack(build({ engine: auroraMysql, parameters: { long_query_time: '2' } }).stack);
+    t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+      Parameters: Match.objectLike({ long_query_time: '2', server_audit_logging: '1', require_secure_transport: 'ON' }),
+    });
+  });
+
+  test('overlapping windows are refused', () => {
+    expect(() => build({ preferredMaintenanceWindow: 'tue:02:00-tue:03:00', preferredBackupWindow: '02:30-03:30' })).toThrow(/`preferredBackupWindow` "02:30-03:30" overlaps/);
+  });
+});

@@ -809,3 +809,76 @@ describe('groups a database still uses when the stack is deleted (review AJ)', (
     expect(allowed({})).toBeUndefined();
   });
 });
+
+describe('engine parameters and maintenance windows', () => {
+  const groups = (t: Template) => Object.values(t.findResources('AWS::RDS::DBParameterGroup')).map(r => r.Properties.Parameters);
+  const instances = (t: Template) => Object.values(t.findResources('AWS::RDS::DBInstance')).map(r => r.Properties);
+
+  test('parameters join the construct\'s own in the group; the TLS requirement stays', () => {
+    const { t } = single({ parameters: { 'log_min_duration_statement': '500', 'pgaudit.log': 'ddl' } });
+    expect(groups(t)).toEqual([{ 'log_min_duration_statement': '500', 'pgaudit.log': 'ddl', 'rds.force_ssl': '1' }]);
+  });
+
+  test('a database with parameters has a group of its own, which a change of them modifies in place; one without keeps the shared group', () => {
+    const build = (work_mem: string) => {
+      const { stack, vpc } = setup();
+      const a = new RotatedDatabase(stack, 'A', { vpc, engine: postgres, parameters: { work_mem, log_connections: '1' } });
+      const b = new RotatedDatabase(stack, 'B', { vpc, engine: postgres, parameters: { work_mem, log_connections: '1' } });
+      const plain = new RotatedDatabase(stack, 'Plain', { vpc, engine: postgres });
+      const group = (db: RotatedDatabase) => stack.resolve((db.instance.node.defaultChild as rds.CfnDBInstance).dbParameterGroupName).Ref;
+      return { a: group(a), b: group(b), plain: group(plain), t: Template.fromStack(stack) };
+    };
+    const before = build('8192');
+    const after = build('4096');
+    expect(new Set([before.a, before.b, before.plain]).size).toBe(3);
+    // The same logical ID with another value: CloudFormation updates the group, and RDS applies a dynamic parameter at once.
+    expect(after.a).toBe(before.a);
+    expect(after.t.toJSON().Resources[after.a].Properties.Parameters).toEqual({ 'work_mem': '4096', 'log_connections': '1', 'rds.force_ssl': '1' });
+    // The group of a database without parameters keeps the logical ID earlier versions of the library gave it.
+    expect([before.plain]).toEqual(Object.keys(single().t.findResources('AWS::RDS::DBParameterGroup')));
+  });
+
+  test.each<[string, rds.IInstanceEngine, string]>([
+    ['rds.force_ssl on PostgreSQL', postgres, 'rds.force_ssl'],
+    ['RDS.FORCE_SSL in capitals', postgres, 'RDS.FORCE_SSL'],
+    ['require_secure_transport on MariaDB', mariadb, 'require_secure_transport'],
+    ['require_secure_transport on MySQL', mysql, 'require_secure_transport'],
+  ])('a parameter the construct sets is refused: %s', (_name, engine, name) => {
+    expect(() => single({ engine, parameters: { [name]: '0' } }))
+      .toThrow(new RegExp(`\`parameters\` must not set "${name.replace('.', '\\.')}": the construct sets .* so that connections without TLS are refused`));
+  });
+
+  test('maintenance and backup windows reach the instance', () => {
+    const { t } = single({ preferredMaintenanceWindow: 'Sun:03:00-Sun:04:00', preferredBackupWindow: '01:00-01:30' });
+    expect(instances(t)[0]).toMatchObject({ PreferredMaintenanceWindow: 'Sun:03:00-Sun:04:00', PreferredBackupWindow: '01:00-01:30' });
+  });
+
+  // CreateDBInstance: PreferredMaintenanceWindow "ddd:hh24:mi-ddd:hh24:mi", days mon to sun, "at least 30 minutes", not
+  // conflicting with the backup window; PreferredBackupWindow "hh24:mi-hh24:mi", "at least 30 minutes"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+  test.each<[string, Partial<RotatedDatabaseProps>, RegExp]>([
+    ['a maintenance window without days', { preferredMaintenanceWindow: '03:00-04:00' }, /`preferredMaintenanceWindow` must be ddd:hh24:mi-ddd:hh24:mi .*"sun:03:00-sun:04:00", got "03:00-04:00"/],
+    ['a maintenance window on no day', { preferredMaintenanceWindow: 'sunday:03:00-sunday:04:00' }, /`preferredMaintenanceWindow` must be ddd:hh24:mi-ddd:hh24:mi/],
+    ['an hour 24', { preferredMaintenanceWindow: 'mon:24:00-tue:01:00' }, /`preferredMaintenanceWindow` must be/],
+    ['a short maintenance window', { preferredMaintenanceWindow: 'sun:03:00-sun:03:20' }, /`preferredMaintenanceWindow` must be at least 30 minutes long.*\(20 minutes\)/],
+    ['a short maintenance window over the week\'s end', { preferredMaintenanceWindow: 'sun:23:50-mon:00:10' }, /at least 30 minutes.*\(20 minutes\)/],
+    ['a backup window with days', { preferredBackupWindow: 'sun:01:00-sun:02:00' }, /`preferredBackupWindow` must be hh24:mi-hh24:mi in UTC, for example "01:00-02:00"/],
+    ['a short backup window', { preferredBackupWindow: '23:50-00:10' }, /`preferredBackupWindow` must be at least 30 minutes long.*\(20 minutes\)/],
+    ['overlapping windows', { preferredMaintenanceWindow: 'wed:01:30-wed:02:30', preferredBackupWindow: '01:00-02:00' },
+      /`preferredBackupWindow` "01:00-02:00" overlaps `preferredMaintenanceWindow` "wed:01:30-wed:02:30"/],
+    ['a backup window inside a long maintenance window', { preferredMaintenanceWindow: 'fri:22:00-sat:06:00', preferredBackupWindow: '02:00-02:30' },
+      /overlaps `preferredMaintenanceWindow`/],
+    ['windows overlapping past midnight', { preferredMaintenanceWindow: 'mon:00:00-mon:00:30', preferredBackupWindow: '23:45-00:15' }, /overlaps/],
+  ])('refused: %s', (_name, extra, message) => {
+    expect(() => single(extra)).toThrow(message);
+  });
+
+  test.each<[string, Partial<RotatedDatabaseProps>]>([
+    ['windows that meet', { preferredMaintenanceWindow: 'sun:02:00-sun:03:00', preferredBackupWindow: '01:30-02:00' }],
+    ['a maintenance window over the week\'s end', { preferredMaintenanceWindow: 'sun:23:30-mon:00:30', preferredBackupWindow: '03:00-03:30' }],
+    ['a backup window past midnight', { preferredBackupWindow: '23:45-00:15' }],
+    ['tokens', { preferredMaintenanceWindow: Token.asString({ Ref: 'Window' }), preferredBackupWindow: Token.asString({ Ref: 'Backup' }) }],
+  ])('accepted: %s', (_name, extra) => {
+    expect(() => single(extra)).not.toThrow();
+  });
+});

@@ -66,8 +66,10 @@ export function enhancedMonitoring(scope: Construct, interval: Duration = Durati
  * `toSeconds()`, which throw on a fraction with a message that names neither prop.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
  */
-export function databasePropErrors(props: { backupRetention?: Duration; monitoringInterval?: Duration }): string[] {
-  const errors: string[] = [];
+export function databasePropErrors(props: {
+  backupRetention?: Duration; monitoringInterval?: Duration; preferredMaintenanceWindow?: string; preferredBackupWindow?: string;
+}): string[] {
+  const errors: string[] = [...windowErrors(props)];
   const backups = props.backupRetention;
   const days = backups && !backups.isUnresolved() ? backups.toDays({ integral: false }) : undefined;
   if (days !== undefined && !Number.isInteger(days)) {
@@ -145,15 +147,105 @@ export function sharedSubnetGroup(
 }
 
 /**
- * One parameter group per engine family and settings in the database's stack: instances and clusters with the same
- * family and the same parameters (the TLS requirement, the audit settings) apply the same group.
+ * The database's parameter group. Without parameters of the user's: one group per engine family and settings in the
+ * database's stack, which instances and clusters with the same family and the library's same parameters (the TLS
+ * requirement, the audit settings) share, under the ID it always had. With them: a group of the database's own, as
+ * aws-cdk-lib gives one, so that a later change of them modifies that group in place, and RDS applies a dynamic
+ * parameter at once ("Changes to dynamic parameters are applied to the DB instance immediately without a reboot");
+ * moving to another group would wait for a reboot for every parameter ("When you associate a new DB parameter group
+ * with a DB instance, RDS applies the modified static and dynamic parameters only after the DB instance is rebooted").
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.Modifying.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RebootInstance.html
  */
-export function sharedParameterGroup(
-  scope: Construct, engine: rds.IEngine, parameters: Record<string, string>, purpose: string,
+export function databaseParameterGroup(
+  scope: Construct, engine: rds.IEngine, library: Record<string, string>, purpose: string, user?: Record<string, string>,
 ): rds.IParameterGroup {
-  const description = `${purpose}: the ${engine.parameterGroupFamily} databases of this stack`;
-  return oncePerStack(scope, 'ProtectedSecretsParameters', [engine.engineType, engine.parameterGroupFamily, parameters], (stack, id) =>
-    new rds.ParameterGroup(stack, id, { engine, description, parameters }));
+  if (user === undefined || Object.keys(user).length === 0) {
+    const description = `${purpose}: the ${engine.parameterGroupFamily} databases of this stack`;
+    return oncePerStack(scope, 'ProtectedSecretsParameters', [engine.engineType, engine.parameterGroupFamily, library], (stack, id) =>
+      new rds.ParameterGroup(stack, id, { engine, description, parameters: library }));
+  }
+  return new rds.ParameterGroup(scope, 'Parameters', {
+    engine,
+    description: `${purpose}, and the database's own parameters`,
+    parameters: { ...user, ...library },
+  });
+}
+
+/**
+ * What is wrong with the user's `parameters` beside the library's own, which keep the database's promises (TLS
+ * required; Aurora MySQL's audit log without DCL): naming one of those is refused, in any case, since the engines
+ * read parameter names without regard to case.
+ */
+export function parameterErrors(library: Record<string, string>, user: Record<string, string> | undefined, engineType: string | undefined): string[] {
+  if (user === undefined) return [];
+  const owned = new Map(Object.entries(library).map(([name, value]) => [name.toLowerCase(), { name, value }]));
+  return Object.keys(user).flatMap(name => {
+    const mine = Token.isUnresolved(name) ? undefined : owned.get(name.toLowerCase());
+    return mine ? [`\`parameters\` must not set "${name}": the construct sets ${mine.name} to ${mine.value} on ${engineType} so that `
+      + `${describeOwnedParameter(mine.name)}. Leave it out of \`parameters\`.`] : [];
+  });
+}
+
+function describeOwnedParameter(name: string): string {
+  if (name === 'rds.force_ssl' || name === 'require_secure_transport') return 'connections without TLS are refused';
+  return 'the audit log records logins and DDL, never DCL, where password changes would be written';
+}
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MINUTES_PER_DAY = 24 * 60;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+const CLOCK = '([01][0-9]|2[0-3]):([0-5][0-9])';
+
+/** A window as [start, length] in minutes from Monday 00:00 UTC (or from 00:00 for a daily one), or undefined when malformed. */
+function parseWindow(text: string, weekly: boolean): [number, number] | undefined {
+  const day = weekly ? `(${DAYS.join('|')}):` : '()';
+  const match = new RegExp(`^${day}${CLOCK}-${day}${CLOCK}$`, 'i').exec(text);
+  if (!match) return undefined;
+  const at = (d: string, h: string, m: string) => (weekly ? DAYS.indexOf(d.toLowerCase()) * MINUTES_PER_DAY : 0) + Number(h) * 60 + Number(m);
+  const start = at(match[1], match[2], match[3]);
+  const period = weekly ? MINUTES_PER_WEEK : MINUTES_PER_DAY;
+  // A window may run past midnight (or past Sunday into Monday).
+  return [start, (at(match[4], match[5], match[6]) - start + period) % period];
+}
+
+/**
+ * What is wrong with the maintenance and backup windows. CreateDBInstance and CreateDBCluster: PreferredMaintenanceWindow
+ * "Must be in the format ddd:hh24:mi-ddd:hh24:mi. The day values must be mon | tue | wed | thu | fri | sat | sun. Must
+ * be in Universal Coordinated Time (UTC). Must not conflict with the preferred backup window. Must be at least 30
+ * minutes"; PreferredBackupWindow "Must be in the format hh24:mi-hh24:mi. [...] Must not conflict with the preferred
+ * maintenance window. Must be at least 30 minutes". RDS's guide: the maintenance window and the backup window "can't
+ * overlap" (AdjustingTheMaintenanceWindow.html). Tokens are left to RDS.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
+ */
+export function windowErrors(props: { preferredMaintenanceWindow?: string; preferredBackupWindow?: string }): string[] {
+  const errors: string[] = [];
+  const check = (prop: string, text: string | undefined, weekly: boolean, example: string): [number, number] | undefined => {
+    if (text === undefined || Token.isUnresolved(text)) return undefined;
+    const window = parseWindow(text, weekly);
+    if (!window) {
+      errors.push(`\`${prop}\` must be ${weekly ? 'ddd:hh24:mi-ddd:hh24:mi (days mon to sun)' : 'hh24:mi-hh24:mi'} in UTC, for example "${example}", got "${text}".`);
+    } else if (window[1] < 30) {
+      errors.push(`\`${prop}\` must be at least 30 minutes long (RDS's minimum), got "${text}" (${window[1]} minutes).`);
+    } else {
+      return window;
+    }
+    return undefined;
+  };
+  const maintenance = check('preferredMaintenanceWindow', props.preferredMaintenanceWindow, true, 'sun:03:00-sun:04:00');
+  const backup = check('preferredBackupWindow', props.preferredBackupWindow, false, '01:00-02:00');
+  if (maintenance && backup && DAYS.some((_, day) => overlaps(maintenance, [day * MINUTES_PER_DAY + backup[0], backup[1]]))) {
+    errors.push(`\`preferredBackupWindow\` "${props.preferredBackupWindow}" overlaps \`preferredMaintenanceWindow\` "${props.preferredMaintenanceWindow}", `
+      + 'which RDS refuses (the backup window is daily, both in UTC): move one of them.');
+  }
+  return errors;
+}
+
+/** Whether two windows of the week, [start, length] in minutes, share a minute (one that ends as the other starts does not). */
+function overlaps([a, aLength]: [number, number], [b, bLength]: [number, number]): boolean {
+  const from = (x: number, y: number) => (y - x + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+  return from(a, b) < aLength || from(b, a) < bLength;
 }
 
 /** One option group per engine, major version and options in the database's stack. */
