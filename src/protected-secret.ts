@@ -28,11 +28,13 @@ import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
+import { databaseKeepingKey } from './private/kept-keys';
 import { aliasImportedByName, isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
 import { keyAliasErrors } from './private/kms-alias';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
+import { rotatedByBundledFunction } from './private/rotated-secrets';
 import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
@@ -254,7 +256,7 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    const exempted = this._exemptGrantee(grantee);
+    const exempted = this._exemptGrantee(grantee, 'read');
     return this._delegate.grantRead(exempted, versionStages).combine(this.grantKeyOfAnotherApp(exempted, ['kms:Decrypt']));
   }
 
@@ -263,7 +265,7 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * for the writer too; through Secrets Manager only), and exempts the grantee from the explicit deny of an owned secret.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    const exempted = this._exemptGrantee(grantee);
+    const exempted = this._exemptGrantee(grantee, 'write');
     return grantWriteWithoutUpdateSecret(this._delegate, exempted)
       .combine(this.grantKeyOfAnotherApp(exempted, ['kms:GenerateDataKey', 'kms:Decrypt']));
   }
@@ -331,7 +333,7 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * deny of this app to lift.
    * @internal
    */
-  protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+  protected _exemptGrantee(grantee: iam.IGrantable, _access?: 'read' | 'write'): iam.IGrantable {
     return grantee;
   }
 
@@ -428,7 +430,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       protected readonly _delegate = secret;
 
       /** @internal */
-      protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+      protected _exemptGrantee(grantee: iam.IGrantable, _access?: 'read' | 'write'): iam.IGrantable {
         // The owner's deny (denyOthers) refuses every role it does not name, whatever this app's IAM policy allows.
         const who = Construct.isConstruct(grantee) ? grantee.node.path : grantee.grantPrincipal.toString();
         if (otherAccount) {
@@ -476,6 +478,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
+  /** The principals granted reads and writes (grantRead, grantWrite, here or on `.secret`), for warnWriteOnlyOfRotated. */
+  private readonly granted = { read: new Set<iam.IPrincipal>(), write: new Set<iam.IPrincipal>() };
   private readonly exemptServiceNames: string[] = [];
   /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
   private readonly deployerArns: string[] = [];
@@ -500,6 +504,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.monitoring = this.joinMonitoring(props.monitoring ?? {});
     this.node.addValidation({ validate: () => this.unusableErrors() });
     this.node.addValidation({ validate: () => this.warnOfPolicySize() });
+    this.node.addValidation({ validate: () => this.warnWriteOnlyOfRotated() });
     this.node.addValidation({ validate: () => this.replicaWithoutKeyErrors() });
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
@@ -510,20 +515,33 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.monitoring?.addRotationFunction(fn);
   }
 
+  /**
+   * Applies the removal policy to the secret, its resource policy and its own key. A database's secret keeps its key
+   * while the database's data outlives the stack (a final snapshot, a retained database): the key encrypts that
+   * storage too, and "After a KMS key is deleted, you can no longer decrypt the data that was encrypted under that KMS
+   * key" (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html).
+   */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     this.secret.applyRemovalPolicy(policy);
     const key = this.encryptionKey;
-    if (key instanceof kms.Key && key.node.scope === this) {
-      key.applyRemovalPolicy(policy);
+    if (!(key instanceof kms.Key) || key.node.scope !== this) return;
+    const database = databaseKeepingKey(this);
+    if (database && policy === RemovalPolicy.DESTROY) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:key-kept-for-database',
+        `ProtectedSecret ${this.node.path}: applyRemovalPolicy(DESTROY) deletes the secret but keeps its KMS key, which also encrypts the storage of `
+        + `${database.node.path}, whose data outlives the stack (its final snapshot, or the database itself): deleting the key would make it unreadable. `
+        + 'Give the database `removalPolicy: RemovalPolicy.DESTROY` too to delete the key with it, or delete the key yourself once the data is gone.');
+      return;
     }
+    key.applyRemovalPolicy(policy);
   }
 
   /**
    * A grant through this construct exempts like one through `.secret`, whose grants exempt by themselves.
    * @internal
    */
-  protected _exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
-    return this.exemptGrantee(grantee);
+  protected _exemptGrantee(grantee: iam.IGrantable, access?: 'read' | 'write'): iam.IGrantable {
+    return this.exemptGrantee(grantee, access);
   }
 
   /** The secret, whose grants (and those of the database attachment it creates) exempt their grantees too. */
@@ -538,7 +556,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       },
       removalPolicy,
     });
-    secret.onGrant = grantee => this.exemptGrantee(grantee);
+    secret.onGrant = (grantee, access) => this.exemptGrantee(grantee, access);
     secret.denyOthers = this.denyOthers;
     return secret;
   }
@@ -580,6 +598,28 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * about 55 of them fit). Measured as Secrets Manager receives it, each principal the template names by an intrinsic at
    * its longest ARN; a policy of few statements and short literal ARNs is not resolved at all, to keep synth fast.
    */
+  /**
+   * A principal that may write the secret but not read it, on a secret the bundled function rotates: during a rotation
+   * it can store the token's AWSPENDING value before createSecret does (PutSecretValue with the token, which Secrets
+   * Manager has labelled AWSPENDING), and createSecret keeps a pending value it finds, since a retry must (setSecret
+   * may already have given it to the database), as AWS's own functions do
+   * (https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRDSPostgreSQLRotationSingleUser/lambda_function.py,
+   * create_secret). setSecret then gives the database a password of the writer's choosing: the master user's, in
+   * single-user mode. IAM cannot tell that write from another, PutSecretValue having no condition key on the stages.
+   */
+  private warnWriteOnlyOfRotated(): string[] {
+    if (!rotatedByBundledFunction(this, this.secret)) return [];
+    const writeOnly = [...this.granted.write].filter(principal => !this.granted.read.has(principal));
+    if (writeOnly.length === 0) return [];
+    const names = writeOnly.map(principal => Construct.isConstruct(principal) ? principal.node.path : principal.toString()).join(', ');
+    Annotations.of(this).addWarningV2('cdk-protected-secrets:write-only-grantee-of-rotated-secret',
+      `ProtectedSecret ${this.node.path}: ${names} may write the secret but not read it, and the bundled function rotates it. During a rotation a writer `
+      + 'can store the pending version before the function does, and the rotation then sets the writer\'s password in the database (the master '
+      + 'user\'s in single-user mode): write access to a rotated secret is access to its database user. Grant writes to a rotated secret only to '
+      + 'principals you would give its credentials (then grant them reads too), or use `breakGlassPrincipals` for emergencies.');
+    return [];
+  }
+
   private warnOfPolicySize(): string[] {
     // aws-cdk-lib's Secret keeps its policy private; it is the ResourcePolicy child it creates on the first statement.
     const document = (this.secret.node.tryFindChild('Policy') as secretsmanager.ResourcePolicy | undefined)?.document;
@@ -779,7 +819,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * reference would make this stack depend on that one: a cycle. A role with a fixed name has an ARN known without
    * a reference, so the grant goes on with the role named by that ARN here and its policy still written there.
    */
-  private exemptGrantee(grantee: iam.IGrantable): iam.IGrantable {
+  private exemptGrantee(grantee: iam.IGrantable, access?: 'read' | 'write'): iam.IGrantable {
+    if (access) this.granted[access].add(grantee instanceof RoleNamedByArn ? grantee.role : grantee.grantPrincipal);
     this.refuseGroup(grantee.grantPrincipal, 'grantee');
     // Already exempted by the grant through this construct, which goes on through `.secret`.
     if (grantee instanceof RoleNamedByArn) return grantee;
@@ -937,7 +978,7 @@ const POLICY_SIZE_CHECK_FROM = 40;
 const ROTATION_FIX = 'or use RotationFunction / RotatedDatabase (which exempt their role), or set `denyOthers: false`.';
 
 /** Lifts the deny for a grantee that is being granted access; returns the grantee the grant goes on with. */
-type OnGrant = (grantee: iam.IGrantable) => iam.IGrantable;
+type OnGrant = (grantee: iam.IGrantable, access: 'read' | 'write') => iam.IGrantable;
 
 /**
  * `base` with grants that also lift the deny for the grantee, so no grant path allows in IAM what the resource
@@ -951,14 +992,14 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
     public denyOthers = true;
 
     public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-      const exempted = this.onGrant(grantee);
+      const exempted = this.onGrant(grantee, 'read');
       const grant = super.grantRead(withoutConditionsGrantee(exempted), versionStages);
       limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
       return grant;
     }
 
     public grantWrite(grantee: iam.IGrantable): iam.Grant {
-      const exempted = this.onGrant(grantee);
+      const exempted = this.onGrant(grantee, 'write');
       const grant = grantWriteWithoutUpdateSecret(this, withoutConditionsGrantee(exempted));
       limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
       return grant;
@@ -1018,7 +1059,7 @@ class RoleNamedByArn implements iam.IPrincipal {
   public readonly policyFragment: iam.PrincipalPolicyFragment;
   public readonly principalAccount?: string;
 
-  constructor(private readonly role: iam.IPrincipal, arn: string, private readonly secretStack: Stack) {
+  constructor(public readonly role: iam.IPrincipal, arn: string, private readonly secretStack: Stack) {
     this.assumeRoleAction = role.assumeRoleAction;
     this.policyFragment = new iam.PrincipalPolicyFragment(
       { AWS: [`arn:${secretStack.partition}:iam::${secretStack.account}:root`] },

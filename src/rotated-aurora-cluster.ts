@@ -17,6 +17,7 @@ import {
 } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
 import { duplicateInEnvironmentError } from './private/environment-claims';
+import { keepKeyForDatabase } from './private/kept-keys';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { PropErrors } from './private/validation';
@@ -153,7 +154,10 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       vpcSubnets,
       credentials: rds.Credentials.fromSecret(this.secret),
       defaultDatabaseName: props.databaseName,
-      writer: rds.ClusterInstance.serverlessV2('Writer', { publiclyAccessible: false, autoMinorVersionUpgrade: true }),
+      // The writer has a maintenance window of its own; given the cluster's, the user's window covers it too.
+      writer: rds.ClusterInstance.serverlessV2('Writer', {
+        publiclyAccessible: false, autoMinorVersionUpgrade: true, preferredMaintenanceWindow: props.preferredMaintenanceWindow,
+      }),
       serverlessV2MinCapacity: props.serverlessV2MinCapacity ?? 0.5,
       serverlessV2MaxCapacity: props.serverlessV2MaxCapacity ?? 2,
       enableDataApi: true,
@@ -170,6 +174,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       iamAuthentication: true,
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup });
+    if (removalPolicy !== RemovalPolicy.DESTROY) keepKeyForDatabase(this.secret, this);
     return cluster;
   }
 

@@ -87,7 +87,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
 
   /**
    * The weekly time range, in UTC, during which RDS may apply maintenance that takes the database offline:
-   * `ddd:hh24:mi-ddd:hh24:mi` (days `mon` to `sun`), at least 30 minutes, not overlapping `preferredBackupWindow`.
+   * `ddd:hh24:mi-ddd:hh24:mi` (days `mon` to `sun`), at least 30 minutes, not overlapping `preferredBackupWindow`
+   * (set both: a window given alone is not checked against the one RDS picked for the other). `RotatedAuroraCluster`
+   * gives it to the cluster and its writer instance.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default - a 30-minute window RDS picks at random from an 8-hour block of the Region
    */
@@ -105,6 +107,10 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
    * Engine parameters of the database's parameter group (`RotatedAuroraCluster`: its DB cluster parameter group),
    * beside the construct's own, which it refuses to let you change: the TLS requirement (`rds.force_ssl`,
    * `require_secure_transport`) and Aurora MySQL's audit settings (`server_audit_logging`, `server_audit_events`).
+   * Also refused: Aurora MySQL's `server_audit_excl_users`/`server_audit_incl_users`, PostgreSQL's `password_encryption`
+   * other than `scram-sha-256`, and PostgreSQL statement logging (`log_statement` `ddl`/`mod`/`all`,
+   * `log_min_duration_statement`, `pgaudit.log` with `ddl`/`role`/`all`) unless `password_encryption: 'scram-sha-256'` is
+   * in `parameters` too: the rotation's password statements would reach the log with an md5 hash, which logs in.
    * A database with parameters gets a group of its own (without, it shares its stack's), so a later change of them
    * updates the group in place: dynamic parameters apply at once, static ones at the next reboot. Giving a deployed
    * database its first parameters, or removing them all, moves it to another group, whose parameters RDS applies
@@ -117,7 +123,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   /**
    * What happens to the database when it leaves the stack. The secret and its key keep their own policy (retained):
    * for a stack you destroy and deploy again, also call `applyRemovalPolicy` on `secret`, or a secret with a
-   * `secretName` left behind makes the next CreateSecret of that name fail.
+   * `secretName` left behind makes the next CreateSecret of that name fail. The secret's key also encrypts the
+   * database's storage: unless this is `DESTROY`, it is kept even when `secret.applyRemovalPolicy(DESTROY)` deletes the
+   * secret, since the final snapshot or the retained database needs it.
    * @default RemovalPolicy.SNAPSHOT
    */
   readonly removalPolicy?: RemovalPolicy;

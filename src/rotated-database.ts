@@ -17,6 +17,7 @@ import {
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
 import { duplicateInEnvironmentError } from './private/environment-claims';
+import { keepKeyForDatabase } from './private/kept-keys';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -332,6 +333,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       publiclyAccessible: false,
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup, optionGroup });
+    if (removalPolicy !== RemovalPolicy.DESTROY) keepKeyForDatabase(this.secret, this);
     return instance;
   }
 

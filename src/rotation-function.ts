@@ -29,6 +29,7 @@ import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
+import { markRotatedByBundledFunction } from './private/rotated-secrets';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { selectsPublicSubnets, subnetSelectionKey } from './private/subnet-selection';
@@ -384,6 +385,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const grantee = this.grantableOn(secret);
     secret.grantRead(grantee);
     secret.grantWrite(grantee);
+    markRotatedByBundledFunction(secret);
     this.allowKeyOfAnotherApp(secret, ['kms:Decrypt', 'kms:GenerateDataKey']);
     this.namedAfterFunction(secret);
     if (superuserSecret) {

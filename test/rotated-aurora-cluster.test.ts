@@ -261,14 +261,28 @@ describe('cluster parameters and maintenance windows', () => {
   const auroraMysql = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_08_0 });
 
   test('parameters join the construct\'s own in the cluster parameter group; the windows reach the cluster', () => {
-    const { stack } = build({ parameters: { log_min_duration_statement: '500' }, preferredMaintenanceWindow: 'sat:04:00-sat:05:00', preferredBackupWindow: '02:00-03:00' });
+    const { stack } = build({ parameters: { work_mem: '8192' }, preferredMaintenanceWindow: 'sat:04:00-sat:05:00', preferredBackupWindow: '02:00-03:00' });
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'log_min_duration_statement': '500', 'rds.force_ssl': '1' } });
+    t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'work_mem': '8192', 'rds.force_ssl': '1' } });
     t.hasResourceProperties('AWS::RDS::DBCluster', { PreferredMaintenanceWindow: 'sat:04:00-sat:05:00', PreferredBackupWindow: '02:00-03:00' });
   });
 
   test.each(['require_secure_transport', 'server_audit_logging', 'Server_Audit_Events'])('Aurora MySQL refuses %s, which the construct sets', name => {
     expect(() => build({ engine: auroraMysql, parameters: { [name]: '0' } })).toThrow(new RegExp(`\`parameters\` must not set "${name}": the construct sets`));
+  });
+
+  test.each(['server_audit_excl_users', 'SERVER_AUDIT_INCL_USERS'])('Aurora MySQL refuses %s, which narrows whom the audit log covers', name => {
+    expect(() => build({ engine: auroraMysql, parameters: { [name]: 'dbadmin' } })).toThrow(new RegExp(`\`parameters\` must not set "${name}": it narrows whom the audit log covers`));
+  });
+
+  test('Aurora PostgreSQL refuses an md5 password_encryption, and statement logging without SCRAM pinned', () => {
+    expect(() => build({ parameters: { password_encryption: 'md5' } })).toThrow(/must not set "password_encryption" to "md5"/);
+    expect(() => build({ parameters: { log_statement: 'mod' } })).toThrow(/"log_statement": "mod" writes/);
+  });
+
+  test('the maintenance window reaches the writer instance too', () => {
+    const t = Template.fromStack(build({ preferredMaintenanceWindow: 'sat:04:00-sat:05:00' }).stack);
+    t.hasResourceProperties('AWS::RDS::DBInstance', { PreferredMaintenanceWindow: 'sat:04:00-sat:05:00' });
   });
 
   test('Aurora MySQL takes other parameters beside the audit settings', () => {

@@ -815,8 +815,8 @@ describe('engine parameters and maintenance windows', () => {
   const instances = (t: Template) => Object.values(t.findResources('AWS::RDS::DBInstance')).map(r => r.Properties);
 
   test('parameters join the construct\'s own in the group; the TLS requirement stays', () => {
-    const { t } = single({ parameters: { 'log_min_duration_statement': '500', 'pgaudit.log': 'ddl' } });
-    expect(groups(t)).toEqual([{ 'log_min_duration_statement': '500', 'pgaudit.log': 'ddl', 'rds.force_ssl': '1' }]);
+    const { t } = single({ parameters: { 'log_min_duration_statement': '500', 'pgaudit.log': 'ddl', 'password_encryption': 'scram-sha-256' } });
+    expect(groups(t)).toEqual([{ 'log_min_duration_statement': '500', 'pgaudit.log': 'ddl', 'password_encryption': 'scram-sha-256', 'rds.force_ssl': '1' }]);
   });
 
   test('a database with parameters has a group of its own, which a change of them modifies in place; one without keeps the shared group', () => {
@@ -846,6 +846,27 @@ describe('engine parameters and maintenance windows', () => {
   ])('a parameter the construct sets is refused: %s', (_name, engine, name) => {
     expect(() => single({ engine, parameters: { [name]: '0' } }))
       .toThrow(new RegExp(`\`parameters\` must not set "${name.replace('.', '\\.')}": the construct sets .* so that connections without TLS are refused`));
+  });
+
+  // Review AP: the rotation's ALTER USER carries a verifier of password_encryption, and an md5 one logs in as the user
+  // (https://www.postgresql.org/docs/current/auth-password.html).
+  test.each<[string, Record<string, string>, RegExp]>([
+    ['an md5 password_encryption', { password_encryption: 'md5' }, /`parameters` must not set "password_encryption" to "md5".*Use "scram-sha-256"/],
+    ['log_statement ddl without SCRAM pinned', { log_statement: 'ddl' }, /"log_statement": "ddl" writes the rotation's `ALTER USER \.\.\. PASSWORD` statements.*Add `password_encryption: 'scram-sha-256'`/],
+    ['log_statement all', { log_statement: 'ALL' }, /"log_statement": "ALL" writes/],
+    ['log_min_duration_statement', { log_min_duration_statement: '0' }, /"log_min_duration_statement": "0" writes/],
+    ['pgaudit.log with all', { 'pgaudit.log': 'all,-misc' }, /"pgaudit\.log": "all,-misc" writes/],
+    ['pgaudit.log with role', { 'pgaudit.log': 'read, role' }, /"pgaudit\.log": "read, role" writes/],
+  ])('PostgreSQL refuses %s', (_name, parameters, message) => {
+    expect(() => single({ parameters })).toThrow(message);
+  });
+
+  test.each<[string, rds.IInstanceEngine, Record<string, string>]>([
+    ['statement logging with SCRAM pinned', postgres, { 'log_statement': 'ddl', 'pgaudit.log': 'all', 'password_encryption': 'SCRAM-SHA-256' }],
+    ['logging that writes no DDL', postgres, { 'log_statement': 'none', 'log_min_duration_statement': '-1', 'pgaudit.log': 'read,write,-ddl' }],
+    ['log_statement on MariaDB, which has no such parameter to leak through', mariadb, { log_statement: 'ddl' }],
+  ])('accepted: %s', (_name, engine, parameters) => {
+    expect(() => single({ engine, parameters })).not.toThrow();
   });
 
   test('maintenance and backup windows reach the instance', () => {
@@ -880,5 +901,72 @@ describe('engine parameters and maintenance windows', () => {
     ['tokens', { preferredMaintenanceWindow: Token.asString({ Ref: 'Window' }), preferredBackupWindow: Token.asString({ Ref: 'Backup' }) }],
   ])('accepted: %s', (_name, extra) => {
     expect(() => single(extra)).not.toThrow();
+  });
+});
+
+describe('a write-only grantee of a rotated secret (review AN)', () => {
+  const WARNING = /write-only-grantee-of-rotated-secret/;
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('write-only-grantee-of-rotated-secret'));
+
+  test.each<[string, (db: RotatedDatabase, role: iam.Role) => void]>([
+    ['grantWrite on the construct\'s secret', (db, role) => db.secret.grantWrite(role)],
+    ['grantWrite on its `.secret`', (db, role) => db.secret.secret.grantWrite(role)],
+  ])('%s warns that the writer can choose the database password', (_name, grant) => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const loader = new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() });
+    grant(db, loader);
+    const warnings = warningsOf(stack);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(WARNING);
+    expect(warnings[0].entry.data).toMatch(/Test\/Loader may write the secret but not read it.*master user's in single-user mode/);
+  });
+
+  test('no warning for the rotation function, for a grantee that reads too, or for a secret the bundled function does not rotate', () => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const both = new iam.Role(stack, 'Both', { assumedBy: new iam.AccountRootPrincipal() });
+    db.secret.grantWrite(both);
+    db.secret.grantRead(both);
+    const plain = new ProtectedSecret(stack, 'ApiToken', { readers: [both] });
+    plain.grantWrite(new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() }));
+    expect(warningsOf(stack)).toEqual([]);
+  });
+});
+
+describe('the secret\'s key outlives the data it encrypts (review AO)', () => {
+  const keyPolicies = (stack: Stack, secret: ProtectedSecret) => {
+    const key = Template.fromStack(stack).toJSON().Resources[logicalId(stack, secret.encryptionKey as kms.Key)];
+    return [key.DeletionPolicy, key.UpdateReplacePolicy];
+  };
+
+  test.each<[string, RemovalPolicy | undefined]>([
+    ['a final snapshot (the default SNAPSHOT)', undefined],
+    ['the database itself (RETAIN)', RemovalPolicy.RETAIN],
+  ])('db.secret.applyRemovalPolicy(DESTROY) deletes the secret but keeps the key that encrypts %s', (_name, removalPolicy) => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, removalPolicy, deletionProtection: false });
+    db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    const t = Template.fromStack(stack);
+    expect(Object.values(t.findResources('AWS::SecretsManager::Secret')).map(r => r.DeletionPolicy)).toEqual(['Delete']);
+    expect(keyPolicies(stack, db.secret)).toEqual(['RetainExceptOnCreate', 'Retain']);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('key-kept-for-database'));
+    expect(warnings.map(w => w.entry.data)).toEqual([expect.stringMatching(/Test\/Db\/Secret.*keeps its KMS key.*encrypts the storage of Test\/Db/)]);
+  });
+
+  test('with the database destroyed too, the key goes with it', () => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, removalPolicy: RemovalPolicy.DESTROY });
+    db.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    expect(keyPolicies(stack, db.secret)).toEqual(['Delete', 'Delete']);
+  });
+
+  test('an Aurora cluster\'s secret keeps its key the same way', () => {
+    const { stack, vpc } = setup();
+    const aurora = new RotatedAuroraCluster(stack, 'Aurora', {
+      vpc, engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }),
+    });
+    aurora.secret.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    expect(keyPolicies(stack, aurora.secret)).toEqual(['RetainExceptOnCreate', 'Retain']);
   });
 });

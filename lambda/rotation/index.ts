@@ -3,7 +3,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from './clients';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG, RotationContext } from './context';
 import { InvalidEventError, RotationNotEnabledError, TokenNotStagedError } from './errors';
-import { log, mask } from './log';
+import { forgetRedacted, log, mask } from './log';
 import { createSecret, prefetch } from './steps/create-secret';
 import { finishSecret } from './steps/finish-secret';
 import { setSecret } from './steps/set-secret';
@@ -33,6 +33,7 @@ const STEPS: Record<string, Step> = {
 };
 
 export async function handler(event: RotationEvent): Promise<void> {
+  forgetRedacted();
   const fields = { step: event?.Step, secretArn: event?.SecretId, token: event?.ClientRequestToken };
   try {
     // The checks below are AWS's functions', in their order, on DescribeSecret's answer

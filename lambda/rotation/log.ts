@@ -15,6 +15,14 @@ export interface LogFields {
 
 const redacted = new Set<string>();
 
+/**
+ * Forgets the values of earlier invocations: each masks what it handles itself. Kept for a warm container's life, a
+ * password a writer set to common text ("e", "arn") would mask every later line of every secret the function serves.
+ */
+export function forgetRedacted(): void {
+  redacted.clear();
+}
+
 /** Masks `value` in everything logged from now on (passwords the function handles). */
 export function redact(value: string | undefined): void {
   if (value) redacted.add(value);

@@ -175,16 +175,70 @@ export function databaseParameterGroup(
 /**
  * What is wrong with the user's `parameters` beside the library's own, which keep the database's promises (TLS
  * required; Aurora MySQL's audit log without DCL): naming one of those is refused, in any case, since the engines
- * read parameter names without regard to case.
+ * read parameter names without regard to case. So are parameters that would undo a promise another way: on Aurora
+ * MySQL, the lists of users the audit log leaves out or keeps to ("Use the server_audit_incl_users and
+ * server_audit_excl_users parameters to specify who gets audited",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Auditing.html); on PostgreSQL, an md5
+ * `password_encryption`, and statement logging without SCRAM pinned (see `postgresPasswordLogErrors`).
  */
 export function parameterErrors(library: Record<string, string>, user: Record<string, string> | undefined, engineType: string | undefined): string[] {
   if (user === undefined) return [];
   const owned = new Map(Object.entries(library).map(([name, value]) => [name.toLowerCase(), { name, value }]));
-  return Object.keys(user).flatMap(name => {
+  const errors = Object.keys(user).flatMap(name => {
     const mine = Token.isUnresolved(name) ? undefined : owned.get(name.toLowerCase());
     return mine ? [`\`parameters\` must not set "${name}": the construct sets ${mine.name} to ${mine.value} on ${engineType} so that `
       + `${describeOwnedParameter(mine.name)}. Leave it out of \`parameters\`.`] : [];
   });
+  const named = (name: string) => Object.entries(user).find(([key]) => !Token.isUnresolved(key) && key.toLowerCase() === name);
+  if (engineType === 'aurora-mysql') {
+    for (const list of ['server_audit_excl_users', 'server_audit_incl_users']) {
+      const entry = named(list);
+      if (entry) {
+        errors.push(`\`parameters\` must not set "${entry[0]}": it narrows whom the audit log covers, which records every login and DDL `
+        + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Auditing.html). Leave it out of `parameters`.');
+      }
+    }
+  }
+  if (engineType === 'postgres' || engineType === 'aurora-postgresql') errors.push(...postgresPasswordLogErrors(named));
+  return errors;
+}
+
+/**
+ * The rotation function gives PostgreSQL the password as a verifier of the server's `password_encryption`
+ * (lambda/rotation/engines/postgres.ts), in `ALTER USER ... PASSWORD '<verifier>'`. An md5 verifier is enough to log in:
+ * the md5 method "provides no protection if an attacker manages to steal the password hash from the server"
+ * (https://www.postgresql.org/docs/current/auth-password.html). So none may reach a log: `password_encryption` may
+ * only be `scram-sha-256`, and a parameter that writes DDL statements to the log (exported to CloudWatch Logs) needs
+ * it pinned, since md5 is the default before PostgreSQL 14 ("Aurora PostgreSQL version 14 and higher support
+ * scram-sha-256 for password encryption by default",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html; RDS
+ * writes such statements to the log as sent: https://repost.aws/knowledge-center/rds-postgresql-cleartext-logging).
+ */
+function postgresPasswordLogErrors(named: (name: string) => [string, string] | undefined): string[] {
+  const errors: string[] = [];
+  const encryption = named('password_encryption');
+  const scram = encryption !== undefined && !Token.isUnresolved(encryption[1]) && encryption[1].toLowerCase() === 'scram-sha-256';
+  if (encryption && !scram && !Token.isUnresolved(encryption[1])) {
+    errors.push(`\`parameters\` must not set "${encryption[0]}" to "${encryption[1]}": the rotation gives the database passwords as verifiers of that `
+      + 'type, and an md5 verifier logs in as the user wherever it is seen (a statement log, an error). Use "scram-sha-256", or leave it out.');
+  }
+  const logging = [named('log_statement'), named('log_min_duration_statement'), named('pgaudit.log')].filter((entry): entry is [string, string] =>
+    entry !== undefined && !Token.isUnresolved(entry[1]) && logsDdl(entry[0].toLowerCase(), entry[1].toLowerCase()));
+  if (logging.length > 0 && !scram) {
+    errors.push(`\`parameters\` ${logging.map(([name, value]) => `"${name}": "${value}"`).join(', ')} write${logging.length === 1 ? 's' : ''} the rotation's `
+      + '`ALTER USER ... PASSWORD` statements to the log, exported to CloudWatch Logs, with the password\'s verifier of `password_encryption`, '
+      + 'md5 by default before PostgreSQL 14, which logs in as the user. Add `password_encryption: \'scram-sha-256\'` to `parameters`.');
+  }
+  return errors;
+}
+
+/** Whether a PostgreSQL logging parameter's value writes the text of DDL statements such as ALTER USER. */
+function logsDdl(name: string, value: string): boolean {
+  if (name === 'log_statement') return ['ddl', 'mod', 'all'].includes(value);
+  // Every statement slower than the threshold, -1 turning it off.
+  if (name === 'log_min_duration_statement') return value.trim() !== '-1';
+  // pgaudit's classes: ROLE covers ALTER ROLE, DDL and ALL too; a class listed with "-" is left out.
+  return value.split(',').map(item => item.trim()).some(item => ['all', 'ddl', 'role'].includes(item));
 }
 
 function describeOwnedParameter(name: string): string {
