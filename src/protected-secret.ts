@@ -525,7 +525,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.secret.applyRemovalPolicy(policy);
     const key = this.encryptionKey;
     if (!(key instanceof kms.Key) || key.node.scope !== this) return;
-    const database = databaseKeepingKey(this);
+    const database = databaseKeepingKey(key);
     if (database && policy === RemovalPolicy.DESTROY) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:key-kept-for-database',
         `ProtectedSecret ${this.node.path}: applyRemovalPolicy(DESTROY) deletes the secret but keeps its KMS key, which also encrypts the storage of `
@@ -563,8 +563,14 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   /** Readers, writers and the exemptions, then the deny for everyone else and no public policy. */
   private writeResourcePolicy(props: ProtectedSecretProps, key: kms.IKey): void {
-    for (const reader of props.readers ?? []) this.allow(reader, key, READ_ACTIONS, 'readers');
-    for (const writer of props.writers ?? []) this.allow(writer, key, [...READ_ACTIONS, ...WRITE_ACTIONS], 'writers');
+    for (const reader of props.readers ?? []) {
+      this.allow(reader, key, READ_ACTIONS, 'readers');
+      this.granted.read.add(reader);
+    }
+    for (const writer of props.writers ?? []) {
+      this.allow(writer, key, [...READ_ACTIONS, ...WRITE_ACTIONS], 'writers');
+      this.granted.read.add(writer);
+    }
     for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals', false);
     this.exemptDeployers(props.deployRoles ?? []);
     if (this.denyOthers) this.addDenyOthers();
@@ -609,7 +615,16 @@ export class ProtectedSecret extends ProtectedSecretBase {
    */
   private warnWriteOnlyOfRotated(): string[] {
     if (!rotatedByBundledFunction(this, this.secret)) return [];
-    const writeOnly = [...this.granted.write].filter(principal => !this.granted.read.has(principal));
+    // The same principal may come as two objects (a role and its import by ARN): compared by what policies name.
+    const identity = (principal: iam.IPrincipal): unknown => {
+      try {
+        return JSON.stringify(Stack.of(this).resolve(principal.policyFragment.principalJson));
+      } catch {
+        return principal;
+      }
+    };
+    const readers = new Set([...this.granted.read].map(identity));
+    const writeOnly = [...this.granted.write].filter(principal => !this.granted.read.has(principal) && !readers.has(identity(principal)));
     if (writeOnly.length === 0) return [];
     const names = writeOnly.map(principal => Construct.isConstruct(principal) ? principal.node.path : principal.toString()).join(', ');
     Annotations.of(this).addWarningV2('cdk-protected-secrets:write-only-grantee-of-rotated-secret',

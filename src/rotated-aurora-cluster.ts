@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   Duration,
   Names,
@@ -13,7 +14,7 @@ import {
 import { Construct } from 'constructs';
 import {
   AUDIT_EVENTS, databaseNameErrors, databaseParameterGroup, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
-  parameterErrors, retainGroupsInUse, sharedSubnetGroup,
+  parameterErrors, postgresMd5Warning, retainGroupsInUse, sharedSubnetGroup,
 } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
 import { duplicateInEnvironmentError } from './private/environment-claims';
@@ -174,7 +175,9 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       iamAuthentication: true,
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup });
-    if (removalPolicy !== RemovalPolicy.DESTROY) keepKeyForDatabase(this.secret, this);
+    keepKeyForDatabase(this.secret.encryptionKey, this, removalPolicy);
+    const md5 = postgresMd5Warning(props.engine, props.parameters);
+    if (md5) Annotations.of(this).addWarningV2('cdk-protected-secrets:postgres-md5-verifiers', `RotatedAuroraCluster ${this.node.path}: ${md5}`);
     return cluster;
   }
 

@@ -1,4 +1,5 @@
 import {
+  Annotations,
   Duration,
   RemovalPolicy,
   Tags,
@@ -12,7 +13,7 @@ import { Construct } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import {
   AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
-  databaseParameterGroup, parameterErrors, retainGroupsInUse, sharedOptionGroup, sharedSubnetGroup,
+  databaseParameterGroup, parameterErrors, postgresMd5Warning, retainGroupsInUse, sharedOptionGroup, sharedSubnetGroup,
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
@@ -333,7 +334,9 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       publiclyAccessible: false,
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup, optionGroup });
-    if (removalPolicy !== RemovalPolicy.DESTROY) keepKeyForDatabase(this.secret, this);
+    keepKeyForDatabase(this.secret.encryptionKey, this, removalPolicy);
+    const md5 = postgresMd5Warning(props.engine, props.parameters);
+    if (md5) Annotations.of(this).addWarningV2('cdk-protected-secrets:postgres-md5-verifiers', `RotatedDatabase ${this.node.path}: ${md5}`);
     return instance;
   }
 

@@ -222,7 +222,7 @@ function postgresPasswordLogErrors(named: (name: string) => [string, string] | u
     errors.push(`\`parameters\` must not set "${encryption[0]}" to "${encryption[1]}": the rotation gives the database passwords as verifiers of that `
       + 'type, and an md5 verifier logs in as the user wherever it is seen (a statement log, an error). Use "scram-sha-256", or leave it out.');
   }
-  const logging = [named('log_statement'), named('log_min_duration_statement'), named('pgaudit.log')].filter((entry): entry is [string, string] =>
+  const logging = Object.keys(STATEMENT_LOGGING).map(named).filter((entry): entry is [string, string] =>
     entry !== undefined && !Token.isUnresolved(entry[1]) && logsDdl(entry[0].toLowerCase(), entry[1].toLowerCase()));
   if (logging.length > 0 && !scram) {
     errors.push(`\`parameters\` ${logging.map(([name, value]) => `"${name}": "${value}"`).join(', ')} write${logging.length === 1 ? 's' : ''} the rotation's `
@@ -232,13 +232,53 @@ function postgresPasswordLogErrors(named: (name: string) => [string, string] | u
   return errors;
 }
 
-/** Whether a PostgreSQL logging parameter's value writes the text of DDL statements such as ALTER USER. */
+/**
+ * PostgreSQL parameters that write a statement's text to the log, and whether a value does for ALTER USER
+ * (https://www.postgresql.org/docs/current/runtime-config-logging.html): statements by kind, statements slower than a
+ * threshold (-1 turns it off), sampled statements and transactions, statements waiting on a lock, the parse and plan
+ * trees, and pgaudit's classes (ROLE covers ALTER ROLE, as DDL and ALL do; a class listed with "-" is left out).
+ */
+const STATEMENT_LOGGING: Record<string, (value: string) => boolean> = {
+  'log_statement': value => ['ddl', 'mod', 'all'].includes(value),
+  'log_min_duration_statement': value => value !== '-1',
+  'log_min_duration_sample': value => value !== '-1',
+  'log_transaction_sample_rate': value => Number(value) !== 0,
+  'log_lock_waits': isOn,
+  'debug_print_parse': isOn,
+  'debug_print_rewritten': isOn,
+  'debug_print_plan': isOn,
+  'pgaudit.log': value => value.split(',').map(item => item.trim()).some(item => ['all', 'ddl', 'role'].includes(item)),
+};
+
+function isOn(value: string): boolean {
+  return ['1', 'on', 'true', 'yes'].includes(value);
+}
+
+/** Whether a PostgreSQL logging parameter's value writes the text of statements such as ALTER USER. */
 function logsDdl(name: string, value: string): boolean {
-  if (name === 'log_statement') return ['ddl', 'mod', 'all'].includes(value);
-  // Every statement slower than the threshold, -1 turning it off.
-  if (name === 'log_min_duration_statement') return value.trim() !== '-1';
-  // pgaudit's classes: ROLE covers ALTER ROLE, DDL and ALL too; a class listed with "-" is left out.
-  return value.split(',').map(item => item.trim()).some(item => ['all', 'ddl', 'role'].includes(item));
+  return STATEMENT_LOGGING[name]?.(value.trim()) ?? false;
+}
+
+/**
+ * Why a PostgreSQL database before version 14, without `password_encryption: 'scram-sha-256'` in `parameters`, gets
+ * md5 verifiers: md5 is those versions' default ("The default is md5",
+ * https://www.postgresql.org/docs/13/runtime-config-connection.html; Aurora PostgreSQL "version 14 and higher support
+ * scram-sha-256 for password encryption by default", PostgreSQL_Password_Encryption_configuration.html), and with
+ * PostgreSQL's default `log_min_error_statement = error` a statement that fails (a lock timeout of the rotation's
+ * ALTER USER) is logged with its text (https://www.postgresql.org/docs/current/runtime-config-logging.html). A warning:
+ * the databases deployed so are working, and pinning SCRAM changes the verifier their clients must support.
+ */
+export function postgresMd5Warning(engine: rds.IEngine | undefined, user: Record<string, string> | undefined): string | undefined {
+  const type = engine?.engineType;
+  if (type !== 'postgres' && type !== 'aurora-postgresql') return undefined;
+  const major = engine?.engineVersion?.majorVersion;
+  if (major === undefined || Token.isUnresolved(major) || Number(major.split('.')[0]) >= 14) return undefined;
+  const pinned = Object.entries(user ?? {}).some(([name, value]) => name.toLowerCase() === 'password_encryption' && value.toLowerCase() === 'scram-sha-256');
+  if (pinned) return undefined;
+  return `\`engine\` is PostgreSQL ${major}, whose default password_encryption is md5: the rotation then sets passwords as md5 verifiers, which log in `
+    + 'as the user, and PostgreSQL logs the text of a statement that fails (log_min_error_statement = error by default), so an ALTER USER that '
+    + 'times out on a lock writes one to the log exported to CloudWatch Logs. Add `parameters: { password_encryption: \'scram-sha-256\' }` '
+    + '(clients must support SCRAM), or use PostgreSQL 14 or later.';
 }
 
 function describeOwnedParameter(name: string): string {
