@@ -1,6 +1,7 @@
 import {
   Annotations,
   ArnFormat,
+  CfnResource,
   Duration,
   Names,
   RemovalPolicy,
@@ -175,7 +176,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       iamAuthentication: true,
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup });
-    keepKeyForDatabase(this.secret.encryptionKey, this, removalPolicy);
+    keepKeyForDatabase(this.secret.encryptionKey, this, cluster.node.defaultChild as CfnResource, removalPolicy);
     const md5 = postgresMd5Warning(props.engine, props.parameters);
     if (md5) Annotations.of(this).addWarningV2('cdk-protected-secrets:postgres-md5-verifiers', `RotatedAuroraCluster ${this.node.path}: ${md5}`);
     return cluster;
@@ -290,7 +291,7 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps, clusterIde
   const duplicate = duplicateInEnvironmentError(scope, scope.node.path, 'clusterIdentifier', clusterIdentifier, 'clusterIdentifier', 'give each cluster its own identifier.');
   if (duplicate) errors.add(duplicate);
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
-  if (traits) errors.addAll(parameterErrors(traits.parameters, props.parameters, props.engine.engineType));
+  if (traits) errors.addAll(parameterErrors(traits.parameters, props.parameters, props.engine));
   const username = props.username;
   if (username !== undefined && !Token.isUnresolved(username)) {
     if (!/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/.test(username)) {

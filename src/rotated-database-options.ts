@@ -60,7 +60,8 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   readonly monitoring?: MonitoringOptions;
 
   /**
-   * The customer-managed key for the secret and the database storage.
+   * The customer-managed key for the secret and the database storage. While the database keeps its data (a
+   * `removalPolicy` other than `DESTROY`), a key whose removal policy would delete it is refused at synth.
    * @default - the secret's new key, with a policy statement that lets RDS use it
    */
   readonly encryptionKey?: kms.IKey;
@@ -105,14 +106,14 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
 
   /**
    * Engine parameters of the database's parameter group (`RotatedAuroraCluster`: its DB cluster parameter group),
-   * beside the construct's own, which it refuses to let you change: the TLS requirement (`rds.force_ssl`,
-   * `require_secure_transport`) and Aurora MySQL's audit settings (`server_audit_logging`, `server_audit_events`).
-   * Also refused: Aurora MySQL's `server_audit_excl_users`/`server_audit_incl_users`, PostgreSQL's `password_encryption`
-   * other than `scram-sha-256`, and PostgreSQL statement logging (`log_statement` `ddl`/`mod`/`all`,
-   * `log_min_duration_statement`, `log_min_duration_sample`, `log_transaction_sample_rate`, `log_lock_waits`,
-   * `debug_print_*`, `pgaudit.log` with `ddl`/`role`/`all`) unless `password_encryption: 'scram-sha-256'` is in
-   * `parameters` too: the rotation's password statements would reach the log with an md5 hash, which logs in.
-   * PostgreSQL before 14 (md5 by default) warns without `password_encryption: 'scram-sha-256'`.
+   * beside the construct's own, which it refuses to let you change (their own values are accepted): the TLS
+   * requirement (`rds.force_ssl`, `require_secure_transport`) and Aurora MySQL's audit settings (`server_audit_logging`,
+   * `server_audit_events`). Also refused: Aurora MySQL's `server_audit_excl_users`/`server_audit_incl_users`,
+   * PostgreSQL's `password_encryption` other than `scram-sha-256`, and on PostgreSQL before 14 (md5 by default)
+   * statement logging (`log_statement` `ddl`/`mod`/`all`, `log_min_duration_statement`, `log_min_duration_sample`,
+   * `log_transaction_sample_rate`, `log_lock_waits`, `debug_print_*`, `pgaudit.log` with the `role` class) unless
+   * `password_encryption: 'scram-sha-256'` is in `parameters` too: the rotation's password statements would reach the
+   * log with an md5 hash, which logs in. PostgreSQL before 14 warns without `password_encryption: 'scram-sha-256'`.
    * A database with parameters gets a group of its own (without, it shares its stack's), so a later change of them
    * updates the group in place: dynamic parameters apply at once, static ones at the next reboot. Giving a deployed
    * database its first parameters, or removing them all, moves it to another group, whose parameters RDS applies

@@ -1,5 +1,6 @@
 import {
   Annotations,
+  CfnResource,
   Duration,
   RemovalPolicy,
   Tags,
@@ -334,7 +335,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       publiclyAccessible: false,
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup, optionGroup });
-    keepKeyForDatabase(this.secret.encryptionKey, this, removalPolicy);
+    keepKeyForDatabase(this.secret.encryptionKey, this, instance.node.defaultChild as CfnResource, removalPolicy);
     const md5 = postgresMd5Warning(props.engine, props.parameters);
     if (md5) Annotations.of(this).addWarningV2('cdk-protected-secrets:postgres-md5-verifiers', `RotatedDatabase ${this.node.path}: ${md5}`);
     return instance;
@@ -451,7 +452,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
     errors.add(`\`port\` must be a whole number from 1150 to 65535 (RDS's range), got ${props.port}.`);
   }
   errors.addAll(databaseNameErrors(props.engine?.engineType, props.databaseName));
-  if (traits) errors.addAll(parameterErrors(traits.tlsParameter, props.parameters, props.engine.engineType));
+  if (traits) errors.addAll(parameterErrors(traits.tlsParameter, props.parameters, props.engine));
   errors.addAll(instanceIdentifierErrors(scope, props.instanceIdentifier));
   errors.addAll(storageErrors(props));
   const iamUnavailable = props.iamAuthentication && props.engine ? iamAuthenticationVersionError(props.engine) : undefined;

@@ -8,6 +8,7 @@ const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-
 const postgres = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
 const mariadb = rds.DatabaseInstanceEngine.mariaDb({ version: rds.MariaDbEngineVersion.VER_11_4_8 });
 const mysql = rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0 });
+const pg13 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_13_23 });
 
 /** A stack and a VPC of two subnet groups: isolated `db` and `second` (isolated `apps` unless given). */
 function setup(second: ec2.SubnetConfiguration = { name: 'apps', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }) {
@@ -843,9 +844,10 @@ describe('engine parameters and maintenance windows', () => {
     ['RDS.FORCE_SSL in capitals', postgres, 'RDS.FORCE_SSL'],
     ['require_secure_transport on MariaDB', mariadb, 'require_secure_transport'],
     ['require_secure_transport on MySQL', mysql, 'require_secure_transport'],
-  ])('a parameter the construct sets is refused: %s', (_name, engine, name) => {
+  ])('a parameter the construct sets is refused with another value, accepted with its own: %s', (_name, engine, name) => {
     expect(() => single({ engine, parameters: { [name]: '0' } }))
-      .toThrow(new RegExp(`\`parameters\` must not set "${name.replace('.', '\\.')}": the construct sets .* so that connections without TLS are refused`));
+      .toThrow(new RegExp(`\`parameters\` must not set "${name.replace('.', '\\.')}" to "0": the construct sets .* so that connections without TLS are refused`));
+    expect(() => single({ engine, parameters: { [name]: 'ON' } })).not.toThrow();
   });
 
   // Review AP: the rotation's ALTER USER carries a verifier of password_encryption, and an md5 one logs in as the user
@@ -857,13 +859,22 @@ describe('engine parameters and maintenance windows', () => {
     ['log_min_duration_statement', { log_min_duration_statement: '0' }, /"log_min_duration_statement": "0" writes/],
     ['pgaudit.log with all', { 'pgaudit.log': 'all,-misc' }, /"pgaudit\.log": "all,-misc" writes/],
     ['pgaudit.log with role', { 'pgaudit.log': 'read, role' }, /"pgaudit\.log": "read, role" writes/],
-  ])('PostgreSQL refuses %s', (_name, parameters, message) => {
-    expect(() => single({ parameters })).toThrow(message);
+  ])('PostgreSQL 13 (md5 by default) refuses %s', (_name, parameters, message) => {
+    expect(() => single({ engine: pg13, parameters })).toThrow(message);
+  });
+
+  // Review AR: from 14 on the statements carry SCRAM verifiers (the default), so logging them is no leak of a login.
+  test('PostgreSQL 14 and later take statement logging without SCRAM pinned, and still refuse an md5 password_encryption', () => {
+    expect(() => single({ parameters: { 'log_statement': 'ddl', 'log_lock_waits': '1', 'pgaudit.log': 'all' } })).not.toThrow();
+    expect(() => single({ parameters: { password_encryption: 'md5' } })).toThrow(/must not set "password_encryption" to "md5"/);
   });
 
   test.each<[string, rds.IInstanceEngine, Record<string, string>]>([
     ['statement logging with SCRAM pinned', postgres, { 'log_statement': 'ddl', 'pgaudit.log': 'all', 'password_encryption': 'SCRAM-SHA-256' }],
-    ['logging that writes no DDL', postgres, { 'log_statement': 'none', 'log_min_duration_statement': '-1', 'pgaudit.log': 'read,write,-ddl' }],
+    ['logging that writes no DDL', pg13, { 'log_statement': 'none', 'log_min_duration_statement': '-1', 'pgaudit.log': 'read,write,-ddl' }],
+    // pgaudit: "DDL: All DDL that is not included in the ROLE class" (https://github.com/pgaudit/pgaudit#pgauditlog).
+    ['pgaudit.log ddl, which leaves ALTER ROLE to the ROLE class', pg13, { 'pgaudit.log': 'ddl' }],
+    ['pgaudit.log all without role', pg13, { 'pgaudit.log': 'all,-role' }],
     ['log_statement on MariaDB, which has no such parameter to leak through', mariadb, { log_statement: 'ddl' }],
   ])('accepted: %s', (_name, engine, parameters) => {
     expect(() => single({ engine, parameters })).not.toThrow();
@@ -875,9 +886,9 @@ describe('engine parameters and maintenance windows', () => {
     ['log_transaction_sample_rate', { log_transaction_sample_rate: '0.5' }],
     ['log_min_duration_sample', { log_min_duration_sample: '100' }],
     ['debug_print_parse', { debug_print_parse: '1' }],
-  ])('PostgreSQL refuses %s without SCRAM pinned', (name, parameters) => {
-    expect(() => single({ parameters })).toThrow(new RegExp(`"${name}": "[^"]+" writes the rotation's`));
-    expect(() => single({ parameters: { ...parameters, password_encryption: 'scram-sha-256' } })).not.toThrow();
+  ])('PostgreSQL 13 refuses %s without SCRAM pinned', (name, parameters) => {
+    expect(() => single({ engine: pg13, parameters })).toThrow(new RegExp(`"${name}": "[^"]+" writes the rotation's.*md5 by default on PostgreSQL 13`));
+    expect(() => single({ engine: pg13, parameters: { ...parameters, password_encryption: 'scram-sha-256' } })).not.toThrow();
   });
 
   test('PostgreSQL before 14 (md5 by default) warns unless SCRAM is pinned; 14 and later do not', () => {
@@ -885,7 +896,6 @@ describe('engine parameters and maintenance windows', () => {
       const { stack } = single({ engine, parameters });
       return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('postgres-md5-verifiers')).map(w => w.entry.data);
     };
-    const pg13 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_13_23 });
     expect(md5Warnings(pg13)).toEqual([expect.stringMatching(/`engine` is PostgreSQL 13, whose default password_encryption is md5.*password_encryption: 'scram-sha-256'/)]);
     expect(md5Warnings(pg13, { password_encryption: 'scram-sha-256' })).toEqual([]);
     expect(md5Warnings(postgres)).toEqual([]);
@@ -1025,7 +1035,16 @@ describe('the secret\'s key outlives the data it encrypts (review AO)', () => {
     const { stack, vpc } = setup();
     const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
     destroy(stack, db);
-    expect(() => Template.fromStack(stack)).toThrow(/the KMS key Test\/Db\/Secret\/Key encrypts the storage of this database, whose data outlives the stack/);
+    expect(() => Template.fromStack(stack)).toThrow(/the KMS key Test\/Db\/Secret\/Key encrypts the storage of this database, whose DeletionPolicy Snapshot keeps its data/);
+  });
+
+  // Review AR: the template's policies decide, so an aspect that deletes the database too is no refusal.
+  test('RemovalPolicies.of(stack).destroy(), which deletes the database as well, synthesizes', () => {
+    const { stack, vpc } = setup();
+    new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, deletionProtection: false });
+    RemovalPolicies.of(stack).destroy();
+    const t = Template.fromStack(stack);
+    expect(Object.values(t.findResources('AWS::RDS::DBInstance')).map(r => r.DeletionPolicy)).toEqual(['Delete']);
   });
 
   test('an Aurora cluster\'s secret keeps its key the same way', () => {

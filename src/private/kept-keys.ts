@@ -2,26 +2,32 @@
 // RotatedAuroraCluster), and a final snapshot or a retained database still needs it after the secret is gone:
 // "After a KMS key is deleted, you can no longer decrypt the data that was encrypted under that KMS key"
 // (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html).
-import { CfnDeletionPolicy, RemovalPolicy, aws_kms as kms } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, CfnResource, RemovalPolicy, aws_kms as kms } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
 const keptFor = new WeakMap<kms.IKey, IConstruct>();
 
+/** The deletion policies that keep a database's data: a final snapshot, or the database itself. */
+const KEEPS_DATA = [CfnDeletionPolicy.SNAPSHOT, CfnDeletionPolicy.RETAIN, CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE];
+
 /**
- * Records that `key` encrypts the storage of `database`, whose data outlives the stack unless `removalPolicy` is
- * DESTROY, and refuses at synth a removal policy that would delete the key while that data is kept, however it was
- * set (`RemovalPolicies`, the key's own `applyRemovalPolicy`, a `ProtectedSecret`'s `removalPolicy`).
+ * Records that `key` encrypts the storage of `database` (its CloudFormation resource `storage`), so that a
+ * `ProtectedSecret.applyRemovalPolicy(DESTROY)` keeps the key while the database's `removalPolicy` keeps data. At
+ * synth, refuses a key the template deletes beside a database the template keeps, however either policy was set
+ * (`RemovalPolicies`, which acts after construction, the key's own `applyRemovalPolicy`, a `ProtectedSecret`'s
+ * `removalPolicy`): the template's own policies decide, not the props.
  */
-export function keepKeyForDatabase(key: kms.IKey | undefined, database: Construct, removalPolicy: RemovalPolicy): void {
-  if (!key || removalPolicy === RemovalPolicy.DESTROY) return;
-  keptFor.set(key, database);
+export function keepKeyForDatabase(key: kms.IKey | undefined, database: Construct, storage: CfnResource, removalPolicy: RemovalPolicy): void {
+  if (!key) return;
+  if (removalPolicy !== RemovalPolicy.DESTROY) keptFor.set(key, database);
   database.node.addValidation({
     validate: () => {
       const cfnKey = key instanceof kms.Key ? key.node.defaultChild as kms.CfnKey : undefined;
-      if (cfnKey?.cfnOptions.deletionPolicy !== CfnDeletionPolicy.DELETE) return [];
-      return [`the KMS key ${key.node.path} encrypts the storage of this database, whose data outlives the stack (removalPolicy ${removalPolicy}), `
-        + 'but the key\'s removal policy deletes it, which would leave that data unreadable. Keep the key (RETAIN_ON_UPDATE_OR_DELETE), or give '
-        + 'the database `removalPolicy: RemovalPolicy.DESTROY`.'];
+      const kept = storage.cfnOptions.deletionPolicy;
+      if (cfnKey?.cfnOptions.deletionPolicy !== CfnDeletionPolicy.DELETE || kept === undefined || !KEEPS_DATA.includes(kept)) return [];
+      return [`the KMS key ${key.node.path} encrypts the storage of this database, whose DeletionPolicy ${kept} keeps its data, but the key's `
+        + 'DeletionPolicy Delete would delete the key and leave that data unreadable. Keep the key (RETAIN_ON_UPDATE_OR_DELETE; with '
+        + '`RemovalPolicies`, `excludeResourceTypes: [\'AWS::KMS::Key\']`), or give the database `removalPolicy: RemovalPolicy.DESTROY`.'];
     },
   });
 }
