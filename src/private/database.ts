@@ -190,7 +190,8 @@ export function parameterErrors(
   const owned = new Map(Object.entries(library).map(([name, value]) => [name.toLowerCase(), { name, value }]));
   const errors = Object.entries(user).flatMap(([name, value]) => {
     const mine = Token.isUnresolved(name) ? undefined : owned.get(name.toLowerCase());
-    if (!mine || sameSetting(mine.value, value)) return [];
+    // Only under the construct's own spelling, which the construct's value then replaces in the group.
+    if (!mine || (name === mine.name && sameSetting(mine.value, value))) return [];
     return [`\`parameters\` must not set "${name}" to "${value}": the construct sets ${mine.name} to ${mine.value} on ${engineType} so that `
       + `${describeOwnedParameter(mine.name)}. Leave it out of \`parameters\`.`];
   });
@@ -225,8 +226,10 @@ function sameSetting(a: string, b: string): boolean {
  * `unknown` for a version given as a token; undefined for 14 and later.
  */
 function md5ByDefault(engine: rds.IEngine | undefined): string | undefined {
-  const major = engine?.engineVersion?.majorVersion;
-  if (major === undefined || Token.isUnresolved(major)) return 'unknown';
+  // A versionless engine is refused on its own (engineVersionErrors).
+  if (engine?.engineVersion === undefined) return undefined;
+  const major = engine.engineVersion.majorVersion;
+  if (Token.isUnresolved(major)) return 'unknown';
   return Number(major.split('.')[0]) < 14 ? major : undefined;
 }
 
@@ -251,10 +254,13 @@ function postgresPasswordLogErrors(named: (name: string) => [string, string] | u
   const major = md5ByDefault(engine);
   const logging = Object.keys(STATEMENT_LOGGING).map(named).filter((entry): entry is [string, string] =>
     entry !== undefined && !Token.isUnresolved(entry[1]) && logsDdl(entry[0].toLowerCase(), entry[1].toLowerCase()));
-  if (logging.length > 0 && !scram && major !== undefined) {
+  // A token password_encryption may be md5 on any version.
+  const unknownEncryption = encryption !== undefined && Token.isUnresolved(encryption[1]);
+  if (logging.length > 0 && !scram && (major !== undefined || unknownEncryption)) {
     errors.push(`\`parameters\` ${logging.map(([name, value]) => `"${name}": "${value}"`).join(', ')} write${logging.length === 1 ? 's' : ''} the rotation's `
       + '`ALTER USER ... PASSWORD` statements to the log, exported to CloudWatch Logs, with the password\'s verifier of `password_encryption`, '
-      + `md5 by default on PostgreSQL ${major === 'unknown' ? 'before 14 (the engine version is a token here)' : major}, which logs in as the user. `
+      + `${major === undefined ? 'here a token that may be md5' : `md5 by default on PostgreSQL ${major === 'unknown' ? 'before 14 (the engine version is a token here)' : major}`}, `
+      + 'which logs in as the user. '
       + 'Add `password_encryption: \'scram-sha-256\'` to `parameters`.');
   }
   return errors;
@@ -266,7 +272,8 @@ const PGAUDIT_CLASSES = ['read', 'write', 'function', 'role', 'ddl', 'misc', 'mi
 /** The classes a `pgaudit.log` value logs: listed in order, `all` for every class, a class with "-" taken out. */
 function pgauditClasses(value: string): Set<string> {
   const classes = new Set<string>();
-  for (const item of value.split(',').map(part => part.trim())) {
+  // pgaudit reads the list as identifiers: quotes are dropped, case is ignored.
+  for (const item of value.split(',').map(part => part.trim().replace(/"/g, '').toLowerCase())) {
     const removed = item.startsWith('-');
     const name = removed ? item.slice(1) : item;
     for (const c of name === 'all' ? PGAUDIT_CLASSES : [name]) {

@@ -7,8 +7,20 @@ import { Construct, IConstruct } from 'constructs';
 
 const keptFor = new WeakMap<kms.IKey, IConstruct>();
 
-/** The deletion policies that keep a database's data: a final snapshot, or the database itself. */
-const KEEPS_DATA = [CfnDeletionPolicy.SNAPSHOT, CfnDeletionPolicy.RETAIN, CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE];
+/**
+ * The deletion policies that keep a database's data: a final snapshot, or the database itself; none is Snapshot for a
+ * DB instance outside a cluster and for a DB cluster ("The default policy is Snapshot for AWS::RDS::DBCluster resources
+ * and for AWS::RDS::DBInstance resources that don't specify the DBClusterIdentifier property",
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+ */
+const KEEPS_DATA = [CfnDeletionPolicy.SNAPSHOT, CfnDeletionPolicy.RETAIN, CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE, undefined];
+/**
+ * The deletion policies that keep a key. A key takes no snapshot; CloudFormation ignores a Snapshot policy on a
+ * resource without snapshots (https://github.com/aws/aws-cdk/pull/20668) and deletes it as one without a policy ("If a
+ * resource has no DeletionPolicy attribute, AWS CloudFormation deletes the resource by default", same page), which
+ * `RemovalPolicies.of(scope).snapshot()` gives every key.
+ */
+const KEEPS_KEY = [CfnDeletionPolicy.RETAIN, CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE];
 
 /**
  * Records that `key` encrypts the storage of `database` (its CloudFormation resource `storage`), so that a
@@ -24,9 +36,11 @@ export function keepKeyForDatabase(key: kms.IKey | undefined, database: Construc
     validate: () => {
       const cfnKey = key instanceof kms.Key ? key.node.defaultChild as kms.CfnKey : undefined;
       const kept = storage.cfnOptions.deletionPolicy;
-      if (cfnKey?.cfnOptions.deletionPolicy !== CfnDeletionPolicy.DELETE || kept === undefined || !KEEPS_DATA.includes(kept)) return [];
-      return [`the KMS key ${key.node.path} encrypts the storage of this database, whose DeletionPolicy ${kept} keeps its data, but the key's `
-        + 'DeletionPolicy Delete would delete the key and leave that data unreadable. Keep the key (RETAIN_ON_UPDATE_OR_DELETE; with '
+      const keyPolicy = cfnKey?.cfnOptions.deletionPolicy;
+      if (!cfnKey || KEEPS_KEY.includes(keyPolicy!) || !KEEPS_DATA.includes(kept)) return [];
+      return [`the KMS key ${key.node.path} encrypts the storage of this database, whose DeletionPolicy ${kept ?? 'Snapshot (the default)'} keeps its `
+        + `data, but the key's DeletionPolicy ${keyPolicy ?? '(none: Delete)'} would delete the key (a key takes no snapshot) and leave that data `
+        + 'unreadable. Keep the key (RETAIN_ON_UPDATE_OR_DELETE; with '
         + '`RemovalPolicies`, `excludeResourceTypes: [\'AWS::KMS::Key\']`), or give the database `removalPolicy: RemovalPolicy.DESTROY`.'];
     },
   });
