@@ -15,9 +15,10 @@ import {
 import { Construct } from 'constructs';
 import {
   AUDIT_EVENTS, databaseNameErrors, databaseParameterGroup, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
-  parameterErrors, postgresMd5Warning, retainGroupsInUse, sharedSubnetGroup,
+  retainGroupsInUse, sharedSubnetGroup,
 } from './private/database';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors } from './private/database-secret';
+import { parameterErrors, postgresMd5Warning } from './private/engine-parameters';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { keepKeyForDatabase } from './private/kept-keys';
 import { reservedUsernameError } from './private/reserved-usernames';

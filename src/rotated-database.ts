@@ -14,10 +14,11 @@ import { Construct } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import {
   AUDIT_EVENTS, databaseNameErrors, defaultDatabaseSubnets, deletionProtection, engineVersionErrors, enhancedMonitoring,
-  databaseParameterGroup, parameterErrors, postgresMd5Warning, retainGroupsInUse, sharedOptionGroup, sharedSubnetGroup,
+  databaseParameterGroup, retainGroupsInUse, sharedOptionGroup, sharedSubnetGroup,
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
+import { parameterErrors, postgresMd5Warning } from './private/engine-parameters';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { keepKeyForDatabase } from './private/kept-keys';
 import { reservedUsernameError } from './private/reserved-usernames';
