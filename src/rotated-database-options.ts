@@ -106,12 +106,12 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
 
   /**
    * Engine parameters of the database's parameter group (`RotatedAuroraCluster`: its DB cluster parameter group),
-   * beside the construct's own, which it refuses to let you change (their own values are accepted): the TLS
+   * beside the construct's own, which it refuses to let you change (their own values, under their own names, are accepted): the TLS
    * requirement (`rds.force_ssl`, `require_secure_transport`) and Aurora MySQL's audit settings (`server_audit_logging`,
    * `server_audit_events`). Also refused: Aurora MySQL's `server_audit_excl_users`/`server_audit_incl_users`,
    * PostgreSQL's `password_encryption` other than `scram-sha-256`, and on PostgreSQL before 14 (md5 by default)
    * statement logging (`log_statement` `ddl`/`mod`/`all`, `log_min_duration_statement`, `log_min_duration_sample`,
-   * `log_transaction_sample_rate`, `log_lock_waits`, `debug_print_*`, `pgaudit.log` with the `role` class) unless
+   * `log_transaction_sample_rate`, `log_lock_waits`, `debug_print_*`; not pgaudit, which redacts passwords) unless
    * `password_encryption: 'scram-sha-256'` is in `parameters` too: the rotation's password statements would reach the
    * log with an md5 hash, which logs in. PostgreSQL before 14 warns without `password_encryption: 'scram-sha-256'`.
    * A database with parameters gets a group of its own (without, it shares its stack's), so a later change of them

@@ -287,6 +287,11 @@ describe('cluster parameters and maintenance windows', () => {
     t.hasResourceProperties('AWS::RDS::DBInstance', { PreferredMaintenanceWindow: 'sat:04:00-sat:05:00' });
   });
 
+  // Review AT: the construct's own list in another order is the same setting.
+  test('Aurora MySQL takes the construct\'s own audit events in another order', () => {
+    expect(() => build({ engine: auroraMysql, parameters: { server_audit_events: 'QUERY_DDL,CONNECT' } })).not.toThrow();
+  });
+
   test('Aurora MySQL takes other parameters beside the audit settings', () => {
     const t = Template.fromStack(build({ engine: auroraMysql, parameters: { long_query_time: '2' } }).stack);
     t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {

@@ -38,10 +38,13 @@ export function parameterErrors(
   return errors;
 }
 
-/** Whether two values of a parameter are the same setting: alike in any case, `1`, `on` and `true` alike. */
+/**
+ * Whether two values of a parameter are the same setting: alike in any case, `1`, `on` and `true` alike, and a list
+ * (`CONNECT,QUERY_DDL`) in any order.
+ */
 function sameSetting(a: string, b: string): boolean {
   if (Token.isUnresolved(b)) return false;
-  const normal = (v: string) => (isOn(v.trim().toLowerCase()) ? '1' : v.trim().toLowerCase());
+  const normal = (v: string) => v.split(',').map(item => item.trim().toLowerCase()).map(item => (isOn(item) ? '1' : item)).sort().join(',');
   return normal(a) === normal(b);
 }
 
@@ -95,41 +98,22 @@ function postgresPasswordLogErrors(named: (name: string) => [string, string] | u
   return errors;
 }
 
-/** pgaudit's statement classes (https://github.com/pgaudit/pgaudit#pgauditlog); ROLE holds CREATE/ALTER/DROP ROLE. */
-const PGAUDIT_CLASSES = ['read', 'write', 'function', 'role', 'ddl', 'misc', 'misc_set'];
-
-/** The classes a `pgaudit.log` value logs: listed in order, `all` for every class, a class with "-" taken out. */
-function pgauditClasses(value: string): Set<string> {
-  const classes = new Set<string>();
-  // pgaudit reads the list as identifiers: quotes are dropped, case is ignored.
-  for (const item of value.split(',').map(part => part.trim().replace(/"/g, '').toLowerCase())) {
-    const removed = item.startsWith('-');
-    const name = removed ? item.slice(1) : item;
-    for (const c of name === 'all' ? PGAUDIT_CLASSES : [name]) {
-      if (removed) classes.delete(c);
-      else classes.add(c);
-    }
-  }
-  return classes;
-}
-
 /**
  * PostgreSQL parameters that write a statement's text to the log, and whether a value does for ALTER USER
  * (https://www.postgresql.org/docs/current/runtime-config-logging.html): statements by kind, statements slower than a
  * threshold (-1 turns it off), sampled statements and transactions, statements waiting on a lock, the parse and plan
- * trees, and pgaudit's ROLE class ("ROLE: Statements related to roles and privileges: GRANT, REVOKE, CREATE/ALTER/DROP
- * ROLE"; DDL is "All DDL that is not included in the ROLE class").
+ * trees. Not pgaudit: it writes CREATE/ALTER ROLE with everything after the password token replaced by <REDACTED>
+ * (https://github.com/pgaudit/pgaudit/blob/main/pgaudit.c, "redact all text in the command after the password token").
  */
 const STATEMENT_LOGGING: Record<string, (value: string) => boolean> = {
-  'log_statement': value => ['ddl', 'mod', 'all'].includes(value),
-  'log_min_duration_statement': value => value !== '-1',
-  'log_min_duration_sample': value => value !== '-1',
-  'log_transaction_sample_rate': value => Number(value) !== 0,
-  'log_lock_waits': isOn,
-  'debug_print_parse': isOn,
-  'debug_print_rewritten': isOn,
-  'debug_print_plan': isOn,
-  'pgaudit.log': value => pgauditClasses(value).has('role'),
+  log_statement: value => ['ddl', 'mod', 'all'].includes(value),
+  log_min_duration_statement: value => value !== '-1',
+  log_min_duration_sample: value => value !== '-1',
+  log_transaction_sample_rate: value => Number(value) !== 0,
+  log_lock_waits: isOn,
+  debug_print_parse: isOn,
+  debug_print_rewritten: isOn,
+  debug_print_plan: isOn,
 };
 
 function isOn(value: string): boolean {
