@@ -616,15 +616,25 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private warnWriteOnlyOfRotated(): string[] {
     if (!rotatedByBundledFunction(this, this.secret)) return [];
     // The same principal may come as two objects (a role and its import by ARN): compared by what policies name.
-    const identity = (principal: iam.IPrincipal): unknown => {
+    // The same principal may come as two objects (a role and its import by ARN or name): compared by what policies
+    // name, and for roles by a name known at synth too.
+    const identities = (principal: iam.IPrincipal): unknown[] => {
+      const stack = Stack.of(this);
+      const keys: unknown[] = [principal];
       try {
-        return JSON.stringify(Stack.of(this).resolve(principal.policyFragment.principalJson));
+        keys.push(JSON.stringify(stack.resolve(principal.policyFragment.principalJson)));
       } catch {
-        return principal;
+        // A principal without a policy fragment is known by the object alone.
       }
+      // A role of this app names itself in its CfnRole (`roleName`); an import, in its ARN, which gives `roleName`.
+      const named = principal instanceof iam.Role ? (principal.node.defaultChild as iam.CfnRole).roleName
+        : (principal as Partial<iam.IRole>).roleArn !== undefined ? (principal as iam.IRole).roleName : undefined;
+      const roleName = named === undefined ? undefined : stack.resolve(named);
+      if (typeof roleName === 'string') keys.push(`role/${roleName}`);
+      return keys;
     };
-    const readers = new Set([...this.granted.read].map(identity));
-    const writeOnly = [...this.granted.write].filter(principal => !this.granted.read.has(principal) && !readers.has(identity(principal)));
+    const readers = new Set([...this.granted.read].flatMap(identities));
+    const writeOnly = [...this.granted.write].filter(principal => !identities(principal).some(key => readers.has(key)));
     if (writeOnly.length === 0) return [];
     const names = writeOnly.map(principal => Construct.isConstruct(principal) ? principal.node.path : principal.toString()).join(', ');
     Annotations.of(this).addWarningV2('cdk-protected-secrets:write-only-grantee-of-rotated-secret',

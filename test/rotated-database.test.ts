@@ -850,7 +850,7 @@ describe('engine parameters and maintenance windows', () => {
     // In another case the name would be a second key of the group beside the construct's (review AS).
     const own = name === name.toLowerCase();
     if (own) expect(() => single({ engine, parameters: { [name]: 'ON' } })).not.toThrow();
-    else expect(() => single({ engine, parameters: { [name]: 'ON' } })).toThrow(/must not set "RDS\.FORCE_SSL" to "ON"/);
+    else expect(() => single({ engine, parameters: { [name]: 'ON' } })).toThrow(/names "RDS\.FORCE_SSL", the construct's own rds\.force_ssl spelt otherwise.*write "rds\.force_ssl"/);
   });
 
   // Review AS: a token password_encryption may be md5; a versionless engine is refused for itself, not described as a token.
@@ -989,6 +989,16 @@ describe('a write-only grantee of a rotated secret (review AN)', () => {
     const own = new ProtectedSecret(stack, 'Own', { writers: [writer] });
     own.grantWrite(writer);
     RotationFunction.shared(db, { vpc }).addSecret(own);
+    expect(warningsOf(stack)).toEqual([]);
+  });
+
+  // Review AU: a named role read through itself and written through its import by a literal ARN.
+  test('no warning for a named role granted read, and write through its import by ARN', () => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
+    const role = new iam.Role(stack, 'AppRole', { roleName: 'app', assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    db.secret.grantRead(role);
+    db.secret.secret.grantWrite(iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::111111111111:role/app'));
     expect(warningsOf(stack)).toEqual([]);
   });
 

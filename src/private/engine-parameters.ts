@@ -21,6 +21,10 @@ export function parameterErrors(
     const mine = Token.isUnresolved(name) ? undefined : owned.get(name.toLowerCase());
     // Only under the construct's own spelling, which the construct's value then replaces in the group.
     if (!mine || (name === mine.name && sameSetting(mine.value, value))) return [];
+    if (sameSetting(mine.value, value)) {
+      return [`\`parameters\` names "${name}", the construct's own ${mine.name} spelt otherwise, which the group would hold beside it: `
+        + `write "${mine.name}", or leave it out.`];
+    }
     return [`\`parameters\` must not set "${name}" to "${value}": the construct sets ${mine.name} to ${mine.value} on ${engineType} so that `
       + `${describeOwnedParameter(mine.name)}. Leave it out of \`parameters\`.`];
   });
