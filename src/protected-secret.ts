@@ -598,13 +598,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
   }
 
   /**
-   * Warns before Secrets Manager refuses the resource policy: it takes at most 20,480 characters (PutResourcePolicy's
-   * ResourcePolicy, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html), and
-   * each reader or writer adds an Allow statement and an exemption in the deny (about 340 characters deployed, so
-   * about 55 of them fit). Measured as Secrets Manager receives it, each principal the template names by an intrinsic at
-   * its longest ARN; a policy of few statements and short literal ARNs is not resolved at all, to keep synth fast.
-   */
-  /**
    * A principal that may write the secret but not read it, on a secret the bundled function rotates: during a rotation
    * it can store the token's AWSPENDING value before createSecret does (PutSecretValue with the token, which Secrets
    * Manager has labelled AWSPENDING), and createSecret keeps a pending value it finds, since a retry must (setSecret
@@ -615,7 +608,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
    */
   private warnWriteOnlyOfRotated(): string[] {
     if (!rotatedByBundledFunction(this, this.secret)) return [];
-    // The same principal may come as two objects (a role and its import by ARN): compared by what policies name.
     // The same principal may come as two objects (a role and its import by ARN or name): compared by what policies
     // name, and for roles by a name known at synth too.
     const identities = (principal: iam.IPrincipal): unknown[] => {
@@ -645,6 +637,13 @@ export class ProtectedSecret extends ProtectedSecretBase {
     return [];
   }
 
+  /**
+   * Warns before Secrets Manager refuses the resource policy: it takes at most 20,480 characters (PutResourcePolicy's
+   * ResourcePolicy, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html), and
+   * each reader or writer adds an Allow statement and an exemption in the deny (about 340 characters deployed, so
+   * about 55 of them fit). Measured as Secrets Manager receives it, each principal the template names by an intrinsic at
+   * its longest ARN; a policy of few statements and short literal ARNs is not resolved at all, to keep synth fast.
+   */
   private warnOfPolicySize(): string[] {
     // aws-cdk-lib's Secret keeps its policy private; it is the ResourcePolicy child it creates on the first statement.
     const document = (this.secret.node.tryFindChild('Policy') as secretsmanager.ResourcePolicy | undefined)?.document;
