@@ -81,3 +81,20 @@ test('every README example type-checks against the API', () => {
   fs.rmSync(dir, { recursive: true, force: true });
   expect(problems).toEqual([]);
 });
+
+// Users acknowledge warnings by id, so the README's "Synth warnings" table must name every id the source can emit,
+// and nothing the source no longer emits. An id built from a template (`private-dns-${name}`) counts as its prefix.
+test('the README lists every synth warning id, and only those', () => {
+  const srcDir = path.join(__dirname, '..', 'src');
+  const sources = fs.readdirSync(srcDir, { recursive: true }).map(String).filter(f => f.endsWith('.ts'))
+    .map(f => fs.readFileSync(path.join(srcDir, f), 'utf8')).join('\n');
+  const emitted = [...sources.matchAll(/addWarningV2\(\s*['`]((?:cdk-protected-secrets:|SecretsGuard\.)[A-Za-z0-9.-]*)(\$\{)?/g)]
+    .map(m => ({ id: m[1], prefix: m[2] !== undefined }));
+  expect(emitted.length).toBeGreaterThan(10);
+  const section = readme.split('\n## Synth warnings\n')[1]?.split('\n## ')[0] ?? '';
+  const listed = [...section.matchAll(/^\|([^|]+)\|/gm)].flatMap(m => [...m[1].matchAll(/`([^`]+)`/g)].map(c => c[1]))
+    .map(id => id.replace(/<rule>$/, 'Rule'));
+  const matches = (id: string, e: { id: string; prefix: boolean }) => (e.prefix ? id.startsWith(e.id) && id !== e.id : id === e.id);
+  expect(emitted.filter(e => !listed.some(id => matches(id, e))).map(e => e.id)).toEqual([]);
+  expect(listed.filter(id => !emitted.some(e => matches(id, e)))).toEqual([]);
+});
