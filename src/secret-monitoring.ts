@@ -436,6 +436,16 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
+   * The number of rotations of the watched secrets that ended, succeeded or abandoned (EventBridge `TriggeredRules`
+   * of `rotationRules`): a dashboard's evidence that rotations run. Like `metricRotationFailures`, it reads the rules
+   * there are when it is called, and throws before the first secret.
+   * @default - sum over 5 minutes
+   */
+  public metricRotations(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.requiredMetric('metricRotations', () => this.rulesOf(this.kinds.rotation), props);
+  }
+
+  /**
    * The number of alerts EventBridge could not deliver to the topic, summed over all rules of this monitoring
    * (EventBridge `FailedInvocations`). A CloudWatch alarm may read at most 10 metrics: with more rules, alarm on
    * `alertDeliveryAlarms` instead. Undefined while the monitoring watches nothing (it has no rule yet).

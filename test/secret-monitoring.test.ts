@@ -608,6 +608,9 @@ describe('SecretMonitoring resources', () => {
     expect(metric.metricName).toBe('TriggeredRules');
     expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.changeRules[0].ruleName));
     expect((monitoring.metricRotationFailures({ statistic: 'Maximum' }) as cloudwatch.Metric).statistic).toBe('Maximum');
+    const rotations = monitoring.metricRotations() as cloudwatch.Metric;
+    expect(rotations.metricName).toBe('TriggeredRules');
+    expect(stack.resolve(rotations.dimensions!.RuleName)).toEqual(stack.resolve(monitoring.rotationRules[0].ruleName));
   });
 
   // A metric sums the rules it was made from: one taken before more secrets joined the monitoring (the stack's shared
