@@ -844,6 +844,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * a reference, so the grant goes on with the role named by that ARN here and its policy still written there.
    */
   private exemptGrantee(grantee: iam.IGrantable, access?: 'read' | 'write'): iam.IGrantable {
+    const listed = this.granted.read.has(grantee.grantPrincipal) || this.granted.write.has(grantee.grantPrincipal);
     if (access) this.granted[access].add(grantee instanceof RoleNamedByArn ? grantee.role : grantee.grantPrincipal);
     this.refuseGroup(grantee.grantPrincipal, 'grantee');
     // Already exempted by the grant through this construct, which goes on through `.secret`.
@@ -857,7 +858,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     }
     // The ARN below is built in the secret's account: a role of another account's stack must not pass as one of it.
     this.refuseOtherAccount(grantee.grantPrincipal, 'grantee');
-    const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee);
+    const arn = this.granteeArnWithoutReference(grantee.grantPrincipal, grantee, listed);
     this.exempt(new iam.ArnPrincipal(arn), 'grantee');
     const named = new RoleNamedByArn(grantee.grantPrincipal, arn, Stack.of(this));
     // This stack deploys before the role's, and KMS refuses a key policy naming a principal that does not exist yet
@@ -887,19 +888,35 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * is the role's ARN, path included:
    * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
    */
-  private granteeArnWithoutReference(principal: iam.IPrincipal, grantee: IConstruct): string {
+  private granteeArnWithoutReference(principal: iam.IPrincipal, grantee: IConstruct, listed: boolean): string {
     const cfnRole = principal instanceof iam.Role ? principal.node.defaultChild as iam.CfnRole : undefined;
-    const roleName = cfnRole?.roleName;
-    const path = cfnRole?.path ?? '/';
-    if (roleName === undefined || Token.isUnresolved(roleName) || Token.isUnresolved(path)) {
-      throw new Error(`ProtectedSecret ${this.node.path}: a grant to ${grantee.node.path}, of stack ${Stack.of(grantee).stackName}, would make the stacks `
-        + `${Stack.of(this).stackName} and ${Stack.of(grantee).stackName} depend on each other (the grantee's policy names the secret; the secret's deny `
-        + 'must name the grantee\'s role). Either list the role in `readers` (`secretReaders` on RotatedDatabase/RotatedAuroraCluster) or `writers` '
-        + `of the secret, so only ${Stack.of(this).stackName} names it, or give the role a fixed \`roleName\` so the deny can name its ARN without a reference.`);
+    const fixedName = () => cfnRole?.roleName !== undefined && !Token.isUnresolved(cfnRole.roleName) && !Token.isUnresolved(cfnRole.path ?? '/');
+    const mine = Stack.of(this).stackName;
+    const theirs = Stack.of(grantee).stackName;
+    if (!fixedName()) {
+      throw new Error(`ProtectedSecret ${this.node.path}: a grant to ${grantee.node.path}, of stack ${theirs}, would make the stacks `
+        + `${mine} and ${theirs} depend on each other (the grantee's policy names the secret; the secret's deny must name the grantee's role). `
+        + (listed
+          ? `The role is already among the secret's readers or writers, named by reference in ${mine}, so ${mine} depends on ${theirs}, and this `
+            + `grant, made in ${theirs} (by a call such as \`ecs.Secret.fromSecretsManager\` or a grant there), closes a cycle whatever the role's name. `
+            + `Remove the role from \`readers\`/\`writers\` (\`secretReaders\`) and give it a fixed \`roleName\`: the grant from ${theirs} then exempts it by ARN.`
+          : 'Either list the role in `readers` (`secretReaders` on RotatedDatabase/RotatedAuroraCluster) or `writers` '
+            + `of the secret, so only ${mine} names it, or give the role a fixed \`roleName\` so the deny can name its ARN without a reference.`));
     }
     const stack = Stack.of(this);
-    return `arn:${stack.partition}:iam::${stack.account}:role${path}${roleName}`;
+    // Read when the template is written, not now: an Aspect may still give the role a path or prefix its name (a
+    // common landing-zone rule), and the deny must exempt the ARN the role is deployed with.
+    return Lazy.string({
+      produce: () => {
+        if (!fixedName()) {
+          throw new Error(`ProtectedSecret ${this.node.path}: the role of ${grantee.node.path} was granted by its fixed name, but its \`roleName\` or \`path\` `
+            + 'is no longer a plain value (an Aspect or override changed it), so the deny cannot name its ARN. Keep both fixed strings.');
+        }
+        return `arn:${stack.partition}:iam::${stack.account}:role${cfnRole!.path ?? '/'}${cfnRole!.roleName}`;
+      },
+    });
   }
+
 
   /**
    * Exempts the principals CloudFormation acts as when it deploys this stack: the synthesizer's execution role and
@@ -1053,8 +1070,26 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
   };
 }
 
-/** The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well. */
-const GrantExemptingAttachment = grantsExempting(secretsmanager.SecretTargetAttachment);
+/**
+ * The attachment a database gets (for example `DatabaseInstance.secret`): its grants exempt as well, and its resource
+ * policy statements go to the secret's one policy. aws-cdk-lib's attachment does that only under the
+ * `@aws-cdk/aws-secretsmanager:useAttachedSecretResourcePolicyForSecretTargetAttachments` flag; without it (apps made
+ * before aws-cdk-lib 2.67 that never opted in) it makes a second `AWS::SecretsManager::ResourcePolicy` for the same
+ * secret: "If a secret already has a resource policy attached, you must first remove it before attaching a new policy"
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-resourcepolicy.html).
+ */
+class GrantExemptingAttachment extends grantsExempting(secretsmanager.SecretTargetAttachment) {
+  private readonly attachedTo: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: secretsmanager.SecretTargetAttachmentProps) {
+    super(scope, id, props);
+    this.attachedTo = props.secret;
+  }
+
+  public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
+    return this.attachedTo.addToResourcePolicy(statement);
+  }
+}
 
 /** The `Secret` behind `ProtectedSecret.secret`: its grants, and those of the attachment it creates, exempt. */
 class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {

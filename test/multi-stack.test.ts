@@ -2,7 +2,7 @@
 // stacks, services in an Apps stack. What a person worries about: the app does not synthesize (a cyclic reference
 // between the function's stack and the secrets' stacks), the library changes the VPC's DNS for every other
 // workload, a second endpoint per service appears, or the function can reach more (or fewer) secrets than it rotates.
-import { App, NestedStack, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Aspects, NestedStack, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildMultiStackApp } from '../examples/multi-stack-app';
 import { ProtectedSecret, RotatedDatabase, RotationFunction } from '../src';
@@ -286,6 +286,30 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
       Action: 'kms:Decrypt',
       Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
     })]);
+  });
+
+  // A landing-zone Aspect that gives every role a path or a name prefix runs after the grant: the deny must exempt the
+  // ARN the role is deployed with (aws:PrincipalArn is the role's ARN, path included).
+  test.each([
+    ['a path', (role: iam.CfnRole) => { role.path = '/apps/'; }, ':iam::111111111111:role/apps/orders-reports'],
+    ['a name prefix', (role: iam.CfnRole) => { role.roleName = `team-${role.roleName}`; }, ':iam::111111111111:role/team-orders-reports'],
+  ])('the deny exempts the fixed-name role as an Aspect deploys it (%s)', (_what, change, deployedArn) => {
+    const { data, apps } = grantAcrossStacks({ roleName: 'orders-reports' });
+    Aspects.of(apps).add({ visit: node => { if (node instanceof iam.CfnRole) change(node); } });
+    const deny = Object.values(Template.fromStack(data).findResources('AWS::SecretsManager::ResourcePolicy'))[0]
+      .Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse');
+    expect(JSON.stringify(deny.Condition.StringNotEquals['aws:PrincipalArn'])).toContain(deployedArn);
+  });
+
+  test('a role already among the readers, granted again from its own stack without a fixed name: the error says what to change', () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const apps = new Stack(app, 'Apps', { env: ENV });
+    const task = new iam.Role(apps, 'Task', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const orders = new ProtectedSecret(data, 'Orders', { readers: [task] });
+    expect(() => orders.grantRead(task)).toThrow(/already among the secret's readers or writers.*closes a cycle.*Remove the role from `readers`\/`writers`.*fixed `roleName`/s);
+    const other = new iam.Role(apps, 'Other', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    expect(() => orders.grantRead(other)).toThrow(/Either list the role in `readers`/);
   });
 
   test('a writer role with a fixed name in another stack: kms:GenerateDataKey in its own policy, none in the key policy', () => {

@@ -383,6 +383,24 @@ describe('ProtectedSecret grants through the underlying aws-cdk-lib objects', ()
     expect(denyStatement(template()).Condition.StringNotEquals['aws:PrincipalArn']).toContainEqual(stack.resolve(app.roleArn));
   });
 
+  // Without aws-cdk-lib's `useAttachedSecretResourcePolicyForSecretTargetAttachments` flag (unset in apps made
+  // before 2.67 that never opted in), the stock attachment makes a second ResourcePolicy for the same secret, which
+  // CloudFormation refuses or lets replace the one holding the deny.
+  test('a statement added through the database attachment lands in the secret\'s one resource policy, whatever the flag', () => {
+    for (const flag of [false, true]) {
+      const app = new App({ context: { '@aws-cdk/aws-secretsmanager:useAttachedSecretResourcePolicyForSecretTargetAttachments': flag } });
+      const stack = new Stack(app, 'Test', { env: ENV });
+      const secret = new ProtectedSecret(stack, 'Secret', { monitoring: { enabled: false } });
+      const target: any = { asSecretAttachmentTarget: () => ({ targetId: 'db-1', targetType: 'AWS::RDS::DBInstance' }) };
+      const attachment = secret.attach(target);
+      attachment.grantRead(new iam.ServicePrincipal('ses.amazonaws.com'));
+      attachment.denyAccountRootDelete();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+      expect(JSON.stringify(template.findResources('AWS::SecretsManager::ResourcePolicy'))).toContain('ses.amazonaws.com');
+    }
+  });
+
   test('rotating an imported secret gives the rotation role use of its imported key, through Secrets Manager only', () => {
     const stack = new Stack(new App(), 'Test', { env: ENV });
     const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
