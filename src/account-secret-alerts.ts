@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/delivery-alarms';
 import { hasMarker, markClass } from './private/marker';
-import { WITH_READ_ONLY_EVENTS, changeMessage, rotationMessage } from './private/monitoring';
+import { WITH_READ_ONLY_EVENTS, changeMessage, rotationFailedMessage } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
 import { PropErrors } from './private/validation';
 import { SecretAlertDestinationOptions } from './secret-monitoring';
@@ -113,7 +113,7 @@ export class AccountSecretAlerts extends Construct {
     return this.rule('RotationFailedRule', 'Any failed rotation of a secret of the account', {
       detailType: ['AWS Service Event via CloudTrail'],
       detail: { eventSource: ['secretsmanager.amazonaws.com'], eventName: ['RotationFailed'] },
-    }, rotationMessage());
+    }, rotationFailedMessage());
   }
 
   private watchAccessDenied(): events.Rule {

@@ -24,7 +24,10 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
-import { PENDING_DELETION_MESSAGE, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage, roleUseMessage, rotationMessage, truncate } from './private/monitoring';
+import {
+  PENDING_DELETION_MESSAGE, ROTATION_FAILED_STEPS, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage, roleUseMessage,
+  rotationFailedMessage, rotationMessage, truncate,
+} from './private/monitoring';
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
 import { warnWithoutTrail } from './private/trail-check';
@@ -415,7 +418,7 @@ export class SecretMonitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: [
-          `The rotation function ${fn.node.path} failed. The secret it was rotating keeps its working AWSCURRENT value.`,
+          `The rotation function ${fn.node.path} failed a step of a rotation, which stays unfinished until a retry succeeds (the failed-rotation alarm says what to do).`,
           'Read the function\'s log: each error names the step, the secret ARN and what to do.',
         ].join(' '),
       });
@@ -696,12 +699,8 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       description: `Failed rotations of the watched secrets of ${stackName}`,
       pattern: rotationPattern([ROTATION_FAILED_EVENT]),
       matchers: arnSuffix,
-      message: rotationMessage,
-      alarmDescription: [
-        'A rotation of a watched secret failed (the alert message names it): AWSCURRENT still holds the previous, working value.',
-        'Read the rotation function\'s log for the secret ARN (it names the step and the cause), fix the cause,',
-        'then rotate again with `aws secretsmanager rotate-secret --secret-id <arn>`.',
-      ],
+      message: rotationFailedMessage,
+      alarmDescription: ['A rotation of a watched secret failed (the alert message names it).', ...ROTATION_FAILED_STEPS],
     },
     deprecatedAccess: {
       id: 'DeprecatedAccess',
@@ -724,7 +723,7 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       alarmDescription: [
         'A client used a deprecated version of a watched secret, or a secret while it is scheduled for deletion (the alert names both).',
         'Find the caller in the alert (userIdentity) or in CloudTrail, and make it read AWSCURRENT.',
-        'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret`.',
+        'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret --secret-id <arn>`.',
       ],
     },
     keyChange: {
@@ -976,8 +975,9 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(
     `Secrets Manager: ${field('$.detail.eventName')} of ${field('$.detail.requestParameters.secretId')}`
     + ` (version stage ${field('$.detail.requestParameters.versionStage')}, error ${field('$.detail.errorCode')})`
-    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}:`
-    + ' the client uses a deprecated version or a secret scheduled for deletion.',
+    + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}): the client uses a deprecated version or a secret scheduled for deletion.`
+    + ' Make it read AWSCURRENT; if the secret is still needed, `aws secretsmanager restore-secret --secret-id <arn>` cancels its deletion.',
   );
 }
 

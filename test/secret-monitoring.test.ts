@@ -259,6 +259,35 @@ describe('SecretMonitoring resources', () => {
     expect(Object.values(changeTarget.InputTransformer.InputPathsMap)).toContain('$.detail.userIdentity.arn');
   });
 
+  // The deprecated-access alert names the secret as the caller did (`prod/db`): without the account and region, an
+  // operator cannot tell which secret it is.
+  test('every alert names the account and region', () => {
+    const { template } = monitored({ watchDeprecatedAccess: true });
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules.length).toBeGreaterThanOrEqual(4);
+    for (const rule of rules) {
+      expect(Object.values(rule.Properties.Targets[0].InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining(['$.account', '$.region']));
+    }
+  });
+
+  // A failed rotation leaves AWSPENDING on a version of its own: RotateSecret then refuses to start ("any later
+  // invocation of RotateSecret assumes that a previous rotation request is still in progress"), and in single-user
+  // mode the AWSPENDING password may be the only one that logs in. The alarm and the alert must not say otherwise.
+  test('a failed rotation\'s alarm and alert say how to recover: promote or drop AWSPENDING, then rotate', () => {
+    const { template } = monitored();
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmDescription: Match.stringLikeRegexp('rotation of a watched secret failed') } }));
+    const texts = [alarm.Properties.AlarmDescription as string];
+    const failedRule = Object.values(template.findResources('AWS::Events::Rule'))
+      .find(r => JSON.stringify(r.Properties.EventPattern).includes('RotationFailed'))!;
+    texts.push(failedRule.Properties.Targets[0].InputTransformer.InputTemplate);
+    for (const text of texts) {
+      expect(text).not.toMatch(/still holds the previous, working value/);
+      expect(text).toMatch(/update-secret-version-stage --secret-id <arn> --version-stage AWSCURRENT\s+--move-to-version-id <pending>/);
+      expect(text).toMatch(/--version-stage AWSPENDING --remove-from-version-id <pending>.*rotate-secret --secret-id <arn>/s);
+    }
+    expect(alarm.Properties.AlarmDescription.length).toBeLessThanOrEqual(1024);
+  });
+
   test('only the deprecated-access rule receives read-only management events', () => {
     const { stack, monitoring, template } = monitored();
     const rules = template.findResources('AWS::Events::Rule');
@@ -913,6 +942,13 @@ describe('AccountSecretAlerts', () => {
     expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
     expect(actions).toEqual([[stack.resolve(alerts.alertTopic.topicArn)]]);
     expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2])');
+  });
+
+  test('its failed-rotation alert says how to recover', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts');
+    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.rotationFailedRule.node.defaultChild as any)];
+    expect(rule.Properties.Targets[0].InputTransformer.InputTemplate).toMatch(/update-secret-version-stage.*rotate-secret --secret-id <arn>/s);
   });
 
   test('a second one for the same account and region fails at synth, naming both', () => {

@@ -32,6 +32,35 @@ export function rotationMessage(): events.RuleTargetInput {
 }
 
 /**
+ * What to do after a failed rotation, for the alarm and the alerts. A failed rotation leaves AWSPENDING on a version
+ * of its own, and "any later invocation of RotateSecret assumes that a previous rotation request is still in progress
+ * and returns an error" (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html), so
+ * "rotate again" alone fails. In single-user mode, once setSecret has changed the password, only the AWSPENDING value
+ * logs in (lambda/rotation/README.md): that version is promoted, not dropped. AWS's own advice for a cancelled
+ * rotation is the same choice: "determine whether to roll back to the previous version of the secret by moving the
+ * staging label AWSCURRENT to the version that has AWSPENDING"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CancelRotateSecret.html).
+ */
+export const ROTATION_FAILED_STEPS = [
+  'The rotation function\'s log, searched for the secret ARN, names the failed step and its cause: fix the cause first.',
+  '`aws secretsmanager describe-secret --secret-id <arn>` shows the AWSPENDING and AWSCURRENT version ids.',
+  'If the log shows "setSecret: changed the user\'s password" for that version (single user), only the AWSPENDING password logs in now:',
+  'promote it with `aws secretsmanager update-secret-version-stage --secret-id <arn> --version-stage AWSCURRENT',
+  '--move-to-version-id <pending> --remove-from-version-id <current>`. Otherwise AWSCURRENT still logs in: remove the label',
+  '(`--version-stage AWSPENDING --remove-from-version-id <pending>`), then `aws secretsmanager rotate-secret --secret-id <arn>`',
+  '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as a writer or break-glass principal.',
+];
+
+/** A failed rotation: which secret, and what to do (ROTATION_FAILED_STEPS). */
+export function rotationFailedMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Secrets Manager: ${field('$.detail.eventName')} for ${field('$.detail.additionalEventData.SecretId')}`
+    + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}). `
+    + ROTATION_FAILED_STEPS.join(' '),
+  );
+}
+
+/**
  * The alert on a call that weakened a watched secret's key. The event names the key, not the secret: the library's keys
  * carry an alias named for their secret, which `aws kms list-aliases --key-id` shows.
  */
