@@ -286,7 +286,11 @@ describe('SecretMonitoring resources', () => {
     ]);
     // TLS for every call to the topic, not only Publish: a subscriber over plain HTTP is refused as well.
     const tlsDeny = statements.find(s => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
-    expect(tlsDeny.Action).toEqual(expect.arrayContaining(['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']));
+    // Every action of SNS's list for topic policies (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html).
+    expect([...tlsDeny.Action].sort()).toEqual([
+      'sns:AddPermission', 'sns:DeleteTopic', 'sns:GetDataProtectionPolicy', 'sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic',
+      'sns:ListTagsForResource', 'sns:Publish', 'sns:PutDataProtectionPolicy', 'sns:RemovePermission', 'sns:SetTopicAttributes', 'sns:Subscribe',
+    ]);
 
     const keyStatements: any[] = keys[keyId].Properties.KeyPolicy.Statement;
     const alarms = keyStatements.find(s => s.Sid === 'AlarmsOfThisAccountEncryptThroughSns');
