@@ -85,7 +85,8 @@ export function monitoringTamperMessage(stackName: string): events.RuleTargetInp
     + ' a disabled or re-targeted rule, a changed topic or subscription, or a stopped trail silences the secrets\' alerts.'
     + ' Expected only from your deployments. Otherwise check the rule (`aws events describe-rule`, `list-targets-by-rule`),'
     + ' the topic (`aws sns get-topic-attributes`, `list-subscriptions-by-topic`) or the trail (`aws cloudtrail get-trail-status`),'
-    + ' find the caller in CloudTrail, and deploy the stack again to restore them.',
+    + ' find the caller in CloudTrail, and undo the change (`aws events enable-rule`, `aws cloudtrail start-logging`);'
+    + ' `aws cloudformation detect-stack-drift` shows what differs from the template.',
   );
 }
 
