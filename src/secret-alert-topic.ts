@@ -12,13 +12,15 @@ const ALARMS_SERVICE = 'cloudwatch.amazonaws.com';
 const TOPIC_KEY_ACTIONS = ['kms:GenerateDataKey*', 'kms:Decrypt'];
 
 /**
- * Every action an SNS topic policy can name, so the TLS-only deny leaves no call over plain HTTP (aws-cdk-lib's
- * `enforceSSL` covers `sns:Publish` only).
+ * Every action an SNS topic policy can name ("Valid Amazon SNS policy actions", the data protection policy and tag
+ * listing among them), so the TLS-only deny leaves no call over plain HTTP (aws-cdk-lib's `enforceSSL` covers
+ * `sns:Publish` only).
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html
  */
 const TOPIC_POLICY_ACTIONS = [
   'sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes', 'sns:SetTopicAttributes',
   'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:ListSubscriptionsByTopic',
+  'sns:GetDataProtectionPolicy', 'sns:PutDataProtectionPolicy', 'sns:ListTagsForResource',
 ];
 
 /** Topics whose policies already let this account's rules and alarms publish. */

@@ -25,11 +25,12 @@ import { alertDestination, alertDestinationErrors, subscribe } from './private/a
 import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import {
-  PENDING_DELETION_MESSAGE, ROTATION_FAILED_STEPS, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage, roleUseMessage,
-  rotationFailedMessage, rotationMessage, truncate,
+  PENDING_DELETION_MESSAGE, ROTATION_FAILED_STEPS, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
+  monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationMessage, truncate,
 } from './private/monitoring';
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
+import { secretsTrailsOf } from './private/stack-trails';
 import { warnWithoutTrail } from './private/trail-check';
 import { PropErrors } from './private/validation';
 import { SecretAlertTopic } from './secret-alert-topic';
@@ -116,6 +117,53 @@ const KEY_ID_LENGTH = 36;
  */
 const ROTATION_OUTCOME_EVENTS = ['RotationSucceeded', 'RotationAbandoned'];
 const ROTATION_FAILED_EVENT = 'RotationFailed';
+
+/**
+ * Calls that switch the monitoring's own rules off or change what they match or where they send: "A disabled rule won't
+ * match any events" (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DisableRule.html), PutRule
+ * replaces a rule's pattern and state, DeleteRule deletes it, and PutTargets and RemoveTargets change or remove its
+ * alert topic. The rule is named by `Name` (PutRule, DisableRule, DeleteRule) or `Rule` (PutTargets, RemoveTargets) in
+ * the API (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html), recorded in camel case
+ * under `requestParameters` as CloudTrail records every API's parameters
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html).
+ */
+const RULE_NAME_EVENTS = ['PutRule', 'DisableRule', 'DeleteRule'];
+const RULE_TARGET_EVENTS = ['PutTargets', 'RemoveTargets'];
+
+/**
+ * Calls that change or delete the alert topic (`TopicArn`): its policy and encryption are topic attributes
+ * (https://docs.aws.amazon.com/sns/latest/api/API_SetTopicAttributes.html), and AddPermission and RemovePermission edit
+ * its policy; and calls that change or remove a subscription (`SubscriptionArn`,
+ * https://docs.aws.amazon.com/sns/latest/api/API_Unsubscribe.html), such as a filter policy that drops every alert.
+ */
+const TOPIC_EVENTS = ['SetTopicAttributes', 'DeleteTopic', 'AddPermission', 'RemovePermission'];
+const SUBSCRIPTION_EVENTS = ['SetSubscriptionAttributes', 'Unsubscribe'];
+
+/**
+ * Calls that stop or narrow a trail: StopLogging "is the only way to stop recording", and DeleteTrail, UpdateTrail,
+ * PutEventSelectors and PutInsightSelectors change what it records. The first three name the trail by `Name`, "the name
+ * or the CloudTrail ARN of the trail" (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html),
+ * the selector calls by `TrailName`, likewise name or ARN
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html); CloudTrail's own
+ * example records StartLogging's as `requestParameters.name`, an ARN
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html).
+ */
+const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'];
+
+/**
+ * The longest rule name: EventBridge refuses a name longer than 64 characters ("Member must have length less than or
+ * equal to 64", https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html, Name).
+ */
+const RULE_NAME_LENGTH = 64;
+
+/** The longest trail name: "Be between 3 and 128 characters" (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_UpdateTrail.html, Name). */
+const TRAIL_NAME_LENGTH = 128;
+
+/**
+ * The longest topic ARN: a topic name has "up to 256 characters" (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html,
+ * Name), in the longest partition, region and account.
+ */
+const LONGEST_TOPIC_ARN = `arn:aws-us-gov:sns:${'x'.repeat(14)}:${'x'.repeat(12)}:${'x'.repeat(256)}`;
 
 /**
  * An event pattern may hold 2,048 characters by default (the quota can be raised to 4,096): each rule takes secrets
@@ -212,6 +260,17 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
    * @default - none
    */
   readonly rotationFunctions?: lambda.IFunction[];
+
+  /**
+   * Alert when someone switches this monitoring off or changes what it reports: its rules disabled, deleted, given
+   * another pattern or other targets; its alert topic's attributes or policy changed, or the topic deleted; a
+   * subscription changed or removed; the first `SecretsTrail` of this stack stopped, deleted or narrowed; the topic's key (of
+   * this app) disabled, scheduled for deletion, re-policied or granted. Deployments make these calls too, so these
+   * rules have no alarm (`metricMonitoringTamper` is there to alarm on). The stack's shared monitoring, which
+   * `ProtectedSecret` uses, always has it on.
+   * @default true
+   */
+  readonly watchMonitoringTamper?: boolean;
 }
 
 /**
@@ -237,11 +296,21 @@ interface RuleKind {
   readonly description: string;
   /** The event source the rule matches. */
   readonly source: string;
-  readonly pattern: (matchers: any[]) => events.EventPattern;
+  /** Further event sources the rule matches, for a kind that watches several services. */
+  readonly otherSources?: string[];
+  /** The pattern of the kind's `group`-th rule (from 0) around its matchers. */
+  readonly pattern: (matchers: any[], group: number) => events.EventPattern;
   readonly matchers: (naming: SecretNaming) => any[];
   readonly message: () => events.RuleTargetInput;
   readonly readOnly?: boolean;
   readonly alarmDescription?: string[];
+  /**
+   * Each rule of the kind gets a fixed physical name, so a rule can list its own name (a `Ref` to itself would be a
+   * circular dependency).
+   */
+  readonly named?: boolean;
+  /** The deployed length of a pattern of the kind, at its longest; by default as `deployedLength` measures it. */
+  readonly measure?: (stack: Stack, pattern: events.EventPattern) => number;
 }
 
 /** A rule and the secrets it holds so far. */
@@ -292,7 +361,8 @@ export class SecretMonitoring extends Construct {
   private readonly sharedTopic?: SecretAlertTopic;
   private readonly watchDeprecatedAccessByDefault: boolean;
   private readonly watchTagChangesByDefault: boolean;
-  private readonly kinds: Record<RuleKindName, RuleKind>;
+  private readonly watchMonitoringTamper: boolean;
+  private readonly kinds: Record<RuleKindName | 'monitoringTamper', RuleKind>;
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
   private readonly watched = new Set<secretsmanager.ISecret>();
   private readonly watchedKeys = new Set<kms.IKey>();
@@ -314,7 +384,8 @@ export class SecretMonitoring extends Construct {
     this.delivery = new DeliveryAlarms(this, this.alarmAction, `the secret monitoring ${this.node.path}`);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
     this.watchTagChangesByDefault = props.watchTagChanges ?? false;
-    this.kinds = ruleKinds(Stack.of(this).stackName);
+    this.watchMonitoringTamper = props.watchMonitoringTamper ?? true;
+    this.kinds = { ...ruleKinds(Stack.of(this).stackName), monitoringTamper: this.monitoringTamperKind() };
     this.join(props);
 
     for (const secret of props.secrets ?? []) this.addSecret(secret);
@@ -327,7 +398,7 @@ export class SecretMonitoring extends Construct {
       readAlerts: 'reads of AWSPREVIOUS and uses of secrets scheduled for deletion',
       readAlertsOff: 'watchDeprecatedAccess: false',
     });
-    this.node.addValidation({ validate: () => this.outgrownMetricErrors() });
+    this.node.addValidation({ validate: () => [...this.outgrownMetricErrors(), ...this.tamperPatternErrors()] });
   }
 
   /**
@@ -355,6 +426,12 @@ export class SecretMonitoring extends Construct {
   public get rotationFunctionChangeRules(): events.Rule[] {
     return [...this.rulesOf(this.kinds.rotationFunctionChange), ...this.rulesOf(this.kinds.rotationRoleUse)];
   }
+  /**
+   * Matches calls that switch this monitoring off or change what it reports (see `watchMonitoringTamper`): on its own
+   * rules, alert topic and subscriptions, the topic's key when it is a key of this app, and the first `SecretsTrail` of this
+   * stack; never on other resources of the account. One rule per group of the monitoring's rules' names.
+   */
+  public get monitoringTamperRules(): events.Rule[] { return this.rulesOf(this.kinds.monitoringTamper); }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
   public get rotationFailedAlarms(): cloudwatch.Alarm[] { return this.alarmsOf(this.kinds.rotationFailed); }
   /** Alarms on deprecated access, one per deprecated-access rule. */
@@ -478,6 +555,16 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
+   * The number of calls that switched the monitoring off or changed what it reports (see `monitoringTamperRules`);
+   * undefined while the monitoring has no rule, or with `watchMonitoringTamper: false`. Deployments that change the
+   * monitoring count too.
+   * @default - sum over 5 minutes
+   */
+  public metricMonitoringTamper(props?: cloudwatch.MetricOptions): cloudwatch.IMetric | undefined {
+    return this.metricOver('metricMonitoringTamper', () => this.monitoringTamperRules, rule => triggeredRules(rule, props), props);
+  }
+
+  /**
    * The number of calls that changed the watched rotation functions (see `rotationFunctionChangeRules`); undefined
    * when the monitoring watches no function. Deployments that change a function count too.
    * @default - sum over 5 minutes
@@ -565,18 +652,151 @@ export class SecretMonitoring extends Construct {
     const groupMatchers = [...matchers];
     // Listed once each, as addEventPattern's merge would (two imports of one secret give the same matchers).
     const rendered = Lazy.uncachedAny({ produce: context => uniqueByJson(groupMatchers.map(matcher => render(matcher, context))) });
-    const pattern: events.EventPattern = { source: [kind.source], ...kind.pattern(rendered as unknown as any[]) };
+    const index = groups.length;
+    const sources = [kind.source, ...(kind.otherSources ?? [])];
+    const pattern: events.EventPattern = { source: sources, ...kind.pattern(rendered as unknown as any[], index) };
     const rule = new events.Rule(this, `${kind.id}Rule${suffix}`, {
       description: truncate(`${kind.description}${suffix ? ` (group ${suffix})` : ''}`, 512),
       eventPattern: pattern,
     });
+    // The path-based name `Names.uniqueResourceName` gives: unique in the stack, and the stack's name is unique in its
+    // account and region.
+    const ownName = kind.named ? Names.uniqueResourceName(rule, { maxLength: RULE_NAME_LENGTH }) : undefined;
+    if (ownName) (rule.node.defaultChild as events.CfnRule).name = ownName;
     rule.addTarget(this.target(kind.message()));
     this.delivery.watch(rule);
     if (kind.readOnly) (rule.node.defaultChild as events.CfnRule).state = WITH_READ_ONLY_EVENTS;
     const alarm = kind.alarmDescription
       ? this.alarm(`${kind.id}Alarm${suffix}`, triggeredRules(rule), kind.alarmDescription)
       : undefined;
-    groups.push({ rule, alarm, matchers: groupMatchers, size: deployedLength(Stack.of(this), pattern) });
+    const groupSize = kind.measure ? kind.measure(Stack.of(this), pattern) : deployedLength(Stack.of(this), pattern);
+    groups.push({ rule, alarm, matchers: groupMatchers, size: groupSize });
+    this.watchRule(rule, ownName);
+  }
+
+  /**
+   * Lists a new rule of the monitoring in the monitoring-tamper rules: by its `Ref`, or by its fixed name when it is one
+   * of them (a rule cannot `Ref` itself). Twice: the pattern names it in `name` and in `rule`.
+   */
+  private watchRule(rule: events.Rule, ownName: string | undefined): void {
+    if (!this.watchMonitoringTamper) return;
+    // The first rule watches the topic, its key and the trails; it is created before the first name is placed.
+    if (!this.groups.get(this.kinds.monitoringTamper)?.length) this.place(this.kinds.monitoringTamper, [], 0);
+    const matcher = ownName ?? rule.ruleName;
+    const length = ownName === undefined ? RULE_NAME_LENGTH : ownName.length;
+    this.place(this.kinds.monitoringTamper, [matcher], 2 * (JSON.stringify('x'.repeat(length)).length + 1));
+  }
+
+  /**
+   * The monitoring-tamper kind: its first rule also watches the alert topic, its subscriptions, its key (of this app)
+   * and the first `SecretsTrail` of this stack (found when the template is rendered: a trail may be created after the
+   * monitoring); every rule watches its group of the monitoring's rules. A trail of another stack is not watched: its
+   * name is known to this stack only through an export, which would tie the stacks together (and a trail of another
+   * region cannot be named at all). Its own stack's monitoring watches it.
+   */
+  private monitoringTamperKind(): RuleKind {
+    const stack = Stack.of(this);
+    const topic = this.alertTopic;
+    const key = this.alertTopicKey();
+    const fixed = (trails: string[]): any[] => [
+      // The topic by the end of its ARN, `:<name>` (a name cannot hold a colon, so no other name ends so): a pattern's
+      // 2,048 characters must hold a topic ARN of up to 303 characters twice, and the trails.
+      {
+        eventSource: ['sns.amazonaws.com'],
+        eventName: TOPIC_EVENTS,
+        requestParameters: { topicArn: [{ suffix: `:${topicName(topic.topicArn)}` }] },
+      },
+      // A subscription's ARN is the topic's ARN, a colon and the subscription's ID (as the SNS API reference's
+      // examples show them): matched by that prefix, which no other topic's subscriptions share (a topic name cannot
+      // hold a colon).
+      {
+        eventSource: ['sns.amazonaws.com'],
+        eventName: SUBSCRIPTION_EVENTS,
+        requestParameters: { subscriptionArn: [{ prefix: `${topic.topicArn}:` }] },
+      },
+      ...(key ? [{ eventSource: ['kms.amazonaws.com'], eventName: KEY_CHANGE_EVENTS, resources: { ARN: keyMatchers(key) } }] : []),
+      // A trail by name, or by ARN (which ends in `:trail/<name>`; a name cannot hold a slash).
+      ...(trails.length ? [{
+        eventSource: ['cloudtrail.amazonaws.com'],
+        eventName: TRAIL_EVENTS,
+        $or: ['name', 'trailName'].map(parameter => ({
+          requestParameters: { [parameter]: trails.flatMap(name => [name, { suffix: concat('/', name) }]) },
+        })),
+      }] : []),
+    ];
+    const trailNames = () => this.stackTrailNames();
+    return {
+      id: 'MonitoringTamper',
+      source: 'aws.events',
+      otherSources: ['aws.sns', 'aws.cloudtrail', 'aws.kms'],
+      description: `Calls that switch off or change the secret monitoring of ${stack.stackName}: its rules, alert topic, subscriptions, topic key and trail`,
+      pattern: (matchers, group) => ({
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          // Successful calls only: a refused call changed nothing.
+          errorCode: [{ exists: false }] as any,
+          // Rendered at synth: the trails of the stack are found then.
+          $or: Lazy.uncachedAny({
+            produce: () => group === 0 ? fixed(trailNames()) : [
+              { eventSource: ['events.amazonaws.com'], eventName: RULE_NAME_EVENTS, requestParameters: { name: matchers } },
+              { eventSource: ['events.amazonaws.com'], eventName: RULE_TARGET_EVENTS, requestParameters: { rule: matchers } },
+            ],
+          }),
+        },
+      }),
+      matchers: () => [],
+      // No alarm, as for the key-change rule: every deployment that changes the monitoring makes these calls.
+      message: () => monitoringTamperMessage(stack.stackName),
+      named: true,
+      // The first rule holds no rule names: it is full from the start.
+      measure: (measuredStack, pattern) => {
+        const resolved = measuredStack.resolve(pattern);
+        return JSON.stringify(resolved).includes('sns.amazonaws.com') ? PATTERN_SIZE_LIMIT : this.tamperPatternLength(resolved);
+      },
+    };
+  }
+
+  /** The deployed length of a resolved monitoring-tamper pattern, at its longest. */
+  private tamperPatternLength(resolved: any): number {
+    const stack = Stack.of(this);
+    const trails = new Set(this.stackTrailNames().map(name => refOf(stack, name)));
+    const topicRef = refOf(stack, this.alertTopic.topicArn);
+    const key = this.alertTopicKey();
+    const keyRef = key ? refOf(stack, key.keyId) : undefined;
+    const lengths = (logicalId?: string): string => {
+      if (logicalId === undefined) return LONGEST_TOPIC_ARN;
+      if (logicalId === topicRef) return LONGEST_TOPIC_ARN;
+      if (logicalId === keyRef) return 'x'.repeat(KEY_ID_LENGTH);
+      if (trails.has(logicalId)) return 'x'.repeat(TRAIL_NAME_LENGTH);
+      // Any other Ref is a rule of the monitoring.
+      return 'x'.repeat(RULE_NAME_LENGTH);
+    };
+    return JSON.stringify(longestDeployed(resolved, lengths)).length;
+  }
+
+  /** The name (`Ref`) of the first `SecretsTrail` of this monitoring's stack, if any. */
+  private stackTrailNames(): string[] {
+    // The first only: an account needs one (a second is charged, and synth warns of it), and one is what fits beside
+    // the topic and its key in a pattern of 2,048 characters.
+    return secretsTrailsOf(Stack.of(this)).slice(0, 1).map(trail => (trail.trail.node.defaultChild as CfnResource).ref);
+  }
+
+  /** The alert topic's key, when it is a key of this app (a key imported by ARN is its own app's to watch). */
+  private alertTopicKey(): kms.IKey | undefined {
+    const given = this.alertTopic.masterKey;
+    const key = given instanceof kms.Alias ? given.aliasTargetKey : given;
+    return key && Resource.isOwnedResource(key) ? key : undefined;
+  }
+
+  /** The monitoring-tamper rules whose rendered pattern, at its longest, is over EventBridge's limit (more trails than fit). */
+  private tamperPatternErrors(): string[] {
+    const kind = this.kinds.monitoringTamper;
+    return (this.groups.get(kind) ?? []).flatMap(group => {
+      const size = this.tamperPatternLength(Stack.of(this).resolve((group.rule.node.defaultChild as events.CfnRule).eventPattern));
+      return size <= PATTERN_SIZE_LIMIT ? [] : [`the monitoring-tamper rule ${group.rule.node.path} would have an event pattern of up to ${size} characters, `
+        + `past EventBridge's ${PATTERN_SIZE_LIMIT} (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html). `
+        + 'On a SecretMonitoring of your own, `watchMonitoringTamper: false` leaves this rule out.'];
+    });
   }
 
   private rulesOf(kind: RuleKind): events.Rule[] {
@@ -904,6 +1124,18 @@ function renameRefs(value: any, from: string, to: string): any {
 
 function render(matcher: any, context: IResolveContext): any {
   return matcher instanceof ResolvedMatcher ? matcher.render(context) : matcher;
+}
+
+/** A topic's name: the last part of its ARN (`arn:<partition>:sns:<region>:<account>:<name>`). */
+function topicName(topicArn: string): string {
+  if (!Token.isUnresolved(topicArn)) return Arn.split(topicArn, ArnFormat.NO_RESOURCE_NAME).resource;
+  return Fn.select(5, Fn.split(':', topicArn));
+}
+
+/** The logical ID a value of this stack resolves to when it is a `Ref`. */
+function refOf(stack: Stack, value: string): string | undefined {
+  const resolved = stack.resolve(value);
+  return resolved && typeof resolved === 'object' && typeof resolved.Ref === 'string' ? resolved.Ref : undefined;
 }
 
 /** `prefix` before a string, a token or a CloudFormation function. */

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { keyAdministrationStatements } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
+import { registerStackTrail } from './private/stack-trails';
 import { PropErrors } from './private/validation';
 
 /**
@@ -90,6 +91,7 @@ export class SecretsTrail extends Construct {
     super(scope, id);
     validate(this, props);
     this.warnIfNotAlone();
+    registerStackTrail(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.logsKmsEvents = !props.excludeKmsAndRdsDataEvents;
 

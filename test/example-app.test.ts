@@ -32,9 +32,9 @@ describe('example app', () => {
   test('every secret is monitored: rules, alarms and one shared alert topic', () => {
     // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's seven rules
     // (changes, rotations, failed rotations, deprecated access, changes to the secrets' keys, changes to the rotation
-    // function and functions given its role).
+    // function and functions given its role), and two on calls that switch the monitoring off.
     template.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    template.resourceCountIs('AWS::Events::Rule', 7);
+    template.resourceCountIs('AWS::Events::Rule', 9);
     // The failed-rotation, deprecated-access and failed-delivery alarms plus one on the shared rotation function's errors.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.resourceCountIs('AWS::SNS::Topic', 1);

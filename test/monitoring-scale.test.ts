@@ -29,6 +29,10 @@ function deployedPatternLength(pattern: unknown, resources: Record<string, { Typ
       if (value.Ref === 'AWS::Partition') return 'aws-us-gov';
       // A KMS key's Ref is its key ID: a UUID, or `mrk-` and 32 hex digits, 36 characters either way.
       if (value.Ref && resources[value.Ref]?.Type === 'AWS::KMS::Key') return 'x'.repeat(36);
+      // A rule's Ref is its name, at most 64 characters (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html);
+      // a topic's its ARN, with a name of up to 256 (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html).
+      if (value.Ref && resources[value.Ref]?.Type === 'AWS::Events::Rule') return 'x'.repeat(64);
+      if (value.Ref && resources[value.Ref]?.Type === 'AWS::SNS::Topic') return `arn:aws-us-gov:sns:eu-west-1:111111111111:${'x'.repeat(256)}`;
       // Secret ARNs at their longest: a partition of 10 characters, a generated name of logical id and 16 characters.
       if (value.Ref) return `arn:aws-us-gov:secretsmanager:eu-west-1:111111111111:secret:${value.Ref}-${'x'.repeat(16)}-AbCdEf`;
       if (value['Fn::Join']) return value['Fn::Join'][1].map(longest).join(value['Fn::Join'][0]);
@@ -69,10 +73,10 @@ describe('monitoring at account scale', () => {
       return ['AWS::Events::Rule', 'AWS::CloudWatch::Alarm', 'AWS::SNS::Topic']
         .map(type => Object.keys(template.findResources(type)).length);
     };
-    // Five rules (the fifth on the secrets' keys), three alarms (failed rotations, deprecated access, failed alert
-    // deliveries), one topic, whether the stack has one secret or nine.
+    // Seven rules (the fifth on the secrets' keys, two on calls that switch the monitoring off), three alarms (failed
+    // rotations, deprecated access, failed alert deliveries), one topic, whether the stack has one secret or nine.
     expect(monitoringResources(9)).toEqual(monitoringResources(1));
-    expect(monitoringResources(1)).toEqual([5, 3, 1]);
+    expect(monitoringResources(1)).toEqual([7, 3, 1]);
   });
 
   test('a stack of 40 secrets has as many monitoring resources as a stack of 1, give or take a few groups', () => {
@@ -85,7 +89,8 @@ describe('monitoring at account scale', () => {
     const forty = count(40);
     // Rules and alarms grow with groups of secrets that fill a pattern, not with each secret. At 40 secrets: 2 change,
     // 2 rotation, 2 failed-rotation and 4 deprecated-access rules with their 6 alarms, 2 key-change rules, and 2 alarms
-    // on failed alert deliveries (10 rules each): 20, against 8 for one secret.
-    expect(forty - one).toBeLessThanOrEqual(12);
+    // on failed alert deliveries (10 rules each), and a third monitoring-tamper rule for the names of the rules: 21,
+    // against 10 for one secret.
+    expect(forty - one).toBeLessThanOrEqual(13);
   });
 });

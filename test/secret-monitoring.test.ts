@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Aspects, Duration, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Duration, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretAlertTopic, SecretMonitoring, SecretsTrail } from '../src';
@@ -44,6 +44,23 @@ const FUNCTION_CHANGES = [
 ];
 /** What the rotation-role rule must match: a new function, or another one, given the rotation function's role (in any case). */
 const ROLE_USES = ['lambda-create-function-with-rotation-role', 'lambda-update-function-configuration-role'];
+/**
+ * What the monitoring-tamper rules must match: calls on the monitoring's own rules (by name, PutRule, DisableRule,
+ * DeleteRule; by `rule`, PutTargets, RemoveTargets), its alert topic and subscriptions, the trail of its stack (by name
+ * or ARN, in `name` or `trailName`) and the topic's key (the KMS fixtures, with the topic key as their key). Shaped on
+ * CloudTrail's record format (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html,
+ * whose StartLogging example records the trail's ARN in `requestParameters.name`) and the APIs' parameter names.
+ */
+const MONITORING_TAMPER = [
+  'events-put-rule', 'events-disable-rule', 'events-delete-rule', 'events-put-targets', 'events-remove-targets',
+  'sns-set-topic-attributes', 'sns-delete-topic', 'sns-add-permission', 'sns-remove-permission', 'sns-set-subscription-attributes', 'sns-unsubscribe',
+  'cloudtrail-stop-logging', 'cloudtrail-delete-trail', 'cloudtrail-update-trail', 'cloudtrail-put-event-selectors', 'cloudtrail-put-insight-selectors',
+  'schedule-key-deletion', 'put-key-policy', 'create-grant', 'disable-key',
+];
+/** The fixtures' names of the monitoring's resources: a rule of the stack (a CloudFormation name), the topic, the trail. */
+const WATCHED_RULE_NAME = 'Test-ProtectedSecretsMonitoringChangeRule-AbC123XyZ';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111111111111:Test-ProtectedSecretsAlertTopic-Xy12Zz34';
+const TRAIL_NAME = 'Test-Trail76E5F934-Ab12Cd34';
 /** With `watchTagChanges`: tag calls too, matched on the secret as the caller named it. */
 const EXPECTED_WITH_TAGS: Record<string, string[]> = { ...EXPECTED, TagChangeRule: ['tag-resource', 'untag-resource'] };
 /** A secret whose key is not of this app (imported, or AWS managed) gets no key-change rule. */
@@ -56,6 +73,11 @@ function newStack() {
 
 function role(stack: Stack, id: string) {
   return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+}
+
+/** A template's rules, without the monitoring-tamper rules (which watch the monitoring, not the secrets). */
+function secretRules(template: Template): Record<string, any> {
+  return Object.fromEntries(Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) => !/MonitoringTamperRule/.test(id)));
 }
 
 /** The rules' event patterns by rule kind (the construct id the logical id starts with); a kind may have several rules. */
@@ -157,10 +179,10 @@ function deliveryAlarms(stack: Stack): { rulesRead: string[][]; rules: string[];
 
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
   test('the fixtures cover every expected match and some events no rule may match', () => {
-    const expected = new Set([...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES, ...ROLE_USES]);
+    const expected = new Set([...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES, ...ROLE_USES, ...MONITORING_TAMPER]);
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort()).toEqual([
-      'cancel-key-deletion', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
+      'cancel-key-deletion', 'cloudtrail-stop-logging-denied', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
       'lambda-get-function', 'lambda-update-function-configuration-denied', 'put-secret-value-access-denied', 'rotation-started',
     ]);
   });
@@ -171,7 +193,8 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     new SecretMonitoring(stack, 'Monitoring', { secrets: [secret] });
     const template = Template.fromStack(stack);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value), EXPECTED_WITHOUT_KEY), EXPECTED_WITHOUT_KEY);
-    expect(JSON.stringify(template.toJSON())).not.toContain('aws.kms');
+    // No rule on the secret's key (the tamper rule watches the alert topic's key only).
+    expect(JSON.stringify(secretRules(template))).not.toContain('aws.kms');
   });
 
   test('watchTagChanges: tag and untag calls on the secret alert too (tags can grant access), by name or by ARN', () => {
@@ -244,8 +267,10 @@ describe('SecretMonitoring resources', () => {
   test('every rule sends a readable message to the alert topic', () => {
     const { stack, monitoring, template } = monitored();
     const topicRef = stack.resolve(monitoring.alertTopic.topicArn);
-    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    const rules = Object.values(secretRules(template));
     expect(rules).toHaveLength(4);
+    expect(monitoring.monitoringTamperRules.map(rule => template.toJSON().Resources[stack.resolve(rule.ruleName).Ref].Properties.Targets[0].Arn))
+      .toEqual([topicRef, topicRef]);
     for (const rule of rules) {
       expect(rule.Properties.Targets).toHaveLength(1);
       const target = rule.Properties.Targets[0];
@@ -278,7 +303,7 @@ describe('SecretMonitoring resources', () => {
     const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmDescription: Match.stringLikeRegexp('rotation of a watched secret failed') } }));
     const texts = [alarm.Properties.AlarmDescription as string];
     const failedRule = Object.values(template.findResources('AWS::Events::Rule'))
-      .find(r => JSON.stringify(r.Properties.EventPattern).includes('RotationFailed'))!;
+      .find(r => [].concat(r.Properties.EventPattern.detail?.eventName ?? []).includes('RotationFailed' as never))!;
     texts.push(failedRule.Properties.Targets[0].InputTransformer.InputTemplate);
     for (const text of texts) {
       expect(text).not.toMatch(/still holds the previous, working value/);
@@ -315,7 +340,11 @@ describe('SecretMonitoring resources', () => {
     ]);
     // TLS for every call to the topic, not only Publish: a subscriber over plain HTTP is refused as well.
     const tlsDeny = statements.find(s => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
-    expect(tlsDeny.Action).toEqual(expect.arrayContaining(['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes', 'sns:DeleteTopic']));
+    // Every action of SNS's list for topic policies (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html).
+    expect([...tlsDeny.Action].sort()).toEqual([
+      'sns:AddPermission', 'sns:DeleteTopic', 'sns:GetDataProtectionPolicy', 'sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic',
+      'sns:ListTagsForResource', 'sns:Publish', 'sns:PutDataProtectionPolicy', 'sns:RemovePermission', 'sns:SetTopicAttributes', 'sns:Subscribe',
+    ]);
 
     const keyStatements: any[] = keys[keyId].Properties.KeyPolicy.Statement;
     const alarms = keyStatements.find(s => s.Sid === 'AlarmsOfThisAccountEncryptThroughSns');
@@ -422,6 +451,81 @@ describe('SecretMonitoring resources', () => {
     expect(stack.resolve(metric.dimensions!.RuleName)).toEqual(ruleName);
   });
 
+  test('someone switches the monitoring off (its rules, topic, subscriptions, trail or topic key): the tamper rules alert (Event Ruler), on nothing else', () => {
+    const stack = newStack();
+    new SecretsTrail(stack, 'Trail');
+    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const monitoring = secret.monitoring!;
+    const template = Template.fromStack(stack);
+    const resources = template.toJSON().Resources;
+    const tamperRules = monitoring.monitoringTamperRules;
+    expect(tamperRules.length).toBeGreaterThanOrEqual(1);
+    // What CloudFormation names the stack's resources: one rule as the fixtures name it, the others alike.
+    const ruleIds = Object.keys(template.findResources('AWS::Events::Rule'));
+    const changeRuleId = stack.resolve(monitoring.changeRules[0].ruleName).Ref;
+    const refs: Record<string, string> = Object.fromEntries(ruleIds.map(id => [id, id === changeRuleId ? WATCHED_RULE_NAME : `Test-${id}-Q1w2E3r4`]));
+    refs[stack.resolve(monitoring.alertTopic.topicArn).Ref] = TOPIC_ARN;
+    refs[stack.getLogicalId(monitoring.alertTopic.masterKey!.node.defaultChild as kms.CfnKey)] = KEY_ID;
+    refs[stack.getLogicalId(stack.node.findAll().find(c => c instanceof cloudtrail.CfnTrail) as cloudtrail.CfnTrail)] = TRAIL_NAME;
+    const tamperPatterns = tamperRules.map(rule => deploymentValue(resources[stack.resolve(rule.ruleName).Ref].Properties.EventPattern, refs));
+    // The tamper rules have fixed names, as the fixtures name one of them: they list themselves (a Ref to itself would be a cycle).
+    const tamperNames = tamperRules.map(rule => resources[stack.resolve(rule.ruleName).Ref].Properties.Name);
+    expect(tamperNames).toContain('TestProtectedSecretsMonitoringMonitoringTamperRule2AE81877');
+    const names = [WATCHED_RULE_NAME, ...tamperNames, TOPIC_ARN.split(':')[5], TRAIL_NAME];
+    const renamed = (event: object, rename: (name: string) => string) =>
+      aboutAnotherKey(JSON.parse(names.reduce((json, name) => json.split(name).join(rename(name)), JSON.stringify(event))));
+    const cases = Object.entries(fixtures).flatMap(([file, event]) => [
+      { file, event },
+      // The same call on another rule, topic, trail or key whose name starts or ends like the watched one's.
+      { file: `${file} (longer name)`, event: renamed(event, name => `${name}2`) },
+      { file: `${file} (other prefix)`, event: renamed(event, name => `Pre${name}`) },
+    ]);
+    const results = tamperPatterns.map(pattern => matchAll(cases.map(({ event }) => ({ pattern, event }))));
+    const matched = cases.filter((_c, i) => results.some(r => r[i])).map(c => c.file).sort();
+    expect(matched).toEqual([...MONITORING_TAMPER].sort());
+    // Every rule of the monitoring is listed, the tamper rules too.
+    const listed = JSON.stringify(tamperPatterns);
+    for (const id of ruleIds) expect(listed).toContain(resources[id].Properties.Name ?? refs[id]);
+    // The alert names the call, the resource, the caller and what to check; no alarm (deployments make these calls).
+    const target = resources[stack.resolve(tamperRules[0].ruleName).Ref].Properties.Targets[0];
+    expect(target.Arn).toEqual(stack.resolve(monitoring.alertTopic.topicArn));
+    expect(Object.values(target.InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
+      '$.detail.eventName', '$.detail.requestParameters.name', '$.detail.requestParameters.topicArn', '$.detail.requestParameters.subscriptionArn',
+      '$.detail.requestParameters.trailName', '$.detail.userIdentity.arn', '$.detail.eventTime',
+    ]));
+    expect(target.InputTransformer.InputTemplate).toMatch(/Secret monitoring of Test.*describe-rule.*get-trail-status/);
+    const alarmed = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(alarm => alarm.Properties.Dimensions?.[0]?.Value);
+    for (const rule of tamperRules) expect(alarmed).not.toContainEqual(stack.resolve(rule.ruleName));
+    const metric = monitoring.metricMonitoringTamper()!;
+    expect(metric).toBeDefined();
+  });
+
+  test('watchMonitoringTamper: false leaves out the tamper rules; a monitoring with no rule yet has none', () => {
+    const stack = newStack();
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
+    const off = new SecretMonitoring(stack, 'Off', { secrets: [secret], watchMonitoringTamper: false });
+    expect(off.monitoringTamperRules).toEqual([]);
+    expect(off.metricMonitoringTamper()).toBeUndefined();
+    const empty = new SecretMonitoring(stack, 'Empty', { alertTopic: off.alertTopic });
+    expect(empty.monitoringTamperRules).toEqual([]);
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::Events::Rule'))).not.toContain('sns.amazonaws.com');
+  });
+
+  // An app upgraded with two SecretsTrails in one stack (already warned of as charged twice) still synthesizes: the
+  // first trail is watched, which is what fits beside the topic and its key in 2,048 characters.
+  test('two SecretsTrails in one stack: the tamper rule watches the first, and the pattern stays within 2,048 characters', () => {
+    const stack = newStack();
+    const first = new SecretsTrail(stack, 'Trail');
+    const second = new SecretsTrail(stack, 'Trail2');
+    new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const template = Template.fromStack(stack);
+    const [tamper] = Object.values(template.findResources('AWS::Events::Rule'))
+      .filter(r => JSON.stringify(r.Properties.EventPattern).includes('cloudtrail.amazonaws.com'));
+    const pattern = JSON.stringify(tamper.Properties.EventPattern);
+    expect(pattern).toContain(stack.getLogicalId(first.trail.node.defaultChild as CfnResource));
+    expect(pattern).not.toContain(stack.getLogicalId(second.trail.node.defaultChild as CfnResource));
+  });
+
   test('someone changes the code, configuration or permissions of a rotation function: one rule alerts (Event Ruler), naming the call and the caller', () => {
     const stack = newStack();
     const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
@@ -525,7 +629,7 @@ describe('SecretMonitoring resources', () => {
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
     const { monitoring, template } = monitored({ watchDeprecatedAccess: false });
-    template.resourceCountIs('AWS::Events::Rule', 3);
+    template.resourceCountIs('AWS::Events::Rule', 3 + monitoring.monitoringTamperRules.length);
     // The failed-rotation alarm and the one on failed alert deliveries.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
     expect(monitoring.metricDeprecatedAccess()).toBeUndefined();
@@ -734,8 +838,9 @@ describe('monitoring wired into the constructs', () => {
     const b = new ProtectedSecret(stack, 'B', { readers: [role(stack, 'RB')], monitoring: { alertEmails: ['ops@example.com'] } });
     const template = Template.fromStack(stack);
     // One set of rules for the stack, not one per secret: changes, rotations, failed rotations, deprecated access and
-    // changes to the secrets' keys; alarms on failed rotations, deprecated access and failed alert deliveries.
-    template.resourceCountIs('AWS::Events::Rule', 5);
+    // changes to the secrets' keys, and two on calls that switch the monitoring off (its topic, trail and key; its rules);
+    // alarms on failed rotations, deprecated access and failed alert deliveries.
+    template.resourceCountIs('AWS::Events::Rule', 7);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::SNS::Subscription', 1);
@@ -813,7 +918,7 @@ describe('a stack of many secrets, checked with AWS Event Ruler', () => {
       refs[id] = `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${secretName ?? `${id}-Ab12Cd34Ef56`}-${i === 17 ? 'AbCdEf' : `Zz${String(i).padStart(4, '0')}`}`;
     }
     const template = Template.fromStack(stack);
-    const ruleCount = Object.keys(template.findResources('AWS::Events::Rule')).length;
+    const ruleCount = Object.keys(secretRules(template)).length;
     // Five kinds of rules, each holding secrets (or their keys) until its pattern is full: far fewer than 5 per secret.
     expect(ruleCount).toBeLessThanOrEqual(14);
     expectMatchesExactlyAsDocumented(patterns(template, value => deploymentValue(value, refs)));
@@ -888,7 +993,7 @@ describe('the rules\' secret lists, rendered at synth', () => {
 
   test('a secret of another stack is named through an export, not a Ref the monitoring\'s stack cannot resolve', () => {
     const { secrets, alerts, secret } = watchedFromAnotherStack();
-    const rules = Object.values(Template.fromStack(alerts).findResources('AWS::Events::Rule'));
+    const rules = Object.values(secretRules(Template.fromStack(alerts)));
     expect(rules).toHaveLength(4);
     for (const rule of rules) {
       const pattern = JSON.stringify(rule.Properties.EventPattern);

@@ -6,8 +6,9 @@ import { Resource, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
  * and KMS refuses a policy that would lock its own writer out; the price is that an administrator with
  * `kms:PutKeyPolicy` can rewrite the policy to give themselves use. No key policy can prevent that, so the
  * statement is named for what it allows. Such a rewrite is recorded by CloudTrail (PutKeyPolicy, event source
- * kms.amazonaws.com: https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html) but not
- * alerted: the monitoring's rules watch Secrets Manager calls only (secretsmanager.amazonaws.com), not KMS.
+ * kms.amazonaws.com: https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html) and alerted
+ * for the keys of watched secrets (`SecretMonitoring.keyChangeRules`) and for the alert topic's key (its
+ * `monitoringTamperRules`), while a trail logs KMS events; not for a SecretsTrail's own key.
  * @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key
  */
 const KEY_ADMIN_ACTIONS = [
