@@ -50,3 +50,8 @@ export class AuthenticationFailedError extends RotationError {
 export class PasswordChangeFailedError extends RotationError {
   public readonly kind = 'PasswordChangeFailed';
 }
+
+/** An AWS service the function calls (Secrets Manager, the RDS Data API) did not answer: an endpoint or network problem. */
+export class ServiceUnreachableError extends RotationError {
+  public readonly kind = 'ServiceUnreachable';
+}

@@ -7,7 +7,7 @@ import { ExecuteStatementCommand, ExecuteStatementCommandOutput, RDSDataClient }
 import { CreateSecretCommand, DeleteSecretCommand, PutResourcePolicyCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { nativePasswordHash, postgresVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
-import { secretsManager } from '../clients';
+import { HTTP_TIMEOUTS, nameUnreachableService, secretsManager } from '../clients';
 import { AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
 import { log } from '../log';
 import { DatabaseSecret } from '../secret';
@@ -41,7 +41,9 @@ export const LOGIN_SECRET_PREFIX = 'rotation-login/';
 
 // Built once per container, here rather than in clients.ts: only the bundles that carry this engine load the RDS
 // Data client. The SDK reads AWS_ENDPOINT_URL_RDS_DATA itself (the tests point it at a local emulator).
-const rdsData = new RDSDataClient({});
+// A connection timeout only: a statement may take a while to answer, and the step retries a resuming cluster itself.
+const rdsData = nameUnreachableService(new RDSDataClient({ requestHandler: { connectionTimeout: HTTP_TIMEOUTS.connectionTimeout } }),
+  'The RDS Data API', 'AWS_ENDPOINT_URL_RDS_DATA');
 
 /** The environment variable that holds the function's role ARN, the one reader of its login secrets (RotationFunction sets it). */
 export const LOGIN_READER_VARIABLE = 'LOGIN_SECRET_READER_ARN';
