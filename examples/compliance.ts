@@ -36,6 +36,11 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
       suppress(node.function.role!, ['AwsSolutions-IAM5'],
         'Wildcard resources only for the network-interface actions Lambda uses to place the function in the VPC: ec2:DescribeNetworkInterfaces works only on "*" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html), CreateNetworkInterface acts on subnets and security groups that in a shared VPC belong to another account, and the others on the interfaces Lambda creates, whose IDs are unknown at synth. Secret actions are scoped to the rotated secrets (and the rotation-login/ prefix of the Data API logins, granted in the function\'s own stack). cdk-nag matches this by resource, so it would also hide a "*" statement you add to this role yourself.',
         ['Resource::*', 'Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:rotation-login/*']);
+      const proofKey = node.node.tryFindChild('ProofKey');
+      if (proofKey) {
+        suppress(proofKey, ['AwsSolutions-SMG4', ...inPacks('SecretsManagerRotationEnabled', ['NIST.800.53.R5', 'HIPAA.Security'])],
+          'The rotation function\'s proof key signs the pending versions it writes, so that a principal allowed only to write a rotated secret cannot choose its password; a new value would void the proofs of rotations in progress. Only the function\'s role may read or change it (resource policy).');
+      }
     }
     if (node instanceof RotatedDatabase || node instanceof RotatedAuroraCluster) {
       suppress(node instanceof RotatedDatabase ? node.instance : node.cluster, inPacks('RDSInBackupPlan', ['NIST.800.53.R5', 'HIPAA.Security']),

@@ -34,7 +34,6 @@ import { keyAliasErrors } from './private/kms-alias';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
-import { rotatedByBundledFunction } from './private/rotated-secrets';
 import { isLibrarySchedule, scheduleRotationByFunction } from './private/rotation';
 import { duplicateSecretNameError, secretNameErrors } from './private/secret-name';
 import { credentialFieldsInTemplate } from './private/template-literals';
@@ -478,7 +477,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   private readonly denyOthers: boolean;
   private readonly exemptPrincipalArns: string[] = [];
-  /** The principals granted reads and writes (grantRead, grantWrite, here or on `.secret`), for warnWriteOnlyOfRotated. */
+  /** The principals granted reads and writes (grantRead, grantWrite, here or on `.secret`, and readers/writers). */
   private readonly granted = { read: new Set<iam.IPrincipal>(), write: new Set<iam.IPrincipal>() };
   private readonly exemptServiceNames: string[] = [];
   /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
@@ -504,7 +503,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.monitoring = this.joinMonitoring(props.monitoring ?? {});
     this.node.addValidation({ validate: () => this.unusableErrors() });
     this.node.addValidation({ validate: () => this.warnOfPolicySize() });
-    this.node.addValidation({ validate: () => this.warnWriteOnlyOfRotated() });
     this.node.addValidation({ validate: () => this.replicaWithoutKeyErrors() });
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
@@ -595,46 +593,6 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const monitoring = SecretMonitoring.forStack(this, options);
     monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess, watchTagChanges: options.watchTagChanges });
     return monitoring;
-  }
-
-  /**
-   * A principal that may write the secret but not read it, on a secret the bundled function rotates: during a rotation
-   * it can store the token's AWSPENDING value before createSecret does (PutSecretValue with the token, which Secrets
-   * Manager has labelled AWSPENDING), and createSecret keeps a pending value it finds, since a retry must (setSecret
-   * may already have given it to the database), as AWS's own functions do
-   * (https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRDSPostgreSQLRotationSingleUser/lambda_function.py,
-   * create_secret). setSecret then gives the database a password of the writer's choosing: the master user's, in
-   * single-user mode. IAM cannot tell that write from another, PutSecretValue having no condition key on the stages.
-   */
-  private warnWriteOnlyOfRotated(): string[] {
-    if (!rotatedByBundledFunction(this, this.secret)) return [];
-    // The same principal may come as two objects (a role and its import by ARN or name): compared by what policies
-    // name, and for roles by a name known at synth too.
-    const identities = (principal: iam.IPrincipal): unknown[] => {
-      const stack = Stack.of(this);
-      const keys: unknown[] = [principal];
-      try {
-        keys.push(JSON.stringify(stack.resolve(principal.policyFragment.principalJson)));
-      } catch {
-        // A principal without a policy fragment is known by the object alone.
-      }
-      // A role of this app names itself in its CfnRole (`roleName`); an import, in its ARN, which gives `roleName`.
-      const named = principal instanceof iam.Role ? (principal.node.defaultChild as iam.CfnRole).roleName
-        : (principal as Partial<iam.IRole>).roleArn !== undefined ? (principal as iam.IRole).roleName : undefined;
-      const roleName = named === undefined ? undefined : stack.resolve(named);
-      if (typeof roleName === 'string') keys.push(`role/${roleName}`);
-      return keys;
-    };
-    const readers = new Set([...this.granted.read].flatMap(identities));
-    const writeOnly = [...this.granted.write].filter(principal => !identities(principal).some(key => readers.has(key)));
-    if (writeOnly.length === 0) return [];
-    const names = writeOnly.map(principal => Construct.isConstruct(principal) ? principal.node.path : principal.toString()).join(', ');
-    Annotations.of(this).addWarningV2('cdk-protected-secrets:write-only-grantee-of-rotated-secret',
-      `ProtectedSecret ${this.node.path}: ${names} may write the secret but not read it, and the bundled function rotates it. During a rotation a writer `
-      + 'can store the pending version before the function does, and the rotation then sets the writer\'s password in the database (the master '
-      + 'user\'s in single-user mode): write access to a rotated secret is access to its database user. Grant writes to a rotated secret only to '
-      + 'principals you would give its credentials (then grant them reads too), or use `breakGlassPrincipals` for emergencies.');
-    return [];
   }
 
   /**

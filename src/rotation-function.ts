@@ -29,11 +29,14 @@ import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
-import { markRotatedByBundledFunction } from './private/rotated-secrets';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { selectsPublicSubnets, subnetSelectionKey } from './private/subnet-selection';
 import { PropErrors } from './private/validation';
+import { SecretsGuard } from './secrets-guard';
+
+/** The environment variable the function reads its proof key's ARN from (lambda/rotation/proof.ts). */
+const PROOF_KEY_VARIABLE = 'PROOF_KEY_SECRET_ARN';
 
 /**
  * The pre-built rotation Lambda (see lambda/rotation), one folder per bundle (scripts/bundle-rotation.mjs); shipped
@@ -266,6 +269,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   private readonly role: iam.IRole;
   private readonly securityGroup: ec2.SecurityGroup;
   private readonly logKey: kms.IKey;
+  /** The secret whose value signs the pending versions the function writes (shared with the functions of its role). */
+  private readonly proofKey: secretsmanager.CfnSecret;
+  private proofKeyPolicy?: secretsmanager.CfnResourcePolicy;
   private readonly createEndpoints: boolean;
   private readonly privateDnsEnabled: boolean;
   private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
@@ -302,7 +308,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const role = owner?.role ?? this.createRole();
     this.logKey = owner?.logKey ?? this.createLogKey();
     const logGroup = this.createLogGroup(props.logRetention, role, owner === undefined);
+    this.proofKey = owner?.proofKey ?? this.createProofKey(role);
     this.function = this.createFunction(props, role, logGroup, securityGroup);
+    this.function.addEnvironment(PROOF_KEY_VARIABLE, this.proofKey.ref);
+    const proofKeyPolicy = owner?.proofKeyPolicy ?? this.proofKeyPolicy;
+    if (proofKeyPolicy) this.function.node.addDependency(proofKeyPolicy);
     this.connections = this.function.connections;
     this.grantPrincipal = role;
     this.role = role;
@@ -385,7 +395,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const grantee = this.grantableOn(secret);
     secret.grantRead(grantee);
     secret.grantWrite(grantee);
-    markRotatedByBundledFunction(secret);
     this.allowKeyOfAnotherApp(secret, ['kms:Decrypt', 'kms:GenerateDataKey']);
     this.namedAfterFunction(secret);
     if (superuserSecret) {
@@ -612,6 +621,65 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       }));
     }
     return logGroup;
+  }
+
+  /**
+   * The key the function signs the pending versions it writes with, and checks before it gives a pending password to
+   * a database (lambda/rotation/proof.ts): a principal that may only write a rotated secret could otherwise store the
+   * rotation's pending version first and choose the user's password. CloudFormation generates the value (none is in
+   * the template); the resource policy denies reading or changing it to every principal but the function's role, and
+   * it is encrypted with the log key, which the role may use through Secrets Manager only. Not rotated: a new value
+   * would void the proofs of rotations in progress.
+   */
+  private createProofKey(role: iam.IRole): secretsmanager.CfnSecret {
+    const stack = Stack.of(this);
+    const proofKey = new secretsmanager.CfnSecret(this, 'ProofKey', {
+      description: `Signs the pending versions the rotation function ${this.node.path} writes; only its role reads it`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      kmsKeyId: this.logKey.keyArn,
+    });
+    SecretsGuard.suppress(proofKey, 'SecretWithoutRotation', 'The rotation function\'s proof key: a new value would void the proofs of the '
+      + 'rotations in progress, and only the function\'s role may read or change it.');
+    // The role's access is in the secret's and the key's policies, not in its own: the role's managed policy is near
+    // IAM's 6,144 characters when a function serves many databases (test/policy-quotas.test.ts), and within one account
+    // an allow in a resource-based policy is enough
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+    const policy = new secretsmanager.CfnResourcePolicy(this, 'ProofKeyPolicy', {
+      secretId: proofKey.ref,
+      blockPublicPolicy: true,
+      resourcePolicy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'TheRotationRoleReadsIt',
+            principals: [new iam.ArnPrincipal(role.roleArn)],
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'NobodyElseReadsOrChangesIt',
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: [
+              'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret',
+              'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
+            ],
+            resources: ['*'],
+            conditions: { StringNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+          }),
+        ],
+      }),
+    });
+    // Decrypt through Secrets Manager only: the proof key is the one secret this key encrypts.
+    this.logKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'TheRotationRoleDecryptsItsProofKey',
+      principals: [new iam.ArnPrincipal(role.roleArn)],
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+    }));
+    // The function (and so every rotation schedule, which waits for it) waits for the key's policy too.
+    this.proofKeyPolicy = policy;
+    return proofKey;
   }
 
   /** The key of the function's log (and of the logs of the functions that share this one's role). */

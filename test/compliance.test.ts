@@ -95,7 +95,7 @@ describe('checkov on every synthesized template', () => {
     {
       check: 'CKV_AWS_173',
       resource: /^AWS::Lambda::Function\.RotationFunction/,
-      reason: 'the environment holds the password options (PASSWORD_LENGTH, EXCLUDE_CHARACTERS), the endpoints\' URLs and the role\'s ARN (LOGIN_SECRET_READER_ARN), never a secret; Lambda encrypts it at rest with its service key',
+      reason: 'the environment holds the password options (PASSWORD_LENGTH, EXCLUDE_CHARACTERS), the endpoints\' URLs, the role\'s ARN (LOGIN_SECRET_READER_ARN) and the proof key secret\'s ARN (PROOF_KEY_SECRET_ARN), never a secret; Lambda encrypts it at rest with its service key',
     },
     {
       check: 'CKV_AWS_111',

@@ -33,7 +33,8 @@ describe('example app', () => {
     // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's seven rules
     // (changes, rotations, failed rotations, deprecated access, changes to the secrets' keys, changes to the rotation
     // function and functions given its role), and two on calls that switch the monitoring off.
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    // Plus the shared rotation function's proof key, which only its role reads (lambda/rotation/proof.ts).
+    template.resourceCountIs('AWS::SecretsManager::Secret', 5);
     template.resourceCountIs('AWS::Events::Rule', 9);
     // The failed-rotation, deprecated-access and failed-delivery alarms plus one on the shared rotation function's errors.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);

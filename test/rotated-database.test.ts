@@ -136,9 +136,13 @@ describe('RotatedDatabase defaults', () => {
   });
 
   test('the secret has exactly one resource policy, with public policies blocked', () => {
-    const { t } = single();
-    t.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
-    t.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', { BlockPublicPolicy: true });
+    const { t, stack, db } = single();
+    const policies = Object.values(t.findResources('AWS::SecretsManager::ResourcePolicy'));
+    const secretRef = { Ref: logicalId(stack, db.secret.secret) };
+    expect(policies.filter(p => JSON.stringify(p.Properties.SecretId) === JSON.stringify(secretRef))).toHaveLength(1);
+    // Besides it, only the rotation function's proof key has one; every one blocks public policies.
+    expect(policies).toHaveLength(2);
+    for (const p of policies) expect(p.Properties.BlockPublicPolicy).toBe(true);
   });
 });
 
@@ -304,7 +308,13 @@ describe('RotatedDatabase least privilege', () => {
     const statements = [...attached('AWS::IAM::ManagedPolicy'), ...attached('AWS::IAM::Policy'),
       ...(t.toJSON().Resources[roleId].Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)];
     expect(statements.length).toBeGreaterThan(0);
+    // The rotated secrets, and the function's own proof key (lambda/rotation/proof.ts), which it reads only.
+    const proofKey = a.rotationFunction.node.findChild('ProofKey') as any;
     const secretRefs = [a, b].map(db => JSON.stringify({ Ref: logicalId(stack, db.secret.secret) }));
+    for (const s of statements) {
+      if (JSON.stringify(s.Resource) === JSON.stringify({ Ref: stack.getLogicalId(proofKey) })) expect(s.Action).toBe('secretsmanager:GetSecretValue');
+    }
+    secretRefs.push(JSON.stringify({ Ref: stack.getLogicalId(proofKey) }));
 
     for (const s of statements) {
       const actions: string[] = [].concat(s.Action);
@@ -954,72 +964,6 @@ describe('engine parameters and maintenance windows', () => {
     ['tokens', { preferredMaintenanceWindow: Token.asString({ Ref: 'Window' }), preferredBackupWindow: Token.asString({ Ref: 'Backup' }) }],
   ])('accepted: %s', (_name, extra) => {
     expect(() => single(extra)).not.toThrow();
-  });
-});
-
-describe('a write-only grantee of a rotated secret (review AN)', () => {
-  const WARNING = /write-only-grantee-of-rotated-secret/;
-  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('write-only-grantee-of-rotated-secret'));
-
-  test.each<[string, (db: RotatedDatabase, role: iam.Role) => void]>([
-    ['grantWrite on the construct\'s secret', (db, role) => db.secret.grantWrite(role)],
-    ['grantWrite on its `.secret`', (db, role) => db.secret.secret.grantWrite(role)],
-  ])('%s warns that the writer can choose the database password', (_name, grant) => {
-    const { stack, vpc } = setup();
-    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
-    const loader = new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() });
-    grant(db, loader);
-    const warnings = warningsOf(stack);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0].entry.data).toMatch(WARNING);
-    expect(warnings[0].entry.data).toMatch(/Test\/Loader may write the secret but not read it.*master user's in single-user mode/);
-  });
-
-  // Review AQ: readers and writers of the props read; the same role may come as two objects; a schedule of the
-  // bundled function made with addRotationSchedule rotates the secret as well.
-  test('no warning for a reader or writer of the props, or for a role granted read through its import by ARN', () => {
-    const { stack, vpc } = setup();
-    const svc = new iam.Role(stack, 'Svc', { assumedBy: new iam.AccountRootPrincipal() });
-    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, secretReaders: [svc] });
-    db.secret.grantWrite(svc);
-    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
-    db.secret.grantWrite(role);
-    db.secret.grantRead(iam.Role.fromRoleArn(stack, 'Imported', role.roleArn));
-    const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
-    const own = new ProtectedSecret(stack, 'Own', { writers: [writer] });
-    own.grantWrite(writer);
-    RotationFunction.shared(db, { vpc }).addSecret(own);
-    expect(warningsOf(stack)).toEqual([]);
-  });
-
-  // Review AU: a named role read through itself and written through its import by a literal ARN.
-  test('no warning for a named role granted read, and write through its import by ARN', () => {
-    const { stack, vpc } = setup();
-    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
-    const role = new iam.Role(stack, 'AppRole', { roleName: 'app', assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    db.secret.grantRead(role);
-    db.secret.secret.grantWrite(iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::111111111111:role/app'));
-    expect(warningsOf(stack)).toEqual([]);
-  });
-
-  test('a secret rotated by the bundled function through addRotationSchedule warns too', () => {
-    const { stack, vpc } = setup();
-    const fn = new RotationFunction(stack, 'Rotation', { vpc });
-    const secret = new ProtectedSecret(stack, 'Token', { readers: [new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() })] });
-    secret.addRotationSchedule('Schedule', { rotationLambda: fn.function });
-    secret.grantWrite(new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() }));
-    expect(warningsOf(stack).map(w => w.entry.data)).toEqual([expect.stringMatching(/Test\/Loader may write the secret but not read it/)]);
-  });
-
-  test('no warning for the rotation function, for a grantee that reads too, or for a secret the bundled function does not rotate', () => {
-    const { stack, vpc } = setup();
-    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres });
-    const both = new iam.Role(stack, 'Both', { assumedBy: new iam.AccountRootPrincipal() });
-    db.secret.grantWrite(both);
-    db.secret.grantRead(both);
-    const plain = new ProtectedSecret(stack, 'ApiToken', { readers: [both] });
-    plain.grantWrite(new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() }));
-    expect(warningsOf(stack)).toEqual([]);
   });
 });
 

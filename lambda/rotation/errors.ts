@@ -55,3 +55,11 @@ export class PasswordChangeFailedError extends RotationError {
 export class ServiceUnreachableError extends RotationError {
   public readonly kind = 'ServiceUnreachable';
 }
+
+/**
+ * The pending version carries no valid proof that this function wrote it (proof.ts): someone else stored it, and the
+ * function will not give its password to the database.
+ */
+export class PendingNotWrittenByFunctionError extends RotationError {
+  public readonly kind = 'PendingNotWrittenByFunction';
+}

@@ -3,7 +3,6 @@ import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
 import { hasMarker } from './marker';
-import { markRotatedByBundledFunction } from './rotated-secrets';
 import { automaticallyAfterErrors, scheduleExpressionErrors } from './schedule-expression';
 import { MAX_SECRET_NAME_LENGTH, secretResource } from './secret-name';
 import { findOrCreate } from './singleton';
@@ -98,7 +97,6 @@ export function scheduleRotationByFunction(
   if (afterErrors.length > 0) throw new Error(`${scope.node.path}: addRotationSchedule('${id}'): ${afterErrors.join(' ')}`);
   // A RotationFunction's inner function counts with the RotationFunction: one policy either way.
   const owner = hasMarker(fn.node.scope, 'RotationFunction') ? fn.node.scope! : fn;
-  if (owner !== fn) markRotatedByBundledFunction(secret);
   const permission = invokePermission(scope, id, secret, owner, fn.functionArn);
   const grants = grant(fn);
   // A function of yours may call GetRandomPassword (AWS's do), which has no resource type, so `*`

@@ -84,6 +84,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOGIN_SECRET_READER_ARN: ROTATION_ROLE_ARN,
   });
   const invocationStubArn = await createInvocationStub(moto.endpoint);
+  // The key the function signs its pending versions with, as RotationFunction creates it (a generated value only the
+  // function's role may read); the tests count it among the values no log may hold.
+  const proofKeyValue = `proof-key-${randomUUID()}`;
+  const setup = new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const proofKey = await setup.send(new CreateSecretCommand({ Name: `rotation-proof-key-${randomUUID()}`, SecretString: proofKeyValue }));
+  setup.destroy();
+  process.env.PROOF_KEY_SECRET_ARN = proofKey.ARN!;
   const logs: string[] = [];
   const capture = (...args: unknown[]) => { logs.push(args.map(String).join(' ')); };
   // Under jest, spies (restored between test files); elsewhere (the benchmark), plain replacement.
@@ -119,7 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
     },
     invocationStubArn,
-    passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
+    passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword, proofKeyValue]),
     setByTests: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
     sm,
     async stop() {

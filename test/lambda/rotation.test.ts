@@ -1,6 +1,7 @@
 // The rotation function against real PostgreSQL and MariaDB servers and moto as Secrets Manager.
 // Each fault test states the fault and what must survive it.
 import { execFile } from 'child_process';
+import { randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
 import { promisify } from 'util';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
@@ -82,12 +83,16 @@ async function freshProcessRuns(
   return JSON.parse(line.slice('REPORT '.length));
 }
 
-/** The reads createSecret needs: AWSCURRENT and the token's AWSPENDING (has an earlier try stored it?). */
+/**
+ * The reads createSecret needs: AWSCURRENT, the token's AWSPENDING (has an earlier try stored it?) and, in a fresh
+ * process, the proof key that signs the pending version (lambda/rotation/proof.ts).
+ */
 const isCreateSecretRead = (action: string) => action === 'GetSecretValue';
+const CREATE_SECRET_READS = 3;
 
 /**
  * A Secrets Manager whose DescribeSecret answers late: a proxy in front of moto holds each DescribeSecret until
- * createSecret's two reads have arrived (at most 2 s), then 200 ms more, time for an answer to those reads to reach
+ * createSecret's reads have arrived (at most 2 s), then 200 ms more, time for an answer to those reads to reach
  * the function. `arrivedBeforeDescribeAnswered` lists the requests (action and stage) it had seen when it let the
  * DescribeSecret go. With `refuseReads`, those reads are refused (400), as a throttled or denied read would be.
  */
@@ -97,7 +102,7 @@ async function slowDescribeSecret(options: { refuseReads?: boolean } = {}) {
   const proxy: RecordingProxy = await recordingProxy(h.moto.endpoint, async action => {
     if (action === 'DescribeSecret') {
       const deadline = Date.now() + 2000;
-      while (proxy.requests.filter(r => isCreateSecretRead(r.action)).length < 2 && Date.now() < deadline) await sleep(10);
+      while (proxy.requests.filter(r => isCreateSecretRead(r.action)).length < CREATE_SECRET_READS && Date.now() < deadline) await sleep(10);
       await sleep(200);
       arrivedBeforeDescribeAnswered.push(...proxy.requests.map(seen));
       return undefined;
@@ -459,6 +464,37 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(await canLogIn(h, engine, username, password)).toBe(false);
   }, 60_000);
 
+  // A principal that may write the secret but not read it sees the rotation's token (DescribeSecret) and stores the
+  // pending version first, with the same user and host and a password of its own. createSecret must not keep it,
+  // nor setSecret give it to the database: the writer would then log in as the user (in single-user mode, the master).
+  test.each(['single user', 'alternating users'])('%s: an AWSPENDING a writer stored before createSecret is refused; the database never gets its password', async mode => {
+    const { secretArn, username, password } = mode === 'single user' ? await singleUser(engine) : await alternating(engine);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    const pendingUser = mode === 'single user' ? username : `${username}_clone`;
+    const forged = `Writers-own-pw-${randomUUID().slice(0, 8)}`;
+    h.passwords.add(forged);
+    await h.sm.send(new PutSecretValueCommand({
+      SecretId: secretArn,
+      ClientRequestToken: token,
+      VersionStages: ['AWSPENDING'],
+      SecretString: JSON.stringify({ ...current, username: pendingUser, password: forged }),
+    }));
+    await expect(step(secretArn, token, 'createSecret')).rejects.toMatchObject({
+      kind: 'PendingNotWrittenByFunction', message: expect.stringMatching(/was not written by this rotation function \(its rotationproof is missing\).*database is unchanged/),
+    });
+    // Invoked anyway (out of order, or by a principal allowed to invoke the function): setSecret refuses too.
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'PendingNotWrittenByFunction' });
+    // A forged proof does not pass either.
+    const withProof = { ...current, username: pendingUser, password: forged, rotationproof: 'f'.repeat(64) };
+    const token2 = randomUUID();
+    await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, ClientRequestToken: token2, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify(withProof) }));
+    await expect(step(secretArn, token2, 'setSecret')).rejects.toMatchObject({ kind: 'PendingNotWrittenByFunction', message: expect.stringContaining('is wrong') });
+    expect(await canLogIn(h, engine, pendingUser, forged)).toBe(false);
+    expect(await canLogIn(h, engine, username, password)).toBe(true);
+  });
+
   test('single user: an AWSPENDING for another user is refused; that user keeps its password', async () => {
     const { secretArn } = await singleUser(engine);
     const other = await singleUser(engine);
@@ -605,7 +641,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     await expect(h.sm.send(new GetSecretValueCommand({ SecretId: secretArn, VersionId: token }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
-  test('a cold createSecret sends its two reads while DescribeSecret is still unanswered, and PutSecretValue only after it', async () => {
+  test('a cold createSecret sends its reads (the proof key\'s too) while DescribeSecret is still unanswered, and PutSecretValue only after it', async () => {
     // What is left of a cold start above the floor is round trips to Secrets Manager: createSecret's reads do not
     // depend on DescribeSecret's answer, so they travel with it. The write waits for the handler's checks.
     const secretArn = await createDatabaseSecret(h, engine, { username: unique('early'), password: 'Initial-early-pw' });
@@ -614,9 +650,9 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     try {
       const report = await freshProcessRuns(bundlePath(engine === 'postgres' ? 'postgres' : 'mysql'), secretArn, token, ['createSecret'], sm.env);
       expect(report).toEqual({ steps: { createSecret: { loaded: ['index.js'] } }, unhandledRejections: [] });
-      expect([...sm.arrivedBeforeDescribeAnswered].sort()).toEqual(['DescribeSecret', 'GetSecretValue AWSCURRENT', 'GetSecretValue AWSPENDING']);
+      expect([...sm.arrivedBeforeDescribeAnswered].sort()).toEqual(['DescribeSecret', 'GetSecretValue', 'GetSecretValue AWSCURRENT', 'GetSecretValue AWSPENDING']);
       // The password is made in the function: no GetRandomPassword.
-      expect(sm.sent().slice(3)).toEqual(['PutSecretValue']);
+      expect(sm.sent().slice(1 + CREATE_SECRET_READS)).toEqual(['PutSecretValue']);
       expect(JSON.parse(sm.proxy.requests.find(r => r.body.includes('"AWSPENDING"') && r.action === 'GetSecretValue')!.body)).toMatchObject({ VersionId: token });
     } finally {
       sm.proxy.close();
@@ -649,8 +685,8 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
           steps: { createSecret: errorKind ? { loaded: ['index.js'], error: errorKind } : { loaded: ['index.js'] } },
           unhandledRejections: [],
         });
-        // The scenario happened: the two reads went out before DescribeSecret was answered, and were refused.
-        expect([...sm.arrivedBeforeDescribeAnswered].sort()).toEqual(['DescribeSecret', 'GetSecretValue AWSCURRENT', 'GetSecretValue AWSPENDING']);
+        // The scenario happened: the reads went out before DescribeSecret was answered, and were refused.
+        expect([...sm.arrivedBeforeDescribeAnswered].sort()).toEqual(['DescribeSecret', 'GetSecretValue', 'GetSecretValue AWSCURRENT', 'GetSecretValue AWSPENDING']);
         expect(sm.sent().filter(action => !isCreateSecretRead(action.split(' ')[0]))).toEqual(['DescribeSecret']);
       } finally {
         sm.proxy.close();

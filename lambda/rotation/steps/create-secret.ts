@@ -6,6 +6,7 @@ import { engineFor } from '../engines';
 import { SecretMalformedError } from '../errors';
 import { log, redact } from '../log';
 import { generatePassword, passwordRulesFromEnvironment } from '../password';
+import { proofKey, requireProof, withProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 
 /** The name of an alternating pair's second user: `<user>_clone`, as AWS's multi-user functions name it. */
@@ -36,6 +37,8 @@ export interface CreateSecretReads {
   readonly pending: Promise<DatabaseSecret | undefined>;
   /** A new password (made in the function: see ../password.ts). */
   readonly password: Promise<string>;
+  /** The key that signs the pending version (../proof.ts), read once per container. */
+  readonly proofKey: Promise<string>;
 }
 
 /**
@@ -49,6 +52,7 @@ export function prefetch(secretId: string, token: string): CreateSecretReads {
     current: handledLater(requireDatabaseSecret(secretId, 'AWSCURRENT')),
     pending: handledLater(getDatabaseSecret(secretId, 'AWSPENDING', token)),
     password: handledLater(newPassword()),
+    proofKey: handledLater(proofKey()),
   };
 }
 
@@ -63,8 +67,11 @@ export async function createSecret(ctx: RotationContext, reads: CreateSecretRead
   // create_secret), so the same checks decide and the same error wins; a retry discards the password it did not need.
   const current = await reads.current;
   engineFor(current);
-  if (await reads.pending) {
-    // A retried createSecret keeps the pending password: setSecret may already have given it to the database.
+  const pending = await reads.pending;
+  if (pending) {
+    // A retried createSecret keeps the pending password: setSecret may already have given it to the database. Only
+    // its own, though: a writer of the secret may have stored this version first (../proof.ts).
+    requireProof(await reads.proofKey, ctx.secretArn, ctx.token, pending);
     log.info('createSecret: the pending version already has a value', { step: 'createSecret', secretArn: ctx.secretArn, token: ctx.token });
     return;
   }
@@ -74,7 +81,7 @@ export async function createSecret(ctx: RotationContext, reads: CreateSecretRead
   await secretsManager.send(new PutSecretValueCommand({
     SecretId: ctx.secretArn,
     ClientRequestToken: ctx.token,
-    SecretString: JSON.stringify({ ...current, username, password }),
+    SecretString: JSON.stringify(withProof(await reads.proofKey, ctx.secretArn, ctx.token, { ...current, username, password })),
     VersionStages: ['AWSPENDING'],
     RotationToken: ctx.rotationToken,
   }));

@@ -5,6 +5,7 @@ import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
 import { AuthenticationFailedError, SecretMalformedError } from '../errors';
 import { log } from '../log';
+import { proofKey, requireProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 import { CLONE_SUFFIX, otherUser } from './create-secret';
 
@@ -19,6 +20,8 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
     throw new SecretMalformedError(`AWSPENDING of ${ctx.secretArn} is for user ${pending.username} but AWSCURRENT is for ${current.username}; `
       + (current.masterarn ? `alternating rotation may only set the password of ${expected}.` : 'single-user rotation changes one user\'s password.'));
   }
+  // Only a pending version this function wrote reaches the database (../proof.ts).
+  requireProof(await proofKey(), ctx.secretArn, ctx.token, pending);
 
   const already = await tryLogin(ctx, pending);
   if (already) {
