@@ -807,9 +807,10 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.refuseGroup(grantee.grantPrincipal, 'grantee');
     // Already exempted by the grant through this construct, which goes on through `.secret`.
     if (grantee instanceof RoleNamedByArn) return grantee;
-    // A nested stack and its parent pass references through parameters and outputs without a cycle.
-    const separateStacks = Construct.isConstruct(grantee) && Stack.of(grantee) !== Stack.of(this)
-      && !Stack.of(grantee).nestedStackParent && !Stack.of(this).nestedStackParent;
+    // A nested stack and its parent (or grandparent) pass references through parameters and outputs without a cycle;
+    // two nested stacks of one parent, or a nested stack and a stack of another root, do not: each reference becomes
+    // a dependency of one on the other, and a grant in each direction is a cycle.
+    const separateStacks = Construct.isConstruct(grantee) && !nestedInOneAnother(Stack.of(grantee), Stack.of(this));
     if (!separateStacks) {
       this.exempt(grantee.grantPrincipal, 'grantee');
       return grantee;
@@ -1026,6 +1027,12 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
       return scheduleRotationByFunction(this as unknown as Construct, id, this, fn, options, f => [this.grantRead(f), this.grantWrite(f)]);
     }
   };
+}
+
+/** Whether `a` and `b` are one stack, or one is a nested stack (at any depth) of the other. */
+function nestedInOneAnother(a: Stack, b: Stack): boolean {
+  const withParents = (stack: Stack): Stack[] => (stack.nestedStackParent ? [stack, ...withParents(stack.nestedStackParent)] : [stack]);
+  return withParents(a).includes(b) || withParents(b).includes(a);
 }
 
 /**

@@ -345,6 +345,35 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
     expect(() => app.synth()).not.toThrow();
   });
 
+  // Two nested stacks of one parent pass references through the parent: a grant from one to the other and the deny's
+  // exemption back made each nested stack's resource depend on the other's (cfn-lint E3004), so the parent could not
+  // deploy; with a stack of another root, aws-cdk-lib refused it as a cycle even for a role with a fixed name.
+  test.each([
+    ['a sibling nested stack', (app: App, data: Stack) => new NestedStack(data.nestedStackParent!, 'Apps')],
+    ['a stack of another root', (app: App) => new Stack(app, 'Other', { env: ENV })],
+  ])('a role of %s, granted a secret of a nested stack: by its fixed name, one way only; by a generated name, refused with the fix', (_what, appsOf) => {
+    for (const roleName of ['orders-reports', undefined]) {
+      const app = new App();
+      const parent = new Stack(app, 'Parent', { env: ENV });
+      const data = new NestedStack(parent, 'Data');
+      const orders = new ProtectedSecret(data, 'Orders', { readers: [new iam.Role(data, 'Owner', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') })] });
+      const reports = new iam.Role(appsOf(app, data), 'Reports', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), roleName });
+      if (!roleName) {
+        expect(() => orders.grantRead(reports)).toThrow(/would make the stacks .* depend on each other.*fixed `roleName`/s);
+        continue;
+      }
+      orders.grantRead(reports);
+      expect(() => app.synth()).not.toThrow();
+      const deny = Object.values(Template.fromStack(data).findResources('AWS::SecretsManager::ResourcePolicy'))[0]
+        .Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse');
+      expect(JSON.stringify(deny.Condition.StringNotEquals['aws:PrincipalArn'])).toContain(':iam::111111111111:role/orders-reports');
+      // The Data side names nothing of the role's stack: no parameter of Data carries a reference to it.
+      const parentTemplate = Template.fromStack(parent).toJSON();
+      const dataResource = Object.values<any>(parentTemplate.Resources).find(r => r.Type === 'AWS::CloudFormation::Stack' && JSON.stringify(r).includes('Data'));
+      expect(JSON.stringify(dataResource?.Properties?.Parameters ?? {})).not.toMatch(/Reports|Apps/);
+    }
+  });
+
   // The exemption would name the role by an ARN in the secret's account, which the role is not in: the call would be
   // refused at run time by the deny and the key policy (which delegates to its own account only), silently at synth.
   test('a role of a stack in another account is refused at synth, as `readers` refuses it', () => {
