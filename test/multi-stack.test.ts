@@ -349,7 +349,7 @@ describe('a service of an Apps stack granted a secret of a Data stack (grantRead
   // exemption back made each nested stack's resource depend on the other's (cfn-lint E3004), so the parent could not
   // deploy; with a stack of another root, aws-cdk-lib refused it as a cycle even for a role with a fixed name.
   test.each([
-    ['a sibling nested stack', (app: App, data: Stack) => new NestedStack(data.nestedStackParent!, 'Apps')],
+    ['a sibling nested stack', (_app: App, data: Stack) => new NestedStack(data.nestedStackParent!, 'Apps')],
     ['a stack of another root', (app: App) => new Stack(app, 'Other', { env: ENV })],
   ])('a role of %s, granted a secret of a nested stack: by its fixed name, one way only; by a generated name, refused with the fix', (_what, appsOf) => {
     for (const roleName of ['orders-reports', undefined]) {

@@ -4,7 +4,7 @@
 // These tests check what the function sends, the logins it proves and the secrets it keeps, not that Aurora would
 // run the SQL: the direct engines (rotation.test.ts) prove the same SQL against real PostgreSQL and MariaDB servers.
 import { randomUUID } from 'crypto';
-import { CreateSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, ListSecretsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { decide, principalCaller } from '../iam-matrix';
 import { AuroraPasswordCheck } from './aurora-password-check';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
@@ -133,6 +133,24 @@ test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends
     expect(JSON.parse(smRequests[policy].body.ResourcePolicy).Statement[0].Condition).toEqual({ StringNotEquals: { 'aws:PrincipalArn': ROTATION_ROLE_ARN } });
     expect(smRequests[policy].body.BlockPublicPolicy).toBe(true);
   }
+});
+
+// A principal that may only write the secret stores the rotation's pending version first, with a password of its own
+// (it knows the cluster, the user and the engine, all the JSON needs): setSecret refuses it before any ALTER USER.
+test.each(['postgres', 'mysql'] as const)('%s: an AWSPENDING a writer stored before createSecret never reaches the database as a password change', async engine => {
+  const { arn, password } = await auroraSecret(engine);
+  const token = await startRotationLikeSecretsManager(h, arn);
+  const current = (await stageValue(h, arn, 'AWSCURRENT')).value;
+  const chosen = `Writer-chosen-${randomUUID()}`;
+  h.passwords.add(chosen);
+  await h.sm.send(new PutSecretValueCommand({
+    SecretId: arn, ClientRequestToken: token, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify({ ...current, password: chosen }),
+  }));
+  rdsData.requests.length = 0;
+  await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+  await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' })).rejects.toMatchObject({ kind: 'PendingNotWrittenByFunction' });
+  expect(statements().filter(st => /^ALTER USER/.test(st.sql))).toEqual([]);
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
 test('a login secret\'s policy (as the function sent it, evaluated by an IAM policy engine): only the function\'s role reads it; an administrator may still delete it', async () => {

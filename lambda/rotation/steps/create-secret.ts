@@ -6,7 +6,7 @@ import { engineFor } from '../engines';
 import { SecretMalformedError } from '../errors';
 import { log, redact } from '../log';
 import { generatePassword, passwordRulesFromEnvironment } from '../password';
-import { proofKey, requireProof, withProof } from '../proof';
+import { proofKey, withProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 
 /** The name of an alternating pair's second user: `<user>_clone`, as AWS's multi-user functions name it. */
@@ -67,11 +67,11 @@ export async function createSecret(ctx: RotationContext, reads: CreateSecretRead
   // create_secret), so the same checks decide and the same error wins; a retry discards the password it did not need.
   const current = await reads.current;
   engineFor(current);
-  const pending = await reads.pending;
-  if (pending) {
-    // A retried createSecret keeps the pending password: setSecret may already have given it to the database. Only
-    // its own, though: a writer of the secret may have stored this version first (../proof.ts).
-    requireProof(await reads.proofKey, ctx.secretArn, ctx.token, pending);
+  if (await reads.pending) {
+    // A retried createSecret keeps the pending password: setSecret may already have given it to the database. A
+    // writer of the secret may have stored this version first: setSecret, the step that acts on it, refuses it then
+    // (../proof.ts). Refusing here would also stop a retry whose setSecret had already set the password (a function
+    // upgraded mid-rotation, before proofs), which setSecret recognises by the pending password logging in.
     log.info('createSecret: the pending version already has a value', { step: 'createSecret', secretArn: ctx.secretArn, token: ctx.token });
     return;
   }

@@ -20,8 +20,6 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
     throw new SecretMalformedError(`AWSPENDING of ${ctx.secretArn} is for user ${pending.username} but AWSCURRENT is for ${current.username}; `
       + (current.masterarn ? `alternating rotation may only set the password of ${expected}.` : 'single-user rotation changes one user\'s password.'));
   }
-  // Only a pending version this function wrote reaches the database (../proof.ts).
-  requireProof(await proofKey(), ctx.secretArn, ctx.token, pending);
 
   const already = await tryLogin(ctx, pending);
   if (already) {
@@ -29,6 +27,10 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
     log.info('setSecret: the pending password already logs in', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username });
     return;
   }
+  // Only a pending version this function wrote is given to the database (../proof.ts). Checked after the login above:
+  // a pending password that already logs in gives its writer nothing it did not have, and a retry after an earlier
+  // setSecret (of a function from before proofs, say) must still finish the rotation it started.
+  requireProof(await proofKey(), ctx.secretArn, ctx.token, pending);
 
   if (current.masterarn) {
     await alternate(ctx, current, pending);
