@@ -36,15 +36,17 @@ for name in ("Orders", "Billing"):
 
 template = Template.from_stack(stack)
 expected = {
-    "AWS::SecretsManager::Secret": 3,
+    # The three secrets and the shared rotation function's proof key.
+    "AWS::SecretsManager::Secret": 4,
     "AWS::SecretsManager::RotationSchedule": 2,
     "AWS::RDS::DBInstance": 2,
     # One shared rotation function for both databases.
     "AWS::Lambda::Function": 1,
     "AWS::SNS::Topic": 1,
     # The stack's monitoring: seven rules for all three secrets (changes, rotations, failed rotations, deprecated
-    # access, changes to the secrets' own keys, changes to the rotation function and functions given its role).
-    "AWS::Events::Rule": 7,
+    # access, changes to the secrets' own keys, changes to the rotation function and functions given its role), and
+    # two on calls that switch the monitoring off.
+    "AWS::Events::Rule": 9,
 }
 for resource_type, count in expected.items():
     template.resource_count_is(resource_type, count)

@@ -46,12 +46,14 @@ public final class BindingCheck {
 
     Template template = Template.fromStack(stack);
     Map<String, Integer> expected = Map.of(
-        "AWS::SecretsManager::Secret", 2,
+        // The two secrets and the rotation function's proof key.
+        "AWS::SecretsManager::Secret", 3,
         // The two secrets' keys, the alert topic's and the rotation log's.
         "AWS::KMS::Key", 4,
         // The stack's monitoring: seven rules for both secrets (changes, rotations, failed rotations, deprecated
-        // access, changes to the secrets' own keys, changes to the rotation function and functions given its role).
-        "AWS::Events::Rule", 7,
+        // access, changes to the secrets' own keys, changes to the rotation function and functions given its role),
+        // and two on calls that switch the monitoring off.
+        "AWS::Events::Rule", 9,
         "AWS::RDS::DBInstance", 1,
         "AWS::SecretsManager::RotationSchedule", 1,
         "AWS::Lambda::Function", 1,
