@@ -3,8 +3,6 @@ import {
   CfnResource,
   Arn,
   ArnFormat,
-  Aws,
-  DefaultStackSynthesizer,
   Lazy,
   Names,
   RemovalPolicy,
@@ -26,6 +24,7 @@ import { Construct, IConstruct } from 'constructs';
 import { alertDestinationErrors } from './private/alert-destination';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
+import { cloudFormationExecutionRoleArn } from './private/deploy-role';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { databaseKeepingKey } from './private/kept-keys';
@@ -890,23 +889,15 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html
    */
   private exemptDeployers(deployRoles: iam.IPrincipal[]): void {
-    // A nested stack is deployed by its root stack's CloudFormation role.
-    let root = Stack.of(this);
-    while (root.nestedStackParent) root = root.nestedStackParent;
-    const synthesizer = root.synthesizer;
-    if (!(synthesizer instanceof DefaultStackSynthesizer) && deployRoles.length === 0 && this.denyOthers) {
+    const executionRole = cloudFormationExecutionRoleArn(this);
+    if (executionRole === undefined && deployRoles.length === 0 && this.denyOthers) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
         `ProtectedSecret ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and \`deployRoles\` is empty, `
         + 'so CloudFormation, acting as whoever deploys, will be denied dynamic references to the value and updates of the secret, '
         + 'and the library\'s `cdk-protected-secrets:` tags (which steer a first rotation) are not protected by the secret\'s policy. '
         + 'List the deploying role or user in `deployRoles`.');
     }
-    if (synthesizer instanceof DefaultStackSynthesizer) {
-      // The synthesizer leaves placeholders the CLI fills in (the partition always, account and region in an
-      // environment-agnostic stack); a policy needs the pseudo parameters.
-      const placeholders: Record<string, string> = { '${AWS::Partition}': Aws.PARTITION, '${AWS::AccountId}': Aws.ACCOUNT_ID, '${AWS::Region}': Aws.REGION };
-      const executionRole = Object.entries(placeholders)
-        .reduce((arn, [placeholder, value]) => arn.split(placeholder).join(value), synthesizer.cloudFormationExecutionRoleArn);
+    if (executionRole !== undefined) {
       this.exemptPrincipalArns.push(executionRole);
       this.deployerArns.push(executionRole);
     }

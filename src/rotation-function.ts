@@ -24,6 +24,7 @@ import {
 import { Construct, IDependable } from 'constructs';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
+import { cloudFormationExecutionRoleArn } from './private/deploy-role';
 import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
@@ -640,6 +641,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     });
     SecretsGuard.suppress(proofKey, 'SecretWithoutRotation', 'The rotation function\'s proof key: a new value would void the proofs of the '
       + 'rotations in progress, and only the function\'s role may read or change it.');
+    const deployer = cloudFormationExecutionRoleArn(this);
     // The role's access is in the secret's and the key's policies, not in its own: the role's managed policy is near
     // IAM's 6,144 characters when a function serves many databases (test/policy-quotas.test.ts), and within one account
     // an allow in a resource-based policy is enough
@@ -656,15 +658,24 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
             resources: ['*'],
           }),
           new iam.PolicyStatement({
-            sid: 'NobodyElseReadsOrChangesIt',
+            sid: 'NobodyElseReadsIt',
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: ['*'],
+            conditions: { StringNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+          }),
+          // CloudFormation updates the secret (its description, key or generated value) as the stack's execution
+          // role, which must stay free to, or a later release's change to the key would fail every stack update.
+          new iam.PolicyStatement({
+            sid: 'NobodyButTheDeployerChangesIt',
             effect: iam.Effect.DENY,
             principals: [new iam.AnyPrincipal()],
             actions: [
-              'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret',
-              'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
+              'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
             ],
             resources: ['*'],
-            conditions: { StringNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+            conditions: { StringNotEquals: { 'aws:PrincipalArn': [role.roleArn, ...deployer ? [deployer] : []] } },
           }),
         ],
       }),

@@ -55,11 +55,17 @@ export function withProof(key: string, secretArn: string, token: string, value: 
   return { ...value, [PROOF_FIELD]: proofOf(key, secretArn, token, value) };
 }
 
+/** Whether `value` carries a proof that this function wrote it as the pending version `token` of `secretArn`. */
+export function proofHolds(key: string, secretArn: string, token: string, value: Record<string, unknown>): boolean {
+  const given = value[PROOF_FIELD];
+  const expected = Buffer.from(proofOf(key, secretArn, token, value), 'utf8');
+  return typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given, 'utf8'), expected);
+}
+
 /** Refuses a pending version this function did not write (no proof, or one that does not hold). */
 export function requireProof(key: string, secretArn: string, token: string, value: Record<string, unknown>): void {
   const given = value[PROOF_FIELD];
-  const expected = Buffer.from(proofOf(key, secretArn, token, value), 'utf8');
-  if (typeof given !== 'string' || given.length !== expected.length || !timingSafeEqual(Buffer.from(given, 'utf8'), expected)) {
+  if (!proofHolds(key, secretArn, token, value)) {
     throw new PendingNotWrittenByFunctionError(`The AWSPENDING version ${token} of ${secretArn} was not written by this rotation function (its `
       + `${PROOF_FIELD} is ${typeof given === 'string' ? 'wrong' : 'missing'}): a principal that may write the secret stored it (or, once, a version `
       + 'of the function from before proofs, during an upgrade). The database is unchanged. '

@@ -48,7 +48,8 @@ export const ROTATION_FAILED_STEPS = [
   'promote it with `aws secretsmanager update-secret-version-stage --secret-id <arn> --version-stage AWSCURRENT',
   '--move-to-version-id <pending> --remove-from-version-id <current>`. Otherwise AWSCURRENT still logs in: remove the label',
   '(`--version-stage AWSPENDING --remove-from-version-id <pending>`), then `aws secretsmanager rotate-secret --secret-id <arn>`',
-  '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as a writer or break-glass principal.',
+  '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as one of the secret\'s writers or',
+  'breakGlassPrincipals (with none, an administrator must first allow one in the secret\'s resource policy).',
 ];
 
 /** A failed rotation: which secret, and what to do (ROTATION_FAILED_STEPS). */

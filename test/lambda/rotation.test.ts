@@ -495,6 +495,26 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(await canLogIn(h, engine, username, password)).toBe(true);
   });
 
+  // A writer who knows the password the user has now (a leak, or a read grant since revoked) stores it as the pending
+  // version: it logs in, and without the proof check the rotation would end "successfully" without changing it.
+  test.each(['single user', 'alternating users'])('%s: an unproven AWSPENDING holding the password the user already has is refused; the rotation changes nothing silently', async mode => {
+    const { secretArn } = mode === 'single user' ? await singleUser(engine) : await alternating(engine);
+    // Alternating users: after one rotation the other user of the pair is the pending one, and its password is AWSPREVIOUS's.
+    if (mode === 'alternating users') await rotate(h, secretArn);
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    const known = mode === 'single user' ? current : { ...(await stageValue(h, secretArn, 'AWSPREVIOUS')).value, masterarn: current.masterarn };
+    await h.sm.send(new PutSecretValueCommand({
+      SecretId: secretArn, ClientRequestToken: token, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify({ ...current, username: known.username, password: known.password }),
+    }));
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+      kind: 'PendingNotWrittenByFunction',
+      message: expect.stringContaining(`holds the user's ${mode === 'single user' ? 'AWSCURRENT' : 'AWSPREVIOUS'} password: the rotation would end without changing it`),
+    });
+    expect((await stageValue(h, secretArn, 'AWSCURRENT')).value.password).toBe(current.password);
+  });
+
   // A function upgraded mid-rotation: the earlier version's setSecret gave the database its pending password (which
   // carries no proof) and failed after. The retry must finish the rotation, or AWSCURRENT keeps a dead password.
   test('a pending version without a proof whose password the database already has (an upgrade mid-rotation) finishes the rotation', async () => {

@@ -1,11 +1,12 @@
 // setSecret: make the database accept the pending password. Safe to retry: a pending password that already
-// logs in means the work is done. Every check on what the pending version may name runs before any login, so a
-// forged version never sends a password anywhere.
+// logs in means the work is done. Every check on what the pending version may name (user, host, port, engine) runs
+// before any login, so a forged version sends a password nowhere but to the secret's own database; the function's
+// proof (../proof.ts) decides whether the database is given that password.
 import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
-import { AuthenticationFailedError, SecretMalformedError } from '../errors';
+import { AuthenticationFailedError, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
 import { log } from '../log';
-import { proofKey, requireProof } from '../proof';
+import { PROOF_FIELD, proofHolds, proofKey, requireProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 import { CLONE_SUFFIX, otherUser } from './create-secret';
 
@@ -21,16 +22,19 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
       + (current.masterarn ? `alternating rotation may only set the password of ${expected}.` : 'single-user rotation changes one user\'s password.'));
   }
 
+  const key = await proofKey();
   const already = await tryLogin(ctx, pending);
   if (already) {
     await already.close();
+    // A pending password the database already accepts, without the function's proof: a retry after a setSecret of a
+    // function from before proofs (upgraded mid-rotation) finishes; but a writer who knows the user's current or
+    // previous password could store that, and the rotation would end without changing it.
+    if (!proofHolds(key, ctx.secretArn, ctx.token, pending)) await refuseUnchangedPassword(ctx, current, pending);
     log.info('setSecret: the pending password already logs in', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username });
     return;
   }
-  // Only a pending version this function wrote is given to the database (../proof.ts). Checked after the login above:
-  // a pending password that already logs in gives its writer nothing it did not have, and a retry after an earlier
-  // setSecret (of a function from before proofs, say) must still finish the rotation it started.
-  requireProof(await proofKey(), ctx.secretArn, ctx.token, pending);
+  // Only a pending version this function wrote is given to the database (../proof.ts).
+  requireProof(key, ctx.secretArn, ctx.token, pending);
 
   if (current.masterarn) {
     await alternate(ctx, current, pending);
@@ -49,6 +53,18 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
   }
   await withSession(session, s => s.setOwnPassword(pending.password));
   log.info('setSecret: changed the user\'s password', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: current.username, strategy: 'single-user' });
+}
+
+/** Refuses an unproven pending version whose password is AWSCURRENT's or AWSPREVIOUS's: the rotation would change nothing. */
+async function refuseUnchangedPassword(ctx: RotationContext, current: DatabaseSecret, pending: DatabaseSecret): Promise<void> {
+  const previous = await getDatabaseSecret(ctx.secretArn, 'AWSPREVIOUS');
+  if (pending.password === current.password || pending.password === previous?.password) {
+    throw new PendingNotWrittenByFunctionError(`The AWSPENDING version ${ctx.token} of ${ctx.secretArn} was not written by this rotation function `
+      + `(its ${PROOF_FIELD} is missing or wrong) and holds the user's ${pending.password === current.password ? 'AWSCURRENT' : 'AWSPREVIOUS'} password: `
+      + 'the rotation would end without changing it. A principal that may write the secret stored it. The database is unchanged. Remove AWSPENDING '
+      + `from that version (aws secretsmanager update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id ${ctx.token}), find the `
+      + 'writer in CloudTrail (PutSecretValue), then rotate again.');
+  }
 }
 
 /**
