@@ -58,8 +58,11 @@ export function withProof(key: string, secretArn: string, token: string, value: 
 /** Whether `value` carries a proof that this function wrote it as the pending version `token` of `secretArn`. */
 export function proofHolds(key: string, secretArn: string, token: string, value: Record<string, unknown>): boolean {
   const given = value[PROOF_FIELD];
+  if (typeof given !== 'string') return false;
   const expected = Buffer.from(proofOf(key, secretArn, token, value), 'utf8');
-  return typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given, 'utf8'), expected);
+  // Compared as bytes: timingSafeEqual throws on buffers of different lengths (a proof with non-ASCII characters).
+  const received = Buffer.from(given, 'utf8');
+  return received.length === expected.length && timingSafeEqual(received, expected);
 }
 
 /** Refuses a pending version this function did not write (no proof, or one that does not hold). */

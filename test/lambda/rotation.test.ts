@@ -486,7 +486,8 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       kind: 'PendingNotWrittenByFunction', message: expect.stringMatching(/was not written by this rotation function \(its rotationproof is missing\).*database is unchanged/),
     });
     // A forged proof does not pass either.
-    const withProof = { ...current, username: pendingUser, password: forged, rotationproof: 'f'.repeat(64) };
+    // 64 characters but more bytes: refused as a wrong proof, not with a crash of the comparison.
+    const withProof = { ...current, username: pendingUser, password: forged, rotationproof: 'é'.repeat(64) };
     const token2 = randomUUID();
     await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
     await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, ClientRequestToken: token2, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify(withProof) }));
