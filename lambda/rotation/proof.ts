@@ -71,8 +71,12 @@ export function requireProof(key: string, secretArn: string, token: string, valu
   if (!proofHolds(key, secretArn, token, value)) {
     throw new PendingNotWrittenByFunctionError(`The AWSPENDING version ${token} of ${secretArn} was not written by this rotation function (its `
       + `${PROOF_FIELD} is ${typeof given === 'string' ? 'wrong' : 'missing'}): a principal that may write the secret stored it (or, once, a version `
-      + 'of the function from before proofs, during an upgrade). The database is unchanged. '
-      + 'Remove AWSPENDING from that version (aws secretsmanager update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id '
-      + `${token}), find the writer in CloudTrail (PutSecretValue), then rotate again.`);
+      + `of the function from before proofs, during an upgrade). ${forgedPendingRemedy(token)}`);
   }
+}
+
+/** What the operator does about a pending version the function did not write: the same in every refusal of one. */
+export function forgedPendingRemedy(token: string): string {
+  return 'The database is unchanged. Remove AWSPENDING from that version (aws secretsmanager update-secret-version-stage --version-stage '
+    + `AWSPENDING --remove-from-version-id ${token}), find the writer in CloudTrail (PutSecretValue), then rotate again.`;
 }

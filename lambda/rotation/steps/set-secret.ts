@@ -6,7 +6,7 @@ import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
 import { AuthenticationFailedError, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
 import { log } from '../log';
-import { PROOF_FIELD, proofHolds, proofKey, requireProof } from '../proof';
+import { PROOF_FIELD, forgedPendingRemedy, proofHolds, proofKey, requireProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
 import { CLONE_SUFFIX, otherUser } from './create-secret';
 
@@ -61,9 +61,7 @@ async function refuseUnchangedPassword(ctx: RotationContext, current: DatabaseSe
   if (pending.password === current.password || pending.password === previous?.password) {
     throw new PendingNotWrittenByFunctionError(`The AWSPENDING version ${ctx.token} of ${ctx.secretArn} was not written by this rotation function `
       + `(its ${PROOF_FIELD} is missing or wrong) and holds the user's ${pending.password === current.password ? 'AWSCURRENT' : 'AWSPREVIOUS'} password: `
-      + 'the rotation would end without changing it. A principal that may write the secret stored it. The database is unchanged. Remove AWSPENDING '
-      + `from that version (aws secretsmanager update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id ${ctx.token}), find the `
-      + 'writer in CloudTrail (PutSecretValue), then rotate again.');
+      + `the rotation would end without changing it. A principal that may write the secret stored it. ${forgedPendingRemedy(ctx.token)}`);
   }
 }
 
