@@ -18,6 +18,17 @@ const LIFECYCLE_EVENTS = [
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
 ];
 
+/**
+ * RDS's own events for the master user's password, which RDS sends to EventBridge directly (no trail needed, "Delivery
+ * type: Best effort", https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-rds.html): "Reset master
+ * credentials" (RDS-EVENT-0016, of a DB instance and of a DB cluster) and "Unable to reset your password"
+ * (RDS-EVENT-0067, of a DB instance), in the event tables of
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html and
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html. The event carries the ID in
+ * `detail.EventID` (the example event of https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-cloud-watch-events.html).
+ */
+const MASTER_PASSWORD_EVENTS = ['RDS-EVENT-0016', 'RDS-EVENT-0067'];
+
 /** The error codes CloudTrail records when a policy refuses a call (IAM, resource policy, SCP or key policy). */
 const ACCESS_DENIED_CODES = ['AccessDenied', 'AccessDeniedException'];
 
@@ -32,15 +43,25 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
    * @default true
    */
   readonly watchAccessDenied?: boolean;
+
+  /**
+   * Alert when Amazon RDS resets, or fails to reset, the master user's password of any database of the account
+   * (`ModifyDBInstance` or `ModifyDBCluster` with `MasterUserPassword`, from the console, the CLI or a deployment).
+   * Such a reset goes around Secrets Manager: whoever makes it can log in as the master user, and the database's
+   * secret no longer logs in. RDS sends these events itself, so no trail is needed.
+   * @default true
+   */
+  readonly watchMasterPasswordResets?: boolean;
 }
 
 /**
  * Alerts on every secret of the account in this region, including secrets no stack of yours created: any secret
- * created, deleted, restored or replicated, any resource policy put or deleted, any rotation that failed, and any call a policy
- * refused. Create one per account and region (a second one in the same app and environment fails at synth; across
- * apps, each would send every alert again).
+ * created, deleted, restored or replicated, any resource policy put or deleted, any rotation that failed, any call a policy
+ * refused, and any database master password that Amazon RDS reset (which goes around Secrets Manager). Create one per
+ * account and region (a second one in the same app and environment fails at synth; across apps, each would send every
+ * alert again).
  *
- * Three rules, none with a wildcard, whatever the number of secrets.
+ * Four rules, none with a wildcard, whatever the number of secrets.
  */
 export class AccountSecretAlerts extends Construct {
   /** Whether `x` is an `AccountSecretAlerts`, across copies of this library. */
@@ -56,6 +77,8 @@ export class AccountSecretAlerts extends Construct {
   public readonly rotationFailedRule: events.Rule;
   /** Matches Secrets Manager calls refused by a policy, when watched. */
   public readonly accessDeniedRule?: events.Rule;
+  /** Matches master password resets (and failed resets) of any RDS database of the account, when watched. */
+  public readonly masterPasswordResetRule?: events.Rule;
   /**
    * Alarms when EventBridge could not deliver alerts of these rules to the topic (their `FailedInvocations`): a topic
    * or key policy that refuses EventBridge would otherwise drop every alert unseen.
@@ -75,6 +98,7 @@ export class AccountSecretAlerts extends Construct {
     this.lifecycleRule = this.watchLifecycle();
     this.rotationFailedRule = this.watchFailedRotations();
     if (props.watchAccessDenied ?? true) this.accessDeniedRule = this.watchAccessDenied();
+    if (props.watchMasterPasswordResets ?? true) this.masterPasswordResetRule = this.watchMasterPasswordResets();
     this.alertDeliveryAlarm = this.delivery.alarms[0];
     warnWithoutTrail(this, {
       trail: () => props.trail,
@@ -91,7 +115,8 @@ export class AccountSecretAlerts extends Construct {
    * @default - sum over 5 minutes
    */
   public metricAlertDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    const rules = [this.lifecycleRule, this.rotationFailedRule, ...this.accessDeniedRule ? [this.accessDeniedRule] : []];
+    const rules = [this.lifecycleRule, this.rotationFailedRule, this.accessDeniedRule, this.masterPasswordResetRule]
+      .filter((rule): rule is events.Rule => rule !== undefined);
     return sumOverRules(rules, rule => failedInvocations(rule, props), props)!;
   }
 
@@ -125,6 +150,15 @@ export class AccountSecretAlerts extends Construct {
     return rule;
   }
 
+  /** RDS's events, not CloudTrail's: they come whether or not a trail logs the call that reset the password. */
+  private watchMasterPasswordResets(): events.Rule {
+    return this.rule('MasterPasswordResetRule', 'Any master password of an RDS database of the account reset around Secrets Manager', {
+      source: ['aws.rds'],
+      detailType: ['RDS DB Instance Event', 'RDS DB Cluster Event'],
+      detail: { EventID: MASTER_PASSWORD_EVENTS },
+    }, masterPasswordResetMessage());
+  }
+
   private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
     const rule = new events.Rule(this, id, { description, eventPattern: { source: ['aws.secretsmanager'], ...pattern } });
     const topic = this.alertTopic;
@@ -156,6 +190,17 @@ function accessDeniedMessage(): events.RuleTargetInput {
     `Secrets Manager refused ${field('$.detail.eventName')} of ${field('$.detail.requestParameters.secretId')}`
     + ` to ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
     + ` (account ${events.EventField.account}, ${events.EventField.region}): ${field('$.detail.errorMessage')}`,
+  );
+}
+
+function masterPasswordResetMessage(): events.RuleTargetInput {
+  const field = (path: string) => events.EventField.fromPath(path);
+  return events.RuleTargetInput.fromText(
+    `Amazon RDS: ${field('$.detail.Message')} (${field('$.detail.EventID')}) for ${field('$.detail.SourceArn')} at ${field('$.detail.Date')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}). A master password set through RDS goes around Secrets Manager:`
+    + ' whoever set it can log in as the master user, and the secret of this database no longer logs in, so its rotations fail.'
+    + ' Find the caller in CloudTrail (ModifyDBInstance or ModifyDBCluster on this database). If it was not your deployment, set the password'
+    + ' back to the secret\'s and rotate: see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
   );
 }
 

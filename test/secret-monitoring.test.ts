@@ -16,9 +16,12 @@ const OTHER_KEY_ID = '9876fedc-98ba-43dc-65fe-0987654321ba';
 /** The topics of the test's account and region, as the EventBridge statement of an alert key names them. */
 const TOPICS_OF_THIS_ACCOUNT = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:eu-west-1:111111111111:*']] };
 const FIXTURES = join(__dirname, 'fixtures', 'cloudtrail');
-const fixtures: Record<string, object> = Object.fromEntries(readdirSync(FIXTURES)
+const readFixtures = (dir: string, prefix = ''): Record<string, object> => Object.fromEntries(readdirSync(dir)
   .filter(file => file.endsWith('.json'))
-  .map(file => [file.replace(/\.json$/, ''), JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'))]));
+  .map(file => [`${prefix}${file.replace(/\.json$/, '')}`, JSON.parse(readFileSync(join(dir, file), 'utf8'))]));
+const fixtures = readFixtures(FIXTURES);
+/** Events Amazon RDS sends to EventBridge itself (test/fixtures/rds/README.md). */
+const rdsFixtures = readFixtures(join(__dirname, 'fixtures', 'rds'), 'rds-');
 
 /** Which fixtures each rule must match; every other fixture it must not. */
 const EXPECTED: Record<string, string[]> = {
@@ -1015,6 +1018,9 @@ const ACCOUNT_EXPECTED: Record<string, string[]> = {
   ],
   RotationFailedRule: ['rotation-failed'],
   AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
+  // A reset (or a failed reset) of the master password of any database, instance or Aurora cluster, never another
+  // configuration change of it.
+  MasterPasswordResetRule: ['rds-master-password-reset-instance', 'rds-master-password-reset-cluster', 'rds-master-password-reset-failed'],
 };
 
 describe('AccountSecretAlerts', () => {
@@ -1022,15 +1028,28 @@ describe('AccountSecretAlerts', () => {
     const stack = newStack();
     new AccountSecretAlerts(stack, 'Alerts', { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
     const resolved = patterns(Template.fromStack(stack), value => deploymentValue(value), ACCOUNT_EXPECTED);
-    expectMatchesExactlyAsDocumented(resolved, ACCOUNT_EXPECTED, fixtures, ACCOUNT_EXPECTED);
+    const events = { ...fixtures, ...rdsFixtures };
+    expectMatchesExactlyAsDocumented(resolved, ACCOUNT_EXPECTED, events, ACCOUNT_EXPECTED, name => aboutAnotherSecret(events[name]));
   });
 
-  test('three rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
+  test('the secret monitoring\'s rules match none of the RDS events', () => {
+    const stack = newStack();
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'Db', SECRET_ARN)] });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    // Any value for the references (rule names, the topic): only the sources and event names can matter here.
+    const anyRef = new Proxy({}, { has: () => true, get: (_target, name) => `x-${String(name)}` }) as Record<string, string>;
+    const cases = rules.flatMap(rule => Object.values(rdsFixtures)
+      .map(event => ({ pattern: deploymentValue(rule.Properties.EventPattern, anyRef), event })));
+    expect(cases.length).toBeGreaterThan(5 * Object.keys(rdsFixtures).length);
+    expect(matchAll(cases).filter(Boolean)).toHaveLength(0);
+  });
+
+  test('four rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts', { alertPhoneNumbers: ['+14155550100'] });
     const template = Template.fromStack(stack);
     const rules = template.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(3);
+    expect(Object.keys(rules)).toHaveLength(4);
     expect(JSON.stringify(rules)).not.toContain('wildcard');
     const deniedId = stack.getLogicalId(alerts.accessDeniedRule!.node.defaultChild as any);
     for (const [id, rule] of Object.entries(rules)) {
@@ -1039,14 +1058,33 @@ describe('AccountSecretAlerts', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+14155550100' });
   });
 
-  test('an alarm reads the failed deliveries of its three rules and notifies the topic', () => {
+  test('an alarm reads the failed deliveries of its four rules and notifies the topic', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts');
     const { rulesRead, rules, actions } = deliveryAlarms(stack);
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
     expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
     expect(actions).toEqual([[stack.resolve(alerts.alertTopic.topicArn)]]);
-    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2])');
+    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2,r3])');
+  });
+
+  test('watchMasterPasswordResets: false leaves the RDS rule out, and the delivery alarm reads the other three', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts', { watchMasterPasswordResets: false });
+    expect(alerts.masterPasswordResetRule).toBeUndefined();
+    const { rulesRead, rules } = deliveryAlarms(stack);
+    expect(rules).toHaveLength(3);
+    expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::Events::Rule'))).not.toContain('aws.rds');
+  });
+
+  test('its master-password alert names the database and says what the reset means and where the recovery is', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts');
+    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.masterPasswordResetRule!.node.defaultChild as any)];
+    const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
+    expect(Object.values(paths)).toEqual(expect.arrayContaining(['$.detail.Message', '$.detail.EventID', '$.detail.SourceArn', '$.detail.Date']));
+    expect(text).toMatch(/goes around Secrets Manager.*can log in as the master user.*no longer logs in.*ModifyDBInstance or ModifyDBCluster.*Resetting the master password through RDS/s);
   });
 
   test('its failed-rotation alert says how to recover', () => {
