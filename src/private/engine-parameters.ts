@@ -145,7 +145,8 @@ export function postgresMd5Warning(engine: rds.IEngine | undefined, user: Record
   if (pinned) return undefined;
   return `\`engine\` is PostgreSQL ${major}, whose default password_encryption is md5: the rotation then sets passwords as md5 verifiers, which log in `
     + 'as the user, and PostgreSQL logs the text of a statement that fails (log_min_error_statement = error by default), so an ALTER USER that '
-    + 'times out on a lock writes one to the log exported to CloudWatch Logs. Add `parameters: { password_encryption: \'scram-sha-256\' }` '
+    + 'times out on a lock writes one to the log exported to CloudWatch Logs; every snapshot and restored copy holds the current one too. '
+    + 'Add `parameters: { password_encryption: \'scram-sha-256\' }` '
     + '(clients must support SCRAM), or use PostgreSQL 14 or later.';
 }
 
