@@ -200,7 +200,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // Named by the selection, not the subnets it holds today: a VPC that gains a zone keeps its function.
     // The databases of each other stack get functions of their own (in the VPC's stack, sharing its endpoints), so
     // which function serves a database never depends on the databases of other stacks. With one function for all,
-    // the ~38 secrets a function's policy holds (below) were counted across stacks: a database added to or removed
+    // the up to 36 secrets a function's policy holds (below) were counted across stacks: a database added to or removed
     // from one stack moved another stack's databases between functions, and the VPC stack's update then removed
     // exports that stack still imported, which CloudFormation refuses ("You can't modify or remove an output value
     // that is referenced by another stack":

@@ -60,7 +60,7 @@ test('with the defaults, each rotated PostgreSQL database adds 9 resources of it
 
 test('with the defaults, 49 rotated databases (each with its own key, monitoring on) fit in one stack with their VPC', () => {
   // The bench's stack: a VPC of two zones with one isolated subnet each (7 resources; a VPC of three zones and two
-  // subnet groups takes 19). Past about 38 secrets, the VPC's second rotation function serves the next databases
+  // subnet groups takes 19). Past 36 secrets, the VPC's second rotation function serves the next databases
   // (Lambda's 20 KB policy, test/policy-quotas.test.ts): 3 resources more.
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });

@@ -182,7 +182,7 @@ describe('databases that leave the function to the library, with the VPC in anot
     expect(endpoints.length).toBe(1);
   });
 
-  // One function for every stack held about 38 secrets (Lambda's 20 KB policy): a database removed from stack A moved
+  // One function for every stack held up to 36 secrets (Lambda's 20 KB policy): a database removed from stack A moved
   // B's database back to the first function, and the network stack's update then removed the exports of the second,
   // which B still imports: "You can't modify or remove an output value that is referenced by another stack"
   // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-importvalue.html).

@@ -172,7 +172,7 @@ export function invokePolicyLength(fn: IConstruct): number {
 /**
  * Lets Secrets Manager invoke the function for `secret` of this account only (checkov CKV_AWS_364). Each permission
  * is a statement of the function's resource-based policy, counted against Lambda's 20 KB (`fn`, the construct whose
- * policy it is): one function serves about 38 secrets with generated names, fewer with long ones.
+ * policy it is): one function serves up to 36 secrets with generated names, fewer with long ones.
  */
 function invokePermission(scope: Construct, id: string, secret: secretsmanager.ISecret, fn: IConstruct, functionArn: string): lambda.CfnPermission {
   const permission = new lambda.CfnPermission(scope, `${id}InvokePermission`, {
