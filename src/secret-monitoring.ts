@@ -288,9 +288,11 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
 
   /**
    * Alert when someone switches this monitoring off or changes what it reports: its rules disabled, deleted, given
-   * another pattern or other targets; its alert topic's attributes or policy changed, or the topic deleted; a
-   * subscription changed or removed; the first `SecretsTrail` of this stack stopped, deleted or narrowed; the topic's key (of
-   * this app) disabled, scheduled for deletion, re-policied or granted. Deployments make these calls too, so these
+   * another pattern or other targets; an alarm that notifies its topic from this stack deleted, its actions disabled,
+   * rewritten or muted; its alert topic's attributes or policy changed, or the topic deleted; a subscription changed or
+   * removed; the first `SecretsTrail` of this stack stopped, deleted or narrowed; the topic's key (of this app) disabled,
+   * scheduled for deletion, re-policied or granted. The alarms are matched by the start of their names, which the
+   * library fixes per stack and topic. Deployments make these calls too, so these
    * rules have no alarm (`metricMonitoringTamper` is there to alarm on). The stack's shared monitoring, which
    * `ProtectedSecret` uses, always has it on.
    * @default true
@@ -433,7 +435,9 @@ export class SecretMonitoring extends Construct {
   /**
    * Matches calls that changed the watched secrets, one rule per group of secrets: the calls that answer with the
    * secret's ARN, then the rules for tags added or removed (which answer with nothing and are matched on the secret as
-   * the caller named it).
+   * the caller named it). They also watch the proof keys of the library's rotation functions given to
+   * `addRotationFunction` (its value, policy, deletion or rotation): whoever changes one can sign the pending versions
+   * its function trusts.
    */
   public get changeRules(): events.Rule[] { return [...this.rulesOf(this.kinds.change), ...this.rulesOf(this.kinds.tagChange)]; }
   /** Matches rotations that succeeded or were abandoned. */
@@ -457,8 +461,9 @@ export class SecretMonitoring extends Construct {
   }
   /**
    * Matches calls that switch this monitoring off or change what it reports (see `watchMonitoringTamper`): on its own
-   * rules, alert topic and subscriptions, the topic's key when it is a key of this app, and the first `SecretsTrail` of this
-   * stack; never on other resources of the account. One rule per group of the monitoring's rules' names.
+   * rules, the alarms that notify its topic from this stack, its alert topic and subscriptions, the topic's key when it is
+   * a key of this app, and the first `SecretsTrail` of this stack; never on other resources of the account. One rule per
+   * group of the monitoring's rules' names.
    */
   public get monitoringTamperRules(): events.Rule[] { return this.rulesOf(this.kinds.monitoringTamper); }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
@@ -494,8 +499,9 @@ export class SecretMonitoring extends Construct {
 
   /**
    * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function and, when its role
-   * is known, on functions given that role (see `rotationFunctionChangeRules`), for a function of this stack's account
-   * and region, whose event bus sees its calls. An alias or version is watched as its function. A
+   * is known, on functions given that role (see `rotationFunctionChangeRules`), and on changes to its proof key when it
+   * is a `RotationFunction`'s (see `changeRules`), for a function of this stack's account and region, whose event bus
+   * sees its calls. An alias or version is watched as its function. A
    * function is alarmed once per alert topic and stack, however many monitorings add it, so a shared rotation
    * function gets one alarm.
    */
