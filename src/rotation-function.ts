@@ -30,6 +30,7 @@ import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
+import { registerProofKey } from './private/proof-keys';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { selectsPublicSubnets, subnetSelectionKey } from './private/subnet-selection';
@@ -312,6 +313,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.proofKey = owner?.proofKey ?? this.createProofKey(role);
     this.function = this.createFunction(props, role, logGroup, securityGroup);
     this.function.addEnvironment(PROOF_KEY_VARIABLE, this.proofKey.ref);
+    registerProofKey(this.function, this.proofKey);
     const proofKeyPolicy = owner?.proofKeyPolicy ?? this.proofKeyPolicy;
     if (proofKeyPolicy) this.function.node.addDependency(proofKeyPolicy);
     this.connections = this.function.connections;

@@ -22,12 +22,13 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
-import { DeliveryAlarms, failedInvocations, ruleMetric, sumOverRules } from './private/delivery-alarms';
+import { DeliveryAlarms, failedInvocations, nameAlarm, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import {
   PENDING_DELETION_MESSAGE, ROTATION_FAILED_STEPS, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
   monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationMessage, truncate,
 } from './private/monitoring';
+import { proofKeyOf } from './private/proof-keys';
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
 import { secretsTrailsOf } from './private/stack-trails';
@@ -151,6 +152,30 @@ const SUBSCRIPTION_EVENTS = ['SetSubscriptionAttributes', 'Unsubscribe'];
 const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'];
 
 /**
+ * Calls that silence a CloudWatch alarm, each recorded by CloudTrail
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/logging_cw_api_calls.html) and delivered to EventBridge
+ * from `aws.monitoring` with `eventSource` `monitoring.amazonaws.com`
+ * (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-monitoring.html):
+ * - `DeleteAlarms` (`AlarmNames`, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html);
+ * - `DisableAlarmActions` (`AlarmNames`): "the alarm actions do not execute when the alarm state changes"
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DisableAlarmActions.html);
+ * - `PutMetricAlarm` (`AlarmName`): "the update completely overwrites the previous configuration of the alarm", its
+ *   actions and threshold too (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html);
+ * - `PutAlarmMuteRule` (`MuteTargets.AlarmNames`): while a mute rule is active its alarms' "configured actions (such as
+ *   Amazon SNS notifications ...) are muted" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html).
+ * Recorded in camel case under `requestParameters`, as CloudTrail records every API's parameters
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html); AWS's pages show no
+ * CloudWatch record, so these field names are that convention's, not a recorded example's. Not listed:
+ * `SetAlarmState` sets a state "for testing purposes" and "Metric alarms returns to their actual state quickly"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html): a breaching alarm notifies
+ * again; and `EnableAlarmActions` undoes `DisableAlarmActions`.
+ */
+const ALARM_SILENCING_EVENTS = ['DeleteAlarms', 'DisableAlarmActions', 'PutMetricAlarm', 'PutAlarmMuteRule'];
+
+/** The longest start of the names of the alarms that notify one topic from one stack (see `alarmNamePrefix`). */
+const ALARM_NAME_PREFIX_LENGTH = 40;
+
+/**
  * The longest rule name: EventBridge refuses a name longer than 64 characters ("Member must have length less than or
  * equal to 64", https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html, Name).
  */
@@ -263,9 +288,11 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
 
   /**
    * Alert when someone switches this monitoring off or changes what it reports: its rules disabled, deleted, given
-   * another pattern or other targets; its alert topic's attributes or policy changed, or the topic deleted; a
-   * subscription changed or removed; the first `SecretsTrail` of this stack stopped, deleted or narrowed; the topic's key (of
-   * this app) disabled, scheduled for deletion, re-policied or granted. Deployments make these calls too, so these
+   * another pattern or other targets; an alarm that notifies its topic from this stack deleted, its actions disabled,
+   * rewritten or muted; its alert topic's attributes or policy changed, or the topic deleted; a subscription changed or
+   * removed; the first `SecretsTrail` of this stack stopped, deleted or narrowed; the topic's key (of this app) disabled,
+   * scheduled for deletion, re-policied or granted. The alarms are matched by the start of their names, which the
+   * library fixes per stack and topic. Deployments make these calls too, so these
    * rules have no alarm (`metricMonitoringTamper` is there to alarm on). The stack's shared monitoring, which
    * `ProtectedSecret` uses, always has it on.
    * @default true
@@ -357,6 +384,8 @@ export class SecretMonitoring extends Construct {
   public readonly alertTopic: sns.ITopic;
 
   private readonly alarmAction: cloudwatch.IAlarmAction;
+  /** The start of the names of the alarms that notify this monitoring's topic from its stack (see `alarmNamePrefix`). */
+  private readonly alarmNamePrefix: string;
   private readonly delivery: DeliveryAlarms;
   private readonly sharedTopic?: SecretAlertTopic;
   private readonly watchDeprecatedAccessByDefault: boolean;
@@ -368,6 +397,7 @@ export class SecretMonitoring extends Construct {
   private readonly watchedKeys = new Set<kms.IKey>();
   private readonly watchedFunctions = new Set<lambda.IFunction>();
   private readonly watchedRoles = new Set<iam.IRole>();
+  private readonly watchedProofKeys = new Set<secretsmanager.CfnSecret>();
   /** The trails the monitoring's users stated: they describe the account's trails, so one that logs reads serves all. */
   private readonly statedTrails: MonitoringTrail[] = [];
   /** The metrics handed out, each a sum over the rules of its kind at the time: checked at synth against the rules then. */
@@ -381,7 +411,8 @@ export class SecretMonitoring extends Construct {
     this.alertTopic = destination.topic;
     this.sharedTopic = destination.sharedTopic;
     this.alarmAction = new cloudwatchActions.SnsAction(this.alertTopic);
-    this.delivery = new DeliveryAlarms(this, this.alarmAction, `the secret monitoring ${this.node.path}`);
+    this.alarmNamePrefix = alarmNamePrefix(this, this.alertTopic);
+    this.delivery = new DeliveryAlarms(this, this.alarmAction, `the secret monitoring ${this.node.path}`, this.alarmNamePrefix);
     this.watchDeprecatedAccessByDefault = props.watchDeprecatedAccess ?? true;
     this.watchTagChangesByDefault = props.watchTagChanges ?? false;
     this.watchMonitoringTamper = props.watchMonitoringTamper ?? true;
@@ -404,7 +435,9 @@ export class SecretMonitoring extends Construct {
   /**
    * Matches calls that changed the watched secrets, one rule per group of secrets: the calls that answer with the
    * secret's ARN, then the rules for tags added or removed (which answer with nothing and are matched on the secret as
-   * the caller named it).
+   * the caller named it). They also watch the proof keys of the library's rotation functions given to
+   * `addRotationFunction` (its value, policy, deletion or rotation): whoever changes one can sign the pending versions
+   * its function trusts.
    */
   public get changeRules(): events.Rule[] { return [...this.rulesOf(this.kinds.change), ...this.rulesOf(this.kinds.tagChange)]; }
   /** Matches rotations that succeeded or were abandoned. */
@@ -428,8 +461,9 @@ export class SecretMonitoring extends Construct {
   }
   /**
    * Matches calls that switch this monitoring off or change what it reports (see `watchMonitoringTamper`): on its own
-   * rules, alert topic and subscriptions, the topic's key when it is a key of this app, and the first `SecretsTrail` of this
-   * stack; never on other resources of the account. One rule per group of the monitoring's rules' names.
+   * rules, the alarms that notify its topic from this stack, its alert topic and subscriptions, the topic's key when it is
+   * a key of this app, and the first `SecretsTrail` of this stack; never on other resources of the account. One rule per
+   * group of the monitoring's rules' names.
    */
   public get monitoringTamperRules(): events.Rule[] { return this.rulesOf(this.kinds.monitoringTamper); }
   /** Alarms when a rotation fails, one per failed-rotation rule. */
@@ -459,27 +493,15 @@ export class SecretMonitoring extends Construct {
     const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
     if (options.watchTagChanges ?? this.watchTagChangesByDefault) kinds.push(this.kinds.tagChange);
     if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
-    // Kinds that match the secret the same way share one resolution of its matchers' deployed length (resolving is
-    // most of what adding a secret costs at synth).
-    const stack = Stack.of(this);
-    const naming = secretNaming(stack, secret);
-    const measured = new Map<RuleKind['matchers'], { matchers: any[]; size: number }>();
-    for (const kind of kinds) {
-      let entry = measured.get(kind.matchers);
-      if (!entry) {
-        const matchers = kind.matchers(naming);
-        entry = { matchers: naming.wrap(matchers), size: deployedLength(stack, matchers, naming.resolved) + 1 };
-        measured.set(kind.matchers, entry);
-      }
-      this.place(kind, entry.matchers, entry.size);
-    }
+    this.placeSecret(secretNaming(Stack.of(this), secret), kinds);
     this.watchKey(secret.encryptionKey);
   }
 
   /**
    * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function and, when its role
-   * is known, on functions given that role (see `rotationFunctionChangeRules`), for a function of this stack's account
-   * and region, whose event bus sees its calls. An alias or version is watched as its function. A
+   * is known, on functions given that role (see `rotationFunctionChangeRules`), and on changes to its proof key when it
+   * is a `RotationFunction`'s (see `changeRules`), for a function of this stack's account and region, whose event bus
+   * sees its calls. An alias or version is watched as its function. A
    * function is alarmed once per alert topic and stack, however many monitorings add it, so a shared rotation
    * function gets one alarm.
    */
@@ -500,6 +522,8 @@ export class SecretMonitoring extends Construct {
         ].join(' '),
       });
       alarm.addAlarmAction(this.alarmAction);
+      // The alarm notifies this monitoring's topic: every monitoring of that topic in the stack matches it by the prefix.
+      nameAlarm(alarm, this.alarmNamePrefix);
       return alarm;
     });
   }
@@ -583,6 +607,24 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
+   * Puts a secret's matchers in the rules of `kinds`. Kinds that match the secret the same way share one resolution of
+   * its matchers' deployed length (resolving is most of what adding a secret costs at synth).
+   */
+  private placeSecret(naming: SecretNaming, kinds: RuleKind[]): void {
+    const stack = Stack.of(this);
+    const measured = new Map<RuleKind['matchers'], { matchers: any[]; size: number }>();
+    for (const kind of kinds) {
+      let entry = measured.get(kind.matchers);
+      if (!entry) {
+        const matchers = kind.matchers(naming);
+        entry = { matchers: naming.wrap(matchers), size: deployedLength(stack, matchers, naming.resolved) + 1 };
+        measured.set(kind.matchers, entry);
+      }
+      this.place(kind, entry.matchers, entry.size);
+    }
+  }
+
+  /**
    * Watches a secret's key, once however many secrets it encrypts, when it is a key of this app: a key imported by
    * ARN belongs to another app, which watches it, and an AWS managed key takes no policy or grant from users.
    */
@@ -609,6 +651,7 @@ export class SecretMonitoring extends Construct {
       || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;
     if (elsewhere || this.watchedFunctions.has(fn)) return;
     this.watchedFunctions.add(fn);
+    this.watchProofKey(fn);
     const matchers = functionMatchers(fn.functionName, fn.functionArn);
     this.place(this.kinds.rotationFunctionChange, matchers, functionMatchersLength(stack, matchers) + 1);
     const role = fn.role;
@@ -620,6 +663,22 @@ export class SecretMonitoring extends Construct {
       const size = JSON.stringify(longestDeployed(stack.resolve(roleMatchers), () => LONGEST_ROLE_ARN)).length + 1;
       this.place(this.kinds.rotationRoleUse, roleMatchers, size);
     }
+  }
+
+  /**
+   * Watches the proof key of a rotation function of the library, once however many functions share it, with the
+   * watched secrets' changes (the change rule): whoever changes its value or its policy can sign a pending version the
+   * function then takes for its own (lambda/rotation/proof.ts), and choose the next password of every secret it rotates.
+   * Its resource policy leaves `PutResourcePolicy`, `DeleteResourcePolicy` and `DeleteSecret` to the account's
+   * administrators, and the change rule matches these and the value's changes as on any watched secret. CloudFormation's
+   * own changes of the key (its creation, a release that changes it) alert too: the rule cannot tell a deployment from
+   * someone else acting as the stack's execution role.
+   */
+  private watchProofKey(fn: lambda.IFunction): void {
+    const proofKey = proofKeyOf(fn);
+    if (!proofKey || this.watchedProofKeys.has(proofKey)) return;
+    this.watchedProofKeys.add(proofKey);
+    this.placeSecret(resourceNaming(Stack.of(this), proofKey, proofKey.ref), [this.kinds.change]);
   }
 
   /** Takes the subscriptions and the trail statement of one more user of the stack's monitoring. */
@@ -724,13 +783,23 @@ export class SecretMonitoring extends Construct {
         })),
       }] : []),
     ];
+    // The alarms that notify the topic from this stack, by the start of their names: the first rule has no room for
+    // them, so the second holds them beside its group of rule names.
+    const alarms = [{ prefix: this.alarmNamePrefix }];
+    const alarmCalls = {
+      eventSource: ['monitoring.amazonaws.com'],
+      eventName: ALARM_SILENCING_EVENTS,
+      $or: [{ alarmName: alarms }, { alarmNames: alarms }, { muteTargets: { alarmNames: alarms } }]
+        .map(parameter => ({ requestParameters: parameter })),
+    };
     const trailNames = () => this.stackTrailNames();
     return {
       id: 'MonitoringTamper',
       source: 'aws.events',
-      otherSources: ['aws.sns', 'aws.cloudtrail', 'aws.kms'],
-      description: `Calls that switch off or change the secret monitoring of ${stack.stackName}: its rules, alert topic, subscriptions, topic key and trail`,
+      description: `Calls that switch off or change the secret monitoring of ${stack.stackName}: its rules, alarms, alert topic, subscriptions, topic key and trail`,
       pattern: (matchers, group) => ({
+        // Each rule names the sources of its own calls, which keeps the first rule within 2,048 characters.
+        source: group === 0 ? ['aws.sns', 'aws.cloudtrail', 'aws.kms'] : ['aws.events', ...(group === 1 ? ['aws.monitoring'] : [])],
         detailType: ['AWS API Call via CloudTrail'],
         detail: {
           // Successful calls only: a refused call changed nothing.
@@ -740,6 +809,7 @@ export class SecretMonitoring extends Construct {
             produce: () => group === 0 ? fixed(trailNames()) : [
               { eventSource: ['events.amazonaws.com'], eventName: RULE_NAME_EVENTS, requestParameters: { name: matchers } },
               { eventSource: ['events.amazonaws.com'], eventName: RULE_TARGET_EVENTS, requestParameters: { rule: matchers } },
+              ...(group === 1 ? [alarmCalls] : []),
             ],
           }),
         },
@@ -858,6 +928,7 @@ export class SecretMonitoring extends Construct {
       alarmDescription: truncate(description.join(' '), 1024),
     });
     alarm.addAlarmAction(this.alarmAction);
+    nameAlarm(alarm, this.alarmNamePrefix);
     return alarm;
   }
 }
@@ -1072,19 +1143,29 @@ interface SecretNaming {
  * needs an export) is named with tokens the synth resolves.
  */
 function secretNaming(stack: Stack, secret: secretsmanager.ISecret): SecretNaming {
-  const resource = secretResource(secret);
+  return resourceNaming(stack, secretResource(secret), secret.secretArn, () => secret.secretName);
+}
+
+/**
+ * The naming of the secret `resource` (if any) with ARN `arn`; `importedName` is its name when the secret is named with
+ * tokens, by default the name CloudFormation generates (see below), taken from the ARN.
+ */
+function resourceNaming(
+  stack: Stack, resource: secretsmanager.CfnSecret | undefined, secretArn: string,
+  importedName = () => Fn.join('-', [0, 1].map(i => Fn.select(i, Fn.split('-', resourceName(secretArn))))),
+): SecretNaming {
   // The name the resource was given, if any: aws-cdk-lib's Secret passes its physical name, a token that resolves to
   // nothing when CloudFormation is to generate the name.
   const chosen = resource ? stack.resolve(resource.name) : undefined;
   const chosenName = chosen !== undefined;
   const ownStack = resource !== undefined && Stack.of(resource) === stack;
-  const arn = ownStack ? stack.resolve(secret.secretArn) : undefined;
+  const arn = ownStack ? stack.resolve(secretArn) : undefined;
   const logicalId = arn && Object.keys(arn).length === 1 && typeof arn.Ref === 'string' ? arn.Ref : undefined;
   if (!ownStack || logicalId !== stack.resolve(resource.logicalId) || (chosenName && typeof chosen !== 'string')) {
     // A name the resource was given is the secret's name wherever the resource is (aws-cdk-lib's `secretName` of such
     // a secret is a token, which would be matched by suffix).
-    const name = chosenName ? resource!.name : secret.secretName;
-    return { resourceName: resourceName(secret), name, chosenName, resolved: false, wrap: matchers => matchers };
+    const name = chosenName ? resource!.name : importedName();
+    return { resourceName: resourceName(secretArn), name, chosenName, resolved: false, wrap: matchers => matchers };
   }
   const resourceNameOf = (id: string) => ({ 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: id }] }] });
   // A name CloudFormation generates is `<logical id>-<random>`, the form aws-cdk-lib's Secret parses its `secretName`
@@ -1144,8 +1225,7 @@ function concat(prefix: string, value: any): any {
 }
 
 /** The part of an imported secret's ARN after `secret:`: its name and the six characters Secrets Manager appends. */
-function resourceName(secret: secretsmanager.ISecret): string {
-  const arn = secret.secretArn;
+function resourceName(arn: string): string {
   if (!Token.isUnresolved(arn)) return Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
   return Fn.select(6, Fn.split(':', arn));
 }
@@ -1211,6 +1291,19 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
     + ` (account ${events.EventField.account}, ${events.EventField.region}): the client uses a deprecated version or a secret scheduled for deletion.`
     + ' Make it read AWSCURRENT; if the secret is still needed, `aws secretsmanager restore-secret --secret-id <arn>` cancels its deletion.',
   );
+}
+
+/**
+ * The start of the names of the alarms that notify `topic` from this stack: the monitorings' own alarms and the
+ * rotation functions' errors alarms, which the monitorings of that topic share. The monitoring-tamper rules match them
+ * by this prefix: a pattern has no room to list every alarm by name, as it lists the rules. The path-based name
+ * `Names.uniqueResourceName` gives is unique in the account and region (it starts with the stack's name and ends in a
+ * hash of the path), and holds letters and digits only, so no other topic's prefix, which ends in `-`, starts with it.
+ */
+function alarmNamePrefix(scope: Construct, topic: sns.ITopic): string {
+  const id = `AlarmsOf${Names.nodeUniqueId(topic.node)}`;
+  const anchor = findOrCreate(sharedRegistry(scope), id, Construct, (anchorScope, anchorId) => new Construct(anchorScope, anchorId));
+  return `${Names.uniqueResourceName(anchor, { maxLength: ALARM_NAME_PREFIX_LENGTH - 1 })}-`;
 }
 
 /** One scope per stack for alarms shared by several monitorings. */

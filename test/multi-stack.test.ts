@@ -38,6 +38,15 @@ describe('a rotation function in a Network stack shared by databases of two othe
     expect(deps(built.billing)).toEqual(['Network']);
   });
 
+  // Whoever changes the proof key's value or policy can sign a pending version the function takes for its own.
+  test('each database stack watches the Network stack\'s proof key with its secrets\' changes, through an export', () => {
+    const proofKeyId = built.network.getLogicalId(built.rotation.node.findChild('ProofKey') as any);
+    for (const stack of ['Data', 'Billing']) {
+      const changeRules = all('AWS::Events::Rule').filter(rule => rule.stack === stack && JSON.stringify(rule.Properties.EventPattern).includes('"PutSecretValue"'));
+      expect(changeRules.some(rule => pointsAt(rule.Properties.EventPattern, proofKeyId))).toBe(true);
+    }
+  });
+
   test('one rotation function, one endpoint per service, none with private DNS', () => {
     expect(all('AWS::Lambda::Function').map(f => `${f.stack}/${f.id}`)).toEqual([`Network/${built.network.getLogicalId(built.rotation.function.node.defaultChild as any)}`]);
     const endpoints = all('AWS::EC2::VPCEndpoint');

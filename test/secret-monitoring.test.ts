@@ -60,6 +60,13 @@ const MONITORING_TAMPER = [
   'cloudtrail-stop-logging', 'cloudtrail-delete-trail', 'cloudtrail-update-trail', 'cloudtrail-put-event-selectors', 'cloudtrail-put-insight-selectors',
   'schedule-key-deletion', 'put-key-policy', 'create-grant', 'disable-key',
 ];
+/**
+ * Calls that silence an alarm, which the monitoring-tamper rules must match on the alarms that notify the monitoring's
+ * topic: deleted, actions disabled, rewritten (PutMetricAlarm overwrites the whole configuration, its actions too) or
+ * muted by an alarm mute rule. Their fixtures name the alarm `WATCHED-ALARM-NAME`, replaced by each alarm's name.
+ */
+const ALARM_SILENCING = ['cloudwatch-delete-alarms', 'cloudwatch-disable-alarm-actions', 'cloudwatch-put-metric-alarm', 'cloudwatch-put-alarm-mute-rule'];
+const FIXTURE_ALARM_NAME = 'WATCHED-ALARM-NAME';
 /** The fixtures' names of the monitoring's resources: a rule of the stack (a CloudFormation name), the topic, the trail. */
 const WATCHED_RULE_NAME = 'Test-ProtectedSecretsMonitoringChangeRule-AbC123XyZ';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111111111111:Test-ProtectedSecretsAlertTopic-Xy12Zz34';
@@ -182,10 +189,12 @@ function deliveryAlarms(stack: Stack): { rulesRead: string[][]; rules: string[];
 
 describe('SecretMonitoring event patterns, checked with AWS Event Ruler against CloudTrail fixtures', () => {
   test('the fixtures cover every expected match and some events no rule may match', () => {
-    const expected = new Set([...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES, ...ROLE_USES, ...MONITORING_TAMPER]);
+    const expected = new Set([
+      ...Object.values(EXPECTED_WITH_TAGS).flat(), ...FUNCTION_CHANGES, ...ROLE_USES, ...MONITORING_TAMPER, ...ALARM_SILENCING,
+    ]);
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort()).toEqual([
-      'cancel-key-deletion', 'cloudtrail-stop-logging-denied', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
+      'cancel-key-deletion', 'cloudtrail-stop-logging-denied', 'cloudwatch-disable-alarm-actions-denied', 'cloudwatch-set-alarm-state', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
       'lambda-get-function', 'lambda-update-function-configuration-denied', 'put-secret-value-access-denied', 'rotation-started',
     ]);
   });
@@ -501,6 +510,76 @@ describe('SecretMonitoring resources', () => {
     for (const rule of tamperRules) expect(alarmed).not.toContainEqual(stack.resolve(rule.ruleName));
     const metric = monitoring.metricMonitoringTamper()!;
     expect(metric).toBeDefined();
+  });
+
+  test('someone silences an alarm that notifies the monitoring\'s topic (deletes it, disables its actions, rewrites or mutes it): the tamper rules alert (Event Ruler), on no other alarm', () => {
+    const stack = newStack();
+    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+    const fn = new lambda.Function(stack, 'Rotator', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    });
+    // The function's errors alarm, shared by the stack's monitorings of one topic, is one of them too.
+    secret.addRotationSchedule('Rotation', { rotationLambda: fn });
+    const monitoring = secret.monitoring!;
+    // Alarms that notify nobody of this monitoring: one of the app's own, and another monitoring's with a topic of its own.
+    new cloudwatch.Alarm(stack, 'AppAlarm', { metric: fn.metricErrors(), threshold: 1, evaluationPeriods: 1 });
+    new SecretMonitoring(stack, 'Other', {
+      alertTopic: new sns.Topic(stack, 'OtherTopic'), secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN)],
+    });
+    const template = Template.fromStack(stack);
+    const resources = template.toJSON().Resources;
+    // CloudFormation's names for what the template leaves unnamed.
+    const refs: Record<string, string> = Object.fromEntries(Object.keys(resources).map(id => [id, `Test-${id}-Q1w2E3r4`]));
+    refs[stack.resolve(monitoring.alertTopic.topicArn).Ref] = TOPIC_ARN;
+    refs[stack.getLogicalId(monitoring.alertTopic.masterKey!.node.defaultChild as kms.CfnKey)] = KEY_ID;
+    const patternOf = (rule: { ruleName: string }) => deploymentValue(resources[stack.resolve(rule.ruleName).Ref].Properties.EventPattern, refs);
+    const tamperPatterns = monitoring.monitoringTamperRules.map(patternOf);
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, alarm]) => ({
+      name: alarm.Properties.AlarmName ?? refs[id],
+      notifiesMonitoring: JSON.stringify(alarm.Properties.AlarmActions ?? []).includes(JSON.stringify(stack.resolve(monitoring.alertTopic.topicArn))),
+    }));
+    // Failed rotations, deprecated access, failed deliveries and the function's errors notify the monitoring's topic.
+    expect(alarms.filter(alarm => alarm.notifiesMonitoring)).toHaveLength(4);
+    const silencing = Object.keys(fixtures).filter(file => file.startsWith('cloudwatch-'));
+    const cases = alarms.flatMap(alarm => silencing.flatMap(file => [alarm.name, `Pre${alarm.name}`].map(name => ({
+      alarm, file, name, event: JSON.parse(JSON.stringify(fixtures[file]).split(FIXTURE_ALARM_NAME).join(name)),
+    }))));
+    const results = tamperPatterns.map(pattern => matchAll(cases.map(({ event }) => ({ pattern, event }))));
+    const matched = cases.filter((_c, i) => results.some(r => r[i]));
+    // Each of the monitoring's alarms, by each silencing call; no SetAlarmState (the alarm returns to its state), no
+    // refused call, no other alarm, and no alarm whose name merely ends like one of them.
+    expect(matched.map(c => `${c.name} ${c.file}`).sort()).toEqual(alarms.filter(alarm => alarm.notifiesMonitoring)
+      .flatMap(alarm => ALARM_SILENCING.map(file => `${alarm.name} ${file}`)).sort());
+    // The alert names the alarm, as each call records it.
+    const target = resources[stack.resolve(monitoring.monitoringTamperRules[0].ruleName).Ref].Properties.Targets[0];
+    expect(Object.values(target.InputTransformer.InputPathsMap)).toEqual(expect.arrayContaining([
+      '$.detail.requestParameters.alarmName', '$.detail.requestParameters.alarmNames', '$.detail.requestParameters.muteTargets.alarmNames',
+    ]));
+    expect(target.InputTransformer.InputTemplate).toMatch(/describe-alarms/);
+  });
+
+  test('someone changes the rotation function\'s proof key (its value, policy or deletion): the change rule alerts (Event Ruler), on no other secret', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const database = new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
+    const monitoring = database.secret.monitoring!;
+    const proofKeyId = stack.getLogicalId(database.rotationFunction.node.findChild('ProofKey') as secretsmanager.CfnSecret);
+    // CloudFormation names a secret `<logical id>-<random>`; Secrets Manager appends six characters to the ARN.
+    const proofKeyName = `${proofKeyId}-Q1w2E3r4T5y6`;
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const refs: Record<string, string> = Object.fromEntries(Object.keys(resources).map(id => [id, `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${id}-Zz9Yy8-XwVuTs`]));
+    refs[proofKeyId] = `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${proofKeyName}-AbCdEf`;
+    const changePatterns = monitoring.changeRules.map(rule => deploymentValue(resources[stack.resolve(rule.ruleName).Ref].Properties.EventPattern,
+      refs));
+    const cases = Object.entries(fixtures).flatMap(([file, event]) => [
+      { file, event: aboutSecretNamed(event, proofKeyName, 'AbCdEf') },
+      // Another secret whose name starts or ends like the proof key's.
+      { file: `${file} (other secret)`, event: aboutSecretNamed(event, `${proofKeyName}2`, 'AbCdEf') },
+      { file: `${file} (other prefix)`, event: aboutSecretNamed(event, `Pre${proofKeyName}`, 'AbCdEf') },
+    ]);
+    const results = changePatterns.map(pattern => matchAll(cases.map(({ event }) => ({ pattern, event }))));
+    // Every successful change (the value, the policy, the deletion, a rotation), never a refused one.
+    expect(cases.filter((_c, i) => results.some(r => r[i])).map(c => c.file).sort()).toEqual([...EXPECTED.ChangeRule].sort());
   });
 
   test('watchMonitoringTamper: false leaves out the tamper rules; a monitoring with no rule yet has none', () => {

@@ -1,4 +1,4 @@
-import { Duration, Lazy, aws_cloudwatch as cloudwatch, aws_events as events } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, aws_cloudwatch as cloudwatch, aws_events as events } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { truncate } from './monitoring';
 
@@ -7,6 +7,15 @@ import { truncate } from './monitoring';
  * maximum of 10 metrics. This is a hard limit" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
  */
 const METRICS_PER_ALARM = 10;
+
+/**
+ * Names an alarm `<prefix><its path-based name>`: the monitoring-tamper rules match the alarms that notify a topic by
+ * the prefix they share (see `SecretMonitoring`). The path-based name `Names.uniqueResourceName` gives is unique in
+ * the stack (it ends in a hash of the path), and the stack's name, which it starts with, in its account and region.
+ */
+export function nameAlarm(alarm: cloudwatch.Alarm, prefix: string): void {
+  (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName = `${prefix}${Names.uniqueResourceName(alarm, { maxLength: 64 })}`;
+}
 
 /** An EventBridge metric of a rule of the default bus (dimension `RuleName`), summed over 5 minutes unless `props` say otherwise. */
 export function ruleMetric(metricName: string, rule: events.IRule, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -60,8 +69,12 @@ export class DeliveryAlarms {
    * @param scope where the alarms are created
    * @param action what each alarm notifies
    * @param owner the construct whose rules these are, named in the alarms' descriptions
+   * @param alarmNamePrefix the start of the alarms' names (see `nameAlarm`); CloudFormation names them without it
    */
-  constructor(private readonly scope: Construct, private readonly action: cloudwatch.IAlarmAction, private readonly owner: string) {}
+  constructor(
+    private readonly scope: Construct, private readonly action: cloudwatch.IAlarmAction, private readonly owner: string,
+    private readonly alarmNamePrefix?: string,
+  ) {}
 
   /** The alarms so far, each on up to ten rules. */
   public get alarms(): cloudwatch.Alarm[] {
@@ -95,6 +108,7 @@ export class DeliveryAlarms {
       ].join(' '), 1024),
     });
     alarm.addAlarmAction(this.action);
+    if (this.alarmNamePrefix !== undefined) nameAlarm(alarm, this.alarmNamePrefix);
     const group = () => this.groups[index].rules;
     (alarm.node.defaultChild as cloudwatch.CfnAlarm).addPropertyOverride('Metrics', Lazy.any({ produce: () => renderQueries(group()) }));
     return alarm;

@@ -106,16 +106,17 @@ export function roleUseMessage(stackName: string): events.RuleTargetInput {
  * parameters and leaves the others out, which the input transformer renders as nothing.
  */
 export function monitoringTamperMessage(stackName: string): events.RuleTargetInput {
-  const resource = ['name', 'rule', 'trailName', 'topicArn', 'subscriptionArn', 'keyId'].map(p => field(`$.detail.requestParameters.${p}`)).join('');
+  const resource = ['name', 'rule', 'trailName', 'topicArn', 'subscriptionArn', 'keyId', 'alarmName', 'alarmNames', 'muteTargets.alarmNames']
+    .map(p => field(`$.detail.requestParameters.${p}`)).join('');
   return events.RuleTargetInput.fromText(
     `Secret monitoring of ${stackName}: ${field('$.detail.eventName')} (${field('$.detail.eventSource')}) on ${resource}`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
-    + ' This is one of the monitoring\'s own rules, its alert topic or a subscription, the topic\'s key or the trail its alerts rely on:'
-    + ' a disabled or re-targeted rule, a changed topic or subscription, or a stopped trail silences the secrets\' alerts.'
-    + ' Expected only from your deployments. Otherwise check the rule (`aws events describe-rule`, `list-targets-by-rule`),'
-    + ' the topic (`aws sns get-topic-attributes`, `list-subscriptions-by-topic`) or the trail (`aws cloudtrail get-trail-status`),'
-    + ' find the caller in CloudTrail, and undo the change (`aws events enable-rule`, `aws cloudtrail start-logging`);'
+    + ' This is one of the monitoring\'s own rules or alarms, its alert topic or a subscription, the topic\'s key or the trail its alerts rely on:'
+    + ' a disabled or re-targeted rule, a deleted, rewritten or muted alarm, a changed topic or subscription, or a stopped trail silences the secrets\' alerts.'
+    + ' Expected only from your deployments. Otherwise check the rule (`aws events describe-rule`, `list-targets-by-rule`), the alarm'
+    + ' (`aws cloudwatch describe-alarms`), the topic (`aws sns get-topic-attributes`, `list-subscriptions-by-topic`) or the trail (`aws cloudtrail get-trail-status`),'
+    + ' find the caller in CloudTrail, and undo the change (`aws events enable-rule`, `aws cloudwatch enable-alarm-actions`, `aws cloudtrail start-logging`);'
     + ' `aws cloudformation detect-stack-drift` shows what differs from the template.',
   );
 }
