@@ -424,7 +424,9 @@ export class SecretMonitoring extends Construct {
     warnWithoutTrail(this, {
       trail: () => this.statedTrails.find(t => t.logsReadEvents) ?? this.statedTrails[0],
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
-      needsKmsEvents: () => (this.groups.get(this.kinds.keyChange)?.length ?? 0) > 0,
+      // The key-change rules match KMS's events, and so does the first tamper rule when it watches the topic's key.
+      needsKmsEvents: () => (this.groups.get(this.kinds.keyChange)?.length ?? 0) > 0
+        || ((this.groups.get(this.kinds.monitoringTamper)?.length ?? 0) > 0 && this.alertTopicKey() !== undefined),
       statedTrails: () => this.statedTrails,
       readAlerts: 'reads of AWSPREVIOUS and uses of secrets scheduled for deletion',
       readAlertsOff: 'watchDeprecatedAccess: false',

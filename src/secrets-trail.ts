@@ -25,7 +25,8 @@ export interface SecretsTrailProps {
    * Leave out the management events of AWS KMS and the RDS Data API, the two high-volume sources CloudTrail lets a
    * trail exclude. Secrets Manager's events stay in. AWS documents `NotEquals` on `eventSource` as the way to filter
    * management events, so a trail cannot be narrowed to Secrets Manager alone. The monitoring's key-change rules
-   * (`SecretMonitoring.keyChangeRules`) match KMS events and then stay silent.
+   * (`SecretMonitoring.keyChangeRules`) and the tamper rules' alerts on the alert topic's key match KMS events and
+   * then stay silent (synth warns).
    * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
    * @default false - every management event, read and write
    */
@@ -321,7 +322,8 @@ export interface ExistingTrailOptions {
   /**
    * Whether the trail logs AWS KMS's management events. An advanced event selector `eventSource NotEquals
    * kms.amazonaws.com` leaves them out (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html),
-   * and the alerts on changes to the secrets' keys (`keyChangeRules`) then never fire: synth warns.
+   * and the alerts on changes to the secrets' keys (`keyChangeRules`) and to the alert topic's key (the tamper rules')
+   * then never fire: synth warns.
    * @default true
    */
   readonly logsKmsEvents?: boolean;

@@ -1310,7 +1310,8 @@ describe('the trail the alerts rely on', () => {
     const stack = monitoredStack(app);
     new SecretsTrail(stack, 'Trail', { excludeKmsAndRdsDataEvents: true });
     app.synth();
-    expect(warnings(stack)).toEqual([expect.stringMatching(/^Monitored\d+\/Trail does not log AWS KMS events, so the alerts on changes to the secrets' keys \(keyChangeRules\) never fire/)]);
+    expect(warnings(stack)).toEqual([expect.stringMatching(
+      /^Monitored\d+\/Trail does not log AWS KMS events, so the alerts on changes to the secrets' keys \(keyChangeRules\) and to the alert topic's key \(monitoringTamperRules\) never fire/)]);
     const org = new App();
     const withOrgTrail = monitoredStack(org, { trail: MonitoringTrail.existing({ logsReadEvents: true, logsKmsEvents: false, description: 'the organization trail' }) });
     org.synth();
@@ -1326,6 +1327,25 @@ describe('the trail the alerts rely on', () => {
     new SecretsTrail(new Stack(both, 'Audit', { env: ENV }), 'Trail');
     both.synth();
     expect(warnings(withBoth)).toEqual([]);
+  });
+
+  test('a trail without AWS KMS events warns when only the tamper rule watches a key, the alert topic\'s (review BA)', () => {
+    // An imported secret without a key of this app: no key-change rule, but the first tamper rule matches KMS's
+    // events on the shared topic's key.
+    const app = new App();
+    const stack = new Stack(app, 'Imported', { env: ENV });
+    const monitoring = new SecretMonitoring(stack, 'Monitoring', { secrets: [secretsmanager.Secret.fromSecretCompleteArn(stack, 'Db', SECRET_ARN)] });
+    new SecretsTrail(stack, 'Trail', { excludeKmsAndRdsDataEvents: true });
+    app.synth();
+    expect(monitoring.keyChangeRules).toEqual([]);
+    expect(warnings(stack)).toEqual([expect.stringMatching(/^Imported\/Trail does not log AWS KMS events.*monitoringTamperRules/)]);
+    // Without the tamper rules, nothing matches KMS's events: no warning.
+    const off = new App();
+    const offStack = new Stack(off, 'Off', { env: ENV });
+    new SecretMonitoring(offStack, 'Monitoring', { secrets: [secretsmanager.Secret.fromSecretCompleteArn(offStack, 'Db', SECRET_ARN)], watchMonitoringTamper: false });
+    new SecretsTrail(offStack, 'Trail', { excludeKmsAndRdsDataEvents: true });
+    off.synth();
+    expect(warnings(offStack)).toEqual([]);
   });
 
   test('a second SecretsTrail of the same account: synth warns on both, naming the other (review AH)', () => {

@@ -50,7 +50,8 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
         if (needs.needsKmsEvents?.() && !known.some(trail => trail.logsKmsEvents)) {
           Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-kms', [
             `${known.map(trail => trail.description).join(' and ')} ${known.length > 1 ? 'do' : 'does'} not log AWS KMS events, so the alerts on changes`,
-            'to the secrets\' keys (keyChangeRules) never fire. Log KMS management events on a trail of the account (a SecretsTrail',
+            'to the secrets\' keys (keyChangeRules) and to the alert topic\'s key (monitoringTamperRules) never fire. Log KMS management events',
+            'on a trail of the account (a SecretsTrail',
             'without `excludeKmsAndRdsDataEvents`), or acknowledge this warning to accept the gap.',
           ].join(' '));
         }
