@@ -140,16 +140,6 @@ const RULE_TARGET_EVENTS = ['PutTargets', 'RemoveTargets'];
 const TOPIC_EVENTS = ['SetTopicAttributes', 'DeleteTopic', 'AddPermission', 'RemovePermission'];
 const SUBSCRIPTION_EVENTS = ['SetSubscriptionAttributes', 'Unsubscribe'];
 
-/**
- * Calls that stop or narrow a trail: StopLogging "is the only way to stop recording", and DeleteTrail, UpdateTrail,
- * PutEventSelectors and PutInsightSelectors change what it records. The first three name the trail by `Name`, "the name
- * or the CloudTrail ARN of the trail" (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html),
- * the selector calls by `TrailName`, likewise name or ARN
- * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html); CloudTrail's own
- * example records StartLogging's as `requestParameters.name`, an ARN
- * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html).
- */
-const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'];
 
 /**
  * Calls that silence a CloudWatch alarm, each recorded by CloudTrail
@@ -288,7 +278,8 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
 
   /**
    * Alert when someone switches this monitoring off or changes what it reports: its rules disabled, deleted, given
-   * another pattern or other targets; an alarm that notifies its topic from this stack deleted, its actions disabled,
+   * another pattern or other targets; one of the library's alarms that notify its topic from this stack (an alarm of
+   * your own is not watched) deleted, its actions disabled,
    * rewritten or muted; its alert topic's attributes or policy changed, or the topic deleted; a subscription changed or
    * removed; the first `SecretsTrail` of this stack stopped, deleted or narrowed; the topic's key (of this app) disabled,
    * scheduled for deletion, re-policied or granted. The alarms are matched by the start of their names, which the
@@ -336,8 +327,8 @@ interface RuleKind {
    * circular dependency).
    */
   readonly named?: boolean;
-  /** The deployed length of a pattern of the kind, at its longest; by default as `deployedLength` measures it. */
-  readonly measure?: (stack: Stack, pattern: events.EventPattern) => number;
+  /** The deployed length of the kind's `group`-th pattern, at its longest; by default as `deployedLength` measures it. */
+  readonly measure?: (stack: Stack, pattern: events.EventPattern, group: number) => number;
 }
 
 /** A rule and the secrets it holds so far. */
@@ -463,7 +454,7 @@ export class SecretMonitoring extends Construct {
   }
   /**
    * Matches calls that switch this monitoring off or change what it reports (see `watchMonitoringTamper`): on its own
-   * rules, the alarms that notify its topic from this stack, its alert topic and subscriptions, the topic's key when it is
+   * rules, the library's alarms that notify its topic from this stack, its alert topic and subscriptions, the topic's key when it is
    * a key of this app, and the first `SecretsTrail` of this stack; never on other resources of the account. One rule per
    * group of the monitoring's rules' names.
    */
@@ -730,7 +721,7 @@ export class SecretMonitoring extends Construct {
     const alarm = kind.alarmDescription
       ? this.alarm(`${kind.id}Alarm${suffix}`, triggeredRules(rule), kind.alarmDescription)
       : undefined;
-    const groupSize = kind.measure ? kind.measure(Stack.of(this), pattern) : deployedLength(Stack.of(this), pattern);
+    const groupSize = kind.measure ? kind.measure(Stack.of(this), pattern, index) : deployedLength(Stack.of(this), pattern);
     groups.push({ rule, alarm, matchers: groupMatchers, size: groupSize });
     this.watchRule(rule, ownName);
   }
@@ -738,14 +729,41 @@ export class SecretMonitoring extends Construct {
   /**
    * Lists a new rule of the monitoring in the monitoring-tamper rules: by its `Ref`, or by its fixed name when it is one
    * of them (a rule cannot `Ref` itself). Twice: the pattern names it in `name` and in `rule`.
+   *
+   * A tamper rule that only listed itself could not report its own `RemoveTargets` or `DisableRule` (the change takes
+   * effect before CloudTrail delivers the call: "removed targets might continue to be invoked. Allow a short period of
+   * time for changes to take effect", https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RemoveTargets.html),
+   * and after that every other rule could be switched off unseen. So each tamper rule after the first is listed by the
+   * one before it, and the first by the second. A rule after the second is made when the one before it is full: it
+   * takes one of that rule's names in exchange for its own, which is no longer (a fixed name of at most
+   * `RULE_NAME_LENGTH` characters for a `Ref` measured at that length), so neither outgrows its pattern.
    */
   private watchRule(rule: events.Rule, ownName: string | undefined): void {
     if (!this.watchMonitoringTamper) return;
+    const kind = this.kinds.monitoringTamper;
     // The first rule watches the topic, its key and the trails; it is created before the first name is placed.
-    if (!this.groups.get(this.kinds.monitoringTamper)?.length) this.place(this.kinds.monitoringTamper, [], 0);
+    if (!this.groups.get(kind)?.length) this.place(kind, [], 0);
     const matcher = ownName ?? rule.ruleName;
-    const length = ownName === undefined ? RULE_NAME_LENGTH : ownName.length;
-    this.place(this.kinds.monitoringTamper, [matcher], 2 * (JSON.stringify('x'.repeat(length)).length + 1));
+    const size = ruleNameSize(matcher);
+    const groups = this.groups.get(kind)!;
+    const index = groups.findIndex(group => group.rule === rule);
+    if (index <= 0) {
+      this.place(kind, [matcher], size);
+      return;
+    }
+    const watcher = groups[index - 1];
+    const own = groups[index];
+    // The first rule keeps its room for the second rule's name (see monitoringTamperKind); a later one gives up one
+    // name of another rule, which the new rule takes.
+    const given = index > 1 ? watcher.matchers.findIndex(name => !groups.some(group => ruleNameOf(group.rule) === name)) : -1;
+    if (given >= 0) {
+      const [name] = watcher.matchers.splice(given, 1);
+      watcher.size -= ruleNameSize(name);
+      own.matchers.push(name);
+      own.size += ruleNameSize(name);
+    }
+    watcher.matchers.push(matcher);
+    watcher.size += size;
   }
 
   /**
@@ -759,6 +777,8 @@ export class SecretMonitoring extends Construct {
     const stack = Stack.of(this);
     const topic = this.alertTopic;
     const key = this.alertTopicKey();
+    // The first rule: the topic, its subscriptions and the trail, and the second rule's name (see watchRule). The
+    // trail is found when the template is rendered, so it goes where no rule names are placed.
     const fixed = (trails: string[]): any[] => [
       // The topic by the end of its ARN, `:<name>` (a name cannot hold a colon, so no other name ends so): a pattern's
       // 2,048 characters must hold a topic ARN of up to 303 characters twice, and the trails.
@@ -775,18 +795,27 @@ export class SecretMonitoring extends Construct {
         eventName: SUBSCRIPTION_EVENTS,
         requestParameters: { subscriptionArn: [{ prefix: `${topic.topicArn}:` }] },
       },
-      ...(key ? [{ eventSource: ['kms.amazonaws.com'], eventName: KEY_CHANGE_EVENTS, resources: { ARN: keyMatchers(key) } }] : []),
-      // A trail by name, or by ARN (which ends in `:trail/<name>`; a name cannot hold a slash).
+      // A trail by name, or by ARN (which ends in `:trail/<name>`; a name cannot hold a slash). Every successful call
+      // that names it, which takes no event name list (the room it would take is the second rule's name): StopLogging
+      // "is the only way to stop recording", DeleteTrail, UpdateTrail, PutEventSelectors and PutInsightSelectors change
+      // what it records, and StartLogging is alerted too. The first three name the trail by `Name`, "the name or the
+      // CloudTrail ARN of the trail" (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_StopLogging.html),
+      // the selector calls by `TrailName`, likewise name or ARN
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html); CloudTrail's own
+      // example records StartLogging's as `requestParameters.name`, an ARN
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html). Read-only calls
+      // (GetTrailStatus) reach only rules in the ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS state
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html), which this is not.
       ...(trails.length ? [{
         eventSource: ['cloudtrail.amazonaws.com'],
-        eventName: TRAIL_EVENTS,
         $or: ['name', 'trailName'].map(parameter => ({
           requestParameters: { [parameter]: trails.flatMap(name => [name, { suffix: concat('/', name) }]) },
         })),
       }] : []),
     ];
-    // The alarms that notify the topic from this stack, by the start of their names: the first rule has no room for
-    // them, so the second holds them beside its group of rule names.
+    // The second rule, beside its group of rule names: the topic's key (of this app), and the alarms that notify the
+    // topic from this stack, by the start of their names.
+    const keyCalls = key ? [{ eventSource: ['kms.amazonaws.com'], eventName: KEY_CHANGE_EVENTS, resources: { ARN: keyMatchers(key) } }] : [];
     const alarms = [{ prefix: this.alarmNamePrefix }];
     const alarmCalls = {
       eventSource: ['monitoring.amazonaws.com'],
@@ -799,32 +828,36 @@ export class SecretMonitoring extends Construct {
       id: 'MonitoringTamper',
       source: 'aws.events',
       description: `Calls that switch off or change the secret monitoring of ${stack.stackName}: its rules, alarms, alert topic, subscriptions, topic key and trail`,
-      pattern: (matchers, group) => ({
-        // Each rule names the sources of its own calls, which keeps the first rule within 2,048 characters.
-        source: group === 0 ? ['aws.sns', 'aws.cloudtrail', 'aws.kms'] : ['aws.events', ...(group === 1 ? ['aws.monitoring'] : [])],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: {
-          // Successful calls only: a refused call changed nothing.
-          errorCode: [{ exists: false }] as any,
-          // Rendered at synth: the trails of the stack are found then.
-          $or: Lazy.uncachedAny({
-            produce: () => group === 0 ? fixed(trailNames()) : [
-              { eventSource: ['events.amazonaws.com'], eventName: RULE_NAME_EVENTS, requestParameters: { name: matchers } },
-              { eventSource: ['events.amazonaws.com'], eventName: RULE_TARGET_EVENTS, requestParameters: { rule: matchers } },
-              ...(group === 1 ? [alarmCalls] : []),
-            ],
-          }),
-        },
-      }),
+      pattern: (matchers, group) => {
+        // The calls name a rule in `Name` or in `Rule`, never both: one entry for both, the shorter form.
+        const ruleCalls = [{
+          eventSource: ['events.amazonaws.com'],
+          eventName: [...RULE_NAME_EVENTS, ...RULE_TARGET_EVENTS],
+          $or: [{ requestParameters: { name: matchers } }, { requestParameters: { rule: matchers } }],
+        }];
+        return {
+          // Each rule names the sources of its own calls, which keeps the first rule within 2,048 characters.
+          source: group === 0 ? ['aws.sns', 'aws.cloudtrail', 'aws.events']
+            : ['aws.events', ...(group === 1 ? ['aws.monitoring', ...(key ? ['aws.kms'] : [])] : [])],
+          detailType: ['AWS API Call via CloudTrail'],
+          detail: {
+            // Successful calls only: a refused call changed nothing.
+            errorCode: [{ exists: false }] as any,
+            // The first rule is rendered at synth: the trails of the stack are found then. Its names are the second
+            // rule's (see watchRule). A rule after the second has its rule calls alone, which `$or` cannot hold (it
+            // takes alternatives).
+            ...(group === 0 ? { $or: Lazy.uncachedAny({ produce: () => [...fixed(trailNames()), ...ruleCalls] }) }
+              : group === 1 ? { $or: [...ruleCalls, ...keyCalls, alarmCalls] }
+                : ruleCalls[0]),
+          },
+        };
+      },
       matchers: () => [],
       // No alarm, as for the key-change rule: every deployment that changes the monitoring makes these calls.
       message: () => monitoringTamperMessage(stack.stackName),
       named: true,
-      // The first rule holds no rule names: it is full from the start.
-      measure: (measuredStack, pattern) => {
-        const resolved = measuredStack.resolve(pattern);
-        return JSON.stringify(resolved).includes('sns.amazonaws.com') ? PATTERN_SIZE_LIMIT : this.tamperPatternLength(resolved);
-      },
+      // The first rule takes no rule names but the second rule's: it is full from the start.
+      measure: (measuredStack, pattern, group) => group === 0 ? PATTERN_SIZE_LIMIT : this.tamperPatternLength(measuredStack.resolve(pattern)),
     };
   }
 
@@ -1319,4 +1352,18 @@ function validateProps(scope: SecretMonitoring, props: SecretMonitoringProps): v
   const errors = new PropErrors('SecretMonitoring', scope);
   errors.addAll(alertDestinationErrors(scope, props));
   errors.throwIfAny();
+}
+
+/** The fixed name of a tamper rule (see `place`), or undefined for a rule CloudFormation names. */
+function ruleNameOf(rule: events.Rule): string | undefined {
+  return (rule.node.defaultChild as events.CfnRule).name;
+}
+
+/**
+ * The characters a rule name takes in a monitoring-tamper pattern, at its longest: twice (the pattern names it in
+ * `name` and in `rule`), quoted, with a comma; a `Ref` (a name CloudFormation gives) at the longest a name can be.
+ */
+function ruleNameSize(name: string): number {
+  const length = Token.isUnresolved(name) ? RULE_NAME_LENGTH : name.length;
+  return 2 * (JSON.stringify('x'.repeat(length)).length + 1);
 }

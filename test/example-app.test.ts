@@ -32,10 +32,12 @@ describe('example app', () => {
   test('every secret is monitored: rules, alarms and one shared alert topic', () => {
     // Four secrets (API key, two database secrets, the catalog's superuser), watched by the stack's seven rules
     // (changes, rotations, failed rotations, deprecated access, changes to the secrets' keys, changes to the rotation
-    // function and functions given its role), and two on calls that switch the monitoring off.
+    // function and functions given its role), and three on calls that switch the monitoring off: the second of those
+    // lists the stack's rules by name, and they fill it, so the third lists the rest (each tamper rule is listed by
+    // another: secret-monitoring.ts, watchRule).
     // Plus the shared rotation function's proof key, which only its role reads (lambda/rotation/proof.ts).
     template.resourceCountIs('AWS::SecretsManager::Secret', 5);
-    template.resourceCountIs('AWS::Events::Rule', 9);
+    template.resourceCountIs('AWS::Events::Rule', 10);
     // The failed-rotation, deprecated-access and failed-delivery alarms plus one on the shared rotation function's errors.
     template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.resourceCountIs('AWS::SNS::Topic', 1);

@@ -582,6 +582,42 @@ describe('SecretMonitoring resources', () => {
     expect(cases.filter((_c, i) => results.some(r => r[i])).map(c => c.file).sort()).toEqual([...EXPECTED.ChangeRule].sort());
   });
 
+  test.each([
+    ['a stack of one secret and a SecretsTrail', 1, true],
+    ['a stack of 40 secrets (more than two tamper rules)', 40, false],
+  ])('%s: each tamper rule is watched by another, so switching it off is alerted by a rule still on (review BA)', (_name, count, trail) => {
+    const stack = newStack();
+    if (trail) new SecretsTrail(stack, 'Trail');
+    let monitoring: SecretMonitoring | undefined;
+    for (let i = 0; i < count; i++) monitoring = new ProtectedSecret(stack, `Secret${i}`, { readers: [role(stack, `Reader${i}`)] }).monitoring!;
+    const tamperRules = monitoring!.monitoringTamperRules;
+    expect(tamperRules.length).toBeGreaterThanOrEqual(count > 1 ? 3 : 2);
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    // Any value for the other references (the topic, its key, the trail, the other rules): only the tamper rules' own,
+    // fixed names matter here.
+    const anyRef = new Proxy({}, { has: () => true, get: (_target, name) => `x-${String(name)}` }) as Record<string, string>;
+    const tamper = tamperRules.map(rule => {
+      const resource = resources[stack.resolve(rule.ruleName).Ref];
+      return { name: resource.Properties.Name as string, pattern: deploymentValue(resource.Properties.EventPattern, anyRef) };
+    });
+    // Every call that switches a rule off or changes it, on each tamper rule in turn.
+    const calls = ['events-disable-rule', 'events-delete-rule', 'events-put-rule', 'events-put-targets', 'events-remove-targets'];
+    const cases = tamper.flatMap(target => calls.flatMap(call => {
+      const event = JSON.parse(JSON.stringify(fixtures[call]));
+      const parameters = event.detail.requestParameters;
+      parameters['name' in parameters ? 'name' : 'rule'] = target.name;
+      return tamper.filter(other => other !== target).map(other => ({ target: target.name, call, pattern: other.pattern, event }));
+    }));
+    const results = matchAll(cases);
+    for (const target of tamper) {
+      for (const call of calls) {
+        const byOthers = cases.some((c, i) => c.target === target.name && c.call === call && results[i]);
+        expect({ rule: target.name, call, alertedByAnotherTamperRule: byOthers })
+          .toEqual({ rule: target.name, call, alertedByAnotherTamperRule: true });
+      }
+    }
+  });
+
   test('watchMonitoringTamper: false leaves out the tamper rules; a monitoring with no rule yet has none', () => {
     const stack = newStack();
     const secret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Imported', SECRET_ARN);
