@@ -52,16 +52,26 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
    * @default true
    */
   readonly watchMasterPasswordResets?: boolean;
+
+  /**
+   * Alert when a manual snapshot of any RDS database or Aurora cluster of the account is shared with another account
+   * or made public (`ModifyDBSnapshotAttribute` or `ModifyDBClusterSnapshotAttribute` adding accounts to `restore`).
+   * A snapshot holds the data and the database users' password verifiers, out of reach of every secret's policy.
+   * These are API calls: a trail must log them.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBSnapshotAttribute.html
+   * @default true
+   */
+  readonly watchSnapshotSharing?: boolean;
 }
 
 /**
  * Alerts on every secret of the account in this region, including secrets no stack of yours created: any secret
  * created, deleted, restored or replicated, any resource policy put or deleted, any rotation that failed, any call a policy
- * refused, and any database master password that Amazon RDS reset (which goes around Secrets Manager). Create one per
- * account and region (a second one in the same app and environment fails at synth; across apps, each would send every
- * alert again).
+ * refused, any database master password that Amazon RDS reset (which goes around Secrets Manager), and any manual
+ * database snapshot shared outside the account. Create one per account and region (a second one in the same app and
+ * environment fails at synth; across apps, each would send every alert again).
  *
- * Four rules, none with a wildcard, whatever the number of secrets.
+ * Five rules, none with a wildcard, whatever the number of secrets.
  */
 export class AccountSecretAlerts extends Construct {
   /** Whether `x` is an `AccountSecretAlerts`, across copies of this library. */
@@ -79,6 +89,8 @@ export class AccountSecretAlerts extends Construct {
   public readonly accessDeniedRule?: events.Rule;
   /** Matches master password resets (and failed resets) of any RDS database of the account, when watched. */
   public readonly masterPasswordResetRule?: events.Rule;
+  /** Matches manual snapshots of any RDS database or Aurora cluster of the account shared outside it, when watched. */
+  public readonly snapshotSharingRule?: events.Rule;
   /**
    * Alarms when EventBridge could not deliver alerts of these rules to the topic (their `FailedInvocations`): a topic
    * or key policy that refuses EventBridge would otherwise drop every alert unseen.
@@ -99,6 +111,7 @@ export class AccountSecretAlerts extends Construct {
     this.rotationFailedRule = this.watchFailedRotations();
     if (props.watchAccessDenied ?? true) this.accessDeniedRule = this.watchAccessDenied();
     if (props.watchMasterPasswordResets ?? true) this.masterPasswordResetRule = this.watchMasterPasswordResets();
+    if (props.watchSnapshotSharing ?? true) this.snapshotSharingRule = this.watchSnapshotSharing();
     this.alertDeliveryAlarm = this.delivery.alarms[0];
     warnWithoutTrail(this, {
       trail: () => props.trail,
@@ -115,7 +128,7 @@ export class AccountSecretAlerts extends Construct {
    * @default - sum over 5 minutes
    */
   public metricAlertDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    const rules = [this.lifecycleRule, this.rotationFailedRule, this.accessDeniedRule, this.masterPasswordResetRule]
+    const rules = [this.lifecycleRule, this.rotationFailedRule, this.accessDeniedRule, this.masterPasswordResetRule, this.snapshotSharingRule]
       .filter((rule): rule is events.Rule => rule !== undefined);
     return sumOverRules(rules, rule => failedInvocations(rule, props), props)!;
   }
@@ -157,6 +170,26 @@ export class AccountSecretAlerts extends Construct {
       detailType: ['RDS DB Instance Event', 'RDS DB Cluster Event'],
       detail: { EventID: MASTER_PASSWORD_EVENTS },
     }, masterPasswordResetMessage());
+  }
+
+  /**
+   * "To share a manual DB snapshot with other AWS accounts, specify restore as the AttributeName and use the
+   * ValuesToAdd parameter ... Uses the value all to make the manual DB snapshot public"
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBSnapshotAttribute.html; the cluster
+   * snapshot call alike). CloudTrail records the parameters in camel case (`valuesToAdd`). Successful calls that add
+   * accounts only: removing them takes access away.
+   */
+  private watchSnapshotSharing(): events.Rule {
+    return this.rule('SnapshotSharingRule', 'Any manual RDS snapshot of the account shared with another account or made public', {
+      source: ['aws.rds'],
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['rds.amazonaws.com'],
+        eventName: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
+        errorCode: [{ exists: false }] as any,
+        requestParameters: { valuesToAdd: [{ exists: true }] as any },
+      },
+    }, snapshotSharingMessage());
   }
 
   private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
@@ -201,6 +234,18 @@ function masterPasswordResetMessage(): events.RuleTargetInput {
     + ' whoever set it can log in as the master user, and the secret of this database no longer logs in, so its rotations fail.'
     + ' Find the caller in CloudTrail (ModifyDBInstance or ModifyDBCluster on this database). If it was not your deployment, set the password'
     + ' back to the secret\'s and rotate: see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
+  );
+}
+
+function snapshotSharingMessage(): events.RuleTargetInput {
+  const field = (path: string) => events.EventField.fromPath(path);
+  return events.RuleTargetInput.fromText(
+    `Amazon RDS: ${field('$.detail.eventName')} shared the snapshot ${field('$.detail.requestParameters.dBSnapshotIdentifier')}`
+    + `${field('$.detail.requestParameters.dBClusterSnapshotIdentifier')} with ${field('$.detail.requestParameters.valuesToAdd')}`
+    + ` ("all" makes it public), by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}). A snapshot holds the database's data and its users' password verifiers,`
+    + ' whatever the secrets\' policies allow. If it was not meant, remove the accounts at once (modify-db-snapshot-attribute --attribute-name restore'
+    + ' --values-to-remove) and rotate the secrets of that database.',
   );
 }
 

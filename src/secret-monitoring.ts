@@ -415,7 +415,7 @@ export class SecretMonitoring extends Construct {
     warnWithoutTrail(this, {
       trail: () => this.statedTrails.find(t => t.logsReadEvents) ?? this.statedTrails[0],
       needsReadEvents: () => (this.groups.get(this.kinds.deprecatedAccess)?.length ?? 0) > 0,
-      // The key-change rules match KMS's events, and so does the first tamper rule when it watches the topic's key.
+      // The key-change rules match KMS's events, and so does the second tamper rule when it watches the topic's key.
       needsKmsEvents: () => (this.groups.get(this.kinds.keyChange)?.length ?? 0) > 0
         || ((this.groups.get(this.kinds.monitoringTamper)?.length ?? 0) > 0 && this.alertTopicKey() !== undefined),
       statedTrails: () => this.statedTrails,
@@ -871,7 +871,9 @@ export class SecretMonitoring extends Construct {
     const lengths = (logicalId?: string): string => {
       if (logicalId === undefined) return LONGEST_TOPIC_ARN;
       if (logicalId === topicRef) return LONGEST_TOPIC_ARN;
-      if (logicalId === keyRef) return 'x'.repeat(KEY_ID_LENGTH);
+      // A key of another stack (an export, or a nested stack's parameter, once the app is prepared) is measured at the
+      // longest any reference is, as the validation will see it, not at the length of a key ID.
+      if (logicalId === keyRef) return key && Stack.of(key) === stack ? 'x'.repeat(KEY_ID_LENGTH) : LONGEST_TOPIC_ARN;
       if (trails.has(logicalId)) return 'x'.repeat(TRAIL_NAME_LENGTH);
       // Any other Ref is a rule of the monitoring.
       return 'x'.repeat(RULE_NAME_LENGTH);

@@ -195,7 +195,10 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
     for (const name of expected) expect(fixtures).toHaveProperty([name]);
     expect(Object.keys(fixtures).filter(name => !expected.has(name)).sort()).toEqual([
       'cancel-key-deletion', 'cloudtrail-stop-logging-denied', 'cloudwatch-disable-alarm-actions-denied', 'cloudwatch-set-alarm-state', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
-      'lambda-get-function', 'lambda-update-function-configuration-denied', 'put-secret-value-access-denied', 'rotation-started',
+      'lambda-get-function', 'lambda-update-function-configuration-denied', 'put-secret-value-access-denied',
+      // The account-wide snapshot rule's (ACCOUNT_EXPECTED), which no rule of a SecretMonitoring matches.
+      'rds-share-cluster-snapshot-public', 'rds-share-snapshot', 'rds-share-snapshot-denied', 'rds-unshare-snapshot',
+      'rotation-started',
     ]);
   });
 
@@ -912,6 +915,20 @@ describe('SecretMonitoring resources', () => {
 
   // "The targets you associate with a rule must be in the same Region as the rule"
   // (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+  test.each([1, 20])('an alert topic and key of another stack: %d secrets synthesize, each tamper pattern within 2,048 characters (review BE)', count => {
+    // The key is a Ref while the rules are filled and an export once the app is prepared: both measures must agree.
+    const app = new App();
+    const alerts = new SecretAlertTopic(new Stack(app, 'Alerts', { env: ENV }), 'Topic');
+    const stack = new Stack(app, 'Secrets', { env: ENV });
+    for (let i = 0; i < count; i++) {
+      new ProtectedSecret(stack, `Api${i}`, { readers: [role(stack, `Reader${i}`)], monitoring: { alertTopic: alerts.topic } });
+    }
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    const tamper = rules.filter(rule => JSON.stringify(rule.Properties.EventPattern).includes('events.amazonaws.com'));
+    expect(tamper.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(tamper)).toContain('Fn::ImportValue');
+  });
+
   test('an alert topic of another region is refused, on the monitoring and on a secret', () => {
     const stack = newStack();
     const topic = sns.Topic.fromTopicArn(stack, 'Far', 'arn:aws:sns:ca-central-1:111111111111:alerts');
@@ -1136,6 +1153,8 @@ const ACCOUNT_EXPECTED: Record<string, string[]> = {
   // A reset (or a failed reset) of the master password of any database, instance or Aurora cluster, never another
   // configuration change of it.
   MasterPasswordResetRule: ['rds-master-password-reset-instance', 'rds-master-password-reset-cluster', 'rds-master-password-reset-failed'],
+  // A manual snapshot shared with another account or made public; not one unshared, nor a refused call.
+  SnapshotSharingRule: ['rds-share-snapshot', 'rds-share-cluster-snapshot-public'],
 };
 
 describe('AccountSecretAlerts', () => {
@@ -1159,12 +1178,12 @@ describe('AccountSecretAlerts', () => {
     expect(matchAll(cases).filter(Boolean)).toHaveLength(0);
   });
 
-  test('four rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
+  test('five rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts', { alertPhoneNumbers: ['+14155550100'] });
     const template = Template.fromStack(stack);
     const rules = template.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(4);
+    expect(Object.keys(rules)).toHaveLength(5);
     expect(JSON.stringify(rules)).not.toContain('wildcard');
     const deniedId = stack.getLogicalId(alerts.accessDeniedRule!.node.defaultChild as any);
     for (const [id, rule] of Object.entries(rules)) {
@@ -1173,20 +1192,21 @@ describe('AccountSecretAlerts', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+14155550100' });
   });
 
-  test('an alarm reads the failed deliveries of its four rules and notifies the topic', () => {
+  test('an alarm reads the failed deliveries of its five rules and notifies the topic', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts');
     const { rulesRead, rules, actions } = deliveryAlarms(stack);
-    expect(rules).toHaveLength(4);
+    expect(rules).toHaveLength(5);
     expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
     expect(actions).toEqual([[stack.resolve(alerts.alertTopic.topicArn)]]);
-    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2,r3])');
+    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2,r3,r4])');
   });
 
-  test('watchMasterPasswordResets: false leaves the RDS rule out, and the delivery alarm reads the other three', () => {
+  test('watchMasterPasswordResets and watchSnapshotSharing: false leave the RDS rules out, and the delivery alarm reads the other three', () => {
     const stack = newStack();
-    const alerts = new AccountSecretAlerts(stack, 'Alerts', { watchMasterPasswordResets: false });
+    const alerts = new AccountSecretAlerts(stack, 'Alerts', { watchMasterPasswordResets: false, watchSnapshotSharing: false });
     expect(alerts.masterPasswordResetRule).toBeUndefined();
+    expect(alerts.snapshotSharingRule).toBeUndefined();
     const { rulesRead, rules } = deliveryAlarms(stack);
     expect(rules).toHaveLength(3);
     expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
@@ -1200,6 +1220,18 @@ describe('AccountSecretAlerts', () => {
     const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
     expect(Object.values(paths)).toEqual(expect.arrayContaining(['$.detail.Message', '$.detail.EventID', '$.detail.SourceArn', '$.detail.Date']));
     expect(text).toMatch(/goes around Secrets Manager.*can log in as the master user.*no longer logs in.*ModifyDBInstance or ModifyDBCluster.*Resetting the master password through RDS/s);
+  });
+
+  test('its snapshot-sharing alert names the snapshot, the accounts and the caller, and says how to take it back', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts');
+    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.snapshotSharingRule!.node.defaultChild as any)];
+    const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
+    expect(Object.values(paths)).toEqual(expect.arrayContaining([
+      '$.detail.requestParameters.dBSnapshotIdentifier', '$.detail.requestParameters.dBClusterSnapshotIdentifier',
+      '$.detail.requestParameters.valuesToAdd', '$.detail.userIdentity.arn',
+    ]));
+    expect(text).toMatch(/password verifiers.*--values-to-remove/s);
   });
 
   test('its failed-rotation alert says how to recover', () => {
