@@ -81,6 +81,16 @@ function newStack() {
   return new Stack(app, 'Test', { env: ENV });
 }
 
+/** A ProtectedSecret rotated by a function of the stack's own (not the library's), and the stack's monitoring. */
+function secretRotatedByOwnFunction(stack: Stack) {
+  const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
+  const fn = new lambda.Function(stack, 'Rotator', {
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
+  });
+  secret.addRotationSchedule('Rotation', { rotationLambda: fn });
+  return { secret, fn, monitoring: secret.monitoring! };
+}
+
 function role(stack: Stack, id: string) {
   return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 }
@@ -517,13 +527,8 @@ describe('SecretMonitoring resources', () => {
 
   test('someone silences an alarm that notifies the monitoring\'s topic (deletes it, disables its actions, rewrites or mutes it): the tamper rules alert (Event Ruler), on no other alarm', () => {
     const stack = newStack();
-    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
-    const fn = new lambda.Function(stack, 'Rotator', {
-      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
-    });
     // The function's errors alarm, shared by the stack's monitorings of one topic, is one of them too.
-    secret.addRotationSchedule('Rotation', { rotationLambda: fn });
-    const monitoring = secret.monitoring!;
+    const { fn, monitoring } = secretRotatedByOwnFunction(stack);
     // Alarms that notify nobody of this monitoring: one of the app's own, and another monitoring's with a topic of its own.
     new cloudwatch.Alarm(stack, 'AppAlarm', { metric: fn.metricErrors(), threshold: 1, evaluationPeriods: 1 });
     new SecretMonitoring(stack, 'Other', {
@@ -649,12 +654,7 @@ describe('SecretMonitoring resources', () => {
 
   test('someone changes the code, configuration or permissions of a rotation function: one rule alerts (Event Ruler), naming the call and the caller', () => {
     const stack = newStack();
-    const secret = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'Reader')] });
-    const fn = new lambda.Function(stack, 'Rotator', {
-      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};'),
-    });
-    secret.addRotationSchedule('Rotation', { rotationLambda: fn });
-    const monitoring = secret.monitoring!;
+    const { fn, monitoring } = secretRotatedByOwnFunction(stack);
     // One rule on the function, one on its role.
     expect(monitoring.rotationFunctionChangeRules).toHaveLength(2);
     const template = Template.fromStack(stack);
