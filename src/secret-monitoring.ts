@@ -803,9 +803,11 @@ export class SecretMonitoring extends Construct {
       // the selector calls by `TrailName`, likewise name or ARN
       // (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_PutEventSelectors.html); CloudTrail's own
       // example records StartLogging's as `requestParameters.name`, an ARN
-      // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html). Read-only calls
-      // (GetTrailStatus) reach only rules in the ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS state
-      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html), which this is not.
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html). An ENABLED rule
+      // matches "except for read-only AWS management events delivered through CloudTrail", though read-only events "that
+      // don't start with Describe, Get, or List" may arrive anyway
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html): the
+      // trail's read calls (GetTrailStatus, GetEventSelectors) start with Get.
       ...(trails.length ? [{
         eventSource: ['cloudtrail.amazonaws.com'],
         $or: ['name', 'trailName'].map(parameter => ({
