@@ -230,8 +230,9 @@ function masterPasswordResetMessage(): events.RuleTargetInput {
   const field = (path: string) => events.EventField.fromPath(path);
   return events.RuleTargetInput.fromText(
     `Amazon RDS: ${field('$.detail.Message')} (${field('$.detail.EventID')}) for ${field('$.detail.SourceArn')} at ${field('$.detail.Date')}`
-    + ` (account ${events.EventField.account}, ${events.EventField.region}). A master password set through RDS goes around Secrets Manager:`
-    + ' whoever set it can log in as the master user, and the secret of this database no longer logs in, so its rotations fail.'
+    + ` (account ${events.EventField.account}, ${events.EventField.region}). RDS-EVENT-0016 means the master password was set through RDS,`
+    + ' around Secrets Manager: whoever set it can log in as the master user, and the database\'s secret may no longer log in (its rotations then fail).'
+    + ' RDS-EVENT-0067 means an attempt failed and the password is unchanged: someone tried.'
     + ' Find the caller in CloudTrail (ModifyDBInstance or ModifyDBCluster on this database). If it was not your deployment, set the password'
     + ' back to the secret\'s and rotate: see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
   );
@@ -244,8 +245,9 @@ function snapshotSharingMessage(): events.RuleTargetInput {
     + `${field('$.detail.requestParameters.dBClusterSnapshotIdentifier')} with ${field('$.detail.requestParameters.valuesToAdd')}`
     + ` ("all" makes it public), by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
     + ` (account ${events.EventField.account}, ${events.EventField.region}). A snapshot holds the database's data and its users' password verifiers,`
-    + ' whatever the secrets\' policies allow. If it was not meant, remove the accounts at once (modify-db-snapshot-attribute --attribute-name restore'
-    + ' --values-to-remove) and rotate the secrets of that database.',
+    + ' whatever the secrets\' policies allow. If it was not meant, remove the accounts at once (aws rds modify-db-snapshot-attribute'
+    + ' --db-snapshot-identifier <snapshot>, or for a cluster snapshot modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier <snapshot>,'
+    + ' with --attribute-name restore --values-to-remove <accounts>) and rotate the secrets of that database.',
   );
 }
 

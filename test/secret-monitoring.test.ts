@@ -1219,7 +1219,7 @@ describe('AccountSecretAlerts', () => {
     const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.masterPasswordResetRule!.node.defaultChild as any)];
     const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
     expect(Object.values(paths)).toEqual(expect.arrayContaining(['$.detail.Message', '$.detail.EventID', '$.detail.SourceArn', '$.detail.Date']));
-    expect(text).toMatch(/goes around Secrets Manager.*can log in as the master user.*no longer logs in.*ModifyDBInstance or ModifyDBCluster.*Resetting the master password through RDS/s);
+    expect(text).toMatch(/RDS-EVENT-0016.*around Secrets Manager.*can log in as the master user.*RDS-EVENT-0067 means an attempt failed and the password is unchanged.*ModifyDBInstance or ModifyDBCluster.*Resetting the master password through RDS/s);
   });
 
   test('its snapshot-sharing alert names the snapshot, the accounts and the caller, and says how to take it back', () => {
@@ -1231,7 +1231,7 @@ describe('AccountSecretAlerts', () => {
       '$.detail.requestParameters.dBSnapshotIdentifier', '$.detail.requestParameters.dBClusterSnapshotIdentifier',
       '$.detail.requestParameters.valuesToAdd', '$.detail.userIdentity.arn',
     ]));
-    expect(text).toMatch(/password verifiers.*--values-to-remove/s);
+    expect(text).toMatch(/password verifiers.*modify-db-snapshot-attribute --db-snapshot-identifier.*modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier.*--values-to-remove/s);
   });
 
   test('its failed-rotation alert says how to recover', () => {
