@@ -52,8 +52,8 @@ public final class BindingCheck {
         "AWS::KMS::Key", 4,
         // The stack's monitoring: seven rules for both secrets (changes, rotations, failed rotations, deprecated
         // access, changes to the secrets' own keys, changes to the rotation function and functions given its role),
-        // and two on calls that switch the monitoring off.
-        "AWS::Events::Rule", 9,
+        // and three on calls that switch the monitoring off (each of them listed by another).
+        "AWS::Events::Rule", 10,
         "AWS::RDS::DBInstance", 1,
         "AWS::SecretsManager::RotationSchedule", 1,
         "AWS::Lambda::Function", 1,
