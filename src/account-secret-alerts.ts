@@ -46,9 +46,10 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
 
   /**
    * Alert when Amazon RDS resets, or fails to reset, the master user's password of any database of the account
-   * (`ModifyDBInstance` or `ModifyDBCluster` with `MasterUserPassword`, from the console, the CLI or a deployment).
-   * Such a reset goes around Secrets Manager: whoever makes it can log in as the master user, and the database's
-   * secret no longer logs in. RDS sends these events itself, so no trail is needed.
+   * (`ModifyDBInstance` or `ModifyDBCluster` with `MasterUserPassword`, from the console, the CLI or a deployment),
+   * and when such a call hands the password to a secret RDS manages (`ManageMasterUserPassword`). Either goes around
+   * the library's secret: whoever makes it can log in as the master user, and the database's secret no longer logs
+   * in. RDS sends the reset events itself (no trail needed); the hand-over is an API call a trail must log.
    * @default true
    */
   readonly watchMasterPasswordResets?: boolean;
@@ -67,11 +68,11 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
 /**
  * Alerts on every secret of the account in this region, including secrets no stack of yours created: any secret
  * created, deleted, restored or replicated, any resource policy put or deleted, any rotation that failed, any call a policy
- * refused, any database master password that Amazon RDS reset (which goes around Secrets Manager), and any manual
- * database snapshot shared outside the account. Create one per account and region (a second one in the same app and
- * environment fails at synth; across apps, each would send every alert again).
+ * refused, any database master password that Amazon RDS reset or handed to a secret of its own (which goes around
+ * the library's secrets), and any manual database snapshot shared outside the account. Create one per account and
+ * region (a second one in the same app and environment fails at synth; across apps, each would send every alert again).
  *
- * Five rules, none with a wildcard, whatever the number of secrets.
+ * Six rules, none with a wildcard, whatever the number of secrets.
  */
 export class AccountSecretAlerts extends Construct {
   /** Whether `x` is an `AccountSecretAlerts`, across copies of this library. */
@@ -89,6 +90,8 @@ export class AccountSecretAlerts extends Construct {
   public readonly accessDeniedRule?: events.Rule;
   /** Matches master password resets (and failed resets) of any RDS database of the account, when watched. */
   public readonly masterPasswordResetRule?: events.Rule;
+  /** Matches calls that hand any RDS database's master password to a secret RDS manages, when resets are watched. */
+  public readonly managedMasterPasswordRule?: events.Rule;
   /** Matches manual snapshots of any RDS database or Aurora cluster of the account shared outside it, when watched. */
   public readonly snapshotSharingRule?: events.Rule;
   /**
@@ -110,7 +113,10 @@ export class AccountSecretAlerts extends Construct {
     this.lifecycleRule = this.watchLifecycle();
     this.rotationFailedRule = this.watchFailedRotations();
     if (props.watchAccessDenied ?? true) this.accessDeniedRule = this.watchAccessDenied();
-    if (props.watchMasterPasswordResets ?? true) this.masterPasswordResetRule = this.watchMasterPasswordResets();
+    if (props.watchMasterPasswordResets ?? true) {
+      this.masterPasswordResetRule = this.watchMasterPasswordResets();
+      this.managedMasterPasswordRule = this.watchManagedMasterPasswords();
+    }
     if (props.watchSnapshotSharing ?? true) this.snapshotSharingRule = this.watchSnapshotSharing();
     this.alertDeliveryAlarm = this.delivery.alarms[0];
     warnWithoutTrail(this, {
@@ -128,7 +134,10 @@ export class AccountSecretAlerts extends Construct {
    * @default - sum over 5 minutes
    */
   public metricAlertDeliveryFailures(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
-    const rules = [this.lifecycleRule, this.rotationFailedRule, this.accessDeniedRule, this.masterPasswordResetRule, this.snapshotSharingRule]
+    const rules = [
+      this.lifecycleRule, this.rotationFailedRule, this.accessDeniedRule, this.masterPasswordResetRule, this.managedMasterPasswordRule,
+      this.snapshotSharingRule,
+    ]
       .filter((rule): rule is events.Rule => rule !== undefined);
     return sumOverRules(rules, rule => failedInvocations(rule, props), props)!;
   }
@@ -170,6 +179,27 @@ export class AccountSecretAlerts extends Construct {
       detailType: ['RDS DB Instance Event', 'RDS DB Cluster Event'],
       detail: { EventID: MASTER_PASSWORD_EVENTS },
     }, masterPasswordResetMessage());
+  }
+
+  /**
+   * "If the DB instance doesn't manage the master user password with Amazon Web Services Secrets Manager, you can turn
+   * on this management" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html,
+   * ManageMasterUserPassword; ModifyDBCluster alike): RDS then sets a password of its own and keeps it in a secret it
+   * manages (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html), outside the library's
+   * policies. Whether RDS reports that as RDS-EVENT-0016 AWS does not say, so the call itself is matched (CloudTrail
+   * records the parameter as `manageMasterUserPassword`). Successful calls that turn it on only.
+   */
+  private watchManagedMasterPasswords(): events.Rule {
+    return this.rule('ManagedMasterPasswordRule', 'Any master password of an RDS database of the account handed to a secret RDS manages', {
+      source: ['aws.rds'],
+      detailType: ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['rds.amazonaws.com'],
+        eventName: ['ModifyDBInstance', 'ModifyDBCluster'],
+        errorCode: [{ exists: false }] as any,
+        requestParameters: { manageMasterUserPassword: [true] as any },
+      },
+    }, managedMasterPasswordMessage());
   }
 
   /**
@@ -235,6 +265,19 @@ function masterPasswordResetMessage(): events.RuleTargetInput {
     + ' RDS-EVENT-0067 means an attempt failed and the password is unchanged: someone tried.'
     + ' Find the caller in CloudTrail (ModifyDBInstance or ModifyDBCluster on this database). If it was not your deployment, set the password'
     + ' back to the secret\'s and rotate: see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
+  );
+}
+
+function managedMasterPasswordMessage(): events.RuleTargetInput {
+  const field = (path: string) => events.EventField.fromPath(path);
+  return events.RuleTargetInput.fromText(
+    `Amazon RDS: ${field('$.detail.eventName')} handed the master password of ${field('$.detail.requestParameters.dBInstanceIdentifier')}`
+    + `${field('$.detail.requestParameters.dBClusterIdentifier')} to a secret RDS manages (ManageMasterUserPassword), by ${field('$.detail.userIdentity.arn')}`
+    + ` from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
+    + ' RDS sets a password of its own there, outside the library\'s policies, and the library\'s secret of this database no longer logs in.'
+    + ' If it was not meant, turn it off with the secret\'s password (aws rds modify-db-instance, or modify-db-cluster, --no-manage-master-user-password'
+    + ' --master-user-password <the secret\'s AWSCURRENT password> --apply-immediately; RDS then deletes its secret) and rotate the secret:'
+    + ' see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
   );
 }
 

@@ -176,8 +176,10 @@ describe('no secret value in any template or asset', () => {
         if (resource.Type === 'AWS::SecretsManager::Secret' && resource.Properties?.SecretString !== undefined) {
           problems.push(`${path} ${id}: SecretString in the template`);
         }
-        // Any property named like a password must be a Secrets Manager dynamic reference.
-        JSON.stringify(resource.Properties ?? {}, (key, value) => {
+        // Any property named like a password must be a Secrets Manager dynamic reference. An event pattern is left out:
+        // its keys are the fields of the events it matches (`manageMasterUserPassword`), its values matchers.
+        const { EventPattern: _pattern, ...properties } = resource.Properties ?? {};
+        JSON.stringify(properties, (key, value) => {
           if (/password/i.test(key) && !/^(ManageMasterUserPassword|PASSWORD_LENGTH)$/.test(key)
             && typeof value !== 'boolean' && typeof value !== 'number' && !JSON.stringify(value).includes('{{resolve:secretsmanager:')) {
             problems.push(`${path} ${id}: ${key} is not a Secrets Manager reference`);

@@ -207,7 +207,9 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
       'cancel-key-deletion', 'cloudtrail-stop-logging-denied', 'cloudwatch-disable-alarm-actions-denied', 'cloudwatch-set-alarm-state', 'describe-secret', 'get-secret-value-access-denied', 'get-secret-value-current',
       'lambda-get-function', 'lambda-update-function-configuration-denied', 'put-secret-value-access-denied',
       // The account-wide snapshot rule's (ACCOUNT_EXPECTED), which no rule of a SecretMonitoring matches.
-      'rds-share-cluster-snapshot-public', 'rds-share-snapshot', 'rds-share-snapshot-denied', 'rds-unshare-snapshot',
+      'rds-manage-master-password-cluster', 'rds-manage-master-password-instance', 'rds-modify-db-instance-storage',
+      'rds-share-cluster-snapshot-public', 'rds-share-snapshot', 'rds-share-snapshot-denied', 'rds-unmanage-master-password-instance',
+      'rds-unshare-snapshot',
       'rotation-started',
     ]);
   });
@@ -1153,6 +1155,8 @@ const ACCOUNT_EXPECTED: Record<string, string[]> = {
   // A reset (or a failed reset) of the master password of any database, instance or Aurora cluster, never another
   // configuration change of it.
   MasterPasswordResetRule: ['rds-master-password-reset-instance', 'rds-master-password-reset-cluster', 'rds-master-password-reset-failed'],
+  // The master password handed to a secret RDS manages; not turned off again, nor another change.
+  ManagedMasterPasswordRule: ['rds-manage-master-password-instance', 'rds-manage-master-password-cluster'],
   // A manual snapshot shared with another account or made public; not one unshared, nor a refused call.
   SnapshotSharingRule: ['rds-share-snapshot', 'rds-share-cluster-snapshot-public'],
 };
@@ -1178,12 +1182,12 @@ describe('AccountSecretAlerts', () => {
     expect(matchAll(cases).filter(Boolean)).toHaveLength(0);
   });
 
-  test('five rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
+  test('six rules without wildcards; refused reads reach the access-denied rule only in the read-only state', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts', { alertPhoneNumbers: ['+14155550100'] });
     const template = Template.fromStack(stack);
     const rules = template.findResources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(5);
+    expect(Object.keys(rules)).toHaveLength(6);
     expect(JSON.stringify(rules)).not.toContain('wildcard');
     const deniedId = stack.getLogicalId(alerts.accessDeniedRule!.node.defaultChild as any);
     for (const [id, rule] of Object.entries(rules)) {
@@ -1192,20 +1196,21 @@ describe('AccountSecretAlerts', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+14155550100' });
   });
 
-  test('an alarm reads the failed deliveries of its five rules and notifies the topic', () => {
+  test('an alarm reads the failed deliveries of its six rules and notifies the topic', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts');
     const { rulesRead, rules, actions } = deliveryAlarms(stack);
-    expect(rules).toHaveLength(5);
+    expect(rules).toHaveLength(6);
     expect(rulesRead.map(read => [...read].sort())).toEqual([rules]);
     expect(actions).toEqual([[stack.resolve(alerts.alertTopic.topicArn)]]);
-    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2,r3,r4])');
+    expect(stack.resolve(alerts.metricAlertDeliveryFailures().toMetricConfig().mathExpression?.expression)).toBe('SUM([r0,r1,r2,r3,r4,r5])');
   });
 
   test('watchMasterPasswordResets and watchSnapshotSharing: false leave the RDS rules out, and the delivery alarm reads the other three', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts', { watchMasterPasswordResets: false, watchSnapshotSharing: false });
     expect(alerts.masterPasswordResetRule).toBeUndefined();
+    expect(alerts.managedMasterPasswordRule).toBeUndefined();
     expect(alerts.snapshotSharingRule).toBeUndefined();
     const { rulesRead, rules } = deliveryAlarms(stack);
     expect(rules).toHaveLength(3);
@@ -1220,6 +1225,17 @@ describe('AccountSecretAlerts', () => {
     const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
     expect(Object.values(paths)).toEqual(expect.arrayContaining(['$.detail.Message', '$.detail.EventID', '$.detail.SourceArn', '$.detail.Date']));
     expect(text).toMatch(/RDS-EVENT-0016.*around Secrets Manager.*can log in as the master user.*RDS-EVENT-0067 means an attempt failed and the password is unchanged.*ModifyDBInstance or ModifyDBCluster.*Resetting the master password through RDS/s);
+  });
+
+  test('its managed-password alert names the database and the caller, and says how to take the password back', () => {
+    const stack = newStack();
+    const alerts = new AccountSecretAlerts(stack, 'Alerts');
+    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.managedMasterPasswordRule!.node.defaultChild as any)];
+    const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
+    expect(Object.values(paths)).toEqual(expect.arrayContaining([
+      '$.detail.requestParameters.dBInstanceIdentifier', '$.detail.requestParameters.dBClusterIdentifier', '$.detail.userIdentity.arn',
+    ]));
+    expect(text).toMatch(/outside the library's policies.*--no-manage-master-user-password --master-user-password.*rotate/s);
   });
 
   test('its snapshot-sharing alert names the snapshot, the accounts and the caller, and says how to take it back', () => {
