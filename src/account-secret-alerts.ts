@@ -3,7 +3,9 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/delivery-alarms';
 import { hasMarker, markClass } from './private/marker';
-import { WITH_READ_ONLY_EVENTS, changeMessage, rotationFailedMessage } from './private/monitoring';
+import {
+  WITH_READ_ONLY_EVENTS, changeMessage, managedMasterPasswordMessage, masterPasswordResetMessage, rotationFailedMessage, snapshotSharingMessage,
+} from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
 import { PropErrors } from './private/validation';
 import { SecretAlertDestinationOptions } from './secret-monitoring';
@@ -190,16 +192,8 @@ export class AccountSecretAlerts extends Construct {
    * records the parameter as `manageMasterUserPassword`). Successful calls that turn it on only.
    */
   private watchManagedMasterPasswords(): events.Rule {
-    return this.rule('ManagedMasterPasswordRule', 'Any master password of an RDS database of the account handed to a secret RDS manages', {
-      source: ['aws.rds'],
-      detailType: ['AWS API Call via CloudTrail'],
-      detail: {
-        eventSource: ['rds.amazonaws.com'],
-        eventName: ['ModifyDBInstance', 'ModifyDBCluster'],
-        errorCode: [{ exists: false }] as any,
-        requestParameters: { manageMasterUserPassword: [true] as any },
-      },
-    }, managedMasterPasswordMessage());
+    return this.rdsCallRule('ManagedMasterPasswordRule', 'Any master password of an RDS database of the account handed to a secret RDS manages',
+      ['ModifyDBInstance', 'ModifyDBCluster'], { manageMasterUserPassword: [true] }, managedMasterPasswordMessage());
   }
 
   /**
@@ -210,16 +204,18 @@ export class AccountSecretAlerts extends Construct {
    * accounts only: removing them takes access away.
    */
   private watchSnapshotSharing(): events.Rule {
-    return this.rule('SnapshotSharingRule', 'Any manual RDS snapshot of the account shared with another account or made public', {
+    return this.rdsCallRule('SnapshotSharingRule', 'Any manual RDS snapshot of the account shared with another account or made public',
+      ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'], { valuesToAdd: [{ exists: true }] }, snapshotSharingMessage());
+  }
+
+  /** Successful Amazon RDS API calls, as CloudTrail records them, with the given request parameters. */
+  private rdsCallRule(id: string, description: string, eventName: string[], requestParameters: Record<string, any[]>,
+    message: events.RuleTargetInput): events.Rule {
+    return this.rule(id, description, {
       source: ['aws.rds'],
       detailType: ['AWS API Call via CloudTrail'],
-      detail: {
-        eventSource: ['rds.amazonaws.com'],
-        eventName: ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'],
-        errorCode: [{ exists: false }] as any,
-        requestParameters: { valuesToAdd: [{ exists: true }] as any },
-      },
-    }, snapshotSharingMessage());
+      detail: { eventSource: ['rds.amazonaws.com'], eventName, errorCode: [{ exists: false }] as any, requestParameters },
+    }, message);
   }
 
   private rule(id: string, description: string, pattern: events.EventPattern, message: events.RuleTargetInput): events.Rule {
@@ -253,44 +249,6 @@ function accessDeniedMessage(): events.RuleTargetInput {
     `Secrets Manager refused ${field('$.detail.eventName')} of ${field('$.detail.requestParameters.secretId')}`
     + ` to ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
     + ` (account ${events.EventField.account}, ${events.EventField.region}): ${field('$.detail.errorMessage')}`,
-  );
-}
-
-function masterPasswordResetMessage(): events.RuleTargetInput {
-  const field = (path: string) => events.EventField.fromPath(path);
-  return events.RuleTargetInput.fromText(
-    `Amazon RDS: ${field('$.detail.Message')} (${field('$.detail.EventID')}) for ${field('$.detail.SourceArn')} at ${field('$.detail.Date')}`
-    + ` (account ${events.EventField.account}, ${events.EventField.region}). RDS-EVENT-0016 means the master password was set through RDS,`
-    + ' around Secrets Manager: whoever set it can log in as the master user, and the database\'s secret may no longer log in (its rotations then fail).'
-    + ' RDS-EVENT-0067 means an attempt failed and the password is unchanged: someone tried.'
-    + ' Find the caller in CloudTrail (ModifyDBInstance or ModifyDBCluster on this database). If it was not your deployment, set the password'
-    + ' back to the secret\'s and rotate: see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
-  );
-}
-
-function managedMasterPasswordMessage(): events.RuleTargetInput {
-  const field = (path: string) => events.EventField.fromPath(path);
-  return events.RuleTargetInput.fromText(
-    `Amazon RDS: ${field('$.detail.eventName')} handed the master password of ${field('$.detail.requestParameters.dBInstanceIdentifier')}`
-    + `${field('$.detail.requestParameters.dBClusterIdentifier')} to a secret RDS manages (ManageMasterUserPassword), by ${field('$.detail.userIdentity.arn')}`
-    + ` from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
-    + ' RDS sets a password of its own there, outside the library\'s policies, and the library\'s secret of this database no longer logs in.'
-    + ' If it was not meant, turn it off with the secret\'s password (aws rds modify-db-instance, or modify-db-cluster, --no-manage-master-user-password'
-    + ' --master-user-password <the secret\'s AWSCURRENT password> --apply-immediately; RDS then deletes its secret) and rotate the secret:'
-    + ' see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
-  );
-}
-
-function snapshotSharingMessage(): events.RuleTargetInput {
-  const field = (path: string) => events.EventField.fromPath(path);
-  return events.RuleTargetInput.fromText(
-    `Amazon RDS: ${field('$.detail.eventName')} shared the snapshot ${field('$.detail.requestParameters.dBSnapshotIdentifier')}`
-    + `${field('$.detail.requestParameters.dBClusterSnapshotIdentifier')} with ${field('$.detail.requestParameters.valuesToAdd')}`
-    + ` ("all" makes it public), by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
-    + ` (account ${events.EventField.account}, ${events.EventField.region}). A snapshot holds the database's data and its users' password verifiers,`
-    + ' whatever the secrets\' policies allow. If it was not meant, remove the accounts at once (aws rds modify-db-snapshot-attribute'
-    + ' --db-snapshot-identifier <snapshot>, or for a cluster snapshot modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier <snapshot>,'
-    + ' with --attribute-name restore --values-to-remove <accounts>) and rotate the secrets of that database.',
   );
 }
 

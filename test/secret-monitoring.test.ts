@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Aspects, CfnResource, Duration, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Duration, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_events as eventbridge, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretAlertTopic, SecretMonitoring, SecretsTrail } from '../src';
@@ -1161,6 +1161,15 @@ const ACCOUNT_EXPECTED: Record<string, string[]> = {
   SnapshotSharingRule: ['rds-share-snapshot', 'rds-share-cluster-snapshot-public'],
 };
 
+/** The fields and text of the alert one rule of an `AccountSecretAlerts` sends. */
+function accountAlertText(ruleOf: (alerts: AccountSecretAlerts) => eventbridge.Rule): { paths: string[]; text: string } {
+  const stack = newStack();
+  const rule = ruleOf(new AccountSecretAlerts(stack, 'Alerts'));
+  const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(rule.node.defaultChild as CfnResource)];
+  const transformer = resource.Properties.Targets[0].InputTransformer;
+  return { paths: Object.values(transformer.InputPathsMap), text: transformer.InputTemplate };
+}
+
 describe('AccountSecretAlerts', () => {
   test('each rule matches its events, for every secret of the account', () => {
     const stack = newStack();
@@ -1219,31 +1228,22 @@ describe('AccountSecretAlerts', () => {
   });
 
   test('its master-password alert names the database and says what the reset means and where the recovery is', () => {
-    const stack = newStack();
-    const alerts = new AccountSecretAlerts(stack, 'Alerts');
-    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.masterPasswordResetRule!.node.defaultChild as any)];
-    const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
-    expect(Object.values(paths)).toEqual(expect.arrayContaining(['$.detail.Message', '$.detail.EventID', '$.detail.SourceArn', '$.detail.Date']));
+    const { paths, text } = accountAlertText(alerts => alerts.masterPasswordResetRule!);
+    expect(paths).toEqual(expect.arrayContaining(['$.detail.Message', '$.detail.EventID', '$.detail.SourceArn', '$.detail.Date']));
     expect(text).toMatch(/RDS-EVENT-0016.*around Secrets Manager.*can log in as the master user.*RDS-EVENT-0067 means an attempt failed and the password is unchanged.*ModifyDBInstance or ModifyDBCluster.*Resetting the master password through RDS/s);
   });
 
   test('its managed-password alert names the database and the caller, and says how to take the password back', () => {
-    const stack = newStack();
-    const alerts = new AccountSecretAlerts(stack, 'Alerts');
-    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.managedMasterPasswordRule!.node.defaultChild as any)];
-    const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
-    expect(Object.values(paths)).toEqual(expect.arrayContaining([
+    const { paths, text } = accountAlertText(alerts => alerts.managedMasterPasswordRule!);
+    expect(paths).toEqual(expect.arrayContaining([
       '$.detail.requestParameters.dBInstanceIdentifier', '$.detail.requestParameters.dBClusterIdentifier', '$.detail.userIdentity.arn',
     ]));
     expect(text).toMatch(/outside the library's policies.*--no-manage-master-user-password --master-user-password.*rotate/s);
   });
 
   test('its snapshot-sharing alert names the snapshot, the accounts and the caller, and says how to take it back', () => {
-    const stack = newStack();
-    const alerts = new AccountSecretAlerts(stack, 'Alerts');
-    const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.snapshotSharingRule!.node.defaultChild as any)];
-    const { InputPathsMap: paths, InputTemplate: text } = rule.Properties.Targets[0].InputTransformer;
-    expect(Object.values(paths)).toEqual(expect.arrayContaining([
+    const { paths, text } = accountAlertText(alerts => alerts.snapshotSharingRule!);
+    expect(paths).toEqual(expect.arrayContaining([
       '$.detail.requestParameters.dBSnapshotIdentifier', '$.detail.requestParameters.dBClusterSnapshotIdentifier',
       '$.detail.requestParameters.valuesToAdd', '$.detail.userIdentity.arn',
     ]));

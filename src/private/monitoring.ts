@@ -121,6 +121,42 @@ export function monitoringTamperMessage(stackName: string): events.RuleTargetInp
   );
 }
 
+/** Alert texts of `AccountSecretAlerts`' Amazon RDS rules. */
+export function masterPasswordResetMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Amazon RDS: ${field('$.detail.Message')} (${field('$.detail.EventID')}) for ${field('$.detail.SourceArn')} at ${field('$.detail.Date')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}). RDS-EVENT-0016 means the master password was set through RDS,`
+    + ' around Secrets Manager: whoever set it can log in as the master user, and the database\'s secret may no longer log in (its rotations then fail).'
+    + ' RDS-EVENT-0067 means an attempt failed and the password is unchanged: someone tried.'
+    + ' Find the caller in CloudTrail (ModifyDBInstance or ModifyDBCluster on this database). If it was not your deployment, set the password'
+    + ' back to the secret\'s and rotate: see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
+  );
+}
+
+export function managedMasterPasswordMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Amazon RDS: ${field('$.detail.eventName')} handed the master password of ${field('$.detail.requestParameters.dBInstanceIdentifier')}`
+    + `${field('$.detail.requestParameters.dBClusterIdentifier')} to a secret RDS manages (ManageMasterUserPassword), by ${field('$.detail.userIdentity.arn')}`
+    + ` from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
+    + ' RDS sets a password of its own there, outside the library\'s policies, and the library\'s secret of this database no longer logs in.'
+    + ' If it was not meant, turn it off with the secret\'s password (aws rds modify-db-instance, or modify-db-cluster, --no-manage-master-user-password'
+    + ' --master-user-password <the secret\'s AWSCURRENT password> --apply-immediately; RDS then deletes its secret) and rotate the secret:'
+    + ' see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
+  );
+}
+
+export function snapshotSharingMessage(): events.RuleTargetInput {
+  return events.RuleTargetInput.fromText(
+    `Amazon RDS: ${field('$.detail.eventName')} shared the snapshot ${field('$.detail.requestParameters.dBSnapshotIdentifier')}`
+    + `${field('$.detail.requestParameters.dBClusterSnapshotIdentifier')} with ${field('$.detail.requestParameters.valuesToAdd')}`
+    + ` ("all" makes it public), by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
+    + ` (account ${events.EventField.account}, ${events.EventField.region}). A snapshot holds the database's data and its users' password verifiers,`
+    + ' whatever the secrets\' policies allow. If it was not meant, remove the accounts at once (aws rds modify-db-snapshot-attribute'
+    + ' --db-snapshot-identifier <snapshot>, or for a cluster snapshot modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier <snapshot>,'
+    + ' with --attribute-name restore --values-to-remove <accounts>) and rotate the secrets of that database.',
+  );
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
