@@ -140,7 +140,6 @@ const RULE_TARGET_EVENTS = ['PutTargets', 'RemoveTargets'];
 const TOPIC_EVENTS = ['SetTopicAttributes', 'DeleteTopic', 'AddPermission', 'RemovePermission'];
 const SUBSCRIPTION_EVENTS = ['SetSubscriptionAttributes', 'Unsubscribe'];
 
-
 /**
  * Calls that silence a CloudWatch alarm, each recorded by CloudTrail
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/logging_cw_api_calls.html) and delivered to EventBridge
