@@ -973,6 +973,14 @@ class ResourcePolicyGrantee implements iam.IPrincipal {
   public addToPrincipalPolicy(): iam.AddToPrincipalPolicyResult {
     return { statementAdded: false };
   }
+
+  /**
+   * The same string for every grantee of one role: aws-cdk-lib's policy minimizing merges only statements whose
+   * principals it can compare, so the secret key's read and write statements for the role become one.
+   */
+  public dedupeString(): string {
+    return `RotationRole:${this.role.roleArn}`;
+  }
 }
 
 /** The rotation role's grants written in another stack: a customer-managed policy there, attached to the role. */

@@ -91,6 +91,16 @@ describe('RotatedDatabase defaults', () => {
     expect(rdsUse.Condition.StringEquals).toEqual({ 'kms:ViaService': 'rds.eu-west-1.amazonaws.com', 'kms:CallerAccount': '111111111111' });
   });
 
+  test('the key policy names the rotation role in one statement, for reading and writing through Secrets Manager', () => {
+    const { stack, db, t } = single();
+    const statements: any[] = Object.values(t.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+    const roleArn = stack.resolve(db.rotationFunction.role.roleArn);
+    const forRole = statements.filter(s => JSON.stringify(s.Principal) === JSON.stringify({ AWS: roleArn }));
+    expect(forRole).toHaveLength(1);
+    expect(forRole[0].Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']));
+    expect(forRole[0].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } });
+  });
+
   test.each([
     ['postgres', postgres, { 'rds.force_ssl': '1' }],
     ['mysql', mysql, { require_secure_transport: '1' }],
