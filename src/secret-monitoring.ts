@@ -25,8 +25,8 @@ import { alertDestination, alertDestinationErrors, subscribe } from './private/a
 import { DeliveryAlarms, failedInvocations, nameAlarm, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import {
-  PENDING_DELETION_MESSAGE, ROTATION_FAILED_STEPS, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
-  monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationMessage, truncate,
+  PENDING_DELETION_MESSAGE, SECRET_ARN_PLACEHOLDER, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
+  monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationFailedSteps, rotationMessage, truncate,
 } from './private/monitoring';
 import { proofKeyOf } from './private/proof-keys';
 import { secretResource } from './private/secret-name';
@@ -1029,7 +1029,7 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       pattern: rotationPattern([ROTATION_FAILED_EVENT]),
       matchers: arnSuffix,
       message: rotationFailedMessage,
-      alarmDescription: ['A rotation of a watched secret failed (the alert message names it).', ...ROTATION_FAILED_STEPS],
+      alarmDescription: ['A rotation of a watched secret failed (the alert message names it).', ...rotationFailedSteps(SECRET_ARN_PLACEHOLDER)],
     },
     deprecatedAccess: {
       id: 'DeprecatedAccess',
@@ -1052,7 +1052,7 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       alarmDescription: [
         'A client used a deprecated version of a watched secret, or a secret while it is scheduled for deletion (the alert names both).',
         'Find the caller in the alert (userIdentity) or in CloudTrail, and make it read AWSCURRENT.',
-        'If the secret is still needed, cancel its deletion with `aws secretsmanager restore-secret --secret-id <arn>`.',
+        `If the secret is still needed, cancel its deletion with \`aws secretsmanager restore-secret --secret-id ${SECRET_ARN_PLACEHOLDER}\`.`,
       ],
     },
     keyChange: {
@@ -1327,7 +1327,8 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
     + ` (version stage ${field('$.detail.requestParameters.versionStage')}, error ${field('$.detail.errorCode')})`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
     + ` (account ${events.EventField.account}, ${events.EventField.region}): the client uses a deprecated version or a secret scheduled for deletion.`
-    + ' Make it read AWSCURRENT; if the secret is still needed, `aws secretsmanager restore-secret --secret-id <arn>` cancels its deletion.',
+    + ` Make it read AWSCURRENT; if the secret is still needed, \`aws secretsmanager restore-secret --secret-id ${field('$.detail.requestParameters.secretId')}\``
+    + ' cancels its deletion.',
   );
 }
 

@@ -283,6 +283,37 @@ describe('SecretMonitoring event patterns, checked with AWS Event Ruler against 
   });
 });
 
+describe('alert texts', () => {
+  // EventBridge fills each <name> of an input template from the target's InputPathsMap ("Enclose each InputPathsMaps
+  // value in brackets: <value>", https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html),
+  // besides its predefined aws.events.* variables, and "the characters "<" and ">" cannot be escaped": a literal
+  // <arn> in a text is a placeholder nothing defines.
+  test('every <placeholder> of every rule\'s alert is a variable the rule defines', () => {
+    const stack = newStack();
+    new SecretsTrail(stack, 'Trail');
+    const { secret, fn } = secretRotatedByOwnFunction(stack);
+    const monitoring = new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], watchTagChanges: true });
+    monitoring.addRotationFunction(fn);
+    new AccountSecretAlerts(stack, 'Alerts');
+    const rules = Object.entries(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    const undefinedPlaceholders: string[] = [];
+    let texts = 0;
+    for (const [id, rule] of rules) {
+      for (const target of rule.Properties.Targets ?? []) {
+        const transformer = target.InputTransformer;
+        if (!transformer) continue;
+        texts++;
+        const defined = new Set(Object.keys(transformer.InputPathsMap ?? {}));
+        for (const [, name] of (transformer.InputTemplate as string).matchAll(/<([^<>]*)>/g)) {
+          if (!defined.has(name) && !name.startsWith('aws.events.')) undefinedPlaceholders.push(`${id}: <${name}>`);
+        }
+      }
+    }
+    expect(texts).toBeGreaterThanOrEqual(15);
+    expect(undefinedPlaceholders).toEqual([]);
+  });
+});
+
 describe('SecretMonitoring resources', () => {
   function monitored(props: Partial<ConstructorParameters<typeof SecretMonitoring>[2]> = {}) {
     const stack = newStack();
@@ -334,8 +365,10 @@ describe('SecretMonitoring resources', () => {
     texts.push(failedRule.Properties.Targets[0].InputTransformer.InputTemplate);
     for (const text of texts) {
       expect(text).not.toMatch(/still holds the previous, working value/);
-      expect(text).toMatch(/update-secret-version-stage --secret-id <arn> --version-stage AWSCURRENT\s+--move-to-version-id <pending>/);
-      expect(text).toMatch(/--version-stage AWSPENDING --remove-from-version-id <pending>.*rotate-secret --secret-id <arn>/s);
+      // The alert names the secret from its event; the alarm, which has none, says where it goes.
+      const arn = '(SECRET_ARN|<detail-additionalEventData-SecretId>)';
+      expect(text).toMatch(new RegExp(`update-secret-version-stage --secret-id ${arn} --version-stage AWSCURRENT\\s+--move-to-version-id PENDING_VERSION_ID`));
+      expect(text).toMatch(new RegExp(`--version-stage AWSPENDING --remove-from-version-id PENDING_VERSION_ID.*rotate-secret --secret-id ${arn}`, 's'));
     }
     expect(alarm.Properties.AlarmDescription.length).toBeLessThanOrEqual(1024);
   });
@@ -1254,7 +1287,7 @@ describe('AccountSecretAlerts', () => {
     const stack = newStack();
     const alerts = new AccountSecretAlerts(stack, 'Alerts');
     const rule = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(alerts.rotationFailedRule.node.defaultChild as any)];
-    expect(rule.Properties.Targets[0].InputTransformer.InputTemplate).toMatch(/update-secret-version-stage.*rotate-secret --secret-id <arn>/s);
+    expect(rule.Properties.Targets[0].InputTransformer.InputTemplate).toMatch(/update-secret-version-stage.*rotate-secret --secret-id <detail-additionalEventData-SecretId>/s);
   });
 
   test('a second one for the same account and region fails at synth, naming both', () => {

@@ -41,23 +41,34 @@ export function rotationMessage(): events.RuleTargetInput {
  * staging label AWSCURRENT to the version that has AWSPENDING"
  * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CancelRotateSecret.html).
  */
-export const ROTATION_FAILED_STEPS = [
-  'The rotation function\'s log, searched for the secret ARN, names the failed step and its cause: fix the cause first.',
-  '`aws secretsmanager describe-secret --secret-id <arn>` shows the AWSPENDING and AWSCURRENT version ids.',
-  'If the log shows "setSecret: changed the user\'s password" for that version (single user), only the AWSPENDING password logs in now:',
-  'promote it with `aws secretsmanager update-secret-version-stage --secret-id <arn> --version-stage AWSCURRENT',
-  '--move-to-version-id <pending> --remove-from-version-id <current>`. Otherwise AWSCURRENT still logs in: remove the label',
-  '(`--version-stage AWSPENDING --remove-from-version-id <pending>`), then `aws secretsmanager rotate-secret --secret-id <arn>`',
-  '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as one of the secret\'s writers or',
-  'breakGlassPrincipals (with none, an administrator must first allow one in the secret\'s resource policy).',
-];
+export function rotationFailedSteps(secretArn: string): string[] {
+  return [
+    'The rotation function\'s log, searched for the secret ARN, names the failed step and its cause: fix the cause first.',
+    `\`aws secretsmanager describe-secret --secret-id ${secretArn}\` shows the AWSPENDING and AWSCURRENT version ids.`,
+    'If the log shows "setSecret: changed the user\'s password" for that version (single user), only the AWSPENDING password logs in now:',
+    `promote it with \`aws secretsmanager update-secret-version-stage --secret-id ${secretArn} --version-stage AWSCURRENT`,
+    '--move-to-version-id PENDING_VERSION_ID --remove-from-version-id CURRENT_VERSION_ID`. Otherwise AWSCURRENT still logs in: remove the label',
+    `(\`--version-stage AWSPENDING --remove-from-version-id PENDING_VERSION_ID\`), then \`aws secretsmanager rotate-secret --secret-id ${secretArn}\``,
+    '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as one of the secret\'s writers or',
+    'breakGlassPrincipals (with none, an administrator must first allow one in the secret\'s resource policy).',
+  ];
+}
 
-/** A failed rotation: which secret, and what to do (ROTATION_FAILED_STEPS). */
+/**
+ * Stands for a value the reader fills in, in the alert texts and the alarm descriptions that share their words. Never
+ * `<name>`: EventBridge reads each `<name>` of an input template as a variable of the target's InputPathsMap ("Enclose
+ * each InputPathsMaps value in brackets: <value>", https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_InputTransformer.html),
+ * and a variable nothing defines is at best lost from the text.
+ */
+export const SECRET_ARN_PLACEHOLDER = 'SECRET_ARN';
+
+/** A failed rotation: which secret, and what to do (rotationFailedSteps, with the secret's ARN from the event). */
 export function rotationFailedMessage(): events.RuleTargetInput {
+  const secretArn = field('$.detail.additionalEventData.SecretId');
   return events.RuleTargetInput.fromText(
-    `Secrets Manager: ${field('$.detail.eventName')} for ${field('$.detail.additionalEventData.SecretId')}`
+    `Secrets Manager: ${field('$.detail.eventName')} for ${secretArn}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}). `
-    + ROTATION_FAILED_STEPS.join(' '),
+    + rotationFailedSteps(secretArn).join(' '),
   );
 }
 
@@ -70,7 +81,7 @@ export function keyChangeMessage(stackName: string): events.RuleTargetInput {
     `AWS KMS: ${field('$.detail.eventName')} on key ${field('$.detail.requestParameters.keyId')}`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
-    + ` This key encrypts a watched secret of ${stackName}: \`aws kms list-aliases --key-id <key>\` names it.`
+    + ` This key encrypts a watched secret of ${stackName}: \`aws kms list-aliases --key-id ${field('$.detail.requestParameters.keyId')}\` names it.`
     + ' A deleted or disabled key makes the secret unreadable; a new key policy or grant can let others decrypt it.',
   );
 }
@@ -140,7 +151,7 @@ export function managedMasterPasswordMessage(): events.RuleTargetInput {
     + ` from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
     + ' RDS sets a password of its own there, outside the library\'s policies, and the library\'s secret of this database no longer logs in.'
     + ' If it was not meant, turn it off with the secret\'s password (aws rds modify-db-instance, or modify-db-cluster, --no-manage-master-user-password'
-    + ' --master-user-password <the secret\'s AWSCURRENT password> --apply-immediately; RDS then deletes its secret) and rotate the secret:'
+    + ' --master-user-password PASSWORD --apply-immediately, PASSWORD being the secret\'s AWSCURRENT password; RDS then deletes its secret) and rotate the secret:'
     + ' see "Resetting the master password through RDS" in the cdk-protected-secrets README.',
   );
 }
@@ -152,8 +163,9 @@ export function snapshotSharingMessage(): events.RuleTargetInput {
     + ` ("all" makes it public), by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
     + ` (account ${events.EventField.account}, ${events.EventField.region}). A snapshot holds the database's data and its users' password verifiers,`
     + ' whatever the secrets\' policies allow. If it was not meant, remove the accounts at once (aws rds modify-db-snapshot-attribute'
-    + ' --db-snapshot-identifier <snapshot>, or for a cluster snapshot modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier <snapshot>,'
-    + ' with --attribute-name restore --values-to-remove <accounts>) and rotate the secrets of that database.',
+    + ' --db-snapshot-identifier SNAPSHOT, or for a cluster snapshot modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier SNAPSHOT,'
+    + ' SNAPSHOT being the one named above,'
+    + ' with --attribute-name restore --values-to-remove followed by the account ids above) and rotate the secrets of that database.',
   );
 }
 
