@@ -153,8 +153,10 @@ const SUBSCRIPTION_EVENTS = ['SetSubscriptionAttributes', 'Unsubscribe'];
  * - `PutAlarmMuteRule` (`MuteTargets.AlarmNames`): while a mute rule is active its alarms' "configured actions (such as
  *   Amazon SNS notifications ...) are muted" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutAlarmMuteRule.html).
  * Recorded in camel case under `requestParameters`, as CloudTrail records every API's parameters
- * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html); AWS's pages show no
- * CloudWatch record, so these field names are that convention's, not a recorded example's. Not listed:
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference.html). The CloudWatch guide's
+ * example record of `PutMetricAlarm` has `requestParameters.alarmName`
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/logging_cw_api_calls.html); AWS shows no record of
+ * the other three, whose field names are that convention's. Not listed:
  * `SetAlarmState` sets a state "for testing purposes" and "Metric alarms returns to their actual state quickly"
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html): a breaching alarm notifies
  * again; and `EnableAlarmActions` undoes `DisableAlarmActions`.
