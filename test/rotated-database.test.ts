@@ -94,7 +94,7 @@ describe('RotatedDatabase defaults', () => {
   test('the key policy names the rotation role in one statement, for reading and writing through Secrets Manager', () => {
     const { stack, db, t } = single();
     const statements: any[] = Object.values(t.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
-    const roleArn = stack.resolve(db.rotationFunction.role.roleArn);
+    const roleArn = stack.resolve(db.rotationFunction.function.role!.roleArn);
     const forRole = statements.filter(s => JSON.stringify(s.Principal) === JSON.stringify({ AWS: roleArn }));
     expect(forRole).toHaveLength(1);
     expect(forRole[0].Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*']));
