@@ -45,7 +45,11 @@ export interface SecretsTrailProps {
   readonly cloudWatchLogsRetention?: logs.RetentionDays;
 
   /**
-   * How long log files stay in the bucket before the lifecycle rule deletes them: a whole number of days, at least 1.
+   * How long log files stay current in the bucket before the lifecycle rule expires them: a whole number of days, at
+   * least 1. The bucket is versioned, so expiring a file only adds a delete marker ("Amazon S3 adds a delete marker ...
+   * This makes the current version noncurrent",
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html); the file itself
+   * is deleted 30 days later, as every noncurrent version is.
    * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html
    * @default Duration.days(365)
    */

@@ -1420,6 +1420,16 @@ describe('the trail the alerts rely on', () => {
     expect(warnings(stack)).toEqual([expect.stringMatching(/the organization trail does not log read management events.*watchDeprecatedAccess: false/)]);
   });
 
+  test('an existing trail that logs writes only, beside a SecretsTrail of the account that logs reads: no warning (review BL)', () => {
+    // EventBridge needs "a CloudTrail trail with logging enabled" (https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html):
+    // any trail of the account that logs the reads feeds the read rules, so the advice to switch them off would be wrong.
+    const app = new App();
+    new SecretsTrail(new Stack(app, 'Audit', { env: ENV }), 'Trail');
+    const stack = monitoredStack(app, { trail: MonitoringTrail.existing({ logsReadEvents: false, description: 'the organization trail' }) });
+    app.synth();
+    expect(warnings(stack)).toEqual([]);
+  });
+
   test('a trail without AWS KMS events: synth warns that the key-change alerts never fire (review AH)', () => {
     // CloudTrail's advanced selectors can leave out KMS's management events
     // (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html): a rule on them stays silent.

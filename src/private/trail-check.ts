@@ -39,14 +39,15 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
           'for example an organization trail: `monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) }`.',
         ].join(' '));
       } else {
-        if (needs.needsReadEvents() && !stated.logsReadEvents) {
+        // Any known trail of the account feeds the rules, stated or found in the app: EventBridge needs "a CloudTrail
+        // trail with logging enabled" (event-types.html above), not the one the user named.
+        const known = [...(needs.statedTrails?.() ?? [stated]), ...trailsInApp(scope)];
+        if (needs.needsReadEvents() && !known.some(trail => trail.logsReadEvents)) {
           Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-reads', [
-            `${stated.description} does not log read management events, so alerts on ${needs.readAlerts} never fire.`,
-            `Log read events on that trail, or set \`${needs.readAlertsOff}\`.`,
+            `${known.map(trail => trail.description).join(' and ')} ${known.length > 1 ? 'do' : 'does'} not log read management events,`,
+            `so alerts on ${needs.readAlerts} never fire. Log read events on a trail of the account, or set \`${needs.readAlertsOff}\`.`,
           ].join(' '));
         }
-        // Any known trail of the account that logs KMS events feeds the key rules, stated or found in the app.
-        const known = [...(needs.statedTrails?.() ?? []), ...trailsInApp(scope)];
         if (needs.needsKmsEvents?.() && !known.some(trail => trail.logsKmsEvents)) {
           Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-kms', [
             `${known.map(trail => trail.description).join(' and ')} ${known.length > 1 ? 'do' : 'does'} not log AWS KMS events, so the alerts on changes`,
