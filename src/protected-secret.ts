@@ -519,8 +519,9 @@ export class ProtectedSecret extends ProtectedSecretBase {
   }
 
   /**
-   * Replicates the secret to `region`, encrypted with `encryptionKey`, a customer-managed key of that region (the same as
-   * `secret.addReplicaRegion(region, encryptionKey)`). Secrets Manager copies the value and the resource policy, so the
+   * Replicates the secret to `region`, encrypted with `encryptionKey`, a customer-managed key of that region.
+   *
+   * The same as `secret.addReplicaRegion(region, encryptionKey)`. Secrets Manager copies the value and the resource policy, so the
    * deny holds there too. Every reader, writer and grantee of the secret (before or after this call) gets, in its IAM
    * policy, `GetSecretValue`/`DescribeSecret` on the replica (where its grant was an IAM statement) and `kms:Decrypt` on
    * the replica's key through Secrets Manager of that region: the key's policy must let the account's IAM policies grant
