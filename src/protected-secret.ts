@@ -708,10 +708,10 @@ export class ProtectedSecret extends ProtectedSecretBase {
 
   /** A read granted in an IAM statement (grantRead, here or on `.secret`) covers every replica, with its conditions. */
   private extendReadGrantToReplicas(grant: iam.Grant): void {
-    const statement = grant.principalStatement;
-    if (!statement) return;
-    this.readGrantStatements.push(statement);
-    if (this.replicas.length > 0) statement.addResources(...this.replicas.map(replica => replica.arn));
+    for (const statement of grant.principalStatements) {
+      this.readGrantStatements.push(statement);
+      if (this.replicas.length > 0) statement.addResources(...this.replicas.map(replica => replica.arn));
+    }
   }
 
   /** Records a principal granted `access`; a new reader may read every replica added so far. */
