@@ -482,7 +482,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private readonly exemptServiceNames: string[] = [];
   /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
   private readonly deployerArns: string[] = [];
-  /** The replicas added with a key (here or on `.secret`), which every reader may read too (see grantReplicaRead). */
+  /** The replicas added with a key (here or on `.secret`), which every reader may read too (see grantReplicaKey). */
   private readonly replicas: Replica[] = [];
   /** The IAM statements `grantRead` wrote (here or on `.secret`): each also names every replica's ARN. */
   private readonly readGrantStatements: iam.PolicyStatement[] = [];
@@ -670,8 +670,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
       const keyRegion = keyRegionOf(key);
       if (!Token.isUnresolved(region) && keyRegion !== undefined && keyRegion !== region) {
         errors.push(`the replica in "${region}" (\`addReplicaRegion\`) has the key ${describeKey(key)} of region ${keyRegion}, but Secrets Manager encrypts a replica with a key `
-          + `of the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): pass a key of ${region}, `
-          + `a key of a stack in ${region} (\`SecretsKey.forStack(thatStack)\`) or one imported by ARN, \`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
+          + `of the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): pass a key of ${region}: `
+          + `one of a stack there (\`SecretsKey.forStack(thatStack)\`) or one imported by ARN, \`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
       }
       const alias = isKey(key) ? aliasImportedByName(key) : undefined;
       if (alias && !/^alias\/aws\/secretsmanager$/.test(alias.aliasName)) {
