@@ -3,6 +3,7 @@ import {
   CfnResource,
   Arn,
   ArnFormat,
+  Fn,
   Lazy,
   Names,
   RemovalPolicy,
@@ -28,7 +29,7 @@ import { cloudFormationExecutionRoleArn } from './private/deploy-role';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { databaseKeepingKey } from './private/kept-keys';
-import { aliasImportedByName, isKeyOfThisApp, keyAdministrationStatements, keyArnOf } from './private/key-policy';
+import { aliasImportedByName, isKey, isKeyOfThisApp, keyAdministrationStatements, keyArnOf, keyRegionOf } from './private/key-policy';
 import { keyAliasErrors } from './private/kms-alias';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -481,6 +482,10 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private readonly exemptServiceNames: string[] = [];
   /** The principals CloudFormation acts as when it deploys the secret (see exemptDeployers). */
   private readonly deployerArns: string[] = [];
+  /** The replicas added with a key (here or on `.secret`), which every reader may read too (see grantReplicaKey). */
+  private readonly replicas: Replica[] = [];
+  /** The IAM statements `grantRead` wrote (here or on `.secret`): each also names every replica's ARN. */
+  private readonly readGrantStatements: iam.PolicyStatement[] = [];
   private accessorCount = 0;
 
   constructor(scope: Construct, id: string, props: ProtectedSecretProps = {}) {
@@ -503,6 +508,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.node.addValidation({ validate: () => this.unusableErrors() });
     this.node.addValidation({ validate: () => this.warnOfPolicySize() });
     this.node.addValidation({ validate: () => this.replicaWithoutKeyErrors() });
+    this.node.addValidation({ validate: () => this.replicaKeyErrors() });
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
   }
@@ -510,6 +516,21 @@ export class ProtectedSecret extends ProtectedSecretBase {
   /** @internal */
   protected _watchRotationFunction(fn: lambda.IFunction): void {
     this.monitoring?.addRotationFunction(fn);
+  }
+
+  /**
+   * Replicates the secret to `region`, encrypted with `encryptionKey`, a customer-managed key of that region.
+   *
+   * The same as `secret.addReplicaRegion(region, encryptionKey)`. Secrets Manager copies the value and the resource policy, so the
+   * deny holds there too. Every reader, writer and grantee of the secret (before or after this call) gets, in its IAM
+   * policy, `GetSecretValue`/`DescribeSecret` on the replica (where its grant was an IAM statement) and `kms:Decrypt` on
+   * the replica's key through Secrets Manager of that region: the key's policy must let the account's IAM policies grant
+   * it (a `SecretsKey` and the default key policy do). A principal that takes no IAM statement (a service principal) is
+   * not granted the replica: synth warns (`cdk-protected-secrets:replica-not-granted`). Writes go to the primary only.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html
+   */
+  public addReplicaRegion(region: string, encryptionKey: kms.IKey): void {
+    this.secret.addReplicaRegion(region, encryptionKey);
   }
 
   /**
@@ -554,6 +575,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
       removalPolicy,
     });
     secret.onGrant = (grantee, access) => this.exemptGrantee(grantee, access);
+    secret.onReadGrant = grant => this.extendReadGrantToReplicas(grant);
+    secret.onReplica = (region, replicaKey) => this.addReplica(region, replicaKey);
     secret.denyOthers = this.denyOthers;
     return secret;
   }
@@ -562,11 +585,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private writeResourcePolicy(props: ProtectedSecretProps, key: kms.IKey): void {
     for (const reader of props.readers ?? []) {
       this.allow(reader, key, READ_ACTIONS, 'readers');
-      this.granted.read.add(reader);
+      this.recordGranted(reader, 'read');
     }
     for (const writer of props.writers ?? []) {
       this.allow(writer, key, [...READ_ACTIONS, ...WRITE_ACTIONS], 'writers');
-      this.granted.read.add(writer);
+      this.recordGranted(writer, 'read');
     }
     for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals', false);
     this.exemptDeployers(props.deployRoles ?? []);
@@ -632,6 +655,92 @@ export class ProtectedSecret extends ProtectedSecretBase {
     return (replicas as Array<{ region: unknown; kmsKeyId?: unknown }>).filter(replica => replica && keyless(replica.kmsKeyId)).map(replica =>
       `the replica in ${JSON.stringify(replica.region)} (added with \`secret.addReplicaRegion\`) has no key, so Secrets Manager would encrypt it with the AWS managed key `
       + 'aws/secretsmanager, not a customer-managed one: pass a key of that region, `secret.addReplicaRegion(region, key)`.');
+  }
+
+  /**
+   * A replica whose key KMS would refuse or whose grants could never work: a key of another region ("any symmetric
+   * encryption customer managed key in the AWS account and Region",
+   * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html), and an alias imported by
+   * name, whose ARN the readers' IAM statements would name and KMS never matches (see aliasImportedByNameError). A
+   * region or key known only at deploy is left to it.
+   */
+  private replicaKeyErrors(): string[] {
+    const errors: string[] = [];
+    for (const { region, key } of this.replicas) {
+      const keyRegion = keyRegionOf(key);
+      if (!Token.isUnresolved(region) && keyRegion !== undefined && keyRegion !== region) {
+        errors.push(`the replica in "${region}" (\`addReplicaRegion\`) has the key ${describeKey(key)} of region ${keyRegion}, but Secrets Manager encrypts a replica with a key `
+          + `of the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): pass a key of ${region}: `
+          + `one of a stack there (\`SecretsKey.forStack(thatStack)\`) or one imported by ARN, \`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
+      }
+      const alias = isKey(key) ? aliasImportedByName(key) : undefined;
+      if (alias && !/^alias\/aws\/secretsmanager$/.test(alias.aliasName)) {
+        errors.push(`the replica in "${region}" (\`addReplicaRegion\`) has the key ${alias.aliasName}, an alias imported by name, so the readers' grants would name the alias's ARN, `
+          + 'which KMS does not match in IAM policies (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): pass the key itself, '
+          + `\`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
+      }
+    }
+    return errors;
+  }
+
+  /** A replica added with a key: every principal granted read so far may read it too, as will those granted later. */
+  private addReplica(region: string, key: kms.IKeyRef): void {
+    const replica: Replica = { region, key, arn: this.replicaArn(region) };
+    this.replicas.push(replica);
+    for (const statement of this.readGrantStatements) statement.addResources(replica.arn);
+    for (const principal of this.granted.read) this.grantReplicaKey(principal, replica);
+  }
+
+  /**
+   * The ARN of the replica in `region`: "The ARN for a replicated secret is the same as the primary secret except for
+   * the Region" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html),
+   * so the secret's name with its suffix is the seventh field of the primary's ARN.
+   */
+  private replicaArn(region: string): string {
+    return Arn.format({
+      service: 'secretsmanager',
+      region,
+      resource: 'secret',
+      resourceName: Fn.select(6, Fn.split(':', this.secretArn)),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }, Stack.of(this));
+  }
+
+  /** A read granted in an IAM statement (grantRead, here or on `.secret`) covers every replica, with its conditions. */
+  private extendReadGrantToReplicas(grant: iam.Grant): void {
+    for (const statement of grant.principalStatements) {
+      this.readGrantStatements.push(statement);
+      if (this.replicas.length > 0) statement.addResources(...this.replicas.map(replica => replica.arn));
+    }
+  }
+
+  /** Records a principal granted `access`; a new reader may read every replica added so far. */
+  private recordGranted(principal: iam.IPrincipal, access: 'read' | 'write'): void {
+    const known = this.granted[access].has(principal);
+    this.granted[access].add(principal);
+    if (access === 'read' && !known) this.replicas.forEach(replica => this.grantReplicaKey(principal, replica));
+  }
+
+  /**
+   * The replica's key through Secrets Manager of the replica's region, in the principal's own IAM policy: the key is
+   * of another region, and a statement in its policy naming a role of this stack would be a reference aws-cdk-lib refuses
+   * across regions. The value is read in the replica's region, where Secrets Manager decrypts it with that key. A
+   * principal without an IAM policy of this app (a service principal) cannot be granted so.
+   */
+  private grantReplicaKey(principal: iam.IPrincipal, replica: Replica): void {
+    const added = principal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [isKey(replica.key) ? keyArnOf(replica.key) : replica.key.keyRef.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${replica.region}.amazonaws.com` } },
+    })).statementAdded;
+    if (added) return;
+    const who = Construct.isConstruct(principal) ? principal.node.path : principal.toString();
+    Annotations.of(this).addWarningV2('cdk-protected-secrets:replica-not-granted',
+      `ProtectedSecret ${this.node.path}: ${who} may read the secret but not its replica in ${replica.region}: it takes no IAM statement, and reading the replica `
+      + `needs kms:Decrypt on the replica's key ${describeKey(replica.key)} through Secrets Manager of ${replica.region}. `
+      + (isServiceOnly(principal)
+        ? `Allow the service in that key's policy (kms:ViaService secretsmanager.${replica.region}.amazonaws.com), or let it read the primary.`
+        : 'Pass a role (`iam.Role.fromRoleArn`) rather than an ArnPrincipal, or let it read the primary.'));
   }
 
   private unusableErrors(): string[] {
@@ -802,7 +911,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
    */
   private exemptGrantee(grantee: iam.IGrantable, access?: 'read' | 'write'): iam.IGrantable {
     const listed = this.granted.read.has(grantee.grantPrincipal) || this.granted.write.has(grantee.grantPrincipal);
-    if (access) this.granted[access].add(grantee instanceof RoleNamedByArn ? grantee.role : grantee.grantPrincipal);
+    if (access) this.recordGranted(grantee instanceof RoleNamedByArn ? grantee.role : grantee.grantPrincipal, access);
     this.refuseGroup(grantee.grantPrincipal, 'grantee');
     // Already exempted by the grant through this construct, which goes on through `.secret`.
     if (grantee instanceof RoleNamedByArn) return grantee;
@@ -968,6 +1077,19 @@ const POLICY_SIZE_CHECK_FROM = 40;
 /** What to use instead of a rotation whose function's role cannot be exempted from the deny. */
 const ROTATION_FIX = 'or use RotationFunction / RotatedDatabase (which exempt their role), or set `denyOthers: false`.';
 
+/** A replica of a ProtectedSecret added with a key, and its ARN. */
+interface Replica {
+  readonly region: string;
+  readonly key: kms.IKeyRef;
+  readonly arn: string;
+}
+
+/** A key as an error names it: its construct path, or the ARN of a key imported by it. */
+function describeKey(key: kms.IKeyRef): string {
+  const arn = key.keyRef.keyArn;
+  return Token.isUnresolved(arn) ? key.node.path : arn;
+}
+
 /** Lifts the deny for a grantee that is being granted access; returns the grantee the grant goes on with. */
 type OnGrant = (grantee: iam.IGrantable, access: 'read' | 'write') => iam.IGrantable;
 
@@ -979,6 +1101,8 @@ type OnGrant = (grantee: iam.IGrantable, access: 'read' | 'write') => iam.IGrant
 function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.ISecret>(base: TBase) {
   return class extends base {
     public onGrant!: OnGrant;
+    /** Told of each read grant, whose IAM statement must name the replicas too (set with `onGrant`). */
+    public onReadGrant?: (grant: iam.Grant) => void;
     /** Whether the secret denies everyone it does not exempt (set with `onGrant`). */
     public denyOthers = true;
 
@@ -986,6 +1110,7 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
       const exempted = this.onGrant(grantee, 'read');
       const grant = super.grantRead(withoutConditionsGrantee(exempted), versionStages);
       limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
+      this.onReadGrant?.(grant);
       return grant;
     }
 
@@ -1049,6 +1174,15 @@ class GrantExemptingAttachment extends grantsExempting(secretsmanager.SecretTarg
 
 /** The `Secret` behind `ProtectedSecret.secret`: its grants, and those of the attachment it creates, exempt. */
 class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
+  /** Told of each replica added with a key, whose readers must be granted it (set with `onGrant`). */
+  public onReplica?: (region: string, key: kms.IKeyRef) => void;
+
+  public addReplicaRegion(region: string, encryptionKey?: kms.IKeyRef): void {
+    super.addReplicaRegion(region, encryptionKey);
+    // Without a key the replica is refused at synth (replicaWithoutKeyErrors).
+    if (encryptionKey) this.onReplica?.(region, encryptionKey);
+  }
+
   public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
     // Same id and check as Secret.attach, so a database that attaches the secret finds it where CDK puts it.
     if (this.node.tryFindChild('Attachment')) {
@@ -1056,6 +1190,7 @@ class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
     }
     const attachment = new GrantExemptingAttachment(this, 'Attachment', { secret: this, target });
     attachment.onGrant = this.onGrant;
+    attachment.onReadGrant = this.onReadGrant;
     attachment.denyOthers = this.denyOthers;
     return attachment;
   }

@@ -2,7 +2,7 @@ import { Annotations, Names, RemovalPolicy, Stack, Token, aws_iam as iam, aws_km
 import { Construct } from 'constructs';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
-import { keyAdministrationStatements } from './private/key-policy';
+import { grantUseThroughSecretsManager, keyAdministrationStatements } from './private/key-policy';
 import { keyAliasErrors, validAliasName } from './private/kms-alias';
 import { PropErrors } from './private/validation';
 
@@ -37,8 +37,9 @@ export interface SecretsKeyProps {
  * may use it when the roles the key's policy names are of the key's stack or imported by ARN; a reader of the secret's
  * own stack is refused (each stack would reference the other).
  *
- * It has the policy the constructs give their own keys (the account administers it but may use it only through the
- * grants the secrets add, each scoped to Secrets Manager with `kms:ViaService`) and rotation on. Sharing saves a key
+ * It has the policy the constructs give their own keys (the account administers it, and its IAM policies may grant use
+ * of it only through Secrets Manager of the key's region, `kms:ViaService`) and rotation on. It can also be the key of a
+ * replica in its region (`ProtectedSecret.addReplicaRegion`). Sharing saves a key
  * and an alias per secret (and their monthly cost), at a price: whoever may use the key through Secrets Manager for one
  * secret's reader is listed in the one policy all of them share; disabling or deleting it, or a policy mistake, hits
  * every secret at once; and the policy is capped at 32 KB, so the number of readers it can list is limited (synth
@@ -67,6 +68,12 @@ export class SecretsKey extends kms.Key {
       policy: new iam.PolicyDocument({ statements: keyAdministrationStatements() }),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    // What aws-cdk-lib's Secret adds for a secret of this region encrypted with the key, there from the start: a replica
+    // of a secret of another region is encrypted with it too, and no Secret adds it then. Replicating needs it: "To
+    // encrypt the replicated secret with a KMS key other than aws/secretsmanager, you need kms:GenerateDataKey and
+    // kms:Encrypt to the key" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets_troubleshoot.html),
+    // and the replica's readers get kms:Decrypt in their IAM policies, which the key policy must let count.
+    grantUseThroughSecretsManager(this);
     this.node.addValidation({ validate: () => this.checkPolicySize() });
   }
 

@@ -1,4 +1,4 @@
-import { Resource, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 
 /**
  * What the account keeps on a key it must always be able to administer: none of these actions encrypts or
@@ -40,6 +40,36 @@ export function keyAdministrationStatements(): iam.PolicyStatement[] {
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }),
   ];
+}
+
+/**
+ * The statements aws-cdk-lib's `Secret` adds to the policy of its own key: the account's IAM policies may grant use
+ * of the key (and the grants Secrets Manager makes with it) only through Secrets Manager of the key's region
+ * (`kms:ViaService`). A key shared by secrets (SecretsKey) carries them from the start, so it also serves as a
+ * replica's key, which no `Secret` of its region adds them to.
+ */
+export function grantUseThroughSecretsManager(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  const secretsManager = new kms.ViaServicePrincipal(`secretsmanager.${stack.region}.amazonaws.com`, new iam.AccountPrincipal(stack.account));
+  key.grantEncryptDecrypt(secretsManager);
+  key.grant(secretsManager, 'kms:CreateGrant', 'kms:DescribeKey');
+}
+
+/**
+ * The region of the key `key` stands for, when it is known at synth: a key of this app's stack's, a key imported by
+ * ARN the ARN's. Unknown for an alias imported by name (KMS looks its name up in the region that uses it) and for a
+ * token.
+ */
+export function keyRegionOf(key: kms.IKeyRef): string | undefined {
+  const behind = isKey(key) ? keyBehind(key) : key;
+  if ('aliasName' in behind) return undefined;
+  const region = behind.env.region;
+  return Token.isUnresolved(region) ? undefined : region;
+}
+
+/** Whether a key reference is an `IKey` (a `kms.Key`, an imported key, an alias), not only a `CfnKey`. */
+export function isKey(key: kms.IKeyRef): key is kms.IKey {
+  return typeof (key as Partial<kms.IKey>).grantDecrypt === 'function';
 }
 
 /**
