@@ -35,8 +35,8 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
   /**
    * The Aurora engine: `rds.DatabaseClusterEngine.auroraPostgres(...)` or `auroraMysql(...)`, of a version with the RDS
    * Data API on Serverless v2 (Aurora PostgreSQL 13.11, 14.8, 15.3, 16.1, 17.4, 18.3 and later minors; an earlier
-   * Aurora PostgreSQL version is refused). Aurora MySQL needs version 3.02.0 or later, the first with Aurora Serverless v2;
-   * its Data API may need a later minor, which is not checked here: see the Data API page below for your version.
+   * Aurora PostgreSQL version is refused), or Aurora MySQL 3.07.0 or later (3.02 to 3.06 have Aurora Serverless v2 but no
+   * Data API; an earlier version is refused). Some Regions have no Data API at all: see the first page below.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
    */
@@ -215,10 +215,19 @@ const DATA_API_STATEMENTS = new WeakMap<iam.IGrantable, iam.PolicyStatement>();
  */
 const AURORA_POSTGRES_DATA_API_SINCE: Record<number, number> = { 13: 11, 14: 8, 15: 3, 16: 1, 17: 4, 18: 3 };
 
+/**
+ * The first Aurora MySQL version with the RDS Data API on Serverless v2 and provisioned clusters: "Aurora MySQL version
+ * 3 | Version 3.07 and higher" in every Region that has it (the page above); 3.02 to 3.06 have Serverless v2 but no
+ * Data API.
+ */
+const AURORA_MYSQL_DATA_API_SINCE = { major: 3, minor: 7 };
+
 /** Why the cluster's engine version has no Data API, when its version is known at synth. */
 function dataApiVersionError(engine: rds.IClusterEngine): string | undefined {
   const version = engine.engineVersion?.fullVersion;
-  if (engine.engineType !== 'aurora-postgresql' || version === undefined || Token.isUnresolved(version)) return undefined;
+  if (version === undefined || Token.isUnresolved(version)) return undefined;
+  if (engine.engineType === 'aurora-mysql') return auroraMysqlDataApiError(version);
+  if (engine.engineType !== 'aurora-postgresql') return undefined;
   const [major, minor] = version.split('.').map(Number);
   if (!Number.isInteger(major) || !Number.isInteger(minor)) return undefined;
   const since = AURORA_POSTGRES_DATA_API_SINCE[major];
@@ -231,6 +240,28 @@ function dataApiVersionError(engine: rds.IClusterEngine): string | undefined {
 }
 
 /**
+ * Why an Aurora MySQL version of Aurora Serverless v2 has no Data API (a version before Serverless v2 is
+ * serverlessV2VersionError's to name).
+ */
+function auroraMysqlDataApiError(version: string): string | undefined {
+  const aurora = auroraMysqlVersion(version);
+  if (!aurora) return undefined;
+  const { major, minor } = aurora;
+  const { major: sinceMajor, minor: sinceMinor } = AURORA_MYSQL_DATA_API_SINCE;
+  if (major !== sinceMajor || minor < 2 || minor >= sinceMinor) return undefined;
+  return `\`engine\` is Aurora MySQL ${aurora.text}, which has no RDS Data API, the only way the rotation function reaches Aurora: the `
+    + 'HTTP endpoint this construct turns on is not offered there, and no rotation could run. Use Aurora MySQL 3.07.0 or later, '
+    + 'e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0` '
+    + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html).';
+}
+
+/** The Aurora version of an Aurora MySQL engine version as aws-cdk-lib spells it (`8.0.mysql_aurora.3.08.0`). */
+function auroraMysqlVersion(version: string): { major: number; minor: number; text: string } | undefined {
+  const match = /mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  return match ? { major: Number(match[1]), minor: Number(match[2]), text: `${match[1]}.${match[2]}.${match[3]}` } : undefined;
+}
+
+/**
  * Why the cluster's engine version has no Aurora Serverless v2, the only writer this construct creates: Aurora MySQL
  * has it from version 3.02.0 ("Aurora MySQL version 3: Version 3.02.0 and higher"; version 2 is not listed), when the
  * version is known at synth.
@@ -240,13 +271,12 @@ function serverlessV2VersionError(engine: rds.IClusterEngine): string | undefine
   const version = engine.engineVersion?.fullVersion;
   if (engine.engineType !== 'aurora-mysql' || version === undefined || Token.isUnresolved(version)) return undefined;
   // aws-cdk-lib spells Aurora MySQL versions `<MySQL major>.mysql_aurora.<Aurora version>`, e.g. 5.7.mysql_aurora.2.11.2.
-  const match = /mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/.exec(version);
-  if (!match) return undefined;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
+  const aurora = auroraMysqlVersion(version);
+  if (!aurora) return undefined;
+  const { major, minor } = aurora;
   if (major > 3 || (major === 3 && minor >= 2)) return undefined;
-  const aurora = `${match[1]}.${match[2]}.${match[3]}`;
-  return `\`engine\` is Aurora MySQL ${aurora}, which has no Aurora Serverless v2, the only writer this construct creates: use Aurora MySQL 3.02.0 `
-    + 'or later, e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0` '
+  return `\`engine\` is Aurora MySQL ${aurora.text}, which has no Aurora Serverless v2, the only writer this construct creates `
+    + '(Serverless v2 from 3.02.0, and the RDS Data API the function needs from 3.07.0): use Aurora MySQL 3.07.0 or later, e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0` '
     + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html).';
 }
 

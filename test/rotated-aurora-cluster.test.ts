@@ -198,8 +198,18 @@ describe('RotatedAuroraCluster refuses, naming the prop', () => {
       .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${version.replace(/\./g, '\\.')}, which has no Aurora Serverless v2.*3\\.02\\.0`));
   });
 
-  test('Aurora MySQL 3.02.0 has Serverless v2', () => {
-    expect(() => build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_02_0 }) })).not.toThrow();
+  // The Data API with Aurora MySQL Serverless v2 and provisioned: "Aurora MySQL version 3 | Version 3.07 and higher"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html, review BK).
+  test.each([
+    ['3.02.0', rds.AuroraMysqlEngineVersion.VER_3_02_0],
+    ['3.06.1', rds.AuroraMysqlEngineVersion.VER_3_06_1],
+  ])('Aurora MySQL %s, which has Serverless v2 but no Data API', (version, engineVersion) => {
+    expect(() => build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: engineVersion }) }))
+      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${version.replace(/\./g, '\\.')}, which has no RDS Data API.*3\\.07\\.0`));
+  });
+
+  test('Aurora MySQL 3.07.0 has Serverless v2 and the Data API', () => {
+    expect(() => build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_07_0 }) })).not.toThrow();
   });
 
   // ServerlessV2ScalingConfiguration: "half-step increments"

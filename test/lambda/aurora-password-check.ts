@@ -31,6 +31,13 @@ export class AuroraPasswordCheck {
    * PostgreSQL 14's default parameter group, md5 before (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html).
    */
   public passwordEncryption: 'scram-sha-256' | 'md5' = 'scram-sha-256';
+  /**
+   * The PostgreSQL cluster's `server_version_num`. From version 14 the Data API logs in with SCRAM only: "For Aurora
+   * PostgreSQL version 14 and higher databases, Data API only supports scram-sha-256 for password encryption"
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html), so a user whose stored
+   * verifier is md5 is refused there.
+   */
+  public serverVersionNum = 160004;
 
   public setPassword(username: string, password: string, engine: 'postgres' | 'mysql' = 'postgres'): void {
     this.current.set(username, password);
@@ -63,8 +70,10 @@ export class AuroraPasswordCheck {
     }
     // moto's Data API answers every query with no rows: the setting is answered here, in the Data API's shape
     // (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html, records of Fields).
-    if (/current_setting\('password_encryption'\)/.test(request.sql)) {
-      return { result: { records: [[{ stringValue: this.passwordEncryption }]], numberOfRecordsUpdated: 0 } };
+    if (/^SELECT current_setting\(/.test(request.sql)) {
+      const settings: Record<string, string> = { password_encryption: this.passwordEncryption, server_version_num: String(this.serverVersionNum) };
+      const asked = [...request.sql.matchAll(/current_setting\('([a-z_]+)'\)/g)].map(m => ({ stringValue: settings[m[1]] }));
+      return { result: { records: [asked], numberOfRecordsUpdated: 0 } };
     }
     const changed = /^ALTER USER ["'`]?([^"'`@]+)["'`]?.* (?:PASSWORD|AS) '([^']+)'$/.exec(request.sql);
     if (changed) {
@@ -81,7 +90,9 @@ export class AuroraPasswordCheck {
   private accepts(username: string, password: string): boolean {
     const hash = this.hashes.get(username);
     if (hash === undefined) return this.current.get(username) === password;
-    if (hash.startsWith('md5')) return hash === `md5${createHash('md5').update(password + username, 'utf8').digest('hex')}`;
+    if (hash.startsWith('md5')) {
+      return this.serverVersionNum < 140000 && hash === `md5${createHash('md5').update(password + username, 'utf8').digest('hex')}`;
+    }
     if (hash.startsWith('SCRAM-SHA-256$')) {
       const [, iterations, salt, keys] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$(.+)$/.exec(hash)!;
       const salted = pbkdf2Sync(password, Buffer.from(salt, 'base64'), Number(iterations), 32, 'sha256');

@@ -311,10 +311,11 @@ test('alternating users through the Data API (masterarn with dbClusterArn) is re
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
-test('Aurora PostgreSQL set to password_encryption = md5 (the default before version 14): the Data API stores an md5 verifier, and the rotation completes', async () => {
+test('Aurora PostgreSQL 13 set to password_encryption = md5 (the default before version 14): the Data API stores an md5 verifier, and the rotation completes', async () => {
   // Aurora PostgreSQL 14's default parameter group sets scram-sha-256; clusters before it, and Serverless v1 (no SCRAM),
   // keep md5 (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html).
   aurora.passwordEncryption = 'md5';
+  aurora.serverVersionNum = 130012;
   try {
     const { arn } = await auroraSecret('postgres');
     rdsData.requests.length = 0;
@@ -327,7 +328,28 @@ test('Aurora PostgreSQL set to password_encryption = md5 (the default before ver
     expect(alter[0].sql).not.toContain(current.value.password);
   } finally {
     aurora.passwordEncryption = 'scram-sha-256';
+    aurora.serverVersionNum = 160004;
   }
+});
+
+test('Aurora PostgreSQL 14 or later set to md5 (a parameter group or ALTER ROLE changed outside the stack): setSecret refuses before changing the password, and AWSCURRENT still logs in', async () => {
+  // "For Aurora PostgreSQL version 14 and higher databases, Data API only supports scram-sha-256 for password
+  // encryption" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html): an md5
+  // verifier would lock the user out of the Data API, the function's only way in (review BK).
+  const { arn, password } = await auroraSecret('postgres');
+  aurora.passwordEncryption = 'md5';
+  try {
+    rdsData.requests.length = 0;
+    const token = await startRotationLikeSecretsManager(h, arn);
+    await h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'createSecret' });
+    await expect(h.handler({ SecretId: arn, ClientRequestToken: token, Step: 'setSecret' }))
+      .rejects.toThrow(/password_encryption is md5.*Aurora PostgreSQL 14 and later.*scram-sha-256/);
+    expect(statements().filter(s => /^ALTER USER/.test(s.sql))).toEqual([]);
+  } finally {
+    aurora.passwordEncryption = 'scram-sha-256';
+  }
+  // AWSCURRENT is untouched, and with no ALTER USER sent the database still takes its password.
+  expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);
 });
 
 test('a cluster whose password was changed elsewhere: setSecret says so, and AWSCURRENT is untouched', async () => {

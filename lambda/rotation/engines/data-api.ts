@@ -115,8 +115,8 @@ export function loginSecretPolicy(readerRoleArn: string): string {
 
 class DataApiSession implements DatabaseSession {
   private readonly postgres: boolean;
-  /** The cluster's password_encryption (PostgreSQL), read on the first password change. */
-  private encryption?: string;
+  /** The cluster's password_encryption and server_version_num (PostgreSQL), read on the first password change. */
+  private settings?: { encryption?: string; version: number };
 
   constructor(private readonly target: DatabaseSecret, private readonly loginSecretArn: string) {
     this.postgres = /postgres/.test(target.engine);
@@ -129,11 +129,9 @@ class DataApiSession implements DatabaseSession {
       // PostgreSQL's default parameter group sets scram-sha-256 from version 14 only, and Serverless v1 does not
       // support SCRAM (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html):
       // a SCRAM verifier would lock out a cluster's clients that only do md5.
-      if (this.postgres) {
-        this.encryption ??= (await this.execute("SELECT current_setting('password_encryption')")).records?.[0]?.[0]?.stringValue;
-      }
+      const encryption = this.postgres ? await this.postgresEncryption() : undefined;
       const sql = this.postgres
-        ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(postgresVerifier(this.encryption, username, password, `Aurora cluster ${this.target.dbClusterArn}`))}`
+        ? `ALTER USER ${escapeIdentifier(username)} WITH PASSWORD ${escapeLiteral(postgresVerifier(encryption, username, password, `Aurora cluster ${this.target.dbClusterArn}`))}`
         : `ALTER USER ${mysqlEscape(username)}@'%' IDENTIFIED WITH mysql_native_password AS ${mysqlEscape(nativePasswordHash(password))}`;
       await this.execute(sql);
     } catch (error) {
@@ -141,6 +139,29 @@ class DataApiSession implements DatabaseSession {
       if (known.some(kind => error instanceof kind)) throw error;
       throw new PasswordChangeFailedError(`The Data API of ${this.target.dbClusterArn} refused to change user ${username}.`);
     }
+  }
+
+  /**
+   * The verifier type the cluster stores, read once with its version (one statement). From Aurora PostgreSQL 14 the
+   * Data API logs in with SCRAM only: "For Aurora PostgreSQL version 14 and higher databases, Data API only supports
+   * scram-sha-256 for password encryption" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
+   * An md5 verifier there would lock the user out of the Data API, the function's only way in, with the password
+   * already changed: refused before any change. The stack's parameter group refuses md5 at synth; this catches a
+   * setting changed outside it (the parameter group in the console, ALTER ROLE or ALTER DATABASE ... SET).
+   */
+  private async postgresEncryption(): Promise<string | undefined> {
+    if (!this.settings) {
+      const row = (await this.execute("SELECT current_setting('password_encryption'), current_setting('server_version_num')")).records?.[0];
+      this.settings = { encryption: row?.[0]?.stringValue, version: Number(row?.[1]?.stringValue ?? 0) };
+    }
+    const { encryption, version } = this.settings;
+    if (version >= 140000 && encryption !== undefined && encryption !== 'scram-sha-256') {
+      throw new InvalidConfigurationError(`The session's password_encryption is ${encryption} on ${this.target.dbClusterArn}, but on Aurora PostgreSQL 14 and later `
+        + 'the Data API logs in with scram-sha-256 only (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html): '
+        + 'the new password would lock the user out of it. Set password_encryption to scram-sha-256 in the cluster parameter group, and remove any '
+        + `per-user or per-database setting (ALTER ROLE ${this.target.username} RESET password_encryption), then rotate again. Nothing was changed.`);
+    }
+    return encryption;
   }
 
   public async setOwnPassword(password: string): Promise<void> {
