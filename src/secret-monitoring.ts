@@ -197,7 +197,8 @@ export interface SecretAlertDestinationOptions {
    * The SNS topic alerts go to. A topic of this app gets the topic policy statements that let this account's
    * EventBridge rules and CloudWatch alarms publish (and, with a key of this app, the key policy statements). An
    * imported topic or key cannot be changed: synth warns (`cdk-protected-secrets:alert-topic-policy`) with the
-   * statements its owner must add, without which the alerts are dropped.
+   * statements its owner must add, without which the alerts are dropped. A topic encrypted with the AWS managed key
+   * `alias/aws/sns`, whose policy nobody can change, is refused.
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
    * @default - the stack's shared `SecretAlertTopic` (one KMS-encrypted topic per stack)
    */
@@ -1329,7 +1330,7 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
     + ` (version stage ${field('$.detail.requestParameters.versionStage')}, error ${field('$.detail.errorCode')})`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')} at ${field('$.detail.eventTime')}`
     + ` (account ${events.EventField.account}, ${events.EventField.region}): the client uses a deprecated version or a secret scheduled for deletion.`
-    + ` Make it read AWSCURRENT; if the secret is still needed, \`aws secretsmanager restore-secret --secret-id ${field('$.detail.requestParameters.secretId')}\``
+    + ` Make it read AWSCURRENT; if the secret is still needed, "aws secretsmanager restore-secret --secret-id ${field('$.detail.requestParameters.secretId')}"`
     + ' cancels its deletion.',
   );
 }

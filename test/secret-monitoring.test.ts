@@ -312,6 +312,33 @@ describe('alert texts', () => {
     expect(texts).toBeGreaterThanOrEqual(15);
     expect(undefinedPlaceholders).toEqual([]);
   });
+
+  // A text message holds 153 characters per part in GSM 03.38 and 67 with any other character, each part billed
+  // (https://docs.aws.amazon.com/sms-voice/latest/userguide/sms-limitations-character.html): one backtick would more
+  // than double the parts of every long alert sent to alertPhoneNumbers (review BN).
+  test('every rule\'s alert text is written in the GSM 03.38 alphabet, so text messages take the fewest parts', () => {
+    const GSM_03_38 = new Set([
+      ...'@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+      ...'^{}\\[~]|€',
+    ]);
+    const stack = newStack();
+    const { secret, fn } = secretRotatedByOwnFunction(stack);
+    new SecretMonitoring(stack, 'Monitoring', { secrets: [secret], watchTagChanges: true }).addRotationFunction(fn);
+    new AccountSecretAlerts(stack, 'Alerts');
+    const outside: string[] = [];
+    let texts = 0;
+    for (const [id, rule] of Object.entries(Template.fromStack(stack).findResources('AWS::Events::Rule'))) {
+      for (const target of rule.Properties.Targets ?? []) {
+        if (!target.InputTransformer) continue;
+        texts++;
+        const text: string = JSON.parse(target.InputTransformer.InputTemplate);
+        const others = [...new Set([...text].filter(c => !GSM_03_38.has(c)))];
+        if (others.length) outside.push(`${id}: ${others.join(' ')}`);
+      }
+    }
+    expect(texts).toBeGreaterThanOrEqual(15);
+    expect(outside).toEqual([]);
+  });
 });
 
 describe('SecretMonitoring resources', () => {
@@ -962,6 +989,21 @@ describe('SecretMonitoring resources', () => {
     const tamper = rules.filter(rule => JSON.stringify(rule.Properties.EventPattern).includes('events.amazonaws.com'));
     expect(tamper.length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(tamper)).toContain('Fn::ImportValue');
+  });
+
+  test('an alert topic encrypted with the AWS managed key alias/aws/sns is refused: nobody can let EventBridge or CloudWatch use it (review BN)', () => {
+    // "you can only change the key policy for a customer managed key"
+    // (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying.html).
+    const stack = newStack();
+    const managed = new sns.Topic(stack, 'Managed', { masterKey: kms.Alias.fromAliasName(stack, 'AwsSns', 'alias/aws/sns') });
+    expect(() => new SecretMonitoring(stack, 'Monitoring', { alertTopic: managed }))
+      .toThrow(/`alertTopic` is encrypted with the AWS managed key alias\/aws\/sns.*customer-managed key/);
+    expect(() => new ProtectedSecret(stack, 'S', { readers: [role(stack, 'R')], monitoring: { alertTopic: managed } }))
+      .toThrow(/`monitoring.alertTopic` is encrypted with the AWS managed key alias\/aws\/sns/);
+    const byArn = new sns.Topic(stack, 'ByArn', { masterKey: kms.Key.fromKeyArn(stack, 'AwsSnsArn', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/sns') });
+    expect(() => new SecretMonitoring(stack, 'Monitoring2', { alertTopic: byArn })).toThrow(/AWS managed key alias\/aws\/sns/);
+    const own = new sns.Topic(stack, 'Own', { masterKey: new kms.Key(stack, 'OwnKey') });
+    expect(() => new SecretMonitoring(stack, 'Monitoring3', { alertTopic: own })).not.toThrow();
   });
 
   test('an alert topic of another region is refused, on the monitoring and on a secret', () => {

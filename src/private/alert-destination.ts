@@ -1,5 +1,5 @@
 // Where alerts go, for every alerting construct: the shared topic or the caller's own, and its subscriptions.
-import { Stack, Token, TokenComparison, aws_sns as sns } from 'aws-cdk-lib';
+import { Stack, Token, TokenComparison, aws_kms as kms, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { SecretAlertTopic } from '../secret-alert-topic';
 import type { SecretAlertDestinationOptions } from '../secret-monitoring';
@@ -45,5 +45,22 @@ export function alertDestinationErrors(scope: IConstruct, options: SecretAlertDe
     errors.push(`\`${prefix}alertTopic\` is in region ${topicRegion}, but the rules and alarms that publish to it are in ${region}; `
       + 'EventBridge targets a topic of its own region only. Use a topic of this region (or leave it out for the stack\'s shared topic).');
   }
+  if (options.alertTopic && encryptedWithSnsManagedKey(options.alertTopic)) {
+    // SNS's own key takes no statement: "you can only change the key policy for a customer managed key"
+    // (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying.html), and EventBridge and CloudWatch
+    // publish to an encrypted topic only when its key policy lets them
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html): every alert would be dropped.
+    errors.push(`\`${prefix}alertTopic\` is encrypted with the AWS managed key alias/aws/sns, whose policy nobody can change, so EventBridge `
+      + 'and CloudWatch can never use it and every alert would be dropped. Encrypt the topic with a customer-managed key (its policy then takes the '
+      + 'statements synth names), or leave it out for the stack\'s shared topic.');
+  }
   return errors;
+}
+
+/** Whether `topic` is encrypted with SNS's AWS managed key, named by its alias or by an ARN that ends in it. */
+function encryptedWithSnsManagedKey(topic: sns.ITopic): boolean {
+  const key = topic.masterKey;
+  if (!key) return false;
+  const name = 'aliasName' in key ? String((key as kms.IAlias).aliasName) : key.keyArn;
+  return !Token.isUnresolved(name) && /(^|[:/])alias\/aws\/sns$/.test(name);
 }

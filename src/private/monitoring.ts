@@ -44,11 +44,11 @@ export function rotationMessage(): events.RuleTargetInput {
 export function rotationFailedSteps(secretArn: string): string[] {
   return [
     'The rotation function\'s log, searched for the secret ARN, names the failed step and its cause: fix the cause first.',
-    `\`aws secretsmanager describe-secret --secret-id ${secretArn}\` shows the AWSPENDING and AWSCURRENT version ids.`,
+    `"aws secretsmanager describe-secret --secret-id ${secretArn}" shows the AWSPENDING and AWSCURRENT version ids.`,
     'If the log shows "setSecret: changed the user\'s password" for that version (single user), only the AWSPENDING password logs in now:',
-    `promote it with \`aws secretsmanager update-secret-version-stage --secret-id ${secretArn} --version-stage AWSCURRENT`,
-    '--move-to-version-id PENDING_VERSION_ID --remove-from-version-id CURRENT_VERSION_ID`. Otherwise AWSCURRENT still logs in: remove the label',
-    `(\`--version-stage AWSPENDING --remove-from-version-id PENDING_VERSION_ID\`), then \`aws secretsmanager rotate-secret --secret-id ${secretArn}\``,
+    `promote it with "aws secretsmanager update-secret-version-stage --secret-id ${secretArn} --version-stage AWSCURRENT`,
+    '--move-to-version-id PENDING_VERSION_ID --remove-from-version-id CURRENT_VERSION_ID". Otherwise AWSCURRENT still logs in: remove the label',
+    `("--version-stage AWSPENDING --remove-from-version-id PENDING_VERSION_ID"), then "aws secretsmanager rotate-secret --secret-id ${secretArn}"`,
     '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as one of the secret\'s writers or',
     'breakGlassPrincipals (with none, an administrator must first allow one in the secret\'s resource policy).',
   ];
@@ -81,7 +81,7 @@ export function keyChangeMessage(stackName: string): events.RuleTargetInput {
     `AWS KMS: ${field('$.detail.eventName')} on key ${field('$.detail.requestParameters.keyId')}`
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
-    + ` This key encrypts a watched secret of ${stackName}: \`aws kms list-aliases --key-id ${field('$.detail.requestParameters.keyId')}\` names it.`
+    + ` This key encrypts a watched secret of ${stackName}: "aws kms list-aliases --key-id ${field('$.detail.requestParameters.keyId')}" names it.`
     + ' A deleted or disabled key makes the secret unreadable; a new key policy or grant can let others decrypt it.',
   );
 }
@@ -125,10 +125,10 @@ export function monitoringTamperMessage(stackName: string): events.RuleTargetInp
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
     + ' This is one of the monitoring\'s own rules or alarms, its alert topic or a subscription, the topic\'s key or the trail its alerts rely on:'
     + ' a disabled or re-targeted rule, a deleted, rewritten or muted alarm, a changed topic or subscription, or a stopped trail silences the secrets\' alerts.'
-    + ' Expected only from your deployments. Otherwise check the rule (`aws events describe-rule`, `list-targets-by-rule`), the alarm'
-    + ' (`aws cloudwatch describe-alarms`), the topic (`aws sns get-topic-attributes`, `list-subscriptions-by-topic`) or the trail (`aws cloudtrail get-trail-status`),'
-    + ' find the caller in CloudTrail, and undo the change (`aws events enable-rule`, `aws cloudwatch enable-alarm-actions`, `aws cloudtrail start-logging`);'
-    + ' `aws cloudformation detect-stack-drift` shows what differs from the template.',
+    + ' Expected only from your deployments. Otherwise check the rule ("aws events describe-rule", "list-targets-by-rule"), the alarm'
+    + ' ("aws cloudwatch describe-alarms"), the topic ("aws sns get-topic-attributes", "list-subscriptions-by-topic") or the trail ("aws cloudtrail get-trail-status"),'
+    + ' find the caller in CloudTrail, and undo the change ("aws events enable-rule", "aws cloudwatch enable-alarm-actions", "aws cloudtrail start-logging");'
+    + ' "aws cloudformation detect-stack-drift" shows what differs from the template.',
   );
 }
 
