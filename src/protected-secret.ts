@@ -652,6 +652,15 @@ export class ProtectedSecret extends ProtectedSecretBase {
     if (!Array.isArray(replicas)) return [];
     // The AWS managed key named by its alias (an ARN that ends in alias/aws/secretsmanager, literal or joined) is no key either.
     const keyless = (key: unknown) => key === undefined || /alias\/aws\/secretsmanager"?\]*\]*\}*$/.test(JSON.stringify(key));
+    // A replica written into the CfnSecret directly (its replicaRegions, an override) skipped addReplicaRegion: the
+    // readers are not granted it.
+    const known = new Set(this.replicas.map(replica => replica.region));
+    for (const replica of replicas as Array<{ region: unknown }>) {
+      if (replica && typeof replica.region === 'string' && !known.has(replica.region)) {
+        Annotations.of(this).addWarningV2('cdk-protected-secrets:replica-not-granted', `ProtectedSecret ${this.node.path}: the replica in ${replica.region} was `
+          + 'set on the CfnSecret, not with `addReplicaRegion`, so no reader or grantee is granted it: add it with `addReplicaRegion(region, key)` instead.');
+      }
+    }
     return (replicas as Array<{ region: unknown; kmsKeyId?: unknown }>).filter(replica => replica && keyless(replica.kmsKeyId)).map(replica =>
       `the replica in ${JSON.stringify(replica.region)} (added with \`secret.addReplicaRegion\`) has no key, so Secrets Manager would encrypt it with the AWS managed key `
       + 'aws/secretsmanager, not a customer-managed one: pass a key of that region, `secret.addReplicaRegion(region, key)`.');
@@ -728,19 +737,32 @@ export class ProtectedSecret extends ProtectedSecretBase {
    * principal without an IAM policy of this app (a service principal) cannot be granted so.
    */
   private grantReplicaKey(principal: iam.IPrincipal, replica: Replica): void {
-    const added = principal.addToPrincipalPolicy(new iam.PolicyStatement({
+    // The rotation function's role reads and writes in the primary region only: "Secrets Manager rotates the secret in
+    // the primary Region, and the new secret value propagates to all of the associated replica secrets"
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+    if (hasMarker(principal, 'RotationGrantee')) return;
+    // An imported role with `mutable: false` reports a statement as added and drops it (aws-cdk-lib's ImmutableRole,
+    // whose class aws-cdk-lib exports under no public name; `ImmutableRole2` once wrapped for property injection).
+    const immutable = /^ImmutableRole\d*$/.test(principal.constructor?.name ?? '');
+    const added = !immutable && principal.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kms:Decrypt'],
       resources: [isKey(replica.key) ? keyArnOf(replica.key) : replica.key.keyRef.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${replica.region}.amazonaws.com` } },
     })).statementAdded;
     if (added) return;
-    const who = Construct.isConstruct(principal) ? principal.node.path : principal.toString();
+    const arn = (principal as Partial<iam.IRole>).roleArn;
+    const described = principal.toString();
+    const who = arn !== undefined && !Token.isUnresolved(arn) ? arn
+      : Construct.isConstruct(principal) ? principal.node.path
+        : described !== '[object Object]' ? described : JSON.stringify(Stack.of(this).resolve(principal.policyFragment.principalJson));
     Annotations.of(this).addWarningV2('cdk-protected-secrets:replica-not-granted',
       `ProtectedSecret ${this.node.path}: ${who} may read the secret but not its replica in ${replica.region}: it takes no IAM statement, and reading the replica `
       + `needs kms:Decrypt on the replica's key ${describeKey(replica.key)} through Secrets Manager of ${replica.region}. `
       + (isServiceOnly(principal)
         ? `Allow the service in that key's policy (kms:ViaService secretsmanager.${replica.region}.amazonaws.com), or let it read the primary.`
-        : 'Pass a role (`iam.Role.fromRoleArn`) rather than an ArnPrincipal, or let it read the primary.'));
+        : immutable
+          ? 'It was imported with mutable: false: add that statement to its policy where the role is managed, or let it read the primary.'
+          : 'Pass a role (`iam.Role.fromRoleArn`) rather than an ArnPrincipal, or let it read the primary.'));
   }
 
   private unusableErrors(): string[] {

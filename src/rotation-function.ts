@@ -983,6 +983,8 @@ class ResourcePolicyGrantee implements iam.IPrincipal {
   }
 }
 
+markClass(ResourcePolicyGrantee, 'RotationGrantee');
+
 /** The rotation role's grants written in another stack: a customer-managed policy there, attached to the role. */
 class RotationAccess extends Construct implements iam.IGrantable {
   public readonly grantPrincipal: RolePolicyInScope;

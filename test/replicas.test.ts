@@ -1,9 +1,9 @@
 // Replicas of a ProtectedSecret (addReplicaRegion): the secret's readers read them in the replica's region, a
 // SecretsKey can be a replica's key, and a key of another region is refused. Decisions by the policy simulator.
-import { App, Fn, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda } from 'aws-cdk-lib';
+import { App, Fn, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Decision, ResolvedApp, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
-import { ProtectedSecret, SecretsKey } from '../src';
+import { ProtectedSecret, RotatedDatabase, SecretsKey } from '../src';
 
 const PRIMARY_REGION = 'eu-west-1';
 const REPLICA_REGION = 'eu-central-1';
@@ -149,6 +149,35 @@ test('a principal without an IAM policy of the app (a service principal) is warn
   app.synth();
   Annotations.fromStack(secret.stack).hasWarning('/Primary/S', Match.stringLikeRegexp(
     `events\\.amazonaws\\.com\\) may read the secret but not its replica in ${REPLICA_REGION}.*cdk-protected-secrets:replica-not-granted`));
+});
+
+test('the library\'s rotation function, which rotates in the primary region, is no reader to warn about (review BM)', () => {
+  // "Secrets Manager rotates the secret in the primary Region, and the new secret value propagates to all of the
+  // associated replica secrets" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+  const { app, primary, replica, role } = replicatedApp({ readers: ['reader'] });
+  const vpc = new ec2.Vpc(primary, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 });
+  const db = new RotatedDatabase(primary, 'Db', { vpc, engine, secretReaders: [role('app')] });
+  db.secret.addReplicaRegion(REPLICA_REGION, new kms.Key(replica, 'DbKey'));
+  app.synth();
+  const warnings = Annotations.fromStack(primary).findWarning('*', Match.stringLikeRegexp('replica-not-granted'));
+  expect(warnings.map(w => w.entry.data)).toEqual([]);
+});
+
+test('an imported role that takes no statement (mutable: false) is warned about, not silently left without the replica (review BM)', () => {
+  const { app, primary, replica, secret } = replicatedApp({ readers: ['reader'] });
+  secret.grantRead(iam.Role.fromRoleArn(primary, 'Fixed', roleArn('fixed'), { mutable: false }));
+  secret.addReplicaRegion(REPLICA_REGION, new kms.Key(replica, 'Key'));
+  app.synth();
+  Annotations.fromStack(primary).hasWarning('/Primary/S', Match.stringLikeRegexp(
+    `role/fixed.* may read the secret but not its replica in ${REPLICA_REGION}.*imported with mutable: false`));
+});
+
+test('a replica set on the CfnSecret directly, past addReplicaRegion, is warned about: its readers are not granted it (review BM)', () => {
+  const { app, primary, secret } = replicatedApp({ readers: ['reader'] });
+  (secret.secret.node.defaultChild as any).replicaRegions = [{ region: REPLICA_REGION, kmsKeyId: `arn:aws:kms:${REPLICA_REGION}:${ACCOUNT}:key/abcd` }];
+  app.synth();
+  Annotations.fromStack(primary).hasWarning('/Primary/S', Match.stringLikeRegexp(`replica in ${REPLICA_REGION} was set on the CfnSecret.*addReplicaRegion`));
 });
 
 test('a grantee of write only gets nothing on the replica, which is written through its primary only', () => {

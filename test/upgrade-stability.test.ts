@@ -35,6 +35,9 @@ const STABLE_TYPES = [
   'AWS::S3::Bucket',
   'AWS::CloudTrail::Trail',
   'AWS::Lambda::Function',
+  // A new topic drops every subscription, and a new email subscription waits for its confirmation again.
+  'AWS::SNS::Topic',
+  'AWS::SNS::Subscription',
 ];
 
 function stableIds(): Record<string, Record<string, string[]>> {
