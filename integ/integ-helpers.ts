@@ -34,22 +34,22 @@ export function assertRotationSucceeds(integ: IntegTest, db: RotatedDatabase | R
     .expect(ExpectedResult.objectLike({ VersionIdsToStages: { [token]: ['AWSCURRENT'] } }))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(20) });
   rotate.next(current);
-  current.next(alertArrives(integ, db));
+  const queue = alertProbe(db);
+  const alert = alertArrives(integ, queue);
+  current.next(alert);
+  alert.next(alarmArrives(integ, db, queue));
 }
 
 /**
- * On a real deployment: the alert of the succeeded rotation reaches the stack's alert topic. A queue of the test stack
- * subscribes to the topic, and the assertion waits for a message naming RotationSucceeded. It proves the whole path a
- * synth cannot: the rule matches Secrets Manager's event, and EventBridge may publish to the topic and use its key
- * (the key policy's EventBridge statement relies on SNS's encryption context, not on a statement of the SNS guide).
+ * A queue of the test stack subscribed to the stack's alert topic, read by the assertions below. SQS-managed
+ * encryption (SSE-SQS, aws-cdk-lib's default for queues:
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_sqs-readme.html), so no key policy to write for SNS.
+ * Messages live an hour.
  */
-function alertArrives(integ: IntegTest, db: RotatedDatabase | RotatedAuroraCluster) {
+function alertProbe(db: RotatedDatabase | RotatedAuroraCluster): sqs.Queue {
   const stack = Stack.of(db);
   const topic = db.secret.monitoring?.alertTopic;
   if (!topic) throw new Error(`${db.node.path}: the integ tests check the alerts, so monitoring must be on`);
-  // SQS-managed encryption (SSE-SQS, aws-cdk-lib's default for queues:
-  // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_sqs-readme.html), so no key policy to write for SNS.
-  // Messages live an hour.
   const queue = new sqs.Queue(stack, 'AlertProbe', {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
@@ -58,9 +58,39 @@ function alertArrives(integ: IntegTest, db: RotatedDatabase | RotatedAuroraClust
   });
   NagSuppressions.addResourceSuppressions(queue, [{ id: 'AwsSolutions-SQS3', reason: 'A test probe read by the integ assertion; a message it misses is the failure the assertion reports.' }]);
   topic.addSubscription(new subscriptions.SqsSubscription(queue, { rawMessageDelivery: true }));
+  return queue;
+}
+
+/** On a real deployment: waits for a message on the probe queue whose body matches `pattern`. */
+function messageArrives(integ: IntegTest, queue: sqs.IQueue, pattern: string) {
   return integ.assertions.awsApiCall('SQS', 'receiveMessage', { QueueUrl: queue.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 })
-    .expect(ExpectedResult.objectLike({ Messages: Match.arrayWith([Match.objectLike({ Body: Match.stringLikeRegexp('RotationSucceeded') })]) }))
+    .expect(ExpectedResult.objectLike({ Messages: Match.arrayWith([Match.objectLike({ Body: Match.stringLikeRegexp(pattern) })]) }))
     .waitForAssertions({ totalTimeout: Duration.minutes(10), interval: Duration.seconds(30) });
+}
+
+/**
+ * On a real deployment: the alert of the succeeded rotation reaches the stack's alert topic. It proves the whole path
+ * a synth cannot: the rule matches Secrets Manager's event, and EventBridge may publish to the topic and use its key
+ * (the key policy's EventBridge statement relies on SNS's encryption context, not on a statement of the SNS guide).
+ */
+function alertArrives(integ: IntegTest, queue: sqs.IQueue) {
+  return messageArrives(integ, queue, 'RotationSucceeded');
+}
+
+/**
+ * On a real deployment: an alarm of the monitoring notifies the topic. SetAlarmState "temporarily sets the state of an
+ * alarm for testing purposes. When the updated state differs from the previous value, the action configured for the
+ * appropriate state is invoked" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html).
+ * It proves that CloudWatch may publish to the topic and use its key with the conditions the policies set on it
+ * (aws:SourceAccount), which no synth can.
+ */
+function alarmArrives(integ: IntegTest, db: RotatedDatabase | RotatedAuroraCluster, queue: sqs.IQueue) {
+  const alarm = db.secret.monitoring!.rotationFailedAlarms[0];
+  const reason = 'integ probe: the alarm action reaches the alert topic';
+  const setState = integ.assertions.awsApiCall('CloudWatch', 'setAlarmState', { AlarmName: alarm.alarmName, StateValue: 'ALARM', StateReason: reason });
+  setState.provider.addToRolePolicy({ Effect: 'Allow', Action: ['cloudwatch:SetAlarmState'], Resource: [alarm.alarmArn] });
+  setState.next(messageArrives(integ, queue, reason));
+  return setState;
 }
 
 /** What makes a test database cheap and gone when the test ends. The assertion starts the first rotation itself. */

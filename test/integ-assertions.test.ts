@@ -79,9 +79,11 @@ test.each(snapshots)('%s: an assertion waits for the succeeded rotation\'s alert
     }
   }
   const waited = new Set<string>();
+  const bodies: string[] = [];
   for (const [stack, t] of templates) {
     for (const call of Object.values(t.Resources).filter(r => r.Type === 'Custom::DeployAssert@SdkCallSQSreceiveMessage')) {
-      expect(JSON.parse(call.Properties.expected)).toEqual({ $ObjectLike: { Messages: { $ArrayWith: [{ $ObjectLike: { Body: { $StringLike: 'RotationSucceeded' } } }] } } });
+      const expected = JSON.parse(call.Properties.expected);
+      bodies.push(expected.$ObjectLike.Messages.$ArrayWith[0].$ObjectLike.Body.$StringLike);
       // The queue URL is the queue's Ref, through an import when the queue is in the test stack.
       const url = call.Properties.parameters.QueueUrl['Fn::Join'][1].find((part: any) => typeof part === 'object');
       waited.add(resourceNamed(templates, stack, url));
@@ -89,4 +91,31 @@ test.each(snapshots)('%s: an assertion waits for the succeeded rotation\'s alert
   }
   expect(probes.size).toBeGreaterThan(0);
   expect([...probes].sort()).toEqual([...waited].sort());
+  // The rotation's alert, and the message of the alarm the next test sets off.
+  expect(bodies.sort()).toEqual([...probes].flatMap(() => [ALARM_PROBE_REASON, 'RotationSucceeded']).sort());
+});
+
+const ALARM_PROBE_REASON = 'integ probe: the alarm action reaches the alert topic';
+
+test.each(snapshots)('%s: an assertion sets off an alarm of the monitoring, whose action is the probed topic, and waits for its message', snapshot => {
+  const templates = templatesOf(snapshot);
+  const calls = [...templates].flatMap(([stack, t]) => Object.values(t.Resources)
+    .filter(r => r.Type === 'Custom::DeployAssert@SdkCallCloudWatchsetAlarmState').map(call => ({ stack, call })));
+  const probeQueues = [...templates.values()].flatMap(t => Object.entries(t.Resources).filter(([id, r]) => r.Type === 'AWS::SQS::Queue' && /AlertProbe/.test(id)));
+  // One per test database stack, as there is one probe queue per such stack.
+  expect(calls.length).toBeGreaterThan(0);
+  expect(calls).toHaveLength(probeQueues.length);
+  for (const { stack, call } of calls) {
+    expect(JSON.parse(call.Properties.parameters.StateValue)).toBe('ALARM');
+    expect(JSON.parse(call.Properties.parameters.StateReason)).toBe(ALARM_PROBE_REASON);
+    // The alarm name is the alarm's Ref, through an import from the test stack; that alarm notifies a topic a probe queue reads.
+    const name = call.Properties.parameters.AlarmName['Fn::Join'][1].find((part: any) => typeof part === 'object');
+    const [owner, alarmId] = resourceNamed(templates, stack, name).split('/');
+    const alarm = templates.get(owner)!.Resources[alarmId];
+    expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
+    const probedTopics = Object.values(templates.get(owner)!.Resources)
+      .filter(r => r.Type === 'AWS::SNS::Subscription' && r.Properties.Protocol === 'sqs').map(r => r.Properties.TopicArn.Ref);
+    expect(probedTopics.length).toBeGreaterThan(0);
+    expect(alarm.Properties.AlarmActions.map((a: any) => a.Ref)).toEqual(expect.arrayContaining(probedTopics));
+  }
 });
