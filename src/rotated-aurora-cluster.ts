@@ -1,6 +1,7 @@
 import {
   Annotations,
   ArnFormat,
+  CfnDeletionPolicy,
   CfnResource,
   Duration,
   Names,
@@ -178,9 +179,23 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     });
     retainGroupsInUse(this, removalPolicy, { parameterGroup });
     keepKeyForDatabase(this.secret.encryptionKey, this, cluster.node.defaultChild as CfnResource, removalPolicy);
+    this.keepWriterWhileProtected(cluster, props);
     const md5 = postgresMd5Warning(props.engine, props.parameters);
     if (md5) Annotations.of(this).addWarningV2('cdk-protected-secrets:postgres-md5-verifiers', `RotatedAuroraCluster ${this.node.path}: ${md5}`);
     return cluster;
+  }
+
+  /**
+   * While the cluster is protected, its writer outlives a stack deletion: RDS deletes a cluster's instances "even when
+   * deletion protection is enabled for the DB cluster" (DeletionProtection,
+   * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html), so `cdk destroy` would leave a
+   * protected cluster with no instance to serve it. Deploying `deletionProtection: false` (the README's way to delete on
+   * purpose) gives the writer back to the deletion. A writer replaced by an update still goes (UpdateReplacePolicy).
+   */
+  private keepWriterWhileProtected(cluster: rds.DatabaseCluster, props: RotatedAuroraClusterProps): void {
+    if (!deletionProtection(props)) return;
+    const writer = cluster.node.tryFindChild('Writer')?.node.defaultChild as CfnResource | undefined;
+    if (writer) writer.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE;
   }
 
   /**

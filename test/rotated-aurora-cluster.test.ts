@@ -37,6 +37,22 @@ test('a Data API cluster encrypted with the secret\'s key, TLS enforced, master 
   t.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
 });
 
+test('the writer outlives a stack deletion while the cluster is protected, so cdk destroy leaves a working database (review BP)', () => {
+  // RDS deletes a cluster's instances "even when deletion protection is enabled for the DB cluster" (DeletionProtection,
+  // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html): with Delete, the writer would
+  // go and leave the protected cluster with no instance to serve it.
+  const writerPolicy = (extra: Partial<RotatedAuroraClusterProps>) => {
+    const { stack, aurora } = build(extra);
+    const writer = aurora.cluster.node.findChild('Writer').node.defaultChild as any;
+    return Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(writer)].DeletionPolicy;
+  };
+  expect(writerPolicy({})).toBe('RetainExceptOnCreate');
+  expect(writerPolicy({ removalPolicy: RemovalPolicy.RETAIN })).toBe('RetainExceptOnCreate');
+  // Once protection is off (the README's way to delete on purpose), the writer goes with the cluster.
+  expect(writerPolicy({ deletionProtection: false })).toBe('Delete');
+  expect(writerPolicy({ removalPolicy: RemovalPolicy.DESTROY })).toBe('Delete');
+});
+
 test('the secret carries dbClusterArn (which switches the function to the Data API) without a dependency cycle', () => {
   const { stack } = build({ clusterIdentifier: 'orders' });
   Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', {
