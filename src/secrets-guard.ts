@@ -1,6 +1,7 @@
 import { Annotations, CfnResource, IAspect } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { GUARD_RULES, GuardRule, ROTATION_RULE_ID } from './private/guard-rules';
+import { RenderedResource, renderResource } from './private/guard-rules/rule';
 
 /**
  * How `SecretsGuard` reports a finding.
@@ -45,7 +46,9 @@ interface Suppression {
  * a secret (or a replica of it) without a customer-managed key, a secret whose value is written into the template as
  * a literal, a credential written as a literal into a secret's `secretStringTemplate`, a secret without rotation, a
  * secret resource policy that allows everyone (`*`) without a condition on who calls, and an RDS instance or cluster
- * whose master password is not from Secrets Manager. Each finding names the rule (`SecretsGuard.<Rule>`) and is attached to the resource.
+ * whose master password is not from Secrets Manager. Resources are read as CloudFormation receives them: escape hatches
+ * (`addPropertyOverride`, `addPropertyDeletionOverride`) applied, a raw `CfnResource` checked by its type, and every
+ * branch of an `Fn::If` checked. Each finding names the rule (`SecretsGuard.<Rule>`) and is attached to the resource.
  * A finding that is accepted on purpose is suppressed per construct, with a reason: `SecretsGuard.suppress`.
  *
  * @example
@@ -90,8 +93,13 @@ export class SecretsGuard implements IAspect {
 
   public visit(node: IConstruct): void {
     if (!CfnResource.isCfnResource(node)) return;
+    // Rules match by CloudFormation type, so a raw CfnResource is checked like the L1 class; the resource is rendered
+    // (escape hatches applied) once, and only when a rule applies to it.
+    let resource: RenderedResource | undefined;
     for (const rule of this.rules) {
-      const finding = rule.check(node);
+      if (!rule.resourceTypes.includes(node.cfnResourceType)) continue;
+      resource ??= renderResource(node);
+      const finding = rule.check(resource);
       if (finding !== undefined) this.report(node, rule.id, finding);
     }
   }

@@ -1,5 +1,6 @@
-import { App, Aspects, Fn, SecretValue, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, Aspects, CfnCondition, CfnMapping, CfnParameter, CfnResource, Fn, SecretValue, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { GuardSeverity, ProtectedSecret, RotatedDatabase, SecretsGuard } from '../src';
+import { renderResource } from '../src/private/guard-rules/rule';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -383,6 +384,7 @@ describe('SecretPolicyAllowsEveryone: only conditions on who calls narrow "*"', 
     ['TLS and the caller\'s organization', { Bool: { 'aws:SecureTransport': 'true' }, StringEquals: { 'aws:PrincipalOrgID': 'o-example' } }],
     ['role ARNs of the account', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/app-*' } }],
     ['a VPC endpoint', { StringEquals: { 'aws:SourceVpce': 'vpce-1234' } }],
+    ['an organizational unit and those under it (a path wildcard)', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-example/r-ab12/ou-ab12-11111111/*' } }],
   ])('AnyPrincipal narrowed to %s is not everyone', (_case, conditions) => {
     expect(policyFindings(conditions)).toEqual([]);
   });
@@ -439,5 +441,143 @@ describe('SecretValueInTemplate: only literal values are in the template', () =>
   test('literal text joined to a value from CloudFormation is reported', () => {
     expect(valueFindings(stack => ({ 'Fn::Join': ['', ['prefix-hunter2-', accessKey(stack).secretAccessKey.unsafeUnwrap()]] })))
       .toEqual([expect.stringMatching(/\[SecretsGuard\.SecretValueInTemplate\] Test\/S\/Resource:/)]);
+  });
+});
+
+/**
+ * The properties as CloudFormation receives them: escape hatches, raw resources, and literals inside other intrinsic
+ * functions (review BQ). Findings are asserted as "rule path" for the requireRotation: false guard.
+ */
+describe('SecretsGuard reads the resource as deployed', () => {
+  const errorsOf = (build: (stack: Stack) => void) => findings(build, new SecretsGuard({ requireRotation: false })).errors;
+  /** A secret with a customer-managed key and no value yet: each test gives it the value it is about. */
+  const bareSecret = (stack: Stack) => {
+    const cfn = compliantSecret(stack, 'S').node.defaultChild as secretsmanager.CfnSecret;
+    cfn.generateSecretString = undefined;
+    return cfn;
+  };
+  const inUsEast1 = (stack: Stack) => new CfnCondition(stack, 'C', { expression: Fn.conditionEquals(stack.region, 'us-east-1') });
+  const database = (stack: Stack, props: Partial<rds.CfnDBInstanceProps>) => new rds.CfnDBInstance(stack, 'Db', {
+    engine: 'postgres', dbInstanceClass: 'db.t3.micro', allocatedStorage: '20', masterUsername: 'app', ...props,
+  });
+  const SM_PASSWORD = '{{resolve:secretsmanager:db:SecretString:password}}';
+
+  test('the rendered properties include escape hatches (fails if aws-cdk-lib\'s internal _toCloudFormation changes)', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const cfn = bareSecret(stack);
+    cfn.addPropertyOverride('SecretString', 'overridden');
+    cfn.addPropertyDeletionOverride('KmsKeyId');
+    const { type, properties } = renderResource(cfn);
+    expect(type).toBe('AWS::SecretsManager::Secret');
+    expect(properties.SecretString).toBe('overridden');
+    expect(properties).not.toHaveProperty('KmsKeyId');
+  });
+
+  describe('SecretValueInTemplate', () => {
+    const VALUE = ['SecretValueInTemplate Test/S/Resource'];
+    test.each<[string, (stack: Stack) => void]>([
+      ['overridden in (addPropertyOverride)', s => bareSecret(s).addPropertyOverride('SecretString', 'hunter2')],
+      ['on one branch of an Fn::If', s => { inUsEast1(s); bareSecret(s).secretString = Fn.conditionIf('C', 'hunter2', 'hunter3').toString(); }],
+      ['in the variable map of an Fn::Sub', s => { bareSecret(s).secretString = { 'Fn::Sub': ['${Pw}', { Pw: 'hunter2' }] } as any; }],
+      ['the default of a NoEcho parameter', s => { bareSecret(s).secretString = new CfnParameter(s, 'Pw', { noEcho: true, default: 'hunter2' }).valueAsString; }],
+      ['base64-encoded (Fn::Base64)', s => { bareSecret(s).secretString = Fn.base64('hunter2'); }],
+      ['selected from a literal list (Fn::Select)', s => { bareSecret(s).secretString = Fn.select(1, ['a', 'hunter2']); }],
+      ['in a mapping (Fn::FindInMap with a key known at deploy time)', s => {
+        new CfnMapping(s, 'Pw', { mapping: { 'eu-west-1': { value: 'hunter2' }, 'us-east-1': { value: 'hunter3' } } });
+        bareSecret(s).secretString = Fn.findInMap('Pw', Fn.ref('AWS::Region'), 'value');
+      }],
+    ])('a literal value %s is in the template', (_case, build) => {
+      expect(errorsOf(build)).toEqual(VALUE);
+    });
+
+    test('a raw CfnResource of type AWS::SecretsManager::Secret is checked like the L1 class', () => {
+      expect(errorsOf(s => new CfnResource(s, 'Raw', {
+        type: 'AWS::SecretsManager::Secret',
+        properties: {
+          KmsKeyId: new kms.Key(s, 'K').keyArn, SecretString: 'hunter2',
+        },
+      }))).toEqual(['SecretValueInTemplate Test/Raw']);
+    });
+
+    test('values CloudFormation fills in stay unreported: a parameter without a default, a value on every branch from a resource', () => {
+      expect(errorsOf(s => {
+        inUsEast1(s);
+        const key = new iam.AccessKey(s, 'Key', { user: new iam.User(s, 'U') });
+        bareSecret(s).secretString = Fn.conditionIf('C', new CfnParameter(s, 'Pw', { noEcho: true }).valueAsString, key.secretAccessKey.unsafeUnwrap()).toString();
+      })).toEqual([]);
+    });
+  });
+
+  describe('SecretWithoutCustomerManagedKey', () => {
+    const KEY = ['SecretWithoutCustomerManagedKey Test/S/Resource'];
+    test('a customer-managed key overridden in passes', () => {
+      expect(errorsOf(s => (new secretsmanager.Secret(s, 'S').node.defaultChild as secretsmanager.CfnSecret)
+        .addPropertyOverride('KmsKeyId', new kms.Key(s, 'K').keyArn))).toEqual([]);
+    });
+    test('the key removed by addPropertyDeletionOverride is the AWS managed key', () => {
+      expect(errorsOf(s => bareSecret(s).addPropertyDeletionOverride('KmsKeyId'))).toEqual(KEY);
+    });
+    test('Fn::If [cond, key, AWS::NoValue] uses the AWS managed key when the condition is false', () => {
+      expect(errorsOf(s => {
+        inUsEast1(s);
+        bareSecret(s).kmsKeyId = Fn.conditionIf('C', new kms.Key(s, 'K2').keyArn, Fn.ref('AWS::NoValue')).toString();
+      })).toEqual(KEY);
+    });
+    test('Fn::If between two customer-managed keys passes', () => {
+      expect(errorsOf(s => {
+        inUsEast1(s);
+        bareSecret(s).kmsKeyId = Fn.conditionIf('C', new kms.Key(s, 'K2').keyArn, new kms.Key(s, 'K3').keyArn).toString();
+      })).toEqual([]);
+    });
+  });
+
+  describe('SecretPolicyAllowsEveryone', () => {
+    const policy = (s: Stack, condition: any) => new secretsmanager.CfnResourcePolicy(s, 'P', {
+      secretId: bareSecret(s).ref,
+      resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*', Condition: condition }] },
+    });
+    test.each<[string, Record<string, any>]>([
+      ['every organization', { StringLike: { 'aws:PrincipalOrgID': 'o-*' } }],
+      ['every account ending in 1', { StringLike: { 'aws:PrincipalAccount': '*1' } }],
+      ['every calling service\'s account starting with 1', { StringLike: { 'aws:SourceAccount': '1*' } }],
+    ])('a partial wildcard on a sensitive key names no one: %s', (_case, condition) => {
+      expect(errorsOf(s => policy(s, condition))).toEqual(['SecretPolicyAllowsEveryone Test/P']);
+    });
+    test('the narrowing condition removed by an override', () => {
+      expect(errorsOf(s => policy(s, { StringEquals: { 'aws:PrincipalAccount': '111111111111' } })
+        .addPropertyOverride('ResourcePolicy.Statement.0.Condition', undefined))).toEqual(['SecretPolicyAllowsEveryone Test/P']);
+    });
+  });
+
+  describe('MasterPasswordNotFromSecretsManager', () => {
+    const PASSWORD = ['MasterPasswordNotFromSecretsManager Test/Db'];
+    test('an Fn::If whose other branch is a literal', () => {
+      expect(errorsOf(s => { inUsEast1(s); database(s, { masterUserPassword: Fn.conditionIf('C', SM_PASSWORD, 'hunter2hunter2').toString() }); }))
+        .toEqual(PASSWORD);
+    });
+    test('a literal overridden in over a dynamic reference', () => {
+      expect(errorsOf(s => database(s, { masterUserPassword: SM_PASSWORD }).addPropertyOverride('MasterUserPassword', 'hunter2hunter2'))).toEqual(PASSWORD);
+    });
+    test('a dynamic reference with literal text around it', () => {
+      expect(errorsOf(s => database(s, { masterUserPassword: `pre-${SM_PASSWORD}` }))).toEqual(PASSWORD);
+    });
+    test('ManageMasterUserPassword overridden in passes', () => {
+      expect(errorsOf(s => database(s, {}).addPropertyOverride('ManageMasterUserPassword', true))).toEqual([]);
+    });
+    test('ManageMasterUserPassword from a parameter (may be false) does not excuse a literal password', () => {
+      expect(errorsOf(s => database(s, {
+        manageMasterUserPassword: new CfnParameter(s, 'Managed', { type: 'String' }).valueAsString as any, masterUserPassword: 'hunter2hunter2',
+      }))).toEqual(PASSWORD);
+    });
+    test('a raw CfnResource of type AWS::RDS::DBInstance is checked', () => {
+      expect(errorsOf(s => new CfnResource(s, 'Db', { type: 'AWS::RDS::DBInstance', properties: { Engine: 'postgres', MasterUserPassword: 'hunter2hunter2' } })))
+        .toEqual(PASSWORD);
+    });
+  });
+
+  test('LiteralValueInSecretTemplate: a template overridden in', () => {
+    expect(errorsOf(s => (compliantSecret(s, 'S').node.defaultChild as secretsmanager.CfnSecret)
+      .addPropertyOverride('GenerateSecretString.SecretStringTemplate', '{"username":"a","apiToken":"hunter2hunter2"}')))
+      .toEqual(['LiteralValueInSecretTemplate Test/S/Resource']);
   });
 });

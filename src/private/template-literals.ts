@@ -1,3 +1,6 @@
+import { CfnMapping, CfnParameter, Stack } from 'aws-cdk-lib';
+import { renderedElement } from './guard-rules/rule';
+
 /**
  * Finds plaintext credentials in a `generateSecretString.secretStringTemplate`.
  *
@@ -17,12 +20,22 @@
  * are never reported. Field names are compared after lowering case and dropping `-`, `_` and `.`.
  * A value is never put into a message: only the field's path is.
  */
-export function credentialFieldsInTemplate(resolvedTemplate: unknown): string[] {
-  const document = parseTemplate(resolvedTemplate);
-  if (document === undefined) return [];
+export function credentialFieldsInTemplate(resolvedTemplate: unknown, stack: Stack): string[] {
   const found: string[] = [];
-  visit(document, '', found);
-  return found;
+  for (const text of templateTexts(resolvedTemplate, stack)) {
+    const document = parseJson(text);
+    if (document !== undefined) visit(document, '', found);
+  }
+  return [...new Set(found)];
+}
+
+/** The JSON document `text` holds, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Field names that say the value is a credential (normalized: lowercase, no `-`, `_` or `.`). */
@@ -55,55 +68,178 @@ const GENERATED = '\uE000cfn-value\uE000';
 const DYNAMIC_REFERENCE = /\{\{resolve:[^}]*\}\}/g;
 
 /**
- * A resolved string property as it stands in the template, with `GENERATED` in place of each value CloudFormation fills
- * in (a part of an `Fn::Join` that is not a literal, a `${...}` of an `Fn::Sub`, a dynamic reference); undefined when
- * the whole property is another intrinsic (`Fn::GetAtt`, `Ref`, ...), which holds no literal.
+ * Every text a resolved string property can take, as it stands in the template: a value CloudFormation fills in at
+ * deploy time (a resource attribute, a pseudo parameter, a dynamic reference, a parameter without a default) is
+ * `GENERATED`; a value written in the template is kept, wherever it is written:
+ *
+ * - `Fn::Join` and `Fn::Sub` (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-sub.html):
+ *   their literal parts, and the literal values of an `Fn::Sub` variable map (`{ "Fn::Sub": [String, { Var: Value }] }`),
+ *   substituted where the string names them;
+ * - `Fn::If`: every branch, as either may be deployed; a branch `{ Ref: AWS::NoValue }` removes the property ("You can
+ *   use the AWS::NoValue pseudo parameter as a return value to remove the corresponding property",
+ *   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-conditions.html) and has no text;
+ * - `Fn::Base64` (the text before encoding), and `Fn::Select` from a literal list (every item when the index is not a literal);
+ * - a `Ref` to a parameter of the same stack with a literal `Default`, "a value of the appropriate type for the template to
+ *   use if no value is specified when a stack is created"
+ *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html): the default is in the
+ *   template whether or not the parameter is `NoEcho`, which masks the value only where the stack is described;
+ * - `Fn::FindInMap` into a mapping of the same stack (every value the keys can select when a key is not a literal).
+ *
+ * Dynamic references (also split over parts of a `Fn::Join` by a `Ref`) are `GENERATED`. At most `MAX_TEXTS` texts are
+ * returned: the texts of an `Fn::Join` multiply, and past that the parts that branch count as filled in.
  */
-export function templateText(resolved: unknown): string | undefined {
-  let text: string | undefined;
-  if (typeof resolved === 'string') {
-    text = resolved;
-  } else if (isJoin(resolved)) {
-    // stack.toJsonString with tokens resolves to Fn::Join: keep the literal parts, stand in for the others.
-    const [separator, parts] = (resolved as any)['Fn::Join'];
-    text = (parts as unknown[]).map(p => typeof p === 'string' ? p : GENERATED).join(separator);
-  } else if (isSub(resolved)) {
-    // Fn::Sub substitutes ${Name} at deploy time; ${!Name} is written as the literal ${Name}.
-    const sub = (resolved as any)['Fn::Sub'];
-    text = (typeof sub === 'string' ? sub : sub[0] as string).replace(/\$\{(?!!)[^}]*\}/g, GENERATED);
-  }
-  // A Ref inside a dynamic reference splits it over literal parts of a Join; they are joined again before matching.
-  return text?.replace(DYNAMIC_REFERENCE, GENERATED);
+export function templateTexts(resolved: unknown, stack: Stack): string[] {
+  return possibleRawTexts(resolved, new TemplateLookup(stack)).map(text => text.replace(DYNAMIC_REFERENCE, GENERATED));
 }
 
-/** Whether `templateText` has a value CloudFormation fills in. */
+/** Like `templateTexts`, with dynamic references left as written: `{{resolve:...}}`. */
+export function rawTemplateTexts(resolved: unknown, stack: Stack): string[] {
+  return possibleRawTexts(resolved, new TemplateLookup(stack));
+}
+
+/**
+ * Every value a resolved property can take once CloudFormation has chosen the branch of each `Fn::If` at its top;
+ * `undefined` for a branch that is `AWS::NoValue`, i.e. the property left out.
+ */
+export function possibleValues(resolved: unknown): unknown[] {
+  const branches = ifBranches(resolved);
+  if (branches !== undefined) return branches.flatMap(possibleValues);
+  return [isNoValue(resolved) ? undefined : resolved];
+}
+
+const MAX_TEXTS = 64;
+
+/** Parameters' defaults and mappings of one stack, looked up only when a property names them. */
+class TemplateLookup {
+  private parameters?: Map<string, unknown>;
+  private mappings?: Map<string, any>;
+  constructor(private readonly stack: Stack) {}
+
+  /** The parameter's default, if `name` is a parameter of the stack with one. */
+  public parameterDefault(name: string): unknown {
+    this.load();
+    return this.parameters!.get(name);
+  }
+
+  public mapping(name: string): any {
+    this.load();
+    return this.mappings!.get(name);
+  }
+
+  private load(): void {
+    if (this.parameters !== undefined) return;
+    this.parameters = new Map();
+    this.mappings = new Map();
+    for (const c of this.stack.node.findAll()) {
+      if (!(c instanceof CfnParameter || c instanceof CfnMapping) || Stack.of(c) !== this.stack) continue;
+      const rendered = renderedElement(c);
+      for (const [name, parameter] of Object.entries<any>(rendered?.Parameters ?? {})) {
+        if (parameter?.Default !== undefined) this.parameters.set(name, parameter.Default);
+      }
+      for (const [name, mapping] of Object.entries<any>(rendered?.Mappings ?? {})) this.mappings.set(name, mapping);
+    }
+  }
+}
+
+function possibleRawTexts(value: unknown, lookup: TemplateLookup, seen: ReadonlySet<string> = new Set()): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
+  if (isNoValue(value)) return [];
+  const branches = ifBranches(value);
+  if (branches !== undefined) return unique(branches.flatMap(b => possibleRawTexts(b, lookup, seen)));
+  const join = (value as any)?.['Fn::Join'];
+  if (Array.isArray(join) && join.length === 2 && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return combine((join[1] as unknown[]).map(part => possibleRawTexts(part, lookup, seen)), join[0]);
+  }
+  const sub = (value as any)?.['Fn::Sub'];
+  if (typeof sub === 'string' || (Array.isArray(sub) && typeof sub[0] === 'string')) return subTexts(sub, lookup, seen);
+  const base64 = (value as any)?.['Fn::Base64'];
+  if (base64 !== undefined) return possibleRawTexts(base64, lookup, seen);
+  const select = (value as any)?.['Fn::Select'];
+  if (Array.isArray(select) && select.length === 2 && Array.isArray(select[1])) {
+    const index = typeof select[0] === 'number' ? select[0] : typeof select[0] === 'string' && /^\d+$/.test(select[0]) ? Number(select[0]) : undefined;
+    const items = index === undefined ? select[1] as unknown[] : [(select[1] as unknown[])[index]];
+    return unique(items.flatMap(item => possibleRawTexts(item, lookup, seen)));
+  }
+  const ref = (value as any)?.Ref;
+  if (typeof ref === 'string' && !ref.startsWith('AWS::') && !seen.has(ref)) {
+    const fallback = lookup.parameterDefault(ref);
+    if (fallback !== undefined) return possibleRawTexts(fallback, lookup, new Set([...seen, ref]));
+  }
+  const findInMap = (value as any)?.['Fn::FindInMap'];
+  if (Array.isArray(findInMap) && typeof findInMap[0] === 'string') {
+    const values = mappingValues(lookup.mapping(findInMap[0]), findInMap.slice(1, 3), lookup, seen);
+    if (values !== undefined) return unique(values.flatMap(v => possibleRawTexts(v, lookup, seen)));
+  }
+  return [GENERATED];
+}
+
+/** `${Name}` is a variable of the map or a parameter; `${Resource.Attribute}` and `${AWS::...}` are filled in; `${!Name}` is written as it is. */
+function subTexts(sub: string | unknown[], lookup: TemplateLookup, seen: ReadonlySet<string>): string[] {
+  const [body, variables] = typeof sub === 'string' ? [sub, {}] : [sub[0] as string, sub[1] ?? {}];
+  const pieces: string[][] = [];
+  let last = 0;
+  for (const match of body.matchAll(/\$\{(?!!)([^}]*)\}/g)) {
+    pieces.push([body.slice(last, match.index)]);
+    const name = match[1].trim();
+    if (variables !== null && typeof variables === 'object' && name in variables) {
+      pieces.push(possibleRawTexts((variables as any)[name], lookup, seen));
+    } else if (!name.includes('.') && !name.startsWith('AWS::')) {
+      pieces.push(possibleRawTexts({ Ref: name }, lookup, seen));
+    } else {
+      pieces.push([GENERATED]);
+    }
+    last = match.index! + match[0].length;
+  }
+  pieces.push([body.slice(last)]);
+  return combine(pieces, '');
+}
+
+/** The values a `Fn::FindInMap` can select, or undefined when the mapping is not one of the stack's. */
+function mappingValues(mapping: any, keys: unknown[], lookup: TemplateLookup, seen: ReadonlySet<string>): unknown[] | undefined {
+  if (mapping === undefined || mapping === null || typeof mapping !== 'object') return undefined;
+  let level: unknown[] = [mapping];
+  for (const key of keys) {
+    const literal = possibleRawTexts(key, lookup, seen);
+    level = level.flatMap(node => node !== null && typeof node === 'object'
+      ? literal.some(k => k.includes(GENERATED)) ? Object.values(node as object) : literal.map(k => (node as any)[k]).filter(v => v !== undefined)
+      : []);
+  }
+  return level;
+}
+
+/** The texts of parts joined by `separator`, every combination up to `MAX_TEXTS`; past that a part that branches is filled in. */
+function combine(parts: string[][], separator: string): string[] {
+  const total = parts.reduce((n, texts) => n * Math.max(texts.length, 1), 1);
+  let texts = [''];
+  parts.forEach((options, i) => {
+    const choices = options.length === 0 ? [''] : total > MAX_TEXTS && options.length > 1 ? [GENERATED] : options;
+    texts = texts.flatMap(prefix => choices.map(choice => i === 0 ? choice : prefix + separator + choice));
+  });
+  return unique(texts);
+}
+
+function ifBranches(value: unknown): unknown[] | undefined {
+  const branches = (value as any)?.['Fn::If'];
+  return Array.isArray(branches) && branches.length === 3 ? branches.slice(1) : undefined;
+}
+
+function isNoValue(value: unknown): boolean {
+  return (value as any)?.Ref === 'AWS::NoValue';
+}
+
+function unique(texts: string[]): string[] {
+  return [...new Set(texts)];
+}
+
+/** Whether a text of `templateTexts` has a value CloudFormation fills in. */
 export function hasGeneratedPart(text: string): boolean {
   return text.includes(GENERATED);
 }
 
-/** `templateText` without the values CloudFormation fills in: what is written in the template. */
+/** A text of `templateTexts` without the values CloudFormation fills in: what is written in the template. */
 export function literalPartsOf(text: string): string {
   return text.split(GENERATED).join('');
-}
-
-function parseTemplate(resolved: unknown): unknown {
-  const text = templateText(resolved);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isSub(value: unknown): boolean {
-  const sub = (value as any)?.['Fn::Sub'];
-  return typeof sub === 'string' || (Array.isArray(sub) && typeof sub[0] === 'string');
-}
-
-function isJoin(value: unknown): boolean {
-  const join = (value as any)?.['Fn::Join'];
-  return Array.isArray(join) && join.length === 2 && typeof join[0] === 'string' && Array.isArray(join[1]);
 }
 
 function visit(value: unknown, path: string, found: string[]): void {

@@ -1,4 +1,4 @@
-import { Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { credentialFieldsInTemplate } from '../template-literals';
 import { GuardRule } from './rule';
 
@@ -10,10 +10,11 @@ import { GuardRule } from './rule';
  */
 export const literalValueInSecretTemplate: GuardRule = {
   id: 'LiteralValueInSecretTemplate',
-  check: node => {
-    if (!(node instanceof secretsmanager.CfnSecret) || node.generateSecretString === undefined) return undefined;
-    const generator = Stack.of(node).resolve(node.generateSecretString);
-    const fields = credentialFieldsInTemplate(generator?.SecretStringTemplate ?? generator?.secretStringTemplate);
+  resourceTypes: ['AWS::SecretsManager::Secret'],
+  check: ({ node, properties }) => {
+    const template = properties.GenerateSecretString?.SecretStringTemplate;
+    if (template === undefined) return undefined;
+    const fields = credentialFieldsInTemplate(template, Stack.of(node));
     if (fields.length === 0) return undefined;
     return `the secret string template carries a literal credential in ${fields.map(f => `"${f}"`).join(', ')} (value withheld), `
       + 'written into the CloudFormation template in plaintext; remove it from the template and let Secrets Manager generate it '

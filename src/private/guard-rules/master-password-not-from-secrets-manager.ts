@@ -1,5 +1,9 @@
-import { Stack, aws_rds as rds } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import { possibleValues, rawTemplateTexts } from '../template-literals';
 import { GuardRule } from './rule';
+
+const DB_INSTANCE = 'AWS::RDS::DBInstance';
+const DB_CLUSTER = 'AWS::RDS::DBCluster';
 
 /**
  * An RDS instance or cluster whose master password is neither RDS-managed nor a Secrets Manager reference. A database
@@ -8,15 +12,21 @@ import { GuardRule } from './rule';
  */
 export const masterPasswordNotFromSecretsManager: GuardRule = {
   id: 'MasterPasswordNotFromSecretsManager',
-  check: node => {
-    if (!(node instanceof rds.CfnDBInstance || node instanceof rds.CfnDBCluster)) return undefined;
-    if (node.manageMasterUserPassword) return undefined;
-    const password = Stack.of(node).resolve(node.masterUserPassword);
-    if (isSecretsManagerReference(password)) return undefined;
-    const inheritedFrom = inheritsPasswordFrom(node);
-    if (password === undefined && inheritedFrom !== undefined) return undefined;
+  resourceTypes: [DB_INSTANCE, DB_CLUSTER],
+  check: ({ node, type, properties }) => {
+    // Only a literal true: a token (a parameter, an Fn::If) may deploy false, and then the password below is used.
+    if (properties.ManageMasterUserPassword === true || properties.ManageMasterUserPassword === 'true') return undefined;
+    // Every value the password can be deployed with (each branch of an Fn::If); undefined where it is left out.
+    const passwords = possibleValues(properties.MasterUserPassword);
+    const written = passwords.filter(password => password !== undefined);
+    const stack = Stack.of(node);
+    const allReferences = written.every(password => isSecretsManagerReference(password, stack));
+    const inheritedFrom = inheritsPasswordFrom(type, properties);
+    // A database that inherits its password needs none; any other needs one on every branch.
+    if (allReferences && (inheritedFrom !== undefined || written.length === passwords.length)) return undefined;
     return inheritedFrom === undefined
-      ? 'the master password (MasterUserPassword) is not a Secrets Manager dynamic reference; use Credentials.fromSecret (RotatedDatabase does) or manageMasterUserPassword.'
+      ? 'the master password (MasterUserPassword) is not a Secrets Manager dynamic reference, on every deployment or on one branch of an Fn::If; '
+        + 'use Credentials.fromSecret (RotatedDatabase does) or manageMasterUserPassword.'
       : `MasterUserPassword is written into the template although the database inherits its password (${inheritedFrom} is set); `
         + 'remove MasterUserPassword, or make it a Secrets Manager dynamic reference.';
   },
@@ -45,30 +55,22 @@ export const masterPasswordNotFromSecretsManager: GuardRule = {
  * `SourceDbiResourceId`) are made by CreateDBInstanceReadReplica and RestoreDBInstanceToPointInTime, which take no
  * master password (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html).
  */
-function inheritsPasswordFrom(node: rds.CfnDBInstance | rds.CfnDBCluster): string | undefined {
-  const sources: Array<[string, unknown]> = node instanceof rds.CfnDBInstance
-    ? [
-      ['DBClusterIdentifier', node.dbClusterIdentifier],
-      ['SourceDBInstanceIdentifier', node.sourceDbInstanceIdentifier],
-      ['SourceDBClusterIdentifier', node.sourceDbClusterIdentifier],
-      ['DBSnapshotIdentifier', node.dbSnapshotIdentifier],
-      ['DBClusterSnapshotIdentifier', node.dbClusterSnapshotIdentifier],
-      ['SourceDBInstanceAutomatedBackupsArn', node.sourceDbInstanceAutomatedBackupsArn],
-      ['SourceDbiResourceId', node.sourceDbiResourceId],
-    ]
-    : [
-      ['GlobalClusterIdentifier', node.globalClusterIdentifier],
-      ['ReplicationSourceIdentifier', node.replicationSourceIdentifier],
-      ['SnapshotIdentifier', node.snapshotIdentifier],
-      ['SourceDBClusterIdentifier', node.sourceDbClusterIdentifier],
-      ['SourceDbClusterResourceId', node.sourceDbClusterResourceId],
-    ];
+function inheritsPasswordFrom(type: string, properties: Record<string, unknown>): string | undefined {
+  const sources = type === DB_INSTANCE
+    ? ['DBClusterIdentifier', 'SourceDBInstanceIdentifier', 'SourceDBClusterIdentifier', 'DBSnapshotIdentifier',
+      'DBClusterSnapshotIdentifier', 'SourceDBInstanceAutomatedBackupsArn', 'SourceDbiResourceId']
+    : ['GlobalClusterIdentifier', 'ReplicationSourceIdentifier', 'SnapshotIdentifier', 'SourceDBClusterIdentifier', 'SourceDbClusterResourceId'];
   // An empty DBSnapshotIdentifier creates a new database ("If the DBSnapshotIdentifier property is an empty string ...
   // AWS CloudFormation creates a new database"), so only a value counts.
-  return sources.find(([, value]) => Boolean(value))?.[0];
+  return sources.find(name => Boolean(properties[name]));
 }
 
-function isSecretsManagerReference(password: unknown): boolean {
-  if (password === undefined) return false;
-  return JSON.stringify(password).includes('{{resolve:secretsmanager:');
+/**
+ * Whether every text the password can take is one Secrets Manager dynamic reference and nothing else
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html): a reference
+ * with literal text around it, or a literal on another branch, puts that text in the template.
+ */
+function isSecretsManagerReference(password: unknown, stack: Stack): boolean {
+  const texts = rawTemplateTexts(password, stack);
+  return texts.length > 0 && texts.every(text => /^\{\{resolve:secretsmanager:[^}]*\}\}$/.test(text));
 }

@@ -1,4 +1,4 @@
-import { Stack, Token, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import { GuardRule } from './rule';
 
 /**
@@ -7,7 +7,8 @@ import { GuardRule } from './rule';
  */
 export const secretPolicyAllowsEveryone: GuardRule = {
   id: 'SecretPolicyAllowsEveryone',
-  check: node => node instanceof secretsmanager.CfnResourcePolicy && allowsEveryone(Stack.of(node).resolve(node.resourcePolicy))
+  resourceTypes: ['AWS::SecretsManager::ResourcePolicy'],
+  check: ({ properties }) => allowsEveryone(properties.ResourcePolicy)
     ? 'the secret\'s resource policy (ResourcePolicy) allows Principal "*" without a condition that narrows who calls; name the principals, '
       + `or add a condition such as StringEquals on aws:PrincipalAccount or aws:PrincipalOrgID (keys that narrow: ${IDENTITY_KEYS_LIST}).`
     : undefined,
@@ -26,10 +27,21 @@ export const secretPolicyAllowsEveryone: GuardRule = {
  */
 const IDENTITY_KEYS = [
   'aws:PrincipalAccount', 'aws:PrincipalOrgID', 'aws:PrincipalOrgPaths', 'aws:PrincipalArn', 'aws:userid',
-  'aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOwner', 'aws:SourceVpc', 'aws:SourceVpce',
+  'aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID', 'aws:SourceOwner', 'aws:SourceVpc', 'aws:SourceVpce',
 ];
 const IDENTITY_KEYS_LIST = IDENTITY_KEYS.join(', ');
 const IDENTITY_KEY_SET = new Set(IDENTITY_KEYS.map(k => k.toLowerCase()));
+
+/**
+ * Of `IDENTITY_KEYS`, those IAM calls sensitive: "The use of wildcards in these condition keys does not have any valid use
+ * cases, even with a substring of the key value with a wildcard. This is because the wildcard might match the condition key
+ * to any value, which could pose a security risk"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sensitive).
+ * So `StringLike aws:PrincipalOrgID "o-*"` names every organization. Not in that list, and keeping their wildcards: the
+ * paths of aws:PrincipalArn and aws:PrincipalOrgPaths (a role path, an organizational unit and those under it).
+ */
+const SENSITIVE_KEY_SET = new Set(['aws:PrincipalAccount', 'aws:PrincipalOrgID', 'aws:SourceAccount', 'aws:SourceOrgID', 'aws:SourceVpc', 'aws:SourceVpce']
+  .map(k => k.toLowerCase()));
 
 /**
  * Operators that match only the values named, for a key present in the request. Left out on purpose: the negated
@@ -59,7 +71,7 @@ function narrowsCaller(condition: any): boolean {
   if (condition === null || typeof condition !== 'object') return false;
   return Object.entries(condition).some(([operator, keys]) => {
     if (!NARROWING_OPERATORS.has(operator.replace(/^ForAnyValue:/, '')) || keys === null || typeof keys !== 'object') return false;
-    return Object.entries(keys as object).some(([key, values]) => IDENTITY_KEY_SET.has(key.toLowerCase()) && namesSomeone(values));
+    return Object.entries(keys as object).some(([key, values]) => IDENTITY_KEY_SET.has(key.toLowerCase()) && namesSomeone(key, values));
   });
 }
 
@@ -67,11 +79,13 @@ function narrowsCaller(condition: any): boolean {
  * The values of one key are ORed, so every one must name someone. A value of wildcards only matches any caller, and so
  * does an ARN whose account is a wildcard (any account can create a role of that name); IAM's page on global keys counts
  * wildcards in the principal's keys as having no valid use. Values CloudFormation fills in (a Ref to the account) are
- * specific.
+ * specific. A sensitive key (`SENSITIVE_KEY_SET`) names no one with a wildcard anywhere in its value.
  */
-function namesSomeone(values: unknown): boolean {
+function namesSomeone(key: string, values: unknown): boolean {
   const list: unknown[] = [].concat(values as any);
-  return list.length > 0 && list.every(value => typeof value !== 'string' || (!/^[*?]*$/.test(value) && !hasWildcardAccount(value)));
+  const sensitive = SENSITIVE_KEY_SET.has(key.toLowerCase());
+  return list.length > 0 && list.every(value => typeof value !== 'string'
+    || (!/^[*?]*$/.test(value) && !hasWildcardAccount(value) && !(sensitive && /[*?]/.test(value))));
 }
 
 function hasWildcardAccount(value: string): boolean {

@@ -1,5 +1,5 @@
-import { Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { credentialFieldsInTemplate, hasGeneratedPart, literalPartsOf, templateText } from '../template-literals';
+import { Stack } from 'aws-cdk-lib';
+import { credentialFieldsInTemplate, hasGeneratedPart, literalPartsOf, parseJson, templateTexts } from '../template-literals';
 import { GuardRule } from './rule';
 
 /**
@@ -11,31 +11,24 @@ import { GuardRule } from './rule';
  */
 export const secretValueInTemplate: GuardRule = {
   id: 'SecretValueInTemplate',
-  check: node => {
-    if (!(node instanceof secretsmanager.CfnSecret) || node.secretString === undefined) return undefined;
-    const resolved = Stack.of(node).resolve(node.secretString);
-    const text = templateText(resolved);
-    if (text === undefined) return undefined;
+  resourceTypes: ['AWS::SecretsManager::Secret'],
+  check: ({ node, properties }) => {
+    if (properties.SecretString === undefined) return undefined;
+    const stack = Stack.of(node);
     const fix = 'let Secrets Manager generate it (generateSecretString), or pass a value CloudFormation fills in (a resource attribute, a dynamic reference).';
-    if (!hasGeneratedPart(text)) {
+    // Each text is one value the secret can be deployed with (a branch of an Fn::If, ...): one in plaintext is enough.
+    const texts = templateTexts(properties.SecretString, stack);
+    if (texts.some(text => !hasGeneratedPart(text))) {
       return `the secret's value (SecretString) is written into the template in plaintext (value withheld); ${fix}`;
     }
-    if (isJson(text)) {
-      const fields = credentialFieldsInTemplate(resolved);
-      return fields.length === 0 ? undefined
-        : `the secret's value (SecretString) carries a literal credential in ${fields.map(f => `"${f}"`).join(', ')} (value withheld), `
+    if (texts.some(text => parseJson(text) !== undefined)) {
+      const fields = credentialFieldsInTemplate(properties.SecretString, stack);
+      if (fields.length > 0) {
+        return `the secret's value (SecretString) carries a literal credential in ${fields.map(f => `"${f}"`).join(', ')} (value withheld), `
           + `written into the template in plaintext; ${fix}`;
+      }
     }
-    return literalPartsOf(text).trim() === '' ? undefined
+    return texts.every(text => parseJson(text) !== undefined || literalPartsOf(text).trim() === '') ? undefined
       : `the secret's value (SecretString) joins literal text (withheld), written into the template in plaintext, to values CloudFormation fills in; ${fix}`;
   },
 };
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}

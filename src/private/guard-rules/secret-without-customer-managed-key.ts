@@ -1,4 +1,5 @@
-import { Stack, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import { hasGeneratedPart, literalPartsOf, possibleValues, templateTexts } from '../template-literals';
 import { GuardRule } from './rule';
 
 /**
@@ -9,18 +10,23 @@ import { GuardRule } from './rule';
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html#cfn-secretsmanager-secret-kmskeyid)
  * and for each replica: "If you don't include this field, Secrets Manager uses aws/secretsmanager"
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-replicaregion.html).
- * Naming it (`alias/aws/secretsmanager`, or an alias ARN ending in `:alias/aws/secretsmanager`) is the same key.
+ * Naming it (`alias/aws/secretsmanager`, or an alias ARN ending in `:alias/aws/secretsmanager`) is the same key. So is a
+ * key left out on one branch only (`Fn::If [cond, key, {Ref: AWS::NoValue}]`): `AWS::NoValue` removes the property
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-conditions.html), and
+ * "If you don't specify this value, then Secrets Manager uses the key aws/secretsmanager"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#SecretsManager-CreateSecret-request-KmsKeyId).
  */
 export const secretWithoutCustomerManagedKey: GuardRule = {
   id: 'SecretWithoutCustomerManagedKey',
-  check: node => {
-    if (!(node instanceof secretsmanager.CfnSecret)) return undefined;
+  resourceTypes: ['AWS::SecretsManager::Secret'],
+  check: ({ node, properties }) => {
     const stack = Stack.of(node);
     const findings: string[] = [];
-    if (isAwsManagedKey(stack.resolve(node.kmsKeyId))) {
-      findings.push('the AWS managed key aws/secretsmanager encrypts the secret itself (KmsKeyId); give it a customer-managed key (ProtectedSecret does)');
+    if (mayBeAwsManagedKey(properties.KmsKeyId, stack)) {
+      findings.push('the AWS managed key aws/secretsmanager encrypts the secret itself (KmsKeyId), on every deployment or on one branch '
+        + 'of an Fn::If; give it a customer-managed key (ProtectedSecret does)');
     }
-    const replicas = replicasWithAwsManagedKey(stack.resolve(node.replicaRegions));
+    const replicas = replicasWithAwsManagedKey(properties.ReplicaRegions, stack);
     if (replicas.length > 0) {
       findings.push(`the AWS managed key aws/secretsmanager encrypts its replica${replicas.length > 1 ? 's' : ''} in ${replicas.join(', ')} `
         + '(ReplicaRegions[].KmsKeyId); give each replica a customer-managed key of its Region (encryptionKey in replicaRegions, or addReplicaRegion(region, key))');
@@ -29,35 +35,28 @@ export const secretWithoutCustomerManagedKey: GuardRule = {
   },
 };
 
-/** Leaving the key out, or naming `aws/secretsmanager` by alias name or alias ARN. */
-function isAwsManagedKey(resolved: unknown): boolean {
-  if (resolved === undefined || resolved === null || resolved === '') return true;
-  const text = literalText(resolved);
-  return text !== undefined && /(^|:)alias\/aws\/secretsmanager$/.test(text);
-}
-
 /**
- * The key as text, with the values CloudFormation fills in (a partition, a region) left as blanks: aws-cdk-lib writes
- * an alias imported by name as `Fn::Join ["", ["arn:", {Ref: AWS::Partition}, ":kms:<region>:<account>:alias/..."]]`,
+ * Whether one value the key can be deployed with is the AWS managed key: left out (`AWS::NoValue` included), empty, or
+ * `aws/secretsmanager` by alias name or alias ARN. The values CloudFormation fills in (a partition, a region) are
+ * blanks: aws-cdk-lib writes an alias imported by name as `Fn::Join ["", ["arn:", {Ref: AWS::Partition}, ":kms:...:alias/..."]]`,
  * and a template brought in with `CfnInclude` often as `Fn::Sub "arn:${AWS::Partition}:kms:...:alias/..."`.
  */
-function literalText(resolved: unknown): string | undefined {
-  if (typeof resolved === 'string') return resolved;
-  const sub = (resolved as any)?.['Fn::Sub'];
-  if (typeof sub === 'string' || (Array.isArray(sub) && typeof sub[0] === 'string')) {
-    return (typeof sub === 'string' ? sub : sub[0] as string).replace(/\$\{(?!!)[^}]*\}/g, '');
-  }
-  const join = (resolved as any)?.['Fn::Join'];
-  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
-    return (join[1] as unknown[]).map(part => typeof part === 'string' ? part : '').join(join[0]);
-  }
-  return undefined;
+function mayBeAwsManagedKey(resolved: unknown, stack: Stack): boolean {
+  return possibleValues(resolved).some(value => {
+    if (value === undefined || value === null || value === '') return true;
+    return templateTexts(value, stack).some(text => /(^|:)alias\/aws\/secretsmanager$/.test(literalPartsOf(text)));
+  });
 }
 
 /** The Regions of replicas without a key of their own or with `aws/secretsmanager`. */
-function replicasWithAwsManagedKey(resolved: unknown): string[] {
-  if (!Array.isArray(resolved)) return [];
-  return resolved
-    .filter(replica => replica !== null && typeof replica === 'object' && isAwsManagedKey(replica.KmsKeyId ?? replica.kmsKeyId))
-    .map(replica => String(literalText(replica.Region ?? replica.region) ?? JSON.stringify(replica.Region ?? replica.region)));
+function replicasWithAwsManagedKey(resolved: unknown, stack: Stack): string[] {
+  const replicas = possibleValues(resolved).flatMap(value => Array.isArray(value) ? value : []);
+  return [...new Set(replicas
+    .filter(replica => replica !== null && typeof replica === 'object' && mayBeAwsManagedKey(replica.KmsKeyId, stack))
+    .map(replica => regionName(replica.Region, stack)))];
+}
+
+function regionName(region: unknown, stack: Stack): string {
+  const texts = templateTexts(region, stack);
+  return texts.length === 1 && !hasGeneratedPart(texts[0]) ? texts[0] : JSON.stringify(region);
 }
