@@ -994,8 +994,9 @@ export class ProtectedSecret extends ProtectedSecretBase {
     }
     const stack = Stack.of(this);
     // Read when the template is written, not now: an Aspect may still give the role a path or prefix its name (a
-    // common landing-zone rule), and the deny must exempt the ARN the role is deployed with.
-    return Lazy.string({
+    // common landing-zone rule), and the deny must exempt the ARN the role is deployed with. Uncached: an aspect that
+    // renders the policy early (SecretsGuard does) must not fix the value before the other aspects have run.
+    return Lazy.uncachedString({
       produce: () => {
         if (!fixedName()) {
           throw new Error(`ProtectedSecret ${this.node.path}: the role of ${grantee.node.path} was granted by its fixed name, but its \`roleName\` or \`path\` `
@@ -1505,9 +1506,12 @@ function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined
     + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';
 }
 
-/** A list resolved at synth, so grants made after construction still count; omitted from the policy when empty. */
+/**
+ * A list resolved at synth, so grants made after construction still count (in an aspect too); omitted from the policy
+ * when empty. Uncached, as above: a read during the aspects (SecretsGuard renders policies) must not fix it early.
+ */
 function lazyUnique(values: string[]): string[] {
-  return Lazy.list({ produce: () => [...new Set(values)] }, { omitEmpty: true });
+  return Lazy.uncachedList({ produce: () => [...new Set(values)] }, { omitEmpty: true });
 }
 
 /**

@@ -581,3 +581,37 @@ describe('SecretsGuard reads the resource as deployed', () => {
       .toEqual(['LiteralValueInSecretTemplate Test/S/Resource']);
   });
 });
+
+describe('the guard only reads (review BR)', () => {
+  // The guard renders resources while aspects still run: a value the library reads when the template is written
+  // must not be fixed by that early read. A landing-zone aspect that gives every role a path, and a grant made in an
+  // aspect, must reach the secret's deny as they do without the guard.
+  const ENV_BR = { account: '111111111111', region: 'eu-west-1' };
+  function denyExemptions(guard: boolean, lateGrant: boolean): unknown {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV_BR });
+    const svc = new Stack(app, 'Svc', { env: ENV_BR });
+    const secret = new ProtectedSecret(data, 'PS', {});
+    const role = new iam.Role(svc, 'AppRole', { roleName: 'app-role', assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    secret.grantRead(role);
+    Aspects.of(app).add({ visit: node => { if (node instanceof iam.CfnRole) node.path = '/workloads/'; } });
+    if (lateGrant) {
+      const late = new iam.Role(data, 'ZLateRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      Aspects.of(app).add({ visit: node => { if (node === late) secret.grantRead(late); } });
+    }
+    if (guard) Aspects.of(app).add(new SecretsGuard({ requireRotation: false }));
+    const template = app.synth().getStackArtifact(data.artifactId).template;
+    const policy = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SecretsManager::ResourcePolicy');
+    return policy.Properties.ResourcePolicy.Statement.find((s: any) => s.Sid === 'DenyValueAccessToEveryoneElse').Condition;
+  }
+
+  test('a role path given by an aspect reaches the deny with the guard on', () => {
+    const withGuard = denyExemptions(true, false);
+    expect(JSON.stringify(withGuard)).toContain('role/workloads/app-role');
+    expect(withGuard).toEqual(denyExemptions(false, false));
+  });
+
+  test('a grant made in an aspect reaches the deny with the guard on', () => {
+    expect(denyExemptions(true, true)).toEqual(denyExemptions(false, true));
+  });
+});
