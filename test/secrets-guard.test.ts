@@ -238,6 +238,21 @@ describe('SecretWithoutRotation: a secret rotated through its attachment to a da
     expect(findings(stack => rdsInstance(stack)).errors).toEqual(['SecretWithoutRotation Test/Db/Secret/Resource']);
   });
 
+  test('a schedule that names the secret by its chosen name rotates it; by another name it does not', () => {
+    // RotationSchedule's SecretId takes "the ARN or name of the secret" (AWS::SecretsManager::RotationSchedule).
+    const named = (scheduledName: string) => findings(stack => {
+      const secret = new secretsmanager.Secret(stack, 'Named', { secretName: 'prod/payments', encryptionKey: new kms.Key(stack, 'K') });
+      void secret;
+      new secretsmanager.CfnRotationSchedule(stack, 'Schedule', {
+        secretId: scheduledName,
+        rotationLambdaArn: 'arn:aws:lambda:eu-west-1:111111111111:function:rotate',
+        rotationRules: { scheduleExpression: 'rate(30 days)' },
+      });
+    }).errors;
+    expect(named('prod/payments')).toEqual([]);
+    expect(named('prod/other')).toEqual(['SecretWithoutRotation Test/Named/Resource']);
+  });
+
   test('a schedule on another database\'s attachment does not count for this secret', () => {
     expect(findings(stack => {
       const rotated = rdsInstance(stack);

@@ -17,15 +17,17 @@ export const secretWithoutRotation: GuardRule = {
 function isRotated(secret: CfnResource): boolean {
   const stack = Stack.of(secret);
   // A schedule names its secret by Ref or by Fn::GetAtt Id: both are the secret's ARN (the resource's return values;
-  // aws-cdk-lib's CfnSecret.attrId, from its CloudFormation schema: "The ARN of the secret").
-  const ref = JSON.stringify(stack.resolve(secret.ref));
-  const id = JSON.stringify(stack.resolve(secret.getAtt('Id')));
+  // aws-cdk-lib's CfnSecret.attrId, from its CloudFormation schema: "The ARN of the secret"). Or by the name the secret
+  // was given: SecretId is "the ARN or name of the secret to rotate"
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-rotationschedule.html#cfn-secretsmanager-rotationschedule-secretid).
+  const names = [secret.ref, secret.getAtt('Id'), renderResource(secret).properties.Name]
+    .filter(name => name !== undefined).map(name => JSON.stringify(stack.resolve(name)));
   const { schedules, attachments } = secretIdsOf(stack);
   return schedules.some(scheduled => {
     let secretId = scheduled;
     // An attachment of an attachment (attach() on an attached secret) names the first; the bound stops a cycle.
     for (let hops = 0; attachments.has(secretId) && hops < attachments.size; hops++) secretId = attachments.get(secretId)!;
-    return secretId === ref || secretId === id;
+    return names.includes(secretId);
   });
 }
 
