@@ -40,10 +40,13 @@ const LOGIN_REFUSED = /password authentication failed for user|SQLState: 28P01|A
 export const LOGIN_SECRET_PREFIX = 'rotation-login/';
 
 // Built once per container, here rather than in clients.ts: only the bundles that carry this engine load the RDS
-// Data client. The SDK reads AWS_ENDPOINT_URL_RDS_DATA itself (the tests point it at a local emulator).
+// Data client. Built on the first statement, not at load: createSecret, the step a cold start usually answers, never
+// sends one, and building the client took about 1.5 ms of a cold start of 70 (bench/cold-start.ts).
+// The SDK reads AWS_ENDPOINT_URL_RDS_DATA itself (the tests point it at a local emulator).
 // A connection timeout only: a statement may take a while to answer, and the step retries a resuming cluster itself.
-const rdsData = nameUnreachableService(new RDSDataClient({ requestHandler: { connectionTimeout: HTTP_TIMEOUTS.connectionTimeout } }),
-  'The RDS Data API', 'AWS_ENDPOINT_URL_RDS_DATA');
+let rdsDataClient: RDSDataClient | undefined;
+const rdsData = (): RDSDataClient => rdsDataClient ??= nameUnreachableService(
+  new RDSDataClient({ requestHandler: { connectionTimeout: HTTP_TIMEOUTS.connectionTimeout } }), 'The RDS Data API', 'AWS_ENDPOINT_URL_RDS_DATA');
 
 /** The environment variable that holds the function's role ARN, the one reader of its login secrets (RotationFunction sets it). */
 export const LOGIN_READER_VARIABLE = 'LOGIN_SECRET_READER_ARN';
@@ -206,7 +209,7 @@ class DataApiSession implements DatabaseSession {
   private async execute(sql: string): Promise<ExecuteStatementCommandOutput> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await rdsData.send(new ExecuteStatementCommand({
+        return await rdsData().send(new ExecuteStatementCommand({
           resourceArn: this.target.dbClusterArn,
           secretArn: this.loginSecretArn,
           // Aurora PostgreSQL always has a database named postgres, the one a direct connection uses too
