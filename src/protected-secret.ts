@@ -29,7 +29,7 @@ import { cloudFormationExecutionRoleArn } from './private/deploy-role';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { databaseKeepingKey } from './private/kept-keys';
-import { aliasImportedByName, isKey, isKeyOfThisApp, keyAdministrationStatements, keyArnOf, keyRegionOf } from './private/key-policy';
+import { KeyWithConditionsOnStatements, aliasImportedByName, isKey, isKeyOfThisApp, keyAdministrationStatements, keyArnOf, keyRegionOf } from './private/key-policy';
 import { keyAliasErrors } from './private/kms-alias';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -446,8 +446,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
           }
           Annotations.of(this).addWarningV2('cdk-protected-secrets:imported-grant',
             `${this.node.path} is a secret of account ${otherAccount}: the grant to ${who} writes only this account's side. Its owner must also `
-            + 'allow the role in the secret\'s resource policy and in its key\'s policy (a ProtectedSecret takes no readers or writers of another account), '
-            + 'or every call is refused.');
+            + 'allow the role in the secret\'s resource policy and in its key\'s policy, or every call is refused. A ProtectedSecret takes no readers or writers '
+            + 'of another account and its deny refuses them (unless `denyOthers: false`): rather assume a role of that account that its owner lists in `readers`.');
           return grantee;
         }
         Annotations.of(this).addWarningV2('cdk-protected-secrets:imported-grant',
@@ -612,7 +612,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private joinMonitoring(options: MonitoringOptions): SecretMonitoring | undefined {
     if (!(options.enabled ?? true)) return undefined;
     // The stack's one monitoring: its rules hold many secrets, so a secret adds no rule or alarm of its own.
-    const monitoring = SecretMonitoring.forStack(this, options);
+    const { alertTopic, alertEmails, alertPhoneNumbers, trail } = options;
+    const monitoring = SecretMonitoring.forStack(this, { alertTopic, alertEmails, alertPhoneNumbers, trail });
     monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess, watchTagChanges: options.watchTagChanges });
     return monitoring;
   }
@@ -683,8 +684,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
           + `one of a stack there (\`SecretsKey.forStack(thatStack)\`) or one imported by ARN, \`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
       }
       const alias = isKey(key) ? aliasImportedByName(key) : undefined;
-      if (alias && !/^alias\/aws\/secretsmanager$/.test(alias.aliasName)) {
-        errors.push(`the replica in "${region}" (\`addReplicaRegion\`) has the key ${alias.aliasName}, an alias imported by name, so the readers' grants would name the alias's ARN, `
+      if (alias && !/^alias\/aws\/secretsmanager$/.test(alias)) {
+        errors.push(`the replica in "${region}" (\`addReplicaRegion\`) has the key ${alias}, an alias imported by name or alias ARN, so the readers' grants would name the alias's ARN, `
           + 'which KMS does not match in IAM policies (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): pass the key itself, '
           + `\`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
       }
@@ -797,7 +798,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     // adds the use the account's IAM policies may delegate, only through Secrets Manager (kms:ViaService); the
     // secret's deny, not the key, decides who reads (the access matrix shows it).
     const policy = new iam.PolicyDocument({ statements: keyAdministrationStatements(), minimize: true });
-    return new kms.Key(this, 'Key', {
+    return new KeyWithConditionsOnStatements(this, 'Key', {
       description: `Encrypts the secret ${this.node.path}`,
       enableKeyRotation: true,
       alias: props.keyAlias ?? `alias/protected-secret/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`,
@@ -861,6 +862,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
     const json = principal.policyFragment.principalJson;
     const arns = json.AWS ?? [];
     const services = json.Service ?? [];
+    const conditions = principal.policyFragment.conditions;
+    if (arns.includes('*') && Object.keys(conditions).length > 0) {
+      fail('contains a principal of every account that meets its conditions (such as an OrganizationPrincipal): the deny can exempt only named roles and users, '
+        + 'and every role of those accounts would be allowed by their own policies. Name the roles that need the secret.');
+    }
     if (arns.includes('*')) {
       fail('contains AnyPrincipal (or another "*" principal), which would open the secret to every AWS account; name the roles that need it.');
     }
@@ -881,15 +887,25 @@ export class ProtectedSecret extends ProtectedSecretBase {
       fail('contains a principal that is neither an IAM principal nor a service principal (federated and canonical-user principals cannot be scoped by the secret\'s policy).');
     }
     // A service principal may carry the user's own conditions (replacing aws:SourceAccount, see limitServiceToAccount).
-    if (arns.length > 0 && Object.keys(principal.policyFragment.conditions).length > 0) {
-      fail('contains a principal with conditions (for example an OrganizationPrincipal); pass the plain principal and add conditions with addToResourcePolicy.');
+    // Conditions on an allow narrow nothing: another allow (the principal's own IAM policy) still grants the access
+    // ("If either the identity-based policy or the resource-based policy within the same account allows the request
+    // and the other doesn't, the request is still allowed":
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html).
+    if (arns.length > 0 && Object.keys(conditions).length > 0) {
+      fail('contains a principal with conditions, which an allow cannot enforce (an allow in the principal\'s own IAM policy grants the access without them). '
+        + 'Pass the plain principal and put the conditions in its own IAM policy, or in a Deny statement (`addToResourcePolicy`) that refuses the principal when they do not hold.');
     }
     this.refuseOtherAccount(principal, propName);
-    // An account in aws:PrincipalAccount exempts every role and user of it: with the account of the secret, the deny
-    // would deny nobody of that account, silently.
-    if (principal instanceof iam.AccountPrincipal && this.denyOthers) {
-      const accountId = Stack.of(this).resolve(principal.accountId);
-      fail(`contains the account ${typeof accountId === 'string' ? accountId : 'of the stack'} (an AccountPrincipal or AccountRootPrincipal), which would exempt every role and user of it from the deny, switching it off. `
+    // A whole account (AccountPrincipal, or an ArnPrincipal of its ID or root ARN: "The account ARN and the shortened
+    // account ID behave the same way. Both delegate permissions to the account",
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)
+    // delegates to its IAM policies, while the deny's exemption (aws:PrincipalArn) would name no role or user of it:
+    // every one of them would be denied, though the account counts as a reader.
+    const wholeAccount = principal instanceof iam.AccountPrincipal ? Stack.of(this).resolve(principal.accountId)
+      : arns.map(arn => Token.isUnresolved(arn) ? undefined : /^(?:arn:[^:]+:iam::)?(\d{12})(?::root)?$/.exec(arn)?.[1]).find(a => a !== undefined);
+    if (wholeAccount !== undefined && this.denyOthers) {
+      fail(`contains the account ${typeof wholeAccount === 'string' ? wholeAccount : 'of the stack'} (an AccountPrincipal or AccountRootPrincipal, or its ID or root ARN), `
+        + 'whose roles and users the deny would all refuse, since it exempts principals by ARN. '
         + 'Name the roles or users that need the secret instead, or set `denyOthers: false` to leave access to IAM policies.');
     }
     if (accessor) this.accessorCount++;
@@ -964,7 +980,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private refuseOtherAccount(principal: iam.IPrincipal, propName: string): void {
     const stackAccount = Stack.of(this).account;
     // An ArnPrincipal has no principalAccount: the account is the one its ARN names (a token partition included).
-    const accounts = [principal.principalAccount, ...this.awsPrincipalValues(principal).map(value => /^arn:[^:]*:(?:iam|sts)::(\d{12}):/.exec(value)?.[1])];
+    // A bare account ID is that account ("AWS": "123456789012", the shortened form of its root ARN).
+    const accounts = [principal.principalAccount, ...this.awsPrincipalValues(principal).map(value => /^(?:arn:[^:]*:(?:iam|sts)::(\d{12}):|(\d{12})$)/.exec(value)?.slice(1).find(a => a))];
     const account = accounts.find(a => a !== undefined && Token.compareStrings(a, stackAccount) === TokenComparison.DIFFERENT);
     if (account !== undefined) {
       throw new Error(`ProtectedSecret ${this.node.path}: \`${propName}\` contains a principal of account ${account}, but the secret is in ${stackAccount}. `
@@ -1501,7 +1518,7 @@ const MAX_PARAMETER_NAME_LENGTH = 1011;
 function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined {
   const alias = key ? aliasImportedByName(key) : undefined;
   if (!alias) return undefined;
-  return `\`encryptionKey\` is the alias ${alias.aliasName}, imported by name, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
+  return `\`encryptionKey\` is the alias ${alias}, imported by name or alias ARN, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
     + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
     + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';
 }

@@ -357,12 +357,21 @@ interface RuleGroup {
 export class SecretMonitoring extends Construct {
   /**
    * The stack's monitoring for the given alert topic, created on first use: every `ProtectedSecret` of the stack
-   * with monitoring on joins it, so monitoring adds no resource per additional secret.
+   * with monitoring on joins it, so monitoring adds no resource per additional secret. What it watches is chosen per
+   * secret: `addSecret(secret, { watchDeprecatedAccess, watchTagChanges })`.
    */
-  public static forStack(scope: Construct, options: MonitoringOptions = {}): SecretMonitoring {
+  public static forStack(scope: Construct, options: SecretAlertDestinationOptions = {}): SecretMonitoring {
     const stack = Stack.of(scope);
-    const id = options.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(options.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
-    const { enabled: _enabled, watchDeprecatedAccess: _perSecret, watchTagChanges: _tagsPerSecret, ...shared } = options;
+    // Options of one secret, which TypeScript's structural typing (or JavaScript) lets through: refused, not dropped.
+    const perSecret = (['enabled', 'watchDeprecatedAccess', 'watchTagChanges'] as const).filter(name => (options as MonitoringOptions)[name] !== undefined);
+    if (perSecret.length > 0) {
+      throw new Error(`SecretMonitoring.forStack in ${stack.node.path}: ${perSecret.map(name => `\`${name}\``).join(' and ')} would be ignored: the stack's `
+        + 'monitoring is shared, and what it watches is chosen per secret. Pass them as `addSecret(secret, { watchDeprecatedAccess, watchTagChanges })` '
+        + '(or in a ProtectedSecret\'s `monitoring` prop); for no monitoring, do not call forStack.');
+    }
+    const { alertTopic, alertEmails, alertPhoneNumbers, trail } = options;
+    const shared: SecretAlertDestinationOptions = { alertTopic, alertEmails, alertPhoneNumbers, trail };
+    const id = alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(alertTopic.node)}` : 'ProtectedSecretsMonitoring';
     let created = false;
     const monitoring = findOrCreate(stack, id, SecretMonitoring, (monitoringScope, monitoringId) => {
       created = true;

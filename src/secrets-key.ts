@@ -2,7 +2,7 @@ import { Annotations, Names, RemovalPolicy, Stack, Token, aws_iam as iam, aws_km
 import { Construct } from 'constructs';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
-import { grantUseThroughSecretsManager, keyAdministrationStatements } from './private/key-policy';
+import { grantUseThroughSecretsManager, keyAdministrationStatements, withConditionsOnStatement } from './private/key-policy';
 import { keyAliasErrors, validAliasName } from './private/kms-alias';
 import { PropErrors } from './private/validation';
 
@@ -75,6 +75,16 @@ export class SecretsKey extends kms.Key {
     // and the replica's readers get kms:Decrypt in their IAM policies, which the key policy must let count.
     grantUseThroughSecretsManager(this);
     this.node.addValidation({ validate: () => this.checkPolicySize() });
+  }
+
+  /**
+   * Adds a statement to the key's policy, with the conditions its principals carry (a `kms.ViaServicePrincipal`'s)
+   * written on the statement instead, where the policy carries them anyway: under `@aws-cdk/aws-iam:minimizePolicies`,
+   * aws-cdk-lib's minimizer fails on a principal with conditions beside a plain one of the same conditions
+   * (https://github.com/aws/aws-cdk/issues/28713), and each secret's statement for this key is such a principal.
+   */
+  public addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    return super.addToResourcePolicy(withConditionsOnStatement(statement), allowNoOp);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { App, Aws, CfnParameter, CliCredentialsStackSynthesizer, Fn, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, OTHER_ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
-import { ProtectedSecret, ProtectedSecretProps, RotationFunction } from '../src';
+import { ProtectedSecret, ProtectedSecretProps, RotationFunction, SecretsKey } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -59,6 +59,31 @@ function role(stack: Stack, id: string) {
 }
 
 describe('ProtectedSecret key', () => {
+  // aws-cdk-lib's minimizer fails on a statement whose principal carries conditions (its Secret adds one for the key's
+  // use through Secrets Manager, a ViaServicePrincipal) beside a plain one with the same conditions
+  // (https://github.com/aws/aws-cdk/issues/28713); the secret's own key minimizes its policy, and a SecretsKey does
+  // under @aws-cdk/aws-iam:minimizePolicies (review BS).
+  test.each<[string, (stack: Stack) => kms.IKey]>([
+    ['the secret\'s own key', stack => new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'R')] }).encryptionKey!],
+    ['a SecretsKey with minimized policies', stack => {
+      stack.node.setContext('@aws-cdk/aws-iam:minimizePolicies', true);
+      const key = SecretsKey.forStack(stack);
+      new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'R')], encryptionKey: key });
+      return key;
+    }],
+  ])('a statement added to %s with the conditions of its Secrets Manager statement synthesizes', (_name, build) => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const key = build(stack);
+    const viaSecretsManager = { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } };
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/Consumer')], actions: ['kms:Decrypt'], resources: ['*'], conditions: viaSecretsManager,
+    }));
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')).flatMap((k: any) => k.Properties.KeyPolicy.Statement);
+    const consumers = statements.filter((st: any) => JSON.stringify(st.Principal).includes('role/Consumer'));
+    expect(consumers).toEqual([expect.objectContaining({ Effect: 'Allow', Condition: viaSecretsManager })]);
+    expect([consumers[0].Action].flat()).toContain('kms:Decrypt');
+  });
+
   test('creates a rotating customer-managed key with an alias and encrypts the secret with it', () => {
     const { template } = stackWith(stack => ({ readers: [role(stack, 'Reader')] }));
     const t = template();
@@ -297,6 +322,10 @@ describe('ProtectedSecret resource policy', () => {
     // An IAM principal with conditions is still refused: the deny's exemption could not carry them.
     expect(() => new ProtectedSecret(openStack, 'Other', { readers: [new iam.PrincipalWithConditions(role(openStack, 'R'), { Bool: { 'aws:SecureTransport': 'true' } })] }))
       .toThrow(/`readers` contains a principal with conditions/);
+    // The fix it names must narrow the access: an Allow with the condition beside the reader's would not (allows add up;
+    // review BS), a Deny or the principal's own policy does.
+    expect(() => new ProtectedSecret(openStack, 'Third', { readers: [new iam.PrincipalWithConditions(role(openStack, 'R3'), { Bool: { 'aws:SecureTransport': 'true' } })] }))
+      .toThrow(/Pass the plain principal and put the conditions in its own IAM policy, or in a Deny statement/);
   });
 
   test('a principal joining a service and a role is refused: the service\'s statement carries a condition the role\'s requests lack', () => {
@@ -617,6 +646,19 @@ describe('ProtectedSecret validation names the offending prop', () => {
     ['a role of another account by ARN as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:iam::222222222222:role/app')] }), /`readers` contains a principal of account 222222222222/],
     ['a user of another account by ARN, partition a token, as writer', () => ({ writers: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::222222222222:user/ops`)] }),
       /`writers` contains a principal of account 222222222222/],
+    // "The account ARN and the shortened account ID behave the same way. Both delegate permissions to the account"
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts):
+    // an account by its bare ID is another account's principal too (review BS).
+    ['another account by its bare ID as reader', () => ({ readers: [new iam.ArnPrincipal('222222222222')], denyOthers: false }), /`readers` contains a principal of account 222222222222/],
+    ['another account by its bare ID as writer, deny on', () => ({ writers: [new iam.ArnPrincipal('222222222222')] }), /`writers` contains a principal of account 222222222222/],
+    // The secret's own account, by ID or root ARN: the deny's exemption would name no role or user of it.
+    ['the own account by its bare ID as reader', () => ({ readers: [new iam.ArnPrincipal('111111111111')] }), /`readers` contains the account 111111111111.*denyOthers: false/],
+    ['the own account by its root ARN as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:iam::111111111111:root')] }), /`readers` contains the account 111111111111.*denyOthers: false/],
+    // An organization is every account in it; conditions on an allow do not narrow other allows (review BS).
+    ['an organization as reader', () => ({ readers: [new iam.OrganizationPrincipal('o-abcdefghij12')] }),
+      /`readers` contains a principal of every account that meets its conditions \(such as an OrganizationPrincipal\)/],
+    ['a key imported by its alias ARN', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', 'arn:aws:kms:eu-west-1:111111111111:alias/shared') }),
+      /`encryptionKey` is the alias alias\/shared.*cmks-in-iam-policies/],
     // aws:PrincipalArn of a role session is the role's ARN, so a session ARN would never be exempted.
     ['a role session (assumed-role ARN) as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:sts::111111111111:assumed-role/app/session-1')] }), /`readers` contains the role session arn:aws:sts::111111111111:assumed-role\/app\/session-1.*iam.Role.fromRoleArn/],
     ['a whole account as deploy role', s => ({ readers: [role(s, 'R')], deployRoles: [new iam.AccountRootPrincipal()] }), /`deployRoles` contains the account/],
@@ -746,6 +788,14 @@ describe('ProtectedSecret validation names the offending prop', () => {
       expect(resource).not.toContain('alias/');
       expect(resource).toContain('key/1234abcd');
     }
+  });
+
+  test('an imported protected secret whose key is an alias ARN imported as a key', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    expect(() => ProtectedSecret.fromProtectedSecretAttributes(stack, 'Imported', {
+      secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:prod/db-AbCdEf',
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Shared', 'arn:aws:kms:eu-west-1:111111111111:alias/shared'),
+    })).toThrow(/ProtectedSecret Test\/Imported: `encryptionKey` is the alias alias\/shared/);
   });
 
   test('an imported protected secret whose key is an alias imported by name', () => {

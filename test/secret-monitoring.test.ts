@@ -1644,3 +1644,24 @@ describe('text messages', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+447700900123' });
   });
 });
+
+describe('SecretMonitoring.forStack takes the options of the stack\'s monitoring only', () => {
+  // The per-secret options were dropped without a word: a rule the user switched off still alerted (review BU).
+  test.each<[string, object]>([
+    ['watchDeprecatedAccess', { watchDeprecatedAccess: false }],
+    ['watchTagChanges', { watchTagChanges: true }],
+    ['enabled', { enabled: false }],
+  ])('%s is refused, naming where it goes', (name, options) => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+    expect(() => SecretMonitoring.forStack(stack, options as any))
+      .toThrow(new RegExp(`SecretMonitoring.forStack in Test: \`${name}\` .*addSecret\\(secret, \\{ watchDeprecatedAccess, watchTagChanges \\}\\)`));
+    expect(stack.node.findAll().filter(c => c instanceof CfnResource)).toEqual([]);
+  });
+
+  test('addSecret\'s own options still decide per secret', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const monitoring = SecretMonitoring.forStack(stack, { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
+    monitoring.addSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'I', 'legacy/x'), { watchDeprecatedAccess: false });
+    expect(monitoring.deprecatedAccessRules).toHaveLength(0);
+  });
+});

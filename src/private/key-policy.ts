@@ -91,12 +91,50 @@ export function isKeyOfThisApp(key: kms.IKey): boolean {
 }
 
 /**
- * The alias imported by name (`kms.Alias.fromAliasName`) that `key` is or stands for, if any: its key is unknown to
- * this app (aws-cdk-lib throws on its `aliasTargetKey`), so its grants can name only the alias.
+ * The name of the alias that `key` is or stands for without its key, if any: an alias imported by name
+ * (`kms.Alias.fromAliasName`), whose key is unknown to this app (aws-cdk-lib throws on its `aliasTargetKey`), or an
+ * alias ARN imported as a key (`kms.Key.fromKeyArn(..., 'arn:...:alias/<name>')`). Its grants can name only the alias.
  */
-export function aliasImportedByName(key: kms.IKey): kms.IAlias | undefined {
+export function aliasImportedByName(key: kms.IKey): string | undefined {
   const behind = keyBehind(key);
-  return 'aliasName' in behind ? behind as kms.IAlias : undefined;
+  if ('aliasName' in behind) return (behind as kms.IAlias).aliasName;
+  const arn = behind.keyArn;
+  return Token.isUnresolved(arn) ? undefined : /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(arn)?.[1];
+}
+
+/**
+ * A key whose policy aws-cdk-lib may minimize (`minimize: true`, or `@aws-cdk/aws-iam:minimizePolicies`) whatever
+ * statements are added to it. aws-cdk-lib's minimizer fails ("All principals in a PolicyStatement must have the same
+ * Conditions") when it merges a statement whose principal carries conditions with one whose principal does not,
+ * under the same conditions (https://github.com/aws/aws-cdk/issues/28713). aws-cdk-lib's Secret adds such a statement
+ * to its key (a `kms.ViaServicePrincipal`), so a user's statement of the same `kms:ViaService` broke the synth. Each
+ * statement is added with its principals' conditions moved onto it, where the policy carries them anyway.
+ */
+export class KeyWithConditionsOnStatements extends kms.Key {
+  public addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
+    return super.addToResourcePolicy(withConditionsOnStatement(statement), allowNoOp);
+  }
+}
+
+/** `statement` with the conditions its principals carry moved onto the statement (see KeyWithConditionsOnStatements). */
+export function withConditionsOnStatement(statement: iam.PolicyStatement): iam.PolicyStatement {
+  const conditional = (p: iam.IPrincipal) => Object.keys(p.policyFragment.conditions).length > 0;
+  if (!statement.principals.some(conditional)) return statement;
+  // statement.conditions holds the principals' conditions already (aws-cdk-lib adds them when it adds a principal).
+  return statement.copy({ principals: statement.principals.map(p => conditional(p) ? new PlainPrincipal(p.policyFragment.principalJson) : p) });
+}
+
+/** A principal as its policy fragment names it, without conditions. */
+class PlainPrincipal extends iam.PrincipalBase {
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  constructor(principalJson: { [key: string]: string[] }) {
+    super();
+    this.policyFragment = new iam.PrincipalPolicyFragment(principalJson);
+  }
+
+  public dedupeString(): string | undefined {
+    return JSON.stringify(this.policyFragment.principalJson);
+  }
 }
 
 /** The key an alias stands for (through any aliases), or `key` itself; an alias imported by name stands for itself. */
