@@ -940,6 +940,10 @@ describe('engine parameters and maintenance windows', () => {
     expect(md5Warnings(pg13)).toEqual([expect.stringMatching(/`engine` is PostgreSQL 13, whose default password_encryption is md5.*password_encryption: 'scram-sha-256'/)]);
     expect(md5Warnings(pg13, { password_encryption: 'scram-sha-256' })).toEqual([]);
     expect(md5Warnings(postgres)).toEqual([]);
+    // The boundary itself: 14 is the first SCRAM default (review BT).
+    const pg14 = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of('14.17', '14') });
+    expect(md5Warnings(pg14)).toEqual([]);
+    expect(() => single({ engine: pg14, parameters: { log_lock_waits: 'on' } })).not.toThrow();
   });
 
   test('maintenance and backup windows reach the instance', () => {

@@ -505,6 +505,25 @@ describe('SecretsGuard reads the resource as deployed', () => {
       expect(errorsOf(build)).toEqual(VALUE);
     });
 
+    // Each of these passed with a part of the template unread (review BT's mutations).
+    test('a literal on the true branch of an Fn::If only (the other a NoEcho parameter) is in the template', () => {
+      expect(errorsOf(s => {
+        inUsEast1(s);
+        bareSecret(s).secretString = Fn.conditionIf('C', 'hunter2', new CfnParameter(s, 'Pw', { noEcho: true }).valueAsString).toString();
+      })).toEqual(VALUE);
+    });
+    test('a literal on a branch of an Fn::If inside an Fn::Join is in the template', () => {
+      expect(errorsOf(s => {
+        inUsEast1(s);
+        const branch = Fn.conditionIf('C', 'hunter2', new CfnParameter(s, 'Pw', { noEcho: true }).valueAsString).toString();
+        bareSecret(s).secretString = Fn.join('', [new CfnParameter(s, 'Pre', { noEcho: true }).valueAsString, branch]);
+      })).toEqual(VALUE);
+    });
+    test('every item of an Fn::Select whose index is known only at deploy is a possible value', () => {
+      expect(errorsOf(s => {
+        bareSecret(s).secretString = Fn.select(new CfnParameter(s, 'I', { type: 'Number' }).valueAsNumber as any, ['hunter2', 'hunter3']);
+      })).toEqual(VALUE);
+    });
     test('a raw CfnResource of type AWS::SecretsManager::Secret is checked like the L1 class', () => {
       expect(errorsOf(s => new CfnResource(s, 'Raw', {
         type: 'AWS::SecretsManager::Secret',

@@ -332,12 +332,14 @@ test('Aurora PostgreSQL 13 set to password_encryption = md5 (the default before 
   }
 });
 
-test('Aurora PostgreSQL 14 or later set to md5 (a parameter group or ALTER ROLE changed outside the stack): setSecret refuses before changing the password, and AWSCURRENT still logs in', async () => {
+// 14.0 and 16.4: the first version the limit applies to, and a later one (review BT: the boundary was untested).
+test.each([['14.0', 140000], ['16.4', 160004]])('Aurora PostgreSQL %s set to md5 (a parameter group or ALTER ROLE changed outside the stack): setSecret refuses before changing the password, and AWSCURRENT still logs in', async (_version, versionNum) => {
   // "For Aurora PostgreSQL version 14 and higher databases, Data API only supports scram-sha-256 for password
   // encryption" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html): an md5
   // verifier would lock the user out of the Data API, the function's only way in (review BK).
   const { arn, password } = await auroraSecret('postgres');
   aurora.passwordEncryption = 'md5';
+  aurora.serverVersionNum = versionNum;
   try {
     rdsData.requests.length = 0;
     const token = await startRotationLikeSecretsManager(h, arn);
@@ -347,6 +349,7 @@ test('Aurora PostgreSQL 14 or later set to md5 (a parameter group or ALTER ROLE 
     expect(statements().filter(s => /^ALTER USER/.test(s.sql))).toEqual([]);
   } finally {
     aurora.passwordEncryption = 'scram-sha-256';
+    aurora.serverVersionNum = 160004;
   }
   // AWSCURRENT is untouched, and with no ALTER USER sent the database still takes its password.
   expect((await stageValue(h, arn, 'AWSCURRENT')).value.password).toBe(password);

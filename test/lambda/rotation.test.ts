@@ -492,6 +492,11 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
     await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, ClientRequestToken: token2, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify(withProof) }));
     await expect(step(secretArn, token2, 'setSecret')).rejects.toMatchObject({ kind: 'PendingNotWrittenByFunction', message: expect.stringContaining('is wrong') });
+    // Nor one of the right length and alphabet (an HMAC's 64 hex digits): the comparison is of the value (review BT).
+    const token3 = randomUUID();
+    await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token2 }));
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, ClientRequestToken: token3, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify({ ...withProof, rotationproof: 'a'.repeat(64) }) }));
+    await expect(step(secretArn, token3, 'setSecret')).rejects.toMatchObject({ kind: 'PendingNotWrittenByFunction', message: expect.stringContaining('is wrong') });
     expect(await canLogIn(h, engine, pendingUser, forged)).toBe(false);
     expect(await canLogIn(h, engine, username, password)).toBe(true);
   });
@@ -514,6 +519,20 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       message: expect.stringContaining(`holds the user's ${mode === 'single user' ? 'AWSCURRENT' : 'AWSPREVIOUS'} password: the rotation would end without changing it`),
     });
     expect((await stageValue(h, secretArn, 'AWSCURRENT')).value.password).toBe(current.password);
+  });
+
+  // A proof binds the secret, the version and the fields: a proven AWSCURRENT (a reader's copy) stored again as the
+  // pending version of a new rotation is refused, or the rotation would end without changing the password (review BT).
+  test('a proven AWSCURRENT stored again as the pending version of a new rotation is refused', async () => {
+    const { secretArn } = await singleUser(engine);
+    await rotate(h, secretArn);
+    const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    expect(typeof current.rotationproof).toBe('string');
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, ClientRequestToken: token, VersionStages: ['AWSPENDING'], SecretString: JSON.stringify(current) }));
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'PendingNotWrittenByFunction' });
+    expect(await canLogIn(h, engine, current.username, current.password)).toBe(true);
   });
 
   // A function upgraded mid-rotation: the earlier version's setSecret gave the database its pending password (which

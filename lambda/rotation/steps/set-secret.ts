@@ -138,8 +138,12 @@ function boundToSuperuser(ctx: RotationContext, masterArn: string, master: Datab
 
 /**
  * Logs in as the superuser with its AWSCURRENT password or, when the superuser secret is itself being rotated and its
- * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap. `target` is the address
- * boundToSuperuser allowed.
+ * setSecret already ran, with its AWSPENDING one: rotations of the two secrets may overlap (a RotatedDatabase with a
+ * superuser secret starts both at deploy). That rotation may also end between the reads: its finishSecret moves
+ * AWSCURRENT and Secrets Manager then clears AWSPENDING, so AWSCURRENT is read once more and, if it changed, tried
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html: after a successful rotation
+ * AWSPENDING "might not be attached to any version"). `target` is the address boundToSuperuser allowed; the superuser
+ * is the same user throughout.
  */
 async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, target: DatabaseSecret): Promise<DatabaseSession> {
   const session = await tryLogin(ctx, master, target);
@@ -149,6 +153,13 @@ async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master:
   if (pendingSession) {
     log.info('setSecret: logged in as the superuser with its pending password (its own rotation is under way)', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token });
     return pendingSession;
+  }
+  const now = await getDatabaseSecret(masterArn, 'AWSCURRENT', undefined, { superuser: true });
+  const rotated = now && now.username === master.username && now.password !== master.password && now.password !== rotating?.password
+    ? await tryLogin(ctx, now, target) : undefined;
+  if (rotated) {
+    log.info('setSecret: logged in as the superuser with its new AWSCURRENT password (its own rotation ended meanwhile)', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token });
+    return rotated;
   }
   throw new AuthenticationFailedError(`setSecret could not log in to ${target.host ?? target.dbClusterArn} as the superuser ${master.username} of ${masterArn} with its AWSCURRENT password (nor with an AWSPENDING one of a rotation under way); fix that secret first, then rotate again.`);
 }
