@@ -194,6 +194,14 @@ const compat = project.addTask('test:compat', {
 });
 project.testTask.spawn(compat);
 
+// The README and doc examples are TypeScript. Without a tablet of translations, jsii-pacmak copies them verbatim
+// under each language's label (its default, --rosetta-unknown-snippets verbatim): the PyPI page, Python docstrings,
+// Javadoc and the Go README showed TypeScript as Python/Java/Go (review BU). Translated here instead; package-check.sh
+// checks that no TypeScript is left in the wheel's and the Go module's examples.
+for (const language of ['python', 'java', 'go']) {
+  project.tasks.tryFind(`package:${language}`)?.reset(`jsii-pacmak -v --target ${language} --rosetta-unknown-snippets translate`);
+}
+
 // Multi-language: jsii-pacmak builds Python, Java and Go, then a Python app uses the wheel and synthesizes.
 // .ci/run calls it after the tests.
 project.addTask('package:check', {

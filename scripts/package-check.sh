@@ -78,6 +78,20 @@ if ! npx projen package:go >"$go_log" 2>&1; then
 fi
 echo "package-check: built $(ls dist/python/*.whl), the Maven artifact and the Go module in $(( $(date +%s) - started ))s"
 
+# The README's examples as each package shows them (the PyPI page is the wheel's METADATA; the Go module has the
+# README): translated by jsii-rosetta, not TypeScript under another language's label. A line that starts as only
+# TypeScript does (`import {`, `const `, `new `) inside a python or go block is such a copy.
+untranslated() { awk -v lang="$1" '$0 ~ "^```" lang "$" {f=1; next} /^```/ {f=0} f' | grep -cE '^[[:space:]]*(import \{|const |new [A-Z])' || true; }
+python_ts=$(unzip -p dist/python/*.whl '*/METADATA' | untranslated python)
+go_readme=$(find dist/go -name README.md -print -quit)
+go_ts=$(untranslated go <"$go_readme")
+python_blocks=$(unzip -p dist/python/*.whl '*/METADATA' | grep -c '^```python$' || true)
+if [ "$python_ts" != 0 ] || [ "$go_ts" != 0 ] || [ "$python_blocks" -lt 10 ]; then
+  echo "package-check: the packages' examples are not translated: $python_ts TypeScript lines in the wheel's python blocks ($python_blocks blocks), $go_ts in $go_readme's go blocks; the package:<language> tasks need --rosetta-unknown-snippets translate (.projenrc.ts)" >&2
+  exit 1
+fi
+echo "package-check: the wheel's $python_blocks python examples and the Go README's are translated"
+
 venv=$(mktemp -d)/venv
 python3 -m venv "$venv"
 cdk_version=$(node -p "require('aws-cdk-lib/package.json').version")

@@ -18,6 +18,8 @@ import { SecretAlertDestinationOptions } from './secret-monitoring';
 const LIFECYCLE_EVENTS = [
   'CreateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy',
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
+  // A copy in another account, outside the secret's policy (see CHANGE_EVENTS in secret-monitoring.ts).
+  'AssociateCrossAccountReplica', 'DisassociateCrossAccountReplica',
 ];
 
 /**

@@ -166,7 +166,8 @@ export interface ProtectedSecretProps {
    * `grantRead`/`grantWrite` (on this construct or on `.secret`), one of `breakGlassPrincipals`, the stack's
    * CloudFormation execution role or one of `deployRoles`. Management actions (describe, tag, delete, change the
    * resource policy) are not denied, so account administrators are never locked out. With this on, at least one
-   * reader or writer is required.
+   * reader or writer is required, and linking the secret to a replica in another account
+   * (`AssociateCrossAccountReplica`, a standing copy outside this policy) is denied to everyone.
    * @default true
    */
   readonly denyOthers?: boolean;
@@ -594,6 +595,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
     for (const principal of props.breakGlassPrincipals ?? []) this.exempt(principal, 'breakGlassPrincipals', false);
     this.exemptDeployers(props.deployRoles ?? []);
     if (this.denyOthers) this.addDenyOthers();
+    if (this.denyOthers) this.denyCrossAccountReplication();
     this.denyLibraryTagChangesToEveryoneElse();
     // An aspect, because grants made after construction may create the resource policy later (and the removal policy
     // may change after construction too).
@@ -1083,6 +1085,26 @@ export class ProtectedSecret extends ProtectedSecretBase {
         'ForAnyValue:StringLike': { 'aws:TagKeys': [`${LIBRARY_TAG_PREFIX}*`] },
         'StringNotEquals': { 'aws:PrincipalArn': lazyUnique(this.deployerArns) },
       },
+    }));
+  }
+
+  /**
+   * Denies linking the secret to a replica in another account, to everyone. Such a replica is "an independent secret
+   * that has its own access policies, KMS key, and lifecycle", and "when the secret value in the primary secret
+   * changes, Secrets Manager propagates the new value to the replica secret"
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/cross-account-replicate-secrets.html): a reader or
+   * writer whose IAM policy also allows `secretsmanager:AssociateCrossAccountReplica` (a `secretsmanager:*` grant) could
+   * keep receiving every rotated value in an account of theirs after losing its access here. CloudFormation never makes
+   * the call for this construct. Like the value deny, it leaves the policy under IAM: an administrator who means to
+   * replicate to another account removes the statement (`denyOthers: false` leaves it out).
+   */
+  private denyCrossAccountReplication(): void {
+    this.secret.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyReplicationToOtherAccounts',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['secretsmanager:AssociateCrossAccountReplica'],
+      resources: ['*'],
     }));
   }
 

@@ -37,13 +37,20 @@ import { PropErrors } from './private/validation';
 import { SecretAlertTopic } from './secret-alert-topic';
 import { MonitoringTrail } from './secrets-trail';
 
-/** Calls that change a secret, its policy, its rotation, its replicas or its deletion. */
+/**
+ * Calls that change a secret, its policy, its rotation, its replicas or its deletion. A replica in another account
+ * (`AssociateCrossAccountReplica`) is "an independent secret that has its own access policies, KMS key, and lifecycle"
+ * to which "Secrets Manager propagates the new value" of every change
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/cross-account-replicate-secrets.html): a standing copy
+ * outside the secret's policy.
+ */
 const CHANGE_EVENTS = [
   'CreateSecret', 'PutSecretValue', 'UpdateSecret', 'UpdateSecretVersionStage',
   'PutResourcePolicy', 'DeleteResourcePolicy',
   'DeleteSecret', 'RestoreSecret',
   'RotateSecret', 'CancelRotateSecret',
   'ReplicateSecretToRegions', 'RemoveRegionsFromReplication', 'StopReplicationToReplica',
+  'AssociateCrossAccountReplica', 'DisassociateCrossAccountReplica',
 ];
 
 /**

@@ -627,6 +627,44 @@ describe('ProtectedSecret value', () => {
   });
 });
 
+describe('replication to another account (review BY)', () => {
+  // A replica in another account has its own policy and key and receives every later value, rotations included
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/cross-account-replicate-secrets.html).
+  // A stand-in, named as such: the simulator's action data (iam-data 0.21.202609261, the newest the registry serves)
+  // predates AssociateCrossAccountReplica and refuses it as "invalid.action". The action is renamed, in the policy and
+  // the request, to RemoveRegionsFromReplication, an action of the same resource type that the policy names nowhere
+  // else; the simulator then evaluates the statement as written.
+  const STAND_IN = 'secretsmanager:RemoveRegionsFromReplication';
+  const decideAssociate = (caller: Parameters<typeof decide>[0], arn: string, policy: any) => {
+    expect(JSON.stringify(policy ?? {})).not.toContain(STAND_IN);
+    return decide(caller, STAND_IN, arn, JSON.parse(JSON.stringify(policy ?? null).split('secretsmanager:AssociateCrossAccountReplica').join(STAND_IN)) ?? undefined);
+  };
+  test('nobody may link the secret to a replica in another account, not even a reader whose IAM policy allows every secretsmanager action', async () => {
+    const { stack } = stackWith(s => ({ readers: [role(s, 'Reader')], breakGlassPrincipals: [role(s, 'BreakGlass')] }));
+    const t = new ResolvedTemplate('Test', Template.fromStack(stack).toJSON());
+    const arn = t.resolve({ Ref: t.ofType('AWS::SecretsManager::Secret')[0][0] }) as string;
+    const policy = t.secretPolicies().get(arn);
+    const everything = [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }];
+    for (const id of ['Reader', 'BreakGlass']) {
+      const roleArn = t.resolve(stack.resolve((stack.node.findChild(id) as iam.Role).roleArn)) as string;
+      const caller = principalCaller(id, roleArn, everything);
+      expect(await decide(caller, 'secretsmanager:GetSecretValue', arn, policy)).toBe('Allowed');
+      expect(await decideAssociate(caller, arn, policy)).toBe('ExplicitlyDenied');
+      // The stand-in itself is not denied: the decision is the statement's.
+      expect(await decide(caller, STAND_IN, arn, policy)).toBe('Allowed');
+    }
+  });
+
+  test('denyOthers: false leaves it to IAM, as the rest of the secret', async () => {
+    const { stack } = stackWith(s => ({ readers: [role(s, 'Reader')], denyOthers: false }));
+    const t = new ResolvedTemplate('Test', Template.fromStack(stack).toJSON());
+    const arn = t.resolve({ Ref: t.ofType('AWS::SecretsManager::Secret')[0][0] }) as string;
+    const roleArn = t.resolve(stack.resolve((stack.node.findChild('Reader') as iam.Role).roleArn)) as string;
+    const caller = principalCaller('Reader', roleArn, [{ Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }]);
+    expect(await decideAssociate(caller, arn, t.secretPolicies().get(arn))).toBe('Allowed');
+  });
+});
+
 describe('ProtectedSecret validation names the offending prop', () => {
   test.each<[string, (s: Stack) => ProtectedSecretProps, RegExp]>([
     ['parameter name without leading slash', s => ({ readers: [role(s, 'R')], arnParameterName: 'db/arn' }), /`arnParameterName` must start with a forward slash/],

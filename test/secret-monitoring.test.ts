@@ -28,6 +28,8 @@ const EXPECTED: Record<string, string[]> = {
   ChangeRule: [
     'create-secret', 'put-secret-value', 'update-secret', 'put-resource-policy', 'delete-resource-policy', 'delete-secret', 'restore-secret',
     'replicate-secret-to-regions', 'remove-regions-from-replication', 'stop-replication-to-replica',
+    // A replica in another account, outside the secret's policy (review BY).
+    'associate-cross-account-replica', 'disassociate-cross-account-replica',
   ],
   RotationRule: ['rotation-succeeded', 'rotation-abandoned'],
   RotationFailedRule: ['rotation-failed'],
@@ -1224,6 +1226,8 @@ const ACCOUNT_EXPECTED: Record<string, string[]> = {
     'create-secret', 'delete-secret', 'restore-secret', 'put-resource-policy', 'delete-resource-policy',
     // A copy of the secret made, removed or turned into a secret of its own, in another region.
     'replicate-secret-to-regions', 'remove-regions-from-replication', 'stop-replication-to-replica',
+    // Or a copy in another account (review BY).
+    'associate-cross-account-replica', 'disassociate-cross-account-replica',
   ],
   RotationFailedRule: ['rotation-failed'],
   AccessDeniedRule: ['put-secret-value-access-denied', 'get-secret-value-access-denied'],
@@ -1355,6 +1359,23 @@ describe('the trail the alerts rely on', () => {
     const stack = monitoredStack(app);
     app.synth();
     expect(warnings(stack)).toEqual([expect.stringMatching(/fire only while a CloudTrail trail with logging enabled records them.*SecretsTrail.*MonitoringTrail.existing/)]);
+  });
+
+  // The fix named the prop as a ProtectedSecret takes it (`monitoring: { trail }`), which AccountSecretAlerts and
+  // SecretMonitoring do not have (review BW).
+  test.each<[string, (stack: Stack) => void]>([
+    ['AccountSecretAlerts', stack => new AccountSecretAlerts(stack, 'Alerts')],
+    ['SecretMonitoring', stack => new SecretMonitoring(stack, 'Monitoring', { secrets: [secretsmanager.Secret.fromSecretNameV2(stack, 'I', 'legacy/x')] })],
+  ])('%s without a trail: the warning names the `trail` prop as each construct takes it', (name, build) => {
+    const app = new App();
+    const stack = new Stack(app, 'Alone', { env: ENV });
+    build(stack);
+    app.synth();
+    const [warning] = warnings(stack);
+    expect(warnings(stack)).toHaveLength(1);
+    expect(warning).toContain('`trail: MonitoringTrail.existing({ logsReadEvents: true })`');
+    expect(warning).toMatch(new RegExp(`in the props of .*${name}`));
+    expect(warning).not.toContain('`monitoring: {');
   });
 
   test('a SecretsTrail anywhere in the app, or a stated trail that logs reads: no warning', () => {

@@ -36,7 +36,8 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
         Annotations.of(scope).addWarningV2('cdk-protected-secrets:no-trail', [
           'Secret alerts on API calls fire only while a CloudTrail trail with logging enabled records them.',
           'Create one `SecretsTrail` per account (in any stack of this app), or state the trail that exists,',
-          'for example an organization trail: `monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) }`.',
+          'for example an organization trail: `trail: MonitoringTrail.existing({ logsReadEvents: true })`, in the `monitoring` prop of a',
+          'ProtectedSecret or database construct, or in the props of AccountSecretAlerts, SecretMonitoring or SecretMonitoring.forStack.',
         ].join(' '));
       } else {
         // Any known trail of the account feeds the rules, stated or found in the app: EventBridge needs "a CloudTrail
