@@ -3,6 +3,7 @@ import {
   CfnResource,
   Duration,
   RemovalPolicy,
+  Resource,
   Tags,
   Token,
   aws_ec2 as ec2,
@@ -353,6 +354,15 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   }
 
   private connectRotationFunction(props: RotatedDatabaseProps, vpcSubnets: ec2.SubnetSelection): RotationFunction {
+    if (props.rotationFunction && differentVpcs(props.rotationFunction.vpc, props.vpc)) {
+      // Its security group would be named in rules of the database's VPC: refused without an active peering ("To
+      // reference a security group in a peer VPC, the VPC peering connection must be in the active state",
+      // https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html), and without a route between
+      // the two the function cannot reach the database anyway.
+      throw new Error(`RotatedDatabase ${this.node.path}: \`rotationFunction\` ${props.rotationFunction.node.path} runs in VPC ${props.rotationFunction.vpc.node.path}, `
+        + `but the database is in VPC ${props.vpc.node.path}: the function reaches the database through security group rules of one VPC. `
+        + 'Pass a RotationFunction of the database\'s VPC, or leave `rotationFunction` out for the shared one.');
+    }
     const rotationFunction = props.rotationFunction ?? RotationFunction.shared(this, {
       vpc: props.vpc,
       vpcSubnets: props.rotationFunctionSubnets ?? vpcSubnets,
@@ -418,6 +428,16 @@ function storageErrors(props: RotatedDatabaseProps): string[] {
     errors.push(`\`maxAllocatedStorage\` must be a whole number of GiB from ${least} (10% above \`allocatedStorage\`) to ${max}, got ${most}.`);
   }
   return errors;
+}
+
+/**
+ * Whether two VPCs are known at synth to be different: two VPC constructs of this app, or two literal VPC IDs. A VPC
+ * named by a reference to another's ID (an import of a VPC of this app) may be the same one, and is not refused.
+ */
+function differentVpcs(a: ec2.IVpc, b: ec2.IVpc): boolean {
+  if (a === b) return false;
+  if (!Token.isUnresolved(a.vpcId) && !Token.isUnresolved(b.vpcId)) return a.vpcId !== b.vpcId;
+  return Resource.isOwnedResource(a) && Resource.isOwnedResource(b);
 }
 
 function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngineTraits {

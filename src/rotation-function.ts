@@ -266,7 +266,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   public readonly _networkOwner: RotationFunction;
 
-  private readonly vpc: ec2.IVpc;
+  /** The VPC the function runs in. */
+  public readonly vpc: ec2.IVpc;
   private readonly vpcSubnets: ec2.SubnetSelection;
   private readonly role: iam.IRole;
   private readonly securityGroup: ec2.SecurityGroup;
@@ -371,7 +372,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       if (given === undefined || same(given, value)) continue;
       errors.add(`\`${option}\` is ${show(given)}, but the shared rotation function ${this.node.path} of this VPC and subnets already exists with ${show(value)}, `
         + `so ${show(given)} would be ignored: give every user of the VPC and subnets the same \`${option}\` (or leave it out), `
-        + 'or give this one a function of its own (`new RotationFunction(...)`, passed as `rotationFunction` to a database).');
+        + 'or give this one a function of its own (`new RotationFunction(...)`, passed as `rotationFunction` to a database). The first user creates the '
+        + 'shared function with its options (a RotatedAuroraCluster, which takes none, with the defaults): create the construct that sets them first, '
+        + 'or create the function yourself and pass it to each as `rotationFunction`.');
     }
     errors.throwIfAny();
   }
@@ -784,10 +787,14 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     }
     // The subnets reach the services some other way (NAT, or endpoints with private DNS the library did not create).
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager over HTTPS');
-    const isolated = this.vpc.selectSubnets(this.vpcSubnets).subnets.some(subnet => this.vpc.isolatedSubnets.includes(subnet));
+    // By subnet ID: a subnet given by ID (`Subnet.fromSubnetId`) is another object than the VPC's own.
+    const isolatedIds = new Set(this.vpc.isolatedSubnets.map(subnet => subnet.subnetId));
+    const isolated = this.vpc.selectSubnets(this.vpcSubnets).subnets.some(subnet => isolatedIds.has(subnet.subnetId));
     if (isolated) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:rotation-network-path',
-        `Rotation function ${this.node.path} runs in isolated subnets with \`createSecretsManagerEndpoint: false\`: it reaches Secrets Manager only if the VPC has an endpoint with private DNS. Otherwise pass \`secretsManagerEndpoint\` or leave \`createSecretsManagerEndpoint\` on.`);
+        `Rotation function ${this.node.path} runs in isolated subnets with \`createSecretsManagerEndpoint: false\`: it reaches Secrets Manager (and, for Aurora clusters `
+        + 'through the Data API, the RDS Data API) only if the VPC has endpoints with private DNS for them. Otherwise pass `secretsManagerEndpoint` or leave '
+        + '`createSecretsManagerEndpoint` on.');
     } else {
       addInfo(this, `Rotation function ${this.node.path} reaches Secrets Manager through its subnets' own route (\`createSecretsManagerEndpoint: false\`).`);
     }
@@ -935,8 +942,8 @@ class SharedEndpoint extends Construct {
     return others.map(other => `The ${this.description} endpoint ${this.node.path} and ${other.node.path} both have private DNS `
       + `for VPC ${this.knownVpcId}, where only one endpoint with private DNS per service can exist: the second deploy fails `
       + '(EC2: "there is already a conflicting DNS domain ... in the VPC"). Create the endpoint in one stack only: set '
-      + '`createSecretsManagerEndpoint: false` on the rotation functions (or RotatedDatabase, RotatedAuroraCluster) of the other stack, '
-      + 'which then reach the service through the first endpoint\'s private DNS, or create one RotationFunction for the VPC and pass it as `rotationFunction`.');
+      + '`createSecretsManagerEndpoint: false` on the rotation functions (or RotatedDatabase; a RotatedAuroraCluster takes such a function as `rotationFunction`) '
+      + 'of the other stack, which then reach the service through the first endpoint\'s private DNS, or create one RotationFunction for the VPC and pass it as `rotationFunction`.');
   }
 }
 markClass(SharedEndpoint, 'SharedEndpoint');

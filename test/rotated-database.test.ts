@@ -243,6 +243,34 @@ describe('RotatedDatabase network path', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  // Review CA: compared by subnet ID, since a subnet given by ID is another object than the VPC's; and the warning
+  // names the Data API too, which a function serving Aurora clusters needs as much.
+  test('isolated subnets given by ID warn too, naming Secrets Manager and the RDS Data API', () => {
+    const stack = new Stack(new App(), 'S', { env: ENV });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'V', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a', 'eu-west-1b'], isolatedSubnetIds: ['subnet-1', 'subnet-2'] });
+    new RotationFunction(stack, 'Fn', {
+      vpc,
+      createSecretsManagerEndpoint: false,
+      vpcSubnets: { subnets: [ec2.Subnet.fromSubnetId(stack, 'A', 'subnet-1'), ec2.Subnet.fromSubnetId(stack, 'B', 'subnet-2')] },
+    });
+    const warnings = Annotations.fromStack(stack).findWarning('/S/Fn', Match.stringLikeRegexp('runs in isolated subnets.*Secrets Manager.*RDS Data API'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  // Review CA: its rules would name a security group of another VPC (refused without peering) and no route joins them.
+  test('a rotationFunction of another VPC is refused, naming both VPCs', () => {
+    const stack = new Stack(new App(), 'S', { env: ENV });
+    const isolated = (id: string) => new ec2.Vpc(stack, id, { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const a = isolated('A');
+    const fn = new RotationFunction(stack, 'Fn', { vpc: a });
+    expect(() => new RotatedDatabase(stack, 'Db', { vpc: isolated('B'), engine: postgres, rotationFunction: fn }))
+      .toThrow(/RotatedDatabase S\/Db: `rotationFunction` S\/Fn runs in VPC S\/A, but the database is in VPC S\/B/);
+    // The same VPC, or one imported by reference to its ID (which may be the same), stands.
+    expect(() => new RotatedDatabase(stack, 'Same', { vpc: a, engine: postgres, rotationFunction: fn })).not.toThrow();
+    const imported = ec2.Vpc.fromVpcAttributes(stack, 'Imported', { vpcId: a.vpcId, availabilityZones: a.availabilityZones, isolatedSubnetIds: a.isolatedSubnets.map(x => x.subnetId) });
+    expect(() => new RotatedDatabase(stack, 'ByReference', { vpc: imported, engine: postgres, rotationFunction: fn })).not.toThrow();
+  });
+
   test('the endpoint can be left out', () => {
     const { t } = single({ createSecretsManagerEndpoint: false });
     t.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
