@@ -76,15 +76,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     include: ['../lambda/**/*.ts', '../integ/**/*.ts', '../bench/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts'],
     compilerOptions: {},
   },
-  gitignore: ['/assets/', '/scripts/node22/node_modules/', '/cdk.out/', '/bench/.tmp/', '.venv/', '__pycache__/', '/integ/**/cdk.out/'],
+  gitignore: ['/assets/', '/scripts/lambda-node/node_modules/', '/cdk.out/', '/bench/.tmp/', '.venv/', '__pycache__/', '/integ/**/cdk.out/'],
 });
 
-// Every task runs on Node.js 22, the major of the rotation function's Lambda runtime: the build and the tests must not
-// depend on an end-of-life Node.js (20 reached end of life in April 2026). scripts/node22.sh finds Node.js 22 on PATH
+// Every task runs on the Node.js major of the rotation function's Lambda runtime (24): the build and the tests must not
+// depend on an end-of-life Node.js (20 reached end of life in April 2026). scripts/lambda-node.sh finds that major on PATH
 // or installs the pinned release binary from the npm registry, and prints the PATH to use. projen only warns when the
 // command fails; test/node-runtime.test.ts then fails and says why.
 // npx -c adds node_modules/.bin, as projen's own default for PATH does.
-project.tasks.addEnvironment('PATH', '$(npx -c "bash scripts/node22.sh")');
+project.tasks.addEnvironment('PATH', '$(npx -c "bash scripts/lambda-node.sh")');
 
 // The rotation function ships pre-bundled so users need neither esbuild nor Docker at synth. compile builds it, so
 // every path to a package (`npx projen compile` then `npm pack`, `build`, `package:check`, jsii-pacmak) carries it.

@@ -27,8 +27,6 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
 
   for (const node of stack.node.findAll()) {
     if (node instanceof RotationFunction) {
-      suppress(node.function, ['AwsSolutions-L1'],
-        'The bundled rotation function is built and tested for Node.js 22 (esbuild target node22); the runtime moves with a library release, not per app.');
       suppress(node.function, inPacks('LambdaDLQ', ['NIST.800.53.R5', 'HIPAA.Security']),
         'Secrets Manager invokes rotation functions synchronously and records failures itself (RotationFailed); a dead-letter queue only receives asynchronous invocations.');
       suppress(node.function, inPacks('LambdaConcurrency', ['NIST.800.53.R5', 'HIPAA.Security']),

@@ -101,7 +101,7 @@ const commonOptions = {
   bundle: true,
   minify: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   // The AWS SDK's ES modules let esbuild drop the commands and serializers the function never calls (a third
   // smaller than its CommonJS build). They load some Node.js built-ins with import(); as require() calls instead,

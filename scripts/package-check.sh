@@ -107,7 +107,7 @@ rm -rf "$HOME/.m2/repository/io/github/example/cdk-protected-secrets"
 (cd "$java_dir" && mvn --batch-mode --quiet -DdistJava="file://$OLDPWD/dist/java" compile exec:java) >"$java_dir/run.log" 2>&1 || {
   tail -n 60 "$java_dir/run.log" >&2; echo "package-check: the Java app did not synthesize what it should (log: $java_dir/run.log)" >&2; exit 1
 }
-# On Node.js 22 the jsii runtime's output reaches the log with colour resets (ESC[0m) at line starts: strip them first.
+# On Node.js 22 and later the jsii runtime's output reaches the log with colour resets (ESC[0m) at line starts: strip them first.
 sed 's/\x1b\[[0-9;]*m//g' "$java_dir/run.log" | grep '^java synth check' || {
   tail -n 20 "$java_dir/run.log" >&2; echo "package-check: the Java app printed no 'java synth check' line (log: $java_dir/run.log)" >&2; exit 1
 }

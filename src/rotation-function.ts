@@ -722,7 +722,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   ): lambda.Function {
     return new lambda.Function(this, 'Function', {
       description: 'Rotates database credentials in Secrets Manager (createSecret, setSecret, testSecret, finishSecret)',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      // Node.js 24: Lambda deprecates nodejs22.x on 30 April 2027 and then blocks creating (1 June) and updating (1 July)
+      // functions that use it (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html, as cfn-lint 1.58's
+      // runtime lifecycle data records it); nodejs24.x is supported until 30 April 2028. The bundle targets node24
+      // (scripts/bundle-rotation.mjs), and the tests run on Node.js 24 (scripts/lambda-node.sh).
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       // The bundle is chosen once every database has declared its engine (see addEngine).
