@@ -37,12 +37,12 @@ export function suppressRulesThatDoNotApply(stack: Stack, options: SuppressionOp
       const proofKey = node.node.tryFindChild('ProofKey');
       if (proofKey) {
         suppress(proofKey, ['AwsSolutions-SMG4', ...inPacks('SecretsManagerRotationEnabled', ['NIST.800.53.R5', 'HIPAA.Security'])],
-          'The rotation function\'s proof key signs the pending versions it writes, so that a principal allowed only to write a rotated secret cannot choose its password; a new value would void the proofs of rotations in progress. Only the function\'s role may read or change it (resource policy).');
+          'The rotation function\'s proof key signs the pending versions it writes, so that a principal allowed only to write a rotated secret cannot choose its password; a new value would void the proofs of rotations in progress. Only the function\'s role may read it, and only the deployer (CloudFormation\'s execution role) may write it (resource policy).');
       }
     }
     if (node instanceof RotatedDatabase || node instanceof RotatedAuroraCluster) {
       suppress(node instanceof RotatedDatabase ? node.instance : node.cluster, inPacks('RDSInBackupPlan', ['NIST.800.53.R5', 'HIPAA.Security']),
-        'RDS automated backups are on (7 days by default) and removal takes a final snapshot; which AWS Backup plan a database joins is decided by the organization, not by this library.');
+        'RDS automated backups are on (7 days by default; an integ test database, destroyed with its test, keeps 1 and no final snapshot) and removal takes a final snapshot by default; which AWS Backup plan a database joins is decided by the organization, not by this library.');
     }
     if (node.node.id === 'ProtectedSecretsRdsMonitoringRole') {
       suppress(node, ['AwsSolutions-IAM4'],

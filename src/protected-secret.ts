@@ -1459,7 +1459,8 @@ function generatorErrors(scope: IConstruct, gen: secretsmanager.SecretStringGene
       parsed = undefined;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      errors.push(`\`generateSecretString.secretStringTemplate\` must be a JSON object, e.g. '{"username":"app"}', got ${JSON.stringify(gen.secretStringTemplate)}.`);
+      // Not echoed: a template that fails to parse may still hold a credential, and errors reach terminals and CI logs.
+      errors.push(`\`generateSecretString.secretStringTemplate\` must be a JSON object, e.g. '{"username":"app"}', got ${typeof parsed === 'object' && parsed !== null ? 'an array or null' : parsed === undefined ? 'text that is not JSON' : `a JSON ${typeof parsed}`} of ${gen.secretStringTemplate.length} characters (value withheld).`);
     }
   }
   if (gen.secretStringTemplate) {

@@ -645,7 +645,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       kmsKeyId: this.logKey.keyArn,
     });
     SecretsGuard.suppress(proofKey, 'SecretWithoutRotation', 'The rotation function\'s proof key: a new value would void the proofs of the '
-      + 'rotations in progress, and only the function\'s role may read or change it.');
+      + 'rotations in progress; only the function\'s role may read it, and only the deployer may write it.');
     const deployer = cloudFormationExecutionRoleArn(this);
     // The role's access is in the secret's and the key's policies, not in its own: the role's managed policy is near
     // IAM's 6,144 characters when a function serves many databases (test/policy-quotas.test.ts), and within one account

@@ -722,6 +722,19 @@ describe('ProtectedSecret validation names the offending prop', () => {
       .toThrow(/`generateSecretString.secretStringTemplate` must be a JSON object/);
   });
 
+  // Review CE: the message echoed the template, and a template that fails to parse may hold a password.
+  test('a template that is not JSON is refused without its text in the error', () => {
+    const template = '{"username":"app","dbPassword":"Hunter2-LEAKED",}';
+    let message = '';
+    try {
+      stackWith(s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: template, generateStringKey: 'password' } }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/`generateSecretString.secretStringTemplate` must be a JSON object.*text that is not JSON of 49 characters \(value withheld\)/);
+    expect(message).not.toContain('Hunter2');
+  });
+
   // CloudFormation's GenerateSecretString.PasswordLength is an Integer
   // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-secretsmanager-secret-generatesecretstring.html).
   test('a password length that is not a whole number is refused', () => {

@@ -34,7 +34,8 @@ export function redact(value: string | undefined): void {
  */
 export function mask(text: string): string {
   let out = text;
-  for (const value of redacted) {
+  // Longest first: a value that contains another (a new password that extends the old) is masked whole, not around it.
+  for (const value of [...redacted].sort((a, b) => b.length - a.length)) {
     const escaped = JSON.stringify(value).slice(1, -1);
     if (escaped !== value) out = out.split(escaped).join('***');
     out = out.split(value).join('***');

@@ -40,3 +40,11 @@ test('a password masked in one invocation is not masked in the next', async () =
   }
   expect(JSON.parse(lines.join('\n')).secretArn).toBe('arn:aws:secretsmanager:eu-west-1:111111111111:secret:orders');
 });
+
+// Review CE: masked in the order registered, a value that contains an earlier one was masked around it, and its end
+// showed ("***&3-pending").
+test('a password that contains another registered one is masked whole, whichever was registered first', () => {
+  redact('Tr0ub4dor');
+  redact('Tr0ub4dor&3-pending');
+  expect(mask('driver said Tr0ub4dor&3-pending and Tr0ub4dor')).toBe('driver said *** and ***');
+});

@@ -3,6 +3,7 @@
 import { execFile } from 'child_process';
 import { randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
+import { AddressInfo, Socket, createServer } from 'net';
 import { promisify } from 'util';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
@@ -1149,6 +1150,61 @@ describe('TLS per secret: a server without TLS', () => {
     await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
       kind: 'SecretMalformed', message: expect.stringMatching(/allowPlaintextConnections/),
     });
+  });
+
+  /** A server that speaks just enough PostgreSQL to ask for a cleartext password, record it and refuse the login. */
+  function capturingServer(captured: string[]): Promise<{ port: number; close: () => void }> {
+    const server = createServer((socket: Socket) => {
+      let buffer = Buffer.alloc(0);
+      let startup = true;
+      socket.on('data', (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        if (startup && buffer.length >= 4 && buffer.length >= buffer.readInt32BE(0)) {
+          buffer = buffer.subarray(buffer.readInt32BE(0));
+          startup = false;
+          const cleartext = Buffer.alloc(9);
+          cleartext.write('R', 0);
+          cleartext.writeInt32BE(8, 1);
+          cleartext.writeInt32BE(3, 5); // AuthenticationCleartextPassword
+          socket.write(cleartext);
+        }
+        if (!startup && buffer.length >= 5 && buffer[0] === 0x70 && buffer.length >= 1 + buffer.readInt32BE(1)) {
+          captured.push(buffer.subarray(5, buffer.readInt32BE(1)).toString('utf8'));
+          const fields = Buffer.from('SFATAL\0C28P01\0Mpassword authentication failed\0\0');
+          const header = Buffer.alloc(5);
+          header.write('E', 0);
+          header.writeInt32BE(4 + fields.length, 1);
+          socket.end(Buffer.concat([header, fields]));
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() })));
+  }
+
+  // Review CE: a writer points AWSCURRENT at a server of theirs, and the working password moves to AWSPREVIOUS. The
+  // single-user fallback to AWSPREVIOUS must not send it to AWSCURRENT's (the writer's) host.
+  test('the AWSPREVIOUS password is tried only where AWSPREVIOUS itself points: a writer\'s AWSCURRENT on another host never receives it', async () => {
+    const { username, secretArn } = await plainSecret({ ssl: false });
+    const real = `Initial-${username}-pw`;
+    const captured: string[] = [];
+    const writers = await capturingServer(captured);
+    await h.sm.send(new PutSecretValueCommand({
+      SecretId: secretArn,
+      SecretString: JSON.stringify({ engine: 'postgres', host: '127.0.0.1', port: writers.port, username, password: 'writer-chosen', ssl: false }),
+    }));
+    process.env.PLAINTEXT_SECRET_ARNS = secretArn;
+    try {
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({ kind: 'AuthenticationFailed' });
+    } finally {
+      delete process.env.PLAINTEXT_SECRET_ARNS;
+      writers.close();
+    }
+    expect(captured).toContain('writer-chosen');
+    expect(captured).not.toContain(real);
+    expect(await canLogIn(h, 'postgres', username, real, plain())).toBe(true);
   });
 
   test('"ssl": false with the construct\'s opt-in for that secret rotates in plaintext', async () => {

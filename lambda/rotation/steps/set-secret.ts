@@ -43,10 +43,14 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
 
   // After an earlier partial failure (or a promotion made during an outage) the database may only accept the
   // previous password.
+  // Only where AWSPREVIOUS itself points: a writer of the secret can point AWSCURRENT at a server of theirs, and the
+  // working password, moved to AWSPREVIOUS by that write, must not be sent there.
   let session = await tryLogin(ctx, current);
   if (!session) {
     const previous = await getDatabaseSecret(ctx.secretArn, 'AWSPREVIOUS');
-    if (previous && previous.username === current.username) session = await tryLogin(ctx, { ...current, password: previous.password });
+    if (previous && previous.username === current.username && sameDatabase(current, previous)) {
+      session = await tryLogin(ctx, { ...current, password: previous.password });
+    }
   }
   if (!session) {
     throw new AuthenticationFailedError(`setSecret could not log in to ${current.host ?? current.dbClusterArn} as ${current.username} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of ${ctx.secretArn}; set the user's password to the AWSCURRENT value by hand, then rotate again.`);
@@ -164,12 +168,18 @@ async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master:
   throw new AuthenticationFailedError(`setSecret could not log in to ${target.host ?? target.dbClusterArn} as the superuser ${master.username} of ${masterArn} with its AWSCURRENT password (nor with an AWSPENDING one of a rotation under way); fix that secret first, then rotate again.`);
 }
 
+const DATABASE_FIELDS = ['engine', 'host', 'port', 'dbname', 'dbClusterArn', 'ssl'] as const;
+
 function checkSameDatabase(current: DatabaseSecret, pending: DatabaseSecret, secretArn: string): void {
-  for (const field of ['engine', 'host', 'port', 'dbname', 'dbClusterArn', 'ssl'] as const) {
+  for (const field of DATABASE_FIELDS) {
     if (current[field] !== pending[field]) {
       throw new SecretMalformedError(`AWSPENDING of ${secretArn} has a different ${field} than AWSCURRENT; a rotation must not move the secret to another database.`);
     }
   }
+}
+
+function sameDatabase(a: DatabaseSecret, b: DatabaseSecret): boolean {
+  return DATABASE_FIELDS.every(field => a[field] === b[field]);
 }
 
 async function withSession(session: DatabaseSession, work: (s: DatabaseSession) => Promise<void>): Promise<void> {
