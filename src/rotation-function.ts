@@ -25,6 +25,7 @@ import { Construct, IDependable } from 'constructs';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { cloudFormationExecutionRoleArn } from './private/deploy-role';
+import { longestDeployed } from './private/deployed-size';
 import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
@@ -59,6 +60,10 @@ const SHARES_WITH = new WeakMap<RotationFunctionProps, RotationFunction>();
 
 /** IAM's default quota of managed policies attached to a role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). */
 const MANAGED_POLICIES_PER_ROLE = 10;
+/** The rotation function's timeout (see createFunction). */
+const ROTATION_FUNCTION_TIMEOUT_S = 120;
+/** Lambda's limit on a function's environment: "4 KB, for all environment variables associated with the function, in aggregate". */
+const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 
 /**
  * A database engine the rotation function carries code for. Each engine has its own bundle, so a function ships
@@ -327,6 +332,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // chosen when the app is prepared for synthesis, from every engine declared by then.
     Aspects.of(this).add({ visit: node => { if (node === this) this.bindBundle(); } });
     if (!owner) this.node.addValidation({ validate: () => this.warnOfManagedPolicyQuota() });
+    this.node.addValidation({ validate: () => this.environmentSizeErrors() });
   }
 
   /**
@@ -498,6 +504,30 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), so the stack that attaches the
    * eleventh fails to deploy with LimitExceeded. A warning, not an error: the quota can be raised to 20.
    */
+  /**
+   * Refuses an environment over Lambda's "4 KB, for all environment variables associated with the function, in
+   * aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), which would fail the deploy:
+   * `allowPlaintextConnections` adds a secret ARN per call, and `excludeCharacters` may be long. Counted as names plus
+   * values, each value as it deploys: a secret of this stack named by `Ref` at its generated name's length
+   * (`<logical id>-<random>`), any other value from a reference (an import, an endpoint's DNS name) at 100 characters.
+   */
+  private environmentSizeErrors(): string[] {
+    const stack = Stack.of(this.function);
+    const cfn = this.function.node.defaultChild as lambda.CfnFunction;
+    // The L1 property as set (camelCase, not yet rendered to CloudFormation's `Variables`).
+    const rendered = stack.resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+    const variables = longestDeployed(rendered?.variables ?? {}, logicalId => logicalId === undefined
+      ? 'x'.repeat(100)
+      : `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(12)}-xxxxxx`) as Record<string, unknown>;
+    const size = Object.entries(variables).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
+    if (size <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
+    const plaintext = this.plaintextSecretArns.length;
+    return [`RotationFunction ${this.node.path}: its environment variables would take about ${size} bytes, over Lambda's 4 KB for all of them `
+      + '(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the deploy would fail. '
+      + (plaintext > 0 ? `${plaintext} secret ARNs are listed for \`allowPlaintextConnections\`: rotate some of those secrets with a RotationFunction of their own. ` : '')
+      + 'A long `excludeCharacters` counts too.'];
+  }
+
   private warnOfManagedPolicyQuota(): string[] {
     const stacks = this.accessesInOtherStacks.filter(access => access.attachesPolicy).map(access => Stack.of(access).stackName);
     const attached = (this.role instanceof ManagedPolicyRole ? 1 : 0) + stacks.length;
@@ -731,7 +761,11 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       handler: 'index.handler',
       // The bundle is chosen once every database has declared its engine (see addEngine).
       code: this.code,
-      timeout: Duration.seconds(60),
+      // Long enough for the slowest step to end by itself, with its cause logged: a Data API step may wait 31 s for a
+      // paused cluster to resume and then run a statement up to the Data API's 45 s limit (lambda/rotation/engines/
+      // data-api.ts); past the timeout Lambda stops the step with only "Task timed out". The direct engines cap a
+      // statement at 10 s.
+      timeout: Duration.seconds(ROTATION_FUNCTION_TIMEOUT_S),
       memorySize: 256,
       role,
       logGroup,

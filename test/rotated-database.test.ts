@@ -123,7 +123,7 @@ describe('RotatedDatabase defaults', () => {
       DependsOn: Match.arrayWith([stack.getLogicalId(db.instance.secret!.node.defaultChild as any)]),
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       Environment: { Variables: Match.objectLike({ PASSWORD_LENGTH: '32', EXCLUDE_CHARACTERS: Match.stringLikeRegexp('@') }) },
     });

@@ -1,6 +1,7 @@
 // RotationFunction's password options and plaintext opt-in: what reaches the function's environment, and what is refused.
 import { App, CfnElement, CfnParameter, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DATA_API_STATEMENT_LIMIT_S, RESUME_WAITS_MS } from '../lambda/rotation/engines/data-api';
 import { RotatedDatabase, RotationEngine, RotationFunction, RotationFunctionProps } from '../src';
 
 function build(props: Partial<RotationFunctionProps> = {}) {
@@ -64,6 +65,34 @@ test('allowPlaintextConnections lists exactly the secrets opted in, by full ARN'
   expect(environment(stack).PLAINTEXT_SECRET_ARNS).toEqual({
     'Fn::Join': ['', [{ Ref: stack.getLogicalId(legacy.node.defaultChild as CfnElement) }, ',arn:aws:secretsmanager:us-east-1:123456789012:secret:other-AbCdEf']],
   });
+});
+
+// Lambda: "4 KB, for all environment variables associated with the function, in aggregate"
+// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); over it, the deploy fails (review CL).
+test('an environment over Lambda\'s 4 KB is refused at synth, saying what fills it', () => {
+  const { stack, fn } = build();
+  for (let i = 0; i < 40; i++) {
+    fn.allowPlaintextConnections(secretsmanager.Secret.fromSecretCompleteArn(stack, `Legacy${i}`,
+      `arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/payments-platform/postgres-app-user-${String(i).padStart(3, '0')}-AbCdEf`));
+  }
+  expect(() => (stack.node.root as App).synth()).toThrow(/RotationFunction Stack\/Rotation: its environment variables would take about \d+ bytes, over Lambda's 4 KB.*40 secret ARNs are listed for `allowPlaintextConnections`/);
+  // Ten fit.
+  const few = build();
+  for (let i = 0; i < 10; i++) {
+    few.fn.allowPlaintextConnections(secretsmanager.Secret.fromSecretCompleteArn(few.stack, `Legacy${i}`,
+      `arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/payments-platform/postgres-app-user-${String(i).padStart(3, '0')}-AbCdEf`));
+  }
+  expect(() => (few.stack.node.root as App).synth()).not.toThrow();
+});
+
+// Review CL: a Data API step waits up to 31 s for a paused cluster, then a statement may run to the Data API's 45 s;
+// past the function's timeout Lambda stops the step with nothing of the cause logged.
+test('the function\'s timeout outlasts the slowest Data API step (resume waits, then a statement to the Data API\'s limit) with room for its AWS calls', () => {
+  const { stack } = build();
+  const timeout = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0].Properties.Timeout;
+  const slowest = RESUME_WAITS_MS.reduce((sum, ms) => sum + ms, 0) / 1000 + DATA_API_STATEMENT_LIMIT_S;
+  // The step's Secrets Manager calls (login secret, stages): each ends within about 35 s (lambda/rotation/clients.ts).
+  expect(timeout).toBeGreaterThanOrEqual(slowest + 35);
 });
 
 test('allowPlaintextConnections refuses a secret imported without its full ARN, and says how to import it', () => {

@@ -14,10 +14,18 @@ import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
 /**
- * The waits between attempts while the Data API resumes a paused cluster: 31 s in all, within the function's
- * 60-second timeout (src/rotation-function.ts).
+ * The waits between attempts while the Data API resumes a paused cluster: 31 s in all. With a statement after them
+ * that runs up to the Data API's own limit (DATA_API_STATEMENT_LIMIT_S), within the function's timeout
+ * (src/rotation-function.ts; test/rotation-function-options.test.ts checks the sum).
  */
-const RESUME_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
+export const RESUME_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
+
+/**
+ * How long the Data API lets a statement run: "By default, the Data API cancels an operation and returns a timeout
+ * error if the operation doesn't finish processing within 45 seconds"
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api-timeouts.html).
+ */
+export const DATA_API_STATEMENT_LIMIT_S = 45;
 
 /**
  * The errors in which the Data API passes on what the database answered: `DatabaseErrorException` ("There was an
