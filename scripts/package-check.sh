@@ -83,14 +83,17 @@ echo "package-check: built $(ls dist/python/*.whl), the Maven artifact and the G
 # TypeScript does (`import {`, `const `, `new `) inside a python or go block is such a copy.
 untranslated() { awk -v lang="$1" '$0 ~ "^```" lang "$" {f=1; next} /^```/ {f=0} f' | grep -cE '^[[:space:]]*(import \{|const |new [A-Z])' || true; }
 python_ts=$(unzip -p dist/python/*.whl '*/METADATA' | untranslated python)
-go_readme=$(find dist/go -name README.md -print -quit)
-go_ts=$(untranslated go <"$go_readme")
 python_blocks=$(unzip -p dist/python/*.whl '*/METADATA' | grep -c '^```python$' || true)
-if [ "$python_ts" != 0 ] || [ "$go_ts" != 0 ] || [ "$python_blocks" -lt 10 ]; then
-  echo "package-check: the packages' examples are not translated: $python_ts TypeScript lines in the wheel's python blocks ($python_blocks blocks), $go_ts in $go_readme's go blocks; the package:<language> tasks need --rosetta-unknown-snippets translate (.projenrc.ts)" >&2
+go_readme=$(find dist/go -name README.md -print -quit)
+[ -n "$go_readme" ] || { echo "package-check: jsii-pacmak wrote no README.md into the Go module under dist/go" >&2; exit 1; }
+go_ts=$(untranslated go <"$go_readme")
+go_blocks=$(grep -c '^```go$' "$go_readme" || true)
+# The README has ten TypeScript examples (and the Python one written by hand): fewer blocks means they were not labelled.
+if [ "$python_ts" != 0 ] || [ "$go_ts" != 0 ] || [ "$python_blocks" -lt 10 ] || [ "$go_blocks" -lt 10 ]; then
+  echo "package-check: the packages' examples are not translated: $python_ts TypeScript lines in the wheel's $python_blocks python blocks, $go_ts in the $go_blocks go blocks of $go_readme; the package:<language> tasks need --rosetta-unknown-snippets translate (.projenrc.ts)" >&2
   exit 1
 fi
-echo "package-check: the wheel's $python_blocks python examples and the Go README's are translated"
+echo "package-check: the wheel's $python_blocks python examples and the Go README's $go_blocks go examples are translated"
 
 venv=$(mktemp -d)/venv
 python3 -m venv "$venv"

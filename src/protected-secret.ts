@@ -903,10 +903,18 @@ export class ProtectedSecret extends ProtectedSecretBase {
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts)
     // delegates to its IAM policies, while the deny's exemption (aws:PrincipalArn) would name no role or user of it:
     // every one of them would be denied, though the account counts as a reader.
+    // Also inside a CompositePrincipal, and with the partition or the account a token (AccountRootPrincipal's ARN).
+    // A root ARN that is a token is read as CloudFormation will get it (Fn::Join of the partition and the account).
+    const accountOf = (arn: string): string | undefined => {
+      if (/^\d{12}$/.test(arn)) return arn;
+      const text = Token.isUnresolved(arn) ? JSON.stringify(Stack.of(this).resolve(arn)) : arn;
+      if (!/:iam::/.test(text) || !/:root("|$)/.test(text)) return undefined;
+      return /:iam::(\d{12}):root/.exec(text)?.[1] ?? 'of the stack';
+    };
     const wholeAccount = principal instanceof iam.AccountPrincipal ? Stack.of(this).resolve(principal.accountId)
-      : arns.map(arn => Token.isUnresolved(arn) ? undefined : /^(?:arn:[^:]+:iam::)?(\d{12})(?::root)?$/.exec(arn)?.[1]).find(a => a !== undefined);
+      : arns.map(accountOf).find(a => a !== undefined);
     if (wholeAccount !== undefined && this.denyOthers) {
-      fail(`contains the account ${typeof wholeAccount === 'string' ? wholeAccount : 'of the stack'} (an AccountPrincipal or AccountRootPrincipal, or its ID or root ARN), `
+      fail(`contains the account ${typeof wholeAccount === 'string' && /^\d{12}$/.test(wholeAccount) ? wholeAccount : 'of the stack'} (an AccountPrincipal or AccountRootPrincipal, or its ID or root ARN), `
         + 'whose roles and users the deny would all refuse, since it exempts principals by ARN. '
         + 'Name the roles or users that need the secret instead, or set `denyOthers: false` to leave access to IAM policies.');
     }
@@ -1460,7 +1468,7 @@ function generatorErrors(scope: IConstruct, gen: secretsmanager.SecretStringGene
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       // Not echoed: a template that fails to parse may still hold a credential, and errors reach terminals and CI logs.
-      errors.push(`\`generateSecretString.secretStringTemplate\` must be a JSON object, e.g. '{"username":"app"}', got ${typeof parsed === 'object' && parsed !== null ? 'an array or null' : parsed === undefined ? 'text that is not JSON' : `a JSON ${typeof parsed}`} of ${gen.secretStringTemplate.length} characters (value withheld).`);
+      errors.push(`\`generateSecretString.secretStringTemplate\` must be a JSON object, e.g. '{"username":"app"}', got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : parsed === undefined ? 'text that is not JSON' : `a JSON ${typeof parsed}`} of ${gen.secretStringTemplate.length} characters (value withheld).`);
     }
   }
   if (gen.secretStringTemplate) {
@@ -1541,6 +1549,10 @@ const MAX_PARAMETER_NAME_LENGTH = 1011;
 function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined {
   const alias = key ? aliasImportedByName(key) : undefined;
   if (!alias) return undefined;
+  if (alias === 'alias/aws/secretsmanager') {
+    return '`encryptionKey` is the AWS managed key alias/aws/secretsmanager, but a ProtectedSecret is encrypted with a customer-managed key, whose policy '
+      + 'the construct writes. Leave `encryptionKey` out (the construct creates one) or pass a `SecretsKey`.';
+  }
   return `\`encryptionKey\` is the alias ${alias}, imported by name or alias ARN, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
     + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
     + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';

@@ -508,17 +508,21 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * Refuses an environment over Lambda's "4 KB, for all environment variables associated with the function, in
    * aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), which would fail the deploy:
    * `allowPlaintextConnections` adds a secret ARN per call, and `excludeCharacters` may be long. Counted as names plus
-   * values, each value as it deploys: a secret of this stack named by `Ref` at its generated name's length
-   * (`<logical id>-<random>`), any other value from a reference (an import, an endpoint's DNS name) at 100 characters.
+   * values, each value as it deploys: a secret of this stack named by `Ref` at its name's length (the one it was given,
+   * or `<logical id>-<random>`), any other value from a reference (an import, an endpoint's DNS name) at 100 characters.
    */
   private environmentSizeErrors(): string[] {
     const stack = Stack.of(this.function);
     const cfn = this.function.node.defaultChild as lambda.CfnFunction;
     // The L1 property as set (camelCase, not yet rendered to CloudFormation's `Variables`).
     const rendered = stack.resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
-    const variables = longestDeployed(rendered?.variables ?? {}, logicalId => logicalId === undefined
-      ? 'x'.repeat(100)
-      : `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(12)}-xxxxxx`) as Record<string, unknown>;
+    // A secret given a name deploys an ARN with that name; one without, with `<logical id>-<random>`.
+    const names = new Map<string, string>();
+    for (const c of stack.node.findAll()) {
+      if (c instanceof secretsmanager.CfnSecret && typeof c.name === 'string' && !Token.isUnresolved(c.name)) names.set(stack.resolve(c.logicalId), c.name);
+    }
+    const secretArn = (logicalId: string) => `arn:aws-us-gov:secretsmanager:${'x'.repeat(14)}:${'x'.repeat(12)}:secret:${names.get(logicalId) ?? `${logicalId}-${'x'.repeat(12)}`}-xxxxxx`;
+    const variables = longestDeployed(rendered?.variables ?? {}, logicalId => logicalId === undefined ? 'x'.repeat(100) : secretArn(logicalId)) as Record<string, unknown>;
     const size = Object.entries(variables).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
     if (size <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
     const plaintext = this.plaintextSecretArns.length;

@@ -63,6 +63,25 @@ describe('ProtectedSecret key', () => {
   // use through Secrets Manager, a ViaServicePrincipal) beside a plain one with the same conditions
   // (https://github.com/aws/aws-cdk/issues/28713); the secret's own key minimizes its policy, and a SecretsKey does
   // under @aws-cdk/aws-iam:minimizePolicies (review BS).
+  // Review CN: the policy holds a copy of such a statement; a change made to the original afterwards must not be lost.
+  test('a statement with a conditional principal, changed after it was added to the secret\'s own key, refuses the change loudly', () => {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const key = new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'R')] }).encryptionKey!;
+    const statement = new iam.PolicyStatement({
+      principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/Consumer').withConditions({ StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } })],
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+    });
+    key.addToResourcePolicy(statement);
+    expect(() => statement.addActions('kms:DescribeKey')).toThrow(/freeze\(\) has been called/);
+    // A statement without conditional principals stays the caller's to change.
+    const plain = new iam.PolicyStatement({ principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/Other')], actions: ['kms:DescribeKey'], resources: ['*'] });
+    key.addToResourcePolicy(plain);
+    plain.addActions('kms:GetKeyPolicy');
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')).flatMap((k: any) => k.Properties.KeyPolicy.Statement);
+    expect(statements.filter((st: any) => JSON.stringify(st.Principal).includes('role/Other')).flatMap((st: any) => [st.Action].flat())).toEqual(expect.arrayContaining(['kms:DescribeKey', 'kms:GetKeyPolicy']));
+  });
+
   test.each<[string, (stack: Stack) => kms.IKey]>([
     ['the secret\'s own key', stack => new ProtectedSecret(stack, 'Db', { readers: [role(stack, 'R')] }).encryptionKey!],
     ['a SecretsKey with minimized policies', stack => {
@@ -692,11 +711,17 @@ describe('ProtectedSecret validation names the offending prop', () => {
     // The secret's own account, by ID or root ARN: the deny's exemption would name no role or user of it.
     ['the own account by its bare ID as reader', () => ({ readers: [new iam.ArnPrincipal('111111111111')] }), /`readers` contains the account 111111111111.*denyOthers: false/],
     ['the own account by its root ARN as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:iam::111111111111:root')] }), /`readers` contains the account 111111111111.*denyOthers: false/],
+    // With the partition a token, or inside a CompositePrincipal (review CN).
+    ['the own account by a root ARN with a token partition', () => ({ readers: [new iam.ArnPrincipal(`arn:${Aws.PARTITION}:iam::111111111111:root`)] }), /`readers` contains the account 111111111111/],
+    ['the account root inside a CompositePrincipal', s => ({ readers: [new iam.CompositePrincipal(role(s, 'R'), new iam.AccountRootPrincipal())] }), /`readers` contains the account/],
     // An organization is every account in it; conditions on an allow do not narrow other allows (review BS).
     ['an organization as reader', () => ({ readers: [new iam.OrganizationPrincipal('o-abcdefghij12')] }),
       /`readers` contains a principal of every account that meets its conditions \(such as an OrganizationPrincipal\)/],
     ['a key imported by its alias ARN', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', 'arn:aws:kms:eu-west-1:111111111111:alias/shared') }),
       /`encryptionKey` is the alias alias\/shared.*cmks-in-iam-policies/],
+    // Review CN: the AWS managed key by its alias ARN is named as such, not as an alias to replace by its key.
+    ['the AWS managed key by its alias ARN', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Managed', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/secretsmanager') }),
+      /`encryptionKey` is the AWS managed key alias\/aws\/secretsmanager.*Leave `encryptionKey` out/],
     // aws:PrincipalArn of a role session is the role's ARN, so a session ARN would never be exempted.
     ['a role session (assumed-role ARN) as reader', () => ({ readers: [new iam.ArnPrincipal('arn:aws:sts::111111111111:assumed-role/app/session-1')] }), /`readers` contains the role session arn:aws:sts::111111111111:assumed-role\/app\/session-1.*iam.Role.fromRoleArn/],
     ['a whole account as deploy role', s => ({ readers: [role(s, 'R')], deployRoles: [new iam.AccountRootPrincipal()] }), /`deployRoles` contains the account/],
@@ -717,9 +742,9 @@ describe('ProtectedSecret validation names the offending prop', () => {
     expect(() => stackWith(s => ({ readers: [role(s, 'R')], description: 'd'.repeat(2048) }))).not.toThrow();
   });
 
-  test.each(['[1]', '"x"', '42', 'null'])('a template that is JSON but not an object (%s) is refused', template => {
+  test.each([['[1]', 'an array'], ['"x"', 'a JSON string'], ['42', 'a JSON number'], ['null', 'null']])('a template that is JSON but not an object (%s) is refused, saying what it is', (template, what) => {
     expect(() => stackWith(s => ({ readers: [role(s, 'R')], generateSecretString: { secretStringTemplate: template, generateStringKey: 'password' } })))
-      .toThrow(/`generateSecretString.secretStringTemplate` must be a JSON object/);
+      .toThrow(new RegExp(`\`generateSecretString.secretStringTemplate\` must be a JSON object.*got ${what} of`));
   });
 
   // Review CE: the message echoed the template, and a template that fails to parse may hold a password.

@@ -83,6 +83,12 @@ test('an environment over Lambda\'s 4 KB is refused at synth, saying what fills 
       `arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/payments-platform/postgres-app-user-${String(i).padStart(3, '0')}-AbCdEf`));
   }
   expect(() => (few.stack.node.root as App).synth()).not.toThrow();
+  // Secrets of the stack with long names of their own count at their names' length (review CN).
+  const named = build();
+  for (let i = 0; i < 25; i++) {
+    named.fn.allowPlaintextConnections(new secretsmanager.Secret(named.stack, `Named${i}`, { secretName: `prod/${'payments-platform-'.repeat(10)}${i}` }));
+  }
+  expect(() => (named.stack.node.root as App).synth()).toThrow(/25 secret ARNs are listed/);
 });
 
 // Review CL: a Data API step waits up to 31 s for a paused cluster, then a statement may run to the Data API's 45 s;

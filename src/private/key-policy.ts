@@ -116,12 +116,19 @@ export class KeyWithConditionsOnStatements extends kms.Key {
   }
 }
 
-/** `statement` with the conditions its principals carry moved onto the statement (see KeyWithConditionsOnStatements). */
+/**
+ * `statement` with the conditions its principals carry moved onto the statement (see KeyWithConditionsOnStatements).
+ * That is a copy, which the policy holds: the original is frozen, so a later change to it (`addActions`, a grant's
+ * `resourceStatement.addCondition`) fails loudly instead of being lost. aws-cdk-lib offers no way to take a principal
+ * out of a statement in place.
+ */
 export function withConditionsOnStatement(statement: iam.PolicyStatement): iam.PolicyStatement {
   const conditional = (p: iam.IPrincipal) => Object.keys(p.policyFragment.conditions).length > 0;
   if (!statement.principals.some(conditional)) return statement;
   // statement.conditions holds the principals' conditions already (aws-cdk-lib adds them when it adds a principal).
-  return statement.copy({ principals: statement.principals.map(p => conditional(p) ? new PlainPrincipal(p.policyFragment.principalJson) : p) });
+  const copy = statement.copy({ principals: statement.principals.map(p => conditional(p) ? new PlainPrincipal(p.policyFragment.principalJson) : p) });
+  statement.freeze();
+  return copy;
 }
 
 /** A principal as its policy fragment names it, without conditions. */

@@ -275,6 +275,15 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       await rotate(h, secretArn);
       const first = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
       expect(await canLogIn(h, engine, first.username, first.password)).toBe(true);
+      // After two rotations AWSCURRENT names the tagged user again: a copy of it is tested by logging in, as always
+      // (review CN). Here the user's password was changed behind the secret's back, so the test fails.
+      await rotate(h, secretArn);
+      const second = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+      expect(second.username).toBe(username);
+      await queryAsSuperuser(h, engine, engine === 'postgres' ? `ALTER USER "${username}" PASSWORD 'Changed-behind-1'` : `ALTER USER '${username}'@'%' IDENTIFIED BY 'Changed-behind-1'`);
+      await h.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArn, VersionStage: 'AWSPENDING', RemoveFromVersionId: (await stageValue(h, secretArn, 'AWSCURRENT')).versionId }))
+        .catch(() => undefined);
+      expect(await testVersion(second)).toBe('AuthenticationFailed');
     });
 
     test('privileges a DBA gives the user after the first rotation reach the clone (PostgreSQL at once, MySQL/MariaDB by the copy of the next rotations)', async () => {

@@ -1,6 +1,7 @@
 // testSecret: prove the pending credentials log in and can run a query.
 import { RotationContext, proveLogin } from '../context';
 import { log } from '../log';
+import { PROOF_FIELD } from '../proof';
 import { DatabaseSecret, requireDatabaseSecret } from '../secret';
 
 export async function testSecret(ctx: RotationContext): Promise<void> {
@@ -28,6 +29,9 @@ export async function testSecret(ctx: RotationContext): Promise<void> {
 async function isConfigurationTestBeforeFirstRotation(ctx: RotationContext, pending: DatabaseSecret): Promise<boolean> {
   if (pending.masterarn === undefined || ctx.firstUser !== pending.username || ctx.firstUserSuperuser !== pending.masterarn) return false;
   const current = await requireDatabaseSecret(ctx.secretArn, 'AWSCURRENT');
+  // Before the first rotation only: every version the function wrote carries its proof, and the tags stay on the
+  // secret, naming AWSCURRENT's user again after every second rotation.
+  if ((current as unknown as Record<string, unknown>)[PROOF_FIELD] !== undefined) return false;
   return sameFields(current, pending);
 }
 
