@@ -357,8 +357,9 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     if (props.rotationFunction && differentVpcs(props.rotationFunction.vpc, props.vpc)) {
       // Its security group would be named in rules of the database's VPC: refused without an active peering ("To
       // reference a security group in a peer VPC, the VPC peering connection must be in the active state",
-      // https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html), and without a route between
-      // the two the function cannot reach the database anyway.
+      // https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html); a transit gateway carries
+      // such references in inbound rules only, and the function's outbound rule names the database's group. Without a
+      // route between the two the function cannot reach the database anyway.
       throw new Error(`RotatedDatabase ${this.node.path}: \`rotationFunction\` ${props.rotationFunction.node.path} runs in VPC ${props.rotationFunction.vpc.node.path}, `
         + `but the database is in VPC ${props.vpc.node.path}: the function reaches the database through security group rules of one VPC. `
         + 'Pass a RotationFunction of the database\'s VPC, or leave `rotationFunction` out for the shared one.');

@@ -498,13 +498,6 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   }
 
   /**
-   * Warns when the role would have more managed policies attached than IAM allows by default: its own, and one per
-   * other stack whose grants had no resource policy of the app to go in (an Aurora cluster's Data API, an imported
-   * secret, a key of another app). IAM attaches 10 managed policies to a role unless the account's quota was raised
-   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), so the stack that attaches the
-   * eleventh fails to deploy with LimitExceeded. A warning, not an error: the quota can be raised to 20.
-   */
-  /**
    * Refuses an environment over Lambda's "4 KB, for all environment variables associated with the function, in
    * aggregate" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), which would fail the deploy:
    * `allowPlaintextConnections` adds a secret ARN per call, and `excludeCharacters` may be long. Counted as names plus
@@ -532,6 +525,13 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       + 'A long `excludeCharacters` counts too.'];
   }
 
+  /**
+   * Warns when the role would have more managed policies attached than IAM allows by default: its own, and one per
+   * other stack whose grants had no resource policy of the app to go in (an Aurora cluster's Data API, an imported
+   * secret, a key of another app). IAM attaches 10 managed policies to a role unless the account's quota was raised
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), so the stack that attaches the
+   * eleventh fails to deploy with LimitExceeded. A warning, not an error: the quota can be raised to 20.
+   */
   private warnOfManagedPolicyQuota(): string[] {
     const stacks = this.accessesInOtherStacks.filter(access => access.attachesPolicy).map(access => Stack.of(access).stackName);
     const attached = (this.role instanceof ManagedPolicyRole ? 1 : 0) + stacks.length;
