@@ -74,7 +74,9 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
  * created, deleted, restored or replicated, any resource policy put or deleted, any rotation that failed, any call a policy
  * refused, any database master password that Amazon RDS reset or handed to a secret of its own (which goes around
  * the library's secrets), and any manual database snapshot shared outside the account. Create one per account and
- * region (a second one in the same app and environment fails at synth; across apps, each would send every alert again).
+ * region (a second one in the same app and environment, or in the same stack without an `env`, fails at synth; across
+ * apps, each would send every alert again). Beside a `SecretMonitoring` of the same stack both use the stack's alert
+ * topic by default, so an event both match reaches it twice: give this one its own stack or `alertTopic`.
  *
  * Six rules, none with a wildcard, whatever the number of secrets.
  */
@@ -230,15 +232,18 @@ export class AccountSecretAlerts extends Construct {
     return rule;
   }
 
-  /** Another `AccountSecretAlerts` of the same account and region in this app would send every alert twice. */
+  /**
+   * Another `AccountSecretAlerts` of the same account and region in this app would send every alert twice: one of an
+   * environment-agnostic stack only in the same stack, which is surely the same account and region.
+   */
   private duplicates(): string[] {
     const env = (c: Construct) => `${Stack.of(c).account}/${Stack.of(c).region}`;
     const mine = env(this);
-    if (Token.isUnresolved(Stack.of(this).account) || Token.isUnresolved(Stack.of(this).region)) return [];
+    const agnostic = Token.isUnresolved(Stack.of(this).account) || Token.isUnresolved(Stack.of(this).region);
     const others = this.node.root.node.findAll()
-      .filter(c => c !== this && AccountSecretAlerts.isAccountSecretAlerts(c) && env(c) === mine);
+      .filter(c => c !== this && AccountSecretAlerts.isAccountSecretAlerts(c) && (agnostic ? Stack.of(c) === Stack.of(this) : env(c) === mine));
     return others.length
-      ? [`AccountSecretAlerts ${this.node.path}: ${others.map(o => o.node.path).join(', ')} already alerts on account and region ${mine}; keep one per account and region.`]
+      ? [`AccountSecretAlerts ${this.node.path}: ${others.map(o => o.node.path).join(', ')} already alerts on account and region ${agnostic ? 'of its stack' : mine}; keep one per account and region.`]
       : [];
   }
 }

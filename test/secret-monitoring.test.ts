@@ -1342,6 +1342,19 @@ describe('AccountSecretAlerts', () => {
     new AccountSecretAlerts(new Stack(app, 'Two', { env: ENV }), 'Alerts');
     expect(() => app.synth()).toThrow(/One\/Alerts already alerts on account and region 111111111111\/eu-west-1; keep one per account and region/);
   });
+
+  // Review CS: in a stack without an env the check was skipped, though two in one stack surely share account and region.
+  test('a second one in the same environment-agnostic stack fails at synth; in two such stacks it may be elsewhere', () => {
+    const app = new App();
+    const agnostic = new Stack(app, 'Agnostic');
+    new AccountSecretAlerts(agnostic, 'A1');
+    new AccountSecretAlerts(agnostic, 'A2');
+    expect(() => app.synth()).toThrow(/Agnostic\/A1 already alerts on account and region of its stack/);
+    const apart = new App();
+    new AccountSecretAlerts(new Stack(apart, 'One'), 'Alerts');
+    new AccountSecretAlerts(new Stack(apart, 'Two'), 'Alerts');
+    expect(() => apart.synth()).not.toThrow();
+  });
 });
 
 describe('the trail the alerts rely on', () => {
