@@ -22,7 +22,7 @@ import {
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { alertDestinationErrors } from './private/alert-destination';
+import { alertDestinationErrors, destinationOptions } from './private/alert-destination';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { cloudFormationExecutionRoleArn } from './private/deploy-role';
@@ -614,8 +614,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
   private joinMonitoring(options: MonitoringOptions): SecretMonitoring | undefined {
     if (!(options.enabled ?? true)) return undefined;
     // The stack's one monitoring: its rules hold many secrets, so a secret adds no rule or alarm of its own.
-    const { alertTopic, alertEmails, alertPhoneNumbers, trail } = options;
-    const monitoring = SecretMonitoring.forStack(this, { alertTopic, alertEmails, alertPhoneNumbers, trail });
+    const monitoring = SecretMonitoring.forStack(this, destinationOptions(options));
     monitoring.addSecret(this, { watchDeprecatedAccess: options.watchDeprecatedAccess, watchTagChanges: options.watchTagChanges });
     return monitoring;
   }

@@ -21,7 +21,7 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
+import { alertDestination, alertDestinationErrors, destinationOptions, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, nameAlarm, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import {
@@ -376,9 +376,8 @@ export class SecretMonitoring extends Construct {
         + 'monitoring is shared, and what it watches is chosen per secret. Pass them as `addSecret(secret, { watchDeprecatedAccess, watchTagChanges })` '
         + '(or in a ProtectedSecret\'s `monitoring` prop); for no monitoring, do not call forStack.');
     }
-    const { alertTopic, alertEmails, alertPhoneNumbers, trail } = options;
-    const shared: SecretAlertDestinationOptions = { alertTopic, alertEmails, alertPhoneNumbers, trail };
-    const id = alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(alertTopic.node)}` : 'ProtectedSecretsMonitoring';
+    const shared = destinationOptions(options);
+    const id = shared.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(shared.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
     let created = false;
     const monitoring = findOrCreate(stack, id, SecretMonitoring, (monitoringScope, monitoringId) => {
       created = true;

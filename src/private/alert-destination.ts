@@ -11,6 +11,12 @@ export interface AlertDestination {
   readonly sharedTopic?: SecretAlertTopic;
 }
 
+/** The destination options alone (topic, subscriptions, trail), without the other options an object may carry. */
+export function destinationOptions(options: SecretAlertDestinationOptions): SecretAlertDestinationOptions {
+  const { alertTopic, alertEmails, alertPhoneNumbers, trail } = options;
+  return { alertTopic, alertEmails, alertPhoneNumbers, trail };
+}
+
 /** The caller's `alertTopic`, or the stack's shared topic; either way this account's rules and alarms may publish. */
 export function alertDestination(scope: Construct, options: SecretAlertDestinationOptions): AlertDestination {
   const sharedTopic = options.alertTopic ? undefined : SecretAlertTopic.shared(scope);
