@@ -719,6 +719,9 @@ describe('ProtectedSecret validation names the offending prop', () => {
       /`readers` contains a principal of every account that meets its conditions \(such as an OrganizationPrincipal\)/],
     ['a key imported by its alias ARN', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', 'arn:aws:kms:eu-west-1:111111111111:alias/shared') }),
       /`encryptionKey` is the alias alias\/shared.*cmks-in-iam-policies/],
+    // With the partition (or region, account) a token, the literal "alias/" still makes it an alias ARN.
+    ['a key imported by its alias ARN, partition a token', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', `arn:${Aws.PARTITION}:kms:${Aws.REGION}:111111111111:alias/shared`) }),
+      /`encryptionKey` is the alias alias\/shared.*cmks-in-iam-policies/],
     // Review CN: the AWS managed key by its alias ARN is named as such, not as an alias to replace by its key.
     ['the AWS managed key by its alias ARN', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Managed', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/secretsmanager') }),
       /`encryptionKey` is the AWS managed key alias\/aws\/secretsmanager.*Leave `encryptionKey` out/],
@@ -733,6 +736,11 @@ describe('ProtectedSecret validation names the offending prop', () => {
       /`encryptionKey` is the alias alias\/shared, imported by name.*cmks-in-iam-policies.*kms.Key.fromKeyArn/],
   ])('%s', (_name, props, message) => {
     expect(() => stackWith(props)).toThrow(message);
+  });
+
+  test('a key imported by its key ARN with a token partition is accepted (only an alias ARN is refused)', () => {
+    expect(() => stackWith(s => ({ readers: [role(s, 'R')],
+      encryptionKey: kms.Key.fromKeyArn(s, 'Shared', `arn:${Aws.PARTITION}:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`) })).app.synth()).not.toThrow();
   });
 
   // Secrets Manager's DescriptionType: max 2048 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).

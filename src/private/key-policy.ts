@@ -98,8 +98,10 @@ export function isKeyOfThisApp(key: kms.IKey): boolean {
 export function aliasImportedByName(key: kms.IKey): string | undefined {
   const behind = keyBehind(key);
   if ('aliasName' in behind) return (behind as kms.IAlias).aliasName;
-  const arn = behind.keyArn;
-  return Token.isUnresolved(arn) ? undefined : /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(arn)?.[1];
+  // The partition, region or account may be tokens (`arn:${Aws.PARTITION}:kms:...`): a literal "alias/" resource
+  // still makes it an alias ARN. Those tokens print without ":" (`${Token[AWS.Partition.9]}`), so each stays in its field.
+  const name = /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(behind.keyArn)?.[1];
+  return name === undefined || Token.isUnresolved(name) ? undefined : name;
 }
 
 /**
