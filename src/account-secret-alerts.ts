@@ -1,4 +1,4 @@
-import { Stack, Token, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cloudwatchActions, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
+import { Annotations, Stack, Token, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cloudwatchActions, aws_events as events, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, sumOverRules } from './private/delivery-alarms';
@@ -8,7 +8,7 @@ import {
 } from './private/monitoring';
 import { warnWithoutTrail } from './private/trail-check';
 import { PropErrors } from './private/validation';
-import { SecretAlertDestinationOptions } from './secret-monitoring';
+import { SecretAlertDestinationOptions, SecretMonitoring } from './secret-monitoring';
 
 /**
  * Calls that change which secrets exist or who may use them: a replica is a copy of the secret in another region
@@ -76,7 +76,8 @@ export interface AccountSecretAlertsProps extends SecretAlertDestinationOptions 
  * the library's secrets), and any manual database snapshot shared outside the account. Create one per account and
  * region (a second one in the same app and environment, or in the same stack without an `env`, fails at synth; across
  * apps, each would send every alert again). Beside a `SecretMonitoring` of the same stack both use the stack's alert
- * topic by default, so an event both match reaches it twice: give this one its own stack or `alertTopic`.
+ * topic by default, so an event both match reaches it twice (synth warns, `cdk-protected-secrets:duplicate-alerts`): give
+ * this one its own stack or `alertTopic`.
  *
  * Six rules, none with a wildcard, whatever the number of secrets.
  */
@@ -132,6 +133,7 @@ export class AccountSecretAlerts extends Construct {
       readAlertsOff: 'watchAccessDenied: false',
     });
     this.node.addValidation({ validate: () => this.duplicates() });
+    this.node.addValidation({ validate: () => this.warnOfSharedTopic() });
   }
 
   /**
@@ -245,6 +247,25 @@ export class AccountSecretAlerts extends Construct {
     return others.length
       ? [`AccountSecretAlerts ${this.node.path}: ${others.map(o => o.node.path).join(', ')} already alerts on account and region ${agnostic ? 'of its stack' : mine}; keep one per account and region.`]
       : [];
+  }
+
+  /**
+   * A `SecretMonitoring` that publishes to this topic and watches secrets alerts on events these rules match too (a
+   * failed rotation, a deletion, a resource policy put: CHANGE_EVENTS and LIFECYCLE_EVENTS overlap), so each reaches
+   * the topic twice. A warning, not an error: some teams want the account-wide and the per-secret view on one topic.
+   * Checked at synth, when both have their secrets. Returns no error.
+   */
+  private warnOfSharedTopic(): string[] {
+    const sharing = this.node.root.node.findAll()
+      .filter((c): c is SecretMonitoring => hasMarker(c, 'SecretMonitoring') && (c as SecretMonitoring).alertTopic === this.alertTopic)
+      .filter(monitoring => monitoring.changeRules.length > 0 || monitoring.rotationFailedRules.length > 0);
+    if (sharing.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:duplicate-alerts', `AccountSecretAlerts ${this.node.path} and the SecretMonitoring `
+        + `${sharing.map(m => m.node.path).join(', ')} publish to the same topic, so an event on a secret the monitoring watches (created, `
+        + 'deleted, its resource policy put or deleted, replicated, a failed rotation) arrives twice. Give the AccountSecretAlerts its own `alertTopic` '
+        + '(or its own stack), or acknowledge this warning if you want both on one topic.');
+    }
+    return [];
   }
 }
 

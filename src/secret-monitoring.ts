@@ -24,6 +24,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, destinationOptions, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, nameAlarm, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
+import { markClass } from './private/marker';
 import {
   PENDING_DELETION_MESSAGE, SECRET_ARN_PLACEHOLDER, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
   monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationFailedSteps, rotationMessage, truncate,
@@ -988,6 +989,8 @@ export class SecretMonitoring extends Construct {
     return alarm;
   }
 }
+
+markClass(SecretMonitoring, 'SecretMonitoring');
 
 type RuleKindName = 'change' | 'tagChange' | 'rotation' | 'rotationFailed' | 'deprecatedAccess' | 'keyChange' | 'rotationFunctionChange'
   | 'rotationRoleUse';

@@ -739,8 +739,10 @@ describe('ProtectedSecret validation names the offending prop', () => {
   });
 
   test('a key imported by its key ARN with a token partition is accepted (only an alias ARN is refused)', () => {
-    expect(() => stackWith(s => ({ readers: [role(s, 'R')],
-      encryptionKey: kms.Key.fromKeyArn(s, 'Shared', `arn:${Aws.PARTITION}:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`) })).app.synth()).not.toThrow();
+    expect(() => stackWith(s => ({
+      readers: [role(s, 'R')],
+      encryptionKey: kms.Key.fromKeyArn(s, 'Shared', `arn:${Aws.PARTITION}:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab`),
+    })).app.synth()).not.toThrow();
   });
 
   // Secrets Manager's DescriptionType: max 2048 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).

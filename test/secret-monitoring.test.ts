@@ -1355,6 +1355,22 @@ describe('AccountSecretAlerts', () => {
     new AccountSecretAlerts(new Stack(apart, 'Two'), 'Alerts');
     expect(() => apart.synth()).not.toThrow();
   });
+
+  // Both alert on a failed rotation or a deletion of a watched secret: on one topic that is every such alert twice.
+  test('beside a SecretMonitoring on the same topic that watches secrets, synth warns of duplicate alerts; on another topic it does not', () => {
+    const duplicates = (stack: Stack) => stack.node.findAll().flatMap(c => c.node.metadata)
+      .filter(m => m.type === 'aws:cdk:warning' && String(m.data).includes('duplicate-alerts')).map(m => String(m.data));
+    const app = new App();
+    const shared = new Stack(app, 'Shared', { env: ENV });
+    new AccountSecretAlerts(shared, 'Alerts', { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
+    new ProtectedSecret(shared, 'Secret', { readers: [role(shared, 'Reader')], monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) } });
+    const apart = new Stack(app, 'Apart', { env: { account: '222222222222', region: 'eu-west-1' } });
+    new AccountSecretAlerts(apart, 'Alerts', { alertTopic: new sns.Topic(apart, 'Own', { masterKey: new kms.Key(apart, 'OwnKey') }) });
+    new ProtectedSecret(apart, 'Secret', { readers: [role(apart, 'Reader')], monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) } });
+    app.synth();
+    expect(duplicates(shared)).toEqual([expect.stringMatching(/Shared\/Alerts and the SecretMonitoring Shared\/ProtectedSecretsMonitoring publish to the same topic.*arrives twice.*own `alertTopic`/)]);
+    expect(duplicates(apart)).toEqual([]);
+  });
 });
 
 describe('the trail the alerts rely on', () => {
