@@ -170,6 +170,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
       subnetGroup: sharedSubnetGroup(this, props.vpc, vpcSubnets, props.removalPolicy),
       parameterGroup,
       cloudwatchLogsExports: traits.logExports,
+      cloudwatchLogsRetention: props.cloudwatchLogsRetention,
       ...enhancedMonitoring(this, props.monitoringInterval),
       deletionProtection: deletionProtection(props),
       backup: { retention: props.backupRetention ?? Duration.days(7), preferredWindow: props.preferredBackupWindow },

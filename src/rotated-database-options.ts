@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import type { RotationFunction } from './rotation-function';
 import { RotationOptions } from './rotation-options';
 import { MonitoringOptions } from './secret-monitoring';
@@ -139,4 +139,15 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
    * @default Duration.seconds(60)
    */
   readonly monitoringInterval?: Duration;
+
+  /**
+   * How long CloudWatch Logs keeps the logs the database exports (PostgreSQL: `postgresql` and `upgrade`; MySQL and
+   * MariaDB: `audit`, `error`, `general` and `slowquery`; Aurora: its engine's). RDS writes each to a log group of its
+   * own, `/aws/rds/instance/<id>/<log>` (or `/aws/rds/cluster/...`), which RDS creates
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQLDB.PublishtoCloudWatchLogs.html), so
+   * aws-cdk-lib sets the retention after the fact: one `Custom::LogRetention` resource per log and one function per
+   * stack. Logs are billed for storage for as long as they are kept; the audit log is the evidence of who changed what.
+   * @default - kept forever (aws-cdk-lib's default), no resource added
+   */
+  readonly cloudwatchLogsRetention?: logs.RetentionDays;
 }

@@ -329,6 +329,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       preferredMaintenanceWindow: props.preferredMaintenanceWindow,
       removalPolicy,
       cloudwatchLogsExports: traits.logExports,
+      cloudwatchLogsRetention: props.cloudwatchLogsRetention,
       optionGroup,
       port: props.port ?? traits.port,
       ...enhancedMonitoring(this, props.monitoringInterval),

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_logs as logs, aws_rds as rds } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RotatedAuroraCluster, RotatedAuroraClusterProps, RotatedDatabase, RotationEngine, RotationFunction } from '../src';
 
@@ -132,6 +132,14 @@ test('Aurora MySQL: the audit log records connections and DDL, never DCL (where 
     Parameters: { require_secure_transport: 'ON', server_audit_logging: '1', server_audit_events: 'CONNECT,QUERY_DDL' },
   });
   t.hasResourceProperties('AWS::RDS::DBCluster', { EnableCloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery'] });
+});
+
+// RDS creates the exported logs' groups, which keep everything unless their retention is set (review CU).
+test('cloudwatchLogsRetention sets the retention of every exported log; without it no retention resource is added', () => {
+  const t = Template.fromStack(build({ cloudwatchLogsRetention: logs.RetentionDays.ONE_YEAR }).stack);
+  t.resourceCountIs('Custom::LogRetention', 1);
+  t.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 365, LogGroupName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/postgresql'])] }) });
+  Template.fromStack(build().stack).resourceCountIs('Custom::LogRetention', 0);
 });
 
 test('monitoringInterval of 0 switches Enhanced Monitoring off', () => {

@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
@@ -154,6 +154,14 @@ describe('RotatedDatabase defaults', () => {
     expect(policies).toHaveLength(2);
     for (const p of policies) expect(p.Properties.BlockPublicPolicy).toBe(true);
   });
+});
+
+// RDS creates the exported logs' groups, which keep everything unless their retention is set (review CU).
+test('cloudwatchLogsRetention sets the retention of every exported log (PostgreSQL: postgresql and upgrade); without it none is added', () => {
+  const { t } = single({ cloudwatchLogsRetention: logs.RetentionDays.ONE_YEAR });
+  const retentions = Object.values(t.findResources('Custom::LogRetention')).map((r: any) => [r.Properties.RetentionInDays, JSON.stringify(r.Properties.LogGroupName)]);
+  expect(retentions).toEqual([[365, expect.stringContaining('/postgresql')], [365, expect.stringContaining('/upgrade')]]);
+  single().t.resourceCountIs('Custom::LogRetention', 0);
 });
 
 describe('RotatedDatabase network path', () => {
