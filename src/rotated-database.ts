@@ -377,6 +377,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       errors.throwIfAny();
     }
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
+    if (props.superuserSecret) rotationFunction._allowFirstRotation(this.secret, this.rotatedUsername, props.superuserSecret);
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     return rotationFunction;
   }

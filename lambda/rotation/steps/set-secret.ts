@@ -2,6 +2,8 @@
 // logs in means the work is done. Every check on what the pending version may name (user, host, port, engine) runs
 // before any login, so a forged version sends a password nowhere but to the secret's own database; the function's
 // proof (../proof.ts) decides whether the database is given that password.
+import { GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManager } from '../clients';
 import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
 import { AuthenticationFailedError, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
@@ -105,6 +107,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
     throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
   }
 
+  if (firstRotation) await requireFirstRotationAllowed(ctx, current);
   const session = await loginAsSuperuser(ctx, masterArn, master, superuserTarget);
   if (firstRotation) {
     await withSession(session, async s => {
@@ -122,6 +125,26 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
   }
   await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
   log.info('setSecret: set the pending user\'s password as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
+}
+
+/**
+ * The first-rotation tags are the deployment's instruction only where the deployment wrote them, and not every secret
+ * the function rotates keeps others from changing them (a secret given to `addSecret`, a ProtectedSecret with no known
+ * deployer): a writer who tagged one and aimed its AWSCURRENT at another database the function serves would have that
+ * database's superuser create a login for them. RotatedDatabase allows the role `secretsmanager:GetResourcePolicy` on
+ * its secret only while both tags hold the values it wrote (RotationFunction._allowFirstRotation), and nothing else
+ * grants the role that call; asked before the superuser logs in, a refusal means the tags are not the deployment's.
+ */
+async function requireFirstRotationAllowed(ctx: RotationContext, current: DatabaseSecret): Promise<void> {
+  try {
+    await secretsManager.send(new GetResourcePolicyCommand({ SecretId: ctx.secretArn }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'AccessDeniedException') throw error;
+    throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}, and the secret's `
+      + 'first-rotation tags were not written by the deployment that lets this function create its user (the function\'s role may not call '
+      + 'GetResourcePolicy on the secret while the tags hold other values, or on a secret no RotatedDatabase tagged), so no user is created. '
+      + 'Alternating rotation acts only for credentials that work: set AWSCURRENT to the user\'s working password, or restore the tags the deployment wrote.');
+  }
 }
 
 /**
