@@ -21,7 +21,7 @@ import {
   ArnFormat,
   cx_api as cxapi,
 } from 'aws-cdk-lib';
-import { Construct, IDependable } from 'constructs';
+import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
@@ -33,10 +33,11 @@ import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
 import { registerProofKey } from './private/proof-keys';
-import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf } from './private/rotation';
+import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf, rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { selectsPublicSubnets, subnetSelectionKey } from './private/subnet-selection';
 import { PropErrors } from './private/validation';
+import { RotationOptions } from './rotation-options';
 import { SecretsGuard } from './secrets-guard';
 
 /** The environment variable the function reads its proof key's ARN from (lambda/rotation/proof.ts). */
@@ -334,6 +335,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     Aspects.of(this).add({ visit: node => { if (node === this) this.bindBundle(); } });
     if (!owner) this.node.addValidation({ validate: () => this.warnOfManagedPolicyQuota() });
     this.node.addValidation({ validate: () => this.environmentSizeErrors() });
+    this.node.addValidation({ validate: () => this.unscopedInvokePermissionErrors() });
   }
 
   /**
@@ -415,6 +417,46 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       this.allowKeyOfAnotherApp(superuserSecret, ['kms:Decrypt']);
       this.namedAfterFunction(superuserSecret);
     }
+  }
+
+  /**
+   * Rotates `secret` with this function on a schedule: `addSecret(secret, superuserSecret)` and a rotation schedule
+   * whose invoke permission names the secret (`SourceArn`) and its account (`SourceAccount`), so Secrets Manager may
+   * invoke the function for this secret only. Use it for a secret that is not a `ProtectedSecret` (a
+   * `ProtectedSecret`'s `addRotationSchedule` does the same): `secret.addRotationSchedule(id, { rotationLambda:
+   * fn.function })` would let aws-cdk-lib add a permission for any secret of any account, which synth refuses.
+   * Call `addEngine` for the secret's engine, or the function ships every engine. The schedule goes under `secret`.
+   * @param id the schedule's construct id, under the secret
+   * @param secret a JSON secret with the fields of AWS's RDS rotation functions (`engine`, `host`, `username`, `password`, ...)
+   * @param options when to rotate
+   * @param superuserSecret for alternating users, the secret the function logs in with (its `masterarn`)
+   */
+  public scheduleRotation(
+    id: string, secret: secretsmanager.ISecret, options: RotationOptions = {}, superuserSecret?: secretsmanager.ISecret,
+  ): secretsmanager.RotationSchedule {
+    const errors = new PropErrors('RotationFunction.scheduleRotation', this);
+    errors.addAll(rotationOptionErrors(options));
+    errors.throwIfAny();
+    this.addSecret(secret, superuserSecret);
+    return scheduleRotation(secret, secret, this, new DependencyGroup(), options, id, superuserSecret);
+  }
+
+  /**
+   * Invoke permissions for Secrets Manager on this function that name no secret: aws-cdk-lib's `RotationSchedule`
+   * adds one (`grantInvoke` to the service principal, without `SourceArn` or `SourceAccount`) when a secret's
+   * `addRotationSchedule` is given this function. Secrets Manager could then invoke the function for a secret of any
+   * account (the cross-service confused deputy, against which AWS recommends `aws:SourceArn` and `aws:SourceAccount`,
+   * https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html), and the
+   * function acts with a role that reads every database secret it serves. The library's own permissions carry both.
+   */
+  private unscopedInvokePermissionErrors(): string[] {
+    return this.function.node.findAll()
+      .filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission
+        && Stack.of(c).resolve(c.principal) === 'secretsmanager.amazonaws.com' && c.sourceArn === undefined)
+      .map(permission => `RotationFunction ${this.node.path}: ${permission.node.path} lets Secrets Manager invoke the function for any secret of any account `
+        + '(no SourceArn); aws-cdk-lib adds it when a secret\'s `addRotationSchedule` is given `rotationLambda: <RotationFunction>.function`. '
+        + 'Rotate a secret that is not a ProtectedSecret with `rotationFunction.scheduleRotation(id, secret, options)`, whose permission names the secret '
+        + '(a ProtectedSecret\'s own `addRotationSchedule` does the same).');
   }
 
   /**

@@ -1,5 +1,5 @@
 // RotationFunction's password options and plaintext opt-in: what reaches the function's environment, and what is refused.
-import { App, CfnElement, CfnParameter, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DATA_API_STATEMENT_LIMIT_S, RESUME_WAITS_MS } from '../lambda/rotation/engines/data-api';
 import { RotatedDatabase, RotationEngine, RotationFunction, RotationFunctionProps } from '../src';
@@ -204,5 +204,40 @@ describe('RotationFunction.shared called again for the same VPC and subnets', ()
     new RotatedDatabase(stack, 'Orders', { vpc, engine: mysql, createSecretsManagerEndpoint: false });
     expect(() => new RotatedDatabase(stack, 'Invoices', { vpc, engine: mysql, createSecretsManagerEndpoint: true }))
       .toThrow(/RotationFunction.shared Stack\/Invoices: `createSecretsManagerEndpoint` is true, but the shared rotation function .* already exists with false, so true would be ignored/);
+  });
+});
+
+// Review CV: aws-cdk-lib's RotationSchedule grants Secrets Manager the function for any secret of any account when a
+// secret that is not a ProtectedSecret is given `rotationLambda: fn.function`; scheduleRotation is the scoped way.
+describe('scheduling a secret that is not a ProtectedSecret', () => {
+  test('through the secret\'s own addRotationSchedule with the function fails at synth, naming the permission and the fix', () => {
+    const { stack, fn } = build();
+    new secretsmanager.Secret(stack, 'Plain').addRotationSchedule('Rotation', { rotationLambda: fn.function });
+    expect(() => (stack.node.scope as App).synth())
+      .toThrow(/RotationFunction Stack\/Rotation: Stack\/Rotation\/Function\/\S+ lets Secrets Manager invoke the function for any secret of any account \(no SourceArn\).*rotationFunction\.scheduleRotation\(id, secret, options\)/);
+  });
+
+  test('through scheduleRotation: one permission naming the secret and its account, the role granted the secret, and the options kept', () => {
+    const { stack, fn } = build();
+    const plain = new secretsmanager.Secret(stack, 'Plain');
+    const schedule = fn.scheduleRotation('Rotation', plain, { scheduleExpression: 'rate(10 days)' });
+    expect(schedule.node.scope).toBe(plain);
+    expect(() => (stack.node.scope as App).synth()).not.toThrow();
+    const t = Template.fromStack(stack);
+    const permissions = Object.values(t.findResources('AWS::Lambda::Permission'));
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0].Properties).toMatchObject({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: '123456789012', SourceArn: { Ref: stack.getLogicalId(plain.node.defaultChild as CfnElement) } });
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(10 days)' } });
+    // The role reads and writes the secret (a secret without a customer-managed key: in the role's own policy).
+    const plainRef = { Ref: stack.getLogicalId(plain.node.defaultChild as CfnElement) };
+    const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const onPlain = statements.filter((st: any) => JSON.stringify(st.Resource) === JSON.stringify(plainRef)).flatMap((st: any) => st.Action);
+    expect(onPlain).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']));
+  });
+
+  test('scheduleRotation refuses options that cannot work, naming them', () => {
+    const { stack, fn } = build();
+    expect(() => fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Plain'), { scheduleExpression: 'rate(10 days)', automaticallyAfter: Duration.days(3) }))
+      .toThrow(/RotationFunction.scheduleRotation.*give either `automaticallyAfter` or `scheduleExpression`, not both/);
   });
 });
