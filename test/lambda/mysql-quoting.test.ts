@@ -4,16 +4,17 @@
 // the function's MySQL path (plaintext `IDENTIFIED BY`, what RDS for MySQL gets) against a real MariaDB server, which
 // takes that statement and that sql_mode the same way.
 import { execFileSync } from 'child_process';
-import { mkdtempSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { MariaDbServer, makeTls } from './servers';
 
 let server: MariaDbServer;
 let caPath: string;
+const tlsDir = mkdtempSync(join(tmpdir(), 'mysql-quoting-'));
 
 beforeAll(async () => {
-  const tls = makeTls(mkdtempSync(join(tmpdir(), 'mysql-quoting-')));
+  const tls = makeTls(tlsDir);
   caPath = tls.caPath;
   server = new MariaDbServer(tls);
   await server.start();
@@ -21,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.destroy();
+  rmSync(tlsDir, { recursive: true, force: true });
 });
 
 // The characters mysql2 escapes with a backslash, which the function's default excludeCharacters leaves out and a

@@ -1,8 +1,7 @@
 // Shared set-up for the rotation tests: servers, a Secrets Manager client on moto, and checks that log in
 // to the real databases.
 import { randomUUID } from 'crypto';
-import { mkdtempSync, readFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -12,7 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import { MariaDbServer, MotoServer, PostgresServer, PostgresSettings, makeTls } from './servers';
+import { MariaDbServer, MotoServer, PostgresServer, PostgresSettings, Tls, makeTls, serversTmpdir } from './servers';
 
 /** The rotation function's role as the tests' function runs under it (its ARN only: moto enforces no policy). */
 export const ROTATION_ROLE_ARN = 'arn:aws:iam::123456789012:role/RotationFunctionRole';
@@ -56,20 +55,37 @@ export interface HarnessOptions {
   readonly postgresVariants?: Record<string, PostgresSettings>;
 }
 
+/**
+ * Starts moto and the database servers and loads the bundles. Whatever fails on the way (a server, a proxy the options
+ * start, moto's first calls), every server built so far is stopped and its data directory and the TLS keys removed
+ * before the error goes on: the caller gets no harness to stop, and a server left running would outlive the tests.
+ */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const tls = makeTls(mkdtempSync(join(tmpdir(), 'rotation-tls-')));
-  const moto = new MotoServer();
-  const postgres = new PostgresServer(tls);
-  const mariadb = new MariaDbServer(tls);
-  const variants = Object.fromEntries(Object.entries(options.postgresVariants ?? {})
-    .map(([name, settings]) => [name, new PostgresServer(tls, settings)]));
-  const servers = [moto, postgres, mariadb, ...Object.values(variants)];
-  try {
-    await Promise.all(servers.map(server => server.start()));
-  } catch (error) {
+  const tlsDir = mkdtempSync(join(serversTmpdir(), 'rotation-tls-'));
+  const servers: Array<{ destroy(): Promise<void> }> = [];
+  const stop = async () => {
     await Promise.all(servers.map(server => server.destroy()));
+    rmSync(tlsDir, { recursive: true, force: true });
+  };
+  try {
+    return await startServersAndBundles(options, makeTls(tlsDir), servers, stop);
+  } catch (error) {
+    await stop();
     throw error;
   }
+}
+
+async function startServersAndBundles(
+  options: HarnessOptions, tls: Tls, servers: Array<{ destroy(): Promise<void> }>, stop: () => Promise<void>,
+): Promise<Harness> {
+  // Each server is recorded as soon as it exists (its constructor made its data directory), so a later failure stops it.
+  const built = <T extends { destroy(): Promise<void> }>(server: T): T => { servers.push(server); return server; };
+  const moto = built(new MotoServer());
+  const postgres = built(new PostgresServer(tls));
+  const mariadb = built(new MariaDbServer(tls));
+  const variants = Object.fromEntries(Object.entries(options.postgresVariants ?? {})
+    .map(([name, settings]) => [name, built(new PostgresServer(tls, settings))]));
+  await Promise.all([moto, postgres, mariadb, ...Object.values(variants)].map(server => server.start()));
 
   // The function under test reads these; the AWS SDK sends real HTTP requests to moto.
   Object.assign(process.env, {
@@ -129,9 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     passwords: new Set([postgres.superuserPassword, mariadb.superuserPassword, proofKeyValue]),
     setByTests: new Set([postgres.superuserPassword, mariadb.superuserPassword]),
     sm,
-    async stop() {
-      await Promise.all(servers.map(server => server.destroy()));
-    },
+    stop,
   };
 }
 

@@ -76,13 +76,21 @@ export function makeTls(dir: string): Tls {
   return { caPath: p('ca.pem'), certPath: p('server.pem'), keyPath: p('server.key'), mariadbCertPath: p('mariadb.pem') };
 }
 
+/**
+ * Where the servers and the harness keep their files: the system's temporary directory, or
+ * ROTATION_TEST_TMPDIR (a test of the harness's clean-up gives it a directory of its own).
+ */
+export function serversTmpdir(): string {
+  return process.env.ROTATION_TEST_TMPDIR || tmpdir();
+}
+
 abstract class Server {
   public port = 0;
   protected process?: ChildProcess;
   protected readonly dir: string;
 
   constructor(name: string) {
-    this.dir = mkdtempSync(join(tmpdir(), `rotation-${name}-`));
+    this.dir = mkdtempSync(join(serversTmpdir(), `rotation-${name}-`));
   }
 
   /** Stops the server abruptly, as an outage would. */
@@ -123,7 +131,10 @@ export class PostgresServer extends Server {
 
   constructor(tls: Tls, private readonly settings: PostgresSettings = {}) {
     super('postgres');
-    const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+    // The newest server: a client-only package (postgresql-client-<v>) also makes /usr/lib/postgresql/<v>/bin.
+    const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql')
+      .filter(v => ['postgres', 'initdb'].every(tool => existsSync(join('/usr/lib/postgresql', v, 'bin', tool))))
+      .sort((a, b) => Number(b) - Number(a)) : [];
     this.bin = requireTool(versions[0] && join('/usr/lib/postgresql', versions[0], 'bin'), 'The PostgreSQL server', 'apt-get install -y postgresql');
     // initdb and postgres refuse to run as root: run them as the postgres system user, in a directory it owns.
     if (IS_ROOT) chownSync(this.dir, uidOf('postgres'), gidOf('postgres'));
