@@ -377,7 +377,12 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       errors.throwIfAny();
     }
     addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
-    if (props.superuserSecret) rotationFunction._allowFirstRotation(this.secret, this.rotatedUsername, props.superuserSecret);
+    if (props.superuserSecret && !rotationFunction._allowFirstRotation(this.secret, this.rotatedUsername, props.superuserSecret)) {
+      Annotations.of(this).addWarningV2('cdk-protected-secrets:first-rotation-user', `RotatedDatabase ${this.node.path}: \`superuserSecret\` `
+        + `${props.superuserSecret.node.path} is not a secret of this app in this stack, so its resource policy cannot name this database's secret as one whose `
+        + `first rotation may create its user, and the rotation function will not create ${this.rotatedUsername} and ${this.rotatedUsername}_clone. `
+        + `Create ${this.rotatedUsername} yourself with the secret's AWSCURRENT password before the first rotation, or pass a ProtectedSecret of this stack as \`superuserSecret\`.`);
+    }
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     return rotationFunction;
   }

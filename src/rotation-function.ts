@@ -40,6 +40,12 @@ import { PropErrors } from './private/validation';
 import { RotationOptions } from './rotation-options';
 import { SecretsGuard } from './secrets-guard';
 
+
+/**
+ * The condition key under which a superuser secret's policy names the secrets whose first rotation may create their
+ * user as that superuser; the function reads the same key (lambda/rotation/steps/set-secret.ts).
+ */
+const FIRST_ROTATION_SECRET_KEY = 'secretsmanager:SecretId';
 /** The environment variable the function reads its proof key's ARN from (lambda/rotation/proof.ts). */
 const PROOF_KEY_VARIABLE = 'PROOF_KEY_SECRET_ARN';
 
@@ -453,8 +459,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     return this.function.node.findAll()
       .filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission
         && Stack.of(c).resolve(c.principal) === 'secretsmanager.amazonaws.com' && c.sourceArn === undefined)
-      .map(permission => `RotationFunction ${this.node.path}: ${permission.node.path} lets Secrets Manager invoke the function for any secret of any account `
-        + '(no SourceArn); aws-cdk-lib adds it when a secret\'s `addRotationSchedule` is given `rotationLambda: <RotationFunction>.function`. '
+      .map(permission => `RotationFunction ${this.node.path}: ${permission.node.path} lets Secrets Manager invoke the function for any secret `
+        + `${permission.sourceAccount === undefined ? 'of any account ' : 'of its account '}(no SourceArn); aws-cdk-lib's RotationSchedule adds such a permission `
+        + 'when a secret\'s `addRotationSchedule` is given `rotationLambda: <RotationFunction>.function`. '
         + 'Rotate a secret that is not a ProtectedSecret with `rotationFunction.scheduleRotation(id, secret, options)`, whose permission names the secret '
         + '(a ProtectedSecret\'s own `addRotationSchedule` does the same).');
   }
@@ -472,7 +479,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * means the tags are not the deployment's (lambda/rotation/steps/set-secret.ts).
    * @internal
    */
-  public _allowFirstRotation(secret: secretsmanager.ISecret, username: string, superuserSecret: secretsmanager.ISecret): void {
+  public _allowFirstRotation(secret: secretsmanager.ISecret, username: string, superuserSecret: secretsmanager.ISecret): boolean {
     const statement = new iam.PolicyStatement({
       sid: 'RotationFunctionMayCreateTheTaggedFirstUser',
       actions: ['secretsmanager:GetResourcePolicy'],
@@ -491,6 +498,38 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     } else {
       grantee.grantPrincipal.addToPrincipalPolicy(statement);
     }
+    return this.listFirstRotationSecret(secret, superuserSecret);
+  }
+
+  /**
+   * Names `secret` in the superuser secret's resource policy as one whose first rotation may create its user as that
+   * superuser, and lets the role read that policy. The tags and the statement above live on the rotated secret, whose
+   * own policy whoever administers that secret may rewrite (an Allow there is enough within the account,
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html): the
+   * administrator of one secret the shared function rotates could otherwise forge both and have another database's
+   * superuser create a login. The superuser's own policy is its administrator's, so the function creates a user only
+   * for a secret that policy names (lambda/rotation/steps/set-secret.ts). The name sits in a statement that grants
+   * nothing more: `secretsmanager:SecretId` is the secret a request names
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html), never the
+   * rotated secret when the request is for the superuser's. Possible only for a superuser secret of this app in the
+   * rotated secret's stack (the other way round, its policy would reference a stack that references it): returns
+   * whether it was.
+   */
+  private listFirstRotationSecret(secret: secretsmanager.ISecret, superuserSecret: secretsmanager.ISecret): boolean {
+    if (Stack.of(superuserSecret) !== Stack.of(secret) || !(this.grantableOn(superuserSecret) instanceof ResourcePolicyGrantee)) return false;
+    const read = new iam.PolicyStatement({
+      sid: 'RotationFunctionReadsFirstRotationSecrets',
+      principals: [this.role],
+      actions: ['secretsmanager:GetResourcePolicy'],
+      resources: [superuserSecret.secretArn],
+    });
+    const names = new iam.PolicyStatement({
+      principals: [this.role],
+      actions: ['secretsmanager:GetResourcePolicy'],
+      resources: [superuserSecret.secretArn],
+      conditions: { StringEquals: { [FIRST_ROTATION_SECRET_KEY]: secret.secretArn } },
+    });
+    return superuserSecret.addToResourcePolicy(read).statementAdded && superuserSecret.addToResourcePolicy(names).statementAdded;
   }
 
   /**

@@ -722,6 +722,9 @@ describe('ProtectedSecret validation names the offending prop', () => {
     // With the partition (or region, account) a token, the literal "alias/" still makes it an alias ARN.
     ['a key imported by its alias ARN, partition a token', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', `arn:${Aws.PARTITION}:kms:${Aws.REGION}:111111111111:alias/shared`) }),
       /`encryptionKey` is the alias alias\/shared.*cmks-in-iam-policies/],
+    // ... and with the alias name itself known only at deployment (review CW).
+    ['a key imported by an alias ARN whose name is a token', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Shared', `arn:aws:kms:eu-west-1:111111111111:alias/${Aws.STACK_NAME}`) }),
+      /`encryptionKey` is the alias alias\/<a name known at deployment>.*cmks-in-iam-policies/],
     // Review CN: the AWS managed key by its alias ARN is named as such, not as an alias to replace by its key.
     ['the AWS managed key by its alias ARN', s => ({ readers: [role(s, 'R')], encryptionKey: kms.Key.fromKeyArn(s, 'Managed', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/secretsmanager') }),
       /`encryptionKey` is the AWS managed key alias\/aws\/secretsmanager.*Leave `encryptionKey` out/],

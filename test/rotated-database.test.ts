@@ -1,6 +1,7 @@
 import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
+import { namesFirstRotationSecret } from '../lambda/rotation/steps/set-secret';
 import { ProtectedSecret, RotatedAuroraCluster, RotatedDatabase, RotatedDatabaseProps, RotationFunction } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -533,6 +534,29 @@ test('the rotation role may confirm a first rotation (GetResourcePolicy) only on
   // Secrets the deployment never tagged, whatever tags a writer gives them.
   expect(await confirm(arnOf(singleUser.secret.secret), 'orders', superuserArn)).not.toBe('Allowed');
   expect(await confirm(arnOf(plain), 'orders', superuserArn)).not.toBe('Allowed');
+  // Review CW: the administrator of a rotated secret may allow that call in its own policy, so the superuser secret's
+  // policy must name the secret too, and the role may read that policy. Read with the function's own parser.
+  const superuserPolicy = template.secretPolicies().get(superuserArn);
+  expect(await decide(rotationRole, 'secretsmanager:GetResourcePolicy', superuserArn, superuserPolicy)).toBe('Allowed');
+  expect(namesFirstRotationSecret(JSON.stringify(superuserPolicy), arnOf(db.secret.secret))).toBe(true);
+  for (const other of [singleUser.secret.secret, plain]) expect(namesFirstRotationSecret(JSON.stringify(superuserPolicy), arnOf(other))).toBe(false);
+});
+
+// The superuser secret's policy can name the rotated secret only when it is a secret of this app in the database's
+// stack (an imported one takes no statement): otherwise the first rotation creates nothing, and synth says so.
+test('an imported superuser secret gets a warning that the first rotation will not create the user; one of the stack none', () => {
+  const { stack, vpc } = setup();
+  const imported = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
+    secretCompleteArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:admin-AbCdEf`, encryptionKey: new kms.Key(stack, 'ImportedKey'),
+  });
+  const own = new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
+  });
+  new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: imported, username: 'orders' });
+  new RotatedDatabase(stack, 'Db2', { vpc, engine: mariadb, superuserSecret: own, username: 'billing' });
+  const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('first-rotation-user'));
+  expect(warnings.map(w => w.id)).toEqual(['/Test/Db']);
+  expect(String(warnings[0].entry.data)).toMatch(/will not create orders and orders_clone\. Create orders yourself.*pass a ProtectedSecret of this stack/);
 });
 
 test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {

@@ -1,5 +1,5 @@
 // RotationFunction's password options and plaintext opt-in: what reaches the function's environment, and what is refused.
-import { App, CfnElement, CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DATA_API_STATEMENT_LIMIT_S, RESUME_WAITS_MS } from '../lambda/rotation/engines/data-api';
 import { RotatedDatabase, RotationEngine, RotationFunction, RotationFunctionProps } from '../src';
@@ -233,6 +233,12 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
     const statements = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     const onPlain = statements.filter((st: any) => JSON.stringify(st.Resource) === JSON.stringify(plainRef)).flatMap((st: any) => st.Action);
     expect(onPlain).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']));
+  });
+
+  test('a permission of your own with SourceAccount but no SourceArn is refused too, and the message says of its account', () => {
+    const { stack, fn } = build();
+    fn.function.addPermission('Mine', { principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'), sourceAccount: '123456789012' });
+    expect(() => (stack.node.scope as App).synth()).toThrow(/Function\/Mine lets Secrets Manager invoke the function for any secret of its account \(no SourceArn\)/);
   });
 
   test('scheduleRotation refuses options that cannot work, naming them', () => {

@@ -101,7 +101,8 @@ export function aliasImportedByName(key: kms.IKey): string | undefined {
   // The partition, region or account may be tokens (`arn:${Aws.PARTITION}:kms:...`): a literal "alias/" resource
   // still makes it an alias ARN. Those tokens print without ":" (`${Token[AWS.Partition.9]}`), so each stays in its field.
   const name = /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(behind.keyArn)?.[1];
-  return name === undefined || Token.isUnresolved(name) ? undefined : name;
+  // An alias whose name is known only at deployment is still an alias (review CW).
+  return name !== undefined && Token.isUnresolved(name) ? 'alias/<a name known at deployment>' : name;
 }
 
 /**

@@ -5,13 +5,13 @@ import { randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
 import { AddressInfo, Socket, createServer } from 'net';
 import { promisify } from 'util';
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutResourcePolicyCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
   Engine, Harness, bundlePath, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
-  createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
+  ROTATION_ROLE_ARN, createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 // The tag RotatedDatabase puts on an alternating-users secret: the bundled function must honour the construct's key.
@@ -229,6 +229,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     async function pinned(
       tagged: (username: string) => string = username => username,
       fields: (masterArn: string) => Record<string, unknown> = () => ({}),
+      listed = true,
     ) {
       const server = serverFor(h, engine);
       const masterArn = await createDatabaseSecret(h, engine, { username: server.superuser, password: server.superuserPassword });
@@ -236,7 +237,22 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       const password = `Generated-${username}-pw`;
       const secretArn = await createDatabaseSecret(h, engine, { username, password, masterarn: masterArn, ...fields(masterArn) },
         { [FIRST_USER_TAG]: tagged(username), [FIRST_USER_SUPERUSER_TAG]: masterArn });
+      if (listed) await listAsFirstRotationSecret(masterArn, secretArn);
       return { username, password, secretArn, masterArn };
+    }
+
+    /** The superuser secret's policy naming the secret, as RotatedDatabase writes it (RotationFunction.listFirstRotationSecret). */
+    async function listAsFirstRotationSecret(masterArn: string, secretArn: string) {
+      await h.sm.send(new PutResourcePolicyCommand({
+        SecretId: masterArn,
+        ResourcePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: ROTATION_ROLE_ARN }, Action: 'secretsmanager:GetResourcePolicy', Resource: masterArn },
+            { Effect: 'Allow', Principal: { AWS: ROTATION_ROLE_ARN }, Action: 'secretsmanager:GetResourcePolicy', Resource: masterArn, Condition: { StringEquals: { 'secretsmanager:SecretId': secretArn } } },
+          ],
+        }),
+      }));
     }
 
     // Review CV: the tags are trusted only where IAM lets the role call GetResourcePolicy on the secret, which
@@ -247,7 +263,23 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       const token = await startRotationLikeSecretsManager(h, secretArn);
       await step(secretArn, token, 'createSecret');
       await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
-        kind: 'AuthenticationFailed', message: expect.stringContaining('first-rotation tags were not written by the deployment'),
+        kind: 'AuthenticationFailed', message: expect.stringContaining('its first-rotation tags are not the values the deployment wrote'),
+      });
+      expect(await userExists(engine, username)).toBe(false);
+      expect(await userExists(engine, `${username}_clone`)).toBe(false);
+    });
+
+    // Review CW: the administrator of the rotated secret may allow the role GetResourcePolicy in its own policy, so the
+    // superuser secret's policy must name it too; that policy is not theirs to write.
+    test('a secret the superuser secret\'s policy does not name creates nothing, even with its own GetResourcePolicy allowed', async () => {
+      const { username, secretArn, masterArn } = await pinned(undefined, undefined, false);
+      const other = await pinned();
+      // Named, but for another secret: the statement of another database on the same superuser.
+      await listAsFirstRotationSecret(masterArn, other.secretArn);
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+        kind: 'AuthenticationFailed', message: expect.stringContaining(`the resource policy of the superuser secret ${masterArn} does not name it`),
       });
       expect(await userExists(engine, username)).toBe(false);
       expect(await userExists(engine, `${username}_clone`)).toBe(false);

@@ -107,7 +107,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
     throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
   }
 
-  if (firstRotation) await requireFirstRotationAllowed(ctx, current);
+  if (firstRotation) await requireFirstRotationAllowed(ctx, current, masterArn);
   const session = await loginAsSuperuser(ctx, masterArn, master, superuserTarget);
   if (firstRotation) {
     await withSession(session, async s => {
@@ -129,22 +129,55 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
 
 /**
  * The first-rotation tags are the deployment's instruction only where the deployment wrote them, and not every secret
- * the function rotates keeps others from changing them (a secret given to `addSecret`, a ProtectedSecret with no known
- * deployer): a writer who tagged one and aimed its AWSCURRENT at another database the function serves would have that
- * database's superuser create a login for them. RotatedDatabase allows the role `secretsmanager:GetResourcePolicy` on
- * its secret only while both tags hold the values it wrote (RotationFunction._allowFirstRotation), and nothing else
- * grants the role that call; asked before the superuser logs in, a refusal means the tags are not the deployment's.
+ * the function rotates keeps others from changing them (a secret given to `scheduleRotation` or `addSecret`, a
+ * ProtectedSecret with no known deployer): a writer who tagged one and aimed its AWSCURRENT at another database the
+ * function serves would have that database's superuser create a login for them. Two checks, before the superuser
+ * logs in:
+ * - the tags: RotatedDatabase allows the role `secretsmanager:GetResourcePolicy` on its secret only while both tags
+ *   hold the values it wrote, and nothing else of the library grants the role that call;
+ * - the superuser's consent: whoever administers the rotated secret may also allow that call in its policy, so the
+ *   superuser secret's own policy, which RotatedDatabase writes in its stack, must name the rotated secret
+ *   (RotationFunction.listFirstRotationSecret). The administrator of one secret cannot write another's.
  */
-async function requireFirstRotationAllowed(ctx: RotationContext, current: DatabaseSecret): Promise<void> {
+async function requireFirstRotationAllowed(ctx: RotationContext, current: DatabaseSecret, masterArn: string): Promise<void> {
+  const refused = (why: string) => new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of `
+    + `${ctx.secretArn}, and ${why}, so no user is created. Alternating rotation acts only for credentials that work: set AWSCURRENT to the user's `
+    + 'working password, then rotate again.');
   try {
     await secretsManager.send(new GetResourcePolicyCommand({ SecretId: ctx.secretArn }));
   } catch (error) {
-    if ((error as { name?: string }).name !== 'AccessDeniedException') throw error;
-    throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}, and the secret's `
-      + 'first-rotation tags were not written by the deployment that lets this function create its user (the function\'s role may not call '
-      + 'GetResourcePolicy on the secret while the tags hold other values, or on a secret no RotatedDatabase tagged), so no user is created. '
-      + 'Alternating rotation acts only for credentials that work: set AWSCURRENT to the user\'s working password, or restore the tags the deployment wrote.');
+    if (!isAccessDenied(error)) throw error;
+    throw refused('its first-rotation tags are not the values the deployment wrote (the function\'s role may call GetResourcePolicy on a secret '
+      + 'only while they hold those, and only on a secret a RotatedDatabase tagged)');
   }
+  const superuserPolicy = await secretsManager.send(new GetResourcePolicyCommand({ SecretId: masterArn }))
+    .then(answer => answer.ResourcePolicy, error => { if (isAccessDenied(error)) return undefined; throw error; });
+  if (!namesFirstRotationSecret(superuserPolicy, ctx.secretArn)) {
+    throw refused(`the resource policy of the superuser secret ${masterArn} does not name it as a secret whose first rotation may create its user `
+      + '(a RotatedDatabase writes that statement when its superuser secret is a ProtectedSecret of its stack)');
+  }
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return (error as { name?: string } | undefined)?.name === 'AccessDeniedException';
+}
+
+/**
+ * Whether `policy`, a superuser secret's resource policy (JSON), names `secretArn` as a secret whose first rotation
+ * may create its user: an Allow of `secretsmanager:GetResourcePolicy` whose `secretsmanager:SecretId` condition lists
+ * it (RotationFunction.listFirstRotationSecret).
+ */
+export function namesFirstRotationSecret(policy: string | undefined, secretArn: string): boolean {
+  let document: { Statement?: unknown };
+  try {
+    document = JSON.parse(policy ?? '');
+  } catch {
+    return false;
+  }
+  const statements = [document?.Statement ?? []].flat() as Array<{ Effect?: string; Action?: string | string[]; Condition?: any }>;
+  return statements.some(statement => statement?.Effect === 'Allow'
+    && [statement.Action].flat().includes('secretsmanager:GetResourcePolicy')
+    && [statement.Condition?.StringEquals?.['secretsmanager:SecretId']].flat().includes(secretArn));
 }
 
 /**
