@@ -33,13 +33,20 @@ if [ "$(major "$bin/node")" != "$want" ]; then
     echo "lambda-node: npm is missing, so Node.js $want cannot be installed. Install Node.js $want (with npm) and put it first on PATH." >&2
     exit 1
   fi
-  (cd "$here/lambda-node" && npm ci --no-audit --no-fund --loglevel=error) >"$log" 2>&1 || {
+  # --loglevel=verbose: npm ci succeeds when an optional dependency (the platform's Node.js binary) fails to download,
+  # and says so only at this level ("reify failed optional dependency"), which the message below then quotes.
+  (cd "$here/lambda-node" && npm ci --no-audit --no-fund --loglevel=verbose) >"$log" 2>&1 || {
     cat "$log" >&2
     echo "lambda-node: could not install Node.js $want (log above). Run: (cd scripts/lambda-node && npm ci), or install Node.js $want and put it first on PATH." >&2
     exit 1
   }
   if [ "$(major "$bin/node")" != "$want" ]; then
-    echo "lambda-node: the npm registry has no Node.js $want binary for $(uname -s) $(uname -m) in scripts/lambda-node/package.json. Install Node.js $want and put it first on PATH." >&2
+    if grep -q "failed optional dependency" "$log"; then
+      grep -E "failed|ERR" "$log" >&2
+      echo "lambda-node: downloading Node.js $want for $(uname -s) $(uname -m) from $(npm config get registry) failed (npm's log above). Check the registry is reachable, or install Node.js $want and put it first on PATH." >&2
+    else
+      echo "lambda-node: scripts/lambda-node/package.json has no Node.js $want binary for $(uname -s) $(uname -m). Install Node.js $want and put it first on PATH." >&2
+    fi
     exit 1
   fi
 fi

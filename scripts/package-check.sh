@@ -12,7 +12,10 @@ need python3 "Install Python 3 with venv (apt-get install -y python3 python3-ven
 need javac "Install a JDK, not only a JRE (apt-get install -y default-jdk-headless)."
 need mvn "Install Maven (apt-get install -y maven)."
 need go "Install Go 1.21+ (https://go.dev/dl/)."
+need unzip "apt-get install -y unzip"
 python3 -c 'import venv' 2>/dev/null || { echo "package-check: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
+# `--tools-only` (.ci/run, before the tests): only the checks above, so a missing JDK or Go shows before the suite runs.
+[ "${1:-}" = --tools-only ] && exit 0
 
 # jsii-pacmak runs `go mod tidy`, which checks modules against the Go checksum database. Where only the module proxy is
 # reachable (as on this project's CI), check the jsii and CDK modules by the proxy alone, and say so.
