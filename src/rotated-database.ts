@@ -64,8 +64,10 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
    * Turn on alternating-users rotation: the database's master credentials come from this secret (a
    * CMK-encrypted JSON secret with `username` and `password`, typically a `ProtectedSecret`), and the secret
    * this construct creates holds an application user that the rotation function alternates with
-   * `<username>_clone`, so one of them can always log in. The first rotation creates both users (the secret's tag
-   * `cdk-protected-secrets:first-rotation-creates-user` allows it), without privileges: grant them to `<username>`.
+   * `<username>_clone`, so one of them can always log in. The first rotation creates both users, without privileges
+   * (grant them to `<username>`), when this is a secret of the database's stack (a `ProtectedSecret`): its policy then
+   * names the database's secret as one whose first rotation may create its user. With an imported superuser secret,
+   * synth warns and you create `<username>` yourself (see the README, "Alternating users").
    * @default - single user: the master user rotates its own password
    */
   readonly superuserSecret?: secretsmanager.ISecret;
@@ -381,7 +383,9 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:first-rotation-user', `RotatedDatabase ${this.node.path}: \`superuserSecret\` `
         + `${props.superuserSecret.node.path} is not a secret of this app in this stack, so its resource policy cannot name this database's secret as one whose `
         + `first rotation may create its user, and the rotation function will not create ${this.rotatedUsername} and ${this.rotatedUsername}_clone. `
-        + `Create ${this.rotatedUsername} yourself with the secret's AWSCURRENT password before the first rotation, or pass a ProtectedSecret of this stack as \`superuserSecret\`.`);
+        + 'Pass a ProtectedSecret of this stack as `superuserSecret`; or set `rotateImmediatelyOnUpdate: false` (the first rotation would otherwise run '
+        + `during this deployment and fail), create ${this.rotatedUsername} with the AWSCURRENT password of this database's secret (${this.secret.node.path}), `
+        + 'then rotate.');
     }
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     return rotationFunction;

@@ -6,8 +6,8 @@ import { join } from 'path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, RotateSecretCommand,
-  SecretsManagerClient, UpdateSecretVersionStageCommand,
+  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, ListSecretsCommand, PutResourcePolicyCommand,
+  RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
@@ -287,6 +287,29 @@ export async function createDatabaseSecret(
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
   }));
   return result.ARN!;
+}
+
+/**
+ * The superuser secret's resource policy naming `secretArn` as a secret whose first rotation may create its user, as
+ * RotatedDatabase writes it (RotationFunction.listFirstRotationSecret); the function reads it before it creates one.
+ */
+export async function listAsFirstRotationSecret(h: Harness, masterArn: string, secretArn: string): Promise<void> {
+  await h.sm.send(new PutResourcePolicyCommand({
+    SecretId: masterArn,
+    ResourcePolicy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: ROTATION_ROLE_ARN }, Action: 'secretsmanager:GetResourcePolicy', Resource: masterArn },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: ROTATION_ROLE_ARN },
+          Action: 'secretsmanager:GetResourcePolicy',
+          Resource: masterArn,
+          Condition: { StringEquals: { 'secretsmanager:SecretId': secretArn } },
+        },
+      ],
+    }),
+  }));
 }
 
 /**

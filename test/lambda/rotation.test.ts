@@ -5,13 +5,13 @@ import { randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
 import { AddressInfo, Socket, createServer } from 'net';
 import { promisify } from 'util';
-import { CreateSecretCommand, GetSecretValueCommand, PutResourcePolicyCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
   Engine, Harness, bundlePath, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
-  ROTATION_ROLE_ARN, createSuperuser, everyKnownPassword, queryAsSuperuser, rotate, serverFor,
+  createSuperuser, everyKnownPassword, listAsFirstRotationSecret, queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 // The tag RotatedDatabase puts on an alternating-users secret: the bundled function must honour the construct's key.
@@ -237,23 +237,10 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       const password = `Generated-${username}-pw`;
       const secretArn = await createDatabaseSecret(h, engine, { username, password, masterarn: masterArn, ...fields(masterArn) },
         { [FIRST_USER_TAG]: tagged(username), [FIRST_USER_SUPERUSER_TAG]: masterArn });
-      if (listed) await listAsFirstRotationSecret(masterArn, secretArn);
+      if (listed) await listAsFirstRotationSecret(h, masterArn, secretArn);
       return { username, password, secretArn, masterArn };
     }
 
-    /** The superuser secret's policy naming the secret, as RotatedDatabase writes it (RotationFunction.listFirstRotationSecret). */
-    async function listAsFirstRotationSecret(masterArn: string, secretArn: string) {
-      await h.sm.send(new PutResourcePolicyCommand({
-        SecretId: masterArn,
-        ResourcePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { AWS: ROTATION_ROLE_ARN }, Action: 'secretsmanager:GetResourcePolicy', Resource: masterArn },
-            { Effect: 'Allow', Principal: { AWS: ROTATION_ROLE_ARN }, Action: 'secretsmanager:GetResourcePolicy', Resource: masterArn, Condition: { StringEquals: { 'secretsmanager:SecretId': secretArn } } },
-          ],
-        }),
-      }));
-    }
 
     // Review CV: the tags are trusted only where IAM lets the role call GetResourcePolicy on the secret, which
     // RotatedDatabase allows only while the tags hold what it wrote; a secret a writer tagged gets no user.
@@ -275,7 +262,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       const { username, secretArn, masterArn } = await pinned(undefined, undefined, false);
       const other = await pinned();
       // Named, but for another secret: the statement of another database on the same superuser.
-      await listAsFirstRotationSecret(masterArn, other.secretArn);
+      await listAsFirstRotationSecret(h, masterArn, other.secretArn);
       const token = await startRotationLikeSecretsManager(h, secretArn);
       await step(secretArn, token, 'createSecret');
       await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({

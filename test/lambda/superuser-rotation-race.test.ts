@@ -5,7 +5,7 @@
 import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { recordingProxy } from './recording-proxy';
 import {
-  Engine, Harness, canLogIn, createDatabaseSecret, createDatabaseUser, createSuperuser, stageValue, startHarness,
+  Engine, Harness, canLogIn, createDatabaseSecret, createDatabaseUser, createSuperuser, listAsFirstRotationSecret, stageValue, startHarness,
   startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from '../../src/private/alternating-users';
@@ -42,6 +42,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       if (first) {
         secretArn = await createDatabaseSecret(h, engine, { username, password: `Generated-${username}-pw`, masterarn: masterArn },
           { [FIRST_USER_TAG]: username, [FIRST_USER_SUPERUSER_TAG]: masterArn });
+        await listAsFirstRotationSecret(h, masterArn, secretArn);
       } else {
         await createDatabaseUser(h, engine, username, `Initial-${username}-pw`);
         secretArn = await createDatabaseSecret(h, engine, { username, password: `Initial-${username}-pw`, masterarn: masterArn });
