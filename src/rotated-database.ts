@@ -383,9 +383,10 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:first-rotation-user', `RotatedDatabase ${this.node.path}: \`superuserSecret\` `
         + `${props.superuserSecret.node.path} is not a secret of this app in this stack, so its resource policy cannot name this database's secret as one whose `
         + `first rotation may create its user, and the rotation function will not create ${this.rotatedUsername} and ${this.rotatedUsername}_clone. `
-        + 'Pass a ProtectedSecret of this stack as `superuserSecret`; or set `rotateImmediatelyOnUpdate: false` (the first rotation would otherwise run '
-        + `during this deployment and fail), create ${this.rotatedUsername} with the AWSCURRENT password of this database's secret (${this.secret.node.path}), `
-        + 'then rotate.');
+        + 'For a new database, pass a ProtectedSecret of this stack as `superuserSecret`; or set `rotateImmediatelyOnUpdate: false` (the first rotation '
+        + `would otherwise run during this deployment and fail), create ${this.rotatedUsername} with the AWSCURRENT password of this database's secret `
+        + `(${this.secret.node.path}), then rotate. A database whose first rotation already ran needs nothing (acknowledge this warning): `
+        + 'changing `superuserSecret` of a deployed database replaces its instance.');
     }
     rotationFunction.addEngine(props.engine.engineType === 'postgres' ? RotationEngine.POSTGRES : RotationEngine.MYSQL);
     return rotationFunction;

@@ -463,7 +463,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
         + `${permission.sourceAccount === undefined ? 'of any account ' : 'of its account '}(no SourceArn); aws-cdk-lib's RotationSchedule adds such a permission `
         + 'when a secret\'s `addRotationSchedule` is given `rotationLambda: <RotationFunction>.function`. '
         + 'Rotate a secret that is not a ProtectedSecret with `rotationFunction.scheduleRotation(id, secret, options)`, whose permission names the secret '
-        + '(a ProtectedSecret\'s own `addRotationSchedule` does the same).');
+        + '(a ProtectedSecret\'s own `addRotationSchedule` does the same); for a deployed schedule keep its id, so it keeps its logical ID, and pass '
+        + '`rotateImmediatelyOnUpdate: false` unless it should rotate during the deployment.');
   }
 
   /**

@@ -556,7 +556,7 @@ test('an imported superuser secret gets a warning that the first rotation will n
   new RotatedDatabase(stack, 'Db2', { vpc, engine: mariadb, superuserSecret: own, username: 'billing' });
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('first-rotation-user'));
   expect(warnings.map(w => w.id)).toEqual(['/Test/Db']);
-  expect(String(warnings[0].entry.data)).toMatch(/will not create orders and orders_clone\. Pass a ProtectedSecret of this stack.*`rotateImmediatelyOnUpdate: false`.*create orders with the AWSCURRENT password of this database's secret \(Test\/Db\/Secret\)/);
+  expect(String(warnings[0].entry.data)).toMatch(/will not create orders and orders_clone\. For a new database, pass a ProtectedSecret of this stack.*`rotateImmediatelyOnUpdate: false`.*create orders with the AWSCURRENT password of this database's secret \(Test\/Db\/Secret\).*first rotation already ran needs nothing.*replaces its instance/);
 });
 
 test('alternating users: the application secret\'s first rotation waits for the superuser secret\'s policy and key, which grant the function its read', () => {

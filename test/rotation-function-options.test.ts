@@ -214,7 +214,7 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
     const { stack, fn } = build();
     new secretsmanager.Secret(stack, 'Plain').addRotationSchedule('Rotation', { rotationLambda: fn.function });
     expect(() => (stack.node.scope as App).synth())
-      .toThrow(/RotationFunction Stack\/Rotation: Stack\/Rotation\/Function\/\S+ lets Secrets Manager invoke the function for any secret of any account \(no SourceArn\).*rotationFunction\.scheduleRotation\(id, secret, options\)/);
+      .toThrow(/RotationFunction Stack\/Rotation: Stack\/Rotation\/Function\/\S+ lets Secrets Manager invoke the function for any secret of any account \(no SourceArn\).*rotationFunction\.scheduleRotation\(id, secret, options\).*keep its id.*`rotateImmediatelyOnUpdate: false`/);
   });
 
   test('through scheduleRotation: one permission naming the secret and its account, the role granted the secret, and the options kept', () => {
