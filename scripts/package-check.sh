@@ -3,16 +3,19 @@
 # wheel and runs test/python/app.py, a Java app (test/java) runs against the jar, and the Go module compiles. The apps
 # synthesize and check their templates. Before that, scripts/check-package-assets.mjs proves the npm tarball carries every
 # Lambda asset the constructs reference.
-# Needs python3 (with venv), Java with Maven, and Go; stops with the exact missing tool otherwise.
+# Needs python3 (with venv), a JDK with Maven, Go and unzip; stops naming every missing tool otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need() { command -v "$1" >/dev/null 2>&1 || { echo "package-check: $1 is missing. $2" >&2; exit 1; }; }
+# Every missing tool is named at once, so one run tells the whole list.
+missing=0
+need() { command -v "$1" >/dev/null 2>&1 || { echo "package-check: $1 is missing. $2" >&2; missing=1; }; }
 need python3 "Install Python 3 with venv (apt-get install -y python3 python3-venv)."
 need javac "Install a JDK, not only a JRE (apt-get install -y default-jdk-headless)."
 need mvn "Install Maven (apt-get install -y maven)."
 need go "Install Go 1.21+ (https://go.dev/dl/)."
 need unzip "apt-get install -y unzip"
+[ "$missing" = 0 ] || exit 1
 python3 -c 'import venv' 2>/dev/null || { echo "package-check: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
 # `--tools-only` (.ci/run, before the tests): only the checks above, so a missing JDK or Go shows before the suite runs.
 [ "${1:-}" = --tools-only ] && exit 0

@@ -143,11 +143,12 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
   /**
    * How long CloudWatch Logs keeps the logs the database exports (PostgreSQL: `postgresql` and `upgrade`; MySQL and
    * MariaDB: `audit`, `error`, `general` and `slowquery`; Aurora: its engine's). RDS writes each to a log group of its
-   * own, `/aws/rds/instance/<id>/<log>` (or `/aws/rds/cluster/...`), which RDS creates
+   * own, such as `/aws/rds/instance/<id>/<log>`, which RDS creates
    * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQLDB.PublishtoCloudWatchLogs.html), so
    * aws-cdk-lib sets the retention after the fact: one `Custom::LogRetention` resource per log and one function per
    * stack. Logs are billed for storage for as long as they are kept; the audit log is the evidence of who changed what.
-   * @default - kept forever (aws-cdk-lib's default), no resource added
+   * @see https://docs.aws.amazon.com/cdk/api/latest/docs/@aws-cdk_aws-logs.RetentionDays.html
+   * @default - kept forever (aws-cdk-lib's default: "never expire logs"), no resource added
    */
   readonly cloudwatchLogsRetention?: logs.RetentionDays;
 }

@@ -452,7 +452,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * adds one (`grantInvoke` to the service principal, without `SourceArn` or `SourceAccount`) when a secret's
    * `addRotationSchedule` is given this function. Secrets Manager could then invoke the function for a secret of any
    * account (the cross-service confused deputy, against which AWS recommends `aws:SourceArn` and `aws:SourceAccount`,
-   * https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html), and the
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html), and the
    * function acts with a role that reads every database secret it serves. The library's own permissions carry both.
    */
   private unscopedInvokePermissionErrors(): string[] {

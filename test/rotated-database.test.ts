@@ -542,6 +542,22 @@ test('the rotation role may confirm a first rotation (GetResourcePolicy) only on
   for (const other of [singleUser.secret.secret, plain]) expect(namesFirstRotationSecret(JSON.stringify(superuserPolicy), arnOf(other))).toBe(false);
 });
 
+// The function's reading of the superuser secret's policy: only an Allow of GetResourcePolicy whose SecretId condition
+// names the secret counts (review DA), whatever shape the JSON takes.
+test('the function counts as consent only an Allow of GetResourcePolicy whose secretsmanager:SecretId condition names the secret', () => {
+  const arn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:app-AbCdEf';
+  const policy = (statement: object | object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statement });
+  const consent = { Effect: 'Allow', Action: 'secretsmanager:GetResourcePolicy', Condition: { StringEquals: { 'secretsmanager:SecretId': arn } } };
+  expect(namesFirstRotationSecret(policy(consent), arn)).toBe(true);
+  expect(namesFirstRotationSecret(policy([{ ...consent, Action: ['secretsmanager:GetResourcePolicy'], Condition: { StringEquals: { 'secretsmanager:SecretId': ['x', arn] } } }]), arn)).toBe(true);
+  expect(namesFirstRotationSecret(policy({ ...consent, Effect: 'Deny' }), arn)).toBe(false);
+  expect(namesFirstRotationSecret(policy({ ...consent, Action: 'secretsmanager:DescribeSecret' }), arn)).toBe(false);
+  expect(namesFirstRotationSecret(policy({ ...consent, Condition: { StringLike: { 'secretsmanager:SecretId': arn } } }), arn)).toBe(false);
+  expect(namesFirstRotationSecret(policy(consent), `${arn}x`)).toBe(false);
+  expect(namesFirstRotationSecret(undefined, arn)).toBe(false);
+  expect(namesFirstRotationSecret('not JSON', arn)).toBe(false);
+});
+
 // The superuser secret's policy can name the rotated secret only when it is a secret of this app in the database's
 // stack (an imported one takes no statement): otherwise the first rotation creates nothing, and synth says so.
 test('an imported superuser secret gets a warning that the first rotation will not create the user; one of the stack none', () => {

@@ -108,6 +108,12 @@ test('the shipped CA bundle reads back as PEM with exactly the unexpired Amazon 
   const damaged = join(mkdtempSync(join(tmpdir(), 'ca-')), 'rds-ca-bundle.der');
   writeFileSync(damaged, Buffer.from('not DER'));
   expect(() => rdsCaBundlePem(damaged)).toThrow(/is not a sequence of DER certificates \(at byte 0\); rebuild the rotation bundle/);
+  // Cut short: inside the last certificate, or inside the first one's header.
+  const bundleBytes = readFileSync(join(BUILT, 'postgres', 'rds-ca-bundle.der'));
+  for (const length of [bundleBytes.length - 10, 1500, 3]) {
+    writeFileSync(damaged, bundleBytes.subarray(0, length));
+    expect(() => rdsCaBundlePem(damaged)).toThrow(/is not a sequence of DER certificates \(at byte \d+\); rebuild the rotation bundle/);
+  }
 });
 
 // The function stages its bundle under the hash recorded when the bundle was built (src/private/bundle-staging.ts),

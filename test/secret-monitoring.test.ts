@@ -1367,9 +1367,14 @@ describe('AccountSecretAlerts', () => {
     const apart = new Stack(app, 'Apart', { env: { account: '222222222222', region: 'eu-west-1' } });
     new AccountSecretAlerts(apart, 'Alerts', { alertTopic: new sns.Topic(apart, 'Own', { masterKey: new kms.Key(apart, 'OwnKey') }) });
     new ProtectedSecret(apart, 'Secret', { readers: [role(apart, 'Reader')], monitoring: { trail: MonitoringTrail.existing({ logsReadEvents: true }) } });
+    // A SecretMonitoring on the shared topic that watches no secret has no rule to repeat an alert (review DA).
+    const idle = new Stack(app, 'Idle', { env: { account: '333333333333', region: 'eu-west-1' } });
+    new AccountSecretAlerts(idle, 'Alerts', { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
+    SecretMonitoring.forStack(idle, { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
     app.synth();
     expect(duplicates(shared)).toEqual([expect.stringMatching(/Shared\/Alerts and the SecretMonitoring Shared\/ProtectedSecretsMonitoring publish to the same topic.*arrives twice.*own `alertTopic`/)]);
     expect(duplicates(apart)).toEqual([]);
+    expect(duplicates(idle)).toEqual([]);
   });
 });
 

@@ -34,11 +34,12 @@ export function rdsCaBundlePem(path = RDS_CA_BUNDLE): string {
   for (let offset = 0; offset < der.length;) {
     const first = der[offset + 1];
     const lengthBytes = first < 0x80 ? 0 : first - 0x80;
-    if (der[offset] !== 0x30 || lengthBytes > 4 || offset + 2 + lengthBytes > der.length) {
+    // 0x80 alone is BER's indefinite length, which DER does not allow; a certificate must also end inside the file.
+    const length = lengthBytes === 0 ? first : offset + 2 + lengthBytes <= der.length ? der.readUIntBE(offset + 2, Math.max(lengthBytes, 1)) : 0;
+    const end = offset + 2 + lengthBytes + length;
+    if (der[offset] !== 0x30 || first === 0x80 || lengthBytes > 4 || offset + 2 + lengthBytes > der.length || end > der.length) {
       throw new InvalidConfigurationError(`${path} is not a sequence of DER certificates (at byte ${offset}); rebuild the rotation bundle.`);
     }
-    const length = lengthBytes === 0 ? first : der.readUIntBE(offset + 2, lengthBytes);
-    const end = offset + 2 + lengthBytes + length;
     const body = der.subarray(offset, end).toString('base64').replace(/.{64}/g, '$&\n');
     pems.push(`-----BEGIN CERTIFICATE-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`);
     offset = end;

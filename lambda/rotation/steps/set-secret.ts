@@ -87,9 +87,10 @@ async function refuseUnchangedPassword(ctx: RotationContext, current: DatabaseSe
  * (AWS's functions expect you to create it, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html).
  * When the secret's tags name AWSCURRENT's user and its superuser secret (`masterarn`), and neither the user nor its
  * clone exists, the superuser creates both: the user with a password nobody is given, the clone with the pending one.
- * The tags are written by CloudFormation, not by a writer of the secret (who may not tag it), so a writer can neither
- * aim the superuser of another database at it, nor name another user, nor choose a password; only accounts that do
- * not exist are created, and they hold no privilege.
+ * The tags are trusted only after requireFirstRotationAllowed (IAM lets the role read the secret's policy only while
+ * they hold the deployment's values, and the superuser secret's own policy names the secret), so a writer or an
+ * administrator of the secret can neither aim the superuser of another database at it, nor name another user, nor
+ * choose a password; only accounts that do not exist are created, and they hold no privilege.
  */
 async function alternate(ctx: RotationContext, current: DatabaseSecret, pending: DatabaseSecret): Promise<void> {
   const masterArn = current.masterarn!;
@@ -104,7 +105,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
   const firstRotation = !proof && ctx.firstUser === current.username && pending.username === `${current.username}${CLONE_SUFFIX}`
     && ctx.firstUserSuperuser !== undefined && ctx.firstUserSuperuser === current.masterarn;
   if (!proof && !firstRotation) {
-    throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}; alternating rotation acts only for credentials that work. Set AWSCURRENT to the user's working password, then rotate again.`);
+    throw notLoggedIn(ctx, current, '', 'Set AWSCURRENT to the user\'s working password, then rotate again.');
   }
 
   if (firstRotation) await requireFirstRotationAllowed(ctx, current, masterArn);
@@ -115,7 +116,8 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
         if (await s.userExists(username)) {
           // Also after a first rotation cancelled once it had created the pair: the user's password is one nobody was
           // given, so the way out is the superuser's.
-          throw new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}, and ${username} exists: this is not a first rotation, or one was cancelled after it created the user. Alternating rotation acts only for credentials that work. As the superuser, set the password of ${current.username} to AWSCURRENT's, then rotate again.`);
+          throw notLoggedIn(ctx, current, `${username} exists: this is not a first rotation, or one was cancelled after it created the user`,
+            `As the superuser, set the password of ${current.username} to AWSCURRENT's, then rotate again.`);
         }
       }
       await s.createPair(current.username, pending.username, pending.password);
@@ -140,9 +142,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
  *   (RotationFunction.listFirstRotationSecret). The administrator of one secret cannot write another's.
  */
 async function requireFirstRotationAllowed(ctx: RotationContext, current: DatabaseSecret, masterArn: string): Promise<void> {
-  const refused = (why: string) => new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of `
-    + `${ctx.secretArn}, and ${why}, so no user is created. Alternating rotation acts only for credentials that work: set AWSCURRENT to the user's `
-    + 'working password, then rotate again.');
+  const refused = (why: string) => notLoggedIn(ctx, current, `${why}, so no user is created`, 'Set AWSCURRENT to the user\'s working password, then rotate again.');
   try {
     await secretsManager.send(new GetResourcePolicyCommand({ SecretId: ctx.secretArn }));
   } catch (error) {
@@ -156,6 +156,12 @@ async function requireFirstRotationAllowed(ctx: RotationContext, current: Databa
     throw refused(`the resource policy of the superuser secret ${masterArn} does not name it as a secret whose first rotation may create its user `
       + '(a RotatedDatabase writes that statement when its superuser secret is a ProtectedSecret of its stack)');
   }
+}
+
+/** AWSCURRENT did not log in (and `why` nothing else may be done): alternating rotation acts only for credentials that work. */
+function notLoggedIn(ctx: RotationContext, current: DatabaseSecret, why: string, fix: string): AuthenticationFailedError {
+  return new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}`
+    + `${why ? `, and ${why}` : ''}. Alternating rotation acts only for credentials that work. ${fix}`);
 }
 
 function isAccessDenied(error: unknown): boolean {
