@@ -29,6 +29,13 @@ function single(extra: Partial<RotatedDatabaseProps> = {}) {
   return { stack, vpc, db, t: Template.fromStack(stack) };
 }
 
+/** A superuser secret for alternating users, a ProtectedSecret of the stack, as the README's examples make it. */
+function adminSecret(stack: Stack) {
+  return new ProtectedSecret(stack, 'Admin', {
+    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
+  });
+}
+
 function logicalId(stack: Stack, construct: { node: any }) {
   return stack.getLogicalId(construct.node.defaultChild);
 }
@@ -450,9 +457,7 @@ test('alternating users: the application secret names its user in the first-user
   // The rotation function creates a pair's user only when this tag names it (lambda/rotation/steps/set-secret.ts);
   // without it, the first rotation could not log in as a user nobody created and would fail.
   const { stack, vpc } = setup();
-  const superuser = new ProtectedSecret(stack, 'Admin', {
-    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
-  });
+  const superuser = adminSecret(stack);
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
   const singleUserDb = new RotatedDatabase(stack, 'Single', { vpc, engine: mariadb });
   const resources = Template.fromStack(stack).toJSON().Resources;
@@ -470,9 +475,7 @@ test('only the deployment may change the first-rotation tags of any secret the f
   // (lambda/rotation/steps/set-secret.ts). Callers: a writer of the secret who may also tag it, an administrator,
   // and CloudFormation's execution role, which writes the tags.
   const { stack, vpc } = setup();
-  const superuser = new ProtectedSecret(stack, 'Admin', {
-    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
-  });
+  const superuser = adminSecret(stack);
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
   // A single-user database on the same (shared) function: a writer who could tag its secret with the first-rotation
   // tags, and write a masterarn and host of the other database into it, would get accounts created there.
@@ -508,9 +511,7 @@ test('only the deployment may change the first-rotation tags of any secret the f
 // secret succeeds, which only the deployment's statement allows the role, and only while the tags hold what it wrote.
 test('the rotation role may confirm a first rotation (GetResourcePolicy) only on the secret the deployment tagged, and only while its tags hold the deployment\'s values (an IAM policy engine)', async () => {
   const { stack, vpc } = setup();
-  const superuser = new ProtectedSecret(stack, 'Admin', {
-    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
-  });
+  const superuser = adminSecret(stack);
   const db = new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: superuser, username: 'orders' });
   const singleUser = new RotatedDatabase(stack, 'Single', { vpc, engine: mariadb });
   const plain = new secretsmanager.Secret(stack, 'Plain', { encryptionKey: new kms.Key(stack, 'PlainKey') });
@@ -565,9 +566,7 @@ test('an imported superuser secret gets a warning that the first rotation will n
   const imported = secretsmanager.Secret.fromSecretAttributes(stack, 'Imported', {
     secretCompleteArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:admin-AbCdEf`, encryptionKey: new kms.Key(stack, 'ImportedKey'),
   });
-  const own = new ProtectedSecret(stack, 'Admin', {
-    generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '/@" ' },
-  });
+  const own = adminSecret(stack);
   new RotatedDatabase(stack, 'Db', { vpc, engine: mariadb, superuserSecret: imported, username: 'orders' });
   new RotatedDatabase(stack, 'Db2', { vpc, engine: mariadb, superuserSecret: own, username: 'billing' });
   const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('first-rotation-user'));
