@@ -40,12 +40,12 @@ import { PropErrors } from './private/validation';
 import { RotationOptions } from './rotation-options';
 import { SecretsGuard } from './secrets-guard';
 
-
 /**
  * The condition key under which a superuser secret's policy names the secrets whose first rotation may create their
  * user as that superuser; the function reads the same key (lambda/rotation/steps/set-secret.ts).
  */
 const FIRST_ROTATION_SECRET_KEY = 'secretsmanager:SecretId';
+
 /** The environment variable the function reads its proof key's ARN from (lambda/rotation/proof.ts). */
 const PROOF_KEY_VARIABLE = 'PROOF_KEY_SECRET_ARN';
 
@@ -477,7 +477,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * this statement allows the role, and only while both tags hold the values written here: `aws:ResourceTag/<key>`
    * is a condition key of GetResourcePolicy
    * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html). A refusal
-   * means the tags are not the deployment's (lambda/rotation/steps/set-secret.ts).
+   * means the tags are not the deployment's (lambda/rotation/steps/set-secret.ts). The superuser secret must consent
+   * too (listFirstRotationSecret): returns whether its policy could take that statement.
    * @internal
    */
   public _allowFirstRotation(secret: secretsmanager.ISecret, username: string, superuserSecret: secretsmanager.ISecret): boolean {
