@@ -41,6 +41,31 @@ import { RotationOptions } from './rotation-options';
 import { SecretsGuard } from './secrets-guard';
 
 /**
+ * What `scheduleRotation` cannot rotate, whose invoke permission would never match and so never be invoked: a secret
+ * known by name only (aws-cdk-lib's `fromSecretName` gives its name as `secretArn`, and the permission's `SourceArn`
+ * must be an ARN), and a secret of another account or region than the stack's. Lambda's `SourceAccount` is "the ID of
+ * the account that owns the resource" (https://docs.aws.amazon.com/lambda/latest/api/API_AddPermission.html), which the
+ * permission takes from the stack, and the key grant names Secrets Manager of the stack's region.
+ */
+function scheduledSecretErrors(secret: secretsmanager.ISecret): string[] {
+  const arn = secret.secretArn;
+  if (Token.isUnresolved(arn)) return [];
+  if (!arn.startsWith('arn:')) {
+    return [`\`secret\` ${secret.node.path} is known by name only ("${arn}"), and its rotation permission must name its ARN: import it with `
+      + '`Secret.fromSecretNameV2` or `Secret.fromSecretCompleteArn`.'];
+  }
+  const [, , , region, account] = arn.split(':');
+  const stack = Stack.of(secret);
+  const other = (ours: string, theirs: string) => !Token.isUnresolved(ours) && theirs !== '' && theirs !== ours;
+  return [
+    ...other(stack.account, account) ? [`\`secret\` ${secret.node.path} is a secret of account ${account}, but the stack is of ${stack.account}: Secrets Manager `
+      + 'would never invoke the function for it (the permission names the stack\'s account). Rotate it with a function of its own account.'] : [],
+    ...other(stack.region, region) ? [`\`secret\` ${secret.node.path} is in ${region}, but the stack is in ${stack.region}: a rotation function rotates `
+      + 'secrets of its own region. Rotate it with a function of that region.'] : [],
+  ];
+}
+
+/**
  * The condition key under which a superuser secret's policy names the secrets whose first rotation may create their
  * user as that superuser; the function reads the same key (lambda/rotation/steps/set-secret.ts).
  */
@@ -431,7 +456,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * invoke the function for this secret only. Use it for a secret that is not a `ProtectedSecret` (a
    * `ProtectedSecret`'s `addRotationSchedule` does the same): `secret.addRotationSchedule(id, { rotationLambda:
    * fn.function })` would let aws-cdk-lib add a permission for any secret of any account, which synth refuses.
-   * Call `addEngine` for the secret's engine, or the function ships every engine. The schedule goes under `secret`.
+   * Call `addEngine` for the secret's engine, or the function ships every engine (a Data API secret needs more: see the
+   * README). The schedule goes under `secret`. Refused: a secret known by name only, or of another account or region
+   * than the stack's, whose permission could never match.
    * @param id the schedule's construct id, under the secret
    * @param secret a JSON secret with the fields of AWS's RDS rotation functions (`engine`, `host`, `username`, `password`, ...)
    * @param options when to rotate
@@ -442,6 +469,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   ): secretsmanager.RotationSchedule {
     const errors = new PropErrors('RotationFunction.scheduleRotation', this);
     errors.addAll(rotationOptionErrors(options));
+    errors.addAll(scheduledSecretErrors(secret));
     errors.throwIfAny();
     this.addSecret(secret, superuserSecret);
     return scheduleRotation(secret, secret, this, new DependencyGroup(), options, id, superuserSecret);

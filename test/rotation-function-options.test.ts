@@ -241,6 +241,25 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
     expect(() => (stack.node.scope as App).synth()).toThrow(/Function\/Mine lets Secrets Manager invoke the function for any secret of its account \(no SourceArn\)/);
   });
 
+  // Review DB: these permissions could never match, so the secret would never rotate.
+  test.each<[string, (stack: Stack) => secretsmanager.ISecret, RegExp]>([
+    ['a secret known by name only', stack => secretsmanager.Secret.fromSecretName(stack, 'X', 'mydb'), /known by name only \("mydb"\).*fromSecretNameV2/],
+    ['a secret of another account', stack => secretsmanager.Secret.fromSecretCompleteArn(stack, 'X', 'arn:aws:secretsmanager:us-east-1:222222222222:secret:db-AbCdEf'),
+      /is a secret of account 222222222222, but the stack is of 123456789012/],
+    ['a secret of another region', stack => secretsmanager.Secret.fromSecretCompleteArn(stack, 'X', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf'),
+      /is in eu-west-1, but the stack is in us-east-1/],
+  ])('scheduleRotation refuses %s, whose permission could never match', (_name, secret, message) => {
+    const { stack, fn } = build();
+    expect(() => fn.scheduleRotation('Rotation', secret(stack))).toThrow(message);
+  });
+
+  test('scheduleRotation accepts a secret of its own account and region imported by complete ARN or by name (V2)', () => {
+    const { stack, fn } = build();
+    fn.scheduleRotation('A', secretsmanager.Secret.fromSecretCompleteArn(stack, 'A', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'));
+    fn.scheduleRotation('B', secretsmanager.Secret.fromSecretNameV2(stack, 'B', 'other-db'));
+    expect(() => (stack.node.scope as App).synth()).not.toThrow();
+  });
+
   test('scheduleRotation refuses options that cannot work, naming them', () => {
     const { stack, fn } = build();
     expect(() => fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Plain'), { scheduleExpression: 'rate(10 days)', automaticallyAfter: Duration.days(3) }))
