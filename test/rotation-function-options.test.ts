@@ -207,6 +207,11 @@ describe('RotationFunction.shared called again for the same VPC and subnets', ()
   });
 });
 
+/** aws-cdk-lib's deprecated import by name, whose `secretArn` is the bare name. */
+interface DeprecatedSecretImport {
+  fromSecretName(scope: Stack, id: string, secretName: string): secretsmanager.ISecret;
+}
+
 // Review CV: aws-cdk-lib's RotationSchedule grants Secrets Manager the function for any secret of any account when a
 // secret that is not a ProtectedSecret is given `rotationLambda: fn.function`; scheduleRotation is the scoped way.
 describe('scheduling a secret that is not a ProtectedSecret', () => {
@@ -243,7 +248,9 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
 
   // Review DB: these permissions could never match, so the secret would never rotate.
   test.each<[string, (stack: Stack) => secretsmanager.ISecret, RegExp]>([
-    ['a secret known by name only', stack => secretsmanager.Secret.fromSecretName(stack, 'X', 'mydb'), /known by name only \("mydb"\).*fromSecretNameV2/],
+    // aws-cdk-lib's deprecated fromSecretName, which its typings no longer declare but JavaScript and jsii hosts still reach.
+    ['a secret known by name only', stack => (secretsmanager.Secret as unknown as DeprecatedSecretImport).fromSecretName(stack, 'X', 'mydb'),
+      /known by name only \("mydb"\).*fromSecretNameV2/],
     ['a secret of another account', stack => secretsmanager.Secret.fromSecretCompleteArn(stack, 'X', 'arn:aws:secretsmanager:us-east-1:222222222222:secret:db-AbCdEf'),
       /is a secret of account 222222222222, but the stack is of 123456789012/],
     ['a secret of another region', stack => secretsmanager.Secret.fromSecretCompleteArn(stack, 'X', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf'),
