@@ -2,7 +2,7 @@
 import { App, CfnElement, CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DATA_API_STATEMENT_LIMIT_S, RESUME_WAITS_MS } from '../lambda/rotation/engines/data-api';
-import { RotatedDatabase, RotationEngine, RotationFunction, RotationFunctionProps } from '../src';
+import { ProtectedSecret, RotatedDatabase, RotationEngine, RotationFunction, RotationFunctionProps } from '../src';
 
 function build(props: Partial<RotationFunctionProps> = {}) {
   const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
@@ -264,6 +264,43 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
     const { stack, fn } = build();
     fn.scheduleRotation('A', secretsmanager.Secret.fromSecretCompleteArn(stack, 'A', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'));
     fn.scheduleRotation('B', secretsmanager.Secret.fromSecretNameV2(stack, 'B', 'other-db'));
+    expect(() => (stack.node.scope as App).synth()).not.toThrow();
+  });
+
+  // Review DB: "You can define only one rotation schedule per secret" (CloudFormation, quoted by
+  // https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_secretsmanager.CfnRotationSchedule.html).
+  test.each<[string, (stack: Stack, fn: RotationFunction) => void]>([
+    ['scheduleRotation twice on one secret', (stack, fn) => {
+      const plain = new secretsmanager.Secret(stack, 'Plain');
+      fn.scheduleRotation('Rotation', plain);
+      fn.scheduleRotation('Again', plain, { automaticallyAfter: Duration.days(7) });
+    }],
+    ['two imports of one ARN', (stack, fn) => {
+      const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf';
+      fn.scheduleRotation('Rotation', secretsmanager.Secret.fromSecretCompleteArn(stack, 'Plain', arn));
+      fn.scheduleRotation('Again', secretsmanager.Secret.fromSecretCompleteArn(stack, 'Other', arn));
+    }],
+    ['a schedule of the user\'s own beside the library\'s', (stack, fn) => {
+      const plain = new secretsmanager.Secret(stack, 'Plain');
+      fn.scheduleRotation('Rotation', plain);
+      new secretsmanager.CfnRotationSchedule(stack, 'Again', { secretId: plain.secretArn, rotationLambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:mine' });
+    }],
+    ['scheduleRotation on a ProtectedSecret beside its own addRotationSchedule', (stack, fn) => {
+      const secret = new ProtectedSecret(stack, 'Plain');
+      secret.addRotationSchedule('Rotation', { rotationLambda: fn.function });
+      fn.scheduleRotation('Again', secret);
+    }],
+  ])('a second rotation schedule for one secret fails at synth, naming both: %s', (_name, schedule) => {
+    const { stack, fn } = build();
+    schedule(stack, fn);
+    expect(() => (stack.node.scope as App).synth())
+      .toThrow(/Stack\/Plain\/Rotation and Stack\/(Plain|Other)?\/?Again both schedule the rotation of one secret.*only one rotation schedule per secret.*Keep one/);
+  });
+
+  test('one schedule for each of two secrets is not a second schedule', () => {
+    const { stack, fn } = build();
+    fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Plain'));
+    fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Other'));
     expect(() => (stack.node.scope as App).synth()).not.toThrow();
   });
 

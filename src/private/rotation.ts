@@ -61,6 +61,7 @@ export function scheduleRotation(
     if (alsoReads.encryptionKey && Resource.isOwnedResource(alsoReads.encryptionKey)) schedule.node.addDependency(alsoReads.encryptionKey);
   }
   LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
+  refuseSecondSchedules(schedule);
   if (options.scheduleExpression || options.rotationWindow) {
     const cfn = schedule.node.defaultChild as secretsmanager.CfnRotationSchedule;
     const rules = cfn.rotationRules as secretsmanager.CfnRotationSchedule.RotationRulesProperty | undefined;
@@ -114,7 +115,42 @@ export function scheduleRotationByFunction(
   for (const g of grants) g.applyBefore(schedule);
   waitForResourcePolicy(schedule, secret);
   LIBRARY_SCHEDULES.add(schedule.node.defaultChild as secretsmanager.CfnRotationSchedule);
+  refuseSecondSchedules(schedule);
   return schedule;
+}
+
+/** The stacks whose rotation schedules are checked for a secret scheduled twice: one check per stack. */
+const STACKS_CHECKED_FOR_SECOND_SCHEDULES = new WeakSet<Stack>();
+
+/**
+ * Refuses at synth a second rotation schedule for the secret `schedule` rotates, in its stack (the library's or the
+ * user's own): "You can define only one rotation schedule per secret"
+ * (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_secretsmanager.CfnRotationSchedule.html, quoting
+ * CloudFormation's AWS::SecretsManager::RotationSchedule). A secret has one rotation configuration, so whichever
+ * schedule CloudFormation applies last would silently replace the other's function and schedule.
+ */
+function refuseSecondSchedules(schedule: secretsmanager.RotationSchedule): void {
+  const stack = Stack.of(schedule);
+  if (STACKS_CHECKED_FOR_SECOND_SCHEDULES.has(stack)) return;
+  STACKS_CHECKED_FOR_SECOND_SCHEDULES.add(stack);
+  stack.node.addValidation({ validate: () => secondScheduleErrors(stack) });
+}
+
+function secondScheduleErrors(stack: Stack): string[] {
+  const bySecret = new Map<string, secretsmanager.CfnRotationSchedule[]>();
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof secretsmanager.CfnRotationSchedule) || Stack.of(c) !== stack) continue;
+    const secret = JSON.stringify(stack.resolve(c.secretId));
+    bySecret.set(secret, [...bySecret.get(secret) ?? [], c]);
+  }
+  // An L2 schedule is named by its own path, not its CloudFormation resource's.
+  const pathOf = (c: secretsmanager.CfnRotationSchedule) => (c.node.id === 'Resource' && c.node.scope ? c.node.scope : c).node.path;
+  return [...bySecret.values()].filter(schedules => schedules.length > 1).map(schedules => {
+    const paths = schedules.map(pathOf);
+    return `${paths.slice(0, -1).join(', ')} and ${paths[paths.length - 1]} both schedule the rotation of one secret, but a secret has one rotation `
+      + 'configuration ("You can define only one rotation schedule per secret", AWS::SecretsManager::RotationSchedule): the one CloudFormation applies '
+      + 'last would replace the other\'s function and schedule. Keep one of them.';
+  });
 }
 
 /** The schedules this library created, with the invoke permission and the grants that exempt the function's role. */
