@@ -94,7 +94,7 @@ const SHARES_WITH = new WeakMap<RotationFunctionProps, RotationFunction>();
 /** IAM's default quota of managed policies attached to a role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). */
 const MANAGED_POLICIES_PER_ROLE = 10;
 /** The rotation function's timeout (see createFunction). */
-const ROTATION_FUNCTION_TIMEOUT_S = 120;
+const ROTATION_FUNCTION_TIMEOUT_S = 180;
 /** Lambda's limit on a function's environment: "4 KB, for all environment variables associated with the function, in aggregate". */
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 
@@ -911,7 +911,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       handler: 'index.handler',
       // The bundle is chosen once every database has declared its engine (see addEngine).
       code: this.code,
-      // Long enough for the slowest step to end by itself, with its cause logged: a Data API step may wait 31 s for a
+      // Long enough for the slowest step to end by itself, with its cause logged: a Data API step may wait 90 s for a
       // paused cluster to resume and then run a statement up to the Data API's 45 s limit (lambda/rotation/engines/
       // data-api.ts); past the timeout Lambda stops the step with only "Task timed out". The direct engines cap a
       // statement at 10 s.

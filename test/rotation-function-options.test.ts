@@ -93,6 +93,13 @@ test('an environment over Lambda\'s 4 KB is refused at synth, saying what fills 
 
 // Review CL: a Data API step waits up to 31 s for a paused cluster, then a statement may run to the Data API's 45 s;
 // past the function's timeout Lambda stops the step with nothing of the cause logged.
+test('a Data API step waits at least a minute for a paused cluster to resume: longer than AWS gives for a resume after a deep sleep', () => {
+  // "If an Aurora Serverless v2 instance remains paused more than 24 hours, Aurora can put the instance into a deeper
+  // sleep that takes longer to resume. In that case, the resume time can be 30 seconds or longer ... we recommend
+  // setting connection timeouts to 30 seconds or more" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html).
+  expect(RESUME_WAITS_MS.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(60_000);
+});
+
 test('the function\'s timeout outlasts the slowest Data API step (resume waits, then a statement to the Data API\'s limit) with room for its AWS calls', () => {
   const { stack } = build();
   const timeout = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0].Properties.Timeout;

@@ -7,7 +7,7 @@ import { ServiceUnreachableError } from './errors';
 /**
  * How long a request may take to connect, and to be answered. The SDK sets neither by default, so an endpoint that
  * accepts a connection and never answers (or a security group that drops packets) held the function until Lambda's
- * timeout (120 s), which logs "Task timed out" and nothing of the cause. With these, the SDK's three attempts of a call
+ * timeout (180 s), which logs "Task timed out" and nothing of the cause. With these, the SDK's three attempts of a call
  * end within about 35 s and the step fails with a ServiceUnreachable error naming the service. `throwOnRequestTimeout`:
  * without it the handler only warns when the request timeout passes (@smithy/node-http-handler).
  */

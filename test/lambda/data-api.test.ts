@@ -5,6 +5,7 @@
 // run the SQL: the direct engines (rotation.test.ts) prove the same SQL against real PostgreSQL and MariaDB servers.
 import { randomUUID } from 'crypto';
 import { CreateSecretCommand, ListSecretsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { RESUME_WAITS_MS, whileResuming } from '../../lambda/rotation/engines/data-api';
 import { decide, principalCaller } from '../iam-matrix';
 import { AuroraPasswordCheck } from './aurora-password-check';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
@@ -373,6 +374,42 @@ test('nothing the function logged or threw holds a password', async () => {
     for (const line of h.logs) expect(line.includes(password)).toBe(false);
     for (const error of h.thrown) expect(`${error.message}\n${error.stack}`.includes(password)).toBe(false);
   }
+});
+
+describe('whileResuming: the waits for a paused cluster, on a clock of the test\'s own', () => {
+  const resuming = Object.assign(new Error('The Aurora DB instance is resuming after being auto-paused.'), { name: 'DatabaseResumingException' });
+  /** A request the Data API answers with DatabaseResumingException for `resumeMs` of the fake clock, then answers. */
+  const resumingFor = (resumeMs: number) => {
+    const clock = { now: 0, requests: 0 };
+    const request = async () => {
+      clock.requests++;
+      if (clock.now < resumeMs) throw resuming;
+      return 'answered';
+    };
+    const wait = async (ms: number) => { clock.now += ms; };
+    return { clock, request, wait };
+  };
+
+  test('a resume of 75 s (a cluster paused for days: "30 seconds or longer") ends in the answer', async () => {
+    const { clock, request, wait } = resumingFor(75_000);
+    await expect(whileResuming(request, 'arn:cluster', RESUME_WAITS_MS, wait)).resolves.toBe('answered');
+    expect(clock.now).toBeGreaterThanOrEqual(75_000);
+  });
+
+  test('past the last wait the step fails saying the cluster was still resuming and to rotate again, not to check the Data API', async () => {
+    const { clock, request, wait } = resumingFor(Infinity);
+    const failure = whileResuming(request, 'arn:cluster', RESUME_WAITS_MS, wait);
+    await expect(failure).rejects.toMatchObject({ kind: 'DatabaseUnreachable', message: expect.stringMatching(/arn:cluster was still resuming the paused cluster after 90 s.*rotate again in a few minutes/) });
+    await expect(failure).rejects.not.toMatchObject({ message: expect.stringMatching(/check that the Data API is enabled/) });
+    expect(clock.requests).toBe(RESUME_WAITS_MS.length + 1);
+  });
+
+  test('any other error passes unchanged, without waiting', async () => {
+    const refused = Object.assign(new Error('password authentication failed for user'), { name: 'DatabaseErrorException' });
+    let waited = 0;
+    await expect(whileResuming(async () => { throw refused; }, 'arn:cluster', RESUME_WAITS_MS, async ms => { waited += ms; })).rejects.toBe(refused);
+    expect(waited).toBe(0);
+  });
 });
 
 test('a paused Aurora Serverless v2 cluster: the rotation waits while the Data API resumes it, and completes', async () => {

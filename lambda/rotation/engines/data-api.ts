@@ -14,11 +14,40 @@ import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
 
 /**
- * The waits between attempts while the Data API resumes a paused cluster: 31 s in all. With a statement after them
- * that runs up to the Data API's own limit (DATA_API_STATEMENT_LIMIT_S), within the function's timeout
- * (src/rotation-function.ts; test/rotation-function-options.test.ts checks the sum).
+ * The waits between attempts while the Data API resumes a paused cluster: 90 s in all. A resume typically takes about
+ * 15 s, but "If an Aurora Serverless v2 instance remains paused more than 24 hours ... the resume time can be 30
+ * seconds or longer" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html),
+ * and a monthly rotation usually finds such a cluster. With a statement after them that runs up to the Data API's own
+ * limit (DATA_API_STATEMENT_LIMIT_S), within the function's timeout (src/rotation-function.ts;
+ * test/rotation-function-options.test.ts checks the sum).
  */
-export const RESUME_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 8_000, 8_000];
+export const RESUME_WAITS_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000, 15_000, 15_000];
+
+const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));
+
+/**
+ * Sends `request` again after each of `waits` while the Data API answers that it is resuming a paused Aurora Serverless
+ * v2 instance (minimum capacity 0): the request resumes it, and the Data API asks to "wait a few seconds and try again"
+ * (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html).
+ * Past the last wait the step fails saying the cluster was still resuming; any other error passes unchanged.
+ */
+export async function whileResuming<T>(
+  request: () => Promise<T>, cluster: string, waits: readonly number[] = RESUME_WAITS_MS, wait: (ms: number) => Promise<void> = sleep,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if ((error as Error).name !== 'DatabaseResumingException') throw error;
+      if (attempt >= waits.length) {
+        const waited = waits.reduce((sum, ms) => sum + ms, 0) / 1000;
+        throw new DatabaseUnreachableError(`The Data API of ${cluster} was still resuming the paused cluster after ${waited} s (DatabaseResumingException). `
+          + 'A cluster paused for more than 24 hours can take longer to resume; it is resuming now, so rotate again in a few minutes.');
+      }
+      await wait(waits[attempt]);
+    }
+  }
+}
 
 /**
  * How long the Data API lets a statement run: "By default, the Data API cancels an operation and returns a timeout
@@ -215,25 +244,18 @@ class DataApiSession implements DatabaseSession {
   }
 
   private async execute(sql: string): Promise<ExecuteStatementCommandOutput> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await rdsData().send(new ExecuteStatementCommand({
-          resourceArn: this.target.dbClusterArn,
-          secretArn: this.loginSecretArn,
-          // Aurora PostgreSQL always has a database named postgres, the one a direct connection uses too
-          // (engines/postgres.ts); without one, the Data API is reported to try a database named after the user.
-          database: this.target.dbname ?? (this.postgres ? 'postgres' : undefined),
-          sql,
-        }));
-      } catch (error) {
-        // A paused Aurora Serverless v2 instance (minimum capacity 0): the request resumes it, and the Data API asks
-        // to "wait a few seconds and try again" (https://docs.aws.amazon.com/botocore/latest/reference/services/rds-data/client/exceptions/DatabaseResumingException.html).
-        if ((error as Error).name === 'DatabaseResumingException' && attempt < RESUME_WAITS_MS.length) {
-          await new Promise(resolve => setTimeout(resolve, RESUME_WAITS_MS[attempt]));
-          continue;
-        }
-        this.fail(error);
-      }
+    try {
+      return await whileResuming(() => rdsData().send(new ExecuteStatementCommand({
+        resourceArn: this.target.dbClusterArn,
+        secretArn: this.loginSecretArn,
+        // Aurora PostgreSQL always has a database named postgres, the one a direct connection uses too
+        // (engines/postgres.ts); without one, the Data API is reported to try a database named after the user.
+        database: this.target.dbname ?? (this.postgres ? 'postgres' : undefined),
+        sql,
+      })), String(this.target.dbClusterArn));
+    } catch (error) {
+      if (error instanceof DatabaseUnreachableError) throw error;
+      this.fail(error);
     }
   }
 

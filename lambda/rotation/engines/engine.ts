@@ -2,7 +2,7 @@
 import { DatabaseSecret } from '../secret';
 
 /**
- * How long one statement that changes a user may run, waiting for locks included: well within the function's 120 s,
+ * How long one statement that changes a user may run, waiting for locks included: well within the function's 180 s,
  * so a change another session blocks fails with a message. Past the function's timeout Lambda resets the execution
  * environment (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html): no catch runs and
  * Secrets Manager shows only "Task timed out".
