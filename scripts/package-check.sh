@@ -87,9 +87,19 @@ echo "package-check: built $(ls dist/python/*.whl), the Maven artifact and the G
 # The README's examples as each package shows them (the PyPI page is the wheel's METADATA; the Go module has the
 # README): translated by jsii-rosetta, not TypeScript under another language's label. A line that starts as only
 # TypeScript does (`import {`, `const `, `new `) inside a python or go block is such a copy.
-untranslated() { awk -v lang="$1" '$0 ~ "^```" lang "$" {f=1; next} /^```/ {f=0} f' | grep -cE '^[[:space:]]*(import \{|const |new [A-Z])' || true; }
+# An arrow function (`=>`) is TypeScript too: rosetta drops the `const` of a line it cannot translate and keeps the rest.
+untranslated() { awk -v lang="$1" '$0 ~ "^```" lang "$" {f=1; next} /^```/ {f=0} f' | grep -cE '^[[:space:]]*(import \{|const |new [A-Z])|=>' || true; }
 python_ts=$(unzip -p dist/python/*.whl '*/METADATA' | untranslated python)
 python_blocks=$(unzip -p dist/python/*.whl '*/METADATA' | grep -c '^```python$' || true)
+# Each python block of the PyPI page must be Python that compiles (python3's own parser, not a pattern of ours).
+python_dir=$(mktemp -d)
+unzip -p dist/python/*.whl '*/METADATA' | awk -v dir="$python_dir" '/^```python$/ {n++; f=1; next} /^```/ {f=0} f {print > (dir "/example" n ".py")}'
+for example in "$python_dir"/*.py; do
+  python3 -m py_compile "$example" 2>"$example.err" || {
+    echo "package-check: a python example of the wheel's README (the PyPI page) is not Python: $(tail -n 3 "$example.err"); rewrite that README example so jsii-rosetta can translate it" >&2
+    cat "$example" >&2; exit 1
+  }
+done
 go_readme=$(find dist/go -name README.md -print -quit)
 [ -n "$go_readme" ] || { echo "package-check: jsii-pacmak wrote no README.md into the Go module under dist/go" >&2; exit 1; }
 go_ts=$(untranslated go <"$go_readme")
