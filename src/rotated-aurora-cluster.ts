@@ -62,7 +62,7 @@ export interface RotatedAuroraClusterProps extends RotatedDatabaseBaseProps {
    * Lower bound of the writer's Serverless v2 capacity, in Aurora capacity units, in steps of 0.5. 0 pauses an idle
    * writer, on the engine versions that support auto-pause; RDS refuses less than 0.5 on the others. The rotation
    * function waits up to 90 s for a paused cluster to resume (AWS: 30 s or longer after a pause of more than 24 hours)
-   * and otherwise fails the step saying so; the next rotation finds it awake. A number at synth, not a token.
+   * and otherwise fails the step saying so (rotate again once it is awake). A number at synth, not a token.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html
    * @default 0.5
    */

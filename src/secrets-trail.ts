@@ -345,9 +345,12 @@ export interface ExistingTrailOptions {
  * synth warns.
  */
 export class MonitoringTrail {
-  /** A `SecretsTrail` of this app (which logs read and write management events). */
+  /**
+   * A `SecretsTrail` of this app (which logs read and write management events). It logs its own account only, so a
+   * monitoring of another account that states it still gets the no-trail warning.
+   */
   public static fromSecretsTrail(trail: SecretsTrail): MonitoringTrail {
-    return new MonitoringTrail(true, trail.node.path, trail.logsKmsEvents);
+    return new MonitoringTrail(true, trail.node.path, trail.logsKmsEvents, Stack.of(trail).account);
   }
 
   /** A trail that exists already, for example an organization trail, with the events it logs. */
@@ -362,5 +365,10 @@ export class MonitoringTrail {
     public readonly description: string,
     /** Whether the trail logs AWS KMS's management events. */
     public readonly logsKmsEvents: boolean,
+    /**
+     * The one account the trail logs, for a `SecretsTrail` (never an organization trail); unknown for an existing trail.
+     * @internal
+     */
+    public readonly _account?: string,
   ) {}
 }

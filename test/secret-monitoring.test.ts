@@ -1481,6 +1481,26 @@ describe('the trail the alerts rely on', () => {
       expect(warnings(payments)).toEqual([expect.stringMatching(/fire only while a CloudTrail trail with logging enabled records them/)]);
     });
 
+    // Review DG: stating the trail skipped the account check, so a central audit account's trail silenced the warning.
+    test('stated with MonitoringTrail.fromSecretsTrail, a trail of the audit account still leaves the payments account warned, naming it', () => {
+      const app = new App();
+      const trail = new SecretsTrail(new Stack(app, 'Audit', { env: ENV }), 'Trail');
+      const payments = new Stack(app, 'Payments', { env: { account: '222222222222', region: 'eu-west-1' } });
+      new ProtectedSecret(payments, 'Secret', { readers: [role(payments, 'Reader')], monitoring: { trail: MonitoringTrail.fromSecretsTrail(trail) } });
+      app.synth();
+      expect(warnings(payments)).toEqual([expect.stringMatching(
+        new RegExp(`fire only while a CloudTrail trail with logging enabled records them.*Audit/Trail logs account ${ENV.account} only, not 222222222222`))]);
+    });
+
+    test('stated with MonitoringTrail.fromSecretsTrail, a trail of the same account counts', () => {
+      const app = new App();
+      const trail = new SecretsTrail(new Stack(app, 'Audit', { env: { account: ENV.account, region: 'us-east-1' } }), 'Trail');
+      const orders = new Stack(app, 'Orders', { env: ENV });
+      new ProtectedSecret(orders, 'Secret', { readers: [role(orders, 'Reader')], monitoring: { trail: MonitoringTrail.fromSecretsTrail(trail) } });
+      app.synth();
+      expect(warnings(orders)).toEqual([]);
+    });
+
     test('a trail of the same account counts, from another region and another stage', () => {
       const app = new App();
       const prod = new Stage(app, 'Prod');

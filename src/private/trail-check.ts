@@ -31,10 +31,15 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
   shareAppWalkInValidation(scope);
   scope.node.addValidation({
     validate: () => {
-      const stated = needs.trail() ?? trailInApp(scope);
+      const account = Stack.of(scope).account;
+      // A stated SecretsTrail of another account logs that account only (see trailInApp): it feeds none of these rules.
+      const logsThisAccount = (trail: MonitoringTrail) => trail._account === undefined || sameAccountOrUnknown(trail._account, account);
+      const named = needs.trail();
+      const stated = (named && logsThisAccount(named) ? named : undefined) ?? trailInApp(scope);
       if (!stated) {
         Annotations.of(scope).addWarningV2('cdk-protected-secrets:no-trail', [
           'Secret alerts on API calls fire only while a CloudTrail trail with logging enabled records them.',
+          ...named ? [`The stated trail ${named.description} logs account ${named._account} only, not ${account}.`] : [],
           'Create one `SecretsTrail` per account (in any stack of this app), or state the trail that exists,',
           'for example an organization trail: `trail: MonitoringTrail.existing({ logsReadEvents: true })`, in the `monitoring` prop of a',
           'ProtectedSecret or database construct, or in the props of AccountSecretAlerts, SecretMonitoring or SecretMonitoring.forStack.',
@@ -42,7 +47,7 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
       } else {
         // Any known trail of the account feeds the rules, stated or found in the app: EventBridge needs "a CloudTrail
         // trail with logging enabled" (event-types.html above), not the one the user named.
-        const known = [...(needs.statedTrails?.() ?? [stated]), ...trailsInApp(scope)];
+        const known = [...(needs.statedTrails?.() ?? [stated]).filter(logsThisAccount), ...trailsInApp(scope)];
         if (needs.needsReadEvents() && !known.some(trail => trail.logsReadEvents)) {
           Annotations.of(scope).addWarningV2('cdk-protected-secrets:trail-without-reads', [
             `${known.map(trail => trail.description).join(' and ')} ${known.length > 1 ? 'do' : 'does'} not log read management events,`,
