@@ -82,10 +82,12 @@ export class SecretsKey extends kms.Key {
   }
 
   /**
-   * Adds an alias (`alias/` is added when it lacks it), with the checks the `alias` prop gets: KMS's characters and
-   * 256 characters, not under the reserved `alias/aws/`, and not an alias this key or another key of the app has in
-   * the same account and region ("The alias must be unique in the account and Region",
-   * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html).
+   * Adds an alias, with the checks the `alias` prop gets.
+   *
+   * `alias/` is added when it lacks it. The alias must have KMS's characters and at most 256 characters, not be under
+   * the reserved `alias/aws/`, and not be an alias this key or another key of the app has in the same account and
+   * region ("The alias must be unique in the account and Region").
+   * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
    */
   public addAlias(aliasName: string): kms.Alias {
     // aws-cdk-lib's constructor adds the `alias` prop's alias through here, which validatedAlias has checked already.
