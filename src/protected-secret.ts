@@ -29,7 +29,9 @@ import { cloudFormationExecutionRoleArn } from './private/deploy-role';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { databaseKeepingKey } from './private/kept-keys';
-import { KeyWithConditionsOnStatements, aliasImportedByName, isKey, isKeyOfThisApp, keyAdministrationStatements, keyArnOf, keyRegionOf } from './private/key-policy';
+import {
+  KeyWithConditionsOnStatements, aliasImportedByName, isKey, isKeyOfThisApp, keyAdministrationStatements, keyArnOf, keyRegionOf, unusableKeyErrors,
+} from './private/key-policy';
 import { keyAliasErrors } from './private/kms-alias';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -127,7 +129,10 @@ export interface ProtectedSecretProps {
   /**
    * The customer-managed KMS key that encrypts the secret. A key of this app gets a key policy statement that
    * lets Secrets Manager use it; an imported key must already allow that. An alias imported by name
-   * (`kms.Alias.fromAliasName`) is refused: KMS does not match an alias in the IAM policies the grants write.
+   * (`kms.Alias.fromAliasName`) is refused: KMS does not match an alias in the IAM policies the grants write. So is a
+   * key of this app Secrets Manager cannot encrypt with: one of another region, an asymmetric or HMAC key (it takes
+   * "any symmetric encryption customer managed key in the AWS account and Region") or a disabled one.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
    * @default - a new key with rotation enabled, an alias, and a policy that allows use only through Secrets Manager
    */
   readonly encryptionKey?: kms.IKey;
@@ -510,6 +515,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
     this.node.addValidation({ validate: () => this.warnOfPolicySize() });
     this.node.addValidation({ validate: () => this.replicaWithoutKeyErrors() });
     this.node.addValidation({ validate: () => this.replicaKeyErrors() });
+    // Beside the constructor's checks of `encryptionKey` (validateProps), at synth: an escape hatch may change the key.
+    if (props.encryptionKey) {
+      const encryptionKey = props.encryptionKey;
+      this.node.addValidation({ validate: () => unusableKeyErrors(encryptionKey, '`encryptionKey`') });
+    }
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
   }
@@ -684,6 +694,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
           + `of the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): pass a key of ${region}: `
           + `one of a stack there (\`SecretsKey.forStack(thatStack)\`) or one imported by ARN, \`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:<account>:key/<id>')\`.`);
       }
+      errors.push(...unusableKeyErrors(key, `the replica's key (\`addReplicaRegion("${region}", key)\`)`));
       const alias = isKey(key) ? aliasImportedByName(key) : undefined;
       if (alias && !/^alias\/aws\/secretsmanager$/.test(alias)) {
         errors.push(`the replica in "${region}" (\`addReplicaRegion\`) has the key ${alias}, an alias imported by name or alias ARN, so the readers' grants would name the alias's ARN, `
@@ -1432,6 +1443,7 @@ function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): voi
   }
   if (monitored !== false) errors.addAll(alertDestinationErrors(scope, monitoringOptions, 'monitoring.'));
   const key = props.encryptionKey;
+  // Its spec and state are checked at synth (unusableKeyErrors): an escape hatch may change them after construction.
   if (key) {
     const stack = Stack.of(scope);
     if (Token.compareStrings(key.env.region, stack.region) === TokenComparison.DIFFERENT) {

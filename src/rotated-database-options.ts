@@ -61,7 +61,8 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
 
   /**
    * The customer-managed key for the secret and the database storage. While the database keeps its data (a
-   * `removalPolicy` other than `DESTROY`), a key whose removal policy would delete it is refused at synth.
+   * `removalPolicy` other than `DESTROY`), a key whose removal policy would delete it is refused at synth. A key of
+   * this app must be a symmetric encryption key (the default `keySpec` and `keyUsage`), and enabled.
    * @default - the secret's new key, with a policy statement that lets RDS use it
    */
   readonly encryptionKey?: kms.IKey;

@@ -18,7 +18,9 @@ import {
   databaseParameterGroup, retainGroupsInUse, sharedOptionGroup, sharedSubnetGroup,
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
-import { addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError } from './private/database-secret';
+import {
+  addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError, superuserUsernameOf,
+} from './private/database-secret';
 import { parameterErrors, postgresMd5Warning } from './private/engine-parameters';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { keepKeyForDatabase } from './private/kept-keys';
@@ -223,6 +225,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   private readonly iamAuthentication: boolean;
   /** The user the secret holds and the function rotates by password (the master, or the application user). */
   private readonly rotatedUsername: string;
+  /** With alternating users, the superuser's name when its secret's template gives it as a literal. */
+  private readonly superuserUsername?: string;
 
   constructor(scope: Construct, id: string, props: RotatedDatabaseProps) {
     super(scope, id);
@@ -230,6 +234,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     this.alternatingUsers = props.superuserSecret !== undefined;
     this.iamAuthentication = props.iamAuthentication ?? false;
     this.rotatedUsername = props.username ?? (this.alternatingUsers ? 'app' : 'dbadmin');
+    this.superuserUsername = superuserUsernameOf(props.superuserSecret);
     const vpcSubnets = props.vpcSubnets ?? defaultDatabaseSubnets(props.vpc);
 
     this.secret = this.createSecret(props);
@@ -258,10 +263,11 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   /**
    * Grants `rds-db:connect` as `dbUser`, a database user of your own that logs in with IAM (on PostgreSQL, one granted
    * `rds_iam`; on MySQL and MariaDB, one identified with `AWSAuthenticationPlugin`). Needs `iamAuthentication`.
-   * Not a user the secret rotates by password (the secret's user, or its `_clone` with alternating users): "a specific
-   * user can log in to a database using only one authentication method", and on PostgreSQL "if the rds_iam role is
-   * added to the master user, IAM authentication takes precedence over password authentication", so that user would
-   * no longer log in with the secret and rotation would fail.
+   * Not empty (aws-cdk-lib would grant the master user), and not a user the rotation logs in with by password (the
+   * secret's user, or its `_clone` and, when its secret's template names it, the superuser with alternating users): "a
+   * specific user can log in to a database using only one authentication method", and on PostgreSQL "if the rds_iam
+   * role is added to the master user, IAM authentication takes precedence over password authentication", so that user
+   * would no longer log in with the secret and rotation would fail.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/database-authentication.html
    */
   public grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
@@ -271,10 +277,23 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     if (dbUser === undefined) {
       throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` is required: name a database user of your own that logs in with IAM.`);
     }
+    // aws-cdk-lib's grantConnect takes an empty dbUser for the master user, the secret's username: the rotated user in
+    // single-user mode, the superuser with alternating users.
+    if (dbUser === '') {
+      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` is empty, which aws-cdk-lib takes for the master user, who logs in `
+        + 'with a password the rotation sets: name a database user of your own that logs in with IAM.');
+    }
     const rotated = this.alternatingUsers ? [this.rotatedUsername, `${this.rotatedUsername}_clone`] : [this.rotatedUsername];
     if (!Token.isUnresolved(dbUser) && rotated.includes(dbUser)) {
       throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` "${dbUser}" is the user the secret rotates by password; `
         + 'a user logs in with one authentication method only, so making it an IAM user would lock the secret (and rotation) out. '
+        + 'Create a separate database user for IAM authentication and name it here.');
+    }
+    // The superuser the function logs in as (and, with rotateSuperuser, rotates) by password: as an IAM user it "has to
+    // log in as an IAM user" (see above), and every rotation fails. Known only when its secret's template names it.
+    if (!Token.isUnresolved(dbUser) && this.superuserUsername !== undefined && dbUser === this.superuserUsername) {
+      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` "${dbUser}" is the superuser \`superuserSecret\` holds, whom the rotation `
+        + 'function logs in with by password; a user logs in with one authentication method only, so making it an IAM user would lock rotation out. '
         + 'Create a separate database user for IAM authentication and name it here.');
     }
     return this.instance.grantConnect(grantee, dbUser);

@@ -59,6 +59,9 @@ export class SecretsKey extends kms.Key {
     return new SecretsKey(stack, id);
   }
 
+  /** Set once aws-cdk-lib's constructor, which adds the `alias` prop's alias through `addAlias`, has returned. */
+  private readonly constructed: boolean;
+
   constructor(scope: Construct, id: string, props: SecretsKeyProps = {}) {
     super(scope, id, {
       description: `Encrypts the secrets (and databases) of ${Stack.of(scope).stackName} that share it`,
@@ -75,6 +78,29 @@ export class SecretsKey extends kms.Key {
     // and the replica's readers get kms:Decrypt in their IAM policies, which the key policy must let count.
     grantUseThroughSecretsManager(this);
     this.node.addValidation({ validate: () => this.checkPolicySize() });
+    this.constructed = true;
+  }
+
+  /**
+   * Adds an alias, with the checks the `alias` prop gets.
+   *
+   * `alias/` is added when it lacks it. The alias must have KMS's characters and at most 256 characters, not be under
+   * the reserved `alias/aws/`, and not be an alias this key or another key of the app has in the same account and
+   * region ("The alias must be unique in the account and Region").
+   * @see https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
+   */
+  public addAlias(aliasName: string): kms.Alias {
+    // aws-cdk-lib's constructor adds the `alias` prop's alias through here, which validatedAlias has checked already.
+    if (!this.constructed) return super.addAlias(aliasName);
+    const alias = withAliasPrefix(aliasName);
+    const errors = new PropErrors('SecretsKey', this);
+    errors.addAll(aliasErrors(this, this.node.path, alias, 'addAlias'));
+    const own = this.node.children.some(child => child instanceof kms.Alias && (child.node.defaultChild as kms.CfnAlias).aliasName === alias);
+    if (!Token.isUnresolved(alias) && own) {
+      errors.add(`\`addAlias\` "${alias}" is already an alias of this key; a second CreateAlias of the name fails at deploy: add it once.`);
+    }
+    errors.throwIfAny();
+    return super.addAlias(alias);
   }
 
   /**
@@ -115,12 +141,21 @@ function validatedAlias(scope: Construct, id: string, alias: string | undefined)
   if (alias === undefined) {
     return validAliasName('protected-secrets/', `${Names.uniqueResourceName(scope, { maxLength: 180, separator: '-' })}-${id}`);
   }
-  // aws-cdk-lib's Alias adds a missing "alias/" itself, so `alias: 'app-key'` has always meant alias/app-key.
-  if (!Token.isUnresolved(alias) && !alias.startsWith('alias/')) alias = `alias/${alias}`;
+  alias = withAliasPrefix(alias);
   const errors = new PropErrors('SecretsKey', path);
-  errors.addAll(keyAliasErrors(alias, 'alias'));
-  const duplicate = duplicateInEnvironmentError(scope, path, 'kmsAlias', alias, 'alias', 'give each key its own alias.');
-  if (duplicate) errors.add(duplicate);
+  errors.addAll(aliasErrors(scope, path, alias, 'alias'));
   errors.throwIfAny();
   return alias;
+}
+
+/** aws-cdk-lib's Alias adds a missing "alias/" itself, so `alias: 'app-key'` has always meant alias/app-key. */
+function withAliasPrefix(alias: string): string {
+  return !Token.isUnresolved(alias) && !alias.startsWith('alias/') ? `alias/${alias}` : alias;
+}
+
+/** What is wrong with `alias`, given in `prop` to the key at `path`: KMS's rules, and another key of the app holding it. */
+function aliasErrors(scope: Construct, path: string, alias: string, prop: string): string[] {
+  const errors = keyAliasErrors(alias, prop);
+  const duplicate = duplicateInEnvironmentError(scope, path, 'kmsAlias', alias, prop, 'give each key its own alias.');
+  return duplicate ? [...errors, duplicate] : errors;
 }

@@ -1,7 +1,7 @@
 import { App, Aws, CfnParameter, CliCredentialsStackSynthesizer, Fn, NestedStack, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_rds as rds, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, OTHER_ACCOUNT, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
-import { ProtectedSecret, ProtectedSecretProps, RotationFunction, SecretsKey } from '../src';
+import { ProtectedSecret, ProtectedSecretProps, RotatedDatabase, RotationFunction, SecretsKey } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -840,6 +840,49 @@ describe('ProtectedSecret validation names the offending prop', () => {
     expect(() => new ProtectedSecret(c, 'Db', { readers: [role(c, 'R')], arnParameterName: '/payments/arn' })).not.toThrow();
     expect(() => new ProtectedSecret(b, 'Db', { readers: [role(b, 'R')], arnParameterName: '/payments/arn' }))
       .toThrow(/ProtectedSecret B\/Db: `arnParameterName` "\/payments\/arn" is already used by A\/Db in account 111111111111, region eu-west-1/);
+  });
+
+  // "When you create a secret, you can choose any symmetric encryption customer managed key in the AWS account and
+  // Region" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html); DisableKey "prevents
+  // use of the KMS key for cryptographic operations" (https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html).
+  describe('a key of this app Secrets Manager cannot encrypt with is refused at synth (review DG)', () => {
+    test.each<[string, (s: Stack) => kms.Key, RegExp]>([
+      ['asymmetric', s => new kms.Key(s, 'Key', { keySpec: kms.KeySpec.RSA_2048, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT }),
+        /\[Test\/Db\] `encryptionKey` Test\/Key has keySpec "RSA_2048".*symmetric encryption.*security-encryption\.html.*SYMMETRIC_DEFAULT/],
+      ['HMAC', s => new kms.Key(s, 'Key', { keySpec: kms.KeySpec.HMAC_256, keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC }),
+        /`encryptionKey` Test\/Key has keySpec "HMAC_256" and keyUsage "GENERATE_VERIFY_MAC"/],
+      ['disabled', s => new kms.Key(s, 'Key', { enabled: false }), /`encryptionKey` Test\/Key is disabled \(enabled: false\).*API_DisableKey\.html/],
+      ['changed by an escape hatch after construction', s => {
+        const key = new kms.Key(s, 'Key');
+        (key.node.defaultChild as kms.CfnKey).keySpec = 'ECC_NIST_P256';
+        return key;
+      }, /`encryptionKey` Test\/Key has keySpec "ECC_NIST_P256"/],
+    ])('%s', (_name, keyOf, message) => {
+      const { app } = stackWith(s => ({ readers: [role(s, 'R')], encryptionKey: keyOf(s) }));
+      expect(() => app.synth()).toThrow(message);
+    });
+
+    test('through an alias of this app, and as a RotatedDatabase\'s key', () => {
+      const { app } = stackWith(s => ({ readers: [role(s, 'R')], encryptionKey: new kms.Key(s, 'Key', { enabled: false }).addAlias('alias/off') }));
+      expect(() => app.synth()).toThrow(/`encryptionKey` Test\/Key is disabled/);
+      const other = new App();
+      const stack = new Stack(other, 'Test', { env: ENV });
+      const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+      const key = new kms.Key(stack, 'Key', { keySpec: kms.KeySpec.RSA_4096, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT });
+      new RotatedDatabase(stack, 'Orders', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }), encryptionKey: key });
+      expect(() => other.synth()).toThrow(/\[Test\/Orders\/Secret\] `encryptionKey` Test\/Key has keySpec "RSA_4096"/);
+    });
+
+    test('a symmetric key, and one whose spec and state are tokens, are accepted', () => {
+      const { app } = stackWith(s => {
+        const key = new kms.Key(s, 'Key', { keySpec: kms.KeySpec.SYMMETRIC_DEFAULT, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT, enabled: true });
+        const cfnKey = key.node.defaultChild as kms.CfnKey;
+        cfnKey.keySpec = new CfnParameter(s, 'Spec').valueAsString;
+        cfnKey.enabled = Fn.conditionEquals('a', 'a') as any;
+        return { readers: [role(s, 'R')], encryptionKey: key };
+      });
+      expect(() => app.synth()).not.toThrow();
+    });
   });
 
   test('a key from another region', () => {

@@ -212,6 +212,14 @@ describe('a replica key of another region is refused at synth', () => {
     expect(() => replicated.app.synth()).not.toThrow();
   });
 
+  // "Any symmetric encryption customer managed key in the AWS account and Region"
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): review DG.
+  test('an asymmetric key of the replica region is refused, naming it and the replica', () => {
+    const replicated = replicatedApp({ readers: ['reader'] });
+    replicated.secret.addReplicaRegion(REPLICA_REGION, new kms.Key(replicated.replica, 'Rsa', { keySpec: kms.KeySpec.RSA_2048, keyUsage: kms.KeyUsage.ENCRYPT_DECRYPT }));
+    expect(() => replicated.app.synth()).toThrow(/the replica's key \(`addReplicaRegion\("eu-central-1", key\)`\) Replica\/Rsa has keySpec "RSA_2048".*symmetric encryption key/);
+  });
+
   test('an alias imported by name (other than the AWS managed key\'s, refused as no key) is refused: the grants could not name it', () => {
     const replicated = replicatedApp({ readers: ['reader'] });
     replicated.secret.addReplicaRegion(REPLICA_REGION, kms.Alias.fromAliasName(replicated.primary, 'Alias', 'alias/replica'));

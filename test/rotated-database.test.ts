@@ -626,6 +626,24 @@ describe('RotatedDatabase grantConnect', () => {
     expect(() => alternating.grantConnect(role, 'orders_clone')).toThrow(/"orders_clone" is the user .* rotates by password/);
     expect(() => alternating.grantConnect(role, 'orders')).toThrow(/rotates by password/);
   });
+
+  // aws-cdk-lib's DatabaseInstance.grantConnect takes a falsy dbUser for the master user (the secret's username): the
+  // rotated user in single-user mode, the superuser with alternating users, which the same page says "has to log in as
+  // an IAM user" once given rds_iam (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/database-authentication.html).
+  test('refuses an empty database user, which aws-cdk-lib would take for the master user (review DG)', () => {
+    const { stack, db, role } = withApp(true);
+    expect(() => db.grantConnect(role, '')).toThrow(/RotatedDatabase Test\/Db: grantConnect's `dbUser` is empty.*name a database user of your own/);
+    expect(Template.fromStack(stack).findResources('AWS::IAM::Policy')).toEqual({});
+  });
+
+  test('alternating users: refuses the superuser by the name its secret\'s template gives it (review DG)', () => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, iamAuthentication: true, superuserSecret: adminSecret(stack) });
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    expect(() => db.grantConnect(role, 'admin')).toThrow(/grantConnect's `dbUser` "admin" is the superuser `superuserSecret` .*logs in with by password/);
+    expect(() => db.grantConnect(role, '')).toThrow(/`dbUser` is empty/);
+    expect(() => db.grantConnect(role, 'reporting')).not.toThrow();
+  });
 });
 
 describe('RotatedDatabase validation names the offending prop', () => {

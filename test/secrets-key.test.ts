@@ -181,6 +181,37 @@ describe('the alias', () => {
     expect(() => new SecretsKey(stack, 'Key', { alias: 'alias/payments' }))
       .toThrow(/SecretsKey Stack\/Key: `alias` "alias\/payments" is already used by Stack\/Api \(its `keyAlias`\) in account 123456789012, region us-east-1; give each key its own alias/);
   });
+
+  // CreateAlias: "The alias must be unique in the account and Region"
+  // (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html), and the alias-create rules above.
+  describe('addAlias gets the checks the `alias` prop gets (review DG)', () => {
+    test('an alias another key of the app has, or this key has already, is refused naming both', () => {
+      const { stack } = setup();
+      const key = new SecretsKey(stack, 'Key', { alias: 'alias/payments' });
+      const other = new SecretsKey(stack, 'Other');
+      expect(() => other.addAlias('alias/payments'))
+        .toThrow(/SecretsKey Stack\/Other: `addAlias` "alias\/payments" is already used by Stack\/Key \(its `alias`\) in account 123456789012, region us-east-1; give each key its own alias/);
+      expect(() => key.addAlias('payments')).toThrow(/SecretsKey Stack\/Key: `addAlias` "alias\/payments" is already an alias of this key/);
+      other.addAlias('alias/orders');
+      expect(() => new SecretsKey(stack, 'Third', { alias: 'orders' })).toThrow(/`alias` "alias\/orders" is already used by Stack\/Other \(its `addAlias`\)/);
+    });
+
+    test.each([
+      ['with a dot', 'alias/shared.key', /SecretsKey Stack\/Key: `addAlias` must look like "alias\/<name>".*got "alias\/shared.key"/],
+      ['under alias/aws/', 'alias/aws/mine', /SecretsKey Stack\/Key: `addAlias` must not use the reserved alias\/aws\/ prefix/],
+    ])('an alias KMS refuses is refused: %s', (_name, alias, message) => {
+      const { stack } = setup();
+      const key = new SecretsKey(stack, 'Key');
+      expect(() => key.addAlias(alias)).toThrow(message);
+    });
+
+    test('a second alias of its own is added, with "alias/" as aws-cdk-lib adds it', () => {
+      const { stack } = setup();
+      new SecretsKey(stack, 'Key', { alias: 'alias/payments' }).addAlias('payments-v2');
+      const names = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Alias')).map(a => a.Properties.AliasName);
+      expect(names.sort()).toEqual(['alias/payments', 'alias/payments-v2']);
+    });
+  });
 });
 
 test('a key of another stack: a reader of the secret\'s stack is refused with the fix (a cycle); a shared network stack\'s key and function work (reviews AE, AF)', () => {

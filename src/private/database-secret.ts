@@ -110,13 +110,9 @@ export function rotatedMasterPasswordErrors(rotationFunction: RotationFunction, 
  * drawn from Secrets Manager's 94 characters holds one of them with probability 1 - (91/94)^32, about 65%.
  */
 export function superuserPasswordError(superuserSecret: secretsmanager.ISecret | undefined, engineType?: string): string | undefined {
-  if (!superuserSecret) return undefined;
-  const secret = ProtectedSecret.isProtectedSecret(superuserSecret) ? superuserSecret.secret : superuserSecret;
-  const resource = secret.node.defaultChild;
-  if (!CfnResource.isCfnResource(resource) || resource.cfnResourceType !== secretsmanager.CfnSecret.CFN_RESOURCE_TYPE_NAME) return undefined;
-  const generator = (resource as secretsmanager.CfnSecret).generateSecretString;
-  if (generator === undefined || Token.isUnresolved(generator)) return undefined;
-  const { excludeCharacters, excludePunctuation, passwordLength } = generator as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+  const generator = generatorOf(superuserSecret);
+  if (!superuserSecret || !generator) return undefined;
+  const { excludeCharacters, excludePunctuation, passwordLength } = generator;
   // Secrets Manager generates 32 characters unless told otherwise
   // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html).
   const length = passwordLength ?? 32;
@@ -133,4 +129,37 @@ export function superuserPasswordError(superuserSecret: secretsmanager.ISecret |
     + 'which RDS refuses in a master password (MasterUserPassword, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html): '
     + 'most deployments would fail. Add them to the secret\'s `generateSecretString.excludeCharacters`, e.g. '
     + `\`excludeCharacters: '${RDS_REFUSED_PASSWORD_CHARACTERS}'\` (or leave out a ProtectedSecret's \`generateSecretString\`, whose default excludes them).`;
+}
+
+/**
+ * How `secret` generates its value, when that is known at synth: a `ProtectedSecret` or `aws-cdk-lib` `Secret` of this
+ * app whose generator is no token; undefined for an imported secret or a value given rather than generated.
+ */
+function generatorOf(secret: secretsmanager.ISecret | undefined): secretsmanager.CfnSecret.GenerateSecretStringProperty | undefined {
+  if (!secret) return undefined;
+  const resource = (ProtectedSecret.isProtectedSecret(secret) ? secret.secret : secret).node.defaultChild;
+  if (!CfnResource.isCfnResource(resource) || resource.cfnResourceType !== secretsmanager.CfnSecret.CFN_RESOURCE_TYPE_NAME) return undefined;
+  const generator = (resource as secretsmanager.CfnSecret).generateSecretString;
+  if (generator === undefined || Token.isUnresolved(generator)) return undefined;
+  return generator as secretsmanager.CfnSecret.GenerateSecretStringProperty;
+}
+
+/**
+ * The superuser's user name when `superuserSecret` writes it as a literal into its generator's template (as the
+ * README's examples do, `secretStringTemplate: '{"username":"admin"}'`); undefined when it is unknown at synth (an
+ * imported secret, a token, a generated or missing `username`).
+ */
+export function superuserUsernameOf(superuserSecret: secretsmanager.ISecret | undefined): string | undefined {
+  const generator = generatorOf(superuserSecret);
+  const template = generator?.secretStringTemplate;
+  // Secrets Manager writes the generated string into `generateStringKey`, over the template's field of that name.
+  if (template === undefined || Token.isUnresolved(template) || generator?.generateStringKey === 'username') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(template);
+  } catch {
+    return undefined;
+  }
+  const username = (parsed as { username?: unknown } | null)?.username;
+  return typeof username === 'string' && !Token.isUnresolved(username) ? username : undefined;
 }

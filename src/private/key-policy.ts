@@ -1,4 +1,4 @@
-import { Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { CfnResource, Resource, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 
 /**
  * What the account keeps on a key it must always be able to administer: none of these actions encrypts or
@@ -145,6 +145,38 @@ class PlainPrincipal extends iam.PrincipalBase {
   public dedupeString(): string | undefined {
     return JSON.stringify(this.policyFragment.principalJson);
   }
+}
+
+/**
+ * Why Secrets Manager could not encrypt with `key`, a key of this app (`named` says how it was given, e.g.
+ * "`encryptionKey`"): "you can choose any symmetric encryption customer managed key in the AWS account and Region"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html), so not an asymmetric or HMAC
+ * key; and DisableKey "prevents use of the KMS key for cryptographic operations"
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html), so not a disabled one. Read from its
+ * `AWS::KMS::Key` at synth, as an escape hatch may change it after construction; a token, or an imported key, is left
+ * to the deploy.
+ */
+export function unusableKeyErrors(key: kms.IKeyRef, named: string): string[] {
+  const behind = isKey(key) ? keyBehind(key) : key;
+  const resource = CfnResource.isCfnResource(behind) ? behind : behind.node.defaultChild;
+  if (!CfnResource.isCfnResource(resource) || resource.cfnResourceType !== kms.CfnKey.CFN_RESOURCE_TYPE_NAME) return [];
+  const cfnKey = resource as kms.CfnKey;
+  const errors: string[] = [];
+  // Unset, CloudFormation creates a symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT).
+  const refused = [
+    cfnKey.keySpec !== undefined && !Token.isUnresolved(cfnKey.keySpec) && cfnKey.keySpec !== 'SYMMETRIC_DEFAULT' ? `keySpec "${cfnKey.keySpec}"` : '',
+    cfnKey.keyUsage !== undefined && !Token.isUnresolved(cfnKey.keyUsage) && cfnKey.keyUsage !== 'ENCRYPT_DECRYPT' ? `keyUsage "${cfnKey.keyUsage}"` : '',
+  ].filter(Boolean);
+  if (refused.length > 0) {
+    errors.push(`${named} ${behind.node.path} has ${refused.join(' and ')}, but Secrets Manager encrypts only with a symmetric encryption key `
+      + '(https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html): use a key of the default keySpec SYMMETRIC_DEFAULT '
+      + 'and keyUsage ENCRYPT_DECRYPT, such as a SecretsKey.');
+  }
+  if (cfnKey.enabled === false) {
+    errors.push(`${named} ${behind.node.path} is disabled (enabled: false), and KMS refuses a disabled key for cryptographic operations `
+      + '(https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html), so Secrets Manager could not encrypt the secret: remove `enabled: false`.');
+  }
+  return errors;
 }
 
 /** The key an alias stands for (through any aliases), or `key` itself; an alias imported by name stands for itself. */
