@@ -300,7 +300,8 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
    * Rotates the secret with your own Lambda function (or a hosted rotation). The function gets an invoke permission
    * for this secret and account only (`SourceArn`, `SourceAccount`) and the grants rotation needs, which exempt its
    * role from the deny of an owned secret. With monitoring on, the function gets an alarm on its errors and alerts on
-   * changes to it (`SecretMonitoring.addRotationFunction`): its role may read and write the secret.
+   * changes to it (`SecretMonitoring.addRotationFunction`): its role may read and write the secret. With monitoring on,
+   * a function of another account or region is refused (its metrics and calls never reach this stack's).
    */
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
     // A hosted rotation's function and invoke permission come from Secrets Manager's transform, not from this library.

@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, destinationOptions, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, nameAlarm, ruleMetric, sumOverRules } from './private/delivery-alarms';
 import { LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
-import { markClass } from './private/marker';
+import { hasMarker, markClass } from './private/marker';
 import {
   PENDING_DELETION_MESSAGE, SECRET_ARN_PLACEHOLDER, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
   monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationFailedSteps, rotationMessage, truncate,
@@ -280,8 +280,8 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
   readonly secrets?: secretsmanager.ISecret[];
 
   /**
-   * Rotation functions of these secrets: each gets an alarm on its `Errors` metric.
-   * More can be added with `addRotationFunction`.
+   * Rotation functions of these secrets, of this stack's account and region: each gets an alarm on its `Errors`
+   * metric. More can be added with `addRotationFunction`.
    * @default - none
    */
   readonly rotationFunctions?: lambda.IFunction[];
@@ -306,14 +306,16 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
  */
 export interface WatchSecretOptions {
   /**
-   * Alert when a client reads the secret's `AWSPREVIOUS` version or uses it while it is scheduled for deletion.
-   * @default - the monitoring's `watchDeprecatedAccess`
+   * Alert when a client reads the secret's `AWSPREVIOUS` version or uses it while it is scheduled for deletion. On a
+   * secret already watched, `true` adds it and `false` is refused if it is on (see `addSecret`).
+   * @default - the monitoring's `watchDeprecatedAccess` when the secret is first added; afterwards, what it has
    */
   readonly watchDeprecatedAccess?: boolean;
 
   /**
-   * Alert when the secret's tags change.
-   * @default - the monitoring's `watchTagChanges`
+   * Alert when the secret's tags change. On a secret already watched, `true` adds it and `false` is refused if it is
+   * on (see `addSecret`).
+   * @default - the monitoring's `watchTagChanges` when the secret is first added; afterwards, what it has
    */
   readonly watchTagChanges?: boolean;
 }
@@ -366,7 +368,8 @@ export class SecretMonitoring extends Construct {
   /**
    * The stack's monitoring for the given alert topic, created on first use: every `ProtectedSecret` of the stack
    * with monitoring on joins it, so monitoring adds no resource per additional secret. What it watches is chosen per
-   * secret: `addSecret(secret, { watchDeprecatedAccess, watchTagChanges })`.
+   * secret: `addSecret(secret, { watchDeprecatedAccess, watchTagChanges })`. A `ProtectedSecret` has joined with its
+   * `monitoring` options already: a later `addSecret` can turn more rules on for it, not off (see `addSecret`).
    */
   public static forStack(scope: Construct, options: SecretAlertDestinationOptions = {}): SecretMonitoring {
     const stack = Stack.of(scope);
@@ -402,7 +405,8 @@ export class SecretMonitoring extends Construct {
   private readonly watchMonitoringTamper: boolean;
   private readonly kinds: Record<RuleKindName | 'monitoringTamper', RuleKind>;
   private readonly groups = new Map<RuleKind, RuleGroup[]>();
-  private readonly watched = new Set<secretsmanager.ISecret>();
+  /** The watched secrets and, for each, the options it was placed by (on: its secrets are in that kind's rules). */
+  private readonly watched = new Map<secretsmanager.ISecret, Required<WatchSecretOptions>>();
   private readonly watchedKeys = new Set<kms.IKey>();
   private readonly watchedFunctions = new Set<lambda.IFunction>();
   private readonly watchedRoles = new Set<iam.IRole>();
@@ -464,7 +468,7 @@ export class SecretMonitoring extends Construct {
   public get keyChangeRules(): events.Rule[] { return this.rulesOf(this.kinds.keyChange); }
   /**
    * Matches calls that change the code, configuration, permissions, function URL, aliases or event sources of the
-   * rotation functions given to `addRotationFunction` (of this account and region), and calls that create or
+   * rotation functions given to `addRotationFunction`, and calls that create or
    * reconfigure any function to run as such a function's role: that role may read and write every secret it rotates.
    */
   public get rotationFunctionChangeRules(): events.Rule[] {
@@ -489,10 +493,18 @@ export class SecretMonitoring extends Construct {
 
   /**
    * Watches one more secret: it joins the rules that still have room, or a new group of rules when they are full.
-   * Adding the same secret twice watches it once.
+   * A secret already watched (a `ProtectedSecret` or a database construct's secret with monitoring on has joined its
+   * stack's monitoring when it was created) is placed once; a later call adds the rules an option turns on
+   * (`watchTagChanges: true`, `watchDeprecatedAccess: true`), an option left out keeps what the secret has, and an
+   * option that turns off a rule the secret is in already is refused: a secret cannot leave a rule. Turn it off where
+   * the secret is first added: in the construct's `monitoring` prop, or on the first `addSecret`.
    */
   public addSecret(secret: secretsmanager.ISecret, options: WatchSecretOptions = {}): void {
-    if (this.watched.has(secret)) return;
+    const placed = this.watched.get(secret);
+    if (placed) {
+      this.addToWatched(secret, placed, options);
+      return;
+    }
     // A rule matches the events of its own region's bus: "Both the EventBridge rule and the source event that it
     // monitors must exist in the same AWS Region" (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
     const region = Stack.of(this).region;
@@ -500,10 +512,12 @@ export class SecretMonitoring extends Construct {
       throw new Error(`SecretMonitoring ${this.node.path}: addSecret got ${secret.node.path}, a secret of region ${secret.env.region}, but the rules are in `
         + `${region} and would never see its events. Monitor it from a stack of its own region.`);
     }
-    this.watched.add(secret);
-    const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed];
-    if (options.watchTagChanges ?? this.watchTagChangesByDefault) kinds.push(this.kinds.tagChange);
-    if (options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault) kinds.push(this.kinds.deprecatedAccess);
+    const chosen = {
+      watchTagChanges: options.watchTagChanges ?? this.watchTagChangesByDefault,
+      watchDeprecatedAccess: options.watchDeprecatedAccess ?? this.watchDeprecatedAccessByDefault,
+    };
+    this.watched.set(secret, chosen);
+    const kinds = [this.kinds.change, this.kinds.rotation, this.kinds.rotationFailed, ...this.optionalKinds(chosen)];
     this.placeSecret(secretNaming(Stack.of(this), secret), kinds);
     this.watchKey(secret.encryptionKey);
   }
@@ -511,12 +525,13 @@ export class SecretMonitoring extends Construct {
   /**
    * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function and, when its role
    * is known, on functions given that role (see `rotationFunctionChangeRules`), and on changes to its proof key when it
-   * is a `RotationFunction`'s (see `changeRules`), for a function of this stack's account and region, whose event bus
-   * sees its calls. An alias or version is watched as its function. A
+   * is a `RotationFunction`'s (see `changeRules`). An alias or version is watched as its function. A
    * function is alarmed once per alert topic and stack, however many monitorings add it, so a shared rotation
-   * function gets one alarm.
+   * function gets one alarm. A function of another account or region is refused: monitor it from a stack of its own
+   * account and region, whose CloudWatch has its metrics and whose event bus sees its calls.
    */
   public addRotationFunction(fn: lambda.IFunction): cloudwatch.IAlarm {
+    this.refuseForeignFunction(fn);
     this.watchFunction(fn);
     const registry = sharedRegistry(this);
     const id = `RotationErrors${Names.nodeUniqueId(fn.node)}${Names.nodeUniqueId(this.alertTopic.node)}`;
@@ -618,6 +633,44 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
+   * A later `addSecret` of a watched secret: places it in the rules of the options it turns on, and refuses an option
+   * that turns off a rule it is in already (nothing can take a secret out of a rule's list).
+   */
+  private addToWatched(secret: secretsmanager.ISecret, placed: Required<WatchSecretOptions>, options: WatchSecretOptions): void {
+    const names = ['watchDeprecatedAccess', 'watchTagChanges'] as const;
+    const refused = names.filter(name => options[name] === false && placed[name]);
+    if (refused.length > 0) {
+      const offs = refused.map(name => `\`${name}: false\``).join(' and ');
+      // The construct's `monitoring` prop is what it passes to its first addSecret (ProtectedSecret.joinMonitoring).
+      const where = hasMarker(secret, 'ProtectedSecret')
+        ? `give the ProtectedSecret ${secret.node.path} \`monitoring: { ${refused.map(name => `${name}: false`).join(', ')} }\` (it joined its stack's `
+          + 'monitoring when it was created; for a database construct\'s secret, in the database construct\'s `monitoring` prop)'
+        : `pass ${offs} on the first addSecret of ${secret.node.path} (or in the \`${refused[0]}\` prop of this monitoring, which the \`secrets\` prop uses)`;
+      throw new Error(`SecretMonitoring ${this.node.path}: addSecret got ${secret.node.path} with ${offs}, but an earlier addSecret watches it with that `
+        + `option on, and a secret cannot be taken out of a rule. To leave it out, ${where}.`);
+    }
+    const added = {
+      watchTagChanges: options.watchTagChanges === true && !placed.watchTagChanges,
+      watchDeprecatedAccess: options.watchDeprecatedAccess === true && !placed.watchDeprecatedAccess,
+    };
+    const kinds = this.optionalKinds(added);
+    if (kinds.length === 0) return;
+    this.watched.set(secret, {
+      watchTagChanges: placed.watchTagChanges || added.watchTagChanges,
+      watchDeprecatedAccess: placed.watchDeprecatedAccess || added.watchDeprecatedAccess,
+    });
+    this.placeSecret(secretNaming(Stack.of(this), secret), kinds);
+  }
+
+  /** The rule kinds of the per-secret options that are on. */
+  private optionalKinds(options: Required<WatchSecretOptions>): RuleKind[] {
+    return [
+      ...(options.watchTagChanges ? [this.kinds.tagChange] : []),
+      ...(options.watchDeprecatedAccess ? [this.kinds.deprecatedAccess] : []),
+    ];
+  }
+
+  /**
    * Puts a secret's matchers in the rules of `kinds`. Kinds that match the secret the same way share one resolution of
    * its matchers' deployed length (resolving is most of what adding a secret costs at synth).
    */
@@ -649,18 +702,29 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * Watches a rotation function's changes, once however many secrets it rotates. A function of another account or
-   * region is not watched: its calls reach that account's and region's event bus, not this one's
-   * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions).
+   * Refuses a rotation function of another account or region (an account or region unknown at synth is not refused).
+   * Its `Errors` alarm would read a metric that never has data: "Metrics exist only in the Region in which they are
+   * created" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html), and Lambda
+   * sends a function's metrics to its own account's CloudWatch. Its calls reach that account's and region's event bus,
+   * not this one's (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions), as a secret's do (addSecret).
    */
-  private watchFunction(given: lambda.IFunction): void {
-    // An alias or version (built or imported, `$LATEST` too) runs its function's code and configuration, which the
-    // calls name unqualified.
-    const fn = (given as Partial<lambda.IVersion>).lambda ?? given;
+  private refuseForeignFunction(given: lambda.IFunction): void {
+    const fn = functionOf(given);
     const stack = Stack.of(this);
     const elsewhere = Token.compareStrings(fn.env.region, stack.region) === TokenComparison.DIFFERENT
       || Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT;
-    if (elsewhere || this.watchedFunctions.has(fn)) return;
+    if (!elsewhere) return;
+    throw new Error(`SecretMonitoring ${this.node.path}: addRotationFunction got ${given.node.path}, a function of account ${fn.env.account} and region `
+      + `${fn.env.region}, but this monitoring is in account ${stack.account} and region ${stack.region}: its errors alarm would read a metric that `
+      + 'never has data here (CloudWatch keeps a function\'s metrics in its own account and region), and its rules would never see the function\'s calls. '
+      + 'Monitor it from a stack of its own account and region (`SecretMonitoring.forStack(thatStack).addRotationFunction(fn)`).');
+  }
+
+  /** Watches a rotation function's changes, once however many secrets it rotates. */
+  private watchFunction(given: lambda.IFunction): void {
+    const fn = functionOf(given);
+    const stack = Stack.of(this);
+    if (this.watchedFunctions.has(fn)) return;
     this.watchedFunctions.add(fn);
     this.watchProofKey(fn);
     const matchers = functionMatchers(fn.functionName, fn.functionArn);
@@ -1127,6 +1191,14 @@ function ruleKinds(stackName: string): Record<RuleKindName, RuleKind> {
       message: () => roleUseMessage(stackName),
     },
   };
+}
+
+/**
+ * The function an alias or version (built or imported, `$LATEST` too) belongs to: it runs that function's code and
+ * configuration, which the calls name unqualified, in that function's account and region.
+ */
+function functionOf(given: lambda.IFunction): lambda.IFunction {
+  return (given as Partial<lambda.IVersion>).lambda ?? given;
 }
 
 /** Successful Lambda calls whose names begin with one of `eventNames` (see FUNCTION_CHANGE_EVENTS), on the matchers' values of `parameter`. */

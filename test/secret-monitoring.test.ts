@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
-import { App, Aspects, CfnResource, Duration, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_events as eventbridge, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Duration, Fn, Stack, Stage, aws_cloudtrail as cloudtrail, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_events as eventbridge, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_rds as rds, aws_s3 as s3, aws_secretsmanager as secretsmanager, aws_sns as sns } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { AccountSecretAlerts, MonitoringTrail, ProtectedSecret, RotatedDatabase, SecretAlertTopic, SecretMonitoring, SecretsTrail } from '../src';
@@ -793,13 +793,32 @@ describe('SecretMonitoring resources', () => {
     ]);
   });
 
-  test('a rotation function of another region or account is not watched (its calls never reach this bus); one added twice is watched once', () => {
+  // The function's calls never reach this bus, nor its Errors metric this account's and region's CloudWatch: the
+  // function was left unwatched, but its errors alarm was created on a metric that never has data (review DG).
+  test('a rotation function of another region or account is refused, naming it and where to monitor it; one added twice is watched once', () => {
     const stack = newStack();
     const monitoring = new SecretMonitoring(stack, 'Monitoring');
     const elsewhere = lambda.Function.fromFunctionArn(stack, 'Elsewhere', 'arn:aws:lambda:us-east-1:111111111111:function:rotator');
     const otherAccount = lambda.Function.fromFunctionArn(stack, 'OtherAccount', 'arn:aws:lambda:eu-west-1:222222222222:function:rotator');
-    monitoring.addRotationFunction(elsewhere);
-    monitoring.addRotationFunction(otherAccount);
+    expect(() => monitoring.addRotationFunction(elsewhere)).toThrow(new RegExp('SecretMonitoring Test/Monitoring: addRotationFunction got Test/Elsewhere, '
+      + 'a function of account 111111111111 and region us-east-1, but this monitoring is in account 111111111111 and region eu-west-1.*'
+      + 'Monitor it from a stack of its own account and region'));
+    expect(() => monitoring.addRotationFunction(otherAccount)).toThrow(/addRotationFunction got Test\/OtherAccount, a function of account 222222222222/);
+    // An alias of such a function too, and the same refusal from the props.
+    const alias = lambda.Alias.fromAliasAttributes(stack, 'Live', {
+      aliasName: 'live', aliasVersion: lambda.Version.fromVersionAttributes(stack, 'V1', { lambda: elsewhere, version: '1' }),
+    });
+    expect(() => monitoring.addRotationFunction(alias)).toThrow(/addRotationFunction got Test\/Live, a function of account 111111111111 and region us-east-1/);
+    const propsStack = newStack();
+    const far = lambda.Function.fromFunctionArn(propsStack, 'Far', 'arn:aws:lambda:us-east-1:111111111111:function:rotator');
+    expect(() => new SecretMonitoring(propsStack, 'Other', { rotationFunctions: [far] })).toThrow(/SecretMonitoring Test\/Other: addRotationFunction got Test\/Far/);
+    // A monitored ProtectedSecret rotated by such a function: the same refusal.
+    const secretStack = newStack();
+    const secret = new ProtectedSecret(secretStack, 'Db', { readers: [role(secretStack, 'Reader')] });
+    const foreign = lambda.Function.fromFunctionAttributes(secretStack, 'Foreign', {
+      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:rotator', role: iam.Role.fromRoleArn(secretStack, 'R', 'arn:aws:iam::111111111111:role/r'),
+    });
+    expect(() => secret.addRotationSchedule('Rotation', { rotationLambda: foreign })).toThrow(/addRotationFunction got Test\/Foreign, a function of account/);
     expect(monitoring.rotationFunctionChangeRules).toEqual([]);
     const here = lambda.Function.fromFunctionArn(stack, 'Here', 'arn:aws:lambda:eu-west-1:111111111111:function:rotator');
     monitoring.addRotationFunction(here);
@@ -810,6 +829,24 @@ describe('SecretMonitoring resources', () => {
     expect(pattern.detail.requestParameters.functionName).toEqual([
       'rotator', { suffix: ':rotator' }, { prefix: 'rotator:' }, { prefix: 'arn:aws:lambda:eu-west-1:111111111111:function:rotator:' },
     ]);
+    // One errors alarm: this function's, none for the refused ones.
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }))).toEqual([
+      expect.stringContaining('RotationErrorsTestHere'),
+    ]);
+  });
+
+  test('a rotation function whose account or region is unknown at synth is not refused', () => {
+    // A stack of no environment: its own account and region are tokens.
+    const agnostic = new Stack(new App(), 'Agnostic');
+    const anywhere = new SecretMonitoring(agnostic, 'Monitoring');
+    expect(() => anywhere.addRotationFunction(lambda.Function.fromFunctionArn(agnostic, 'Fn', 'arn:aws:lambda:us-east-1:111111111111:function:rotator')))
+      .not.toThrow();
+    // A function ARN known only at deployment.
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    const imported = lambda.Function.fromFunctionArn(stack, 'Fn', Fn.importValue('RotatorArn'));
+    expect(() => monitoring.addRotationFunction(imported)).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
   });
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
@@ -1738,5 +1775,62 @@ describe('SecretMonitoring.forStack takes the options of the stack\'s monitoring
     const monitoring = SecretMonitoring.forStack(stack, { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
     monitoring.addSecret(secretsmanager.Secret.fromSecretNameV2(stack, 'I', 'legacy/x'), { watchDeprecatedAccess: false });
     expect(monitoring.deprecatedAccessRules).toHaveLength(0);
+  });
+
+  /** The secret-ID matchers of the stack's rules of one kind (`TagChangeRule`, `DeprecatedAccessRule`), as JSON. */
+  const secretIdsOf = (stack: Stack, kind: string) => Object.entries(Template.fromStack(stack).findResources('AWS::Events::Rule'))
+    .filter(([id]) => id.includes(kind))
+    .map(([, rule]) => JSON.stringify(rule.Properties.EventPattern.detail.requestParameters.secretId));
+
+  // Every ProtectedSecret with monitoring on has joined the stack's monitoring already: a later addSecret that asked
+  // for tag changes returned early without a rule or a word (review DG).
+  test('a ProtectedSecret already in the stack\'s monitoring: a later addSecret adds the rules it asks for', () => {
+    const stack = newStack();
+    const trail = MonitoringTrail.existing({ logsReadEvents: true });
+    const secret = new ProtectedSecret(stack, 'ApiKey', { readers: [role(stack, 'Reader')], monitoring: { trail } });
+    const monitoring = SecretMonitoring.forStack(stack, { trail });
+    expect(secret.monitoring).toBe(monitoring);
+    monitoring.addSecret(secret, { watchTagChanges: true });
+    const logicalId = stack.getLogicalId(secret.secret.node.defaultChild as secretsmanager.CfnSecret);
+    expect(secretIdsOf(stack, 'TagChangeRule')).toEqual([expect.stringContaining(logicalId)]);
+    // Asked again: still one rule, the secret in it once.
+    monitoring.addSecret(secret, { watchTagChanges: true });
+    expect(monitoring.changeRules.filter(rule => rule.node.id.startsWith('TagChangeRule'))).toHaveLength(1);
+  });
+
+  test('a secret first added without deprecated access gets it from a later addSecret that asks; options left out keep what it has', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring', { trail: MonitoringTrail.existing({ logsReadEvents: true }) });
+    const legacy = secretsmanager.Secret.fromSecretNameV2(stack, 'Legacy', 'legacy/x');
+    monitoring.addSecret(legacy, { watchDeprecatedAccess: false });
+    // Unset on a later call is no change, not the monitoring's default (which would switch the rule back on).
+    monitoring.addSecret(legacy);
+    expect(monitoring.deprecatedAccessRules).toHaveLength(0);
+    monitoring.addSecret(legacy, { watchDeprecatedAccess: true });
+    expect(secretIdsOf(stack, 'DeprecatedAccessRule')).toEqual([expect.stringContaining('legacy/x')]);
+  });
+
+  test.each<[string, object, RegExp]>([
+    // A ProtectedSecret watches deprecated access by default; its `monitoring` prop is where to turn it off.
+    ['watchDeprecatedAccess', {}, /the ProtectedSecret Test\/ApiKey `monitoring: \{ watchDeprecatedAccess: false \}`/],
+    ['watchTagChanges', { watchTagChanges: true }, /the ProtectedSecret Test\/ApiKey `monitoring: \{ watchTagChanges: false \}`/],
+  ])('a later addSecret that turns %s off is refused, naming the option and where to set it', (name, monitoringOptions, fix) => {
+    const stack = newStack();
+    const secret = new ProtectedSecret(stack, 'ApiKey', { readers: [role(stack, 'Reader')], monitoring: monitoringOptions });
+    const call = () => SecretMonitoring.forStack(stack).addSecret(secret, { [name]: false });
+    expect(call).toThrow(new RegExp(`SecretMonitoring Test/ProtectedSecretsMonitoring: addSecret got Test/ApiKey with \`${name}: false\`, `
+      + 'but an earlier addSecret watches it with that option on'));
+    expect(call).toThrow(fix);
+  });
+
+  test('on a secret of your own, the refusal points to the first addSecret', () => {
+    const stack = newStack();
+    const monitoring = new SecretMonitoring(stack, 'Monitoring');
+    const legacy = secretsmanager.Secret.fromSecretNameV2(stack, 'Legacy', 'legacy/x');
+    monitoring.addSecret(legacy);
+    expect(() => monitoring.addSecret(legacy, { watchDeprecatedAccess: false }))
+      .toThrow(/addSecret got Test\/Legacy with `watchDeprecatedAccess: false`.*on the first addSecret of Test\/Legacy/);
+    // An option that asks for what the secret has already, or for nothing it lacks, is no conflict.
+    expect(() => monitoring.addSecret(legacy, { watchDeprecatedAccess: true, watchTagChanges: false })).not.toThrow();
   });
 });
