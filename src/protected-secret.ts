@@ -1253,12 +1253,45 @@ class GrantExemptingAttachment extends grantsExempting(secretsmanager.SecretTarg
   }
 }
 
+/**
+ * What `addReplicaRegion` cannot replicate to, refused at the call (the key's error would come from aws-cdk-lib's
+ * reference resolution first, naming neither the call nor the fix): a region given twice (two `ReplicaRegions`
+ * entries, of which Secrets Manager keeps one replica per region, its readers granted both keys); a region code not in
+ * lower case, as every Region of Secrets Manager's is (https://docs.aws.amazon.com/general/latest/gr/asm.html);
+ * and a key construct of a stack of another account, which aws-cdk-lib cannot reference across accounts, while
+ * Secrets Manager takes a key of another account by its ARN ("To use a KMS key in a different account, use the key
+ * ARN or the alias ARN", CreateSecret's KmsKeyId, as the SDK reference gives it:
+ * https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-create-secret-request/kms-key-id.html).
+ */
+function replicaRegionErrors(secret: Construct, region: string, key: kms.IKeyRef | undefined, added: Set<string>): string[] {
+  const errors: string[] = [];
+  if (!Token.isUnresolved(region) && region !== region.toLowerCase()) {
+    errors.push(`\`addReplicaRegion\` got the region "${region}": region codes are lower case, "${region.toLowerCase()}".`);
+  } else if (added.has(region)) {
+    errors.push(`\`addReplicaRegion\` got "${region}" twice: a secret has one replica per region, with one key. Add it once.`);
+  }
+  const account = Stack.of(secret).account;
+  const keyStack = key && Resource.isOwnedResource(key as unknown as IConstruct) ? Stack.of(key as unknown as IConstruct) : undefined;
+  if (keyStack && Token.compareStrings(keyStack.account, account) === TokenComparison.DIFFERENT) {
+    errors.push(`the replica's key ${(key as unknown as IConstruct).node.path} is in account ${keyStack.account}, not ${account}, and a stack cannot reference a `
+      + `construct of another account: import the key by ARN, \`kms.Key.fromKeyArn(this, 'ReplicaKey', 'arn:aws:kms:${region}:${keyStack.account}:key/<id>')\`, `
+      + 'whose key policy must let this account\'s Secrets Manager use it.');
+  }
+  return errors;
+}
+
 /** The `Secret` behind `ProtectedSecret.secret`: its grants, and those of the attachment it creates, exempt. */
 class GrantExemptingSecret extends grantsExempting(secretsmanager.Secret) {
   /** Told of each replica added with a key, whose readers must be granted it (set with `onGrant`). */
   public onReplica?: (region: string, key: kms.IKeyRef) => void;
 
+  /** The literal regions given to addReplicaRegion. */
+  private readonly replicaRegionsAdded = new Set<string>();
+
   public addReplicaRegion(region: string, encryptionKey?: kms.IKeyRef): void {
+    const errors = replicaRegionErrors(this, region, encryptionKey, this.replicaRegionsAdded);
+    if (errors.length > 0) throw new Error(`ProtectedSecret ${this.node.scope?.node.path}: ${errors.join(' ')}`);
+    if (!Token.isUnresolved(region)) this.replicaRegionsAdded.add(region);
     super.addReplicaRegion(region, encryptionKey);
     // Without a key the replica is refused at synth (replicaWithoutKeyErrors).
     if (encryptionKey) this.onReplica?.(region, encryptionKey);

@@ -192,6 +192,29 @@ test.each([['granted before the replica', true], ['granted after the replica', f
   expect(JSON.stringify(statements)).not.toContain(REPLICA_REGION);
 });
 
+// Review DI: input addReplicaRegion took without a word, or refused with a fix that could not work.
+describe('addReplicaRegion refuses a region or key it cannot replicate to, naming the fix', () => {
+  test('the same region twice (two ReplicaRegions entries, readers granted both keys)', () => {
+    const replicated = replicatedApp({ readers: ['reader'] });
+    replicated.secret.addReplicaRegion(REPLICA_REGION, SecretsKey.forStack(replicated.replica));
+    expect(() => replicated.secret.addReplicaRegion(REPLICA_REGION, new kms.Key(replicated.replica, 'Other')))
+      .toThrow(/ProtectedSecret Primary\/S: `addReplicaRegion` got "eu-central-1" twice.*one replica per region/);
+  });
+
+  test('a region code in upper case, with the code it should be', () => {
+    const replicated = replicatedApp({ readers: ['reader'] });
+    expect(() => replicated.secret.addReplicaRegion('EU-CENTRAL-1', kms.Key.fromKeyArn(replicated.primary, 'Key', `arn:aws:kms:eu-central-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`)))
+      .toThrow(/`addReplicaRegion` got the region "EU-CENTRAL-1": region codes are lower case, "eu-central-1"/);
+  });
+
+  test('a key construct of a stack of another account, which aws-cdk-lib could not reference: import it by ARN', () => {
+    const replicated = replicatedApp({ readers: ['reader'] });
+    const other = new Stack(replicated.app, 'Other', { env: { account: '222222222222', region: REPLICA_REGION } });
+    expect(() => replicated.secret.addReplicaRegion(REPLICA_REGION, SecretsKey.forStack(other)))
+      .toThrow(/the replica's key Other\/ProtectedSecretsKey is in account 222222222222, not 111111111111.*kms\.Key\.fromKeyArn/);
+  });
+});
+
 describe('a replica key of another region is refused at synth', () => {
   test.each([
     ['a key construct of the primary stack', (r: Replicated) => new kms.Key(r.primary, 'Key'), /Primary\/Key of region eu-west-1/],

@@ -322,6 +322,16 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
     expect(() => (stack.node.scope as App).synth()).not.toThrow();
   });
 
+  // Review DI: its first rotation would fail, naming the superuser as its own user.
+  test('scheduleRotation refuses a secret given as its own superuser, by object or by ARN', () => {
+    const { stack, fn } = build();
+    const plain = new secretsmanager.Secret(stack, 'Plain');
+    expect(() => fn.scheduleRotation('Rotation', plain, {}, plain)).toThrow(/`superuserSecret` is `secret` Stack\/Plain itself.*leave `superuserSecret` out for a single user/);
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf';
+    expect(() => fn.scheduleRotation('Other', secretsmanager.Secret.fromSecretCompleteArn(stack, 'A', arn), {}, secretsmanager.Secret.fromSecretCompleteArn(stack, 'B', arn)))
+      .toThrow(/`superuserSecret` is `secret` Stack\/A itself/);
+  });
+
   test('scheduleRotation refuses options that cannot work, naming them', () => {
     const { stack, fn } = build();
     expect(() => fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Plain'), { scheduleExpression: 'rate(10 days)', automaticallyAfter: Duration.days(3) }))
