@@ -472,7 +472,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     errors.addAll(scheduledSecretErrors(secret));
     // The function logs in as the superuser to change the user's password (alternating users): a secret cannot be its
     // own superuser, and its first rotation would fail (lambda/rotation/steps/set-secret.ts).
-    if (superuserSecret && (superuserSecret === secret || (!Token.isUnresolved(secret.secretArn) && superuserSecret.secretArn === secret.secretArn))) {
+    const sameArn = superuserSecret !== undefined && !Token.isUnresolved(secret.secretArn) && superuserSecret.secretArn === secret.secretArn;
+    if (superuserSecret && (superuserSecret === secret || sameArn)) {
       errors.add(`\`superuserSecret\` is \`secret\` ${secret.node.path} itself: with alternating users the function logs in as another user, the `
         + 'superuser whose secret the rotated secret\'s `masterarn` names. Pass that superuser\'s secret, or leave `superuserSecret` out for a single user.');
     }
