@@ -108,9 +108,12 @@ export class SecretsKey extends kms.Key {
    * written on the statement instead, where the policy carries them anyway: under `@aws-cdk/aws-iam:minimizePolicies`,
    * aws-cdk-lib's minimizer fails on a principal with conditions beside a plain one of the same conditions
    * (https://github.com/aws/aws-cdk/issues/28713), and each secret's statement for this key is such a principal.
+   * An Allow for every principal (`"*"`) without a condition is refused, as KMS advises.
    */
   public addToResourcePolicy(statement: iam.PolicyStatement, allowNoOp?: boolean): iam.AddToResourcePolicyResult {
-    return super.addToResourcePolicy(withConditionsOnStatement(statement), allowNoOp);
+    const written = withConditionsOnStatement(statement);
+    refuseEveryoneWithoutCondition(this, written);
+    return super.addToResourcePolicy(written, allowNoOp);
   }
 
   /**
@@ -158,4 +161,21 @@ function aliasErrors(scope: Construct, path: string, alias: string, prop: string
   const errors = keyAliasErrors(alias, prop);
   const duplicate = duplicateInEnvironmentError(scope, path, 'kmsAlias', alias, prop, 'give each key its own alias.');
   return duplicate ? [...errors, duplicate] : errors;
+}
+
+/**
+ * Refuses an Allow for every principal (`"*"`, as AnyPrincipal, StarPrincipal or `ArnPrincipal('*')` write it) with no
+ * condition: "Do not set the Principal to an asterisk (*) in any key policy statement that allows permissions unless
+ * you use conditions to limit the key policy. An asterisk gives every identity in every AWS account permission to use
+ * the KMS key" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html). A ProtectedSecret
+ * refuses such a reader for the same reason.
+ */
+function refuseEveryoneWithoutCondition(key: SecretsKey, statement: iam.PolicyStatement): void {
+  const json = statement.toStatementJson();
+  const aws = json.Principal === '*' ? ['*'] : [json.Principal?.AWS ?? []].flat();
+  if (json.Effect !== 'Allow' || !aws.includes('*') || Object.keys(json.Condition ?? {}).length > 0) return;
+  const actions = [json.Action ?? []].flat().join(', ');
+  throw new Error(`SecretsKey ${key.node.path}: a key policy statement would allow ${actions} to every principal ("*") without a condition, which gives `
+    + 'every identity of every AWS account the key (with permissions of their own account). Name the principals, or limit the statement with a '
+    + 'condition (kms:CallerAccount, aws:PrincipalOrgID).');
 }

@@ -233,3 +233,27 @@ test('a key of another stack: a reader of the secret\'s stack is refused with th
   new RotatedDatabase(appStack, 'Db', { vpc, engine: postgres, rotationFunction, encryptionKey: key });
   expect(() => app.synth()).not.toThrow();
 });
+
+// Review DG: "Do not set the Principal to an asterisk (*) in any key policy statement that allows permissions unless
+// you use conditions to limit the key policy" (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).
+describe('a statement that allows every principal without a condition is refused', () => {
+  const key = () => new SecretsKey(new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } }), 'Key');
+
+  test.each<[string, (k: SecretsKey) => void]>([
+    ['grantDecrypt(AnyPrincipal)', k => k.grantDecrypt(new iam.AnyPrincipal())],
+    ['grantAdmin(StarPrincipal)', k => k.grantAdmin(new iam.StarPrincipal())],
+    ['addToResourcePolicy with ArnPrincipal("*")', k => k.addToResourcePolicy(new iam.PolicyStatement({ actions: ['kms:Encrypt'], principals: [new iam.ArnPrincipal('*')], resources: ['*'] }))],
+  ])('%s', (_name, grant) => {
+    expect(() => grant(key())).toThrow(/SecretsKey Stack\/Key: a key policy statement would allow kms:\S+.* to every principal \("\*"\) without a condition.*Name the principals/);
+  });
+
+  test('with a condition that limits it, or as a deny, it stands', () => {
+    const k = key();
+    k.addToResourcePolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt'], principals: [new iam.AnyPrincipal()], resources: ['*'], conditions: { StringEquals: { 'kms:CallerAccount': '111111111111' } },
+    }));
+    k.addToResourcePolicy(new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['kms:Decrypt'], principals: [new iam.AnyPrincipal()], resources: ['*'] }));
+    k.grantDecrypt(new iam.PrincipalWithConditions(new iam.AnyPrincipal(), { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } }));
+    expect(() => Template.fromStack(Stack.of(k))).not.toThrow();
+  });
+});
