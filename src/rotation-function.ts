@@ -12,6 +12,7 @@ import {
   Resource,
   Stack,
   Token,
+  TokenComparison,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_kms as kms,
@@ -640,6 +641,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public grantableIn(scope: Construct): iam.IGrantable {
     const stack = Stack.of(scope);
     if (stack === Stack.of(this)) return this;
+    this.refuseForeignScope(stack);
     // Functions that share a role share its policy in each other stack too.
     const owner = this._networkOwner;
     const id = `RotationAccess${createHash('sha256').update(owner.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
@@ -648,6 +650,23 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       owner.accessesInOtherStacks.push(access);
       return access;
     });
+  }
+
+  /**
+   * Refuses a stack the role's policy cannot be written in, before aws-cdk-lib's reference errors (which name neither
+   * this method nor the fix): a stack of another app, and one of another account or region, whose secrets the
+   * function cannot rotate (see scheduledSecretErrors) and which cannot reference the role across environments.
+   */
+  private refuseForeignScope(stack: Stack): void {
+    const ours = Stack.of(this);
+    const otherApp = stack.node.root !== ours.node.root;
+    const otherAccount = Token.compareStrings(stack.account, ours.account) === TokenComparison.DIFFERENT;
+    const otherRegion = Token.compareStrings(stack.region, ours.region) === TokenComparison.DIFFERENT;
+    if (!otherApp && !otherAccount && !otherRegion) return;
+    const where = otherApp ? 'another app' : `account ${stack.account} and region ${stack.region}, not ${ours.account} and ${ours.region}`;
+    throw new Error(`RotationFunction ${this.node.path}: grantableIn got a scope of the stack ${stack.node.path}, of ${where}. A rotation function rotates `
+      + 'secrets of its own account and region, and its role can be granted only from stacks of its app and environment: use a rotation function '
+      + 'of that stack\'s environment (`RotationFunction.shared(thatStack, { vpc })`).');
   }
 
   /**

@@ -1,5 +1,5 @@
 // RotationFunction's password options and plaintext opt-in: what reaches the function's environment, and what is refused.
-import { App, CfnElement, CfnParameter, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnElement, CfnParameter, Duration, Fn, Stack, aws_ec2 as ec2, aws_iam as iam, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DATA_API_STATEMENT_LIMIT_S, RESUME_WAITS_MS } from '../lambda/rotation/engines/data-api';
 import { ProtectedSecret, RotatedDatabase, RotationEngine, RotationFunction, RotationFunctionProps } from '../src';
@@ -315,6 +315,21 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
       .toThrow(/Stack\/Plain\/\S*(Rotation|Again)\S* and Stack\/\S*(Rotation|Again)\S* both schedule the rotation of one secret.*only one rotation schedule per secret.*Keep one/);
   });
 
+  // Review DJ: a resource whose Condition is false is not created, so such schedules may never exist together.
+  test('schedules under opposite CloudFormation conditions are not a second schedule', () => {
+    const { stack, fn } = build();
+    fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Library'));
+    const plain = new secretsmanager.Secret(stack, 'Plain');
+    const prod = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(stack.stackName, 'prod') });
+    const notProd = new CfnCondition(stack, 'NotProd', { expression: Fn.conditionNot(prod) });
+    for (const [id, condition, days] of [['ProdSchedule', prod, 30], ['DevSchedule', notProd, 7]] as const) {
+      new secretsmanager.CfnRotationSchedule(stack, id, {
+        secretId: plain.secretArn, rotationLambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:mine', rotationRules: { automaticallyAfterDays: days },
+      }).cfnOptions.condition = condition;
+    }
+    expect(() => (stack.node.scope as App).synth()).not.toThrow();
+  });
+
   test('one schedule for each of two secrets is not a second schedule', () => {
     const { stack, fn } = build();
     fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Plain'));
@@ -336,5 +351,26 @@ describe('scheduling a secret that is not a ProtectedSecret', () => {
     const { stack, fn } = build();
     expect(() => fn.scheduleRotation('Rotation', new secretsmanager.Secret(stack, 'Plain'), { scheduleExpression: 'rate(10 days)', automaticallyAfter: Duration.days(3) }))
       .toThrow(/RotationFunction.scheduleRotation.*give either `automaticallyAfter` or `scheduleExpression`, not both/);
+  });
+});
+
+// Review DI: aws-cdk-lib's own errors for these named neither grantableIn nor the fix.
+describe('grantableIn refuses a stack its role cannot be granted from', () => {
+  test.each<[string, (app: App) => Stack, RegExp]>([
+    ['of another account', app => new Stack(app, 'Other', { env: { account: '222222222222', region: 'us-east-1' } }), /of account 222222222222 and region us-east-1, not 123456789012 and us-east-1/],
+    ['of another region', app => new Stack(app, 'Other', { env: { account: '123456789012', region: 'eu-west-1' } }), /of account 123456789012 and region eu-west-1/],
+    ['of another app', () => new Stack(new App(), 'Other', { env: { account: '123456789012', region: 'us-east-1' } }), /of another app/],
+  ])('%s, naming it and the fix', (_name, other, message) => {
+    const { stack, fn } = build();
+    const otherStack = other(stack.node.root as App);
+    expect(() => fn.grantableIn(otherStack)).toThrow(message);
+    expect(() => fn.grantableIn(otherStack)).toThrow(/RotationFunction Stack\/Rotation: grantableIn got a scope of the stack Other.*RotationFunction\.shared\(thatStack/);
+  });
+
+  test('a stack of the same app and environment gets the role', () => {
+    const { stack, fn } = build();
+    const other = new Stack(stack.node.root as App, 'Other', { env: { account: '123456789012', region: 'us-east-1' } });
+    new secretsmanager.Secret(other, 'Plain').grantRead(fn.grantableIn(other));
+    expect(() => (stack.node.root as App).synth()).not.toThrow();
   });
 });

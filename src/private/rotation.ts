@@ -140,6 +140,8 @@ function secondScheduleErrors(stack: Stack): string[] {
   const bySecret = new Map<string, secretsmanager.CfnRotationSchedule[]>();
   for (const c of stack.node.findAll()) {
     if (!(c instanceof secretsmanager.CfnRotationSchedule) || Stack.of(c) !== stack) continue;
+    // A schedule under a CloudFormation Condition may never be created beside the others (opposite conditions): not counted.
+    if (c.cfnOptions.condition !== undefined) continue;
     const secret = JSON.stringify(stack.resolve(c.secretId));
     bySecret.set(secret, [...bySecret.get(secret) ?? [], c]);
   }
