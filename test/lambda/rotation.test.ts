@@ -1107,6 +1107,60 @@ describe('PostgreSQL: alternating users, a GRANT that fails', () => {
   }, 30_000);
 });
 
+// Review DK: a database owner sets session defaults for every new session in it, the superuser's too ("Whenever a new
+// session is subsequently started in that database, the specified value becomes the session default value",
+// https://www.postgresql.org/docs/current/sql-alterdatabase.html), and user-defined names placed before pg_catalog
+// "override built-in names" (https://www.postgresql.org/docs/current/ddl-schemas.html).
+describe('PostgreSQL: alternating users, an application user that owns its database', () => {
+  /**
+   * The application user owns a database, in which it has planted a current_setting() that makes it a superuser when
+   * a superuser calls it, and put its schema before pg_catalog for every session there.
+   */
+  async function plantedDatabase() {
+    const username = unique('owner');
+    const password = `Initial-${username}-pw`;
+    await createDatabaseUser(h, 'postgres', username, password);
+    const dbname = `${username}_own`;
+    await queryAsSuperuser(h, 'postgres', `CREATE DATABASE "${dbname}" OWNER "${username}"`);
+    const owner = new Client({ host: '127.0.0.1', port: h.postgres.port, user: username, password, database: dbname });
+    await owner.connect();
+    try {
+      await owner.query('CREATE SCHEMA planted');
+      await owner.query(`CREATE FUNCTION planted.current_setting(text) RETURNS text LANGUAGE plpgsql AS $$
+        BEGIN
+          IF pg_catalog.current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE "${username}" SUPERUSER'; END IF;
+          RETURN pg_catalog.current_setting($1);
+        END $$`);
+      await owner.query(`ALTER DATABASE "${dbname}" SET search_path = planted, pg_catalog`);
+    } finally {
+      await owner.end();
+    }
+    return { username, password, dbname };
+  }
+  const isSuperuser = async (username: string) =>
+    (await queryAsSuperuser(h, 'postgres', 'SELECT rolsuper FROM pg_roles WHERE rolname = $1', [username]))[0].rolsuper;
+
+  test('its secret naming that database (a writer may set dbname): the superuser never runs there, and nobody becomes superuser', async () => {
+    const { username, password, dbname } = await plantedDatabase();
+    const masterArn = await createDatabaseSecret(h, 'postgres', { username: h.postgres.superuser, password: h.postgres.superuserPassword });
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password, dbname, masterarn: masterArn });
+    await rotate(h, secretArn);
+    expect(await isSuperuser(username)).toBe(false);
+    expect(await isSuperuser(`${username}_clone`)).toBe(false);
+    expect(await currentLogsIn('postgres', secretArn)).toBe(true);
+  }, 30_000);
+
+  test('a superuser secret that names that database itself: the session resolves names in pg_catalog first, and nobody becomes superuser', async () => {
+    const { username, password, dbname } = await plantedDatabase();
+    const masterArn = await createDatabaseSecret(h, 'postgres', { username: h.postgres.superuser, password: h.postgres.superuserPassword, dbname });
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password, dbname, masterarn: masterArn });
+    await rotate(h, secretArn);
+    expect(await isSuperuser(username)).toBe(false);
+    expect(await isSuperuser(`${username}_clone`)).toBe(false);
+    expect(await currentLogsIn('postgres', secretArn)).toBe(true);
+  }, 30_000);
+});
+
 describe('PostgreSQL with password_encryption = md5', () => {
   const md5 = () => h.variants.md5;
   test.each(['single user', 'alternating users'])('%s: the rotated password is stored as an md5 verifier, as the server is set to, and logs in', async mode => {

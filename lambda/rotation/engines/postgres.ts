@@ -45,22 +45,54 @@ export const postgres: DatabaseEngine = {
   },
 };
 
+/**
+ * What every session runs before its first statement, in the same round trip. `search_path`: a database's owner sets
+ * session defaults for every session in it, a superuser's too ("Whenever a new session is subsequently started in that
+ * database, the specified value becomes the session default value", https://www.postgresql.org/docs/current/sql-alterdatabase.html),
+ * and functions and operators of a schema placed before pg_catalog "override built-in names"
+ * (https://www.postgresql.org/docs/current/ddl-schemas.html): an application user who owns the database could have the
+ * superuser's session run its code. With pg_catalog first and pg_temp last, every name here is the built-in one (a SET
+ * resolves no name through the search path). `statement_timeout`: the server aborts a statement that runs longer,
+ * "including time spent waiting for locks" (https://www.postgresql.org/docs/current/runtime-config-client.html); set in
+ * the session, not sent with the login, as a pooler such as PgBouncer refuses startup parameters it does not know.
+ */
+const SESSION_PREAMBLE = `SET search_path = pg_catalog, pg_temp; SET statement_timeout = ${STATEMENT_TIMEOUT_S * 1000}; `;
+
 class PostgresSession implements DatabaseSession {
   /** The server's password_encryption: the verifier type it would store for a plaintext password. */
   private encryption?: string;
-  private timeoutSet = false;
+  private prepared = false;
 
   constructor(private readonly client: Client, private readonly where: string) {}
 
+  /**
+   * Runs `sql` (one statement, no bind parameters: values are quoted with the driver's escaping), after
+   * SESSION_PREAMBLE on the session's first statement, in the same round trip. The statements of one message form one
+   * implicit transaction, so a failure rolls the SETs back too (prepared stays false and the next statement sends
+   * them again), and a BEGIN would take them into its own transaction, whose ROLLBACK would undo them: a transaction
+   * never opens the session.
+   */
+  private async query(sql: string): Promise<{ rows: any[] }> {
+    if (this.prepared) return this.client.query(sql);
+    if (/^(BEGIN|COMMIT|ROLLBACK)\b/.test(sql)) {
+      await this.client.query(SESSION_PREAMBLE);
+      this.prepared = true;
+      return this.client.query(sql);
+    }
+    const results = await this.client.query(SESSION_PREAMBLE + sql) as unknown as { rows: any[] }[];
+    this.prepared = true;
+    return results[results.length - 1];
+  }
+
   public async setPassword(username: string, password: string): Promise<void> {
-    this.encryption ??= (await this.client.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
+    this.encryption ??= (await this.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
     // Utility statements take no bind parameters: quote with the driver's escaping instead.
     await this.run(`ALTER USER ${this.client.escapeIdentifier(username)} WITH PASSWORD ${this.client.escapeLiteral(this.verifier(username, password))}`, username);
   }
 
   public async setOwnPassword(password: string): Promise<void> {
     // One round trip for both: who we are, and which verifier the server stores.
-    const result = await this.client.query("SELECT current_user AS username, current_setting('password_encryption') AS encryption");
+    const result = await this.query("SELECT current_user AS username, current_setting('password_encryption') AS encryption");
     this.encryption = result.rows[0].encryption;
     await this.setPassword(result.rows[0].username, password);
   }
@@ -70,8 +102,8 @@ class PostgresSession implements DatabaseSession {
   }
 
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
-    const { rows } = await this.client.query(
-      "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists, current_setting('password_encryption') AS encryption", [username]);
+    const { rows } = await this.query(
+      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${this.client.escapeLiteral(username)}) AS exists, current_setting('password_encryption') AS encryption`);
     this.encryption = rows[0].encryption;
     if (rows[0].exists) {
       await this.setPassword(username, password);
@@ -89,12 +121,12 @@ class PostgresSession implements DatabaseSession {
   }
 
   public async userExists(username: string): Promise<boolean> {
-    const { rows } = await this.client.query('SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS exists', [username]);
+    const { rows } = await this.query(`SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${this.client.escapeLiteral(username)}) AS exists`);
     return rows[0].exists;
   }
 
   public async createPair(username: string, clone: string, clonePassword: string): Promise<void> {
-    this.encryption ??= (await this.client.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
+    this.encryption ??= (await this.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
     // Role statements are transactional in PostgreSQL: a retry finds both roles or neither.
     await this.inTransaction(async () => {
       await this.createRole(username, unknownPassword());
@@ -108,18 +140,18 @@ class PostgresSession implements DatabaseSession {
   }
 
   private async inTransaction(work: () => Promise<void>): Promise<void> {
-    await this.client.query('BEGIN');
+    await this.query('BEGIN');
     try {
       await work();
-      await this.client.query('COMMIT');
+      await this.query('COMMIT');
     } catch (error) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
+      await this.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
 
   public async ping(): Promise<void> {
-    await this.client.query('SELECT 1');
+    await this.query('SELECT 1');
   }
 
   public async close(): Promise<void> {
@@ -128,14 +160,8 @@ class PostgresSession implements DatabaseSession {
 
   private async run(sql: string, username: string): Promise<void> {
     try {
-      // The server aborts a statement that runs longer, "including time spent waiting for locks"
-      // (https://www.postgresql.org/docs/current/runtime-config-client.html). Set in the session, not sent with the
-      // login: a pooler such as PgBouncer refuses startup parameters it does not know.
-      if (!this.timeoutSet) {
-        await this.client.query(`SET statement_timeout = ${STATEMENT_TIMEOUT_S * 1000}`);
-        this.timeoutSet = true;
-      }
-      await this.client.query(sql);
+      // Bounded by the preamble's statement_timeout.
+      await this.query(sql);
     } catch (error) {
       if ((error as { code?: string }).code === CANCELED) {
         throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: changing user ${username} did not finish within ${STATEMENT_TIMEOUT_S} s, waiting for a lock `

@@ -188,8 +188,11 @@ export function namesFirstRotationSecret(policy: string | undefined, secretArn: 
 
 /**
  * Where the superuser logs in: the host and port of its own secret (a missing port is the engine's default), which
- * AWSCURRENT of the rotated secret must name too. The rotated secret adds the rest (engine, dbname, `ssl`, whose
- * plaintext opt-in is the construct's, per rotated secret).
+ * AWSCURRENT of the rotated secret must name too, and the database its own secret names (none: PostgreSQL's
+ * `postgres`, no default database on MySQL), never the rotated secret's: the user the secret holds may own that
+ * database and set session defaults a superuser's session there would run with (engines/postgres.ts). Users are
+ * server-wide, so the superuser's statements need no particular database. The rotated secret adds the rest (engine,
+ * `ssl`, whose plaintext opt-in is the construct's, per rotated secret).
  */
 function boundToSuperuser(ctx: RotationContext, masterArn: string, master: DatabaseSecret, current: DatabaseSecret): DatabaseSecret {
   const defaultPort = /postgres/.test(current.engine) ? 5432 : 3306;
@@ -199,7 +202,7 @@ function boundToSuperuser(ctx: RotationContext, masterArn: string, master: Datab
     throw new SecretMalformedError(`The superuser secret ${masterArn} ${master.host === undefined ? 'names no host' : `is for ${at(master)}`}, and AWSCURRENT of ${ctx.secretArn} is for ${at(current)}; `
       + 'the superuser logs in only where its own secret says, which must name the same host and port (an RDS-managed master secret names none: use a superuser secret of your own, or rotate single-user).');
   }
-  return { ...current, host: master.host, port: master.port ?? defaultPort };
+  return { ...current, host: master.host, port: master.port ?? defaultPort, dbname: master.dbname };
 }
 
 /**
