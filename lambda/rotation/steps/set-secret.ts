@@ -105,7 +105,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
   const firstRotation = !proof && ctx.firstUser === current.username && pending.username === `${current.username}${CLONE_SUFFIX}`
     && ctx.firstUserSuperuser !== undefined && ctx.firstUserSuperuser === current.masterarn;
   if (!proof && !firstRotation) {
-    throw notLoggedIn(ctx, current, '', 'Set AWSCURRENT to the user\'s working password, then rotate again.');
+    throw notLoggedIn(ctx, current, '', FIX_AWSCURRENT);
   }
 
   if (firstRotation) await requireFirstRotationAllowed(ctx, current, masterArn);
@@ -142,7 +142,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
  *   (RotationFunction.listFirstRotationSecret). The administrator of one secret cannot write another's.
  */
 async function requireFirstRotationAllowed(ctx: RotationContext, current: DatabaseSecret, masterArn: string): Promise<void> {
-  const refused = (why: string) => notLoggedIn(ctx, current, `${why}, so no user is created`, 'Set AWSCURRENT to the user\'s working password, then rotate again.');
+  const refused = (why: string) => notLoggedIn(ctx, current, `${why}, so no user is created`, FIX_AWSCURRENT);
   try {
     await secretsManager.send(new GetResourcePolicyCommand({ SecretId: ctx.secretArn }));
   } catch (error) {
@@ -159,6 +159,9 @@ async function requireFirstRotationAllowed(ctx: RotationContext, current: Databa
 }
 
 /** AWSCURRENT did not log in (and `why` nothing else may be done): alternating rotation acts only for credentials that work. */
+/** What to do when AWSCURRENT does not log in with alternating users: the function acts only for credentials that work. */
+const FIX_AWSCURRENT = 'Set AWSCURRENT to the user\'s working password, then rotate again.';
+
 function notLoggedIn(ctx: RotationContext, current: DatabaseSecret, why: string, fix: string): AuthenticationFailedError {
   return new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}`
     + `${why ? `, and ${why}` : ''}. Alternating rotation acts only for credentials that work. ${fix}`);
