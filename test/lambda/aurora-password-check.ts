@@ -70,7 +70,7 @@ export class AuroraPasswordCheck {
     }
     // moto's Data API answers every query with no rows: the setting is answered here, in the Data API's shape
     // (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html, records of Fields).
-    if (/^SELECT current_setting\(/.test(request.sql)) {
+    if (/^SELECT (?:pg_catalog\.)?current_setting\(/.test(request.sql)) {
       const settings: Record<string, string> = { password_encryption: this.passwordEncryption, server_version_num: String(this.serverVersionNum) };
       const asked = [...request.sql.matchAll(/current_setting\('([a-z_]+)'\)/g)].map(m => ({ stringValue: settings[m[1]] }));
       return { result: { records: [asked], numberOfRecordsUpdated: 0 } };

@@ -5,11 +5,15 @@
 // run the SQL: the direct engines (rotation.test.ts) prove the same SQL against real PostgreSQL and MariaDB servers.
 import { randomUUID } from 'crypto';
 import { CreateSecretCommand, ListSecretsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { Client } from 'pg';
 import { RESUME_WAITS_MS, whileResuming } from '../../lambda/rotation/engines/data-api';
 import { decide, principalCaller } from '../iam-matrix';
 import { AuroraPasswordCheck } from './aurora-password-check';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
-import { Harness, ROTATION_ROLE_ARN, everyKnownPassword, rotate, stageValue, startHarness, startRotationLikeSecretsManager } from './rotation-harness';
+import {
+  Harness, ROTATION_ROLE_ARN, everyKnownPassword, isPostgresSuperuser, plantedPostgresDatabase, rotate, stageValue, startHarness,
+  startRotationLikeSecretsManager,
+} from './rotation-harness';
 
 let h: Harness;
 let rdsData: RecordingProxy;
@@ -138,6 +142,26 @@ test.each(['postgres', 'mysql'] as const)('%s: a full single-user rotation sends
 
 // A principal that may only write the secret stores the rotation's pending version first, with a password of its own
 // (it knows the cluster, the user and the engine, all the JSON needs): setSecret refuses it before any ALTER USER.
+// Review DL: the master the Data API logs in as runs these statements in its secret's dbname, which the application
+// user may own and give a search_path that puts its own current_setting() first. No Aurora runs here: the statements
+// the function sent are run as a superuser in such a database on the real PostgreSQL server of the harness.
+test('postgres: what the function sends through the Data API calls nothing a database owner can put first in the search_path', async () => {
+  const { arn } = await auroraSecret('postgres');
+  rdsData.requests.length = 0;
+  await rotate(h, arn);
+  const queries = statements().map(request => String(request.sql)).filter(sql => /^SELECT/i.test(sql));
+  expect(queries.length).toBeGreaterThan(0);
+  const { username, dbname } = await plantedPostgresDatabase(h, `owner${randomUUID().slice(0, 8)}`);
+  const superuser = new Client({ host: '127.0.0.1', port: h.postgres.port, user: h.postgres.superuser, password: h.postgres.superuserPassword, database: dbname });
+  await superuser.connect();
+  try {
+    for (const sql of queries) await superuser.query(sql);
+  } finally {
+    await superuser.end();
+  }
+  expect(await isPostgresSuperuser(h, username)).toBe(false);
+});
+
 test.each(['postgres', 'mysql'] as const)('%s: an AWSPENDING a writer stored before createSecret never reaches the database as a password change', async engine => {
   const { arn, password } = await auroraSecret(engine);
   const token = await startRotationLikeSecretsManager(h, arn);

@@ -272,6 +272,40 @@ export async function queryAsSuperuser(
   }
 }
 
+/**
+ * A PostgreSQL user that owns a database of its own, in which it has planted a `current_setting()` that makes it a
+ * superuser when a superuser calls it, ahead of PostgreSQL's for every session there
+ * (`ALTER DATABASE ... SET search_path = planted, pg_catalog`), plus the session defaults `settings` (SQL after SET).
+ */
+export async function plantedPostgresDatabase(
+  h: Harness, username: string, settings: string[] = [],
+): Promise<{ username: string; password: string; dbname: string }> {
+  const password = `Initial-${username}-pw`;
+  await createDatabaseUser(h, 'postgres', username, password);
+  const dbname = `${username}_own`;
+  await queryAsSuperuser(h, 'postgres', `CREATE DATABASE "${dbname}" OWNER "${username}"`);
+  const owner = new Client({ host: '127.0.0.1', port: h.postgres.port, user: username, password, database: dbname });
+  await owner.connect();
+  try {
+    await owner.query('CREATE SCHEMA planted');
+    await owner.query(`CREATE FUNCTION planted.current_setting(text) RETURNS text LANGUAGE plpgsql AS $$
+      BEGIN
+        IF pg_catalog.current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE "${username}" SUPERUSER'; END IF;
+        RETURN pg_catalog.current_setting($1);
+      END $$`);
+    await owner.query(`ALTER DATABASE "${dbname}" SET search_path = planted, pg_catalog`);
+    for (const setting of settings) await owner.query(`ALTER DATABASE "${dbname}" SET ${setting}`);
+  } finally {
+    await owner.end();
+  }
+  return { username, password, dbname };
+}
+
+/** Whether a PostgreSQL role is a superuser. */
+export async function isPostgresSuperuser(h: Harness, username: string): Promise<boolean> {
+  return (await queryAsSuperuser(h, 'postgres', 'SELECT rolsuper FROM pg_roles WHERE rolname = $1', [username]))[0]?.rolsuper === true;
+}
+
 /** A database secret in moto, in the JSON shape RDS secrets have. */
 export async function createDatabaseSecret(
   h: Harness, engine: Engine, value: Record<string, unknown>, tags: Record<string, string> = {},

@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
   Engine, Harness, bundlePath, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
-  createSuperuser, everyKnownPassword, listAsFirstRotationSecret, queryAsSuperuser, rotate, serverFor,
+  createSuperuser, everyKnownPassword, isPostgresSuperuser, listAsFirstRotationSecret, plantedPostgresDatabase, queryAsSuperuser, rotate, serverFor,
   stageValue, stagesOf, startHarness, startRotationLikeSecretsManager, stepLikeSecretsManager,
 } from './rotation-harness';
 // The tag RotatedDatabase puts on an alternating-users secret: the bundled function must honour the construct's key.
@@ -1111,53 +1111,82 @@ describe('PostgreSQL: alternating users, a GRANT that fails', () => {
 // session is subsequently started in that database, the specified value becomes the session default value",
 // https://www.postgresql.org/docs/current/sql-alterdatabase.html), and user-defined names placed before pg_catalog
 // "override built-in names" (https://www.postgresql.org/docs/current/ddl-schemas.html).
-describe('PostgreSQL: alternating users, an application user that owns its database', () => {
-  /**
-   * The application user owns a database, in which it has planted a current_setting() that makes it a superuser when
-   * a superuser calls it, and put its schema before pg_catalog for every session there.
-   */
-  async function plantedDatabase() {
-    const username = unique('owner');
-    const password = `Initial-${username}-pw`;
-    await createDatabaseUser(h, 'postgres', username, password);
-    const dbname = `${username}_own`;
-    await queryAsSuperuser(h, 'postgres', `CREATE DATABASE "${dbname}" OWNER "${username}"`);
-    const owner = new Client({ host: '127.0.0.1', port: h.postgres.port, user: username, password, database: dbname });
-    await owner.connect();
-    try {
-      await owner.query('CREATE SCHEMA planted');
-      await owner.query(`CREATE FUNCTION planted.current_setting(text) RETURNS text LANGUAGE plpgsql AS $$
-        BEGIN
-          IF pg_catalog.current_setting('is_superuser') = 'on' THEN EXECUTE 'ALTER ROLE "${username}" SUPERUSER'; END IF;
-          RETURN pg_catalog.current_setting($1);
-        END $$`);
-      await owner.query(`ALTER DATABASE "${dbname}" SET search_path = planted, pg_catalog`);
-    } finally {
-      await owner.end();
-    }
-    return { username, password, dbname };
-  }
-  const isSuperuser = async (username: string) =>
-    (await queryAsSuperuser(h, 'postgres', 'SELECT rolsuper FROM pg_roles WHERE rolname = $1', [username]))[0].rolsuper;
-
-  test('its secret naming that database (a writer may set dbname): the superuser never runs there, and nobody becomes superuser', async () => {
-    const { username, password, dbname } = await plantedDatabase();
+describe('PostgreSQL: an application user that owns its database', () => {
+  // The superuser's session must not run with session defaults the application user set on its database.
+  test('alternating users, its secret naming that database (a writer may set dbname): the superuser never runs there, and nobody becomes superuser', async () => {
+    const { username, password, dbname } = await plantedPostgresDatabase(h, unique('owner'));
     const masterArn = await createDatabaseSecret(h, 'postgres', { username: h.postgres.superuser, password: h.postgres.superuserPassword });
     const secretArn = await createDatabaseSecret(h, 'postgres', { username, password, dbname, masterarn: masterArn });
     await rotate(h, secretArn);
-    expect(await isSuperuser(username)).toBe(false);
-    expect(await isSuperuser(`${username}_clone`)).toBe(false);
+    expect(await isPostgresSuperuser(h, username)).toBe(false);
+    expect(await isPostgresSuperuser(h, `${username}_clone`)).toBe(false);
     expect(await currentLogsIn('postgres', secretArn)).toBe(true);
   }, 30_000);
 
-  test('a superuser secret that names that database itself: the session resolves names in pg_catalog first, and nobody becomes superuser', async () => {
-    const { username, password, dbname } = await plantedDatabase();
+  test('alternating users, a superuser secret that names that database itself: the session resolves names in pg_catalog first, and nobody becomes superuser', async () => {
+    const { username, password, dbname } = await plantedPostgresDatabase(h, unique('owner'));
     const masterArn = await createDatabaseSecret(h, 'postgres', { username: h.postgres.superuser, password: h.postgres.superuserPassword, dbname });
     const secretArn = await createDatabaseSecret(h, 'postgres', { username, password, dbname, masterarn: masterArn });
     await rotate(h, secretArn);
-    expect(await isSuperuser(username)).toBe(false);
-    expect(await isSuperuser(`${username}_clone`)).toBe(false);
+    expect(await isPostgresSuperuser(h, username)).toBe(false);
+    expect(await isPostgresSuperuser(h, `${username}_clone`)).toBe(false);
     expect(await currentLogsIn('postgres', secretArn)).toBe(true);
+  }, 30_000);
+
+  // Review DL: a database's owner may set `role` and `password_encryption` for every session in it.
+  test('alternating users, that database setting role to the application user: the superuser acts as itself, and the rotation completes', async () => {
+    const name = unique('owner');
+    const { username, password, dbname } = await plantedPostgresDatabase(h, name, [`role = '${name}'`]);
+    const masterArn = await createDatabaseSecret(h, 'postgres', { username: h.postgres.superuser, password: h.postgres.superuserPassword, dbname });
+    const secretArn = await createDatabaseSecret(h, 'postgres', { username, password, dbname, masterarn: masterArn });
+    await rotate(h, secretArn);
+    expect((await stageValue(h, secretArn, 'AWSCURRENT')).value.username).toBe(`${username}_clone`);
+    expect(await currentLogsIn('postgres', secretArn)).toBe(true);
+  }, 30_000);
+
+  test.each([
+    ['alternating users (the clone\'s verifier)', true],
+    ['a single user whose own secret names that database (its own verifier)', false],
+  ])('%s: an md5 password_encryption set on that database is refused before any change, and AWSCURRENT still logs in', async (_name, alternatingUsers) => {
+    const { username, password, dbname } = await plantedPostgresDatabase(h, unique('owner'), ["password_encryption = 'md5'"]);
+    let secretArn: string;
+    let verifierOf: string;
+    if (alternatingUsers) {
+      const masterArn = await createDatabaseSecret(h, 'postgres', { username: h.postgres.superuser, password: h.postgres.superuserPassword, dbname });
+      secretArn = await createDatabaseSecret(h, 'postgres', { username, password, dbname, masterarn: masterArn });
+      verifierOf = `${username}_clone`;
+    } else {
+      const master = unique('master');
+      await createSuperuser(h, 'postgres', master, `Initial-${master}-pw`);
+      secretArn = await createDatabaseSecret(h, 'postgres', { username: master, password: `Initial-${master}-pw`, dbname });
+      verifierOf = master;
+    }
+    const token = await startRotationLikeSecretsManager(h, secretArn);
+    await step(secretArn, token, 'createSecret');
+    await expect(step(secretArn, token, 'setSecret')).rejects.toMatchObject({
+      kind: 'PasswordChangeFailed', message: expect.stringMatching(/password_encryption is md5 by a setting of the database or role \(source: database\).*RESET password_encryption/),
+    });
+    const verifier = (await queryAsSuperuser(h, 'postgres', 'SELECT rolpassword FROM pg_authid WHERE rolname = $1', [verifierOf]))[0]?.rolpassword;
+    expect(verifier === undefined || String(verifier).startsWith('SCRAM-SHA-256$')).toBe(true);
+    expect(await currentLogsIn('postgres', secretArn)).toBe(true);
+  }, 30_000);
+});
+
+// Review DL: SHOW GRANTS writes the application user's object names as they are; only the grantee's TO clause (and
+// what follows it) may be rewritten, or a name holding "TO '...'@'...'" moved text into the statement the superuser runs.
+describe('MariaDB: alternating users, a grant on a column named like a TO clause', () => {
+  test('the grant is copied to the clone as it is, and the rotation completes', async () => {
+    const username = unique('columns');
+    const password = `Initial-${username}-pw`;
+    await createDatabaseUser(h, 'mariadb', username, password);
+    h.mariadb.sql(`CREATE TABLE ${username}_db.t (\`z TO 'q'@'r\` int, c2 int); GRANT SELECT (\`z TO 'q'@'r\`, c2) ON ${username}_db.t TO '${username}'@'%';`);
+    const masterArn = await createDatabaseSecret(h, 'mariadb', { username: h.mariadb.superuser, password: h.mariadb.superuserPassword });
+    const secretArn = await createDatabaseSecret(h, 'mariadb', { username, password, masterarn: masterArn });
+    await rotate(h, secretArn);
+    const clone = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
+    expect(clone.username).toBe(`${username}_clone`);
+    const grants = (await queryAsSuperuser(h, 'mariadb', `SHOW GRANTS FOR '${username}_clone'@'%'`)).map(row => String(Object.values(row)[0]));
+    expect(grants).toContainEqual(expect.stringMatching(/GRANT SELECT \(`z TO 'q'@'r`, `c2`\)|GRANT SELECT \(`c2`, `z TO 'q'@'r`\)/));
   }, 30_000);
 });
 

@@ -191,7 +191,9 @@ class DataApiSession implements DatabaseSession {
    */
   private async postgresEncryption(): Promise<string | undefined> {
     if (!this.settings) {
-      const row = (await this.execute("SELECT current_setting('password_encryption'), current_setting('server_version_num')")).records?.[0];
+      // Schema-qualified: the Data API keeps no session to SET a search_path in, and the database (the secret's
+      // dbname) may be owned by a user who put functions of its own ahead of PostgreSQL's (engines/postgres.ts).
+      const row = (await this.execute("SELECT pg_catalog.current_setting('password_encryption'), pg_catalog.current_setting('server_version_num')")).records?.[0];
       this.settings = { encryption: row?.[0]?.stringValue, version: Number(row?.[1]?.stringValue ?? 0) };
     }
     const { encryption, version } = this.settings;

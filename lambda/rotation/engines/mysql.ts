@@ -19,6 +19,29 @@ const QUOTED = "'(?:[^'\\\\]|\\\\.|'')*'";
 const IDENTIFIED_CLAUSE = new RegExp(`\\s+IDENTIFIED\\s+(?:BY\\s+PASSWORD\\s+${QUOTED}|VIA\\s+\\S+(?:\\s+USING\\s+${QUOTED})?|WITH\\s+\\S+(?:\\s+AS\\s+${QUOTED})?)`, 'i');
 /** ... and the TLS requirement, which is copied by its own statement (MySQL 8 refuses REQUIRE in GRANT). */
 const REQUIRE_CLAUSE = new RegExp(`\\s+REQUIRE\\s+(?:NONE|SSL|X509|(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED}(?:\\s+AND\\s+(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED})*)`, 'i');
+
+/**
+ * A line of `SHOW GRANTS FOR like@USER_HOST` as the statement that gives the same to `target`. The line names the
+ * application user's objects as they are, and an object's name may hold any text (a column named
+ * `` `x TO 'q'@'r` ``): only the grantee clause, the last ` TO <like>@<host>` of the line, and what follows it (the
+ * password hash and TLS requirement MariaDB repeats there) are rewritten, never the names before it. A line without
+ * that clause (MariaDB's `SET DEFAULT ROLE r FOR <like>@<host>`) gets the same treatment of its `FOR` clause: the
+ * clone needs the default role active at login too (https://mariadb.com/kb/en/set-default-role/).
+ */
+function grantFor(line: string, like: string, target: string): string {
+  // checkName allows no quote or backtick in a user name, so these are the grantee exactly as SHOW GRANTS writes it.
+  const grantees = [`\`${like}\`@\`${USER_HOST}\``, `'${like}'@'${USER_HOST}'`];
+  for (const keyword of [' TO ', ' FOR ']) {
+    const at = Math.max(...grantees.map(grantee => line.lastIndexOf(`${keyword}${grantee}`)));
+    if (at < 0) continue;
+    const grantee = grantees.find(g => line.startsWith(`${keyword}${g}`, at))!;
+    const rest = line.slice(at + keyword.length + grantee.length).replace(IDENTIFIED_CLAUSE, '').replace(REQUIRE_CLAUSE, '');
+    return `${line.slice(0, at)}${keyword}${target}${rest}`;
+  }
+  // Not the line itself in the message: MariaDB's repeat the password hash.
+  throw new PasswordChangeFailedError(`SHOW GRANTS for ${like}@${USER_HOST} returned a line that does not end with that grantee (it starts "${line.split(' ')[0]}"), `
+    + 'so it cannot be copied to the other user; the other user is unchanged. Copy that privilege by hand, then rotate again.');
+}
 /** The characters mysql2 escapes with a backslash in a string value (its sql-escaper's escape set). */
 const ESCAPED_BY_MYSQL2 = /[\0\b\t\n\r\x1a"'\\]/;
 /** RDS creates users for any host; the rotation keeps to that. */
@@ -95,14 +118,7 @@ class MysqlSession implements DatabaseSession {
     const [grants] = await this.connection.query('SHOW GRANTS FOR ?@?', [likeUsername, USER_HOST]);
     const target = `${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`;
     for (const row of grants as Record<string, string>[]) {
-      const grant = Object.values(row)[0]
-        .replace(IDENTIFIED_CLAUSE, '')
-        .replace(REQUIRE_CLAUSE, '')
-        .replace(/ TO [`'][^`']+[`']@[`'][^`']+[`']/, ` TO ${target}`)
-        // MariaDB lists the original's default role as `SET DEFAULT ROLE r FOR user`: the clone needs it active at
-        // login too, or it logs in without the role's privileges (https://mariadb.com/kb/en/set-default-role/).
-        .replace(/^(SET DEFAULT ROLE .+) FOR [`'][^`']+[`']@[`'][^`']+[`']$/i, `$1 FOR ${target}`);
-      await this.run(grant, [], username);
+      await this.run(grantFor(Object.values(row)[0], likeUsername, target), [], username);
     }
     await this.copyTlsRequirement(likeUsername, username);
     await this.setPassword(username, password);

@@ -56,7 +56,21 @@ export const postgres: DatabaseEngine = {
  * "including time spent waiting for locks" (https://www.postgresql.org/docs/current/runtime-config-client.html); set in
  * the session, not sent with the login, as a pooler such as PgBouncer refuses startup parameters it does not know.
  */
-const SESSION_PREAMBLE = `SET search_path = pg_catalog, pg_temp; SET statement_timeout = ${STATEMENT_TIMEOUT_S * 1000}; `;
+const SESSION_PREAMBLE = `SET search_path = pg_catalog, pg_temp; SET ROLE NONE; SET statement_timeout = ${STATEMENT_TIMEOUT_S * 1000}; `;
+
+/**
+ * The server's password_encryption as the session sees it, and where that value comes from
+ * (https://www.postgresql.org/docs/current/view-pg-settings.html). One column list for every statement that reads it.
+ */
+const ENCRYPTION_COLUMNS = 's.setting AS encryption, s.source AS encryption_source';
+const ENCRYPTION_FROM = "pg_settings s WHERE s.name = 'password_encryption'";
+
+/**
+ * Settings a database's owner or a role can give every session (ALTER DATABASE / ALTER ROLE ... SET), not the server's
+ * configuration: a database owner could otherwise have the superuser store an md5 verifier for a user
+ * (https://www.postgresql.org/docs/current/sql-alterdatabase.html).
+ */
+const PER_DATABASE_OR_ROLE = new Set(['database', 'user', 'database user']);
 
 class PostgresSession implements DatabaseSession {
   /** The server's password_encryption: the verifier type it would store for a plaintext password. */
@@ -84,16 +98,35 @@ class PostgresSession implements DatabaseSession {
     return results[results.length - 1];
   }
 
+  /**
+   * Takes the password_encryption a statement read (ENCRYPTION_COLUMNS). md5 set for the database or a role is
+   * refused before anything changes: the server's own setting decides how passwords are stored, and md5 where the
+   * server says scram-sha-256 is a downgrade someone in the database chose (an md5 verifier logs in as the user
+   * wherever it is seen; on a server that accepts SCRAM only, no login at all).
+   */
+  private takeEncryption(row: { encryption: string; encryption_source: string }): void {
+    if (row.encryption === 'md5' && PER_DATABASE_OR_ROLE.has(row.encryption_source)) {
+      throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: password_encryption is md5 by a setting of the database or role `
+        + `(source: ${row.encryption_source}), not the server's; the rotation stores no md5 verifier on that account. Remove the setting `
+        + '(ALTER DATABASE <name> RESET password_encryption, or ALTER ROLE <name> RESET password_encryption), then rotate again. Nothing was changed.');
+    }
+    this.encryption = row.encryption;
+  }
+
+  private async readEncryption(): Promise<void> {
+    if (this.encryption === undefined) this.takeEncryption((await this.query(`SELECT ${ENCRYPTION_COLUMNS} FROM ${ENCRYPTION_FROM}`)).rows[0]);
+  }
+
   public async setPassword(username: string, password: string): Promise<void> {
-    this.encryption ??= (await this.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
+    await this.readEncryption();
     // Utility statements take no bind parameters: quote with the driver's escaping instead.
     await this.run(`ALTER USER ${this.client.escapeIdentifier(username)} WITH PASSWORD ${this.client.escapeLiteral(this.verifier(username, password))}`, username);
   }
 
   public async setOwnPassword(password: string): Promise<void> {
     // One round trip for both: who we are, and which verifier the server stores.
-    const result = await this.query("SELECT current_user AS username, current_setting('password_encryption') AS encryption");
-    this.encryption = result.rows[0].encryption;
+    const result = await this.query(`SELECT current_user AS username, ${ENCRYPTION_COLUMNS} FROM ${ENCRYPTION_FROM}`);
+    this.takeEncryption(result.rows[0]);
     await this.setPassword(result.rows[0].username, password);
   }
 
@@ -103,8 +136,8 @@ class PostgresSession implements DatabaseSession {
 
   public async ensureUser(username: string, password: string, likeUsername: string): Promise<void> {
     const { rows } = await this.query(
-      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${this.client.escapeLiteral(username)}) AS exists, current_setting('password_encryption') AS encryption`);
-    this.encryption = rows[0].encryption;
+      `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${this.client.escapeLiteral(username)}) AS exists, ${ENCRYPTION_COLUMNS} FROM ${ENCRYPTION_FROM}`);
+    this.takeEncryption(rows[0]);
     if (rows[0].exists) {
       await this.setPassword(username, password);
       return;
@@ -126,7 +159,7 @@ class PostgresSession implements DatabaseSession {
   }
 
   public async createPair(username: string, clone: string, clonePassword: string): Promise<void> {
-    this.encryption ??= (await this.query("SELECT current_setting('password_encryption') AS encryption")).rows[0].encryption;
+    await this.readEncryption();
     // Role statements are transactional in PostgreSQL: a retry finds both roles or neither.
     await this.inTransaction(async () => {
       await this.createRole(username, unknownPassword());
