@@ -15,32 +15,47 @@ const AUTH_ERRNOS = new Set([1044, 1045, 1698]);
 const SERVER_TIMEOUTS = new Set([1205, 1969]);
 // A quoted string as SHOW GRANTS writes it: MariaDB doubles a quote inside (`O''Brien`) and a backslash.
 const QUOTED = "'(?:[^'\\\\]|\\\\.|'')*'";
-/** MariaDB's SHOW GRANTS repeats the password hash (`IDENTIFIED BY PASSWORD '*…'`, `IDENTIFIED VIA plugin USING '…'`). */
-const IDENTIFIED_CLAUSE = new RegExp(`\\s+IDENTIFIED\\s+(?:BY\\s+PASSWORD\\s+${QUOTED}|VIA\\s+\\S+(?:\\s+USING\\s+${QUOTED})?|WITH\\s+\\S+(?:\\s+AS\\s+${QUOTED})?)`, 'i');
+/**
+ * MariaDB's SHOW GRANTS repeats the password hash (`IDENTIFIED BY PASSWORD '*…'`, `IDENTIFIED VIA plugin USING '…'`,
+ * several plugins joined by OR: "IDENTIFIED {VIA|WITH} authentication_plugin [{USING|AS} 'authentication_string']
+ * [OR ...]", https://mariadb.com/kb/en/create-user/#identified-viawith-authentication_plugin).
+ */
+const PLUGIN = `(?:VIA|WITH)\\s+\\S+(?:\\s+(?:USING|AS)\\s+${QUOTED})?`;
+const IDENTIFIED_CLAUSE = new RegExp(`\\s+IDENTIFIED\\s+(?:BY\\s+PASSWORD\\s+${QUOTED}|${PLUGIN}(?:\\s+OR\\s+\\S+(?:\\s+(?:USING|AS)\\s+${QUOTED})?)*)`, 'i');
 /** ... and the TLS requirement, which is copied by its own statement (MySQL 8 refuses REQUIRE in GRANT). */
 const REQUIRE_CLAUSE = new RegExp(`\\s+REQUIRE\\s+(?:NONE|SSL|X509|(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED}(?:\\s+AND\\s+(?:CIPHER|ISSUER|SUBJECT)\\s+${QUOTED})*)`, 'i');
 
 /**
- * A line of `SHOW GRANTS FOR like@USER_HOST` as the statement that gives the same to `target`. The line names the
- * application user's objects as they are, and an object's name may hold any text (a column named
+ * The lines of `SHOW GRANTS FOR like@USER_HOST` as the statements that give the same to `target`, all or none. A line
+ * names the application user's objects as they are, and an object's name may hold any text (a column named
  * `` `x TO 'q'@'r` ``): only the grantee clause, the last ` TO <like>@<host>` of the line, and what follows it (the
- * password hash and TLS requirement MariaDB repeats there) are rewritten, never the names before it. A line without
- * that clause (MariaDB's `SET DEFAULT ROLE r FOR <like>@<host>`) gets the same treatment of its `FOR` clause: the
- * clone needs the default role active at login too (https://mariadb.com/kb/en/set-default-role/).
+ * password hash and TLS requirement MariaDB repeats there) are rewritten, never the names before it. MariaDB's
+ * `SET DEFAULT ROLE r FOR <like>@<host>` gets the same treatment of its `FOR` clause: the clone needs the default role
+ * active at login too (https://mariadb.com/kb/en/set-default-role/). MySQL 8's partial revokes (a `REVOKE ... FROM`
+ * line after the global GRANT, https://dev.mysql.com/doc/refman/8.0/en/partial-revokes.html) are refused before any
+ * statement runs: granting the global privilege first would leave the other user without the restriction if the
+ * REVOKE failed.
  */
-function grantFor(line: string, like: string, target: string): string {
+export function grantStatements(lines: string[], like: string, target: string): string[] {
   // checkName allows no quote or backtick in a user name, so these are the grantee exactly as SHOW GRANTS writes it.
   const grantees = [`\`${like}\`@\`${USER_HOST}\``, `'${like}'@'${USER_HOST}'`];
-  for (const keyword of [' TO ', ' FOR ']) {
-    const at = Math.max(...grantees.map(grantee => line.lastIndexOf(`${keyword}${grantee}`)));
-    if (at < 0) continue;
-    const grantee = grantees.find(g => line.startsWith(`${keyword}${g}`, at))!;
-    const rest = line.slice(at + keyword.length + grantee.length).replace(IDENTIFIED_CLAUSE, '').replace(REQUIRE_CLAUSE, '');
-    return `${line.slice(0, at)}${keyword}${target}${rest}`;
-  }
-  // Not the line itself in the message: MariaDB's repeat the password hash.
-  throw new PasswordChangeFailedError(`SHOW GRANTS for ${like}@${USER_HOST} returned a line that does not end with that grantee (it starts "${line.split(' ')[0]}"), `
-    + 'so it cannot be copied to the other user; the other user is unchanged. Copy that privilege by hand, then rotate again.');
+  return lines.map(line => {
+    if (/^REVOKE\s/i.test(line)) {
+      throw new PasswordChangeFailedError(`SHOW GRANTS for ${like}@${USER_HOST} lists a partial revoke (REVOKE ... FROM), which the rotation does not copy `
+        + '(https://dev.mysql.com/doc/refman/8.0/en/partial-revokes.html). Nothing was copied; the other user is unchanged. Give the user its privileges '
+        + 'without partial revokes, or rotate it single-user.');
+    }
+    for (const keyword of [' TO ', ' FOR ']) {
+      const at = Math.max(...grantees.map(grantee => line.lastIndexOf(`${keyword}${grantee}`)));
+      if (at < 0) continue;
+      const grantee = grantees.find(g => line.startsWith(`${keyword}${g}`, at))!;
+      const rest = line.slice(at + keyword.length + grantee.length).replace(IDENTIFIED_CLAUSE, '').replace(REQUIRE_CLAUSE, '');
+      return `${line.slice(0, at)}${keyword}${target}${rest}`;
+    }
+    // Not the line itself in the message: MariaDB's repeat the password hash.
+    throw new PasswordChangeFailedError(`SHOW GRANTS for ${like}@${USER_HOST} returned a line that names no grantee ${like}@${USER_HOST} (it starts `
+      + `"${line.split(' ')[0]}"). Nothing was copied; the other user is unchanged.`);
+  });
 }
 /** The characters mysql2 escapes with a backslash in a string value (its sql-escaper's escape set). */
 const ESCAPED_BY_MYSQL2 = /[\0\b\t\n\r\x1a"'\\]/;
@@ -117,8 +132,9 @@ class MysqlSession implements DatabaseSession {
     // since the last rotation must reach the user about to become AWSCURRENT. Never the password hash.
     const [grants] = await this.connection.query('SHOW GRANTS FOR ?@?', [likeUsername, USER_HOST]);
     const target = `${this.connection.escape(username)}@${this.connection.escape(USER_HOST)}`;
-    for (const row of grants as Record<string, string>[]) {
-      await this.run(grantFor(Object.values(row)[0], likeUsername, target), [], username);
+    // Every line is turned into its statement before any runs: a line that cannot be copied changes nothing.
+    for (const grant of grantStatements((grants as Record<string, string>[]).map(row => Object.values(row)[0]), likeUsername, target)) {
+      await this.run(grant, [], username);
     }
     await this.copyTlsRequirement(likeUsername, username);
     await this.setPassword(username, password);
@@ -233,7 +249,7 @@ class MysqlSession implements DatabaseSession {
         throw new PasswordChangeFailedError(`${change} got no answer within ${STATEMENT_TIMEOUT_S + 5} s; the function closed the connection, and whether the `
           + 'server made the change is unknown. Rotate again: a retry first checks whether the pending password already logs in.');
       }
-      throw new PasswordChangeFailedError(`MySQL/MariaDB at ${this.where} refused to change user ${username}: ${code ?? 'error'} ${sqlMessage ?? ''}`.trim());
+      throw new PasswordChangeFailedError(`MySQL/MariaDB at ${this.where} refused to change user ${username}: ${code ?? 'error'} ${withoutHashes(sqlMessage ?? '')}`.trim());
     }
   }
 
@@ -274,3 +290,12 @@ function strictness(row: Record<string, string | Buffer | null>): number {
 
 // In a driver-free module so the Data API bundle can use it without mysql2.
 export { nativePasswordHash } from './password-hashes';
+
+/**
+ * A server message without what could be a password or its hash: a syntax error quotes the statement near the error
+ * ("near '...'"), and the statements here carry hashes (MariaDB) or passwords (MySQL's IDENTIFIED BY), so the quote is
+ * dropped; quoted strings longer than a user or host name are dropped from any other message.
+ */
+function withoutHashes(message: string): string {
+  return message.replace(/ near '[\s\S]*$/, ' near (the statement is not shown: it may hold a password hash)').replace(/'[^']{33,}'/g, "'…'");
+}

@@ -2,6 +2,7 @@
 // never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
 import type { Client } from 'pg';
 import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
+import { log } from '../log';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession, STATEMENT_TIMEOUT_S } from './engine';
@@ -65,12 +66,6 @@ const SESSION_PREAMBLE = `SET search_path = pg_catalog, pg_temp; SET ROLE NONE; 
 const ENCRYPTION_COLUMNS = 's.setting AS encryption, s.source AS encryption_source';
 const ENCRYPTION_FROM = "pg_settings s WHERE s.name = 'password_encryption'";
 
-/**
- * Settings a database's owner or a role can give every session (ALTER DATABASE / ALTER ROLE ... SET), not the server's
- * configuration: a database owner could otherwise have the superuser store an md5 verifier for a user
- * (https://www.postgresql.org/docs/current/sql-alterdatabase.html).
- */
-const PER_DATABASE_OR_ROLE = new Set(['database', 'user', 'database user']);
 
 class PostgresSession implements DatabaseSession {
   /** The server's password_encryption: the verifier type it would store for a plaintext password. */
@@ -99,16 +94,20 @@ class PostgresSession implements DatabaseSession {
   }
 
   /**
-   * Takes the password_encryption a statement read (ENCRYPTION_COLUMNS). md5 set for the database or a role is
-   * refused before anything changes: the server's own setting decides how passwords are stored, and md5 where the
-   * server says scram-sha-256 is a downgrade someone in the database chose (an md5 verifier logs in as the user
-   * wherever it is seen; on a server that accepts SCRAM only, no login at all).
+   * Takes the password_encryption a statement read (ENCRYPTION_COLUMNS). One set for the database (`ALTER DATABASE
+   * ... SET`, pg_settings source `database`), which the database's owner may choose, is not followed when it is md5: the
+   * owner could otherwise have the superuser store md5 verifiers (an md5 verifier logs in as the user wherever it is
+   * seen; on a server that accepts SCRAM only, no login at all). SCRAM is stored instead, which a server's md5
+   * authentication accepts too ("If md5 is specified ... and the user's password is encrypted for SCRAM, then SCRAM-based
+   * authentication will automatically be chosen instead", https://www.postgresql.org/docs/current/auth-password.html).
+   * A role's own setting (source `user` or `database user`), which only the role itself or a role administrator sets,
+   * is followed.
    */
   private takeEncryption(row: { encryption: string; encryption_source: string }): void {
-    if (row.encryption === 'md5' && PER_DATABASE_OR_ROLE.has(row.encryption_source)) {
-      throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: password_encryption is md5 by a setting of the database or role `
-        + `(source: ${row.encryption_source}), not the server's; the rotation stores no md5 verifier on that account. Remove the setting `
-        + '(ALTER DATABASE <name> RESET password_encryption, or ALTER ROLE <name> RESET password_encryption), then rotate again. Nothing was changed.');
+    if (row.encryption === 'md5' && row.encryption_source === 'database') {
+      log.warn('password_encryption md5 set for the database is not followed: the password is stored as scram-sha-256', { host: this.where });
+      this.encryption = 'scram-sha-256';
+      return;
     }
     this.encryption = row.encryption;
   }
