@@ -38,6 +38,8 @@ export class AuroraPasswordCheck {
    * verifier is md5 is refused there.
    */
   public serverVersionNum = 160004;
+  /** Where `passwordEncryption` comes from, as pg_settings' `source` says: the server's configuration, or `database` (ALTER DATABASE ... SET). */
+  public passwordEncryptionSource = 'configuration file';
 
   public setPassword(username: string, password: string, engine: 'postgres' | 'mysql' = 'postgres'): void {
     this.current.set(username, password);
@@ -70,6 +72,10 @@ export class AuroraPasswordCheck {
     }
     // moto's Data API answers every query with no rows: the setting is answered here, in the Data API's shape
     // (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_ExecuteStatement.html, records of Fields).
+    if (/^SELECT s\.setting, s\.source, pg_catalog\.current_setting\('server_version_num'\) FROM pg_catalog\.pg_settings s WHERE s\.name OPERATOR\(pg_catalog\.=\) 'password_encryption'$/.test(request.sql)) {
+      const values = [this.passwordEncryption, this.passwordEncryptionSource, String(this.serverVersionNum)];
+      return { result: { records: [values.map(stringValue => ({ stringValue }))], numberOfRecordsUpdated: 0 } };
+    }
     if (/^SELECT (?:pg_catalog\.)?current_setting\(/.test(request.sql)) {
       const settings: Record<string, string> = { password_encryption: this.passwordEncryption, server_version_num: String(this.serverVersionNum) };
       const asked = [...request.sql.matchAll(/current_setting\('([a-z_]+)'\)/g)].map(m => ({ stringValue: settings[m[1]] }));

@@ -357,6 +357,26 @@ test('Aurora PostgreSQL 13 set to password_encryption = md5 (the default before 
   }
 });
 
+// Review DM: the master's secret names the cluster's database, whose owner may set password_encryption for it.
+test.each([['13.12', 130012], ['16.4', 160004]])('Aurora PostgreSQL %s with md5 set for the database (ALTER DATABASE ... SET): not followed, a SCRAM verifier is stored, and the rotation completes', async (_version, versionNum) => {
+  aurora.passwordEncryption = 'md5';
+  aurora.passwordEncryptionSource = 'database';
+  aurora.serverVersionNum = versionNum;
+  try {
+    const { arn } = await auroraSecret('postgres');
+    rdsData.requests.length = 0;
+    const token = await rotate(h, arn);
+    expect((await stageValue(h, arn, 'AWSCURRENT')).versionId).toBe(token);
+    const alter = statements().filter(s => /^ALTER USER/.test(s.sql));
+    expect(alter).toHaveLength(1);
+    expect(alter[0].sql).toMatch(/^ALTER USER "dbadmin" WITH PASSWORD 'SCRAM-SHA-256\$4096:/);
+  } finally {
+    aurora.passwordEncryption = 'scram-sha-256';
+    aurora.passwordEncryptionSource = 'configuration file';
+    aurora.serverVersionNum = 160004;
+  }
+});
+
 // 14.0 and 16.4: the first version the limit applies to, and a later one (review BT: the boundary was untested).
 test.each([['14.0', 140000], ['16.4', 160004]])('Aurora PostgreSQL %s set to md5 (a parameter group or ALTER ROLE changed outside the stack): setSecret refuses before changing the password, and AWSCURRENT still logs in', async (_version, versionNum) => {
   // "For Aurora PostgreSQL version 14 and higher databases, Data API only supports scram-sha-256 for password

@@ -187,14 +187,21 @@ class DataApiSession implements DatabaseSession {
    * scram-sha-256 for password encryption" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html).
    * An md5 verifier there would lock the user out of the Data API, the function's only way in, with the password
    * already changed: refused before any change. The stack's parameter group refuses md5 at synth; this catches a
-   * setting changed outside it (the parameter group in the console, ALTER ROLE or ALTER DATABASE ... SET).
+   * setting changed outside it (the parameter group in the console, ALTER ROLE ... SET). md5 set for the database is
+   * not followed at all: SCRAM is stored.
    */
   private async postgresEncryption(): Promise<string | undefined> {
     if (!this.settings) {
-      // Schema-qualified: the Data API keeps no session to SET a search_path in, and the database (the secret's
-      // dbname) may be owned by a user who put functions of its own ahead of PostgreSQL's (engines/postgres.ts).
-      const row = (await this.execute("SELECT pg_catalog.current_setting('password_encryption'), pg_catalog.current_setting('server_version_num')")).records?.[0];
-      this.settings = { encryption: row?.[0]?.stringValue, version: Number(row?.[1]?.stringValue ?? 0) };
+      // Schema-qualified, the operator too: the Data API keeps no session to SET a search_path in, and the database
+      // (the secret's dbname) may be owned by a user who put functions and operators of its own ahead of PostgreSQL's
+      // (engines/postgres.ts).
+      const row = (await this.execute('SELECT s.setting, s.source, pg_catalog.current_setting(\'server_version_num\') FROM pg_catalog.pg_settings s '
+        + 'WHERE s.name OPERATOR(pg_catalog.=) \'password_encryption\'')).records?.[0];
+      const [encryption, source] = [row?.[0]?.stringValue, row?.[1]?.stringValue];
+      // md5 set for the database, which its owner chooses, is not followed (engines/postgres.ts takeEncryption).
+      const chosen = encryption === 'md5' && source === 'database' ? 'scram-sha-256' : encryption;
+      if (chosen !== encryption) log.warn('password_encryption md5 set for the database is not followed: the password is stored as scram-sha-256');
+      this.settings = { encryption: chosen, version: Number(row?.[2]?.stringValue ?? 0) };
     }
     const { encryption, version } = this.settings;
     if (version >= 140000 && encryption !== undefined && encryption !== 'scram-sha-256') {
