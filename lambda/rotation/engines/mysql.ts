@@ -37,8 +37,9 @@ const REQUIRE_CLAUSE = new RegExp(`\\s+REQUIRE\\s+(?:NONE|SSL|X509|(?:CIPHER|ISS
  * REVOKE failed.
  */
 export function grantStatements(lines: string[], like: string, target: string): string[] {
-  // checkName allows no quote or backtick in a user name, so these are the grantee exactly as SHOW GRANTS writes it.
-  const grantees = [`\`${like}\`@\`${USER_HOST}\``, `'${like}'@'${USER_HOST}'`];
+  // checkName allows no quote in a user name; a backtick SHOW GRANTS doubles inside one. So these are the grantee
+  // exactly as SHOW GRANTS writes it.
+  const grantees = [`\`${like.replace(/`/g, '``')}\`@\`${USER_HOST}\``, `'${like}'@'${USER_HOST}'`];
   return lines.map(line => {
     if (/^REVOKE\s/i.test(line)) {
       throw new PasswordChangeFailedError(`SHOW GRANTS for ${like}@${USER_HOST} lists a partial revoke (REVOKE ... FROM), which the rotation does not copy `
@@ -83,7 +84,9 @@ export const mysql: DatabaseEngine = {
     } catch (error) {
       const { code, errno } = error as { code?: string; errno?: number };
       if ((errno !== undefined && AUTH_ERRNOS.has(errno)) || /ACCESS_DENIED/.test(code ?? '')) {
-        throw new AuthenticationFailedError(`MySQL/MariaDB at ${where} refused the password of user ${credentials.username}.`);
+        // The server answers a login without the client certificate a user requires with the same error.
+        throw new AuthenticationFailedError(`MySQL/MariaDB at ${where} refused the password of user ${credentials.username} (or the user requires a client `
+          + 'certificate, REQUIRE X509, ISSUER or SUBJECT, which the rotation function does not present).');
       }
       if (tls && isTlsFailure(error)) throw new DatabaseUnreachableError(tlsFailureMessage(`MySQL/MariaDB at ${where}`, context.secretArn, error));
       throw new DatabaseUnreachableError(`MySQL/MariaDB at ${where} could not be reached (${(error as Error).message}); check that it runs, and the security groups and TLS settings.`);
