@@ -1181,18 +1181,22 @@ describe('PostgreSQL: an application user that owns its database', () => {
   }, 30_000);
 });
 
-// Review DL: SHOW GRANTS writes the application user's object names as they are; only the grantee's TO clause (and
-// what follows it) may be rewritten, or a name holding "TO '...'@'...'" moved text into the statement the superuser runs.
+/** A MariaDB user set up by `setup` (SQL run as the superuser), and an alternating-users secret for it. */
+async function mariadbAlternating(prefix: string, setup: (username: string, password: string) => string) {
+  const username = unique(prefix);
+  const password = `Initial-${username}-pw`;
+  await createDatabaseUser(h, 'mariadb', username, password);
+  h.mariadb.sql(setup(username, password));
+  const masterArn = await createDatabaseSecret(h, 'mariadb', { username: h.mariadb.superuser, password: h.mariadb.superuserPassword });
+  return { username, secretArn: await createDatabaseSecret(h, 'mariadb', { username, password, masterarn: masterArn }) };
+}
+
 // Review DM: MariaDB lists every authentication plugin of the user ("IDENTIFIED VIA a OR b USING '<hash>'"); the
 // clause was cut at the first plugin, and the server's syntax error quoted the hash into the function's error.
 describe('MariaDB: alternating users, a user identified by several plugins', () => {
   test('the clone gets the grants without the plugins\' clause, the rotation completes, and no error holds the hash', async () => {
-    const username = unique('plugins');
-    const password = `Initial-${username}-pw`;
-    await createDatabaseUser(h, 'mariadb', username, password);
-    h.mariadb.sql(`ALTER USER '${username}'@'%' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('${password}');`);
-    const masterArn = await createDatabaseSecret(h, 'mariadb', { username: h.mariadb.superuser, password: h.mariadb.superuserPassword });
-    const secretArn = await createDatabaseSecret(h, 'mariadb', { username, password, masterarn: masterArn });
+    const { username, secretArn } = await mariadbAlternating('plugins',
+      (user, password) => `ALTER USER '${user}'@'%' IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('${password}');`);
     const thrownBefore = h.thrown.length;
     await rotate(h, secretArn);
     expect((await stageValue(h, secretArn, 'AWSCURRENT')).value.username).toBe(`${username}_clone`);
@@ -1201,14 +1205,12 @@ describe('MariaDB: alternating users, a user identified by several plugins', () 
   }, 30_000);
 });
 
+// Review DL: SHOW GRANTS writes the application user's object names as they are; only the grantee's TO clause (and
+// what follows it) may be rewritten, or a name holding "TO '...'@'...'" moved text into the statement the superuser runs.
 describe('MariaDB: alternating users, a grant on a column named like a TO clause', () => {
   test('the grant is copied to the clone as it is, and the rotation completes', async () => {
-    const username = unique('columns');
-    const password = `Initial-${username}-pw`;
-    await createDatabaseUser(h, 'mariadb', username, password);
-    h.mariadb.sql(`CREATE TABLE ${username}_db.t (\`z TO 'q'@'r\` int, c2 int); GRANT SELECT (\`z TO 'q'@'r\`, c2) ON ${username}_db.t TO '${username}'@'%';`);
-    const masterArn = await createDatabaseSecret(h, 'mariadb', { username: h.mariadb.superuser, password: h.mariadb.superuserPassword });
-    const secretArn = await createDatabaseSecret(h, 'mariadb', { username, password, masterarn: masterArn });
+    const { username, secretArn } = await mariadbAlternating('columns',
+      user => `CREATE TABLE ${user}_db.t (\`z TO 'q'@'r\` int, c2 int); GRANT SELECT (\`z TO 'q'@'r\`, c2) ON ${user}_db.t TO '${user}'@'%';`);
     await rotate(h, secretArn);
     const clone = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
     expect(clone.username).toBe(`${username}_clone`);
