@@ -31,6 +31,7 @@ import { longestDeployed } from './private/deployed-size';
 import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { hasMarker, markClass } from './private/marker';
+import { namingPath, namingUniqueId } from './private/naming-path';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
 import { registerProofKey } from './private/proof-keys';
@@ -248,7 +249,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     // Each role then also carries one other stack's managed policy, far from IAM's 10 per role.
     const consumer = Stack.of(scope);
     const key = subnetSelectionKey(options.vpc, options.vpcSubnets ?? defaultSubnets(options.vpc))
-      + (consumer === stack ? '' : `@${Names.nodeUniqueId(consumer.node)}`);
+      + (consumer === stack ? '' : `@${namingUniqueId(consumer)}`);
     const id = `RotationFunction${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
     // Each secret adds a statement to the function's resource-based policy, which Lambda caps at 20 KB: when the
     // VPC's function has no room left for two more (a database with alternating users and `rotateSuperuser` adds
@@ -1024,7 +1025,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   ): ec2.InterfaceVpcEndpoint {
     if (this.privateDnsEnabled) this.requireVpcDns();
     const vpcStack = Stack.of(this.vpc);
-    const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(this.vpc.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
+    const id = `ProtectedSecrets${name}Endpoint${createHash('sha256').update(namingPath(this.vpc)).digest('hex').slice(0, 8).toUpperCase()}`;
     const shared = findOrCreate(vpcStack, id, SharedEndpoint, (endpointScope, endpointId) => new SharedEndpoint(endpointScope, endpointId, {
       vpc: this.vpc, subnets: this.vpcSubnets, service, description, privateDnsEnabled: this.privateDnsEnabled,
     }));

@@ -29,6 +29,7 @@ import {
   PENDING_DELETION_MESSAGE, SECRET_ARN_PLACEHOLDER, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
   monitoringTamperMessage, roleUseMessage, rotationFailedMessage, rotationFailedSteps, rotationMessage, truncate,
 } from './private/monitoring';
+import { namingUniqueId } from './private/naming-path';
 import { proofKeyOf } from './private/proof-keys';
 import { secretResource } from './private/secret-name';
 import { findOrCreate } from './private/singleton';
@@ -381,7 +382,7 @@ export class SecretMonitoring extends Construct {
         + '(or in a ProtectedSecret\'s `monitoring` prop); for no monitoring, do not call forStack.');
     }
     const shared = destinationOptions(options);
-    const id = shared.alertTopic ? `ProtectedSecretsMonitoring${Names.nodeUniqueId(shared.alertTopic.node)}` : 'ProtectedSecretsMonitoring';
+    const id = shared.alertTopic ? `ProtectedSecretsMonitoring${namingUniqueId(shared.alertTopic)}` : 'ProtectedSecretsMonitoring';
     let created = false;
     const monitoring = findOrCreate(stack, id, SecretMonitoring, (monitoringScope, monitoringId) => {
       created = true;
@@ -534,7 +535,7 @@ export class SecretMonitoring extends Construct {
     this.refuseForeignFunction(fn);
     this.watchFunction(fn);
     const registry = sharedRegistry(this);
-    const id = `RotationErrors${Names.nodeUniqueId(fn.node)}${Names.nodeUniqueId(this.alertTopic.node)}`;
+    const id = `RotationErrors${namingUniqueId(fn)}${namingUniqueId(this.alertTopic)}`;
     return findOrCreate(registry, id, cloudwatch.Alarm, (alarmScope, alarmId) => {
       const alarm = new cloudwatch.Alarm(alarmScope, alarmId, {
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
@@ -1433,7 +1434,7 @@ function deprecatedAccessMessage(): events.RuleTargetInput {
  * hash of the path), and holds letters and digits only, so no other topic's prefix, which ends in `-`, starts with it.
  */
 function alarmNamePrefix(scope: Construct, topic: sns.ITopic): string {
-  const id = `AlarmsOf${Names.nodeUniqueId(topic.node)}`;
+  const id = `AlarmsOf${namingUniqueId(topic)}`;
   const anchor = findOrCreate(sharedRegistry(scope), id, Construct, (anchorScope, anchorId) => new Construct(anchorScope, anchorId));
   return `${Names.uniqueResourceName(anchor, { maxLength: ALARM_NAME_PREFIX_LENGTH - 1 })}-`;
 }

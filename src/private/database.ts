@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import { CfnResource, Duration, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { windowErrors } from './maintenance-windows';
+import { namingPath } from './naming-path';
 import { findOrCreate } from './singleton';
 import { subnetSelectionKey } from './subnet-selection';
 
@@ -142,7 +143,7 @@ export function sharedSubnetGroup(
   const share = scope.node.tryGetContext(SHARE_DB_SUBNET_GROUPS_CONTEXT);
   if (share === false || share === 'false') return undefined;
   const group = oncePerStack(scope, 'ProtectedSecretsDbSubnets', subnetSelectionKey(vpc, vpcSubnets), (stack, id) =>
-    new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${vpc.node.path}` }));
+    new rds.SubnetGroup(stack, id, { vpc, vpcSubnets, description: `Subnets of the rotated databases in ${namingPath(vpc)}` }));
   keepWhileDatabaseKept(group, removalPolicy);
   return group;
 }

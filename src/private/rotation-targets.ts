@@ -1,9 +1,10 @@
 // How the rotation function reaches the library's databases: one security group per function, database stack and
 // VPC, instead of a rule pair per database (see README, "Footprint per database").
 import { createHash } from 'crypto';
-import { Names, RemovalPolicy, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { keepWhileDatabaseKept } from './database';
+import { namingPath, namingUniqueId } from './naming-path';
 import { findOrCreate } from './singleton';
 import type { RotationFunction } from '../rotation-function';
 
@@ -44,11 +45,11 @@ function rotationTargetsGroup(scope: Construct, rotationFunction: RotationFuncti
   const stack = Stack.of(scope);
   // Functions that share a security group (the shared functions of a VPC) share their targets groups too.
   const owner = rotationFunction._networkOwner;
-  const key = `${owner.node.path}|${Names.nodeUniqueId(vpc.node)}`;
+  const key = `${namingPath(owner)}|${namingUniqueId(vpc)}`;
   const id = `ProtectedSecretsRotationTargets${createHash('sha256').update(key).digest('hex').slice(0, 8).toUpperCase()}`;
   return findOrCreate(stack, id, ec2.SecurityGroup, (groupScope, groupId) => new ec2.SecurityGroup(groupScope, groupId, {
     vpc,
-    description: ec2Description('Databases of this stack rotated by ', owner.node.path, ': admits only that function, on their ports'),
+    description: ec2Description('Databases of this stack rotated by ', namingPath(owner), ': admits only that function, on their ports'),
     // A database needs no outbound rule of this group, and its members must not reach anything through it.
     allowAllOutbound: false,
   }));

@@ -1,4 +1,5 @@
-import { Names, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { namingUniqueId } from './naming-path';
 
 /**
  * What names a resource the databases of a VPC share (their DB subnet group, the rotation function): the VPC and the
@@ -14,7 +15,7 @@ import { Names, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 export function subnetSelectionKey(vpc: ec2.IVpc, selection: ec2.SubnetSelection): string {
   const stack = Stack.of(vpc);
   return JSON.stringify([
-    Names.nodeUniqueId(vpc.node),
+    namingUniqueId(vpc),
     selection.subnetType ?? null,
     selection.subnetGroupName ?? null,
     selection.availabilityZones ? [...selection.availabilityZones].sort() : null,
