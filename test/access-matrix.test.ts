@@ -30,7 +30,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { App, Stack, aws_iam as iam, cx_api as cxapi } from 'aws-cdk-lib';
 import { CHECKED_APPS } from './checked-apps';
 import { ACCOUNT, CODE, Caller, OTHER_ACCOUNT, REGION, ResolvedApp, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { ProtectedSecret } from '../src';
@@ -53,11 +53,11 @@ function roleCaller(label: string, arn: string, identityPolicy: any[] | undefine
 
 interface Synthesized { readonly name: string; readonly app: ResolvedApp }
 
-function synth(name: string, build: (app: App) => Stack[]): Synthesized {
+function synth(name: string, build: (app: App) => Stack[], context: Record<string, unknown> = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), `access-matrix-${name}-`));
   try {
     // Path metadata names each resource by its construct path in the table.
-    const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
+    const app = new App({ outdir, context: { ...context, 'aws:cdk:enable-path-metadata': true } });
     const stacks = build(app);
     const assembly = app.synth();
     return {
@@ -664,6 +664,23 @@ describe('access matrix, evaluated by an IAM policy simulator', () => {
     // Apps without a rotation role are skipped above; the ones with one must have been found.
     expect(checked).toBeGreaterThanOrEqual(2);
   });
+
+  // A new app's cdk.json (`cdk init`) turns on aws-cdk-lib's recommended feature flags, which change how grants and
+  // policies are written (e.g. @aws-cdk/aws-iam:minimizePolicies merges statements,
+  // @aws-cdk/aws-lambda:createNewPoliciesWithAddToRolePolicy writes new policies); users have them, so every cell
+  // must hold with them as well.
+  test('every cell is the same under the feature flags `cdk init` writes into a new app', async () => {
+    const flagged: Row[] = [];
+    let restrictedDefaultGroups = 0;
+    for (const [name, build] of [...CHECKED_APPS, ['cross-stack-grant', buildCrossStackGrant] as const]) {
+      const synthesized = synth(name, build, { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS });
+      // The flags reached the app: @aws-cdk/aws-ec2:restrictDefaultSecurityGroup gives each VPC a custom resource.
+      restrictedDefaultGroups += synthesized.app.templates.flatMap(t => t.ofType('Custom::VpcRestrictDefaultSG')).length;
+      flagged.push(...await matrixOf(synthesized));
+    }
+    expect(restrictedDefaultGroups).toBeGreaterThan(0);
+    expect(flagged.map(line)).toEqual(EXPECTED);
+  }, 300_000);
 
   test('README "Access model" shows the example app\'s part of the table', () => {
     const text = readFileSync(README, 'utf8');
