@@ -22,7 +22,10 @@ export interface TrailNeeds {
 /**
  * Warns at synth when nothing says which trail feeds the rules: without one, every "AWS API Call via CloudTrail"
  * rule stays silent (https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). A `SecretsTrail`
- * of the same account, in any stack or stage of the app, counts as stated.
+ * of the same account, in any stack or stage of the app, counts as stated. Under CDK Pipelines, `addStage` synthesizes
+ * each stage as it is added (aws-cdk-lib's `StageDeployment.fromStage` calls `stage.synth()` through its
+ * `pipelineSynth`), and `Stage.synth` keeps that result, so only a trail of a stage added before counts there: the
+ * warning says so.
  */
 export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
   // A validation, not an aspect: it runs once per synthesis after every aspect has added what it adds, and finds a
@@ -40,7 +43,8 @@ export function warnWithoutTrail(scope: Construct, needs: TrailNeeds): void {
         Annotations.of(scope).addWarningV2('cdk-protected-secrets:no-trail', [
           'Secret alerts on API calls fire only while a CloudTrail trail with logging enabled records them.',
           ...named ? [`The stated trail ${named.description} logs account ${named._account} only, not ${account}.`] : [],
-          'Create one `SecretsTrail` per account (in any stack of this app), or state the trail that exists,',
+          'Create one `SecretsTrail` per account (in any stack of this app; under CDK Pipelines, in a stage added before this one),',
+          'or state the trail that exists,',
           'for example an organization trail: `trail: MonitoringTrail.existing({ logsReadEvents: true })`, in the `monitoring` prop of a',
           'ProtectedSecret or database construct, or in the props of AccountSecretAlerts, SecretMonitoring or SecretMonitoring.forStack.',
         ].join(' '));
