@@ -121,7 +121,12 @@ export interface ProtectedSecretProps {
    * How the secret's value is generated. Use `secretStringTemplate` with `generateStringKey` for a JSON secret
    * with one generated field (the template must be a JSON object). A plaintext value is deliberately not accepted: it
    * would be written into the template. `passwordLength` is a whole number from 8 to 4096, and the options must leave
-   * characters to draw from.
+   * characters to draw from. Choose it before the first deployment: any change to it on a deployed secret (even to the
+   * template's fixed fields) makes CloudFormation generate a new value (https://github.com/aws/aws-cdk/issues/19985),
+   * and whatever was given the old one (a database's master password) keeps the old one. As a `RotatedDatabase`'s
+   * `superuserSecret`, give it a template with `username` and `generateStringKey: 'password'`, and exclude `/`, `"` and
+   * `@` (RDS refuses them in a master password).
+   * @see https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2210
    * @default - a 32-character value without the characters that break connection strings
    */
   readonly generateSecretString?: secretsmanager.SecretStringGenerator;

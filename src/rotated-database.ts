@@ -19,7 +19,8 @@ import {
 } from './private/database';
 import { rotationFunctionSubnetErrors } from './private/database-network';
 import {
-  addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordError, superuserUsernameOf,
+  addRotatedSecret, createDatabaseSecret, databaseBasePropErrors, rotatedMasterPasswordErrors, superuserPasswordCharactersWarning,
+  superuserSecretErrors, superuserUsernameOf,
 } from './private/database-secret';
 import { parameterErrors, postgresMd5Warning } from './private/engine-parameters';
 import { duplicateInEnvironmentError } from './private/environment-claims';
@@ -69,7 +70,12 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
    * `<username>_clone`, so one of them can always log in. The first rotation creates both users, without privileges
    * (grant them to `<username>`), when this is a secret of the database's stack (a `ProtectedSecret`): its policy then
    * names the database's secret as one whose first rotation may create its user. With an imported superuser secret,
-   * synth warns and you create `<username>` yourself (see the README, "Alternating users").
+   * synth warns and you create `<username>` yourself (see the README, "Alternating users"). A secret whose generator is
+   * known at synth must generate `password` into a JSON template with `username` (refused otherwise); synth warns
+   * (`cdk-protected-secrets:superuser-password-characters`) when it may generate `/`, `"` or `@`, which RDS refuses in
+   * a master password: exclude them for a new database; leave a deployed database's generator as it is (a change
+   * generates a new value the instance never gets) and acknowledge the warning.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
    * @default - single user: the master user rotates its own password
    */
   readonly superuserSecret?: secretsmanager.ISecret;
@@ -231,6 +237,8 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: RotatedDatabaseProps) {
     super(scope, id);
     const traits = validate(this, props);
+    const refusedCharacters = superuserPasswordCharactersWarning(props.superuserSecret);
+    if (refusedCharacters) Annotations.of(this).addWarningV2('cdk-protected-secrets:superuser-password-characters', `RotatedDatabase ${this.node.path}: ${refusedCharacters}`);
     this.alternatingUsers = props.superuserSecret !== undefined;
     this.iamAuthentication = props.iamAuthentication ?? false;
     this.rotatedUsername = props.username ?? (this.alternatingUsers ? 'app' : 'dbadmin');
@@ -518,8 +526,7 @@ function validate(scope: Construct, props: RotatedDatabaseProps): InstanceEngine
   if (props.superuserSecret && !props.superuserSecret.encryptionKey) {
     errors.add('`superuserSecret` must be encrypted with a customer-managed key (pass a ProtectedSecret, or import it with its `encryptionKey`): the master credentials would otherwise use the AWS managed key.');
   }
-  const refusedPassword = superuserPasswordError(props.superuserSecret, props.engine?.engineType);
-  if (refusedPassword) errors.add(refusedPassword);
+  errors.addAll(superuserSecretErrors(props.superuserSecret, props.engine?.engineType));
   if (props.rotationFunction && (props.rotationFunctionSubnets || props.createSecretsManagerEndpoint !== undefined)) {
     errors.add('`rotationFunctionSubnets` and `createSecretsManagerEndpoint` configure the shared function; they cannot be combined with `rotationFunction`.');
   } else if (props.rotationFunctionSubnets && props.vpc) {

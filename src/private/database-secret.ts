@@ -102,33 +102,83 @@ export function rotatedMasterPasswordErrors(rotationFunction: RotationFunction, 
 }
 
 /**
- * Why RDS would refuse the passwords `superuserSecret` generates as a master password, when its generator is known at
- * synth (a `ProtectedSecret` or `aws-cdk-lib` `Secret` of this app); undefined when it excludes `/`, `"` and `@` or
- * cannot be checked (an imported secret, a value given rather than generated, tokens). RDS accepts "any printable
- * ASCII character except "/", """, or "@"" in MasterUserPassword
- * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html), so a 32-character password
- * drawn from Secrets Manager's 94 characters holds one of them with probability 1 - (91/94)^32, about 65%.
+ * What is wrong with `superuserSecret` as the database's master credentials, when its generator is known at synth (a
+ * `ProtectedSecret` or `aws-cdk-lib` `Secret` of this app); nothing for one that cannot be checked (an imported secret,
+ * a value given rather than generated, tokens). The instance takes its master user name and password from the
+ * secret's `username` and `password` JSON keys (`rds.Credentials.fromSecret`: CloudFormation dynamic references with a
+ * json-key, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html),
+ * as AWS's rotation functions do (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html);
+ * and RDS takes master passwords of at most 41 (MySQL, MariaDB) or 128 (PostgreSQL) characters.
  */
-export function superuserPasswordError(superuserSecret: secretsmanager.ISecret | undefined, engineType?: string): string | undefined {
+export function superuserSecretErrors(superuserSecret: secretsmanager.ISecret | undefined, engineType?: string): string[] {
   const generator = generatorOf(superuserSecret);
-  if (!superuserSecret || !generator) return undefined;
-  const { excludeCharacters, excludePunctuation, passwordLength } = generator;
+  if (!superuserSecret || !generator) return [];
+  const errors: string[] = [];
+  const notJson = notCredentialsJson(generator);
+  if (notJson) {
+    // Such a secret never deployed: CloudFormation cannot read `username` from it for the instance's MasterUsername.
+    errors.push(`\`superuserSecret\` (${superuserSecret.node.path}) does not generate a JSON value with \`username\` and \`password\` (${notJson}): `
+      + 'the instance takes its master user name and password from those keys of the secret (CloudFormation dynamic references, '
+      + 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html), and the rotation function logs in with them. '
+      + `Give the secret \`generateSecretString: { secretStringTemplate: '{"username":"admin"}', generateStringKey: 'password', excludeCharacters: '${RDS_REFUSED_PASSWORD_CHARACTERS}' }\` `
+      + '(with a user name of your choice).');
+  }
   // Secrets Manager generates 32 characters unless told otherwise
   // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html).
-  const length = passwordLength ?? 32;
+  const length = generator.passwordLength ?? 32;
   const maxLength = engineType ? MASTER_PASSWORD_MAX_LENGTH[engineType] : undefined;
   if (maxLength !== undefined && !Token.isUnresolved(length) && length > maxLength) {
-    return `\`superuserSecret\` (${superuserSecret.node.path}) generates passwords of ${length} characters; RDS for ${engineType} takes master passwords `
+    errors.push(`\`superuserSecret\` (${superuserSecret.node.path}) generates passwords of ${length} characters; RDS for ${engineType} takes master passwords `
       + `of 8 to ${maxLength} characters (MasterUserPassword, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html). `
-      + `Set the secret's \`generateSecretString.passwordLength\` to at most ${maxLength}.`;
+      + `Set the secret's \`generateSecretString.passwordLength\` to at most ${maxLength}.`);
   }
+  return errors;
+}
+
+/**
+ * Why a generator's value is not the credentials JSON the instance reads (`username` in the template, the password
+ * generated into `password`); undefined when it is, or when tokens hide it until deploy.
+ */
+function notCredentialsJson(generator: secretsmanager.CfnSecret.GenerateSecretStringProperty): string | undefined {
+  const { secretStringTemplate: template, generateStringKey: key } = generator;
+  if (template === undefined) return 'it generates a bare string: no `secretStringTemplate`';
+  if (key !== undefined && !Token.isUnresolved(key) && key !== 'password') return `it generates \`${key}\`, not \`password\``;
+  if (key === undefined) return 'no `generateStringKey`';
+  if (Token.isUnresolved(template)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(template);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'its `secretStringTemplate` is not a JSON object';
+  return 'username' in parsed ? undefined : 'its `secretStringTemplate` has no `username`';
+}
+
+/**
+ * A warning for a superuser secret whose known generator may produce "/", """ or "@", which RDS refuses in
+ * MasterUserPassword ("any printable ASCII character except "/", """, or "@"",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html): a 32-character password drawn
+ * from Secrets Manager's 94 characters holds one with probability 1 - (91/94)^32, about 65%, and its first deployment
+ * fails. A warning, not an error: a database deployed with such a generator (its password happened to hold none) must
+ * keep it, since any change to GenerateSecretString makes CloudFormation generate a new value, which the instance,
+ * whose MasterUserPassword reference is unchanged, never gets (aws-cdk#19985, cloudformation-coverage-roadmap#2210).
+ */
+export function superuserPasswordCharactersWarning(superuserSecret: secretsmanager.ISecret | undefined): string | undefined {
+  const generator = generatorOf(superuserSecret);
+  if (!superuserSecret || !generator) return undefined;
+  const { excludeCharacters, excludePunctuation } = generator;
   if (excludePunctuation === true || Token.isUnresolved(excludePunctuation) || Token.isUnresolved(excludeCharacters)) return undefined;
   const allowed = [...RDS_REFUSED_PASSWORD_CHARACTERS].filter(c => !(excludeCharacters ?? '').includes(c));
   if (allowed.length === 0) return undefined;
   return `\`superuserSecret\` (${superuserSecret.node.path}) generates passwords that may contain ${allowed.map(c => `\`${c}\``).join(', ')}, `
     + 'which RDS refuses in a master password (MasterUserPassword, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html): '
-    + 'most deployments would fail. Add them to the secret\'s `generateSecretString.excludeCharacters`, e.g. '
-    + `\`excludeCharacters: '${RDS_REFUSED_PASSWORD_CHARACTERS}'\` (or leave out a ProtectedSecret's \`generateSecretString\`, whose default excludes them).`;
+    + 'the first deployment fails whenever the generated password holds one (about 65% of 32-character passwords). '
+    + 'For a new database, add them to the secret\'s `generateSecretString.excludeCharacters` before deploying, e.g. '
+    + `\`excludeCharacters: '${RDS_REFUSED_PASSWORD_CHARACTERS}'\`. For a deployed database, leave the secret's \`generateSecretString\` as it is `
+    + 'and acknowledge this warning: any change to it makes CloudFormation generate a new value, which the instance never gets, so the '
+    + 'secret would hold a password the database does not have and every rotation of the database would fail '
+    + '(https://github.com/aws/aws-cdk/issues/19985, https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2210).';
 }
 
 /**
