@@ -33,6 +33,7 @@ import {
   KeyWithConditionsOnStatements, aliasImportedByName, isKey, isKeyOfThisApp, keyAdministrationStatements, keyArnOf, keyRegionOf, unusableKeyErrors,
 } from './private/key-policy';
 import { keyAliasErrors } from './private/kms-alias';
+import { lazyUnique } from './private/lazy-unique';
 import { hasMarker, markClass } from './private/marker';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
@@ -1606,14 +1607,6 @@ function aliasImportedByNameError(key: kms.IKey | undefined): string | undefined
   return `\`encryptionKey\` is the alias ${alias}, imported by name or alias ARN, so the grants would name the alias's ARN, which KMS does not match in IAM policies `
     + '(https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html): readers, writers and the rotation function would be refused '
     + 'by KMS. Pass the key itself, `kms.Key.fromKeyArn(this, \'Key\', \'arn:aws:kms:<region>:<account>:key/<id>\')`, or `kms.Alias.fromAliasAttributes` with its `aliasTargetKey`.';
-}
-
-/**
- * A list resolved at synth, so grants made after construction still count (in an aspect too); omitted from the policy
- * when empty. Uncached, as above: a read during the aspects (SecretsGuard renders policies) must not fix it early.
- */
-function lazyUnique(values: string[]): string[] {
-  return Lazy.uncachedList({ produce: () => [...new Set(values)] }, { omitEmpty: true });
 }
 
 /**

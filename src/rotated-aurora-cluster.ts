@@ -127,7 +127,7 @@ export class RotatedAuroraCluster extends Construct implements ec2.IConnectable 
     const errors = new PropErrors('RotatedAuroraCluster', this);
     errors.addAll(rotatedMasterPasswordErrors(this.rotationFunction));
     errors.throwIfAny();
-    addRotatedSecret(this.rotationFunction, this.secret);
+    addRotatedSecret(this.rotationFunction, this.secret, undefined, props.deployRoles);
     this.rotationFunction.addEngine(RotationEngine.DATA_API);
     this.rotationFunction.addDataApiEndpoint();
     this.grantDataApiRotation();

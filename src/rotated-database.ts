@@ -405,7 +405,7 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
       errors.addAll(rotatedMasterPasswordErrors(rotationFunction, props.engine.engineType));
       errors.throwIfAny();
     }
-    addRotatedSecret(rotationFunction, this.secret, props.superuserSecret);
+    addRotatedSecret(rotationFunction, this.secret, props.superuserSecret, props.deployRoles);
     if (props.superuserSecret && !rotationFunction._allowFirstRotation(this.secret, this.rotatedUsername, props.superuserSecret)) {
       Annotations.of(this).addWarningV2('cdk-protected-secrets:first-rotation-user', `RotatedDatabase ${this.node.path}: \`superuserSecret\` `
         + `${props.superuserSecret.node.path} is not a secret of this app in this stack, so its resource policy cannot name this database's secret as one whose `

@@ -26,10 +26,11 @@ import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
-import { cloudFormationExecutionRoleArn } from './private/deploy-role';
+import { cloudFormationExecutionRoleArn, deployRoleErrors, deployerArnsIn } from './private/deploy-role';
 import { longestDeployed } from './private/deployed-size';
 import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
+import { lazyUnique } from './private/lazy-unique';
 import { hasMarker, markClass } from './private/marker';
 import { namingPath, namingUniqueId } from './private/naming-path';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
@@ -211,6 +212,18 @@ export interface RotationFunctionProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Roles or users that deploy the function's stack with their own credentials (no CloudFormation service role: the
+   * `CliCredentialsStackSynthesizer` or `LegacyStackSynthesizer`), exempt beside the synthesizer's CloudFormation
+   * execution role from the proof key's deny of changes, so that CloudFormation, acting as them, can update the proof
+   * key (its description, key or generated value). The `deployRoles` of every `RotatedDatabase` and
+   * `RotatedAuroraCluster` the function serves, and of every `RotationFunction.shared` call that gets it, are added.
+   * Name a role of another stack by its ARN (`iam.Role.fromRoleArn`). See `ProtectedSecretProps.deployRoles`.
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
+   * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
+   */
+  readonly deployRoles?: iam.IPrincipal[];
 }
 
 /**
@@ -231,7 +244,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   /**
    * The rotation function for the given VPC and subnets, created on first use in the VPC's stack with `options`.
    * A later call for the same VPC and subnets gets that function: options it leaves out are the function's, and one
-   * it gives with another value than the function's is refused (the function cannot honour both).
+   * it gives with another value than the function's is refused (the function cannot honour both). `deployRoles` add up.
    */
   public static shared(scope: Construct, options: SharedRotationFunctionOptions): RotationFunction {
     // The function lives with the VPC (the network's stack): databases of every stack then share one function and
@@ -268,6 +281,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
       first ??= fn;
       if (invokePolicyLength(fn) + SHARED_FUNCTION_HEADROOM <= FUNCTION_POLICY_LIMIT) break;
     }
+    fn._addDeployRoles(options.deployRoles ?? []);
     if (Stack.of(scope) !== stack) {
       addInfo(scope, `${scope.node.path} is rotated by the shared function ${fn.node.path}, in the VPC's stack; its grants, invoke permission and network rules are written in ${Stack.of(scope).stackName}.`);
     }
@@ -315,6 +329,13 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   /** The secret whose value signs the pending versions the function writes (shared with the functions of its role). */
   private readonly proofKey: secretsmanager.CfnSecret;
   private proofKeyPolicy?: secretsmanager.CfnResourcePolicy;
+  /**
+   * The ARNs the proof key's deny of changes exempts: its role, the synthesizer's execution role and the deployers
+   * (kept by the network owner, whose proof key the functions sharing its role use).
+   */
+  private readonly proofKeyWriters: string[] = [];
+  /** Whether a deployer is known beside the role: the execution role, or `deployRoles` of the function or its databases. */
+  private deployerKnown = false;
   private readonly createEndpoints: boolean;
   private readonly privateDnsEnabled: boolean;
   private dataApiEndpoint?: ec2.IInterfaceVpcEndpoint;
@@ -352,6 +373,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.logKey = owner?.logKey ?? this.createLogKey();
     const logGroup = this.createLogGroup(props.logRetention, role, owner === undefined);
     this.proofKey = owner?.proofKey ?? this.createProofKey(role);
+    this._addDeployRoles(props.deployRoles ?? []);
     this.function = this.createFunction(props, role, logGroup, securityGroup);
     this.function.addEnvironment(PROOF_KEY_VARIABLE, this.proofKey.ref);
     registerProofKey(this.function, this.proofKey);
@@ -365,7 +387,14 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.secretsManagerEndpoint = this.connectToSecretsManager(props, securityGroup);
     // Databases declare their engines after the function exists (one function serves a VPC), so the asset is
     // chosen when the app is prepared for synthesis, from every engine declared by then.
-    Aspects.of(this).add({ visit: node => { if (node === this) this.bindBundle(); } });
+    // The databases that add deployers are added after the function too, so the warning waits for them as well.
+    Aspects.of(this).add({
+      visit: node => {
+        if (node !== this) return;
+        this.bindBundle();
+        if (!owner) this.warnOfNoDeployer();
+      },
+    });
     if (!owner) this.node.addValidation({ validate: () => this.warnOfManagedPolicyQuota() });
     this.node.addValidation({ validate: () => this.environmentSizeErrors() });
     this.node.addValidation({ validate: () => this.unscopedInvokePermissionErrors() });
@@ -384,6 +413,41 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   }
 
   /**
+   * Exempts `principals`, the roles or users that deploy (a database's `deployRoles`), from the proof key's deny of
+   * changes, beside the execution role: without a CloudFormation service role, CloudFormation "uses a temporary
+   * session that it generates from your user credentials for stack operations"
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html), so an update of the
+   * proof key is made as them. A role created in another stack cannot be named here (see `deployerArnsIn`).
+   * @internal
+   */
+  public _addDeployRoles(principals: readonly iam.IPrincipal[]): void {
+    const owner = this._networkOwner;
+    const { named, unnamed } = deployerArnsIn(owner.proofKey, principals);
+    owner.proofKeyWriters.push(...named);
+    if (named.length > 0) owner.deployerKnown = true;
+    for (const principal of unnamed) {
+      addInfo(owner, `RotationFunction ${owner.node.path}: the deploy role ${principal.node.path} is created in another stack, `
+        + `so its ARN cannot be written in ${Stack.of(owner).stackName} (the two stacks would reference each other) and its proof key's deny of changes `
+        + 'does not exempt it. Pass that role by ARN (`iam.Role.fromRoleArn`) to exempt it.');
+    }
+  }
+
+  /**
+   * Warns, as each secret does (`cdk-protected-secrets:noDeployRole`), when no deployer is known: the synthesizer names
+   * no CloudFormation execution role and neither the function nor the databases it serves have `deployRoles`. Every
+   * principal but the rotation role is then denied changing the proof key, CloudFormation acting for whoever deploys
+   * included, and a stack update that changes it would fail.
+   */
+  private warnOfNoDeployer(): void {
+    if (this.deployerKnown) return;
+    Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
+      `RotationFunction ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and no \`deployRoles\` are known (the function's, `
+      + `or those of the databases it serves), so CloudFormation, acting as whoever deploys, will be denied any update of the proof key ${this.proofKey.node.path} `
+      + '(its description, key or generated value) a later stack or library version makes. List the deploying role or user in `deployRoles` '
+      + '(of the function, or of a RotatedDatabase or RotatedAuroraCluster it serves).');
+  }
+
+  /**
    * Refuses a `shared` call at `scope` whose options contradict this function's: the function already exists with its
    * own, so the caller's would be silently dropped (a `passwordLength` the caller's database needs, or
    * `createSecretsManagerEndpoint: false` for subnets that reach Secrets Manager otherwise). An option the call leaves
@@ -391,6 +455,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   private refuseOtherOptions(scope: Construct, options: SharedRotationFunctionOptions): void {
     const errors = new PropErrors('RotationFunction.shared', scope);
+    errors.addAll(deployRoleErrors(options.deployRoles));
     // Tokens (a CloudFormation parameter) are the same option when they resolve to the same expression.
     const same = (a: unknown, b: unknown) => a === b || (Token.isUnresolved(a) || Token.isUnresolved(b))
       && JSON.stringify(Stack.of(this).resolve(a)) === JSON.stringify(Stack.of(this).resolve(b));
@@ -853,7 +918,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     });
     SecretsGuard.suppress(proofKey, 'SecretWithoutRotation', 'The rotation function\'s proof key: a new value would void the proofs of the '
       + 'rotations in progress; only the function\'s role may read it, and only the deployer may write it.');
-    const deployer = cloudFormationExecutionRoleArn(this);
+    const executionRole = cloudFormationExecutionRoleArn(this);
+    this.proofKeyWriters.push(role.roleArn, ...executionRole ? [executionRole] : []);
+    this.deployerKnown = executionRole !== undefined;
     // The role's access is in the secret's and the key's policies, not in its own: the role's managed policy is near
     // IAM's 6,144 characters when a function serves many databases (test/policy-quotas.test.ts), and within one account
     // an allow in a resource-based policy is enough
@@ -878,7 +945,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
             conditions: { StringNotEquals: { 'aws:PrincipalArn': role.roleArn } },
           }),
           // CloudFormation updates the secret (its description, key or generated value) as the stack's execution
-          // role, which must stay free to, or a later release's change to the key would fail every stack update.
+          // role, or without one as whoever deploys (`deployRoles`), who must stay free to, or a later release's
+          // change to the key would fail every stack update.
           new iam.PolicyStatement({
             sid: 'NobodyButTheDeployerChangesIt',
             effect: iam.Effect.DENY,
@@ -887,7 +955,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
               'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret',
             ],
             resources: ['*'],
-            conditions: { StringNotEquals: { 'aws:PrincipalArn': [role.roleArn, ...deployer ? [deployer] : []] } },
+            conditions: { StringNotEquals: { 'aws:PrincipalArn': lazyUnique(this.proofKeyWriters) } },
           }),
         ],
       }),
@@ -1309,6 +1377,7 @@ function validate(scope: Construct, props: RotationFunctionProps): void {
   if (props.privateDnsEnabled && (props.secretsManagerEndpoint || props.createSecretsManagerEndpoint === false)) {
     errors.add('`privateDnsEnabled` applies to the endpoints the library creates; it cannot be combined with `secretsManagerEndpoint` or `createSecretsManagerEndpoint: false`.');
   }
+  errors.addAll(deployRoleErrors(props.deployRoles));
   if (props.vpc && props.vpcSubnets && selectsPublicSubnets(props.vpc, props.vpcSubnets)) {
     errors.add('`vpcSubnets` must not select public subnets: a Lambda function there gets no public IP and the rotation would be exposed for nothing; select private or isolated subnets.');
   }

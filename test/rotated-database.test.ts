@@ -1,4 +1,4 @@
-import { App, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { App, CfnElement, CliCredentialsStackSynthesizer, Duration, RemovalPolicies, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, Caller, REGION, ResolvedTemplate, decide, principalCaller } from './iam-matrix';
 import { namesFirstRotationSecret } from '../lambda/rotation/steps/set-secret';
@@ -780,18 +780,93 @@ describe('a database deployed without a CloudFormation service role', () => {
   const denyOf = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::ResourcePolicy'))
     .map(p => p.Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'DenyValueAccessToEveryoneElse'));
 
-  test.each([
-    ['RotatedDatabase', (stack: Stack, vpc: ec2.IVpc, deployRoles: iam.IPrincipal[]) => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, deployRoles })],
-    ['RotatedAuroraCluster', (stack: Stack, vpc: ec2.IVpc, deployRoles: iam.IPrincipal[]) => new RotatedAuroraCluster(stack, 'Db', {
+  const databases: [string, (stack: Stack, vpc: ec2.IVpc, deployRoles?: iam.IPrincipal[]) => RotatedDatabase | RotatedAuroraCluster][] = [
+    ['RotatedDatabase', (stack, vpc, deployRoles) => new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, deployRoles })],
+    ['RotatedAuroraCluster', (stack, vpc, deployRoles) => new RotatedAuroraCluster(stack, 'Db', {
       vpc, engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }), deployRoles,
     })],
-  ])('%s takes deployRoles: the deployer is exempt from the secret\'s deny, and nothing warns', (_name, build) => {
+  ];
+  const DEPLOYER = 'arn:aws:iam::111111111111:role/platform-deployer';
+
+  test.each(databases)('%s takes deployRoles: the deployer is exempt from the secret\'s deny, and nothing warns', (_name, build) => {
     const { stack, vpc } = cliStack();
-    const deployer = 'arn:aws:iam::111111111111:role/platform-deployer';
-    build(stack, vpc, [iam.Role.fromRoleArn(stack, 'Deployer', deployer)]);
+    build(stack, vpc, [iam.Role.fromRoleArn(stack, 'Deployer', DEPLOYER)]);
     const [deny] = denyOf(stack);
-    expect(deny.Condition.StringNotEquals['aws:PrincipalArn']).toContain(deployer);
+    expect(deny.Condition.StringNotEquals['aws:PrincipalArn']).toContain(DEPLOYER);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('deployRoles'))).toHaveLength(0);
+  });
+
+  // Review DQ: the proof key's deny of changes exempted the rotation role and the synthesizer's execution role only,
+  // which these synthesizers do not name: the deployRoles the database was given (as the warning asks) never reached
+  // it, so a later stack update that changes the proof key (its description, key or generated value) would be denied
+  // to whoever deploys. CloudFormation acts as that person, through a forward access session
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/fas-requests-and-permission-evaluation.html).
+  const THROUGH_CLOUDFORMATION = { 'aws:CalledVia': ['cloudformation.amazonaws.com'], 'aws:ViaAWSService': 'true' };
+  const ADMINISTRATOR = `arn:aws:iam::${ACCOUNT}:role/Administrator`;
+  /** What `principalArn`, with AdministratorAccess and through CloudFormation, may do to the function's proof key. */
+  async function onProofKey(stack: Stack, rotationFunction: RotationFunction, principalArn: string) {
+    const t = new ResolvedTemplate(stack.stackName, Template.fromStack(stack).toJSON());
+    const proofKeyArn: string = t.resolve({ Ref: stack.getLogicalId(rotationFunction.node.findChild('ProofKey') as CfnElement) });
+    const caller = principalCaller('deployer', principalArn, [{ Effect: 'Allow', Action: '*', Resource: '*' }], THROUGH_CLOUDFORMATION);
+    return Promise.all(['UpdateSecret', 'PutSecretValue', 'GetSecretValue']
+      .map(action => decide(caller, `secretsmanager:${action}`, proofKeyArn, t.secretPolicies().get(proofKeyArn))));
+  }
+  const proofKeyExempt = (stack: Stack, rotationFunction: RotationFunction) => Template.fromStack(stack).toJSON()
+    .Resources[stack.getLogicalId(rotationFunction.node.findChild('ProofKeyPolicy') as CfnElement)].Properties.ResourcePolicy.Statement
+    .find((st: any) => st.Sid === 'NobodyButTheDeployerChangesIt').Condition.StringNotEquals['aws:PrincipalArn'];
+
+  test.each(databases)('%s deployRoles may update the rotation function\'s proof key through CloudFormation; nobody else may, and none may read it', async (_name, build) => {
+    const { stack, vpc } = cliStack();
+    const db = build(stack, vpc, [iam.Role.fromRoleArn(stack, 'Deployer', DEPLOYER)]);
+    expect(await onProofKey(stack, db.rotationFunction, DEPLOYER)).toEqual(['Allowed', 'Allowed', 'ExplicitlyDenied']);
+    expect(await onProofKey(stack, db.rotationFunction, ADMINISTRATOR)).toEqual(['ExplicitlyDenied', 'ExplicitlyDenied', 'ExplicitlyDenied']);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('noDeployRole'))).toHaveLength(0);
+  });
+
+  test.each(databases)('%s without deployRoles: the rotation function warns, as the secret does, that nobody may update its proof key', (_name, build) => {
+    const { stack, vpc } = cliStack();
+    const db = build(stack, vpc);
+    Annotations.fromStack(stack).hasWarning(`/${db.rotationFunction.node.path}`,
+      Match.stringLikeRegexp('RotationFunction .*names no CloudFormation execution role.*proof key.*cdk-protected-secrets:noDeployRole'));
+    expect(proofKeyExempt(stack, db.rotationFunction)).toEqual([stack.resolve(db.rotationFunction.function.role!.roleArn)]);
+  });
+
+  test('a function created before its databases exempts its own deployRoles and those of every database it serves', async () => {
+    const { stack, vpc } = cliStack();
+    const pipeline = 'arn:aws:iam::111111111111:role/pipeline';
+    const dba = 'arn:aws:iam::111111111111:role/dba-deployer';
+    const fn = new RotationFunction(stack, 'Rotation', { vpc, deployRoles: [iam.Role.fromRoleArn(stack, 'Pipeline', pipeline)] });
+    new RotatedDatabase(stack, 'Orders', { vpc, engine: postgres, rotationFunction: fn, deployRoles: [iam.Role.fromRoleArn(stack, 'Deployer', DEPLOYER)] });
+    new RotatedDatabase(stack, 'Billing', { vpc, engine: mariadb, rotationFunction: fn, deployRoles: [iam.Role.fromRoleArn(stack, 'Dba', dba)] });
+    for (const deployer of [pipeline, DEPLOYER, dba]) {
+      expect(await onProofKey(stack, fn, deployer)).toEqual(['Allowed', 'Allowed', 'ExplicitlyDenied']);
+    }
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('noDeployRole'))).toHaveLength(0);
+  });
+
+  test('under the default synthesizer the execution role stays exempt beside the deployRoles, and nothing warns', () => {
+    const { stack, vpc } = setup();
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: postgres, deployRoles: [iam.Role.fromRoleArn(stack, 'Deployer', DEPLOYER)] });
+    const plain = new RotatedDatabase(stack, 'Plain', { vpc, engine: postgres });
+    expect(plain.rotationFunction).toBe(db.rotationFunction);
+    expect(stack.resolve(proofKeyExempt(stack, db.rotationFunction))).toEqual([
+      stack.resolve(db.rotationFunction.function.role!.roleArn),
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ENV.account}:role/cdk-hnb659fds-cfn-exec-role-${ENV.account}-${ENV.region}`]] },
+      DEPLOYER,
+    ]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('noDeployRole'))).toHaveLength(0);
+  });
+
+  test('a deploy role created in a database stack is left out of the Network stack\'s proof key rather than closing a cycle; one named by ARN is exempt', () => {
+    const app = new App();
+    const network = new Stack(app, 'Network', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const data = new Stack(app, 'Data', { env: ENV, synthesizer: new CliCredentialsStackSynthesizer() });
+    const created = new iam.Role(data, 'CreatedDeployer', { assumedBy: new iam.AccountRootPrincipal() });
+    const db = new RotatedDatabase(data, 'Db', { vpc, engine: postgres, deployRoles: [created, iam.Role.fromRoleArn(data, 'Deployer', DEPLOYER)] });
+    expect(() => app.synth()).not.toThrow();
+    expect(proofKeyExempt(network, db.rotationFunction)).toEqual([network.resolve(db.rotationFunction.function.role!.roleArn), DEPLOYER]);
+    Annotations.fromStack(network).hasInfo(`/${db.rotationFunction.node.path}`, Match.stringLikeRegexp('deploy role Data/CreatedDeployer is created in another stack.*iam.Role.fromRoleArn'));
   });
 });
 

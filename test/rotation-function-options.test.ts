@@ -212,6 +212,32 @@ describe('RotationFunction.shared called again for the same VPC and subnets', ()
     expect(() => new RotatedDatabase(stack, 'Invoices', { vpc, engine: mysql, createSecretsManagerEndpoint: true }))
       .toThrow(/RotationFunction.shared Stack\/Invoices: `createSecretsManagerEndpoint` is true, but the shared rotation function .* already exists with false, so true would be ignored/);
   });
+
+  test('deployRoles add up: each call\'s deployers are exempt from the proof key\'s deny of changes, not refused as another value', () => {
+    const { stack, vpc } = network();
+    const pipeline = 'arn:aws:iam::123456789012:role/pipeline';
+    const person = 'arn:aws:iam::123456789012:user/release-manager';
+    const fn = RotationFunction.shared(stack, { vpc, deployRoles: [iam.Role.fromRoleArn(stack, 'Pipeline', pipeline)] });
+    expect(RotationFunction.shared(stack, { vpc, deployRoles: [iam.User.fromUserArn(stack, 'Person', person)] })).toBe(fn);
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::ResourcePolicy'))[0];
+    const exempt = policy.Properties.ResourcePolicy.Statement.find((st: any) => st.Sid === 'NobodyButTheDeployerChangesIt').Condition.StringNotEquals['aws:PrincipalArn'];
+    expect(exempt).toEqual(expect.arrayContaining([pipeline, person]));
+  });
+});
+
+// The deny exempts the deployers by aws:PrincipalArn, which names a role or user: an account, "*" or a service
+// principal there would exempt nobody who deploys (and "*" would read as exempting everyone).
+test.each<[string, (stack: Stack) => iam.IPrincipal, RegExp]>([
+  ['the account', () => new iam.AccountRootPrincipal(), /`deployRoles` contains the account of the stack; name the roles or users that deploy/],
+  ['an account ID', () => new iam.ArnPrincipal('123456789012'), /`deployRoles` contains the account 123456789012/],
+  ['AnyPrincipal', () => new iam.AnyPrincipal(), /`deployRoles` contains AnyPrincipal/],
+  ['a service principal', () => new iam.ServicePrincipal('cloudformation.amazonaws.com'), /`deployRoles` contains a principal that is not a role or user/],
+])('deployRoles with %s is refused, naming the prop, on a new function and on a shared call that gets an existing one', (_name, principal, message) => {
+  const { stack } = build();
+  const vpc = (stack.node.findChild('Vpc') as ec2.Vpc);
+  expect(() => new RotationFunction(stack, 'Other', { vpc, deployRoles: [principal(stack)] })).toThrow(message);
+  RotationFunction.shared(stack, { vpc });
+  expect(() => RotationFunction.shared(stack, { vpc, deployRoles: [principal(stack)] })).toThrow(message);
 });
 
 /** aws-cdk-lib's deprecated import by name, whose `secretArn` is the bare name. */

@@ -1,5 +1,5 @@
 // The set-up both database constructs share: the credentials secret, its key's use by RDS, and its rotation function.
-import { CfnResource, Stack, Token, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token, aws_iam as iam, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ProtectedSecret } from '../protected-secret';
 import type { RotatedDatabaseBaseProps } from '../rotated-database-options';
@@ -36,11 +36,15 @@ export function createDatabaseSecret(
 }
 
 /**
- * Gives `rotationFunction` the secret it rotates (and the superuser secret it logs in with), and puts the function
- * under the secret's monitoring so a failing rotation alarms.
+ * Gives `rotationFunction` the secret it rotates (and the superuser secret it logs in with), puts the function under
+ * the secret's monitoring so a failing rotation alarms, and lets the database's `deployRoles` update the function's
+ * proof key, as they deploy the secret.
  */
-export function addRotatedSecret(rotationFunction: RotationFunction, secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret): void {
+export function addRotatedSecret(
+  rotationFunction: RotationFunction, secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret, deployRoles: iam.IPrincipal[] = [],
+): void {
   rotationFunction.addSecret(secret, superuserSecret);
+  rotationFunction._addDeployRoles(deployRoles);
   if (ProtectedSecret.isProtectedSecret(secret)) secret.monitoring?.addRotationFunction(rotationFunction.function);
 }
 

@@ -1,5 +1,5 @@
-import { Aws, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { Aws, DefaultStackSynthesizer, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 
 /**
  * The ARN of the role CloudFormation deploys `scope`'s stack as: the `DefaultStackSynthesizer`'s CloudFormation
@@ -19,4 +19,46 @@ export function cloudFormationExecutionRoleArn(scope: IConstruct): string | unde
   const placeholders: Record<string, string> = { '${AWS::Partition}': Aws.PARTITION, '${AWS::AccountId}': Aws.ACCOUNT_ID, '${AWS::Region}': Aws.REGION };
   return Object.entries(placeholders)
     .reduce((arn, [placeholder, value]) => arn.split(placeholder).join(value), synthesizer.cloudFormationExecutionRoleArn);
+}
+
+/**
+ * Why `principals` cannot be exempted by ARN as the roles or users CloudFormation acts as when they deploy, one
+ * message per principal: a whole account (whose roles and users an exemption by `aws:PrincipalArn` would not name), a
+ * "*" principal, or a principal that is neither (a service, federated or canonical-user principal, never a deployer).
+ */
+export function deployRoleErrors(principals: readonly iam.IPrincipal[] | undefined): string[] {
+  return (principals ?? []).flatMap(principal => {
+    const arns = principal.policyFragment.principalJson.AWS ?? [];
+    const account = principal instanceof iam.AccountPrincipal ? String(principal.accountId)
+      : arns.find(arn => !Token.isUnresolved(arn) && (/^\d{12}$/.test(arn) || /^arn:[^:]+:iam::\d{12}:root$/.test(arn)));
+    if (account !== undefined) {
+      return [`\`deployRoles\` contains the account ${Token.isUnresolved(account) ? 'of the stack' : account.replace(/^arn:[^:]+:iam::(\d{12}):root$/, '$1')}; `
+        + 'name the roles or users that deploy, not the whole account.'];
+    }
+    if (arns.includes('*')) return ['`deployRoles` contains AnyPrincipal (or another "*" principal); name the roles or users that deploy.'];
+    if (arns.length === 0) {
+      return ['`deployRoles` contains a principal that is not a role or user (a service, federated or canonical-user principal): '
+        + 'CloudFormation acts as the role or user that deploys, so name that one.'];
+    }
+    return [];
+  });
+}
+
+/**
+ * The ARNs of deployers as a policy in `scope`'s stack can name them (`named`), and the principals it cannot
+ * (`unnamed`): a role created in another stack of the app is named by a reference to that stack, and where that stack
+ * already references `scope`'s (a database's stack and the rotation function's in the VPC's stack) the two would
+ * reference each other, which CloudFormation cannot deploy. An ARN written out (`iam.Role.fromRoleArn`) is named
+ * from any stack.
+ */
+export function deployerArnsIn(scope: IConstruct, principals: readonly iam.IPrincipal[]): { named: string[]; unnamed: IConstruct[] } {
+  const stack = Stack.of(scope);
+  const named: string[] = [];
+  const unnamed: IConstruct[] = [];
+  for (const principal of principals) {
+    const arns = principal.policyFragment.principalJson.AWS ?? [];
+    if (Construct.isConstruct(principal) && Stack.of(principal) !== stack && arns.some(arn => Token.isUnresolved(arn))) unnamed.push(principal);
+    else named.push(...arns);
+  }
+  return { named, unnamed };
 }
