@@ -32,7 +32,7 @@ import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { lazyUnique } from './private/lazy-unique';
 import { hasMarker, markClass } from './private/marker';
-import { namingPath, namingUniqueId } from './private/naming-path';
+import { namingPath, namingUniqueId, withStableRuleIds } from './private/naming-path';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
 import { registerProofKey } from './private/proof-keys';
@@ -710,9 +710,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.refuseForeignScope(stack);
     // Functions that share a role share its policy in each other stack too.
     const owner = this._networkOwner;
-    const id = `RotationAccess${createHash('sha256').update(owner.node.path).digest('hex').slice(0, 8).toUpperCase()}`;
+    const id = `RotationAccess${createHash('sha256').update(namingPath(owner)).digest('hex').slice(0, 8).toUpperCase()}`;
     return findOrCreate(stack, id, RotationAccess, (scopeStack, accessId) => {
-      const access = new RotationAccess(scopeStack, accessId, this.role, owner.node.path);
+      const access = new RotationAccess(scopeStack, accessId, this.role, namingPath(owner));
       owner.accessesInOtherStacks.push(access);
       return access;
     });
@@ -1131,7 +1131,8 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     this.endpoints.push(endpoint);
     // Both rules are written in the function's stack (aws-cdk-lib places the endpoint's ingress with its peer when
     // the stacks differ), so a function of another stack joining the endpoint does not make the VPC's stack depend on it.
-    this.connections.allowTo(endpoint, ec2.Port.tcp(443), `Rotation function to ${description}`);
+    withStableRuleIds([...this.connections.securityGroups, ...endpoint.connections.securityGroups], () =>
+      this.connections.allowTo(endpoint, ec2.Port.tcp(443), `Rotation function to ${description}`));
     if (endpoint instanceof ec2.InterfaceVpcEndpoint) {
       // The AWS SDK for JavaScript v3 reads AWS_ENDPOINT_URL_<serviceId> ("Secrets Manager", "RDS Data"):
       // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html and

@@ -28,19 +28,24 @@ function build(scope: Construct, stackId: string, stackName?: string): Stack {
   return stack;
 }
 
-/**
- * Every resource of the stack by logical ID, with what a replacement turns on for the databases. Left out: the rules
- * between two security groups, which aws-cdk-lib itself names by both groups' full construct paths (a rule of
- * `connections.allowFrom` between groups of one stack is its own resource named after the peer's unique ID), in any
- * app that connects two groups, with or without this library.
- */
+/** Every resource of the stack by logical ID, with what a replacement turns on for the databases. */
 function shape(stack: Stack) {
   const resources: Record<string, any> = Template.fromStack(stack).toJSON().Resources;
-  const betweenGroups = (type: string) => type === 'AWS::EC2::SecurityGroupIngress' || type === 'AWS::EC2::SecurityGroupEgress';
   return {
-    ids: Object.entries(resources).filter(([, r]) => !betweenGroups(r.Type)).map(([id, r]) => `${r.Type} ${id}`).sort(),
+    ids: Object.entries(resources).map(([id, r]) => `${r.Type} ${id}`).sort(),
     databases: Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === 'AWS::RDS::DBInstance').map(([id, r]) => [id, r.Properties])),
   };
+}
+
+/** A network stack with the VPC (and so the shared rotation function and its endpoint) and a data stack using it. */
+function buildTwo(scope: Construct, ids: [string, string], names: [string?, string?] = []): Stack[] {
+  const network = new Stack(scope, ids[0], { env, stackName: names[0] });
+  const vpc = new ec2.Vpc(network, 'Vpc', {
+    maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
+  const data = new Stack(scope, ids[1], { env, stackName: names[1] });
+  new RotatedDatabase(data, 'Orders', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
+  return [network, data];
 }
 
 function app(stackRelativeNames: boolean | undefined) {
@@ -55,6 +60,14 @@ describe.each([true, 'true'])('with cdk-protected-secrets:stackRelativeNames = %
     const inStage = shape(build(new Stage(flagged(), 'Prod', { env }), 'Data', 'Data'));
     expect(inStage.ids).toEqual(atRoot.ids);
     expect(inStage.databases).toEqual(atRoot.databases);
+  });
+
+  test('a network stack and a data stack moved into a Stage, or renamed, with their stackNames kept, keep every logical ID', () => {
+    const atRoot = buildTwo(flagged(), ['Network', 'Data']).map(shape);
+    const inStage = buildTwo(new Stage(flagged(), 'Prod', { env }), ['Network', 'Data'], ['Network', 'Data']).map(shape);
+    const renamed = buildTwo(flagged(), ['NetV2', 'DataV2'], ['Network', 'Data']).map(shape);
+    expect(inStage).toEqual(atRoot);
+    expect(renamed).toEqual(atRoot);
   });
 
   test('a stack whose construct id is renamed, with its stackName kept, keeps every logical ID and its databases\' properties', () => {

@@ -1,4 +1,4 @@
-import { Names, Stack } from 'aws-cdk-lib';
+import { Names, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 
 /**
@@ -55,7 +55,40 @@ export function namingPath(scope: IConstruct): string {
  */
 export function namingUniqueId(scope: IConstruct): string {
   if (!stackRelativeNames(scope)) return Names.nodeUniqueId(scope.node);
+  return uniqueIdOf(namingIds(scope));
+}
+
+/** What aws-cdk-lib's `makeUniqueId` makes of `ids` (as `Names.nodeUniqueId` and a stack's logical IDs use it). */
+function uniqueIdOf(ids: string[]): string {
   let node: Construct = new Construct(undefined as any, '');
-  for (const id of namingIds(scope)) node = new Construct(node, id);
+  for (const id of ids) node = new Construct(node, id);
   return Names.nodeUniqueId(node.node);
+}
+
+/**
+ * Runs `connect` (a `connections.allowFrom`/`allowTo` between `groups`) and, with STACK_RELATIVE_NAMES_CONTEXT,
+ * renames the rules it writes as the groups' naming IDs would name them. aws-cdk-lib writes a rule between two
+ * security groups as a resource of its own, under an id that holds the other group's `uniqueId` (its full construct
+ * path), so a move into a Stage would give the function's rules new logical IDs: CloudFormation would create an
+ * identical rule beside the old one and then delete the old one. The rules keep aws-cdk-lib's placement and
+ * properties; only their logical IDs change, and for a stack at the app's root named by its id not even those.
+ */
+export function withStableRuleIds(groups: ec2.ISecurityGroup[], connect: () => void): void {
+  const before = new Map(groups.map(group => [group, new Set(group.node.children)]));
+  connect();
+  if (groups.length === 0 || !stackRelativeNames(groups[0])) return;
+  const renames = groups.map(group => [group.uniqueId, namingUniqueId(group)]).filter(([from, to]) => from !== to);
+  if (renames.length === 0) return;
+  for (const group of groups) {
+    for (const child of group.node.children) {
+      if (before.get(group)!.has(child)) continue;
+      if (!(child instanceof ec2.CfnSecurityGroupIngress || child instanceof ec2.CfnSecurityGroupEgress)) continue;
+      const id = renames.reduce((text, [from, to]) => text.split(from).join(to), child.node.id);
+      if (id === child.node.id) continue;
+      // The logical ID aws-cdk-lib gives a resource: makeUniqueId of its path below its stack.
+      const stack = Stack.of(child);
+      const below = group.node.scopes.slice(group.node.scopes.indexOf(stack) + 1).map(c => c.node.id);
+      child.overrideLogicalId(uniqueIdOf([...below, id]));
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { createHash } from 'crypto';
 import { RemovalPolicy, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { keepWhileDatabaseKept } from './database';
-import { namingPath, namingUniqueId } from './naming-path';
+import { namingPath, namingUniqueId, withStableRuleIds } from './naming-path';
 import { findOrCreate } from './singleton';
 import type { RotationFunction } from '../rotation-function';
 
@@ -29,7 +29,8 @@ export function joinRotationTargets(
   // CloudFormation could not delete a group that a retained instance still uses (as for the shared subnet group).
   keepWhileDatabaseKept(targets, removalPolicy);
   // Idempotent: aws-cdk-lib names each rule by its peer and port and creates it once.
-  targets.connections.allowFrom(rotationFunction, ec2.Port.tcp(port), ec2Description('Rotation function ', rotationFunction.node.path, ' to its databases'));
+  withStableRuleIds([...targets.connections.securityGroups, ...rotationFunction.connections.securityGroups], () =>
+    targets.connections.allowFrom(rotationFunction, ec2.Port.tcp(port), ec2Description('Rotation function ', namingPath(rotationFunction), ' to its databases')));
   const cfn = instance.node.defaultChild as rds.CfnDBInstance;
   const groups = cfn.vpcSecurityGroups;
   if (!Array.isArray(groups)) {
