@@ -194,13 +194,33 @@ const compat = project.addTask('test:compat', {
 });
 project.testTask.spawn(compat);
 
-// The README and doc examples are TypeScript. Without a tablet of translations, jsii-pacmak copies them verbatim
-// under each language's label (its default, --rosetta-unknown-snippets verbatim): the PyPI page, Python docstrings,
-// Javadoc and the Go README showed TypeScript as Python/Java/Go (review BU). Translated here instead; package-check.sh
-// checks that no TypeScript is left in the wheel's and the Go module's examples.
+// The README and doc examples are TypeScript; jsii-pacmak shows them in each language from the tablet of translations
+// next to the assembly (.jsii.tabl.json). rosetta:extract writes it by compiling every snippet inside
+// rosetta/default.ts-fixture (which declares the app, stack, vpc and service the snippets assume): only a snippet that
+// compiles is translated with its types. Without that, rosetta guesses from the syntax alone (review: the Go README
+// imported github.com/aws-samples/dummy/..., passed props as map[string]interface{}; the Javadoc imported
+// cdk.protected.secrets, a package with a Java keyword in it). `--fail` makes a snippet that stops compiling fail the
+// package task instead of shipping a guess. rosetta's Go output still names aws-cdk-lib's modules as members of awscdk
+// (awscdk.Aws_iam.NewRole, without the /v2 module path); scripts/fix-go-translations.mjs rewrites those translations in
+// the tablet. package-check.sh checks the examples each package ships (gofmt for Go, javac for Java).
+const rosettaExtract = project.addTask('rosetta:extract', {
+  description: 'Compile the README and @example snippets (rosetta/default.ts-fixture) and write their translations to .jsii.tabl.json',
+  steps: [
+    { exec: 'jsii-rosetta extract --compile --fail .jsii' },
+    { exec: 'node scripts/fix-go-translations.mjs .jsii.tabl.json' },
+  ],
+});
 for (const language of ['python', 'java', 'go']) {
-  project.tasks.tryFind(`package:${language}`)?.reset(`jsii-pacmak -v --target ${language} --rosetta-unknown-snippets translate`);
+  const task = project.tasks.tryFind(`package:${language}`);
+  task?.reset();
+  task?.spawn(rosettaExtract);
+  // `fail`: a snippet missing from the tablet (it was not extracted) stops the build instead of being guessed.
+  task?.exec(`jsii-pacmak -v --target ${language} --rosetta-unknown-snippets fail`);
 }
+project.addGitIgnore('/.jsii.tabl.json');
+// The fixture and the tablet are build inputs for the other languages, not part of the npm package.
+project.addPackageIgnore('/rosetta/');
+project.addPackageIgnore('/.jsii.tabl.json');
 
 // Multi-language: jsii-pacmak builds Python, Java and Go, then a Python app uses the wheel and synthesizes.
 // .ci/run calls it after the tests.

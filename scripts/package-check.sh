@@ -13,7 +13,7 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "package-check: $1 is missing
 need python3 "Install Python 3 with venv (apt-get install -y python3 python3-venv)."
 need javac "Install a JDK, not only a JRE (apt-get install -y default-jdk-headless)."
 need mvn "Install Maven (apt-get install -y maven)."
-need go "Install Go 1.21+ (https://go.dev/dl/)."
+need go "Install Go $(node -p "require('jsii-pacmak/lib/targets/go/package').GO_VERSION" 2>/dev/null || echo 1.25)+ (https://go.dev/dl/): the go line jsii-pacmak writes into the module's go.mod."
 need unzip "apt-get install -y unzip"
 [ "$missing" = 0 ] || exit 1
 python3 -c 'import venv' 2>/dev/null || { echo "package-check: python3 has no venv module. Run: apt-get install -y python3-venv" >&2; exit 1; }
@@ -100,16 +100,28 @@ for example in "$python_dir"/*.py; do
     cat "$example" >&2; exit 1
   }
 done
-go_readme=$(find dist/go -name README.md -print -quit)
-[ -n "$go_readme" ] || { echo "package-check: jsii-pacmak wrote no README.md into the Go module under dist/go" >&2; exit 1; }
-go_ts=$(untranslated go <"$go_readme")
-go_blocks=$(grep -c '^```go$' "$go_readme" || true)
-# The README has ten TypeScript examples (and the Python one written by hand): fewer blocks means they were not labelled.
-if [ "$python_ts" != 0 ] || [ "$go_ts" != 0 ] || [ "$python_blocks" -lt 10 ] || [ "$go_blocks" -lt 10 ]; then
-  echo "package-check: the packages' examples are not translated: $python_ts TypeScript lines in the wheel's $python_blocks python blocks, $go_ts in the $go_blocks go blocks of $go_readme; the package:<language> tasks need --rosetta-unknown-snippets translate (.projenrc.ts)" >&2
+# Go (pkg.go.dev shows the module's README.md and each file's `// Example:`) and Java (the Javadoc) are checked as what
+# they claim to be, not by a pattern for TypeScript, which passed on guesses: `awscdk.*Aws_iam.NewServicePrincipal`,
+# `import "github.com/aws-samples/dummy/..."`, `import cdk.protected.secrets...` (`protected` is a Java keyword).
+# Every Go example must parse (gofmt) and import this module and aws-cdk-go/v2 by their real paths; the Java examples
+# are compiled with the Java app below, against the jar. There is one per README TypeScript block and @example.
+ts_examples=$(( $(grep -c '^```ts$' README.md) + $(grep -rc '@example' src --include=*.ts | grep -v '^src/private/' | awk -F: '{n+=$2} END {print n}') ))
+go_module=$(dirname "$(find dist/go -mindepth 2 -maxdepth 2 -name go.mod -print -quit)")
+go_examples=$(node scripts/check-package-examples.mjs go "$go_module") || {
+  echo "package-check: the Go module's examples are not Go that imports what exists (above); they come from the tablet rosetta:extract writes (.projenrc.ts)" >&2; exit 1
+}
+java_sources=$(mktemp -d)
+(cd "$java_sources" && unzip -q "$OLDPWD"/dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*-sources.jar)
+java_dir=$(mktemp -d)
+cp -r test/java/. "$java_dir"
+java_examples=$(node scripts/check-package-examples.mjs java "$java_sources" "$java_dir/src/main/java/readme") || {
+  echo "package-check: the Javadoc's examples import packages that do not exist (above)" >&2; exit 1
+}
+if [ "$python_ts" != 0 ] || [ "$python_blocks" -lt 10 ] || [ "$go_examples" -lt "$ts_examples" ] || [ "$java_examples" -lt "$ts_examples" ]; then
+  echo "package-check: the packages' examples are not all translated: $python_ts TypeScript lines in the wheel's $python_blocks python blocks; $go_examples Go and $java_examples Java examples for $ts_examples TypeScript ones" >&2
   exit 1
 fi
-echo "package-check: the wheel's $python_blocks python examples and the Go README's $go_blocks go examples are translated"
+echo "package-check: the wheel's $python_blocks python examples compile; the Go module's $go_examples examples parse and import aws-cdk-go/v2 and $(basename "$go_module")"
 
 venv=$(mktemp -d)/venv
 python3 -m venv "$venv"
@@ -119,13 +131,17 @@ constructs_version=$(node -p "require('constructs/package.json').version")
 (cd "$(mktemp -d)" && "$venv/bin/python" "$OLDPWD/test/python/app.py")
 
 # Java: a small app (test/java) compiled against the jar in dist/java and run with Maven; it asserts on its template.
-java_dir=$(mktemp -d)
-cp -r test/java/. "$java_dir"
+# The Javadoc's examples (written into $java_dir/src/main/java/readme above, each a class) are compiled with it.
 # The package's version is always 0.0.0 here: drop any copy Maven cached from an earlier build.
 rm -rf "$HOME/.m2/repository/io/github/example/cdk-protected-secrets"
 (cd "$java_dir" && mvn --batch-mode --quiet -DdistJava="file://$OLDPWD/dist/java" compile exec:java) >"$java_dir/run.log" 2>&1 || {
-  tail -n 60 "$java_dir/run.log" >&2; echo "package-check: the Java app did not synthesize what it should (log: $java_dir/run.log)" >&2; exit 1
+  tail -n 60 "$java_dir/run.log" >&2
+  if grep -q 'readme/Example[0-9]*\.java' "$java_dir/run.log"; then
+    echo "package-check: a Java example of the Javadoc does not compile against the jar (the file's first line names where it is shown: $java_dir/src/main/java/readme)" >&2; exit 1
+  fi
+  echo "package-check: the Java app did not synthesize what it should (log: $java_dir/run.log)" >&2; exit 1
 }
+echo "package-check: the Javadoc's $java_examples Java examples compile against the jar"
 # On Node.js 22 and later the jsii runtime's output reaches the log with colour resets (ESC[0m) at line starts: strip them first.
 sed 's/\x1b\[[0-9;]*m//g' "$java_dir/run.log" | grep '^java synth check' || {
   tail -n 20 "$java_dir/run.log" >&2; echo "package-check: the Java app printed no 'java synth check' line (log: $java_dir/run.log)" >&2; exit 1

@@ -52,6 +52,9 @@ interface Suppression {
  * A finding that is accepted on purpose is suppressed per construct, with a reason: `SecretsGuard.suppress`.
  *
  * @example
+ * import { Aspects } from 'aws-cdk-lib';
+ * import { SecretsGuard } from 'cdk-protected-secrets';
+ *
  * Aspects.of(app).add(new SecretsGuard());
  */
 export class SecretsGuard implements IAspect {

@@ -1,0 +1,156 @@
+// The README and @example snippets as the Go and Java packages show them (pkg.go.dev shows the Go module's README.md
+// and the `// Example:` comments of its files; the Javadoc shows package-info.java and the classes' comments), checked
+// as what they claim to be: a pattern search for TypeScript passes on Go that no Go compiler accepts.
+//
+//   node scripts/check-package-examples.mjs go <dir of the generated Go module>
+//     Every example must parse as Go (gofmt -e, each wrapped in `package main` / `func main()` when it is a list of
+//     statements), import this module by its real path and aws-cdk-go by its /v2 path, and name no package it does not
+//     import.
+//   node scripts/check-package-examples.mjs java <dir of the unpacked -sources.jar> <dir to write into>
+//     Every Java example must not import a package that is not this library's Java package, and is written as a class
+//     of its own into the given directory (package `readme`), for the caller to compile against the jar.
+// Exits 1 naming every example that fails, with its text.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The names the snippets use without declaring them (rosetta/default.ts-fixture), and their Java types. */
+const FIXTURE_JAVA = {
+  app: 'software.amazon.awscdk.App',
+  stack: 'software.amazon.awscdk.Stack',
+  vpc: 'software.amazon.awscdk.services.ec2.IVpc',
+  service: 'software.amazon.awscdk.services.iam.IRole',
+};
+
+const problems = [];
+const fail = (where, message, text) => problems.push(`${where}: ${message}\n${text.replace(/^/gm, '    ')}`);
+
+function filesUnder(dir, ext) {
+  return fs.readdirSync(dir, { recursive: true }).map(String).filter(f => f.endsWith(ext)).map(f => path.join(dir, f));
+}
+
+// ---------------------------------------------------------------------------------------------------------------- Go
+
+/** The README's ```go blocks and each file's `// Example:` comment. */
+function goExamples(moduleDir) {
+  const examples = [];
+  const readme = fs.readFileSync(path.join(moduleDir, 'README.md'), 'utf8');
+  let n = 0;
+  for (const m of readme.matchAll(/^```go\n([\s\S]*?)^```$/gm)) examples.push({ where: `README.md go block ${++n}`, code: m[1] });
+  for (const file of filesUnder(moduleDir, '.go')) {
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (!/^\s*\/\/ Example:$/.test(line)) return;
+      const body = [];
+      // godoc's code lines: `//` and three spaces, then the code; a blank line of the code is `//`.
+      for (let j = i + 1; j < lines.length && /^\s*\/\/( {3}|$)/.test(lines[j]); j++) body.push(lines[j].replace(/^\s*\/\/( {3})?/, ''));
+      examples.push({ where: `${path.relative(moduleDir, file)}:${i + 1} Example`, code: body.join('\n') });
+    });
+  }
+  return examples;
+}
+
+/** A Go file gofmt can parse: imports first, the statements as the body of main() unless the example is a file. */
+function goFile(code) {
+  if (/^package /m.test(code)) return code;
+  const lines = code.split('\n');
+  const imports = lines.filter(l => /^import\b/.test(l));
+  const body = lines.filter(l => !/^import\b/.test(l));
+  return `package main\n\n${imports.join('\n')}\n\nfunc main() {\n${body.join('\n')}\n}\n`;
+}
+
+function checkGo(moduleDir) {
+  const modulePath = /^module (\S+)$/m.exec(fs.readFileSync(path.join(moduleDir, 'go.mod'), 'utf8'))?.[1];
+  if (!modulePath) throw new Error(`no module line in ${moduleDir}/go.mod`);
+  const examples = goExamples(moduleDir);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'go-examples-'));
+  for (const [i, { where, code }] of examples.entries()) {
+    const file = path.join(work, `example${i + 1}.go`);
+    fs.writeFileSync(file, goFile(code));
+    try {
+      execFileSync('gofmt', ['-e', '-l', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      const errors = String(e.stderr).trim().split('\n').map(l => l.replace(`${file}:`, 'line '));
+      fail(where, `is not Go: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, code);
+    }
+    const imports = [...code.matchAll(/^import (?:(\w+) )?"([^"]+)"$/gm)].map(m => ({ alias: m[1], path: m[2] }));
+    if (!imports.some(imp => imp.path === modulePath)) fail(where, `does not import this module as ${modulePath}`, code);
+    const wrong = imports.filter(imp => imp.path.includes('aws-samples/dummy')
+      || (imp.path.startsWith('github.com/aws/aws-cdk-go/') && !imp.path.startsWith('github.com/aws/aws-cdk-go/awscdk/v2')));
+    if (wrong.length) fail(where, `imports paths that do not exist: ${wrong.map(w => w.path).join(', ')} (aws-cdk-go is github.com/aws/aws-cdk-go/awscdk/v2[/<service>])`, code);
+    // A package the example uses must be imported: `awscdk.Aws_iam.NewRole` uses awscdk, which has no Aws_iam.
+    // A package's name is the last element of its path (less a /vN major version), except the jsii runtime's.
+    const packageName = p => (p === 'github.com/aws/jsii-runtime-go' ? 'jsii' : p.split('/').filter(s => !/^v\d+$/.test(s)).pop());
+    const imported = new Set(imports.map(imp => imp.alias ?? packageName(imp.path)));
+    const declared = new Set([...code.matchAll(/\b(\w+) :=/g)].map(m => m[1]).concat(Object.keys(FIXTURE_JAVA)));
+    const qualifiers = new Set([...code.replace(/"(?:[^"\\]|\\.)*"|\/\/.*$/gm, '').matchAll(/(?<![.\w])([a-z]\w*)\.[A-Za-z*]/g)].map(m => m[1]));
+    const unknown = [...qualifiers].filter(q => !imported.has(q) && !declared.has(q));
+    if (unknown.length) fail(where, `uses packages it does not import: ${unknown.join(', ')}`, code);
+    if (/\b\w+\.\*?Aws_/.test(code)) fail(where, 'names a CDK service module as a member of awscdk (Go imports each, e.g. awsiam)', code);
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  return examples.length;
+}
+
+// -------------------------------------------------------------------------------------------------------------- Java
+
+function unescapeHtml(text) {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))
+    .replace(/&amp;/g, '&');
+}
+
+/** The `<pre>` blocks of the Javadoc that are Java (a line ends in `;`): not the mermaid or Python blocks. */
+function javaExamples(sourcesDir) {
+  const examples = [];
+  for (const file of filesUnder(sourcesDir, '.java')) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*\* <blockquote><pre>\n([\s\S]*?)^\s*\* <\/pre><\/blockquote>/gm)) {
+      const code = unescapeHtml(m[1].split('\n').map(l => l.replace(/^\s*\* ?/, '')).join('\n'));
+      if (!/;\s*(\/\/.*)?$/m.test(code)) continue;
+      const line = text.slice(0, m.index).split('\n').length + 1;
+      examples.push({ where: `${path.relative(sourcesDir, file)}:${line}`, code });
+    }
+  }
+  return examples;
+}
+
+function checkJava(sourcesDir, outDir) {
+  const javaPackage = path.dirname(path.relative(sourcesDir, filesUnder(sourcesDir, 'package-info.java')[0])).split(path.sep).join('.');
+  const examples = javaExamples(sourcesDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const [i, { where, code }] of examples.entries()) {
+    const imports = [...code.matchAll(/^import (?:static )?([\w.]+)(?:\.\*)?;$/gm)].map(m => m[1]);
+    // `protected` is a Java keyword: rosetta's guess for a package it cannot resolve (`cdk.protected.secrets`).
+    const invented = imports.filter(imp => /(^|\.)(protected|cdk\.protected)(\.|$)/.test(imp) || imp.startsWith('cdk.'));
+    if (invented.length) fail(where, `imports packages that do not exist: ${invented.join(', ')} (this library is ${javaPackage})`, code);
+    if (/^Object \w+ = /m.test(code)) fail(where, 'declares a variable as Object (rosetta translated it without types)', code);
+    const lines = code.split('\n');
+    const fields = Object.entries(FIXTURE_JAVA).map(([name, type]) => `  static ${type} ${name};`).join('\n');
+    fs.writeFileSync(path.join(outDir, `Example${i + 1}.java`), [
+      `// ${where}`,
+      'package readme;',
+      '',
+      ...lines.filter(l => /^import /.test(l)),
+      'import java.util.*;',
+      '',
+      `class Example${i + 1} {`,
+      fields,
+      '  static void example() {',
+      ...lines.filter(l => !/^import /.test(l)),
+      '  }',
+      '}',
+      '',
+    ].join('\n'));
+  }
+  return examples.length;
+}
+
+const [language, dir, outDir] = process.argv.slice(2);
+const count = language === 'go' ? checkGo(dir) : language === 'java' ? checkJava(dir, outDir) : undefined;
+if (count === undefined) throw new Error('usage: check-package-examples.mjs go <module dir> | java <sources dir> <out dir>');
+if (problems.length) {
+  console.error(`check-package-examples: ${problems.length} problem(s) in the ${count} ${language} examples:\n\n${problems.join('\n\n')}`);
+  process.exit(1);
+}
+console.log(count);
