@@ -22,7 +22,7 @@ import {
   ArnFormat,
   cx_api as cxapi,
 } from 'aws-cdk-lib';
-import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { Construct, DependencyGroup, IConstruct, IDependable } from 'constructs';
 import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-users';
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
@@ -32,7 +32,7 @@ import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { lazyUnique } from './private/lazy-unique';
 import { hasMarker, markClass } from './private/marker';
-import { namingPath, namingUniqueId, withStableRuleIds } from './private/naming-path';
+import { namingPath, namingUniqueId, topStack, withStableRuleIds } from './private/naming-path';
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
 import { registerProofKey } from './private/proof-keys';
@@ -218,7 +218,8 @@ export interface RotationFunctionProps {
    * `CliCredentialsStackSynthesizer` or `LegacyStackSynthesizer`), exempt beside the synthesizer's CloudFormation
    * execution role from the proof key's deny of changes, so that CloudFormation, acting as them, can update the proof
    * key (its description, key or generated value). The `deployRoles` of every `RotatedDatabase` and
-   * `RotatedAuroraCluster` the function serves, and of every `RotationFunction.shared` call that gets it, are added.
+   * `RotatedAuroraCluster` of the function's own stack that it serves, and of every `RotationFunction.shared` call
+   * that gets it, are added; a database's in another stack are not (they do not deploy the proof key's stack).
    * Name a role of another stack by its ARN (`iam.Role.fromRoleArn`). See `ProtectedSecretProps.deployRoles`.
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
    * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
@@ -334,7 +335,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * (kept by the network owner, whose proof key the functions sharing its role use).
    */
   private readonly proofKeyWriters: string[] = [];
-  /** Whether a deployer is known beside the role: the execution role, or `deployRoles` of the function or its databases. */
+  /** Whether a deployer is known beside the role: the execution role, or `deployRoles` of the function or its stack's databases. */
   private deployerKnown = false;
   private readonly createEndpoints: boolean;
   private readonly privateDnsEnabled: boolean;
@@ -418,10 +419,21 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * session that it generates from your user credentials for stack operations"
    * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html), so an update of the
    * proof key is made as them. A role created in another stack cannot be named here (see `deployerArnsIn`).
+   * `deployedWith`, for a database's `deployRoles`: a construct of the database, whose roles are exempted only when
+   * its stack is the proof key's (at the top, past nested stacks). The proof key changes when its own stack deploys,
+   * as that stack's deployer; the deployers of another stack would gain a key that signs its databases' rotations
+   * and leave the real one denied.
    * @internal
    */
-  public _addDeployRoles(principals: readonly iam.IPrincipal[]): void {
+  public _addDeployRoles(principals: readonly iam.IPrincipal[], deployedWith?: IConstruct): void {
     const owner = this._networkOwner;
+    const top = topStack;
+    if (deployedWith && principals.length > 0 && top(deployedWith) !== top(owner.proofKey)) {
+      addInfo(owner, `RotationFunction ${owner.node.path}: the \`deployRoles\` given for ${deployedWith.node.path} deploy ${top(deployedWith).stackName}, `
+        + `not ${top(owner.proofKey).stackName}, which holds the function's proof key: its deny of changes does not exempt them. `
+        + `Give the deployers of ${top(owner.proofKey).stackName} to the function (\`deployRoles\` of RotationFunction or RotationFunction.shared).`);
+      return;
+    }
     const { named, unnamed } = deployerArnsIn(owner.proofKey, principals);
     owner.proofKeyWriters.push(...named);
     if (named.length > 0) owner.deployerKnown = true;
@@ -434,7 +446,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
 
   /**
    * Warns, as each secret does (`cdk-protected-secrets:noDeployRole`), when no deployer is known: the synthesizer names
-   * no CloudFormation execution role and neither the function nor the databases it serves have `deployRoles`. Every
+   * no CloudFormation execution role and neither the function nor the databases it serves in its stack have `deployRoles`. Every
    * principal but the rotation role is then denied changing the proof key, CloudFormation acting for whoever deploys
    * included, and a stack update that changes it would fail.
    */
@@ -442,9 +454,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     if (this.deployerKnown) return;
     Annotations.of(this).addWarningV2('cdk-protected-secrets:noDeployRole',
       `RotationFunction ${this.node.path}: the stack's synthesizer names no CloudFormation execution role and no \`deployRoles\` are known (the function's, `
-      + `or those of the databases it serves), so CloudFormation, acting as whoever deploys, will be denied any update of the proof key ${this.proofKey.node.path} `
+      + `or those of the databases it serves in ${topStack(this).stackName}), so CloudFormation, acting as whoever deploys, will be denied any update of the proof key ${this.proofKey.node.path} `
       + '(its description, key or generated value) a later stack or library version makes. List the deploying role or user in `deployRoles` '
-      + '(of the function, or of a RotatedDatabase or RotatedAuroraCluster it serves).');
+      + '(of the function, or of a RotatedDatabase or RotatedAuroraCluster of its stack that it serves).');
   }
 
   /**

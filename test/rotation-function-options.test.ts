@@ -232,6 +232,11 @@ test.each<[string, (stack: Stack) => iam.IPrincipal, RegExp]>([
   ['an account ID', () => new iam.ArnPrincipal('123456789012'), /`deployRoles` contains the account 123456789012/],
   ['AnyPrincipal', () => new iam.AnyPrincipal(), /`deployRoles` contains AnyPrincipal/],
   ['a service principal', () => new iam.ServicePrincipal('cloudformation.amazonaws.com'), /`deployRoles` contains a principal that is not a role or user/],
+  // Review DT: as a secret's deployRoles are refused (ProtectedSecret), not silently exempting nobody or everybody.
+  ['a role session', () => new iam.ArnPrincipal('arn:aws:sts::111111111111:assumed-role/deployer/alice'), /`deployRoles` contains the role session .*pass the role/],
+  ['a principal with conditions', () => new iam.ArnPrincipal('arn:aws:iam::111111111111:role/deployer').withConditions({ StringEquals: { 'aws:SourceVpce': 'vpce-1' } }),
+    /`deployRoles` contains a principal with conditions/],
+  ['a group', (stack: Stack) => iam.Group.fromGroupArn(stack, `Deployers${stack.node.children.length}`, 'arn:aws:iam::111111111111:group/deployers'), /`deployRoles` contains an IAM group/],
 ])('deployRoles with %s is refused, naming the prop, on a new function and on a shared call that gets an existing one', (_name, principal, message) => {
   const { stack } = build();
   const vpc = (stack.node.findChild('Vpc') as ec2.Vpc);

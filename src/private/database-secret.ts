@@ -44,7 +44,7 @@ export function addRotatedSecret(
   rotationFunction: RotationFunction, secret: secretsmanager.ISecret, superuserSecret?: secretsmanager.ISecret, deployRoles: iam.IPrincipal[] = [],
 ): void {
   rotationFunction.addSecret(secret, superuserSecret);
-  rotationFunction._addDeployRoles(deployRoles);
+  rotationFunction._addDeployRoles(deployRoles, secret);
   if (ProtectedSecret.isProtectedSecret(secret)) secret.monitoring?.addRotationFunction(rotationFunction.function);
 }
 

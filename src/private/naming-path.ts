@@ -24,7 +24,7 @@ function stackRelativeNames(scope: IConstruct): boolean {
 }
 
 /** The stack a construct's resources are written into at the top: a nested stack's parent, up to a real stack. */
-function topStack(scope: IConstruct): Stack {
+export function topStack(scope: IConstruct): Stack {
   let stack = Stack.of(scope);
   while (stack.nestedStackParent) stack = stack.nestedStackParent;
   return stack;
