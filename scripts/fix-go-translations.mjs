@@ -65,6 +65,55 @@ function qualify(name, textBefore) {
   return `${pkg}.${name}`;
 }
 
+/**
+ * Parameters of each constructor and static method by its Go name (`awsiam.NewRole`, `awscdk.NewApp`,
+ * `cdkprotectedsecrets.SecretsKey_ForStack`): jsii's Go takes every parameter, optional props included, where
+ * TypeScript lets a call leave them out, and rosetta leaves them out (`awscdk.NewApp()` for `awscdk.NewApp(nil)`).
+ */
+const callables = new Map();
+for (const assembly of [own, cdk]) {
+  for (const type of Object.values(assembly.types ?? {})) {
+    if (type.kind !== 'class') continue;
+    const pkg = goPackageOf(assembly, type.fqn);
+    if (!pkg) continue;
+    if (type.initializer) callables.set(`${pkg}.New${type.name}`, type.initializer.parameters ?? []);
+    for (const method of type.methods ?? []) {
+      if (method.static) callables.set(`${pkg}.${type.name}_${method.name.charAt(0).toUpperCase()}${method.name.slice(1)}`, method.parameters ?? []);
+    }
+  }
+}
+
+/** `code` with `nil` for each optional parameter a call of a known constructor or static method leaves out. */
+function passOmittedOptionals(code) {
+  let out = '';
+  let from = 0;
+  for (const match of code.matchAll(/\b(\w+\.\w+)\(/g)) {
+    const params = callables.get(match[1]);
+    const open = match.index + match[0].length;
+    if (!params || open < from) continue;
+    // The call's arguments: up to the matching parenthesis, split at top-level commas (strings skipped).
+    let depth = 0;
+    let close = -1;
+    const commas = [];
+    for (let i = open; i < code.length && close < 0; i++) {
+      const c = code[i];
+      if (c === '"') { i++; while (i < code.length && code[i] !== '"') i += code[i] === '\\' ? 2 : 1; continue; }
+      if ('([{'.includes(c)) depth++;
+      else if (')]}'.includes(c)) { if (depth === 0) close = i; else depth--; }
+      else if (c === ',' && depth === 0) commas.push(i);
+    }
+    if (close < 0) continue;
+    const args = code.slice(open, close);
+    const given = args.split(',').length - (args.trim() === '' ? 1 : 0) - (/,\s*$/.test(args) ? 1 : 0);
+    const omitted = params.slice(given);
+    if (omitted.length === 0 || omitted.some(p => !p.optional)) continue;
+    const kept = passOmittedOptionals(args.replace(/,?\s*$/, ''));
+    out += code.slice(from, open) + [kept, ...omitted.map(() => 'nil')].filter(a => a.trim() !== '').join(', ') + ')';
+    from = close + 1;
+  }
+  return out + code.slice(from);
+}
+
 export function fixGo(source) {
   const lines = source.split('\n');
   let code = lines.filter(l => !/^import /.test(l)).join('\n');
@@ -85,6 +134,7 @@ export function fixGo(source) {
   // Every method of a jsii object is exported in Go: apiKey.grantRead( → apiKey.GrantRead( (not in comments or strings).
   code = code.split('\n').map(line => (/^\s*\/\//.test(line) ? line : line.replace(/("(?:[^"\\]|\\.)*")|\.([a-z])(\w*)\(/g,
     (whole, str, first, rest) => (str ? str : `.${first.toUpperCase()}${rest}(`)))).join('\n');
+  code = passOmittedOptionals(code);
   // rosetta repeats a comment that precedes a chained call.
   code = code.split('\n').filter((line, i, all) => !(/^\s*\/\//.test(line) && line === all[i - 1])).join('\n');
 
