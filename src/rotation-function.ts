@@ -427,11 +427,10 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   public _addDeployRoles(principals: readonly iam.IPrincipal[], deployedWith?: IConstruct): void {
     const owner = this._networkOwner;
-    const top = topStack;
-    if (deployedWith && principals.length > 0 && top(deployedWith) !== top(owner.proofKey)) {
-      addInfo(owner, `RotationFunction ${owner.node.path}: the \`deployRoles\` given for ${deployedWith.node.path} deploy ${top(deployedWith).stackName}, `
-        + `not ${top(owner.proofKey).stackName}, which holds the function's proof key: its deny of changes does not exempt them. `
-        + `Give the deployers of ${top(owner.proofKey).stackName} to the function (\`deployRoles\` of RotationFunction or RotationFunction.shared).`);
+    if (deployedWith && principals.length > 0 && topStack(deployedWith) !== topStack(owner.proofKey)) {
+      addInfo(owner, `RotationFunction ${owner.node.path}: the \`deployRoles\` given for ${deployedWith.node.path} deploy ${topStack(deployedWith).stackName}, `
+        + `not ${topStack(owner.proofKey).stackName}, which holds the function's proof key: its deny of changes does not exempt them. `
+        + `Give the deployers of ${topStack(owner.proofKey).stackName} to the function (\`deployRoles\` of RotationFunction or RotationFunction.shared).`);
       return;
     }
     const { named, unnamed } = deployerArnsIn(owner.proofKey, principals);

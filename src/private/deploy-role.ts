@@ -1,5 +1,6 @@
 import { Aws, DefaultStackSynthesizer, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { topStack } from './naming-path';
 
 /**
  * The ARN of the role CloudFormation deploys `scope`'s stack as: the `DefaultStackSynthesizer`'s CloudFormation
@@ -10,9 +11,7 @@ import { Construct, IConstruct } from 'constructs';
  * principal a resource policy's deny must exempt for the stack's updates of the resource.
  */
 export function cloudFormationExecutionRoleArn(scope: IConstruct): string | undefined {
-  let root = Stack.of(scope);
-  while (root.nestedStackParent) root = root.nestedStackParent;
-  const synthesizer = root.synthesizer;
+  const synthesizer = topStack(scope).synthesizer;
   if (!(synthesizer instanceof DefaultStackSynthesizer)) return undefined;
   // The synthesizer leaves placeholders the CLI fills in (the partition always, account and region in an
   // environment-agnostic stack); a policy needs the pseudo parameters.
