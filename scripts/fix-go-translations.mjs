@@ -98,16 +98,21 @@ function passOmittedOptionals(code) {
     for (let i = open; i < code.length && close < 0; i++) {
       const c = code[i];
       if (c === '"') { i++; while (i < code.length && code[i] !== '"') i += code[i] === '\\' ? 2 : 1; continue; }
+      if (c === '`') { i++; while (i < code.length && code[i] !== '`') i++; continue; }
+      if (c === '/' && code[i + 1] === '/') { while (i < code.length && code[i] !== '\n') i++; continue; }
       if ('([{'.includes(c)) depth++;
       else if (')]}'.includes(c)) { if (depth === 0) close = i; else depth--; }
       else if (c === ',' && depth === 0) commas.push(i);
     }
     if (close < 0) continue;
     const args = code.slice(open, close);
-    const given = args.split(',').length - (args.trim() === '' ? 1 : 0) - (/,\s*$/.test(args) ? 1 : 0);
+    // Top-level commas only: a comma inside a string or a nested call separates no argument of this call.
+    const given = args.trim() === '' ? 0 : commas.length + 1 - (/,\s*$/.test(args) ? 1 : 0);
     const omitted = params.slice(given);
     if (omitted.length === 0 || omitted.some(p => !p.optional)) continue;
     const kept = passOmittedOptionals(args.replace(/,?\s*$/, ''));
+    // A comment ending the last argument's line would swallow what is appended there: leave such a call as it is.
+    if (/\/\/[^\n]*$/.test(kept)) continue;
     out += code.slice(from, open) + [kept, ...omitted.map(() => 'nil')].filter(a => a.trim() !== '').join(', ') + ')';
     from = close + 1;
   }

@@ -39,9 +39,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
    * `CliCredentialsStackSynthesizer`, or `cdk deploy` without a role), exempt from the secret's deny. CloudFormation,
    * acting as them, resolves the database's `{{resolve:secretsmanager:...}}` master password and writes the host
    * into the secret; the deny refuses both to anyone else. See `ProtectedSecretProps.deployRoles`. With
-   * `superuserSecret`, the instance's master password is that secret's: exempt the deployers there too. A rotation
-   * function in this stack exempts them too, from its proof key's deny of changes; one in the VPC's stack does not
-   * (see `RotationFunctionProps.deployRoles`).
+   * `superuserSecret`, the instance's master password is that secret's: exempt the deployers there too. The rotation
+   * function exempts them too, from its proof key's deny of changes, when it is in this stack; a function in another
+   * stack (the VPC's, when this stack is not the VPC's) does not (see `RotationFunctionProps.deployRoles`).
    * @default - only the synthesizer's CloudFormation execution role, when the synthesizer names one
    */
   readonly deployRoles?: iam.IPrincipal[];

@@ -428,9 +428,12 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   public _addDeployRoles(principals: readonly iam.IPrincipal[], deployedWith?: IConstruct): void {
     const owner = this._networkOwner;
     if (deployedWith && principals.length > 0 && topStack(deployedWith) !== topStack(owner.proofKey)) {
+      // With an execution role in the function's stack, its deployer is known and exempt already: nothing to do.
+      if (cloudFormationExecutionRoleArn(owner) !== undefined) return;
+      const stackName = topStack(owner.proofKey).stackName;
       addInfo(owner, `RotationFunction ${owner.node.path}: the \`deployRoles\` given for ${deployedWith.node.path} deploy ${topStack(deployedWith).stackName}, `
-        + `not ${topStack(owner.proofKey).stackName}, which holds the function's proof key: its deny of changes does not exempt them. `
-        + `Give the deployers of ${topStack(owner.proofKey).stackName} to the function (\`deployRoles\` of RotationFunction or RotationFunction.shared).`);
+        + `not ${stackName}, which holds the function's proof key: its deny of changes does not exempt them. Give the deployers of ${stackName} to the `
+        + 'function and the function to the database: `const fn = RotationFunction.shared(this, { vpc, deployRoles })`, then `rotationFunction: fn`.');
       return;
     }
     const { named, unnamed } = deployerArnsIn(owner.proofKey, principals);
