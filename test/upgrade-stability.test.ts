@@ -71,12 +71,21 @@ function stableIds(): Record<string, Record<string, string[]>> {
   return result;
 }
 
+/**
+ * The pinned values of `file` (rewritten from `now` with UPDATE_STABLE_IDS=1), once the stacks of the checked apps are
+ * those it pins.
+ */
+function pinnedAs<T>(file: string, now: Record<string, T>): Record<string, T> {
+  if (process.env.UPDATE_STABLE_IDS === '1') writeFileSync(file, `${JSON.stringify(now, undefined, 1)}\n`);
+  const pinned = JSON.parse(readFileSync(file, 'utf8'));
+  expect(Object.keys(now).sort()).toEqual(Object.keys(pinned).sort());
+  return pinned;
+}
+
 test('an upgrade keeps the logical IDs of stateful and referenced resources, and the export names, of every checked app', () => {
   const now = stableIds();
-  if (process.env.UPDATE_STABLE_IDS === '1') writeFileSync(FIXTURE, `${JSON.stringify(now, undefined, 1)}\n`);
-  const pinned = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  const pinned = pinnedAs(FIXTURE, now);
   // Each stack is compared on its own, so a failure names the stack and the type.
-  expect(Object.keys(now).sort()).toEqual(Object.keys(pinned).sort());
   for (const stack of Object.keys(pinned)) expect({ stack, ids: now[stack] }).toEqual({ stack, ids: pinned[stack] });
   // Not vacuous: the apps hold databases, clusters, secrets and their keys.
   const all = Object.values(pinned) as Record<string, string[]>[];
@@ -131,9 +140,7 @@ function stableProperties(): Record<string, Record<string, Record<string, unknow
 
 test('an upgrade keeps, for every checked app, the secrets\' GenerateSecretString and the properties CloudFormation replaces a stateful resource for', () => {
   const now = stableProperties();
-  if (process.env.UPDATE_STABLE_IDS === '1') writeFileSync(PROPERTIES_FIXTURE, `${JSON.stringify(now, undefined, 1)}\n`);
-  const pinned = JSON.parse(readFileSync(PROPERTIES_FIXTURE, 'utf8'));
-  expect(Object.keys(now).sort()).toEqual(Object.keys(pinned).sort());
+  const pinned = pinnedAs(PROPERTIES_FIXTURE, now);
   // Each resource is compared on its own, so a failure names the stack, the resource and the property.
   for (const stack of Object.keys(pinned)) {
     expect(Object.keys(now[stack]).sort()).toEqual(Object.keys(pinned[stack]).sort());
