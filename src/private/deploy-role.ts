@@ -29,9 +29,8 @@ export function deployRoleErrors(principals: readonly iam.IPrincipal[] | undefin
   return (principals ?? []).flatMap(principal => {
     // The checks a secret's `deployRoles` get (ProtectedSecret's exempt): a group's members call with their own ARN,
     // and a group has no policy fragment.
-    if (principal instanceof iam.Group || (principal as Partial<iam.IGroup>).groupArn !== undefined) {
-      return ['`deployRoles` contains an IAM group; its members deploy with their own ARNs: name the users, or a role they assume.'];
-    }
+    const group = '`deployRoles` contains an IAM group; its members deploy with their own ARNs: name the users, or a role they assume.';
+    if (principal instanceof iam.Group || (principal as Partial<iam.IGroup>).groupArn !== undefined) return [group];
     const arns = principal.policyFragment.principalJson.AWS ?? [];
     // aws:PrincipalArn of a request made with a role session is the role's ARN, not the session's:
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
@@ -39,9 +38,7 @@ export function deployRoleErrors(principals: readonly iam.IPrincipal[] | undefin
     if (session) {
       return [`\`deployRoles\` contains the role session ${session}, which never matches aws:PrincipalArn (for a role session, the role's ARN): pass the role.`];
     }
-    if (arns.some(arn => !Token.isUnresolved(arn) && arn.includes(':group/'))) {
-      return ['`deployRoles` contains an IAM group; its members deploy with their own ARNs: name the users, or a role they assume.'];
-    }
+    if (arns.some(arn => !Token.isUnresolved(arn) && arn.includes(':group/'))) return [group];
     if (arns.length > 0 && Object.keys(principal.policyFragment.conditions).length > 0) {
       return ['`deployRoles` contains a principal with conditions, which the exemption (by aws:PrincipalArn) cannot carry: pass the plain role or user.'];
     }
