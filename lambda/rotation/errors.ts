@@ -1,6 +1,14 @@
 // One error class per failure kind. Messages say what happened and what to do; they never contain a
 // secret value (callers pass names, ARNs and version ids only).
 
+/**
+ * How to go on after a step failed while its rotation is under way: RotateSecret refuses to start another while
+ * AWSPENDING is on a version of its own, and moving labels by hand may strand the only password that logs in, so the
+ * same rotation is finished by invoking its steps again with the pending version, which each step allows
+ * (src/private/monitoring.ts, rotationFailedSteps, gives the commands in the failed-rotation alarm and alerts).
+ */
+export const FINISH_THIS_ROTATION = 'invoke the four steps again with this pending version, as the failed-rotation alarm says (do not remove AWSPENDING)';
+
 export abstract class RotationError extends Error {
   /** A stable name for the failure kind, logged and shown by Secrets Manager as the error type. */
   public abstract readonly kind: string;

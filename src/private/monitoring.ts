@@ -35,22 +35,32 @@ export function rotationMessage(): events.RuleTargetInput {
  * What to do after a failed rotation, for the alarm and the alerts. A failed rotation leaves AWSPENDING on a version
  * of its own, and "any later invocation of RotateSecret assumes that a previous rotation request is still in progress
  * and returns an error" (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotateSecret.html), so
- * "rotate again" alone fails. In single-user mode, once setSecret has changed the password, only the AWSPENDING value
- * logs in (lambda/rotation/README.md): that version is promoted, not dropped. AWS's own advice for a cancelled
- * rotation is the same choice: "determine whether to roll back to the previous version of the secret by moving the
- * staging label AWSCURRENT to the version that has AWSPENDING"
- * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CancelRotateSecret.html).
+ * "rotate again" alone fails. The way out that never strands a working password is to finish that rotation: invoke
+ * the function with the event Secrets Manager sends ("Step", "SecretId", "ClientRequestToken",
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda.html) for each step, with the
+ * pending version. Each step is safe to repeat: createSecret keeps a pending value it wrote, setSecret first tries
+ * the AWSPENDING password (lambda/rotation/README.md). Moving labels by hand is not: in single-user mode, once
+ * setSecret has begun, the pending password may be the only one that logs in, and a step whose outcome the database
+ * left unknown (a dropped connection) writes no log line that says so, so no log can tell the on-call which version
+ * works (review DV; test/lambda/rotation.test.ts runs this recovery). The function's role makes every change, so
+ * the on-call needs lambda:InvokeFunction on it, not a place in the secret's deny. `aws lambda invoke` answers 200
+ * even when the function fails, with the error in FunctionError, and AWS CLI v2 needs `--cli-binary-format
+ * raw-in-base64-out` for a JSON payload (https://docs.aws.amazon.com/lambda/latest/dg/invocation-sync.html). The
+ * function logs to a log group CloudFormation names, which its LoggingConfig gives. Secrets Manager may get there
+ * first: "If rotation fails, Secrets Manager retries the entire rotation process multiple times" (DescribeSecret's
+ * NextRotationDate, https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-describe-secret-response/next-rotation-date.html);
+ * a retry of its own beside one of the on-call's is safe, each step being safe to repeat.
  */
 export function rotationFailedSteps(secretArn: string): string[] {
   return [
-    'The rotation function\'s log, searched for the secret ARN, names the failed step and its cause: fix the cause first.',
-    `"aws secretsmanager describe-secret --secret-id ${secretArn}" shows the AWSPENDING and AWSCURRENT version ids.`,
-    'If the log shows "setSecret: changed the user\'s password" for that version (single user), only the AWSPENDING password logs in now:',
-    `promote it with "aws secretsmanager update-secret-version-stage --secret-id ${secretArn} --version-stage AWSCURRENT`,
-    '--move-to-version-id PENDING_VERSION_ID --remove-from-version-id CURRENT_VERSION_ID". Otherwise AWSCURRENT still logs in: remove the label',
-    `("--version-stage AWSPENDING --remove-from-version-id PENDING_VERSION_ID"), then "aws secretsmanager rotate-secret --secret-id ${secretArn}"`,
-    '(it fails while AWSPENDING is on another version). The deny covers these calls: run them as one of the secret\'s writers or',
-    'breakGlassPrincipals (with none, an administrator must first allow one in the secret\'s resource policy).',
+    'Secrets Manager retries a failed rotation itself: act if no RotationSucceeded follows.',
+    `Find the cause: "aws secretsmanager describe-secret --secret-id ${secretArn}" gives the rotation function (RotationLambdaARN) and the`,
+    'AWSPENDING version id; "aws lambda get-function-configuration --function-name FUNCTION_ARN --query LoggingConfig.LogGroup" its log group,',
+    'whose entries name the failed step and why. Fix that, then finish the same rotation, moving no label by hand (only the pending',
+    'password may log in now): invoke the function for each step in order, createSecret, setSecret, testSecret, finishSecret, stopping at a FunctionError:',
+    'aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --payload',
+    `'{"SecretId":"${secretArn}","ClientRequestToken":"PENDING_VERSION_ID","Step":"createSecret"}' out.json.`,
+    'Each step is safe to repeat; the function makes every change, so this needs only lambda:InvokeFunction on it.',
   ];
 }
 
@@ -74,7 +84,9 @@ export function rotationFailedMessage(): events.RuleTargetInput {
 
 /**
  * The alert on a call that weakened a watched secret's key. The event names the key, not the secret: the library's keys
- * carry an alias named for their secret, which `aws kms list-aliases --key-id` shows.
+ * carry an alias named for their secret, which `aws kms list-aliases --key-id` shows. Undoing a scheduled deletion
+ * takes two calls: "After you cancel the pending deletion of a KMS key, the key state of the KMS key is Disabled"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys-cancelling-key-deletion.html).
  */
 export function keyChangeMessage(stackName: string): events.RuleTargetInput {
   return events.RuleTargetInput.fromText(
@@ -82,7 +94,9 @@ export function keyChangeMessage(stackName: string): events.RuleTargetInput {
     + ` by ${field('$.detail.userIdentity.arn')} from ${field('$.detail.sourceIPAddress')}`
     + ` at ${field('$.detail.eventTime')} (account ${events.EventField.account}, ${events.EventField.region}).`
     + ` This key encrypts a watched secret of ${stackName}: "aws kms list-aliases --key-id ${field('$.detail.requestParameters.keyId')}" names it.`
-    + ' A deleted or disabled key makes the secret unreadable; a new key policy or grant can let others decrypt it.',
+    + ' A deleted or disabled key makes the secret unreadable (a RotatedDatabase\'s key also encrypts its storage and snapshots);'
+    + ' a new key policy or grant can let others decrypt it. A deletion is undone while pending by "aws kms cancel-key-deletion --key-id KEY_ID"'
+    + ' and then "aws kms enable-key --key-id KEY_ID" (a cancelled key is disabled).',
   );
 }
 

@@ -440,10 +440,10 @@ describe('whileResuming: the waits for a paused cluster, on a clock of the test\
     expect(clock.now).toBeGreaterThanOrEqual(75_000);
   });
 
-  test('past the last wait the step fails saying the cluster was still resuming and to rotate again, not to check the Data API', async () => {
+  test('past the last wait the step fails saying the cluster was still resuming and to finish the rotation in a few minutes, not to check the Data API', async () => {
     const { clock, request, wait } = resumingFor(Infinity);
     const failure = whileResuming(request, 'arn:cluster', RESUME_WAITS_MS, wait);
-    await expect(failure).rejects.toMatchObject({ kind: 'DatabaseUnreachable', message: expect.stringMatching(/arn:cluster was still resuming the paused cluster after 90 s.*rotate again in a few minutes/) });
+    await expect(failure).rejects.toMatchObject({ kind: 'DatabaseUnreachable', message: expect.stringMatching(/arn:cluster was still resuming the paused cluster after 90 s.*in a few minutes invoke the four steps again with this pending version/) });
     await expect(failure).rejects.not.toMatchObject({ message: expect.stringMatching(/check that the Data API is enabled/) });
     expect(clock.requests).toBe(RESUME_WAITS_MS.length + 1);
   });

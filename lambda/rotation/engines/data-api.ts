@@ -8,7 +8,7 @@ import { CreateSecretCommand, DeleteSecretCommand, PutResourcePolicyCommand, Put
 import { nativePasswordHash, postgresVerifier } from './password-hashes';
 import { escapeIdentifier, escapeLiteral, mysqlEscape } from './sql-escape';
 import { HTTP_TIMEOUTS, nameUnreachableService, secretsManager } from '../clients';
-import { AuthenticationFailedError, DatabaseUnreachableError, InvalidConfigurationError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError, FINISH_THIS_ROTATION, InvalidConfigurationError, PasswordChangeFailedError, UnsupportedEngineError } from '../errors';
 import { log } from '../log';
 import { DatabaseSecret } from '../secret';
 import { ConnectContext, DatabaseEngine, DatabaseSession } from './engine';
@@ -42,7 +42,7 @@ export async function whileResuming<T>(
       if (attempt >= waits.length) {
         const waited = waits.reduce((sum, ms) => sum + ms, 0) / 1000;
         throw new DatabaseUnreachableError(`The Data API of ${cluster} was still resuming the paused cluster after ${waited} s (DatabaseResumingException). `
-          + 'A cluster paused for more than 24 hours can take longer to resume; it is resuming now, so rotate again in a few minutes.');
+          + `A cluster paused for more than 24 hours can take longer to resume; it is resuming now, so in a few minutes ${FINISH_THIS_ROTATION}.`);
       }
       await wait(waits[attempt]);
     }
@@ -208,7 +208,7 @@ class DataApiSession implements DatabaseSession {
       throw new InvalidConfigurationError(`The session's password_encryption is ${encryption} on ${this.target.dbClusterArn}, but on Aurora PostgreSQL 14 and later `
         + 'the Data API logs in with scram-sha-256 only (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.limitations.html): '
         + 'the new password would lock the user out of it. Set password_encryption to scram-sha-256 in the cluster parameter group, and remove any '
-        + `per-user or per-database setting (ALTER ROLE ${this.target.username} RESET password_encryption), then rotate again. Nothing was changed.`);
+        + `per-user or per-database setting (ALTER ROLE ${this.target.username} RESET password_encryption), then ${FINISH_THIS_ROTATION}. Nothing was changed.`);
     }
     return encryption;
   }
@@ -277,7 +277,7 @@ class DataApiSession implements DatabaseSession {
     // found it invalid (InvalidSecretException), or the function may not call it: not a matter of the password.
     if (['SecretsErrorException', 'InvalidSecretException', 'AccessDeniedException', 'ForbiddenException'].includes(name)) {
       throw new InvalidConfigurationError(`The Data API of ${this.target.dbClusterArn} refused the request with the login secret ${this.loginSecretArn} (${name}); `
-        + 'check that the function\'s role may call rds-data:ExecuteStatement on the cluster and that the rotated secret\'s key lets it encrypt and decrypt through Secrets Manager, or rotate again if it timed out.');
+        + `check that the function's role may call rds-data:ExecuteStatement on the cluster and that the rotated secret's key lets it encrypt and decrypt through Secrets Manager (or whether it timed out), then ${FINISH_THIS_ROTATION}.`);
     }
     if (SQL_ERRORS.includes(name) && LOGIN_REFUSED.test(message)) {
       throw new AuthenticationFailedError(`The Data API of ${this.target.dbClusterArn} refused the login of user ${this.target.username}.`);

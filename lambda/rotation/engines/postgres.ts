@@ -1,7 +1,7 @@
 // PostgreSQL through node-postgres, loaded on the first login: createSecret, the step a cold start usually answers,
 // never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
 import type { Client } from 'pg';
-import { AuthenticationFailedError, DatabaseUnreachableError, PasswordChangeFailedError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError, FINISH_THIS_ROTATION, PasswordChangeFailedError } from '../errors';
 import { log } from '../log';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
@@ -197,9 +197,15 @@ class PostgresSession implements DatabaseSession {
     } catch (error) {
       if ((error as { code?: string }).code === CANCELED) {
         throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: changing user ${username} did not finish within ${STATEMENT_TIMEOUT_S} s, waiting for a lock `
-          + 'another session holds (an open transaction that changed the role?). The server cancelled it: the password is unchanged. Rotate again once that session ends.');
+          + `another session holds (an open transaction that changed the role?). The server cancelled it: the password is unchanged. Once that session ends, ${FINISH_THIS_ROTATION}.`);
       }
-      // The driver's message names the statement's failure, never its text (which holds the password).
+      // The driver's message names the statement's failure, never its text (which holds the password). Only the
+      // server's own errors (a DatabaseError, which carries a severity) say the change was refused: a connection lost
+      // before the answer leaves it unknown whether the statement committed (review DV).
+      if ((error as { severity?: string }).severity === undefined) {
+        throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: the connection ended before the server answered the change of user ${username} `
+          + `(${(error as Error).message}), so whether it made the change is unknown; the pending password may be the only one that logs in: ${FINISH_THIS_ROTATION} (setSecret first tries the pending password).`);
+      }
       throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} refused to change user ${username}: ${(error as Error).message}`);
     }
   }

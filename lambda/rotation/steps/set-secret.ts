@@ -6,7 +6,7 @@ import { GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../clients';
 import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
-import { AuthenticationFailedError, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
+import { AuthenticationFailedError, FINISH_THIS_ROTATION, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
 import { log } from '../log';
 import { PROOF_FIELD, forgedPendingRemedy, proofHolds, proofKey, requireProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
@@ -55,7 +55,7 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
     }
   }
   if (!session) {
-    throw new AuthenticationFailedError(`setSecret could not log in to ${current.host ?? current.dbClusterArn} as ${current.username} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of ${ctx.secretArn}; set the user's password to the AWSCURRENT value by hand, then rotate again.`);
+    throw new AuthenticationFailedError(`setSecret could not log in to ${current.host ?? current.dbClusterArn} as ${current.username} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of ${ctx.secretArn}; set the user's password to the AWSCURRENT value by hand, then ${FINISH_THIS_ROTATION}.`);
   }
   await withSession(session, s => s.setOwnPassword(pending.password));
   log.info('setSecret: changed the user\'s password', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: current.username, strategy: 'single-user' });
@@ -117,7 +117,7 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
           // Also after a first rotation cancelled once it had created the pair: the user's password is one nobody was
           // given, so the way out is the superuser's.
           throw notLoggedIn(ctx, current, `${username} exists: this is not a first rotation, or one was cancelled after it created the user`,
-            `As the superuser, set the password of ${current.username} to AWSCURRENT's, then rotate again.`);
+            `As the superuser, set the password of ${current.username} to AWSCURRENT's, then ${FINISH_THIS_ROTATION}.`);
         }
       }
       await s.createPair(current.username, pending.username, pending.password);
@@ -158,9 +158,8 @@ async function requireFirstRotationAllowed(ctx: RotationContext, current: Databa
   }
 }
 
-/** AWSCURRENT did not log in (and `why` nothing else may be done): alternating rotation acts only for credentials that work. */
 /** What to do when AWSCURRENT does not log in with alternating users: the function acts only for credentials that work. */
-const FIX_AWSCURRENT = 'Set AWSCURRENT to the user\'s working password, then rotate again.';
+const FIX_AWSCURRENT = `Set AWSCURRENT to the user's working password, then ${FINISH_THIS_ROTATION}.`;
 
 function notLoggedIn(ctx: RotationContext, current: DatabaseSecret, why: string, fix: string): AuthenticationFailedError {
   return new AuthenticationFailedError(`setSecret could not log in as ${current.username} with the AWSCURRENT password of ${ctx.secretArn}`
@@ -233,7 +232,7 @@ async function loginAsSuperuser(ctx: RotationContext, masterArn: string, master:
     log.info('setSecret: logged in as the superuser with its new AWSCURRENT password (its own rotation ended meanwhile)', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token });
     return rotated;
   }
-  throw new AuthenticationFailedError(`setSecret could not log in to ${target.host ?? target.dbClusterArn} as the superuser ${master.username} of ${masterArn} with its AWSCURRENT password (nor with an AWSPENDING one of a rotation under way); fix that secret first, then rotate again.`);
+  throw new AuthenticationFailedError(`setSecret could not log in to ${target.host ?? target.dbClusterArn} as the superuser ${master.username} of ${masterArn} with its AWSCURRENT password (nor with an AWSPENDING one of a rotation under way); fix that secret first, then ${FINISH_THIS_ROTATION}.`);
 }
 
 const DATABASE_FIELDS = ['engine', 'host', 'port', 'dbname', 'dbClusterArn', 'ssl'] as const;
