@@ -2,10 +2,12 @@
 // and the `// Example:` comments of its files; the Javadoc shows package-info.java and the classes' comments), checked
 // as what they claim to be: a pattern search for TypeScript passes on Go that no Go compiler accepts.
 //
-//   node scripts/check-package-examples.mjs go <dir of the generated Go module>
+//   node scripts/check-package-examples.mjs go <dir of the generated Go module> [<dir of a copy of it that builds>]
 //     Every example must parse as Go (gofmt -e, each wrapped in `package main` / `func main()` when it is a list of
-//     statements), import this module by its real path and aws-cdk-go by its /v2 path, and name no package it does not
-//     import.
+//     statements), import this module by its real path and aws-cdk-go by its /v2 path, name no package it does not
+//     import, and compile against the module and aws-cdk-go (compileGo: `go build` of a package written into the copy
+//     and removed after). Without a copy, the module is copied and `go mod tidy` resolves the versions its go.mod pins;
+//     package-check.sh passes the copy it built, retargeted when the Go module proxy does not serve those versions.
 //   node scripts/check-package-examples.mjs java <dir of the unpacked -sources.jar> <dir to write into>
 //     Every Java example must not import a package that is not this library's Java package, and is written as a class
 //     of its own into the given directory (package `readme`), for the caller to compile against the jar.
@@ -21,6 +23,14 @@ const FIXTURE_JAVA = {
   stack: 'software.amazon.awscdk.Stack',
   vpc: 'software.amazon.awscdk.services.ec2.IVpc',
   service: 'software.amazon.awscdk.services.iam.IRole',
+};
+/** The same names as Go types (jsii's Go has an interface for each class), with the package each is in. */
+const CDK_GO = 'github.com/aws/aws-cdk-go/awscdk/v2';
+const FIXTURE_GO = {
+  app: { type: 'awscdk.App', importPath: CDK_GO },
+  stack: { type: 'awscdk.Stack', importPath: CDK_GO },
+  vpc: { type: 'awsec2.IVpc', importPath: `${CDK_GO}/awsec2` },
+  service: { type: 'awsiam.IRole', importPath: `${CDK_GO}/awsiam` },
 };
 
 const problems = [];
@@ -60,7 +70,7 @@ function goFile(code) {
   return `package main\n\n${imports.join('\n')}\n\nfunc main() {\n${body.join('\n')}\n}\n`;
 }
 
-function checkGo(moduleDir) {
+function checkGo(moduleDir, buildDir) {
   const modulePath = /^module (\S+)$/m.exec(fs.readFileSync(path.join(moduleDir, 'go.mod'), 'utf8'))?.[1];
   if (!modulePath) throw new Error(`no module line in ${moduleDir}/go.mod`);
   const examples = goExamples(moduleDir);
@@ -83,14 +93,104 @@ function checkGo(moduleDir) {
     // A package's name is the last element of its path (less a /vN major version), except the jsii runtime's.
     const packageName = p => (p === 'github.com/aws/jsii-runtime-go' ? 'jsii' : p.split('/').filter(s => !/^v\d+$/.test(s)).pop());
     const imported = new Set(imports.map(imp => imp.alias ?? packageName(imp.path)));
-    const declared = new Set([...code.matchAll(/\b(\w+) :=/g)].map(m => m[1]).concat(Object.keys(FIXTURE_JAVA)));
+    const declared = new Set([...code.matchAll(/\b(\w+) :=/g)].map(m => m[1]).concat(Object.keys(FIXTURE_GO)));
     const qualifiers = new Set([...code.replace(/"(?:[^"\\]|\\.)*"|\/\/.*$/gm, '').matchAll(/(?<![.\w])([a-z]\w*)\.[A-Za-z*]/g)].map(m => m[1]));
     const unknown = [...qualifiers].filter(q => !imported.has(q) && !declared.has(q));
     if (unknown.length) fail(where, `uses packages it does not import: ${unknown.join(', ')}`, code);
     if (/\b\w+\.\*?Aws_/.test(code)) fail(where, 'names a CDK service module as a member of awscdk (Go imports each, e.g. awsiam)', code);
   }
   fs.rmSync(work, { recursive: true, force: true });
+  if (problems.length === 0) compileGo(examples, moduleDir, buildDir);
   return examples.length;
+}
+
+/**
+ * Type-checks the examples with the Go compiler against the generated module and aws-cdk-go, in a package of
+ * `buildDir` (a copy of the module whose go.mod resolves; without one, a copy of `moduleDir`) that is removed after.
+ * A list of statements becomes the body of a function of package `examplescheck`, followed by `_ = name` for each
+ * variable it declares (Go refuses unused variables; a reader pastes the example into code that uses them); the names
+ * the snippets use without declaring them come from a fixture file (FIXTURE_GO). An example that is a whole file is a
+ * package of its own. `go build` of non-main packages compiles without linking.
+ */
+function compileGo(examples, moduleDir, buildDir) {
+  let copy;
+  if (!buildDir) {
+    copy = fs.mkdtempSync(path.join(os.tmpdir(), 'go-examples-build-'));
+    buildDir = path.join(copy, 'module');
+    fs.cpSync(moduleDir, buildDir, { recursive: true });
+    try {
+      execFileSync('go', ['mod', 'tidy'], { cwd: buildDir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    } catch (e) {
+      fs.rmSync(copy, { recursive: true, force: true });
+      fail(`go mod tidy in a copy of ${moduleDir}`, 'failed: the examples were not compiled. Pass a copy of the module whose go.mod '
+        + 'resolves as the third argument (package-check.sh builds one where the Go module proxy does not serve the pinned aws-cdk-go)',
+      String(e.stderr).trim());
+      return;
+    }
+  }
+  const pkgDir = path.join(buildDir, 'examplescheck');
+  fs.rmSync(pkgDir, { recursive: true, force: true });
+  fs.mkdirSync(pkgDir);
+  fs.writeFileSync(path.join(pkgDir, 'fixture.go'), [
+    '// The names the examples use without declaring them (rosetta/default.ts-fixture).',
+    'package examplescheck',
+    '',
+    ...[...new Set(Object.values(FIXTURE_GO).map(t => t.importPath))].map(p => `import "${p}"`),
+    '',
+    ...Object.entries(FIXTURE_GO).map(([name, { type }]) => `var ${name} ${type}`),
+    '',
+  ].join('\n'));
+  /** Per generated file (relative to buildDir): the example and the example's line of each file line. */
+  const sources = new Map();
+  for (const [i, { where, code }] of examples.entries()) {
+    const lines = code.split('\n');
+    const out = [`// ${where}`];
+    const lineOf = [undefined];
+    const emit = (text, exampleLine) => { out.push(text); lineOf.push(exampleLine); };
+    let file;
+    if (/^package /m.test(code)) {
+      const name = `example${i + 1}`;
+      fs.mkdirSync(path.join(pkgDir, name));
+      file = path.join('examplescheck', name, 'example.go');
+      lines.forEach((line, j) => emit(line.replace(/^package main$/, `package ${name}`), j + 1));
+    } else {
+      file = path.join('examplescheck', `example${i + 1}.go`);
+      emit('package examplescheck', undefined);
+      lines.forEach((line, j) => { if (/^import\b/.test(line)) emit(line, j + 1); });
+      emit(`func example${i + 1}() {`, undefined);
+      lines.forEach((line, j) => { if (!/^import\b/.test(line)) emit(line, j + 1); });
+      // The example's own top-level variables (a line that starts unindented); nested scopes see to their own.
+      const declared = [...new Set(lines.flatMap(l => /^(\w+(?:, *\w+)*) :?= /.exec(l)?.[1].split(/, */) ?? []).concat(
+        lines.flatMap(l => /^var (\w+)/.exec(l)?.[1] ?? [])))].filter(n => n !== '_');
+      for (const name of declared) emit(`\t_ = ${name}`, undefined);
+      emit('}', undefined);
+    }
+    fs.writeFileSync(path.join(buildDir, file), `${out.join('\n')}\n`);
+    sources.set(file, { where, code, lineOf });
+  }
+  try {
+    // -gcflags=-e: every error, not the first ten (applies to the packages named here, so aws-cdk-go stays cached).
+    execFileSync('go', ['build', '-gcflags=-e', './examplescheck/...'], { cwd: buildDir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (e) {
+    const byExample = new Map();
+    const unplaced = [];
+    for (const line of String(e.stderr).split('\n')) {
+      const m = /^(?:\.\/)?(examplescheck\/\S+\.go):(\d+):(?:(\d+):)? (.*)$/.exec(line);
+      const source = m && sources.get(m[1]);
+      if (!source) { if (line.trim() && !line.startsWith('#')) unplaced.push(line); continue; }
+      const at = source.lineOf[Number(m[2]) - 1];
+      const message = `${at ? `line ${at}${m[3] ? `:${m[3]}` : ''}` : 'after the example'}: ${m[4]}`;
+      byExample.set(source, [...(byExample.get(source) ?? []), message]);
+    }
+    for (const [{ where, code }, messages] of byExample) {
+      const numbered = code.split('\n').map((l, j) => `${String(j + 1).padStart(3)}  ${l}`).join('\n');
+      fail(where, `does not compile against the Go module and aws-cdk-go:\n  ${messages.join('\n  ')}`, numbered);
+    }
+    if (byExample.size === 0) fail(`go build in ${buildDir}`, 'failed on no example', unplaced.join('\n') || String(e.message));
+  } finally {
+    fs.rmSync(pkgDir, { recursive: true, force: true });
+    if (copy) fs.rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 // -------------------------------------------------------------------------------------------------------------- Java
@@ -147,8 +247,8 @@ function checkJava(sourcesDir, outDir) {
 }
 
 const [language, dir, outDir] = process.argv.slice(2);
-const count = language === 'go' ? checkGo(dir) : language === 'java' ? checkJava(dir, outDir) : undefined;
-if (count === undefined) throw new Error('usage: check-package-examples.mjs go <module dir> | java <sources dir> <out dir>');
+const count = language === 'go' ? checkGo(dir, outDir) : language === 'java' ? checkJava(dir, outDir) : undefined;
+if (count === undefined) throw new Error('usage: check-package-examples.mjs go <module dir> [<build dir>] | java <sources dir> <out dir>');
 if (problems.length) {
   console.error(`check-package-examples: ${problems.length} problem(s) in the ${count} ${language} examples:\n\n${problems.join('\n\n')}`);
   process.exit(1);

@@ -45,21 +45,28 @@ ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-
 # that matches aws-cdk-lib's minimum. A Go module proxy may not serve that version (the one reachable here answers
 # 403 "This module version is not available" for some); the generated code is then built against the oldest newer
 # version the proxy serves, and the script says so. Either way the Go code is compiled, not only generated.
+# $go_work/build is a copy of the module whose go.mod resolves here (retargeted so when the proxy refuses the pinned
+# version): the module's examples are compiled in it below, against the same aws-cdk-go as the module.
 go_log=$(mktemp)
-if ! npx projen package:go >"$go_log" 2>&1; then
+go_work=$(mktemp -d)
+mkdir -p "$go_work/probe"
+if npx projen package:go >"$go_log" 2>&1; then
+  go_pacmak_built=1
+else
+  go_pacmak_built=0
   go_module=$(find dist/go -mindepth 2 -maxdepth 2 -name go.mod -print -quit 2>/dev/null || true)
   if [ -z "$go_module" ] || ! grep -qE 'This module version is not available|404 Not Found|410 Gone' "$go_log"; then
     tail -n 40 "$go_log" >&2; echo "package-check: the Go build failed (log: $go_log)" >&2; exit 1
   fi
-  go_dir=$(dirname "$go_module")
   # jsii-pacmak leaves its build-only module files behind when it fails; they are not part of the package.
-  rm -f "$go_dir/local.go.mod" "$go_dir/local.go.sum"
-  work=$(mktemp -d)
-  mkdir -p "$work/probe"
-  cp -r "$go_dir" "$work/build"
-  (
-    set -euo pipefail
-    cd "$work/build"
+  rm -f "$(dirname "$go_module")/local.go.mod" "$(dirname "$go_module")/local.go.sum"
+fi
+go_module=$(dirname "$(find dist/go -mindepth 2 -maxdepth 2 -name go.mod -print -quit)")
+cp -r "$go_module" "$go_work/build"
+(
+  set -euo pipefail
+  cd "$go_work/build"
+  if [ "$go_pacmak_built" = 0 ]; then
     # Indirect requirements come from the pinned aws-cdk-go; `go mod tidy` picks the ones the replacement needs.
     go mod edit -json | node -e '
       const mod = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -74,12 +81,15 @@ if ! npx projen package:go >"$go_log" 2>&1; then
       echo "package-check: NOTE: the Go module proxy does not serve $path $version (pinned by the generated go.mod); building against $replacement, the oldest newer version it serves"
       go mod edit -require="$path@$replacement"
     done <../requirements.txt
-    go mod tidy
-    go build ./...
-  ) >"$work/build.log" 2>&1 || {
-    tail -n 40 "$work/build.log" >&2; echo "package-check: the generated Go module does not build (logs: $go_log, $work/build.log)" >&2; exit 1
-  }
-  grep '^package-check: NOTE' "$work/build.log" || true
+  fi
+  # The generated module ships no go.sum (jsii-pacmak's own is local.go.sum, removed after its build).
+  go mod tidy
+  [ "$go_pacmak_built" = 1 ] || go build ./...
+) >"$go_work/build.log" 2>&1 || {
+  tail -n 40 "$go_work/build.log" >&2; echo "package-check: the generated Go module does not build (logs: $go_log, $go_work/build.log)" >&2; exit 1
+}
+if [ "$go_pacmak_built" = 0 ]; then
+  grep '^package-check: NOTE' "$go_work/build.log" || true
   echo "package-check: the generated Go module builds with go build"
 fi
 echo "package-check: built $(ls dist/python/*.whl), the Maven artifact and the Go module in $(( $(date +%s) - started ))s"
@@ -103,13 +113,16 @@ done
 # Go (pkg.go.dev shows the module's README.md and each file's `// Example:`) and Java (the Javadoc) are checked as what
 # they claim to be, not by a pattern for TypeScript, which passed on guesses: `awscdk.*Aws_iam.NewServicePrincipal`,
 # `import "github.com/aws-samples/dummy/..."`, `import cdk.protected.secrets...` (`protected` is a Java keyword).
-# Every Go example must parse (gofmt) and import this module and aws-cdk-go/v2 by their real paths; the Java examples
-# are compiled with the Java app below, against the jar. There is one per README TypeScript block and @example.
+# Every Go example must import this module and aws-cdk-go/v2 by their real paths and compile (go build, in the module
+# copy built above, against the same aws-cdk-go); the Java examples are compiled with the Java app below, against the
+# jar. There is one per README TypeScript block and @example.
 ts_examples=$(( $(grep -c '^```ts$' README.md) + $(grep -rc '@example' src --include=*.ts | grep -v '^src/private/' | awk -F: '{n+=$2} END {print n}') ))
-go_module=$(dirname "$(find dist/go -mindepth 2 -maxdepth 2 -name go.mod -print -quit)")
-go_examples=$(node scripts/check-package-examples.mjs go "$go_module") || {
-  echo "package-check: the Go module's examples are not Go that imports what exists (above); they come from the tablet rosetta:extract writes (.projenrc.ts)" >&2; exit 1
+go_examples_started=$(date +%s%N)
+go_examples=$(node scripts/check-package-examples.mjs go "$go_module" "$go_work/build") || {
+  echo "package-check: the Go module's examples do not compile against the module and aws-cdk-go (above); they come from the tablet rosetta:extract writes (.projenrc.ts), rewritten by scripts/fix-go-translations.mjs" >&2; exit 1
 }
+go_examples_seconds=$(( ($(date +%s%N) - go_examples_started) / 1000000 ))
+go_examples_seconds="$(( go_examples_seconds / 1000 )).$(printf '%03d' $(( go_examples_seconds % 1000 )) | cut -c1)"
 java_sources=$(mktemp -d)
 (cd "$java_sources" && unzip -q "$OLDPWD"/dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*-sources.jar)
 java_dir=$(mktemp -d)
@@ -121,7 +134,7 @@ if [ "$python_ts" != 0 ] || [ "$python_blocks" -lt 10 ] || [ "$go_examples" -lt 
   echo "package-check: the packages' examples are not all translated: $python_ts TypeScript lines in the wheel's $python_blocks python blocks; $go_examples Go and $java_examples Java examples for $ts_examples TypeScript ones" >&2
   exit 1
 fi
-echo "package-check: the wheel's $python_blocks python examples compile; the Go module's $go_examples examples parse and import aws-cdk-go/v2 and $(basename "$go_module")"
+echo "package-check: the wheel's $python_blocks python examples compile; the Go module's $go_examples examples compile against aws-cdk-go/v2 and $(basename "$go_module") (go build, ${go_examples_seconds}s)"
 
 venv=$(mktemp -d)/venv
 python3 -m venv "$venv"
