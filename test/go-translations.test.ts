@@ -4,9 +4,17 @@
 // the examples the module ships (scripts/check-package-examples.mjs); these are the rewrites that make them compile,
 // on snippets shaped like rosetta's output. Needs the compiled assembly (.jsii): the script reads the types there.
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.join(__dirname, '..');
+
+// A fresh clone has no assembly when the test task's jest runs (it compiles later, for packaging): build it here.
+beforeAll(() => {
+  if (!fs.existsSync(path.join(root, '.jsii'))) {
+    execFileSync('npx', ['jsii', '--silence-warnings=reserved-word'], { cwd: root, stdio: 'inherit', timeout: 600_000 });
+  }
+}, 600_000);
 
 /** The Go bodies (imports left out) fix-go-translations.mjs makes of these rosetta outputs. */
 function fixGo(...sources: string[]): string[] {
