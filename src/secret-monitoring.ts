@@ -281,8 +281,8 @@ export interface SecretMonitoringProps extends SecretAlertOptions {
   readonly secrets?: secretsmanager.ISecret[];
 
   /**
-   * Rotation functions of these secrets, of this stack's account and region: each gets an alarm on its `Errors`
-   * metric. More can be added with `addRotationFunction`.
+   * Rotation functions of these secrets, of this stack's account and region: each gets an alarm on its `Errors` and
+   * `Throttles` metrics. More can be added with `addRotationFunction`.
    * @default - none
    */
   readonly rotationFunctions?: lambda.IFunction[];
@@ -524,7 +524,7 @@ export class SecretMonitoring extends Construct {
   }
 
   /**
-   * Adds an alarm on a rotation function's `Errors` metric, and alerts on changes to the function and, when its role
+   * Adds an alarm on a rotation function's `Errors` and `Throttles` metrics (their sum), and alerts on changes to the function and, when its role
    * is known, on functions given that role (see `rotationFunctionChangeRules`), and on changes to its proof key when it
    * is a `RotationFunction`'s (see `changeRules`). An alias or version is watched as its function. A
    * function is alarmed once per alert topic and stack, however many monitorings add it, so a shared rotation
@@ -537,14 +537,24 @@ export class SecretMonitoring extends Construct {
     const registry = sharedRegistry(this);
     const id = `RotationErrors${namingUniqueId(fn)}${namingUniqueId(this.alertTopic)}`;
     return findOrCreate(registry, id, cloudwatch.Alarm, (alarmScope, alarmId) => {
+      // Errors counts only invocations that ran: "Invocations aren't recorded if the invocation request is throttled"
+      // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), so a rotation Lambda refused to
+      // run is counted by Throttles alone (review DW). Summed as the delivery alarms sum their rules.
+      const perStep = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
       const alarm = new cloudwatch.Alarm(alarmScope, alarmId, {
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        metric: new cloudwatch.MathExpression({
+          expression: 'SUM([errors,throttles])',
+          usingMetrics: { errors: fn.metricErrors(perStep), throttles: fn.metricThrottles(perStep) },
+          period: Duration.minutes(5),
+          label: 'Failed or throttled invocations',
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: [
-          `The rotation function ${fn.node.path} failed a step of a rotation, which stays unfinished until a retry succeeds (the failed-rotation alarm says what to do).`,
+          `The rotation function ${fn.node.path} failed a step of a rotation, or Lambda throttled it (then its log has nothing; see its Throttles metric and`,
+          'the account\'s concurrency), and the rotation stays unfinished until a retry succeeds (the failed-rotation alarm says what to do).',
           'Read the function\'s log: each error names the step, the secret ARN and what to do.',
         ].join(' '),
       });

@@ -758,9 +758,7 @@ describe('SecretMonitoring resources', () => {
     const rulesSummed = Object.values(metric.usingMetrics).map(m => stack.resolve((m as cloudwatch.Metric).dimensions!.RuleName));
     expect(rulesSummed).toEqual([ruleName, roleRuleName]);
     // The function also gets its errors alarm, as the database constructs' functions do.
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(fn.functionName) }],
-    });
+    expect(functionAlarms(template).map(alarm => alarmedFunctionMetrics(alarm)[0].functionName)).toContainEqual(stack.resolve(fn.functionName));
   });
 
   test('an alias or version as the rotation function, built or imported: its function is watched, by its unqualified name', () => {
@@ -827,7 +825,8 @@ describe('SecretMonitoring resources', () => {
       'rotator', { suffix: ':rotator' }, { prefix: 'rotator:' }, { prefix: 'arn:aws:lambda:eu-west-1:111111111111:function:rotator:' },
     ]);
     // One errors alarm: this function's, none for the refused ones.
-    expect(Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors' } }))).toEqual([
+    const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
+    expect(Object.keys(alarms).filter(id => functionAlarms(Template.fromJSON({ Resources: { [id]: alarms[id] } })).length > 0)).toEqual([
       expect.stringContaining('RotationErrorsTestHere'),
     ]);
   });
@@ -843,7 +842,7 @@ describe('SecretMonitoring resources', () => {
     const monitoring = new SecretMonitoring(stack, 'Monitoring');
     const imported = lambda.Function.fromFunctionArn(stack, 'Fn', Fn.importValue('RotatorArn'));
     expect(() => monitoring.addRotationFunction(imported)).not.toThrow();
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
+    expect(functionAlarms(Template.fromStack(stack))).toHaveLength(1);
   });
 
   test('watchDeprecatedAccess: false leaves out the read-only rule and its alarm', () => {
@@ -1118,6 +1117,22 @@ describe('monitoring wired into the constructs', () => {
       .toThrow(/`monitoring.enabled` is false/);
   });
 
+  // Review DW: Lambda's Errors counts only invocations that ran ("Invocations aren't recorded if the invocation request
+  // is throttled"), so a function Secrets Manager could not run because of throttling left the errors alarm silent.
+  test('the rotation function\'s alarm also counts invocations Lambda throttled, with the same function and period', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const db = new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
+    const alarms = functionAlarms(Template.fromStack(stack));
+    expect(alarms).toHaveLength(1);
+    const functionName = stack.resolve(db.rotationFunction.function.functionName);
+    expect(alarmedFunctionMetrics(alarms[0])).toEqual([
+      { metricName: 'Errors', functionName, period: 300, stat: 'Sum' },
+      { metricName: 'Throttles', functionName, period: 300, stat: 'Sum' },
+    ]);
+    expect(alarms[0].Properties.AlarmDescription).toMatch(/throttled/);
+  });
+
   test('two RotatedDatabases sharing the rotation function get one alarm on its errors', () => {
     const stack = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'db', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
@@ -1125,10 +1140,10 @@ describe('monitoring wired into the constructs', () => {
     const one = new RotatedDatabase(stack, 'One', { vpc, engine });
     new RotatedDatabase(stack, 'Two', { vpc, engine });
     const template = Template.fromStack(stack);
-    const errorAlarms = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', MetricName: 'Errors' } });
-    expect(Object.values(errorAlarms)).toHaveLength(1);
-    expect(Object.values(errorAlarms)[0].Properties.Dimensions).toEqual([
-      { Name: 'FunctionName', Value: stack.resolve(one.rotationFunction.function.functionName) },
+    const errorAlarms = functionAlarms(template);
+    expect(errorAlarms).toHaveLength(1);
+    expect(alarmedFunctionMetrics(errorAlarms[0]).map(m => m.functionName)).toEqual([
+      stack.resolve(one.rotationFunction.function.functionName), stack.resolve(one.rotationFunction.function.functionName),
     ]);
     template.resourceCountIs('AWS::SNS::Topic', 1);
   });
@@ -1849,4 +1864,20 @@ function expectRecoveryThroughTheFunction(template: string): void {
   const payload = /--payload '([^']*)'/.exec(text)?.[1];
   expect(JSON.parse(payload!.replace('<detail-additionalEventData-SecretId>', 'SECRET_ARN')))
     .toEqual({ SecretId: 'SECRET_ARN', ClientRequestToken: 'PENDING_VERSION_ID', Step: 'createSecret' });
+}
+
+/** The alarms on a Lambda function's metrics, as single metrics or inside metric math. */
+function functionAlarms(template: Template): any[] {
+  return Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(alarm => alarm.Properties.Namespace === 'AWS/Lambda'
+    || (alarm.Properties.Metrics ?? []).some((m: any) => m.MetricStat?.Metric.Namespace === 'AWS/Lambda'));
+}
+
+/** The Lambda metrics an alarm reads (sorted by name). */
+function alarmedFunctionMetrics(alarm: any): { metricName: string; functionName: unknown; period: number; stat: string }[] {
+  const p = alarm.Properties;
+  const stats = p.Metrics
+    ? p.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({ ...m.MetricStat.Metric, Period: m.MetricStat.Period, Stat: m.MetricStat.Stat }))
+    : [{ MetricName: p.MetricName, Dimensions: p.Dimensions, Period: p.Period, Stat: p.Statistic }];
+  return stats.map((m: any) => ({ metricName: m.MetricName, functionName: m.Dimensions[0].Value, period: m.Period, stat: m.Stat }))
+    .sort((a: any, b: any) => a.metricName.localeCompare(b.metricName));
 }
