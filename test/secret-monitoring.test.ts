@@ -1860,7 +1860,10 @@ function expectRecoveryThroughTheFunction(template: string): void {
   expect(text).toMatch(new RegExp(`describe-secret --secret-id ${arn}`));
   expect(text).toMatch(/get-function-configuration --function-name FUNCTION_ARN --query LoggingConfig.LogGroup/);
   expect(text).toMatch(/createSecret, setSecret, testSecret, finishSecret/);
-  expect(text).toMatch(/aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --payload '/);
+  // The CLI's default read timeout (60 s) retries a step still running (the function may take 180 s); no step may
+  // follow a failed one (review DX).
+  expect(text).toMatch(/aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --cli-read-timeout 200 --payload '/);
+  expect(text).toMatch(/never after a FunctionError/);
   const payload = /--payload '([^']*)'/.exec(text)?.[1];
   expect(JSON.parse(payload!.replace('<detail-additionalEventData-SecretId>', 'SECRET_ARN')))
     .toEqual({ SecretId: 'SECRET_ARN', ClientRequestToken: 'PENDING_VERSION_ID', Step: 'createSecret' });

@@ -45,11 +45,16 @@ export function rotationMessage(): events.RuleTargetInput {
  * works (review DV; test/lambda/rotation.test.ts runs this recovery). The function's role makes every change, so
  * the on-call needs lambda:InvokeFunction on it, not a place in the secret's deny. `aws lambda invoke` answers 200
  * even when the function fails, with the error in FunctionError, and AWS CLI v2 needs `--cli-binary-format
- * raw-in-base64-out` for a JSON payload (https://docs.aws.amazon.com/lambda/latest/dg/invocation-sync.html). The
+ * raw-in-base64-out` for a JSON payload (https://docs.aws.amazon.com/lambda/latest/dg/invocation-sync.html). No step
+ * may follow a failed one: a single-user finishSecret that cannot reach the database promotes the pending version, as
+ * AWS's functions always do (review DX). The CLI stops waiting after 60 s and retries ("By default, the AWS CLI and
+ * AWS SDKs time out after 60 seconds and automatically retry failed requests",
+ * https://docs.aws.amazon.com/neptune/latest/userguide/best-practices-cli-sdk.html), before the function's 180 s. The
  * function logs to a log group CloudFormation names, which its LoggingConfig gives. Secrets Manager may get there
  * first: "If rotation fails, Secrets Manager retries the entire rotation process multiple times" (DescribeSecret's
  * NextRotationDate, https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-describe-secret-response/next-rotation-date.html);
- * a retry of its own beside one of the on-call's is safe, each step being safe to repeat.
+ * a retry of its own beside one of the on-call's is safe: setSecret succeeds when the other invocation set the
+ * password (test/lambda/rotation.test.ts runs two at once).
  */
 export function rotationFailedSteps(secretArn: string): string[] {
   return [
@@ -57,10 +62,10 @@ export function rotationFailedSteps(secretArn: string): string[] {
     `Find the cause: "aws secretsmanager describe-secret --secret-id ${secretArn}" gives the rotation function (RotationLambdaARN) and the`,
     'AWSPENDING version id; "aws lambda get-function-configuration --function-name FUNCTION_ARN --query LoggingConfig.LogGroup" its log group,',
     'whose entries name the failed step and why. Fix that, then finish the same rotation, moving no label by hand (only the pending',
-    'password may log in now): invoke the function for each step in order, createSecret, setSecret, testSecret, finishSecret, stopping at a FunctionError:',
-    'aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --payload',
+    'password may log in now): invoke the function for each step in order, createSecret, setSecret, testSecret, finishSecret, and never after a FunctionError:',
+    'aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --cli-read-timeout 200 --payload',
     `'{"SecretId":"${secretArn}","ClientRequestToken":"PENDING_VERSION_ID","Step":"createSecret"}' out.json.`,
-    'Each step is safe to repeat; the function makes every change, so this needs only lambda:InvokeFunction on it.',
+    'Steps are safe to repeat; you need lambda:InvokeFunction only.',
   ];
 }
 

@@ -548,6 +548,23 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
     expect(await canLogIn(h, engine, username, password)).toBe(false);
   }, 60_000);
 
+  // Review DX: Secrets Manager retries a failed rotation itself, and an on-call finishing it by hand may run the same
+  // step beside it. One of two concurrent setSecrets failed ("tuple concurrently updated", or no login with any
+  // password) though the database had the pending password, and the second error's advice could lock the user out.
+  test('single user: two setSecret invocations of one rotation at once both succeed, and the rotation completes', async () => {
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const { secretArn } = await singleUser(engine);
+      const token = await startRotationLikeSecretsManager(h, secretArn);
+      await step(secretArn, token, 'createSecret');
+      const results = await Promise.allSettled([step(secretArn, token, 'setSecret'), step(secretArn, token, 'setSecret')]);
+      outcomes.push(...results.map(r => r.status === 'rejected' ? `${(r.reason as { kind?: string }).kind}: ${(r.reason as Error).message}` : 'ok'));
+      for (const name of ['testSecret', 'finishSecret']) await step(secretArn, token, name);
+      expect(await currentLogsIn(engine, secretArn)).toBe(true);
+    }
+    expect(outcomes.filter(outcome => outcome !== 'ok')).toEqual([]);
+  }, 120_000);
+
   // Review DV: a connection lost while the change waits leaves its outcome unknown (the server may still commit it once
   // the lock is released), and the error said the server "refused" it, so the runbook's reader dropped AWSPENDING and
   // lost the only password that logged in. The error must say the outcome is unknown, and the recovery (the four

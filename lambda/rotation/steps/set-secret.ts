@@ -6,7 +6,7 @@ import { GetResourcePolicyCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../clients';
 import { RotationContext, tryLogin } from '../context';
 import { DatabaseSession } from '../engines';
-import { AuthenticationFailedError, FINISH_THIS_ROTATION, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
+import { AuthenticationFailedError, FINISH_THIS_ROTATION, PasswordChangeFailedError, PendingNotWrittenByFunctionError, SecretMalformedError } from '../errors';
 import { log } from '../log';
 import { PROOF_FIELD, forgedPendingRemedy, proofHolds, proofKey, requireProof } from '../proof';
 import { DatabaseSecret, getDatabaseSecret, requireDatabaseSecret } from '../secret';
@@ -55,10 +55,31 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
     }
   }
   if (!session) {
+    if (await pendingSetMeanwhile(ctx, pending)) return;
     throw new AuthenticationFailedError(`setSecret could not log in to ${current.host ?? current.dbClusterArn} as ${current.username} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of ${ctx.secretArn}; set the user's password to the AWSCURRENT value by hand, then ${FINISH_THIS_ROTATION}.`);
   }
-  await withSession(session, s => s.setOwnPassword(pending.password));
+  try {
+    await withSession(session, s => s.setOwnPassword(pending.password));
+  } catch (error) {
+    // A failed check (the database gone meanwhile) leaves the change's own error to say what happened.
+    if (error instanceof PasswordChangeFailedError && await pendingSetMeanwhile(ctx, pending).catch(() => false)) return;
+    throw error;
+  }
   log.info('setSecret: changed the user\'s password', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: current.username, strategy: 'single-user' });
+}
+
+/**
+ * Whether another invocation of this step set the pending password while this one tried: Secrets Manager retries a
+ * failed rotation itself, and an on-call finishing it by hand may run the same step beside it (review DX). Then this
+ * one's logins fail (the password changed under it), or its change fails against the other's (PostgreSQL: "tuple
+ * concurrently updated"), though the database has what the step is for: the step succeeds.
+ */
+async function pendingSetMeanwhile(ctx: RotationContext, pending: DatabaseSecret): Promise<boolean> {
+  const session = await tryLogin(ctx, pending);
+  if (!session) return false;
+  await session.close();
+  log.info('setSecret: the pending password logs in now (another invocation of the step set it)', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username });
+  return true;
 }
 
 /** Refuses an unproven pending version whose password is AWSCURRENT's or AWSPREVIOUS's: the rotation would change nothing. */
