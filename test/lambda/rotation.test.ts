@@ -551,10 +551,12 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
   // Review DX: Secrets Manager retries a failed rotation itself, and an on-call finishing it by hand may run the same
   // step beside it. One of two concurrent setSecrets failed ("tuple concurrently updated", or no login with any
   // password) though the database had the pending password, and the second error's advice could lock the user out.
-  test('single user: two setSecret invocations of one rotation at once both succeed, and the rotation completes', async () => {
+  test.each(['single user', 'alternating users'])('%s: two setSecret invocations of one rotation at once both succeed, and the rotation completes', async mode => {
     const outcomes: string[] = [];
     for (let round = 0; round < 6; round++) {
-      const { secretArn } = await singleUser(engine);
+      // Alternating users: the second rotation, whose clone exists (the first one creates it).
+      const { secretArn } = mode === 'single user' ? await singleUser(engine) : await alternating(engine);
+      if (mode === 'alternating users') await rotate(h, secretArn);
       const token = await startRotationLikeSecretsManager(h, secretArn);
       await step(secretArn, token, 'createSecret');
       const results = await Promise.allSettled([step(secretArn, token, 'setSecret'), step(secretArn, token, 'setSecret')]);

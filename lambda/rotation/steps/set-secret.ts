@@ -39,7 +39,14 @@ export async function setSecret(ctx: RotationContext): Promise<void> {
   requireProof(key, ctx.secretArn, ctx.token, pending);
 
   if (current.masterarn) {
-    await alternate(ctx, current, pending);
+    try {
+      await alternate(ctx, current, pending);
+    } catch (error) {
+      // The superuser sets the pending user's password after its grants, so a pending password that logs in means
+      // another invocation finished this step (pendingSetMeanwhile).
+      if (error instanceof PasswordChangeFailedError && await pendingSetMeanwhile(ctx, pending).catch(() => false)) return;
+      throw error;
+    }
     return;
   }
 
