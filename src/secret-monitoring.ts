@@ -539,11 +539,14 @@ export class SecretMonitoring extends Construct {
     return findOrCreate(registry, id, cloudwatch.Alarm, (alarmScope, alarmId) => {
       // Errors counts only invocations that ran: "Invocations aren't recorded if the invocation request is throttled"
       // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html), so a rotation Lambda refused to
-      // run is counted by Throttles alone (review DW). Summed as the delivery alarms sum their rules.
+      // run is counted by Throttles alone (review DW). Both are sent only when not zero, so each is filled with 0
+      // before they are added (FILL, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html):
+      // a minute with throttles and no errors must still count. Not SUM of an array, which the archived metric math
+      // page advised against in alarms (review DY).
       const perStep = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
       const alarm = new cloudwatch.Alarm(alarmScope, alarmId, {
         metric: new cloudwatch.MathExpression({
-          expression: 'SUM([errors,throttles])',
+          expression: 'FILL(errors, 0) + FILL(throttles, 0)',
           usingMetrics: { errors: fn.metricErrors(perStep), throttles: fn.metricThrottles(perStep) },
           period: Duration.minutes(5),
           label: 'Failed or throttled invocations',

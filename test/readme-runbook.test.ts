@@ -1,7 +1,8 @@
 // The README's failed-rotation recovery is a shell loop an on-call pastes at 3 am. Run as written, against a stand-in
 // for the AWS CLI (named as such: no AWS account here) that answers as `aws lambda invoke` does: exit 0 and the
 // function's error in FunctionError (https://docs.aws.amazon.com/lambda/latest/dg/invocation-sync.html), or a
-// non-zero exit when the call itself is refused. Review DX: the loop ran finishSecret after a failed setSecret, and a
+// non-zero exit when the call itself is refused (254: https://docs.aws.amazon.com/cli/latest/userguide/cli-usage-returncodes.html).
+// Review DX: the loop ran finishSecret after a failed setSecret, and a
 // single-user finishSecret that cannot reach the database promotes the pending version.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,13 +23,17 @@ function recoveryLoop(): string {
 function run(answers: { failing?: string; refused?: string }): { steps: string[]; readTimeouts: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runbook-'));
   fs.writeFileSync(path.join(dir, 'aws'), `#!/usr/bin/env bash
-# Stand-in for the AWS CLI's lambda invoke (test/readme-runbook.test.ts).
-payload=""; timeout=""; out=""
+# Stand-in for the AWS CLI's lambda invoke (test/readme-runbook.test.ts): Invoke's response (StatusCode 200, and
+# FunctionError when the function failed), then --query of one key and --output as the CLI prints them (text: None
+# for a missing value).
+payload=""; timeout=""; out=""; query=""; output=json
 while [ $# -gt 0 ]; do
   case "$1" in
     --payload) payload="$2"; shift 2;;
     --cli-read-timeout) timeout="$2"; shift 2;;
-    --function-name|--cli-binary-format|--query|--output) shift 2;;
+    --query) query="$2"; shift 2;;
+    --output) output="$2"; shift 2;;
+    --function-name|--cli-binary-format) shift 2;;
     lambda|invoke) shift;;
     *) out="$1"; shift;;
   esac
@@ -36,8 +41,15 @@ done
 step=$(node -e 'console.log(JSON.parse(process.argv[1]).Step)' "$payload")
 echo "$step \${timeout:-60}" >> "${dir}/calls"
 if [ "$step" = "${answers.refused ?? ''}" ]; then echo "An error occurred (AccessDeniedException)" >&2; exit 254; fi
-if [ "$step" = "${answers.failing ?? ''}" ]; then echo '{"errorType":"DatabaseUnreachable"}' > "$out"; echo Unhandled; exit 0; fi
-echo null > "$out"; echo None
+failed=false
+if [ "$step" = "${answers.failing ?? ''}" ]; then failed=true; echo '{"errorType":"DatabaseUnreachable"}' > "$out"; else echo null > "$out"; fi
+node -e '
+  const [failed, query, output] = process.argv.slice(1);
+  const response = { StatusCode: 200, ExecutedVersion: "$LATEST", ...(failed === "true" ? { FunctionError: "Unhandled" } : {}) };
+  const value = query ? (response[query] ?? null) : response;
+  if (output === "text") console.log(value === null ? "None" : typeof value === "object" ? Object.values(value).join("\\t") : String(value));
+  else console.log(JSON.stringify(value, null, 4));
+' "$failed" "$query" "$output"
 `, { mode: 0o755 });
   try {
     execFileSync('bash', ['-c', recoveryLoop()], { cwd: dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: 'pipe' });
@@ -52,8 +64,8 @@ echo null > "$out"; echo None
 test('the recovery loop runs the four steps in order when each succeeds, waiting longer than the function may run', () => {
   const { steps, readTimeouts } = run({});
   expect(steps).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
-  // The function's timeout is 180 s (src/rotation-function.ts); the CLI's default read timeout of 60 s retries the call.
-  for (const timeout of readTimeouts) expect(timeout).toBeGreaterThan(180);
+  // Lambda runs a function at most 900 s (the library's 180 s); the CLI's default read timeout of 60 s retries the call.
+  for (const timeout of readTimeouts) expect(timeout).toBeGreaterThan(900);
 });
 
 test.each(['createSecret', 'setSecret', 'testSecret'])('no step runs after %s answers with a FunctionError', failing => {

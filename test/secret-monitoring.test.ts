@@ -1130,6 +1130,8 @@ describe('monitoring wired into the constructs', () => {
       { metricName: 'Errors', functionName, period: 300, stat: 'Sum' },
       { metricName: 'Throttles', functionName, period: 300, stat: 'Sum' },
     ]);
+    // Each is sent only when not zero: a period with throttles and no errors must still add up.
+    expect(alarms[0].Properties.Metrics.find((m: any) => m.Expression).Expression).toBe('FILL(errors, 0) + FILL(throttles, 0)');
     expect(alarms[0].Properties.AlarmDescription).toMatch(/throttled/);
   });
 
@@ -1862,7 +1864,7 @@ function expectRecoveryThroughTheFunction(template: string): void {
   expect(text).toMatch(/createSecret, setSecret, testSecret, finishSecret/);
   // The CLI's default read timeout (60 s) retries a step still running (the function may take 180 s); no step may
   // follow a failed one (review DX).
-  expect(text).toMatch(/aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --cli-read-timeout 200 --payload '/);
+  expect(text).toMatch(/aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --cli-read-timeout 1000 --payload '/);
   expect(text).toMatch(/never after a FunctionError/);
   const payload = /--payload '([^']*)'/.exec(text)?.[1];
   expect(JSON.parse(payload!.replace('<detail-additionalEventData-SecretId>', 'SECRET_ARN')))

@@ -49,7 +49,9 @@ export function rotationMessage(): events.RuleTargetInput {
  * may follow a failed one: a single-user finishSecret that cannot reach the database promotes the pending version, as
  * AWS's functions always do (review DX). The CLI stops waiting after 60 s and retries ("By default, the AWS CLI and
  * AWS SDKs time out after 60 seconds and automatically retry failed requests",
- * https://docs.aws.amazon.com/neptune/latest/userguide/best-practices-cli-sdk.html), before the function's 180 s. The
+ * https://docs.aws.amazon.com/neptune/latest/userguide/best-practices-cli-sdk.html): 1000 s is more than any Lambda
+ * function may run (900 s, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), a rotation
+ * function of the user's own too (review DY). The
  * function logs to a log group CloudFormation names, which its LoggingConfig gives. Secrets Manager may get there
  * first: "If rotation fails, Secrets Manager retries the entire rotation process multiple times" (DescribeSecret's
  * NextRotationDate, https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-describe-secret-response/next-rotation-date.html);
@@ -63,7 +65,7 @@ export function rotationFailedSteps(secretArn: string): string[] {
     'AWSPENDING version id; "aws lambda get-function-configuration --function-name FUNCTION_ARN --query LoggingConfig.LogGroup" its log group,',
     'whose entries name the failed step and why. Fix that, then finish the same rotation, moving no label by hand (only the pending',
     'password may log in now): invoke the function for each step in order, createSecret, setSecret, testSecret, finishSecret, and never after a FunctionError:',
-    'aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --cli-read-timeout 200 --payload',
+    'aws lambda invoke --function-name FUNCTION_ARN --cli-binary-format raw-in-base64-out --cli-read-timeout 1000 --payload',
     `'{"SecretId":"${secretArn}","ClientRequestToken":"PENDING_VERSION_ID","Step":"createSecret"}' out.json.`,
     'Steps are safe to repeat; you need lambda:InvokeFunction only.',
   ];

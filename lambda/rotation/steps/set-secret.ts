@@ -139,9 +139,13 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
   if (firstRotation) await requireFirstRotationAllowed(ctx, current, masterArn);
   const session = await loginAsSuperuser(ctx, masterArn, master, superuserTarget);
   if (firstRotation) {
-    await withSession(session, async s => {
+    const created = await withSession(session, async s => {
       for (const username of [current.username, pending.username]) {
         if (await s.userExists(username)) {
+          // Another invocation of this step may have just created the pair (review DY): the pair is created in one
+          // transaction (PostgreSQL) or one CREATE USER (MySQL/MariaDB), so a pending password that logs in means it
+          // exists whole.
+          if (await pendingSetMeanwhile(ctx, pending).catch(() => false)) return false;
           // Also after a first rotation cancelled once it had created the pair: the user's password is one nobody was
           // given, so the way out is the superuser's.
           throw notLoggedIn(ctx, current, `${username} exists: this is not a first rotation, or one was cancelled after it created the user`,
@@ -149,8 +153,9 @@ async function alternate(ctx: RotationContext, current: DatabaseSecret, pending:
         }
       }
       await s.createPair(current.username, pending.username, pending.password);
+      return true;
     });
-    log.info('setSecret: first rotation; created the user and its clone as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
+    if (created) log.info('setSecret: first rotation; created the user and its clone as the superuser', { step: 'setSecret', secretArn: ctx.secretArn, token: ctx.token, username: pending.username, strategy: 'alternating' });
     return;
   }
   await withSession(session, s => s.ensureUser(pending.username, pending.password, current.username));
@@ -277,9 +282,9 @@ function sameDatabase(a: DatabaseSecret, b: DatabaseSecret): boolean {
   return DATABASE_FIELDS.every(field => a[field] === b[field]);
 }
 
-async function withSession(session: DatabaseSession, work: (s: DatabaseSession) => Promise<void>): Promise<void> {
+async function withSession<T>(session: DatabaseSession, work: (s: DatabaseSession) => Promise<T>): Promise<T> {
   try {
-    await work(session);
+    return await work(session);
   } finally {
     await session.close();
   }
