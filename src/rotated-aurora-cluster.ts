@@ -272,6 +272,30 @@ function auroraMysqlDataApiError(version: string): string | undefined {
     + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html).';
 }
 
+/**
+ * Why an Aurora MySQL major after version 3 (MySQL 8.0) cannot be rotated by the function: it sets Aurora MySQL
+ * passwords through the Data API as `mysql_native_password` hashes (the Data API's statements may be recorded, so it
+ * never sends a password: lambda/rotation/engines/data-api.ts), and Aurora MySQL 8.4 creates the master user with
+ * `caching_sha2_password` ("If you use the default parameter group, the master user is created with the
+ * caching_sha2_password authentication plugin",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html) and
+ * recommends migrating users to it (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.MySQL84.html):
+ * every rotation would move the master user back to the deprecated plugin. Judged by the MySQL major aws-cdk-lib
+ * carries (`8.0` for Aurora MySQL 3), which any spelling of the full version has.
+ */
+function passwordPluginError(engine: rds.IClusterEngine): string | undefined {
+  const major = engine.engineVersion?.majorVersion;
+  const full = engine.engineVersion?.fullVersion;
+  if (engine.engineType !== 'aurora-mysql' || major === undefined || Token.isUnresolved(major)) return undefined;
+  const [first, second] = major.split('.').map(Number);
+  if (!Number.isInteger(first) || !Number.isInteger(second) || first * 100 + second <= 800) return undefined;
+  return `\`engine\` is Aurora MySQL ${full ?? major} (MySQL ${major}), which creates the master user with caching_sha2_password `
+    + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html): the rotation '
+    + 'function sets Aurora MySQL passwords as mysql_native_password hashes (the Data API may record its statements, so it never '
+    + 'sends a password), and every rotation would move the master user to that deprecated plugin. Use Aurora MySQL 3 '
+    + '(3.07.0 or later), e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0`.';
+}
+
 /** The Aurora version of an Aurora MySQL engine version as aws-cdk-lib spells it (`8.0.mysql_aurora.3.08.0`). */
 function auroraMysqlVersion(version: string): { major: number; minor: number; text: string } | undefined {
   const match = /mysql_aurora\.(\d+)\.(\d+)\.(\d+)$/.exec(version);
@@ -348,6 +372,8 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps, clusterIde
     const reserved = props.engine ? reservedUsernameError(props.engine.engineType, username) : undefined;
     if (reserved) errors.add(reserved);
   }
+  const plugin = props.engine ? passwordPluginError(props.engine) : undefined;
+  if (plugin) errors.add(plugin);
   const dataApi = props.engine ? dataApiVersionError(props.engine) : undefined;
   if (dataApi) errors.add(dataApi);
   const serverlessV2 = props.engine ? serverlessV2VersionError(props.engine) : undefined;

@@ -232,6 +232,20 @@ describe('RotatedAuroraCluster refuses, naming the prop', () => {
       .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${version.replace(/\./g, '\\.')}, which has no RDS Data API.*3\\.07\\.0`));
   });
 
+  // Aurora MySQL 8.4 creates the master user with caching_sha2_password and recommends it ("If you use the default
+  // parameter group, the master user is created with the caching_sha2_password authentication plugin",
+  // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html); the
+  // function sets Aurora MySQL passwords as mysql_native_password hashes (lambda/rotation/engines/data-api.ts), which
+  // would move the master user to the deprecated plugin at every rotation (review EA).
+  test.each([
+    ['8.4.mysql_aurora.8.4.7', '8.4'],
+    ['8.4.7', '8.4'],
+  ])('Aurora MySQL %s, whose master user the rotation would move off caching_sha2_password', (fullVersion, majorVersion) => {
+    const engine = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.of(fullVersion, majorVersion) });
+    expect(() => build({ engine }))
+      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${fullVersion.replace(/\./g, '\\.')} \\(MySQL 8\\.4\\).*caching_sha2_password.*mysql_native_password.*VER_3_08_0`));
+  });
+
   test('Aurora MySQL 3.07.0 has Serverless v2 and the Data API', () => {
     expect(() => build({ engine: rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_07_0 }) })).not.toThrow();
   });
