@@ -21,6 +21,7 @@ import {
   aws_secretsmanager as secretsmanager,
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { alertDestinationErrors, destinationOptions } from './private/alert-destination';
 import { LIBRARY_TAG_PREFIX } from './private/alternating-users';
@@ -1275,6 +1276,16 @@ function replicaRegionErrors(secret: Construct, region: string, key: kms.IKeyRef
     errors.push(`\`addReplicaRegion\` got the region "${region}": region codes are lower case, "${region.toLowerCase()}".`);
   } else if (added.has(region)) {
     errors.push(`\`addReplicaRegion\` got "${region}" twice: a secret has one replica per region, with one key. Add it once.`);
+  }
+  // A replica's ARN "is the same as the primary secret except for the Region"
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html), and the China Regions' accounts
+  // "will not work" elsewhere (https://docs.amazonaws.cn/en_us/aws/latest/userguide/general-info.html): no partition is crossed.
+  const secretRegion = Stack.of(secret).region;
+  const partitions = [region, secretRegion].map(r => Token.isUnresolved(r) ? undefined : RegionInfo.get(r).partition);
+  if (partitions[0] && partitions[1] && partitions[0] !== partitions[1]) {
+    errors.push(`\`addReplicaRegion\` got ${region}, a region of partition ${partitions[0]}, but the secret is in ${secretRegion} (partition `
+      + `${partitions[1]}): Secrets Manager replicates within the same partition only. Replicate to a region of ${partitions[1]}, or create `
+      + `a secret of its own in a stack of ${region}.`);
   }
   const account = Stack.of(secret).account;
   const keyStack = key && Resource.isOwnedResource(key as unknown as IConstruct) ? Stack.of(key as unknown as IConstruct) : undefined;

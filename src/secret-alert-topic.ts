@@ -41,8 +41,9 @@ export interface SecretAlertTopicProps {
   /**
    * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages. SNS sends SMS only to
    * verified numbers while the account is in the SMS sandbox, and in many countries only from a registered
-   * origination identity.
+   * origination identity. Refused in the China Regions, where SNS sends no text messages.
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
+   * @see https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html
    * @default - no SMS subscriptions
    */
   readonly phoneNumbers?: string[];
@@ -107,7 +108,7 @@ export class SecretAlertTopic extends Construct {
     super(scope, id);
     const errors = new PropErrors('SecretAlertTopic', this);
     errors.addAll(emailErrors('emails', props.emails));
-    errors.addAll(phoneNumberErrors('phoneNumbers', props.phoneNumbers));
+    errors.addAll(phoneNumberErrors('phoneNumbers', props.phoneNumbers, this));
     errors.throwIfAny();
     this.key = new kms.Key(this, 'Key', {
       description: `Encrypts the secret alerts of ${this.node.path}`,
@@ -154,7 +155,7 @@ export class SecretAlertTopic extends Construct {
    * @param phoneNumber the number, such as `+14155550100`
    */
   public addPhoneNumber(phoneNumber: string): void {
-    const errors = phoneNumberErrors('phoneNumber', [phoneNumber]);
+    const errors = phoneNumberErrors('phoneNumber', [phoneNumber], this);
     if (errors.length) throw new Error(`SecretAlertTopic ${this.node.path}: addPhoneNumber: ${errors.join(' ')}`);
     if (this.phoneNumbers.has(phoneNumber)) return;
     this.phoneNumbers.add(phoneNumber);

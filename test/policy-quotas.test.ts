@@ -218,3 +218,10 @@ test('in one stack, the secret\'s resource policy that names the new role waits 
   const policyId = stack.getLogicalId(db.secret.secret.node.findChild('Policy').node.defaultChild as CfnElement);
   expect(resources[policyId].DependsOn).toContain(fnId);
 });
+
+// The sizes are judged with every intrinsic at its longest: a region as long as the longest aws-cdk-lib knows
+// (us-isof-south-1, 15 characters; review DZ found 14 assumed), a partition of aws-us-gov.
+test('the longest deployed value takes the longest region and partition aws-cdk-lib knows', () => {
+  expect(longestDeployed({ Ref: 'AWS::Region' }, () => REFERENCE).length).toBeGreaterThanOrEqual('us-isof-south-1'.length);
+  expect(longestDeployed({ Ref: 'AWS::Partition' }, () => REFERENCE)).toBe('aws-us-gov');
+});

@@ -207,6 +207,22 @@ describe('addReplicaRegion refuses a region or key it cannot replicate to, namin
       .toThrow(/`addReplicaRegion` got the region "EU-CENTRAL-1": region codes are lower case, "eu-central-1"/);
   });
 
+  // A replica's ARN "is the same as the primary secret except for the Region"
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html), and accounts of the China
+  // Regions "will not work" in other Regions (https://docs.amazonaws.cn/en_us/aws/latest/userguide/general-info.html):
+  // no replica crosses a partition (review DZ).
+  test.each([
+    ['cn-north-1', 'us-east-1'],
+    ['us-east-1', 'cn-northwest-1'],
+    ['us-gov-west-1', 'us-east-1'],
+  ])('a region of another partition (%s to %s)', (primaryRegion, replicaRegion) => {
+    const stack = new Stack(new App(), 'Primary', { env: { account: ACCOUNT, region: primaryRegion } });
+    const secret = new ProtectedSecret(stack, 'S', { readers: [], writers: [], denyOthers: false, monitoring: { enabled: false } });
+    const key = kms.Key.fromKeyArn(stack, 'Key', `arn:aws:kms:${replicaRegion}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    expect(() => secret.addReplicaRegion(replicaRegion, key))
+      .toThrow(new RegExp(`\`addReplicaRegion\` got ${replicaRegion}, a region of partition aws(-[a-z]+)?, but the secret is in ${primaryRegion} .*same partition`));
+  });
+
   test('a key construct of a stack of another account, which aws-cdk-lib could not reference: import it by ARN', () => {
     const replicated = replicatedApp({ readers: ['reader'] });
     const other = new Stack(replicated.app, 'Other', { env: { account: '222222222222', region: REPLICA_REGION } });

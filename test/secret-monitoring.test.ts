@@ -1051,6 +1051,25 @@ describe('SecretMonitoring resources', () => {
     expect(() => new SecretMonitoring(stack, 'Near', { alertTopic: sns.Topic.fromTopicArn(stack, 'Here', 'arn:aws:sns:eu-west-1:111111111111:alerts') })).not.toThrow();
   });
 
+  // "The following Amazon SNS features are not yet available in the Beijing and Ningxia Regions: ... SMS messaging"
+  // (https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html): a text-message subscription there would never
+  // deliver, or fail the deployment (review DZ).
+  test('text-message alerts are refused in the China regions, on every construct that takes them, naming the prop', () => {
+    const china = () => new Stack(new App(), 'China', { env: { account: '111111111111', region: 'cn-north-1' } });
+    const phone = ['+8613800138000'];
+    expect(() => new SecretMonitoring(china(), 'Monitoring', { alertPhoneNumbers: phone }))
+      .toThrow(/SecretMonitoring China\/Monitoring: `alertPhoneNumbers`: Amazon SNS sends no text messages in cn-north-1 .*alertEmails/);
+    expect(() => new ProtectedSecret(china(), 'S', { readers: [], writers: [], denyOthers: false, monitoring: { alertPhoneNumbers: phone } }))
+      .toThrow(/`monitoring.alertPhoneNumbers`: Amazon SNS sends no text messages in cn-north-1/);
+    expect(() => new AccountSecretAlerts(china(), 'Alerts', { alertPhoneNumbers: phone })).toThrow(/`alertPhoneNumbers`: Amazon SNS sends no text messages/);
+    expect(() => new SecretAlertTopic(china(), 'Topic', { phoneNumbers: phone })).toThrow(/`phoneNumbers`: Amazon SNS sends no text messages/);
+    expect(() => new SecretAlertTopic(china(), 'Topic').addPhoneNumber(phone[0])).toThrow(/addPhoneNumber: `phoneNumber`: Amazon SNS sends no text messages/);
+    // Emails are fine there, and numbers everywhere else (an environment-agnostic stack cannot be judged).
+    expect(() => new SecretMonitoring(china(), 'Monitoring', { alertEmails: ['ops@example.com'] })).not.toThrow();
+    expect(() => new SecretMonitoring(newStack(), 'Monitoring', { alertPhoneNumbers: phone })).not.toThrow();
+    expect(() => new SecretMonitoring(new Stack(new App(), 'Agnostic'), 'Monitoring', { alertPhoneNumbers: phone })).not.toThrow();
+  });
+
   test('SecretAlertTopic names its own props and methods in errors', () => {
     const stack = newStack();
     expect(() => new SecretAlertTopic(stack, 'Bad', { emails: ['ops'], phoneNumbers: ['0207946000'] }))

@@ -38,7 +38,7 @@ export function subscribe(sharedTopic: SecretAlertTopic | undefined, options: Se
 export function alertDestinationErrors(scope: IConstruct, options: SecretAlertDestinationOptions, prefix = ''): string[] {
   const errors = [
     ...emailErrors(`${prefix}alertEmails`, options.alertEmails),
-    ...phoneNumberErrors(`${prefix}alertPhoneNumbers`, options.alertPhoneNumbers),
+    ...phoneNumberErrors(`${prefix}alertPhoneNumbers`, options.alertPhoneNumbers, scope),
   ];
   if (options.alertTopic && (options.alertEmails?.length || options.alertPhoneNumbers?.length)) {
     errors.push(`\`${prefix}alertEmails\` and \`${prefix}alertPhoneNumbers\` only subscribe to the shared alert topic; subscribe them to your own \`${prefix}alertTopic\` yourself.`);

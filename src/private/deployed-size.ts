@@ -1,6 +1,11 @@
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+
+/** The length of the longest region code aws-cdk-lib knows, at least 15 (us-isof-south-1) with an older one. */
+export const LONGEST_REGION = Math.max(15, ...RegionInfo.regions.map(region => region.name.length));
+
 /**
  * A resolved CloudFormation value at the longest CloudFormation can make it when it deploys: a partition of 10
- * characters (aws-us-gov), a region of 14, an account of 12, the longest URL suffix; `reference` stands in for any
+ * characters (aws-us-gov), a region as long as the longest aws-cdk-lib knows (LONGEST_REGION), an account of 12, the longest URL suffix; `reference` stands in for any
  * other `Ref` (given its logical ID) and, called without one, for any other intrinsic (an attribute, an import).
  * For checks of AWS's size limits at synth: an event pattern's 2,048 characters, an IAM policy's quotas.
  */
@@ -9,7 +14,7 @@ export function longestDeployed(value: unknown, reference: (logicalId?: string) 
     if (Array.isArray(v)) return v.map(longest);
     if (v && typeof v === 'object') {
       if (v.Ref === 'AWS::Partition') return 'aws-us-gov';
-      if (v.Ref === 'AWS::Region') return 'x'.repeat(14);
+      if (v.Ref === 'AWS::Region') return 'x'.repeat(LONGEST_REGION);
       if (v.Ref === 'AWS::AccountId') return 'x'.repeat(12);
       if (v.Ref === 'AWS::URLSuffix') return 'amazonaws.com.cn';
       if (typeof v.Ref === 'string') return reference(v.Ref);

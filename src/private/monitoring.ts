@@ -1,4 +1,6 @@
-import { Token, aws_events as events } from 'aws-cdk-lib';
+import { Stack, Token, aws_events as events } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { IConstruct } from 'constructs';
 
 /**
  * The state that makes a rule see read-only calls such as GetSecretValue, which rules otherwise never match
@@ -206,7 +208,16 @@ export function emailErrors(prop: string, emails: string[] = []): string[] {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Each of `numbers` that is not E.164, one message each naming the prop. */
-export function phoneNumberErrors(prop: string, numbers: string[] = []): string[] {
-  return numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
+export function phoneNumberErrors(prop: string, numbers: string[] = [], scope?: IConstruct): string[] {
+  const errors = numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
     .map(n => `\`${prop}\` contains "${n}", which is not an E.164 phone number (a plus sign, the country code and the number, such as +14155550100).`);
+  const region = scope ? Stack.of(scope).region : undefined;
+  if (numbers.length && region !== undefined && !Token.isUnresolved(region) && RegionInfo.get(region).partition === 'aws-cn') {
+    // "The following Amazon SNS features are not yet available in the Beijing and Ningxia Regions: ... SMS messaging"
+    // (https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html): such a subscription would never deliver.
+    errors.push(`\`${prop}\`: Amazon SNS sends no text messages in ${region} (SMS messaging is not available in the China Regions, `
+      + 'https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html). Leave it out and send the alerts by email (`alertEmails`), '
+      + 'or subscribe an endpoint of your own to the alert topic.');
+  }
+  return errors;
 }
