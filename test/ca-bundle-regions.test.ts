@@ -53,8 +53,8 @@ test('every commercial and GovCloud region aws-cdk-lib knows has its Amazon RDS 
 });
 
 // No source of the China regions' roots could be had when the bundle was built (lambda/rotation/README.md, "The CA
-// bundle"): a RotatedDatabase there warns at synth instead. Shipping them turns this test red: then drop the warning's
-// mention of China.
+// bundle"): a RotatedDatabase there warns at synth instead. Shipping them turns this test red: then update what the
+// READMEs say of China.
 test('the China regions have no root in the bundle, and a RotatedDatabase there warns, naming the region and both fixes', () => {
   expect(regionsOf('aws-cn').filter(region => covered.has(region))).toEqual([]);
   for (const region of regionsOf('aws-cn')) {
