@@ -202,12 +202,14 @@ project.testTask.spawn(compat);
 // cdk.protected.secrets, a package with a Java keyword in it). `--fail` makes a snippet that stops compiling fail the
 // package task instead of shipping a guess. rosetta's Go output still names aws-cdk-lib's modules as members of awscdk
 // (awscdk.Aws_iam.NewRole, without the /v2 module path); scripts/fix-go-translations.mjs rewrites those translations in
-// the tablet. package-check.sh compiles the examples each package ships (go build for Go, javac for Java).
+// the tablet; scripts/fix-python-translations.mjs removes the imports rosetta's Python repeats. package-check.sh compiles
+// the examples each package ships (go build for Go, javac for Java) and type-checks the Python ones (mypy).
 const rosettaExtract = project.addTask('rosetta:extract', {
   description: 'Compile the README and @example snippets (rosetta/default.ts-fixture) and write their translations to .jsii.tabl.json',
   steps: [
     { exec: 'jsii-rosetta extract --compile --fail .jsii' },
     { exec: 'node scripts/fix-go-translations.mjs .jsii.tabl.json' },
+    { exec: 'node scripts/fix-python-translations.mjs .jsii.tabl.json' },
   ],
 });
 for (const language of ['python', 'java', 'go']) {

@@ -11,6 +11,9 @@
 //   node scripts/check-package-examples.mjs java <dir of the unpacked -sources.jar> <dir to write into>
 //     Every Java example must not import a package that is not this library's Java package, and is written as a class
 //     of its own into the given directory (package `readme`), for the caller to compile against the jar.
+//   node scripts/check-package-examples.mjs python <the wheel> <python of a venv with the wheel, aws-cdk-lib and mypy> [<mypy cache dir>]
+//     Every Python example (the wheel's README, which is its PyPI page, and the `Example::` of its docstrings) must
+//     type-check with mypy against the installed wheel and aws-cdk-lib (checkPython).
 // Exits 1 naming every example that fails, with its text.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,6 +26,13 @@ const FIXTURE_JAVA = {
   stack: 'software.amazon.awscdk.Stack',
   vpc: 'software.amazon.awscdk.services.ec2.IVpc',
   service: 'software.amazon.awscdk.services.iam.IRole',
+};
+/** The same names as Python types (jsii's Python has a typing Protocol for each interface). */
+const FIXTURE_PYTHON = {
+  app: 'aws_cdk.App',
+  stack: 'aws_cdk.Stack',
+  vpc: 'aws_cdk.aws_ec2.IVpc',
+  service: 'aws_cdk.aws_iam.IRole',
 };
 /** The same names as Go types (jsii's Go has an interface for each class), with the package each is in. */
 const CDK_GO = 'github.com/aws/aws-cdk-go/awscdk/v2';
@@ -246,9 +256,114 @@ function checkJava(sourcesDir, outDir) {
   return examples.length;
 }
 
-const [language, dir, outDir] = process.argv.slice(2);
-const count = language === 'go' ? checkGo(dir, outDir) : language === 'java' ? checkJava(dir, outDir) : undefined;
-if (count === undefined) throw new Error('usage: check-package-examples.mjs go <module dir> [<build dir>] | java <sources dir> <out dir>');
+// ------------------------------------------------------------------------------------------------------------ Python
+
+/** The README's ```python blocks (the wheel's METADATA, the PyPI page) and the `Example::` blocks of its docstrings. */
+function pythonExamples(wheel) {
+  const unzip = (...args) => execFileSync('unzip', [...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const files = unzip('-Z1', wheel).split('\n').filter(Boolean);
+  const metadata = files.find(f => /^[^/]+\.dist-info\/METADATA$/.test(f));
+  if (!metadata) throw new Error(`${wheel} has no METADATA`);
+  const readmeSource = fs.readFileSync('README.md', 'utf8');
+  const examples = [];
+  let n = 0;
+  for (const m of unzip('-p', wheel, metadata).matchAll(/^```python\n([\s\S]*?)^```$/gm)) {
+    // A block README.md holds as it is was written in Python there; the others are jsii-rosetta's translations.
+    const source = readmeSource.includes(m[1]) ? 'written as Python in README.md' : 'translated by jsii-rosetta from README.md\'s TypeScript block';
+    examples.push({ where: `README python block ${++n} (the PyPI page; ${source})`, code: m[1] });
+  }
+  for (const file of files.filter(f => f.endsWith('.py'))) {
+    const lines = unzip('-p', wheel, file).split('\n');
+    lines.forEach((line, i) => {
+      const start = /^(\s*)Example::\s*$/.exec(line);
+      if (!start) return;
+      // reStructuredText's literal block: the lines indented deeper than `Example::`, blank lines included.
+      const body = [];
+      for (let j = i + 1; j < lines.length && (lines[j].trim() === '' || /^\s*/.exec(lines[j])[0].length > start[1].length); j++) body.push(lines[j]);
+      while (body.length && body[body.length - 1].trim() === '') body.pop();
+      const indent = Math.min(...body.filter(l => l.trim()).map(l => /^\s*/.exec(l)[0].length));
+      const owner = lines.slice(0, i).reverse().find(l => /^\s*(class|def) \w+/.test(l))?.trim().replace(/\(.*$/, '');
+      examples.push({
+        where: `${file}:${i + 1} Example (docstring of ${owner ?? 'the module'}; translated by jsii-rosetta from an @example in src/)`,
+        code: `${body.map(l => l.slice(indent)).join('\n').replace(/^\n+/, '')}\n`,
+      });
+    });
+  }
+  return examples;
+}
+
+/**
+ * Type-checks the Python examples with mypy (installed in the same venv as the wheel and aws-cdk-lib), each the body of
+ * a function of a file of its own: the names the snippets use without declaring them are module variables of the types
+ * in FIXTURE_PYTHON (a stub module each file imports them from), so an example's own `stack = Stack(app, ...)` shadows
+ * the fixture's, as the TypeScript snippet's does inside rosetta's fixture. `--check-untyped-defs`: mypy checks the body
+ * of a function without annotations (a class an example declares) only then. mypy rather than pyright: pyright refuses
+ * aws-cdk-lib's own classes where its interfaces are expected (`iam.ServicePrincipal` for `IPrincipal`, `kms.Key` for
+ * `IKey`), because their methods name a parameter differently from the interface's (aws/jsii#4541); mypy does not
+ * compare parameter names there, and reports the same errors otherwise. The cache (aws-cdk-lib's modules take over a
+ * minute to analyse) is reused while aws-cdk-lib is unchanged. The files are removed after, unless mypy itself failed.
+ */
+function checkPython(wheel, python, cacheDir) {
+  const examples = pythonExamples(wheel);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'python-examples-'));
+  const modules = [...new Set(Object.values(FIXTURE_PYTHON).map(t => t.slice(0, t.lastIndexOf('.'))))];
+  fs.writeFileSync(path.join(work, 'rosetta_fixture.pyi'), [
+    '# The names the examples use without declaring them (rosetta/default.ts-fixture).',
+    ...modules.map(m => `import ${m}`),
+    '',
+    ...Object.entries(FIXTURE_PYTHON).map(([name, type]) => `${name}: ${type}`),
+    '',
+  ].join('\n'));
+  const preamble = [`from rosetta_fixture import ${Object.keys(FIXTURE_PYTHON).join(', ')}`, '', '', 'def example() -> None:'];
+  const files = examples.map(({ where, code }, i) => {
+    const file = `example${i + 1}.py`;
+    const body = code.replace(/\n+$/, '').split('\n').map(l => (l.trim() ? `    ${l}` : ''));
+    fs.writeFileSync(path.join(work, file), [`# ${where}`, ...preamble, ...body, ''].join('\n'));
+    return file;
+  });
+  const offset = preamble.length + 1;
+  fs.writeFileSync(path.join(work, 'mypy.ini'), '[mypy]\n'); // no user's or project's mypy configuration applies
+  const args = ['-m', 'mypy', '--config-file', 'mypy.ini', '--check-untyped-defs', '--show-column-numbers', '--show-error-codes',
+    '--no-error-summary', '--no-pretty', '--no-color-output', '--cache-dir', cacheDir ?? path.join(work, '.mypy_cache'), ...files];
+  try {
+    execFileSync(python, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (e) {
+    if (e.status !== 1) {
+      fail(`mypy in ${work}`, `failed (exit ${e.status}) on no example`, `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || String(e.message));
+      return examples.length;
+    }
+    const byExample = new Map();
+    const unplaced = [];
+    for (const line of String(e.stdout).split('\n')) {
+      const m = /^example(\d+)\.py:(\d+):(?:(\d+):)? (error|note): (.*)$/.exec(line);
+      if (!m) { if (line.trim()) unplaced.push(line); continue; }
+      const example = examples[Number(m[1]) - 1];
+      const at = Number(m[2]) - offset;
+      const column = m[3] ? `:${Number(m[3]) - 4}` : '';
+      byExample.set(example, [...(byExample.get(example) ?? []), `${at >= 1 ? `line ${at}${column}` : 'before the example'}: ${m[4]}: ${m[5]}`]);
+    }
+    for (const example of examples) {
+      const { where, code } = example;
+      const messages = byExample.get(example);
+      if (!messages) continue;
+      const numbered = code.replace(/\n+$/, '').split('\n').map((l, j) => `${String(j + 1).padStart(3)}  ${l}`).join('\n');
+      fail(where, `does not type-check against the wheel and aws-cdk-lib (mypy):\n  ${messages.join('\n  ')}`, numbered);
+    }
+    if (byExample.size === 0) {
+      fail(`mypy in ${work}`, 'failed on no example', unplaced.join('\n') || String(e.message));
+      return examples.length;
+    }
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  return examples.length;
+}
+
+const [language, dir, outDir, cacheDir] = process.argv.slice(2);
+const count = language === 'go' ? checkGo(dir, outDir) : language === 'java' ? checkJava(dir, outDir)
+  : language === 'python' ? checkPython(dir, outDir, cacheDir) : undefined;
+if (count === undefined) {
+  throw new Error('usage: check-package-examples.mjs go <module dir> [<build dir>] | java <sources dir> <out dir> | python <wheel> <venv python> [<mypy cache dir>]');
+}
 if (problems.length) {
   console.error(`check-package-examples: ${problems.length} problem(s) in the ${count} ${language} examples:\n\n${problems.join('\n\n')}`);
   process.exit(1);

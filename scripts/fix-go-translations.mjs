@@ -103,11 +103,16 @@ const goPackages = new Set(['jsii', cdk.targets.go.packageName, own.targets.go.p
 
 /**
  * The names the snippets use without declaring them, and their types, from the fixture they are compiled in
- * (`declare const vpc: cdk.aws_ec2.IVpc;` → vpc: aws-cdk-lib.aws_ec2.IVpc).
+ * (`declare const vpc: import('aws-cdk-lib').aws_ec2.IVpc;` → vpc: aws-cdk-lib.aws_ec2.IVpc). Every `declare const`
+ * must be read: one the pattern missed would leave its properties read as fields (`vpc.VpcId` for `vpc.VpcId()`).
  */
 const fixtureFile = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'rosetta', 'default.ts-fixture');
-const fixtureTypes = new Map([...fs.readFileSync(fixtureFile, 'utf8').matchAll(/^declare const (\w+): cdk\.([\w.]+);$/gm)]
+const fixtureSource = fs.readFileSync(fixtureFile, 'utf8');
+const fixtureTypes = new Map([...fixtureSource.matchAll(/^declare const (\w+): import\('aws-cdk-lib'\)\.([\w.]+);$/gm)]
   .map(m => [m[1], `aws-cdk-lib.${m[2]}`]));
+if (fixtureTypes.size !== [...fixtureSource.matchAll(/^declare const /gm)].length) {
+  throw new Error(`fix-go-translations: ${fixtureFile} declares a name as other than \`declare const <name>: import('aws-cdk-lib').<type>;\``);
+}
 
 /** A method or property (`kind`) of a type by its Go name, declared on the type, a base class or an interface. */
 function memberOf(fqn, name, kind) {
