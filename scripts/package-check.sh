@@ -147,9 +147,9 @@ constructs_version=$(node -p "require('constructs/package.json').version")
 # The Python examples (the PyPI page's python blocks and the docstrings' `Example::`) are type-checked with mypy against
 # the wheel and aws-cdk-lib installed above, as the Go and Java ones are compiled: py_compile only proved them Python,
 # so a method that does not exist or a keyword a constructor does not take passed. mypy is installed after the app ran,
-# so the app proves the wheel's own dependencies suffice. Its cache is kept outside the project: installing mypy and
-# analysing aws-cdk-lib took 107 s the first time, 13 s once cached (mostly the install). One example per README
-# TypeScript block and @example, and the README's own python block.
+# so the app proves the wheel's own dependencies suffice. aws-cdk-lib's service modules are not analysed (104 s on an
+# empty cache; see checkPython); the cache is kept outside the project. One example per README TypeScript block and
+# @example, and the README's own python block.
 python_examples_started=$(date +%s%N)
 "$venv/bin/pip" install -q -r test/python/requirements.txt
 python_examples=$(node scripts/check-package-examples.mjs python dist/python/*.whl "$venv/bin/python" "${XDG_CACHE_HOME:-$HOME/.cache}/cdk-protected-secrets/mypy") || {
