@@ -276,24 +276,30 @@ function auroraMysqlDataApiError(version: string): string | undefined {
  * Why an Aurora MySQL major after version 3 (MySQL 8.0) cannot be rotated by the function: it sets Aurora MySQL
  * passwords through the Data API as `mysql_native_password` hashes (the Data API's statements may be recorded, so it
  * never sends a password: lambda/rotation/engines/data-api.ts), and Aurora MySQL 8.4 creates the master user with
- * `caching_sha2_password` ("If you use the default parameter group, the master user is created with the
- * caching_sha2_password authentication plugin",
- * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html) and
- * recommends migrating users to it (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.MySQL84.html):
- * every rotation would move the master user back to the deprecated plugin. Judged by the MySQL major aws-cdk-lib
- * carries (`8.0` for Aurora MySQL 3), which any spelling of the full version has.
+ * `caching_sha2_password` unless the cluster's `authentication_policy` is `*:mysql_native_password` ("If you use the
+ * default parameter group, the master user is created with the caching_sha2_password authentication plugin. If you use
+ * a custom parameter group and set the authentication_policy parameter to *:mysql_native_password, the master user is
+ * created with the mysql_native_password authentication plugin",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html): every
+ * rotation would move such a master user back to the deprecated plugin. The MySQL major is read from the full version
+ * (`8.0.mysql_aurora.3.08.0`, `8.4.7`: AWS writes 8.4 versions so,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.MySQL84.html), which aws-cdk-lib's
+ * `AuroraMysqlEngineVersion.of(full)` pairs with a major of `5.7` when none is given.
  */
-function passwordPluginError(engine: rds.IClusterEngine): string | undefined {
-  const major = engine.engineVersion?.majorVersion;
+function passwordPluginError(engine: rds.IClusterEngine, parameters: Record<string, string> | undefined): string | undefined {
+  if (engine.engineType !== 'aurora-mysql') return undefined;
   const full = engine.engineVersion?.fullVersion;
-  if (engine.engineType !== 'aurora-mysql' || major === undefined || Token.isUnresolved(major)) return undefined;
-  const [first, second] = major.split('.').map(Number);
-  if (!Number.isInteger(first) || !Number.isInteger(second) || first * 100 + second <= 800) return undefined;
-  return `\`engine\` is Aurora MySQL ${full ?? major} (MySQL ${major}), which creates the master user with caching_sha2_password `
+  const major = engine.engineVersion?.majorVersion;
+  const version = full !== undefined && !Token.isUnresolved(full) ? full : major !== undefined && !Token.isUnresolved(major) ? major : undefined;
+  const match = version === undefined ? null : /^(\d+)\.(\d+)/.exec(version);
+  if (!match || Number(match[1]) * 100 + Number(match[2]) <= 800) return undefined;
+  if (parameters?.authentication_policy === '*:mysql_native_password') return undefined;
+  return `\`engine\` is Aurora MySQL ${version} (MySQL ${match[1]}.${match[2]}), which creates the master user with caching_sha2_password `
     + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html): the rotation '
     + 'function sets Aurora MySQL passwords as mysql_native_password hashes (the Data API may record its statements, so it never '
     + 'sends a password), and every rotation would move the master user to that deprecated plugin. Use Aurora MySQL 3 '
-    + '(3.07.0 or later), e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0`.';
+    + '(3.07.0 or later), e.g. `rds.AuroraMysqlEngineVersion.VER_3_08_0`, or keep the master user on mysql_native_password '
+    + 'from the start with `parameters: { authentication_policy: \'*:mysql_native_password\' }`.';
 }
 
 /** The Aurora version of an Aurora MySQL engine version as aws-cdk-lib spells it (`8.0.mysql_aurora.3.08.0`). */
@@ -372,7 +378,7 @@ function validate(scope: Construct, props: RotatedAuroraClusterProps, clusterIde
     const reserved = props.engine ? reservedUsernameError(props.engine.engineType, username) : undefined;
     if (reserved) errors.add(reserved);
   }
-  const plugin = props.engine ? passwordPluginError(props.engine) : undefined;
+  const plugin = props.engine ? passwordPluginError(props.engine, props.parameters) : undefined;
   if (plugin) errors.add(plugin);
   const dataApi = props.engine ? dataApiVersionError(props.engine) : undefined;
   if (dataApi) errors.add(dataApi);

@@ -4,7 +4,6 @@ import {
   Duration,
   RemovalPolicy,
   Resource,
-  Stack,
   Tags,
   Token,
   aws_ec2 as ec2,
@@ -26,7 +25,6 @@ import {
 import { parameterErrors, postgresMd5Warning } from './private/engine-parameters';
 import { duplicateInEnvironmentError } from './private/environment-claims';
 import { keepKeyForDatabase } from './private/kept-keys';
-import { rdsCaBundleCoversRegion } from './private/rds-ca-regions';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
 import { joinRotationTargets } from './private/rotation-targets';
@@ -239,7 +237,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: RotatedDatabaseProps) {
     super(scope, id);
     const traits = validate(this, props);
-    this.warnOfRegionWithoutRdsRoot();
     const refusedCharacters = superuserPasswordCharactersWarning(props.superuserSecret);
     if (refusedCharacters) Annotations.of(this).addWarningV2('cdk-protected-secrets:superuser-password-characters', `RotatedDatabase ${this.node.path}: ${refusedCharacters}`);
     this.alternatingUsers = props.superuserSecret !== undefined;
@@ -316,18 +313,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
    * TLS fails there and the password never rotates. An environment-agnostic stack is not checked.
    * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
    */
-  private warnOfRegionWithoutRdsRoot(): void {
-    const region = Stack.of(this).region;
-    if (Token.isUnresolved(region) || rdsCaBundleCoversRegion(region)) return;
-    Annotations.of(this).addWarningV2('cdk-protected-secrets:rds-ca-region',
-      `RotatedDatabase ${this.node.path}: the rotation function's Amazon RDS CA bundle has no root CA of ${region}, where RDS signs this `
-      + 'instance\'s certificate with one, so every rotation would fail with a TLS error and the password would never change. '
-      + `Give the function the CA certificates of ${region} (AWS's bundle for it, linked from https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html) `
-      + 'as a PEM file in a Lambda layer and name the file: `rotationFunction.function.addLayers(layer)` and '
-      + '`rotationFunction.function.addEnvironment(\'CA_BUNDLE_PATH\', \'/opt/<file>.pem\')`; or encrypt without verifying the certificate: '
-      + '`rotationFunction.function.addEnvironment(\'TLS_MODE\', \'require\')` (README, "Synth warnings").');
-  }
-
   /** The credentials secret: the master user's in single-user mode, the application user's with alternating users. */
   private createSecret(props: RotatedDatabaseProps): ProtectedSecret {
     const username = this.rotatedUsername;

@@ -36,6 +36,7 @@ import { namingPath, namingUniqueId, topStack, withStableRuleIds } from './priva
 import { EXCLUDED_PASSWORD_CHARACTERS } from './private/password-policy';
 import { passwordRulesErrors } from './private/password-rules-errors';
 import { registerProofKey } from './private/proof-keys';
+import { rdsCaBundleCoversRegion } from './private/rds-ca-regions';
 import { FUNCTION_POLICY_LIMIT, invokePolicyLength, resourcePolicyOf, rotationOptionErrors, scheduleRotation } from './private/rotation';
 import { findOrCreate } from './private/singleton';
 import { selectsPublicSubnets, subnetSelectionKey } from './private/subnet-selection';
@@ -410,7 +411,27 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   public addEngine(engine: RotationEngine): void {
     if (engine === RotationEngine.DATA_API && !this.engines.has(engine)) this.allowDataApiLogins();
+    if (engine !== RotationEngine.DATA_API && ![...this.engines].some(e => e !== RotationEngine.DATA_API)) this.warnOfRegionWithoutRdsRoot();
     this.engines.add(engine);
+  }
+
+  /**
+   * The function connects to PostgreSQL and MySQL/MariaDB with TLS verified against its Amazon RDS CA bundle, and RDS
+   * signs a database's certificate with a root CA of the database's region
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html): in a region whose root the bundle
+   * lacks every such rotation fails. Warned once per function, when it first rotates such an engine (the Data API
+   * needs no certificate of the database); not in an environment-agnostic stack.
+   */
+  private warnOfRegionWithoutRdsRoot(): void {
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region) || rdsCaBundleCoversRegion(region)) return;
+    Annotations.of(this).addWarningV2('cdk-protected-secrets:rds-ca-region',
+      `RotationFunction ${this.node.path}: its Amazon RDS CA bundle has no root CA of ${region}, where RDS signs the certificates of the `
+      + 'PostgreSQL, MySQL and MariaDB databases it rotates, so every such rotation would fail with a TLS error and the password would '
+      + `never change. Give the function the CA certificates of ${region} (AWS's bundle for it, linked from https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html) `
+      + 'as a PEM file in a Lambda layer and name the file: `rotationFunction.function.addLayers(layer)` and '
+      + '`rotationFunction.function.addEnvironment(\'CA_BUNDLE_PATH\', \'/opt/<file>.pem\')`; or encrypt without verifying the certificate: '
+      + '`rotationFunction.function.addEnvironment(\'TLS_MODE\', \'require\')`. Then acknowledge this warning (README, "Synth warnings").');
   }
 
   /**

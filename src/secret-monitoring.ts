@@ -221,10 +221,11 @@ export interface SecretAlertDestinationOptions {
 
   /**
    * Phone numbers (E.164, such as `+14155550100`) to receive the alerts as text messages. Only with the shared topic.
-   * SNS sends SMS only to verified numbers while the account is in the SMS sandbox. Refused in the China Regions,
-   * where SNS sends no text messages.
+   * SNS sends SMS only to verified numbers while the account is in the SMS sandbox. Refused in the China Regions
+   * and AWS GovCloud (US-East), where SNS sends no text messages.
    * @see https://docs.aws.amazon.com/sns/latest/dg/sns-sms-sandbox.html
    * @see https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html
+   * @see https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-sns.html
    * @default - no SMS subscriptions
    */
   readonly alertPhoneNumbers?: string[];

@@ -9,7 +9,7 @@ import { App, Stack, aws_ec2 as ec2, aws_rds as rds } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { rdsCaBundlePem } from '../lambda/rotation/tls';
-import { RotatedDatabase } from '../src';
+import { RotatedDatabase, RotationEngine, RotationFunction } from '../src';
 import { RDS_CA_REGIONS_FILE } from '../src/private/rds-ca-regions';
 
 const BUILT = join(__dirname, '..', 'assets', 'rotation');
@@ -55,11 +55,11 @@ test('every commercial and GovCloud region aws-cdk-lib knows has its Amazon RDS 
 // No source of the China regions' roots could be had when the bundle was built (lambda/rotation/README.md, "The CA
 // bundle"): a RotatedDatabase there warns at synth instead. Shipping them turns this test red: then update what the
 // READMEs say of China.
-test('the China regions have no root in the bundle, and a RotatedDatabase there warns, naming the region and both fixes', () => {
+test('the China regions have no root in the bundle, and a RotatedDatabase\'s function there warns once, naming the region and both fixes', () => {
   expect(regionsOf('aws-cn').filter(region => covered.has(region))).toEqual([]);
   for (const region of regionsOf('aws-cn')) {
-    const warnings = regionWarnings(databaseStack(region));
-    expect(warnings).toEqual([expect.stringContaining(`RotatedDatabase Stack/Db: the rotation function's Amazon RDS CA bundle has no root CA of ${region}`)]);
+    const warnings = regionWarnings(databaseStack(region, 2));
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^RotationFunction Stack/\\S+: its Amazon RDS CA bundle has no root CA of ${region}`))]);
     expect(warnings[0]).toContain('addEnvironment(\'CA_BUNDLE_PATH\', \'/opt/<file>.pem\')');
     expect(warnings[0]).toContain('addEnvironment(\'TLS_MODE\', \'require\')');
     expect(warnings[0]).toContain('[ack: cdk-protected-secrets:rds-ca-region]');
@@ -94,9 +94,24 @@ function regionWarnings(stack: Stack): string[] {
   return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('rds-ca-region')).map(warning => String(warning.entry.data));
 }
 
-function databaseStack(region: string | undefined): Stack {
+function databaseStack(region: string | undefined, count = 1): Stack {
   const stack = new Stack(new App(), 'Stack', region ? { env: { account: '123456789012', region } } : {});
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-  new RotatedDatabase(stack, 'Db', { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
+  for (let i = 0; i < count; i++) {
+    new RotatedDatabase(stack, `Db${i}`, { vpc, engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_6 }) });
+  }
   return stack;
 }
+
+// A function rotating your own secrets warns as a RotatedDatabase's does, once it is told their engine; a function of
+// the Data API alone (Aurora) needs no database certificate and does not (review EC).
+test('a RotationFunction of your own secrets warns in such a region once told their engine; a Data API function does not', () => {
+  const stack = new Stack(new App(), 'Own', { env: { account: '123456789012', region: 'cn-north-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const fn = RotationFunction.shared(stack, { vpc });
+  fn.addEngine(RotationEngine.DATA_API);
+  expect(regionWarnings(stack)).toEqual([]);
+  fn.addEngine(RotationEngine.MYSQL);
+  fn.addEngine(RotationEngine.POSTGRES);
+  expect(regionWarnings(stack)).toEqual([expect.stringContaining('its Amazon RDS CA bundle has no root CA of cn-north-1')]);
+});

@@ -237,13 +237,26 @@ describe('RotatedAuroraCluster refuses, naming the prop', () => {
   // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html); the
   // function sets Aurora MySQL passwords as mysql_native_password hashes (lambda/rotation/engines/data-api.ts), which
   // would move the master user to the deprecated plugin at every rotation (review EA).
-  test.each([
+  // AWS writes 8.4 versions `8.4.7` (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.MySQL84.html),
+  // and aws-cdk-lib's `of(full)` without a major pairs it with 5.7 (review EC).
+  test.each<[string, string | undefined]>([
     ['8.4.mysql_aurora.8.4.7', '8.4'],
     ['8.4.7', '8.4'],
-  ])('Aurora MySQL %s, whose master user the rotation would move off caching_sha2_password', (fullVersion, majorVersion) => {
+    ['8.4.7', undefined],
+    ['8.4.7', '8'],
+  ])('Aurora MySQL %s (major %s), whose master user the rotation would move off caching_sha2_password', (fullVersion, majorVersion) => {
     const engine = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.of(fullVersion, majorVersion) });
     expect(() => build({ engine }))
-      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${fullVersion.replace(/\./g, '\\.')} \\(MySQL 8\\.4\\).*caching_sha2_password.*mysql_native_password.*VER_3_08_0`));
+      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${fullVersion.replace(/\./g, '\\.')} \\(MySQL 8\\.4\\).*caching_sha2_password.*mysql_native_password.*VER_3_08_0.*authentication_policy`));
+  });
+
+  // "If you use a custom parameter group and set the authentication_policy parameter to *:mysql_native_password, the
+  // master user is created with the mysql_native_password authentication plugin"
+  // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraMySQL.Upgrade-v3-v84-security.html): then a
+  // mysql_native_password hash changes no plugin, and 8.4 is accepted.
+  test('Aurora MySQL 8.4 with authentication_policy *:mysql_native_password is accepted', () => {
+    const engine = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.of('8.4.7', '8.4') });
+    expect(() => build({ engine, parameters: { authentication_policy: '*:mysql_native_password' } })).not.toThrow();
   });
 
   test('Aurora MySQL 3.07.0 has Serverless v2 and the Data API', () => {

@@ -1054,7 +1054,7 @@ describe('SecretMonitoring resources', () => {
   // "The following Amazon SNS features are not yet available in the Beijing and Ningxia Regions: ... SMS messaging"
   // (https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html): a text-message subscription there would never
   // deliver, or fail the deployment (review DZ).
-  test('text-message alerts are refused in the China regions, on every construct that takes them, naming the prop', () => {
+  test('text-message alerts are refused in the China regions and GovCloud (US-East), on every construct that takes them, naming the prop', () => {
     const china = () => new Stack(new App(), 'China', { env: { account: '111111111111', region: 'cn-north-1' } });
     const phone = ['+8613800138000'];
     expect(() => new SecretMonitoring(china(), 'Monitoring', { alertPhoneNumbers: phone }))
@@ -1068,6 +1068,12 @@ describe('SecretMonitoring resources', () => {
     expect(() => new SecretMonitoring(china(), 'Monitoring', { alertEmails: ['ops@example.com'] })).not.toThrow();
     expect(() => new SecretMonitoring(newStack(), 'Monitoring', { alertPhoneNumbers: phone })).not.toThrow();
     expect(() => new SecretMonitoring(new Stack(new App(), 'Agnostic'), 'Monitoring', { alertPhoneNumbers: phone })).not.toThrow();
+    // "You cannot use Amazon SNS to send SMS messages while using the AWS GovCloud (US-East) Region"
+    // (https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-sns.html, review EC); US-West sends them.
+    const govCloud = (region: string) => new Stack(new App(), 'Gov', { env: { account: '111111111111', region } });
+    expect(() => new SecretMonitoring(govCloud('us-gov-east-1'), 'Monitoring', { alertPhoneNumbers: phone }))
+      .toThrow(/`alertPhoneNumbers`: Amazon SNS sends no text messages in us-gov-east-1 \(https:\/\/docs\.aws\.amazon\.com\/govcloud-us/);
+    expect(() => new SecretMonitoring(govCloud('us-gov-west-1'), 'Monitoring', { alertPhoneNumbers: phone })).not.toThrow();
   });
 
   test('SecretAlertTopic names its own props and methods in errors', () => {

@@ -208,16 +208,25 @@ export function emailErrors(prop: string, emails: string[] = []): string[] {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Each of `numbers` that is not E.164, one message each naming the prop. */
+/**
+ * Where SNS sends no text messages, the page that says so: the China Regions ("The following Amazon SNS features are
+ * not yet available in the Beijing and Ningxia Regions: ... SMS messaging") and GovCloud (US-East) ("You cannot use
+ * Amazon SNS to send SMS messages while using the AWS GovCloud (US-East) Region"). A subscription there would never deliver.
+ */
+function regionWithoutSms(region: string): string | undefined {
+  if (RegionInfo.get(region).partition === 'aws-cn') return 'https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html';
+  if (region === 'us-gov-east-1') return 'https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-sns.html';
+  return undefined;
+}
+
 export function phoneNumberErrors(prop: string, numbers: string[] = [], scope?: IConstruct): string[] {
   const errors = numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
     .map(n => `\`${prop}\` contains "${n}", which is not an E.164 phone number (a plus sign, the country code and the number, such as +14155550100).`);
   const region = scope ? Stack.of(scope).region : undefined;
-  if (numbers.length && region !== undefined && !Token.isUnresolved(region) && RegionInfo.get(region).partition === 'aws-cn') {
-    // "The following Amazon SNS features are not yet available in the Beijing and Ningxia Regions: ... SMS messaging"
-    // (https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html): such a subscription would never deliver.
-    errors.push(`\`${prop}\`: Amazon SNS sends no text messages in ${region} (SMS messaging is not available in the China Regions, `
-      + 'https://docs.amazonaws.cn/en_us/aws/latest/userguide/sns.html). Leave it out and send the alerts by email (`alertEmails`), '
-      + 'or subscribe an endpoint of your own to the alert topic.');
+  const withoutSms = region === undefined || Token.isUnresolved(region) ? undefined : regionWithoutSms(region);
+  if (numbers.length && withoutSms) {
+    errors.push(`\`${prop}\`: Amazon SNS sends no text messages in ${region} (${withoutSms}). Leave it out and send the alerts `
+      + 'by email (`alertEmails`), or subscribe an endpoint of your own to the alert topic.');
   }
   return errors;
 }
