@@ -1158,6 +1158,12 @@ describe('monitoring wired into the constructs', () => {
     // Each is sent only when not zero: a period with throttles and no errors must still add up.
     expect(alarms[0].Properties.Metrics.find((m: any) => m.Expression).Expression).toBe('FILL(errors, 0) + FILL(throttles, 0)');
     expect(alarms[0].Properties.AlarmDescription).toMatch(/throttled/);
+    // One failed or throttled step in a period alarms, and a period without invocations (most of them: rotations are
+    // days apart) clears the alarm, so the next failure is a new transition that notifies: actions "happen only on
+    // state transitions" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-actions.html; review EB).
+    expect(alarms[0].Properties).toMatchObject({
+      Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
   });
 
   test('two RotatedDatabases sharing the rotation function get one alarm on its errors', () => {
