@@ -307,12 +307,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     return this.instance.grantConnect(grantee, dbUser);
   }
 
-  /**
-   * Warns in a region whose Amazon RDS root CA the rotation function's CA bundle lacks (the China, European Sovereign
-   * Cloud and ISO regions, among those aws-cdk-lib knows): RDS signs the instance's certificate with a root CA of its region, so the function's verified
-   * TLS fails there and the password never rotates. An environment-agnostic stack is not checked.
-   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html
-   */
   /** The credentials secret: the master user's in single-user mode, the application user's with alternating users. */
   private createSecret(props: RotatedDatabaseProps): ProtectedSecret {
     const username = this.rotatedUsername;
