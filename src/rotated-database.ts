@@ -306,7 +306,6 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     }
     return this.instance.grantConnect(grantee, dbUser);
   }
-
   /** The credentials secret: the master user's in single-user mode, the application user's with alternating users. */
   private createSecret(props: RotatedDatabaseProps): ProtectedSecret {
     const username = this.rotatedUsername;
