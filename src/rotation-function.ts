@@ -27,7 +27,7 @@ import { FIRST_USER_SUPERUSER_TAG, FIRST_USER_TAG } from './private/alternating-
 import { appConstructsOfKind, shareAppWalkInValidation } from './private/app-walk';
 import { stageBundle } from './private/bundle-staging';
 import { cloudFormationExecutionRoleArn, deployRoleErrors, deployerArnsIn } from './private/deploy-role';
-import { LONGEST_REGION, longestDeployed } from './private/deployed-size';
+import { longestArnPrefix, longestDeployed } from './private/deployed-size';
 import { addInfo } from './private/info';
 import { isKeyOfThisApp, keyArnOf } from './private/key-policy';
 import { lazyUnique } from './private/lazy-unique';
@@ -787,7 +787,7 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     for (const c of stack.node.findAll()) {
       if (c instanceof secretsmanager.CfnSecret && typeof c.name === 'string' && !Token.isUnresolved(c.name)) names.set(stack.resolve(c.logicalId), c.name);
     }
-    const secretArn = (logicalId: string) => `arn:aws-us-gov:secretsmanager:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:secret:${names.get(logicalId) ?? `${logicalId}-${'x'.repeat(12)}`}-xxxxxx`;
+    const secretArn = (logicalId: string) => `${longestArnPrefix('secretsmanager')}secret:${names.get(logicalId) ?? `${logicalId}-${'x'.repeat(12)}`}-xxxxxx`;
     const variables = longestDeployed(rendered?.variables ?? {}, logicalId => logicalId === undefined ? 'x'.repeat(100) : secretArn(logicalId)) as Record<string, unknown>;
     const size = Object.entries(variables).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
     if (size <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];

@@ -23,7 +23,7 @@ import {
 import { Construct } from 'constructs';
 import { alertDestination, alertDestinationErrors, destinationOptions, subscribe } from './private/alert-destination';
 import { DeliveryAlarms, failedInvocations, nameAlarm, ruleMetric, sumOverRules } from './private/delivery-alarms';
-import { LONGEST_REGION, LONGEST_ROLE_ARN, longestDeployed } from './private/deployed-size';
+import { LONGEST_ROLE_ARN, longestArnPrefix, longestDeployed } from './private/deployed-size';
 import { hasMarker, markClass } from './private/marker';
 import {
   PENDING_DELETION_MESSAGE, SECRET_ARN_PLACEHOLDER, WITH_READ_ONLY_EVENTS, changeMessage, functionChangeMessage, keyChangeMessage,
@@ -188,7 +188,7 @@ const TRAIL_NAME_LENGTH = 128;
  * The longest topic ARN: a topic name has "up to 256 characters" (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html,
  * Name), in the longest partition, region and account.
  */
-const LONGEST_TOPIC_ARN = `arn:aws-us-gov:sns:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:${'x'.repeat(256)}`;
+const LONGEST_TOPIC_ARN = `${longestArnPrefix('sns')}${'x'.repeat(256)}`;
 
 /**
  * An event pattern may hold 2,048 characters by default (the quota can be raised to 4,096): each rule takes secrets
@@ -1249,7 +1249,7 @@ function functionMatchers(name: string, arn: string): any[] {
  * any other intrinsic (its ARN, an import) at the longest ARN.
  */
 function functionMatchersLength(stack: Stack, matchers: any[]): number {
-  const longestArn = `arn:aws-us-gov:lambda:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:function:${'x'.repeat(FUNCTION_NAME_LENGTH)}`;
+  const longestArn = `${longestArnPrefix('lambda')}function:${'x'.repeat(FUNCTION_NAME_LENGTH)}`;
   return JSON.stringify(longestDeployed(stack.resolve(matchers), logicalId => logicalId === undefined ? longestArn : 'x'.repeat(FUNCTION_NAME_LENGTH))).length;
 }
 
@@ -1401,7 +1401,7 @@ function deployedLength(stack: Stack, value: unknown, resolved = false): number 
   // resource): as long as a secret ARN can be.
   const secretArn = (logicalId?: string) => logicalId === undefined
     ? 'x'.repeat(2048 / 8)
-    : `arn:aws-us-gov:secretsmanager:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:secret:${logicalId}-${'x'.repeat(16)}-xxxxxx`;
+    : `${longestArnPrefix('secretsmanager')}secret:${logicalId}-${'x'.repeat(16)}-xxxxxx`;
   return JSON.stringify(longestDeployed(resolved ? value : stack.resolve(value), secretArn)).length;
 }
 

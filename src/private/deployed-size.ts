@@ -3,6 +3,11 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 /** The length of the longest region code aws-cdk-lib knows, at least 15 (us-isof-south-1) with an older one. */
 export const LONGEST_REGION = Math.max(15, ...RegionInfo.regions.map(region => region.name.length));
 
+/** The start of an ARN of `service` at its longest: partition aws-us-gov, the longest region, an account, and a colon. */
+export function longestArnPrefix(service: string): string {
+  return `arn:aws-us-gov:${service}:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:`;
+}
+
 /**
  * A resolved CloudFormation value at the longest CloudFormation can make it when it deploys: a partition of 10
  * characters (aws-us-gov), a region as long as the longest aws-cdk-lib knows (LONGEST_REGION), an account of 12, the longest URL suffix; `reference` stands in for any

@@ -207,7 +207,6 @@ export function emailErrors(prop: string, emails: string[] = []): string[] {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Each of `numbers` that is not E.164, one message each naming the prop. */
 /**
  * Where SNS sends no text messages, the page that says so: the China Regions ("The following Amazon SNS features are
  * not yet available in the Beijing and Ningxia Regions: ... SMS messaging") and GovCloud (US-East) ("You cannot use
@@ -219,6 +218,10 @@ function regionWithoutSms(region: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Each of `numbers` that is not E.164, one message each naming the prop; and, given the scope, one if its stack's
+ * region is one where SNS sends no text messages.
+ */
 export function phoneNumberErrors(prop: string, numbers: string[] = [], scope?: IConstruct): string[] {
   const errors = numbers.filter(n => !Token.isUnresolved(n) && !E164.test(n))
     .map(n => `\`${prop}\` contains "${n}", which is not an E.164 phone number (a plus sign, the country code and the number, such as +14155550100).`);

@@ -2,7 +2,7 @@ import { Duration, Names, Resource, Stack, Token, aws_iam as iam, aws_lambda as 
 import { Construct, IConstruct, IDependable } from 'constructs';
 import type { RotationFunction } from '../rotation-function';
 import { RotationOptions } from '../rotation-options';
-import { LONGEST_REGION } from './deployed-size';
+import { longestArnPrefix } from './deployed-size';
 import { hasMarker } from './marker';
 import { automaticallyAfterErrors, scheduleExpressionErrors } from './schedule-expression';
 import { MAX_SECRET_NAME_LENGTH, secretResource } from './secret-name';
@@ -238,7 +238,7 @@ function longestSecretArn(stack: Stack, secret: secretsmanager.ISecret): number 
   const nameLength = typeof name === 'string' ? name.length
     : name === undefined ? stack.resolve(resource!.logicalId).length + 1 + 16
       : MAX_SECRET_NAME_LENGTH;
-  return `arn:aws-us-gov:secretsmanager:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:secret:`.length + nameLength + '-xxxxxx'.length;
+  return `${longestArnPrefix('secretsmanager')}secret:`.length + nameLength + '-xxxxxx'.length;
 }
 
 function countInvokeStatement(fn: IConstruct, permission: lambda.CfnPermission, secret: secretsmanager.ISecret): void {
@@ -249,7 +249,7 @@ function countInvokeStatement(fn: IConstruct, permission: lambda.CfnPermission, 
     Principal: { Service: 'secretsmanager.amazonaws.com' },
     Action: 'lambda:InvokeFunction',
     // The function's ARN; a name CloudFormation generates is at most 64 characters (CreateFunction's FunctionName).
-    Resource: `arn:aws-us-gov:lambda:${'x'.repeat(LONGEST_REGION)}:${'x'.repeat(12)}:function:${'x'.repeat(64)}`,
+    Resource: `${longestArnPrefix('lambda')}function:${'x'.repeat(64)}`,
     Condition: {
       StringEquals: { 'AWS:SourceAccount': 'x'.repeat(12) },
       ArnLike: { 'AWS:SourceArn': 'x'.repeat(longestSecretArn(stack, secret)) },
