@@ -923,14 +923,8 @@ export class ProtectedSecret extends ProtectedSecretBase {
     // every one of them would be denied, though the account counts as a reader.
     // Also inside a CompositePrincipal, and with the partition or the account a token (AccountRootPrincipal's ARN).
     // A root ARN that is a token is read as CloudFormation will get it (Fn::Join of the partition and the account).
-    const accountOf = (arn: string): string | undefined => {
-      if (/^\d{12}$/.test(arn)) return arn;
-      const text = Token.isUnresolved(arn) ? JSON.stringify(Stack.of(this).resolve(arn)) : arn;
-      if (!/:iam::/.test(text) || !/:root("|$)/.test(text)) return undefined;
-      return /:iam::(\d{12}):root/.exec(text)?.[1] ?? 'of the stack';
-    };
     const wholeAccount = principal instanceof iam.AccountPrincipal ? Stack.of(this).resolve(principal.accountId)
-      : arns.map(accountOf).find(a => a !== undefined);
+      : arns.map(arn => rootAccountOf(Stack.of(this), arn)).find(a => a !== undefined);
     if (wholeAccount !== undefined && this.denyOthers) {
       fail(`contains the account ${typeof wholeAccount === 'string' && /^\d{12}$/.test(wholeAccount) ? wholeAccount : 'of the stack'} (an AccountPrincipal or AccountRootPrincipal, or its ID or root ARN), `
         + 'whose roles and users the deny would all refuse, since it exempts principals by ARN. '
@@ -1186,6 +1180,29 @@ type OnGrant = (grantee: iam.IGrantable, access: 'read' | 'write') => iam.IGrant
  * policy then denies, and a write grant without `UpdateSecret` (see WRITE_ACTIONS). `onGrant` is set right after
  * construction (a mixin keeps its base's constructor), before anything can be granted.
  */
+/** Per stack, the account of each principal ARN that names a whole account (see `rootAccountOf`), or `null`. */
+const ROOT_ACCOUNTS = new WeakMap<Stack, Map<string, string | null>>();
+
+/**
+ * The account a principal ARN names as a whole (its ID or root ARN), `'of the stack'` when the account is a token, or
+ * `undefined` for a role, a user or anything else. A root ARN that is a token is read as CloudFormation will get it
+ * (`Fn::Join` of the partition and the account). Remembered per stack and ARN: every secret exempts the same few
+ * principals (its rotation function's role, the deploy role), and resolving one was most of what exempting it cost.
+ */
+function rootAccountOf(stack: Stack, arn: string): string | undefined {
+  if (/^\d{12}$/.test(arn)) return arn;
+  if (!Token.isUnresolved(arn)) return rootAccountInText(arn);
+  let known = ROOT_ACCOUNTS.get(stack);
+  if (!known) ROOT_ACCOUNTS.set(stack, known = new Map());
+  if (!known.has(arn)) known.set(arn, rootAccountInText(JSON.stringify(stack.resolve(arn))) ?? null);
+  return known.get(arn) ?? undefined;
+}
+
+function rootAccountInText(text: string): string | undefined {
+  if (!/:iam::/.test(text) || !/:root("|$)/.test(text)) return undefined;
+  return /:iam::(\d{12}):root/.exec(text)?.[1] ?? 'of the stack';
+}
+
 function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.ISecret>(base: TBase) {
   return class extends base {
     public onGrant!: OnGrant;
@@ -1535,7 +1552,7 @@ function generatorErrors(scope: IConstruct, gen: secretsmanager.SecretStringGene
   }
   if (gen.secretStringTemplate) {
     // The template lands in the CloudFormation template as it is; only generateStringKey is generated.
-    for (const field of credentialFieldsInTemplate(Stack.of(scope).resolve(gen.secretStringTemplate), Stack.of(scope))) {
+    for (const field of credentialFieldsInTemplate(Token.isUnresolved(gen.secretStringTemplate) ? Stack.of(scope).resolve(gen.secretStringTemplate) : gen.secretStringTemplate, Stack.of(scope))) {
       errors.push(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field}" (value withheld), `
         + 'which would be written into the CloudFormation template in plaintext; remove it from the template and let '
         + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own; if it is not a credential, '

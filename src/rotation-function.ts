@@ -594,8 +594,10 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    */
   private unscopedInvokePermissionErrors(): string[] {
     return this.function.node.findAll()
-      .filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission
-        && Stack.of(c).resolve(c.principal) === 'secretsmanager.amazonaws.com' && c.sourceArn === undefined)
+      // The SourceArn first: the library's own permissions all name their secret, and resolving each principal was most
+      // of this check's cost.
+      .filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission && c.sourceArn === undefined
+        && Stack.of(c).resolve(c.principal) === 'secretsmanager.amazonaws.com')
       .map(permission => `RotationFunction ${this.node.path}: ${permission.node.path} lets Secrets Manager invoke the function for any secret `
         + `${permission.sourceAccount === undefined ? 'of any account ' : 'of its account '}(no SourceArn); aws-cdk-lib's RotationSchedule adds such a permission `
         + 'when a secret\'s `addRotationSchedule` is given `rotationLambda: <RotationFunction>.function`. '
@@ -782,12 +784,18 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
     const cfn = this.function.node.defaultChild as lambda.CfnFunction;
     // The L1 property as set (camelCase, not yet rendered to CloudFormation's `Variables`).
     const rendered = stack.resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
-    // A secret given a name deploys an ARN with that name; one without, with `<logical id>-<random>`.
-    const names = new Map<string, string>();
-    for (const c of stack.node.findAll()) {
-      if (c instanceof secretsmanager.CfnSecret && typeof c.name === 'string' && !Token.isUnresolved(c.name)) names.set(stack.resolve(c.logicalId), c.name);
-    }
-    const secretArn = (logicalId: string) => `${longestArnPrefix('secretsmanager')}secret:${names.get(logicalId) ?? `${logicalId}-${'x'.repeat(12)}`}-xxxxxx`;
+    // A secret given a name deploys an ARN with that name; one without, with `<logical id>-<random>`. Looked up (a walk
+    // of the stack) only when a variable names a resource of the stack, which the default environment does not.
+    let names: Map<string, string> | undefined;
+    const secretNames = () => {
+      if (names) return names;
+      names = new Map();
+      for (const c of stack.node.findAll()) {
+        if (c instanceof secretsmanager.CfnSecret && typeof c.name === 'string' && !Token.isUnresolved(c.name)) names.set(stack.resolve(c.logicalId), c.name);
+      }
+      return names;
+    };
+    const secretArn = (logicalId: string) => `${longestArnPrefix('secretsmanager')}secret:${secretNames().get(logicalId) ?? `${logicalId}-${'x'.repeat(12)}`}-xxxxxx`;
     const variables = longestDeployed(rendered?.variables ?? {}, logicalId => logicalId === undefined ? 'x'.repeat(100) : secretArn(logicalId)) as Record<string, unknown>;
     const size = Object.entries(variables).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(String(value)), 0);
     if (size <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
