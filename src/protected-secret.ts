@@ -1552,7 +1552,8 @@ function generatorErrors(scope: IConstruct, gen: secretsmanager.SecretStringGene
   }
   if (gen.secretStringTemplate) {
     // The template lands in the CloudFormation template as it is; only generateStringKey is generated.
-    for (const field of credentialFieldsInTemplate(Token.isUnresolved(gen.secretStringTemplate) ? Stack.of(scope).resolve(gen.secretStringTemplate) : gen.secretStringTemplate, Stack.of(scope))) {
+    const template = Token.isUnresolved(gen.secretStringTemplate) ? Stack.of(scope).resolve(gen.secretStringTemplate) : gen.secretStringTemplate;
+    for (const field of credentialFieldsInTemplate(template, Stack.of(scope))) {
       errors.push(`\`generateSecretString.secretStringTemplate\` carries a literal value in "${field}" (value withheld), `
         + 'which would be written into the CloudFormation template in plaintext; remove it from the template and let '
         + 'Secrets Manager generate it (`generateStringKey`), or store it in a secret of its own; if it is not a credential, '
