@@ -68,16 +68,28 @@ export async function handler(event: RotationEvent): Promise<void> {
       firstUser: metadata.Tags?.find(tag => tag.Key === FIRST_USER_TAG)?.Value,
       firstUserSuperuser: metadata.Tags?.find(tag => tag.Key === FIRST_USER_SUPERUSER_TAG)?.Value,
     });
-  } catch (error) {
+  } catch (thrown) {
     // What the handler throws is logged by the Lambda runtime and shown by Secrets Manager, outside log.ts: mask
     // every password the function has seen in it too (a driver's message may quote one).
-    if (error instanceof Error) {
-      error.message = mask(error.message);
-      if (error.stack) error.stack = mask(error.stack);
-    }
-    log.error('Rotation step failed', { ...fields, errorKind: (error as { kind?: string }).kind ?? (error as Error).name, error: (error as Error).message });
+    const error = asError(thrown);
+    error.message = mask(error.message);
+    if (error.stack) error.stack = mask(error.stack);
+    log.error('Rotation step failed', { ...fields, errorKind: (error as { kind?: string }).kind ?? error.name, error: error.message });
     throw error;
   }
+}
+
+/**
+ * A thrown value as an Error whose text can be masked. The drivers, the AWS SDK and the function throw Errors; anything
+ * else a dependency might throw (a string, an object with a message, `null`) becomes a new Error of its masked text and
+ * name, since the value itself cannot be masked in place and would reach the runtime as it was thrown.
+ */
+function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const fields = typeof thrown === 'object' && thrown !== null ? thrown as { name?: unknown; message?: unknown } : {};
+  const error = new Error(mask(typeof fields.message === 'string' ? fields.message : String(thrown)));
+  if (typeof fields.name === 'string') error.name = fields.name;
+  return error;
 }
 
 /** Checks the event, then begins its step. */

@@ -144,18 +144,32 @@ describe('postgres, the handler from the sources, a stand-in driver failure', ()
     expectNoneQuoted([password, pending], error);
   }, 60_000);
 
-  // The handler masks Error objects only (`error instanceof Error`): it logs any other thrown value by its `name` and
-  // `message` (the line masked by log.ts) and rethrows the value itself, unchanged, password included. pg, mysql2 and
-  // the AWS SDK reject with Errors, and the function's own throws are Errors.
-  test('a thrown non-Error with a name and message: the log line masks the message, and the same value is rethrown', async () => {
+  // pg, mysql2, the AWS SDK and the function throw Errors; a value of any other kind cannot be masked in place, so the
+  // handler throws a new Error of its masked text (and its name) instead of the value itself.
+  test('a thrown non-Error with a name and message: what the handler throws is an Error of the same name with its message masked', async () => {
     let thrown: { name: string; message: string } | undefined;
     const { secretArn, password, pending, error } = await setSecretFailingWith(newPassword => {
       thrown = { name: 'DriverFault', message: `PASSWORD '${newPassword}' refused` };
       return thrown;
     });
-    expect(error).toBe(thrown);
+    expect(error).not.toBe(thrown);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('DriverFault');
+    expect(error.message).toBe('PASSWORD \'***\' refused');
     expect(failureLine(secretArn)).toEqual(expect.objectContaining({ errorKind: 'DriverFault', error: 'PASSWORD \'***\' refused' }));
-    const logs = h.logs.join('\n');
-    for (const value of [password, pending]) expect(logs).not.toContain(value);
+    expectNoneQuoted([password, pending], error);
+  }, 60_000);
+
+  test('a thrown string or null: an Error of its masked text, and the failure is logged', async () => {
+    const fromString = await setSecretFailingWith(newPassword => `refused ${newPassword}`);
+    expect(fromString.error).toBeInstanceOf(Error);
+    expect(fromString.error.message).toBe('refused ***');
+    expect(failureLine(fromString.secretArn)).toEqual(expect.objectContaining({ errorKind: 'Error', error: 'refused ***' }));
+    expectNoneQuoted([fromString.password, fromString.pending], fromString.error);
+
+    const fromNull = await setSecretFailingWith(() => null);
+    expect(fromNull.error).toBeInstanceOf(Error);
+    expect(fromNull.error.message).toBe('null');
+    expect(failureLine(fromNull.secretArn)).toEqual(expect.objectContaining({ errorKind: 'Error', error: 'null' }));
   }, 60_000);
 });
