@@ -83,6 +83,10 @@ function callersOf(a: ResolvedApp): Caller[] {
     ['grantee through .secret', /^ReportsTaskRole$/],
     ['rotation function role', /^Rotation[^/]*\/Role$/],
     ['grantee in another stack (fixed roleName)', /^CrossStackGranteeRole$/],
+    // shared-key: the readers and writers of the second secret of one SecretsKey, and of its database's secret.
+    ['reader of the second secret (readers)', /^PartnerServiceRole$/],
+    ['writer of the second secret (writers)', /^PartnerOperatorRole$/],
+    ['reader of the database secret (secretReaders)', /^OrdersServiceRole$/],
   ];
   const callers: Caller[] = [];
   for (const [label, pattern] of own) {
@@ -121,8 +125,8 @@ interface Row {
   readonly resource: string;
   /** The resource's ARN in the simulation, to relate rows to the templates. */
   readonly arn: string;
-  /** For a secret's key: the secret it encrypts. */
-  readonly secretArn?: string;
+  /** For a secret's key: the secrets it encrypts (several for a shared key, a SecretsKey). */
+  readonly secretArns?: string[];
   readonly caller: string;
   readonly cells: string[];
 }
@@ -136,12 +140,17 @@ async function matrixOf(s: Synthesized): Promise<Row[]> {
   // Where an app has several stacks, two of them may hold the same construct path (each its alert topic).
   const label = (t: ResolvedTemplate, id: string) => a.templates.length > 1 ? `${t.stackName}/${t.pathOf(id)}` : t.pathOf(id);
   for (const t of a.templates) {
-    const keys = new Map<string, { resource: string; via: string; secretArn?: string }>();
+    // A key shared by several secrets (a SecretsKey) is one key with one policy: one set of rows, named for all of them.
+    const keys = new Map<string, { resources: string[]; via: string; secretArns?: string[] }>();
 
     for (const [id, secret] of t.ofType('AWS::SecretsManager::Secret')) {
       const arn = t.resolve({ Ref: id });
       const resource = label(t, id);
-      if (secret.Properties?.KmsKeyId) keys.set(t.resolve(secret.Properties.KmsKeyId), { resource: `key of ${resource}`, via: 'secretsmanager', secretArn: arn });
+      if (secret.Properties?.KmsKeyId) {
+        const keyArn = t.resolve(secret.Properties.KmsKeyId);
+        const shared = keys.get(keyArn);
+        keys.set(keyArn, { resources: [...shared?.resources ?? [], resource], via: 'secretsmanager', secretArns: [...shared?.secretArns ?? [], arn] });
+      }
       for (const caller of callers) {
         const cells = [];
         for (const action of SECRET_ACTIONS) cells.push(CODE[await decide(caller, `secretsmanager:${action}`, arn, secretPolicies.get(arn))]);
@@ -153,7 +162,7 @@ async function matrixOf(s: Synthesized): Promise<Row[]> {
       const arn = t.resolve({ Ref: id });
       const resource = label(t, id);
       const keyArn = topic.Properties?.KmsMasterKeyId ? t.resolve(topic.Properties.KmsMasterKeyId) : undefined;
-      if (keyArn) keys.set(keyArn, { resource: `key of ${resource}`, via: 'sns' });
+      if (keyArn) keys.set(keyArn, { resources: [resource], via: 'sns' });
       for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
         const cells = [];
         // EventBridge's request to SNS carries no source keys ("You can't use Condition blocks in Amazon SNS topic
@@ -181,7 +190,8 @@ async function matrixOf(s: Synthesized): Promise<Row[]> {
       }
     }
 
-    for (const [keyArn, { resource, via, secretArn }] of keys) {
+    for (const [keyArn, { resources, via, secretArns }] of keys) {
+      const resource = `key of ${resources.join(', ')}`;
       const policy = a.keyPolicy(keyArn);
       const viaService = { 'kms:ViaService': `${via}.${REGION}.amazonaws.com`, 'aws:ViaAWSService': 'true' };
       for (const caller of callers) {
@@ -190,7 +200,7 @@ async function matrixOf(s: Synthesized): Promise<Row[]> {
           cells.push(CODE[await decide(caller, action, keyArn, policy, viaService)]);
           cells.push(CODE[await decide(caller, action, keyArn, policy)]);
         }
-        rows.push({ app: s.name, kind: 'key', resource, arn: keyArn, secretArn, caller: caller.label, cells });
+        rows.push({ app: s.name, kind: 'key', resource, arn: keyArn, secretArns, caller: caller.label, cells });
       }
     }
   }
@@ -230,6 +240,9 @@ const line = (r: Row) => `${r.app} | ${r.resource} | ${r.caller} | ${r.cells.joi
 // stacks (multi-stack: the Network stack's rotation role reads the secrets of Data and Billing, by the managed
 // policies those stacks attach to it, and nothing else). cross-stack-grant: a role of Apps with a fixed name, granted
 // a secret of Data from the apps side, reads it as a reader would (the deny and key policy name its ARN as a string).
+// shared-key: two API keys and a database's secret encrypted with one SecretsKey, whose rows are named for all three.
+// Its policy names no secret (README "One key for many secrets"), so every reader and writer of any of them may use it
+// through Secrets Manager; each secret's resource policy is what keeps the secret to its own readers and writers.
 const EXPECTED: string[] = [
   'example | ProtectedSecretsExample/PaymentsApiKey/Secret | reader (readers) | allow no no allow no no',
   'example | ProtectedSecretsExample/PaymentsApiKey/Secret | writer (writers) | allow allow allow allow no no',
@@ -576,6 +589,78 @@ const EXPECTED: string[] = [
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
   'shared-rotation-function | key of ProtectedSecretsSharedBilling/ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
+  'shared-key | PaymentsApiKey/Secret | reader (readers) | allow no no allow no no',
+  'shared-key | PaymentsApiKey/Secret | writer (writers) | allow allow allow allow no no',
+  'shared-key | PaymentsApiKey/Secret | rotation function role | DENY DENY DENY no no no',
+  'shared-key | PaymentsApiKey/Secret | reader of the second secret (readers) | DENY DENY DENY no no no',
+  'shared-key | PaymentsApiKey/Secret | writer of the second secret (writers) | DENY DENY DENY no no no',
+  'shared-key | PaymentsApiKey/Secret | reader of the database secret (secretReaders) | DENY DENY DENY no no no',
+  'shared-key | PaymentsApiKey/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow allow',
+  'shared-key | PaymentsApiKey/Secret | administrator, directly | DENY DENY DENY allow allow allow',
+  'shared-key | PaymentsApiKey/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow allow',
+  'shared-key | PaymentsApiKey/Secret | administrator of another account | DENY DENY DENY no no no',
+  'shared-key | PartnerApiKey/Secret | reader (readers) | DENY DENY DENY no no no',
+  'shared-key | PartnerApiKey/Secret | writer (writers) | DENY DENY DENY no no no',
+  'shared-key | PartnerApiKey/Secret | rotation function role | DENY DENY DENY no no no',
+  'shared-key | PartnerApiKey/Secret | reader of the second secret (readers) | allow no no allow no no',
+  'shared-key | PartnerApiKey/Secret | writer of the second secret (writers) | allow allow allow allow no no',
+  'shared-key | PartnerApiKey/Secret | reader of the database secret (secretReaders) | DENY DENY DENY no no no',
+  'shared-key | PartnerApiKey/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow allow',
+  'shared-key | PartnerApiKey/Secret | administrator, directly | DENY DENY DENY allow allow allow',
+  'shared-key | PartnerApiKey/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow allow',
+  'shared-key | PartnerApiKey/Secret | administrator of another account | DENY DENY DENY no no no',
+  'shared-key | OrdersDb/Secret/Secret | reader (readers) | DENY DENY DENY no no DENY',
+  'shared-key | OrdersDb/Secret/Secret | writer (writers) | DENY DENY DENY no no DENY',
+  'shared-key | OrdersDb/Secret/Secret | rotation function role | allow allow allow allow no DENY',
+  'shared-key | OrdersDb/Secret/Secret | reader of the second secret (readers) | DENY DENY DENY no no DENY',
+  'shared-key | OrdersDb/Secret/Secret | writer of the second secret (writers) | DENY DENY DENY no no DENY',
+  'shared-key | OrdersDb/Secret/Secret | reader of the database secret (secretReaders) | allow no no allow no DENY',
+  'shared-key | OrdersDb/Secret/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow DENY',
+  'shared-key | OrdersDb/Secret/Secret | administrator, directly | DENY DENY DENY allow allow DENY',
+  'shared-key | OrdersDb/Secret/Secret | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow DENY',
+  'shared-key | OrdersDb/Secret/Secret | administrator of another account | DENY DENY DENY no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | reader (readers) | DENY DENY DENY no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | writer (writers) | DENY DENY DENY no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | rotation function role | allow no no no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | reader of the second secret (readers) | DENY DENY DENY no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | writer of the second secret (writers) | DENY DENY DENY no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | reader of the database secret (secretReaders) | DENY DENY DENY no no no',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | CloudFormation execution role, through CloudFormation | DENY allow allow allow allow allow',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | administrator, directly | DENY DENY DENY allow allow allow',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | administrator, own credentials through CloudFormation | DENY DENY DENY allow allow allow',
+  'shared-key | RotationFunction2AA6F1EA/ProofKey | administrator of another account | DENY DENY DENY no no no',
+  'shared-key | ProtectedSecretsAlertTopic/Topic | events.amazonaws.com | allow allow allow no',
+  'shared-key | ProtectedSecretsAlertTopic/Topic | cloudwatch.amazonaws.com | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | reader (readers) | allow no no no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | writer (writers) | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | rotation function role | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | reader of the second secret (readers) | allow no no no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | writer of the second secret (writers) | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | reader of the database secret (secretReaders) | allow no no no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | administrator, directly | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | administrator, own credentials through CloudFormation | allow no allow no',
+  'shared-key | key of PaymentsApiKey/Secret, PartnerApiKey/Secret, OrdersDb/Secret/Secret | administrator of another account | no no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | reader (readers) | no no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | writer (writers) | no no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | rotation function role | allow no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | reader of the second secret (readers) | no no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | writer of the second secret (writers) | no no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | reader of the database secret (secretReaders) | no no no no',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | CloudFormation execution role, through CloudFormation | allow allow allow allow',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | administrator, directly | allow allow allow allow',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | administrator, own credentials through CloudFormation | allow allow allow allow',
+  'shared-key | key of RotationFunction2AA6F1EA/ProofKey | administrator of another account | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | reader (readers) | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | writer (writers) | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | rotation function role | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | reader of the second secret (readers) | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | writer of the second secret (writers) | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | reader of the database secret (secretReaders) | no no no no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | CloudFormation execution role, through CloudFormation | allow no allow no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | administrator, directly | allow no allow no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | administrator, own credentials through CloudFormation | allow no allow no',
+  'shared-key | key of ProtectedSecretsAlertTopic/Topic | administrator of another account | no no no no',
   'cross-stack-grant | Data/OrdersApiKey/Secret | reader (readers) | allow no no allow no no',
   'cross-stack-grant | Data/OrdersApiKey/Secret | grantee in another stack (fixed roleName) | allow no no allow no no',
   'cross-stack-grant | Data/OrdersApiKey/Secret | CloudFormation execution role, through CloudFormation | allow allow allow allow allow allow',
@@ -648,7 +733,7 @@ describe('access matrix, evaluated by an IAM policy simulator', () => {
         expect(`${r.resource}: ${r.cells.slice(0, 3).join(' ')}`).toBe(`${r.resource}: allow no no`);
       }
       const secretRows = rows.filter(r => r.app === s.name && r.kind === 'secret' && r.caller === rotationCaller.label && !isProofKey(r));
-      const keyRows = rows.filter(r => r.app === s.name && r.kind === 'key' && r.secretArn && r.caller === rotationCaller.label);
+      const keyRows = rows.filter(r => r.app === s.name && r.kind === 'key' && r.secretArns && r.caller === rotationCaller.label);
       // GetSecretValue PutSecretValue UpdateSecretVersionStage DescribeSecret: what the four rotation steps call.
       const allowed = (r: Row) => r.cells.slice(0, 4).every(c => c === 'allow');
       const deniedValue = (r: Row) => r.cells.slice(0, 3).every(c => c !== 'allow');
@@ -657,12 +742,47 @@ describe('access matrix, evaluated by an IAM policy simulator', () => {
       // Decrypt and GenerateDataKey through Secrets Manager only, for the keys of the secrets it rotates.
       // The proof key's key (the function's log key): Decrypt through Secrets Manager, to read the proof key.
       for (const r of keyRows) {
-        const expected = mine.has(r.secretArn!) ? 'allow no allow no' : r.resource.endsWith('/ProofKey') ? 'allow no no no' : 'no no no no';
+        const expected = r.secretArns!.some(arn => mine.has(arn)) ? 'allow no allow no' : r.resource.endsWith('/ProofKey') ? 'allow no no no' : 'no no no no';
         expect(`${r.resource}: ${r.cells.join(' ')}`).toBe(`${r.resource}: ${expected}`);
       }
     }
     // Apps without a rotation role are skipped above; the ones with one must have been found.
     expect(checked).toBeGreaterThanOrEqual(2);
+  });
+
+  test('one SecretsKey for several secrets: each is read and written by its own principals only, an administrator reads none, nobody uses the key directly', () => {
+    const app = rows.filter(r => r.app === 'shared-key');
+    const keyRows = app.filter(r => r.kind === 'key' && (r.secretArns?.length ?? 0) > 1);
+    // The matrix saw one key for the three secrets (not three keys), so its one policy is what these cells evaluate.
+    expect(new Set(keyRows.map(r => r.arn)).size).toBe(1);
+    const sharedBy = new Set(keyRows[0].secretArns);
+    const secretRows = app.filter(r => r.kind === 'secret' && sharedBy.has(r.arn));
+    expect(new Set(secretRows.map(r => r.resource))).toEqual(new Set(['PaymentsApiKey/Secret', 'PartnerApiKey/Secret', 'OrdersDb/Secret/Secret']));
+
+    const deployer = 'CloudFormation execution role, through CloudFormation';
+    const named: Record<string, { readers: string[]; writers: string[] }> = {
+      'PaymentsApiKey/Secret': { readers: ['reader (readers)'], writers: ['writer (writers)', deployer] },
+      'PartnerApiKey/Secret': { readers: ['reader of the second secret (readers)'], writers: ['writer of the second secret (writers)', deployer] },
+      'OrdersDb/Secret/Secret': { readers: ['reader of the database secret (secretReaders)'], writers: ['rotation function role', deployer] },
+    };
+    for (const r of secretRows) {
+      const { readers, writers } = named[r.resource];
+      // GetSecretValue PutSecretValue UpdateSecretVersionStage: a writer reads and writes, a reader only reads (nothing
+      // allows it to write), everyone else is refused by the secret's policy.
+      const expected = writers.includes(r.caller) ? 'allow allow allow' : readers.includes(r.caller) ? 'allow no no' : 'DENY DENY DENY';
+      expect(`${r.resource} | ${r.caller} | ${r.cells.slice(0, 3).join(' ')}`).toBe(`${r.resource} | ${r.caller} | ${expected}`);
+    }
+    // "*" on "*" in the account, directly or through CloudFormation with its own credentials: no secret's value.
+    for (const r of secretRows.filter(x => x.caller.startsWith('administrator'))) expect(r.cells.slice(0, 3)).toEqual(['DENY', 'DENY', 'DENY']);
+
+    // The key: through Secrets Manager for the account's principals (readers Decrypt, writers also GenerateDataKey),
+    // never directly (without kms:ViaService), and for nobody of another account.
+    for (const r of keyRows) {
+      expect(`${r.caller}: direct ${r.cells[1]} ${r.cells[3]}`).toBe(`${r.caller}: direct no no`);
+      const writes = Object.values(named).some(n => n.writers.includes(r.caller)) || r.caller.startsWith('administrator,');
+      const expected = r.caller === 'administrator of another account' ? 'no no no no' : writes ? 'allow no allow no' : 'allow no no no';
+      expect(`${r.caller}: ${r.cells.join(' ')}`).toBe(`${r.caller}: ${expected}`);
+    }
   });
 
   // A new app's cdk.json (`cdk init`) turns on aws-cdk-lib's recommended feature flags, which change how grants and
