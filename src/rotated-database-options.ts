@@ -71,7 +71,9 @@ export interface RotatedDatabaseBaseProps extends RotationOptions {
 
   /**
    * The rotation function to use, e.g. one in a shared network stack: the grants, invoke permission, schedule and
-   * security-group rules that name this database and its secret are written in this construct's stack.
+   * security-group rules that name this database and its secret are written in this construct's stack. Changing it on
+   * a deployed database (or setting it in place of the shared one) moves the rotations to that function, whose proof
+   * key differs: see "Changes a deployed database cannot take" in the README.
    * @default - the shared function of this VPC and the database's subnets (or `rotationFunctionSubnets`), created in the VPC's stack
    */
   readonly rotationFunction?: RotationFunction;

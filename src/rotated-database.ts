@@ -91,6 +91,8 @@ export interface RotatedDatabaseProps extends RotatedDatabaseBaseProps {
 
   /**
    * Subnets for the shared rotation function. Cannot be combined with `rotationFunction` (refused: that function has its own).
+   * The shared function is named by its VPC and subnets: changing this on a deployed database moves it to another
+   * function, with a proof key of its own (see "Changes a deployed database cannot take" in the README).
    * @default - the database's subnets
    */
   readonly rotationFunctionSubnets?: ec2.SubnetSelection;

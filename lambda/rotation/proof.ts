@@ -71,7 +71,8 @@ export function requireProof(key: string, secretArn: string, token: string, valu
   if (!proofHolds(key, secretArn, token, value)) {
     throw new PendingNotWrittenByFunctionError(`The AWSPENDING version ${token} of ${secretArn} was not written by this rotation function (its `
       + `${PROOF_FIELD} is ${typeof given === 'string' ? 'wrong' : 'missing'}): a principal that may write the secret stored it (or, once, a version `
-      + `of the function from before proofs, during an upgrade). ${forgedPendingRemedy(token)}`);
+      + 'of the function from before proofs, during an upgrade, or a rotation in progress when the function and its proof key were replaced, '
+      + `as a change of \`rotationFunctionSubnets\` or \`rotationFunction\` does). ${forgedPendingRemedy(token)}`);
   }
 }
 
