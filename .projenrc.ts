@@ -63,6 +63,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       // Server-backed Lambda tests start real databases; give them room.
       testTimeout: 120_000,
+      // Two workers, not jest's default of one fewer than the cores (one worker on CI's two cores, which left a core
+      // idle): each test file starts its own servers on free ports in a directory of its own, so files run side by side.
+      maxWorkers: 2,
       coverageReporters: ['json', 'lcov', 'clover', 'cobertura', 'text-summary'],
     },
   },
