@@ -1178,22 +1178,14 @@ function describeKey(key: kms.IKeyRef): string {
   return Token.isUnresolved(arn) ? key.node.path : arn;
 }
 
-/** Lifts the deny for a grantee that is being granted access; returns the grantee the grant goes on with. */
-type OnGrant = (grantee: iam.IGrantable, access: 'read' | 'write') => iam.IGrantable;
-
-/**
- * `base` with grants that also lift the deny for the grantee, so no grant path allows in IAM what the resource
- * policy then denies, and a write grant without `UpdateSecret` (see WRITE_ACTIONS). `onGrant` is set right after
- * construction (a mixin keeps its base's constructor), before anything can be granted.
- */
 /** Per stack, the account of each principal ARN that names a whole account (see `rootAccountOf`), or `null`. */
 const ROOT_ACCOUNTS = new WeakMap<Stack, Map<string, string | null>>();
 
 /**
  * The account a principal ARN names as a whole (its ID or root ARN), `'of the stack'` when the account is a token, or
  * `undefined` for a role, a user or anything else. A root ARN that is a token is read as CloudFormation will get it
- * (`Fn::Join` of the partition and the account). Remembered per stack and ARN: every secret exempts the same few
- * principals (its rotation function's role, the deploy role), and resolving one was most of what exempting it cost.
+ * (`Fn::Join` of the partition and the account). Remembered per stack and ARN, since every secret exempts the same few
+ * principals (its rotation function's role, the deploy role): resolved once per stack, not once per secret.
  */
 function rootAccountOf(stack: Stack, arn: string): string | undefined {
   if (/^\d{12}$/.test(arn)) return arn;
@@ -1209,6 +1201,14 @@ function rootAccountInText(text: string): string | undefined {
   return /:iam::(\d{12}):root/.exec(text)?.[1] ?? 'of the stack';
 }
 
+/** Lifts the deny for a grantee that is being granted access; returns the grantee the grant goes on with. */
+type OnGrant = (grantee: iam.IGrantable, access: 'read' | 'write') => iam.IGrantable;
+
+/**
+ * `base` with grants that also lift the deny for the grantee, so no grant path allows in IAM what the resource
+ * policy then denies, and a write grant without `UpdateSecret` (see WRITE_ACTIONS). `onGrant` is set right after
+ * construction (a mixin keeps its base's constructor), before anything can be granted.
+ */
 function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.ISecret>(base: TBase) {
   return class extends base {
     public onGrant!: OnGrant;
