@@ -24,6 +24,7 @@ import {
 } from './private/database-secret';
 import { parameterErrors, postgresMd5Warning } from './private/engine-parameters';
 import { duplicateInEnvironmentError } from './private/environment-claims';
+import { iamConnectUserError } from './private/iam-connect';
 import { keepKeyForDatabase } from './private/kept-keys';
 import { reservedUsernameError } from './private/reserved-usernames';
 import { scheduleRotation } from './private/rotation';
@@ -284,28 +285,9 @@ export class RotatedDatabase extends Construct implements ec2.IConnectable {
     if (!this.iamAuthentication) {
       throw new Error(`RotatedDatabase ${this.node.path}: grantConnect needs \`iamAuthentication: true\`.`);
     }
-    if (dbUser === undefined) {
-      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` is required: name a database user of your own that logs in with IAM.`);
-    }
-    // aws-cdk-lib's grantConnect takes an empty dbUser for the master user, the secret's username: the rotated user in
-    // single-user mode, the superuser with alternating users.
-    if (dbUser === '') {
-      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` is empty, which aws-cdk-lib takes for the master user, who logs in `
-        + 'with a password the rotation sets: name a database user of your own that logs in with IAM.');
-    }
     const rotated = this.alternatingUsers ? [this.rotatedUsername, `${this.rotatedUsername}_clone`] : [this.rotatedUsername];
-    if (!Token.isUnresolved(dbUser) && rotated.includes(dbUser)) {
-      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` "${dbUser}" is the user the secret rotates by password; `
-        + 'a user logs in with one authentication method only, so making it an IAM user would lock the secret (and rotation) out. '
-        + 'Create a separate database user for IAM authentication and name it here.');
-    }
-    // The superuser the function logs in as (and, with rotateSuperuser, rotates) by password: as an IAM user it "has to
-    // log in as an IAM user" (see above), and every rotation fails. Known only when its secret's template names it.
-    if (!Token.isUnresolved(dbUser) && this.superuserUsername !== undefined && dbUser === this.superuserUsername) {
-      throw new Error(`RotatedDatabase ${this.node.path}: grantConnect's \`dbUser\` "${dbUser}" is the superuser \`superuserSecret\` holds, whom the rotation `
-        + 'function logs in with by password; a user logs in with one authentication method only, so making it an IAM user would lock rotation out. '
-        + 'Create a separate database user for IAM authentication and name it here.');
-    }
+    const refused = iamConnectUserError(`RotatedDatabase ${this.node.path}`, dbUser, { rotated, superuser: this.superuserUsername });
+    if (refused) throw new Error(refused);
     return this.instance.grantConnect(grantee, dbUser);
   }
   /** The credentials secret: the master user's in single-user mode, the application user's with alternating users. */

@@ -247,7 +247,7 @@ describe('RotatedAuroraCluster refuses, naming the prop', () => {
   ])('Aurora MySQL %s (major %s), whose master user the rotation would move off caching_sha2_password', (fullVersion, majorVersion) => {
     const engine = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.of(fullVersion, majorVersion) });
     expect(() => build({ engine }))
-      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${fullVersion.replace(/\./g, '\\.')} \\(MySQL 8\\.4\\).*caching_sha2_password.*mysql_native_password.*VER_3_08_0.*authentication_policy`));
+      .toThrow(new RegExp(`\`engine\` is Aurora MySQL ${fullVersion.replace(/\./g, '\\.')} \\(MySQL 8\\.4\\).*caching_sha2_password.*mysql_native_password.*newest Aurora MySQL 3 version your Region lists.*authentication_policy`));
   });
 
   // "If you use a custom parameter group and set the authentication_policy parameter to *:mysql_native_password, the

@@ -39,7 +39,26 @@ export function parameterErrors(
     }
   }
   if (engineType === 'postgres' || engineType === 'aurora-postgresql') errors.push(...postgresPasswordLogErrors(named, engine));
+  if (engineType === 'aurora-postgresql') errors.push(...babelfishErrors(named));
   return errors;
+}
+
+/**
+ * Babelfish on an Aurora PostgreSQL cluster: `rds.babelfish_status` turns it on
+ * ("ParameterName=rds.babelfish_status,ParameterValue=on",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/babelfish-create.html), `datatypesonly` keeps its data
+ * types (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/babelfish-remove.html), and "Babelfish doesn't
+ * support the following Aurora features: ... RDS Data API with Aurora PostgreSQL Serverless v2 and provisioned"
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/babelfish-limitations.html). The rotation function
+ * reaches Aurora only through the Data API, so any value but `off` (a token included, which may be anything) is refused.
+ */
+function babelfishErrors(named: (name: string) => [string, string] | undefined): string[] {
+  const status = named('rds.babelfish_status');
+  if (!status || (!Token.isUnresolved(status[1]) && status[1].trim().toLowerCase() === 'off')) return [];
+  return [`\`parameters\` must not set "${status[0]}" to "${status[1]}": that turns Babelfish on (or keeps its data types), and "Babelfish doesn't support `
+    + 'the following Aurora features: ... RDS Data API with Aurora PostgreSQL Serverless v2 and provisioned" '
+    + '(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/babelfish-limitations.html), the only way the rotation function reaches '
+    + 'Aurora: no rotation could run. Leave it out of `parameters`, or set it to "off".'];
 }
 
 /**
