@@ -78,7 +78,12 @@ export interface IProtectedSecret extends secretsmanager.ISecret {
  * Attributes to import an existing protected secret.
  */
 export interface ProtectedSecretAttributes {
-  /** The complete ARN of the secret, with its six-character suffix. */
+  /**
+   * The complete ARN of the secret, with its six-character suffix. In an environment-agnostic stack a literal ARN's
+   * account cannot be compared with the stack's, so the checks for a secret of another account are skipped and synth
+   * warns (`cdk-protected-secrets:imported-account-unknown`): give the stack `env`, or acknowledge it for a secret of
+   * the deploying account.
+   */
   readonly secretCompleteArn: string;
 
   /**
@@ -97,7 +102,9 @@ export interface ProtectedSecretAttributes {
    * grant it (the default key policy does for its own account; a key of another account must name this one). Pass the key, not an alias imported by name (KMS does not match an alias
    * in IAM policies): that is refused. Required to grant on a secret of another account: its callers need the key in
    * their own policy, and the AWS managed key cannot be used across accounts
-   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html). A key of another
+   * region than the secret's ARN is refused: Secrets Manager encrypts a secret with a key of its own region.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
    * @default - grants cover the secret only, not its key
    */
   readonly encryptionKey?: kms.IKey;
@@ -271,11 +278,21 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
 
   /**
    * Grants reading the secret's value and decrypting it with the key (through Secrets Manager only),
-   * and exempts the grantee from the explicit deny of an owned secret.
+   * and exempts the grantee from the explicit deny of an owned secret. `versionStages` limit the grantee's own IAM
+   * statement (and any resource-policy statement), whatever the stacks' environments.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
     const exempted = this._exemptGrantee(grantee, 'read');
-    return this._delegate.grantRead(exempted, versionStages).combine(this.grantKeyOfAnotherApp(exempted, ['kms:Decrypt']));
+    return this._grantReadOnDelegate(exempted, versionStages).combine(this.grantKeyOfAnotherApp(exempted, ['kms:Decrypt']));
+  }
+
+  /**
+   * The read grant on the secret itself, its `versionStages` limit on the grantee's own statement too (see
+   * grantReadWithLimits). An owned secret's delegate grants so and also exempts the grantee and covers the replicas.
+   * @internal
+   */
+  protected _grantReadOnDelegate(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    return grantReadWithLimits(this._delegate, grantee, versionStages);
   }
 
   /**
@@ -289,7 +306,9 @@ abstract class ProtectedSecretBase extends Resource implements IProtectedSecret 
   }
 
   /**
-   * Grants `ssm:GetParameter` on the Parameter Store reference plus what reading the secret needs.
+   * Grants `ssm:GetParameter` on the Parameter Store reference plus what reading the secret needs. The reference
+   * resolves in the caller's own account: on a secret imported from another account it is refused, and on one imported
+   * by a literal ARN into an environment-agnostic stack synth warns (`cdk-protected-secrets:parameter-store-account-unknown`).
    */
   public grantReadViaParameterStore(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
@@ -417,14 +436,22 @@ export class ProtectedSecret extends ProtectedSecretBase {
       throw new Error(`ProtectedSecret ${scope.node.path}/${id}: ${message}. Pass the secret's complete ARN, with the six-character `
         + 'suffix Secrets Manager adds to the name (the ARN that DescribeSecret or the console shows).');
     }
+    const keyRegion = attrs.encryptionKey ? keyRegionOf(attrs.encryptionKey) : undefined;
+    if (keyRegion !== undefined && Token.compareStrings(keyRegion, secret.env.region) === TokenComparison.DIFFERENT) {
+      // As validateProps refuses for an owned secret: "any symmetric encryption customer managed key in the AWS account
+      // and Region" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+      throw new Error(`ProtectedSecret ${scope.node.path}/${id}: \`encryptionKey\` is in region ${keyRegion} but the secret is in ${secret.env.region}; `
+        + 'Secrets Manager needs a key in the secret\'s region, so the grants would name a key that cannot be the secret\'s. Pass the key the secret is encrypted with.');
+    }
     const otherAccount = otherAccountOf(scope, secret);
+    const accountUnverified = unverifiedAccountOf(scope, secret);
     const nameUnknown = attrs.secretName === undefined && Token.isUnresolved(attrs.secretCompleteArn);
     const given = attrs.secretName;
     if (given !== undefined && !Token.isUnresolved(given) && !Token.isUnresolved(secret.secretName) && given !== secret.secretName) {
       throw new Error(`ProtectedSecret ${scope.node.path}/${id}: \`secretName\` is "${attrs.secretName}", but \`secretCompleteArn\` names the secret "${secret.secretName}"; `
         + 'leave `secretName` out (it is read from a literal ARN) or pass the name the ARN carries.');
     }
-    return new class extends ProtectedSecretBase {
+    const imported = new class extends ProtectedSecretBase {
       public readonly secretArn = secret.secretArn;
       public readonly secretName = attrs.secretName ?? secret.secretName;
 
@@ -437,6 +464,14 @@ export class ProtectedSecret extends ProtectedSecretBase {
           // the secret by name, which resolves in the caller's own account.
           throw new Error(`ProtectedSecret ${this.node.path}: the secret is in account ${otherAccount}, and a Parameter Store reference `
             + '(/aws/reference/secretsmanager/<name>) names a secret of the caller\'s own account; read it with GetSecretValue by its ARN (`grantRead`).');
+        }
+        if (accountUnverified) {
+          Annotations.of(this).addWarningV2('cdk-protected-secrets:parameter-store-account-unknown',
+            `ProtectedSecret ${this.node.path}: the secret is of account ${accountUnverified} (from \`secretCompleteArn\`), and the stack is environment-agnostic, so `
+            + 'whether that is the account the stack deploys to is unknown. If it is not, the Parameter Store reference (/aws/reference/secretsmanager/<name>) '
+            + 'cannot work: it names the secret by name, which resolves in the caller\'s own account ("To retrieve a secret from another account, you must use an ARN", '
+            + 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html). Then read it with GetSecretValue by its ARN (`grantRead`). '
+            + 'Give the stack `env` with its account to have a reference of another account refused at synth, or acknowledge this warning if the secret is in the deploying account.');
         }
         if (nameUnknown) {
           throw new Error(`ProtectedSecret ${this.node.path}: \`secretCompleteArn\` is known only at deploy, so the secret's name without its suffix `
@@ -476,6 +511,18 @@ export class ProtectedSecret extends ProtectedSecretBase {
         return grantee;
       }
     }(scope, id, { environmentFromArn: secret.secretArn });
+    if (accountUnverified) {
+      // A warning, not a refusal: a literal ARN in an environment-agnostic stack is also how a secret of the deploying
+      // account is imported, which the stack cannot tell apart.
+      Annotations.of(imported).addWarningV2('cdk-protected-secrets:imported-account-unknown',
+        `ProtectedSecret ${imported.node.path}: the secret is of account ${accountUnverified} (from \`secretCompleteArn\`), and the stack is environment-agnostic, so `
+        + 'whether that is the account the stack deploys to is unknown, and the checks for a secret of another account are skipped. If it is another account, '
+        + 'its callers need kms:Decrypt on the secret\'s key in their own policy, and its owner must allow them in the secret\'s and the key\'s policies '
+        + '(https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html). Give the stack `env` with its account, '
+        + (attrs.encryptionKey ? '' : 'or pass the secret\'s key as `encryptionKey`, ')
+        + 'or acknowledge this warning if the secret is in the deploying account.');
+    }
+    return imported;
   }
 
   /** The underlying `aws-cdk-lib` secret. */
@@ -536,6 +583,11 @@ export class ProtectedSecret extends ProtectedSecretBase {
     }
     shareAppWalkInValidation(this);
     this.node.addValidation({ validate: () => this.foreignRotationErrors() });
+  }
+
+  /** @internal */
+  protected _grantReadOnDelegate(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    return this.secret.grantRead(grantee, versionStages);
   }
 
   /** @internal */
@@ -1219,7 +1271,7 @@ function grantsExempting<TBase extends new (...args: any[]) => secretsmanager.IS
 
     public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
       const exempted = this.onGrant(grantee, 'read');
-      const grant = super.grantRead(withoutConditionsGrantee(exempted), versionStages);
+      const grant = grantReadWithLimits(this, withoutConditionsGrantee(exempted), versionStages);
       limitServiceToAccount(grant.resourceStatement, exempted.grantPrincipal, this.env.account);
       this.onReadGrant?.(grant);
       return grant;
@@ -1410,6 +1462,47 @@ class BlockPublicPolicy implements IAspect {
 }
 
 /**
+ * aws-cdk-lib's `grantRead` with its limits on the statement IAM evaluates for the grantee. aws-cdk-lib's grant
+ * (`Grant.addToPrincipalOrResource`) adds the grantee's statement first, then, when it cannot prove the grantee is of
+ * the secret's account (an environment-agnostic stack, a role imported by ARN, a secret imported by ARN, another
+ * account), returns a grant of the resource-policy statement alone: its `versionStages` condition goes there, and the
+ * grantee's statement, which alone decides within one account ("If either the identity-based policy or the
+ * resource-based policy within the same account allows the request and the other doesn't, the request is still
+ * allowed", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html),
+ * allows every stage and is out of reach for the replicas' ARNs. Here both statements carry the condition and the
+ * grant holds both. The resource side is written as aws-cdk-lib writes it, and the key use through Secrets Manager too.
+ * `secretsmanager:VersionStage` is a condition key of GetSecretValue:
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html
+ */
+function grantReadWithLimits(secret: secretsmanager.ISecret, grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+  const resourceArns = [arnForPolicies(secret)];
+  const conditions = versionStages === undefined ? undefined : { 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': versionStages } };
+  const onPrincipal = iam.Grant.addToPrincipal({ grantee, actions: READ_ACTIONS, resourceArns, conditions });
+  secret.encryptionKey?.grantDecrypt(new kms.ViaServicePrincipal(`secretsmanager.${Stack.of(secret).region}.amazonaws.com`, grantee.grantPrincipal));
+  const principalAccount = grantee.grantPrincipal.principalAccount;
+  const accounts = principalAccount === undefined ? undefined : Token.compareStrings(secret.env.account, principalAccount);
+  const sameAccount = accounts === TokenComparison.SAME || accounts === TokenComparison.BOTH_UNRESOLVED;
+  if (onPrincipal.success && sameAccount) return onPrincipal;
+  const onResource = iam.Grant.addStatementToResourcePolicy({
+    grantee,
+    actions: READ_ACTIONS,
+    resourceArns,
+    resource: secret,
+    statement: new iam.PolicyStatement({ actions: READ_ACTIONS, resources: resourceArns, principals: [grantee.grantPrincipal], conditions }),
+  });
+  return onPrincipal.combine(onResource);
+}
+
+/**
+ * The ARN aws-cdk-lib's grants name for a secret (its protected `arnForPolicies`): the full ARN, or the partial one
+ * with `-??????` for a secret known by a partial ARN or named across environments.
+ */
+function arnForPolicies(secret: secretsmanager.ISecret): string {
+  const named = (secret as unknown as { arnForPolicies?: string }).arnForPolicies;
+  return named ?? secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+/**
  * aws-cdk-lib's grantWrite without `UpdateSecret`: the secret actions a new version needs, and the key's encrypt and
  * decrypt actions through Secrets Manager only.
  */
@@ -1480,6 +1573,15 @@ function otherAccountOf(scope: IConstruct, secret: secretsmanager.ISecret): stri
   const here = Stack.of(scope).account;
   const there = secret.env.account;
   return Token.isUnresolved(here) || Token.isUnresolved(there) || here === there ? undefined : there;
+}
+
+/**
+ * The secret's account when it is known at synth and the account of `scope`'s stack is not (an environment-agnostic
+ * stack): whether the secret is of another account cannot be told.
+ */
+function unverifiedAccountOf(scope: IConstruct, secret: secretsmanager.ISecret): string | undefined {
+  const there = secret.env.account;
+  return Token.isUnresolved(Stack.of(scope).account) && !Token.isUnresolved(there) ? there : undefined;
 }
 
 function validateProps(scope: ProtectedSecret, props: ProtectedSecretProps): void {

@@ -739,7 +739,9 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
    * The function's role as a grantee whose policy statements are written in `scope`'s stack: in the function's own
    * policy when that is the function's stack, otherwise in a customer-managed policy of `scope`'s stack attached to
    * the role. Grants that name a resource of another stack (a secret, its key, a cluster) then make that stack
-   * depend on the function's stack, never the reverse.
+   * depend on the function's stack, never the reverse. A scope of another app, account or region is refused, and so is
+   * an environment-agnostic stack when the function's stack has an environment (or the reverse), between which
+   * aws-cdk-lib refuses references.
    */
   public grantableIn(scope: Construct): iam.IGrantable {
     const stack = Stack.of(scope);
@@ -758,15 +760,24 @@ export class RotationFunction extends Construct implements ec2.IConnectable, iam
   /**
    * Refuses a stack the role's policy cannot be written in, before aws-cdk-lib's reference errors (which name neither
    * this method nor the fix): a stack of another app, and one of another account or region, whose secrets the
-   * function cannot rotate (see scheduledSecretErrors) and which cannot reference the role across environments.
+   * function cannot rotate (see scheduledSecretErrors) and which cannot reference the role across environments. An
+   * environment-agnostic stack beside one with an environment is another environment too: aws-cdk-lib compares an
+   * unknown account as "unknown-account" and refuses the reference.
    */
   private refuseForeignScope(stack: Stack): void {
     const ours = Stack.of(this);
     const otherApp = stack.node.root !== ours.node.root;
-    const otherAccount = Token.compareStrings(stack.account, ours.account) === TokenComparison.DIFFERENT;
-    const otherRegion = Token.compareStrings(stack.region, ours.region) === TokenComparison.DIFFERENT;
+    // One stack environment-agnostic and the other not (ONE_UNRESOLVED) are other environments too: aws-cdk-lib
+    // refuses a reference between them as between two accounts.
+    const differ = (a: string, b: string) => ![TokenComparison.SAME, TokenComparison.BOTH_UNRESOLVED].includes(Token.compareStrings(a, b));
+    const otherAccount = differ(stack.account, ours.account);
+    const otherRegion = differ(stack.region, ours.region);
     if (!otherApp && !otherAccount && !otherRegion) return;
-    const where = otherApp ? 'another app' : `account ${stack.account} and region ${stack.region}, not ${ours.account} and ${ours.region}`;
+    const agnostic = (s: Stack) => Token.isUnresolved(s.account) && Token.isUnresolved(s.region);
+    const known = (value: string) => Token.isUnresolved(value) ? '(unknown)' : value;
+    const theirs = agnostic(stack) ? 'no account and region (environment-agnostic)' : `account ${known(stack.account)} and region ${known(stack.region)}`;
+    const where = otherApp ? 'another app'
+      : agnostic(ours) ? `${theirs}, while the function's stack is environment-agnostic` : `${theirs}, not ${known(ours.account)} and ${known(ours.region)}`;
     throw new Error(`RotationFunction ${this.node.path}: grantableIn got a scope of the stack ${stack.node.path}, of ${where}. A rotation function rotates `
       + 'secrets of its own account and region, and its role can be granted only from stacks of its app and environment: use a rotation function '
       + 'of that stack\'s environment (`RotationFunction.shared(thatStack, { vpc })`).');
