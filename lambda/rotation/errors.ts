@@ -9,6 +9,16 @@
  */
 export const FINISH_THIS_ROTATION = 'invoke the four steps again with this pending version, as the failed-rotation alarm says (do not remove AWSPENDING)';
 
+/**
+ * What a change whose outcome is unknown (the connection lost before the answer) leaves, and what to do. `own`: the
+ * session changed its own user's password (single user), so only the pending password may log in now; otherwise it
+ * changed the other user of an alternating pair, and AWSCURRENT's is untouched.
+ */
+export function unknownOutcome(own: boolean): string {
+  return `${own ? 'the pending password may be the only one that logs in' : 'the changed user is not AWSCURRENT\'s, whose password still logs in'}: `
+    + `${FINISH_THIS_ROTATION} (setSecret first tries the pending password).`;
+}
+
 export abstract class RotationError extends Error {
   /** A stable name for the failure kind, logged and shown by Secrets Manager as the error type. */
   public abstract readonly kind: string;

@@ -16,7 +16,8 @@ export interface DatabaseSession {
   setOwnPassword(password: string): Promise<void>;
   /**
    * Makes `username` exist with `password` and, when `likeUsername` exists, the same privileges
-   * (alternating users: the clone gets what the original has).
+   * (alternating users: the clone gets what the original has; on PostgreSQL also its role settings, when `username`
+   * is a member of `likeUsername`). The password is set last, or in one transaction with the rest.
    */
   ensureUser(username: string, password: string, likeUsername: string): Promise<void>;
   /** Whether an account of that name exists (on MySQL and MariaDB: for any host). */

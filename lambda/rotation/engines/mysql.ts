@@ -1,7 +1,7 @@
 // MySQL and MariaDB through mysql2, loaded on the first login: createSecret, the step a cold start usually answers,
 // never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
 import type { Connection } from 'mysql2/promise';
-import { AuthenticationFailedError, DatabaseUnreachableError, FINISH_THIS_ROTATION, PasswordChangeFailedError, SecretMalformedError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError, FINISH_THIS_ROTATION, PasswordChangeFailedError, SecretMalformedError, unknownOutcome } from '../errors';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
 import { ConnectContext, DatabaseEngine, DatabaseSession, STATEMENT_TIMEOUT_S } from './engine';
@@ -243,6 +243,7 @@ class MysqlSession implements DatabaseSession {
     } catch (error) {
       const { code, errno, sqlMessage, sqlState } = error as { code?: string; errno?: number; sqlMessage?: string; sqlState?: string };
       const change = `MySQL/MariaDB at ${this.where}: changing user ${username}`;
+      const own = username === this.connection.config.user;
       if (errno !== undefined && SERVER_TIMEOUTS.has(errno)) {
         throw new PasswordChangeFailedError(`${change} did not finish within ${STATEMENT_TIMEOUT_S} s, waiting for a lock another session holds `
           + `(a backup's FLUSH TABLES WITH READ LOCK?). The server cancelled it: the password is unchanged. Once the lock is released, ${FINISH_THIS_ROTATION}.`);
@@ -250,14 +251,14 @@ class MysqlSession implements DatabaseSession {
       if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
         this.connection.destroy();
         throw new PasswordChangeFailedError(`${change} got no answer within ${STATEMENT_TIMEOUT_S + 5} s; the function closed the connection, and whether the `
-          + `server made the change is unknown; the pending password may be the only one that logs in: ${FINISH_THIS_ROTATION} (setSecret first tries the pending password).`);
+          + `server made the change is unknown; ${unknownOutcome(own)}`);
       }
       // Only the server's own errors (with a SQLSTATE) say the change was refused: a connection lost before the answer
       // (PROTOCOL_CONNECTION_LOST, ECONNRESET) leaves it unknown whether the statement committed (review DV).
       if (sqlState === undefined) {
         this.connection.destroy();
         throw new PasswordChangeFailedError(`${change}: the connection ended before the server answered (${code ?? 'error'}), so whether the server made the change `
-          + `is unknown; the pending password may be the only one that logs in: ${FINISH_THIS_ROTATION} (setSecret first tries the pending password).`);
+          + `is unknown; ${unknownOutcome(own)}`);
       }
       throw new PasswordChangeFailedError(`MySQL/MariaDB at ${this.where} refused to change user ${username}: ${code ?? 'error'} ${withoutHashes(sqlMessage ?? '')}`.trim());
     }

@@ -1,7 +1,7 @@
 // PostgreSQL through node-postgres, loaded on the first login: createSecret, the step a cold start usually answers,
 // never logs in, so it does not pay for loading the driver (scripts/bundle-rotation.mjs ships it as its own file).
 import type { Client } from 'pg';
-import { AuthenticationFailedError, DatabaseUnreachableError, FINISH_THIS_ROTATION, PasswordChangeFailedError } from '../errors';
+import { AuthenticationFailedError, DatabaseUnreachableError, FINISH_THIS_ROTATION, PasswordChangeFailedError, unknownOutcome } from '../errors';
 import { log } from '../log';
 import { DatabaseSecret } from '../secret';
 import { isTlsFailure, tlsFailureMessage, tlsOptions } from '../tls';
@@ -138,18 +138,67 @@ class PostgresSession implements DatabaseSession {
       `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${this.client.escapeLiteral(username)}) AS exists, ${ENCRYPTION_COLUMNS} FROM ${ENCRYPTION_FROM}`);
     this.takeEncryption(rows[0]);
     if (rows[0].exists) {
+      // The password last: a retry stops at a pending password that logs in, which must find the settings copied.
+      await this.copySettings(likeUsername, username);
       await this.setPassword(username, password);
       return;
     }
     // Membership in the original role gives the clone its privileges, now and as the DBA changes them later
     // (grants reach members through the role), as AWS's multi-user function does. setSecret proved the original
-    // logs in, so it exists. One transaction, as AWS's function commits once at the end: a clone whose GRANT failed
-    // must not stay behind with the pending password, or the retry (which stops at a pending password that logs in)
-    // would promote a clone without the original's privileges.
-    await this.inTransaction(async () => {
+    // logs in, so it exists. One transaction, as AWS's function commits once at the end: a clone whose GRANT or
+    // settings failed must not stay behind with the pending password, or the retry would promote it.
+    await this.inTransaction(username, async () => {
       await this.createRole(username, password);
       await this.run(`GRANT ${this.client.escapeIdentifier(likeUsername)} TO ${this.client.escapeIdentifier(username)}`, username);
+      await this.copySettings(likeUsername, username);
     });
+  }
+
+  /**
+   * Gives `member`, when it is a member of `role` (the clone about to become AWSCURRENT), the settings `role` has: a
+   * role's `ALTER ROLE ... [IN DATABASE ...] SET` defaults (search_path, statement_timeout, ...) are its own,
+   * "applied only at login" (https://www.postgresql.org/docs/current/sql-alterrole.html), and membership passes on
+   * privileges, not settings (https://www.postgresql.org/docs/current/role-membership.html). The clone's settings
+   * become exactly the original's, per database; the original, whose members hold its privileges, is never changed:
+   * a DBA sets them on it, whichever user is in use. Only settings that differ are written, so one the function's
+   * superuser may not set (a superuser-only parameter, set by a real superuser) fails the rotation only until it is
+   * set on the clone too. Values as pg_db_role_setting stores them ("name=value", a list quoted element by element);
+   * written back as pg_dumpall writes them (each element of a list that quotes its elements a literal of its own).
+   */
+  private async copySettings(role: string, member: string): Promise<void> {
+    const id = (name: string) => this.client.escapeIdentifier(name);
+    const [roleName, memberName] = [role, member].map(name => this.client.escapeLiteral(name));
+    // One row per setting (the bundle carries no parser of arrays), and one for a role with none.
+    const { rows } = await this.query(`SELECT r.rolname = ${roleName} AS source, d.datname AS database, c.entry, EXISTS (SELECT 1 FROM pg_auth_members m `
+      + `JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = ${roleName} AND u.rolname = ${memberName}) AS member `
+      + 'FROM pg_roles r LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid LEFT JOIN pg_database d ON d.oid = s.setdatabase '
+      + `LEFT JOIN LATERAL unnest(s.setconfig) c(entry) ON true WHERE r.rolname IN (${roleName}, ${memberName})`);
+    if (!rows[0]?.member) return;
+    // Per database (null: every database), each setting's value.
+    const settingsOf = (source: boolean) => {
+      const byDatabase = new Map<string | null, Map<string, string>>();
+      for (const { database, entry } of rows.filter(row => row.source === source && row.entry !== null)) {
+        if (!byDatabase.has(database)) byDatabase.set(database, new Map());
+        byDatabase.get(database)!.set(entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1));
+      }
+      return byDatabase;
+    };
+    const [wanted, has] = [settingsOf(true), settingsOf(false)];
+    const alter = (database: string | null) => `ALTER ROLE ${id(member)}${database === null ? '' : ` IN DATABASE ${id(database)}`}`;
+    const refused = (name: string) => `give ${member}, a member of ${role}, the setting ${name} of ${role} (a role's settings apply at its own login only); `
+      + 'make it the same on both as a role allowed to, and the rotation leaves it';
+    for (const [database, values] of wanted) {
+      for (const [name, value] of values) {
+        if (has.get(database)?.get(name) === value) continue;
+        const literals = LIST_QUOTED_SETTINGS.has(name.toLowerCase()) ? listElements(name, value) : [value];
+        await this.run(`${alter(database)} SET ${id(name)} TO ${literals.map(literal => this.client.escapeLiteral(literal)).join(', ')}`, member, refused(name));
+      }
+    }
+    for (const [database, values] of has) {
+      for (const name of values.keys()) {
+        if (!wanted.get(database)?.has(name)) await this.run(`${alter(database)} RESET ${id(name)}`, member, refused(name));
+      }
+    }
   }
 
   public async userExists(username: string): Promise<boolean> {
@@ -160,7 +209,7 @@ class PostgresSession implements DatabaseSession {
   public async createPair(username: string, clone: string, clonePassword: string): Promise<void> {
     await this.readEncryption();
     // Role statements are transactional in PostgreSQL: a retry finds both roles or neither.
-    await this.inTransaction(async () => {
+    await this.inTransaction(clone, async () => {
       await this.createRole(username, unknownPassword());
       await this.createRole(clone, clonePassword);
       await this.run(`GRANT ${this.client.escapeIdentifier(username)} TO ${this.client.escapeIdentifier(clone)}`, clone);
@@ -171,11 +220,12 @@ class PostgresSession implements DatabaseSession {
     await this.run(`CREATE ROLE ${this.client.escapeIdentifier(username)} WITH LOGIN PASSWORD ${this.client.escapeLiteral(this.verifier(username, password))}`, username);
   }
 
-  private async inTransaction(work: () => Promise<void>): Promise<void> {
+  private async inTransaction(username: string, work: () => Promise<void>): Promise<void> {
     await this.query('BEGIN');
     try {
       await work();
-      await this.query('COMMIT');
+      // Through run: a connection lost before the answer to COMMIT leaves the outcome unknown, as for any change.
+      await this.run('COMMIT', username);
     } catch (error) {
       await this.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -190,7 +240,7 @@ class PostgresSession implements DatabaseSession {
     await this.client.end().catch(() => undefined);
   }
 
-  private async run(sql: string, username: string): Promise<void> {
+  private async run(sql: string, username: string, action = `change user ${username}`): Promise<void> {
     try {
       // Bounded by the preamble's statement_timeout.
       await this.query(sql);
@@ -204,11 +254,29 @@ class PostgresSession implements DatabaseSession {
       // before the answer leaves it unknown whether the statement committed (review DV).
       if ((error as { severity?: string }).severity === undefined) {
         throw new PasswordChangeFailedError(`PostgreSQL at ${this.where}: the connection ended before the server answered the change of user ${username} `
-          + `(${(error as Error).message}), so whether it made the change is unknown; the pending password may be the only one that logs in: ${FINISH_THIS_ROTATION} (setSecret first tries the pending password).`);
+          + `(${(error as Error).message}), so whether it made the change is unknown; ${unknownOutcome(username === this.client.user)}`);
       }
-      throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} refused to change user ${username}: ${(error as Error).message}`);
+      throw new PasswordChangeFailedError(`PostgreSQL at ${this.where} refused to ${action}: ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * The settings whose value is a list that PostgreSQL stores element by element, each quoted as an identifier where it
+ * needs to be: given as one literal, such a list would be taken as one element. The list pg_dump keeps for the same
+ * purpose (variable_is_guc_list_quote); an extension's own list setting is copied as one value.
+ */
+const LIST_QUOTED_SETTINGS = new Set(['local_preload_libraries', 'search_path', 'session_preload_libraries', 'shared_preload_libraries', 'temp_tablespaces', 'unix_socket_directories']);
+
+/** The elements of such a stored list (`"$user", public`): bare, or in double quotes with a quote inside doubled. */
+function listElements(name: string, value: string): string[] {
+  const element = /\s*(?:"((?:[^"]|"")*)"|([^",]*?))\s*(,|$)/y;
+  const elements: string[] = [];
+  for (let match; (match = element.exec(value)) !== null;) {
+    elements.push(match[1] === undefined ? match[2] : match[1].replace(/""/g, '"'));
+    if (match[3] === '') return elements;
+  }
+  throw new PasswordChangeFailedError(`The stored value of the role setting ${name} is not a list the rotation can read; the pending password was not set.`);
 }
 
 // The verifiers live in a driver-free module so the Data API bundle can use them without node-postgres.

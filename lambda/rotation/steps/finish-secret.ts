@@ -1,6 +1,6 @@
 // finishSecret: move AWSCURRENT to the pending version (Secrets Manager moves AWSPREVIOUS with it) once the
 // pending credentials are proven, or cannot be disproven where refusing would lose the working one.
-import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../clients';
 import { RotationContext, proveLogin } from '../context';
 import { DatabaseUnreachableError } from '../errors';
@@ -34,11 +34,27 @@ export async function finishSecret(ctx: RotationContext): Promise<void> {
   // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html#rotate-secrets_lambda-functions-finish;
   // "outside the rotation lambda": https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/pull/145).
   // A retried finishSecret finds the token AWSCURRENT and does nothing.
-  await secretsManager.send(new UpdateSecretVersionStageCommand({
-    SecretId: ctx.secretArn,
-    VersionStage: 'AWSCURRENT',
-    MoveToVersionId: ctx.token,
-    RemoveFromVersionId: currentVersion,
-  }));
+  try {
+    await secretsManager.send(new UpdateSecretVersionStageCommand({
+      SecretId: ctx.secretArn,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: ctx.token,
+      RemoveFromVersionId: currentVersion,
+    }));
+  } catch (error) {
+    // Another invocation of this step (Secrets Manager's retry, an on-call's by hand) moved the label after this one
+    // read it: Secrets Manager then refuses this move, as `RemoveFromVersionId` no longer holds AWSCURRENT ("If the
+    // label is attached and you either do not specify this parameter, or the version ID does not match, then the
+    // operation fails", https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html).
+    // Or the move was made and its answer lost. Either way the token holding AWSCURRENT now is what this step is for.
+    if (!(await promotedMeanwhile(ctx).catch(() => false))) throw error;
+    log.info('finishSecret: the version is AWSCURRENT now (another invocation of the step moved it)', fields);
+    return;
+  }
   log.info('finishSecret: moved AWSCURRENT to the new version', fields);
+}
+
+async function promotedMeanwhile(ctx: RotationContext): Promise<boolean> {
+  const { VersionIdsToStages } = await secretsManager.send(new DescribeSecretCommand({ SecretId: ctx.secretArn }));
+  return VersionIdsToStages?.[ctx.token]?.includes('AWSCURRENT') === true;
 }
