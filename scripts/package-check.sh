@@ -29,7 +29,16 @@ if [ "$(curl -s -o /dev/null -w '%{http_code}' https://sum.golang.org/lookup/git
 fi
 
 started=$(date +%s)
-npx projen compile
+# In .ci/run the test task's check:api has just compiled this tree (after eslint --fix): jsii runs again only when an
+# input of the assembly (the sources, the README it carries, the dependencies) is newer than .jsii, or lib/ is missing.
+# The rotation bundles are rebuilt either way (seconds; bundle:rotation is the first step of compile).
+jsii_inputs_newer=$( [ -f .jsii ] && [ -f lib/index.js ] && find src README.md package.json package-lock.json -newer .jsii -print -quit 2>/dev/null || echo missing)
+if [ -z "$jsii_inputs_newer" ]; then
+  echo "package-check: .jsii and lib/ are newer than src/, README.md, package.json and package-lock.json: not compiling again"
+  npx projen bundle:rotation
+else
+  npx projen compile
+fi
 npx projen package:js
 # The npm tarball is also what the wheel and the jar carry: only the library, its asset and its docs belong in it.
 unexpected=$(tar tzf dist/js/*.tgz | cut -d/ -f2 | sort -u | grep -vxE 'lib|assets|\.jsii|package\.json|README\.md|API\.md|LICENSE' || true)
