@@ -215,13 +215,24 @@ const rosettaExtract = project.addTask('rosetta:extract', {
     { exec: 'node scripts/fix-python-translations.mjs .jsii.tabl.json' },
   ],
 });
+// `fail`: a snippet missing from the tablet (it was not extracted) stops the build instead of being guessed.
+const pacmak = (...languages: string[]) => `jsii-pacmak -v ${languages.map(l => `--target ${l}`).join(' ')} --rosetta-unknown-snippets fail`;
 for (const language of ['python', 'java', 'go']) {
   const task = project.tasks.tryFind(`package:${language}`);
   task?.reset();
   task?.spawn(rosettaExtract);
-  // `fail`: a snippet missing from the tablet (it was not extracted) stops the build instead of being guessed.
-  task?.exec(`jsii-pacmak -v --target ${language} --rosetta-unknown-snippets fail`);
+  task?.exec(pacmak(language));
 }
+// package:check extracts the tablet once (each package:<language> extracts it again: 3 extractions) and builds Java and
+// Python in one jsii-pacmak, which builds its targets side by side (Maven's javac and Python's wheel on CI's two cores).
+project.addTask('package:java-python', {
+  description: 'Build the Java and Python packages in one jsii-pacmak run from the tablet rosetta:extract wrote (package:check runs it)',
+  exec: pacmak('java', 'python'),
+});
+project.addTask('package:go-only', {
+  description: 'Build the Go module from the tablet rosetta:extract wrote (package:check runs it)',
+  exec: pacmak('go'),
+});
 project.addGitIgnore('/.jsii.tabl.json');
 // The fixture and the tablet are build inputs for the other languages, not part of the npm package.
 project.addPackageIgnore('/rosetta/');

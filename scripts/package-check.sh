@@ -29,7 +29,16 @@ if [ "$(curl -s -o /dev/null -w '%{http_code}' https://sum.golang.org/lookup/git
 fi
 
 started=$(date +%s)
-npx projen compile
+# In .ci/run the test task's check:api has just compiled this tree (after eslint --fix): jsii runs again only when an
+# input of the assembly (the sources, the README it carries, the dependencies) is newer than .jsii, or lib/ is missing.
+# The rotation bundles are rebuilt either way (seconds; bundle:rotation is the first step of compile).
+jsii_inputs_newer=$( [ -f .jsii ] && [ -f lib/index.js ] && find src README.md package.json package-lock.json -newer .jsii -print -quit 2>/dev/null || echo missing)
+if [ -z "$jsii_inputs_newer" ]; then
+  echo "package-check: .jsii and lib/ are newer than src/, README.md, package.json and package-lock.json: not compiling again"
+  npx projen bundle:rotation
+else
+  npx projen compile
+fi
 npx projen package:js
 # The npm tarball is also what the wheel and the jar carry: only the library, its asset and its docs belong in it.
 unexpected=$(tar tzf dist/js/*.tgz | cut -d/ -f2 | sort -u | grep -vxE 'lib|assets|\.jsii|package\.json|README\.md|API\.md|LICENSE' || true)
@@ -37,10 +46,8 @@ unexpected=$(tar tzf dist/js/*.tgz | cut -d/ -f2 | sort -u | grep -vxE 'lib|asse
 echo "package-check: npm package $(du -k dist/js/*.tgz | cut -f1) KB: lib, assets, .jsii and docs only"
 # The constructs are useless without their Lambda code: every built asset and every Code.fromAsset path is in it.
 node scripts/check-package-assets.mjs dist/js/*.tgz
-npx projen package:java
-npx projen package:python
-ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*.jar >/dev/null \
-  || { echo "package-check: jsii-pacmak did not produce the Python wheel and the Maven artifact" >&2; exit 1; }
+# The tablet of translations once for the three languages (package:<language> alone extracts it each time).
+npx projen rosetta:extract
 
 # Go: jsii-pacmak generates the module, then runs `go mod tidy` and `go build` against the exact aws-cdk-go version
 # that matches aws-cdk-lib's minimum. A Go module proxy may not serve that version (the one reachable here answers
@@ -48,10 +55,17 @@ ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-
 # version the proxy serves, and the script says so. Either way the Go code is compiled, not only generated.
 # $go_work/build is a copy of the module whose go.mod resolves here (retargeted so when the proxy refuses the pinned
 # version): the module's examples are compiled in it below, against the same aws-cdk-go as the module.
+# The Go module is generated (and `go mod tidy` asks the module proxy) in the background while one jsii-pacmak builds
+# Java and Python side by side; its log is read after both end.
 go_log=$(mktemp)
 go_work=$(mktemp -d)
 mkdir -p "$go_work/probe"
-if npx projen package:go >"$go_log" 2>&1; then
+npx projen package:go-only >"$go_log" 2>&1 &
+go_pid=$!
+npx projen package:java-python || { kill "$go_pid" 2>/dev/null; wait "$go_pid" 2>/dev/null; echo "package-check: jsii-pacmak could not build the Java and Python packages (above)" >&2; exit 1; }
+ls dist/python/*.whl >/dev/null && ls dist/java/io/github/example/cdk-protected-secrets/*/cdk-protected-secrets-*.jar >/dev/null \
+  || { wait "$go_pid" 2>/dev/null; echo "package-check: jsii-pacmak did not produce the Python wheel and the Maven artifact" >&2; exit 1; }
+if wait "$go_pid"; then
   go_pacmak_built=1
 else
   go_pacmak_built=0
