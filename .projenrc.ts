@@ -247,5 +247,7 @@ project.addTask('package:check', {
 
 // Written by scripts/test-services.sh: the Maven classpath of AWS Event Ruler on this machine.
 project.gitignore.exclude('/test/event-ruler/classpath.txt');
+// Written by test/event-ruler/matcher.ts: MatchEvents compiled once per source and classpath.
+project.gitignore.exclude('/test/event-ruler/.classes/');
 
 project.synth();
