@@ -2,9 +2,9 @@
 // (PostgreSQL's ALTER ROLE ... SET, which membership does not pass on), two finishSecret invocations at once both
 // succeed (Secrets Manager's retry beside an on-call's, or a reply lost after the move), and a change of the other user
 // whose outcome is unknown says that AWSCURRENT still logs in.
-import { AddressInfo, Socket, createServer } from 'net';
 import { UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { Client } from 'pg';
+import { cuttableProxy } from './cuttable-proxy';
 import { recordingProxy } from './recording-proxy';
 import {
   Engine, Harness, canLogIn, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser, queryAsSuperuser, rotate, serverFor,
@@ -196,25 +196,6 @@ describe.each<[Engine, boolean]>([['postgres', false], ['mariadb', true]])('%s (
     expect((await stagesOf(h, secretArn))[token]).toEqual(['AWSPENDING']);
   }, 60_000);
 });
-
-/** A TCP pass-through to `port` whose connections can be cut, as a network failure would. */
-async function cuttableProxy(port: number): Promise<{ port: number; cut(): void; close(): void }> {
-  const sockets = new Set<Socket>();
-  const proxy = createServer(client => {
-    const upstream = new Socket();
-    upstream.connect(port, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => { sockets.delete(socket); client.destroy(); upstream.destroy(); });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve));
-  const cut = () => { for (const socket of sockets) socket.destroy(); };
-  return { port: (proxy.address() as AddressInfo).port, cut, close: () => { cut(); proxy.close(); } };
-}
 
 test('PostgreSQL, alternating users: the connection is lost while the superuser changes the other user; the error says AWSCURRENT still logs in', async () => {
   const proxy = await cuttableProxy(h.postgres.port);

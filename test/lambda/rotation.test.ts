@@ -8,6 +8,7 @@ import { promisify } from 'util';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
+import { cuttableProxy } from './cuttable-proxy';
 import { RecordingProxy, recordingProxy } from './recording-proxy';
 import {
   Engine, Harness, bundlePath, canLogIn, canReadOwnersData, completeRotationLikeSecretsManager, createDatabaseSecret, createDatabaseUser,
@@ -593,22 +594,10 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
   test('single user: a connection lost while the change waits says the outcome is unknown; the server commits it, and the recovery ends with AWSCURRENT logging in', async () => {
     const { username, secretArn } = await singleUser(engine);
     const target = serverFor(h, engine);
-    const sockets = new Set<Socket>();
-    const proxy = createServer(client => {
-      const upstream = new Socket();
-      upstream.connect(target.port, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => { sockets.delete(socket); client.destroy(); upstream.destroy(); });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await cuttableProxy(target.port);
     try {
       const current = (await stageValue(h, secretArn, 'AWSCURRENT')).value;
-      const proxied = { ...current, port: (proxy.address() as AddressInfo).port };
+      const proxied = { ...current, port: proxy.port };
       await h.sm.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(proxied) }));
       const token = await startRotationLikeSecretsManager(h, secretArn);
       await step(secretArn, token, 'createSecret');
@@ -622,7 +611,7 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
           : "SELECT 1 FROM information_schema.processlist WHERE info LIKE 'SET PASSWORD%' OR info LIKE 'ALTER USER%'";
         for (let i = 0; i < 100 && (await queryAsSuperuser(h, engine, waiting)).length === 0; i++) await new Promise(r => setTimeout(r, 50));
         expect((await queryAsSuperuser(h, engine, waiting)).length).toBe(1);
-        for (const socket of sockets) socket.destroy();
+        proxy.cut();
         await expect(failure).rejects.toMatchObject({
           kind: 'PasswordChangeFailed',
           message: expect.stringMatching(/whether (it|the server) made the change is unknown.*invoke the four steps again with this pending version.*do not remove AWSPENDING/),
@@ -641,7 +630,6 @@ describe.each<Engine>(['postgres', 'mariadb'])('%s', engine => {
       expect((await stageValue(h, secretArn, 'AWSCURRENT')).versionId).toBe(token);
       expect(await canLogIn(h, engine, username, (await stageValue(h, secretArn, 'AWSCURRENT')).value.password)).toBe(true);
     } finally {
-      for (const socket of sockets) socket.destroy();
       proxy.close();
     }
   }, 60_000);
