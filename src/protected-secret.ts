@@ -467,8 +467,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
         }
         if (accountUnverified) {
           Annotations.of(this).addWarningV2('cdk-protected-secrets:parameter-store-account-unknown',
-            `ProtectedSecret ${this.node.path}: the secret is of account ${accountUnverified} (from \`secretCompleteArn\`), and the stack is environment-agnostic, so `
-            + 'whether that is the account the stack deploys to is unknown. If it is not, the Parameter Store reference (/aws/reference/secretsmanager/<name>) '
+            `${accountUnknownOpening(this.node.path, accountUnverified)}. If it is not, the Parameter Store reference (/aws/reference/secretsmanager/<name>) `
             + 'cannot work: it names the secret by name, which resolves in the caller\'s own account ("To retrieve a secret from another account, you must use an ARN", '
             + 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html). Then read it with GetSecretValue by its ARN (`grantRead`). '
             + 'Give the stack `env` with its account to have a reference of another account refused at synth, or acknowledge this warning if the secret is in the deploying account.');
@@ -515,8 +514,7 @@ export class ProtectedSecret extends ProtectedSecretBase {
       // A warning, not a refusal: a literal ARN in an environment-agnostic stack is also how a secret of the deploying
       // account is imported, which the stack cannot tell apart.
       Annotations.of(imported).addWarningV2('cdk-protected-secrets:imported-account-unknown',
-        `ProtectedSecret ${imported.node.path}: the secret is of account ${accountUnverified} (from \`secretCompleteArn\`), and the stack is environment-agnostic, so `
-        + 'whether that is the account the stack deploys to is unknown, and the checks for a secret of another account are skipped. If it is another account, '
+        `${accountUnknownOpening(imported.node.path, accountUnverified)}, and the checks for a secret of another account are skipped. If it is another account, `
         + 'its callers need kms:Decrypt on the secret\'s key in their own policy, and its owner must allow them in the secret\'s and the key\'s policies '
         + '(https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html). Give the stack `env` with its account, '
         + (attrs.encryptionKey ? '' : 'or pass the secret\'s key as `encryptionKey`, ')
@@ -1459,6 +1457,15 @@ class BlockPublicPolicy implements IAspect {
     node.cfnOptions.deletionPolicy = secretResource.cfnOptions.deletionPolicy;
     node.cfnOptions.updateReplacePolicy = secretResource.cfnOptions.updateReplacePolicy;
   }
+}
+
+/**
+ * The opening of the two warnings about a secret imported by a literal ARN into an environment-agnostic stack, whose
+ * account cannot be compared with the stack's.
+ */
+function accountUnknownOpening(path: string, account: string): string {
+  return `ProtectedSecret ${path}: the secret is of account ${account} (from \`secretCompleteArn\`), and the stack is environment-agnostic, so `
+    + 'whether that is the account the stack deploys to is unknown';
 }
 
 /**
